@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from core.navigation import NavItem, register
+
+        register(NavItem(_("Staff"), "core:staff_list", "manage.staff", order=800))
+        register(NavItem(_("Administration"), "admin:index", "admin", order=900))
+        register(NavItem(_("API"), "api-docs", "manage", order=910))

@@ -1,0 +1,33 @@
+"""Error pages in the user's language, for HTML and for JSON callers alike."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def forbidden(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(
+            {"code": "forbidden", "message": _("You are not allowed to do this.")}, status=403
+        )
+    return render(request, "errors/403.html", status=403)
+
+
+def not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse(
+            {"code": "server_error", "message": _("Something went wrong.")}, status=500
+        )
+    return render(request, "errors/500.html", status=500)

@@ -1,0 +1,27 @@
+from django.utils import translation
+
+from core.scoping import resolve_active_membership
+
+
+class ActivePropertyMiddleware:
+    """Sets request.membership / request.property for signed-in staff, and their language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        request.property = None
+        if request.user.is_authenticated:
+            membership = resolve_active_membership(request)
+            if membership is not None:
+                request.membership = membership
+                request.property = membership.property
+            profile = getattr(request.user, "staff_profile", None)
+            language = getattr(profile, "language", "") or (
+                request.property.default_language if request.property else ""
+            )
+            if language and not request.COOKIES.get("django_language"):
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)

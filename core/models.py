@@ -1,0 +1,246 @@
+"""The shared kernel: who owns what (organisation, property) and who may do what (staff roles)."""
+
+import uuid
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organization(TimeStampedModel):
+    """A company running one or more properties; guests belong to it (CRM-1)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except Exception:
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+class Property(TimeStampedModel):
+    """A hotel, campsite or gîte: the tenant every business row belongs to."""
+
+    class Classification(models.TextChoices):
+        # Tourist-tax categories (REFERENCE.md, taxe de séjour).
+        UNCLASSIFIED = "unclassified", _("Unclassified")
+        STARS_1 = "1", _("1 star")
+        STARS_2 = "2", _("2 stars")
+        STARS_3 = "3", _("3 stars")
+        STARS_4 = "4", _("4 stars")
+        STARS_5 = "5", _("5 stars")
+        PALACE = "palace", _("Palace")
+        CAMPSITE_1_2 = "camping_1_2", _("Campsite 1–2 stars")
+        CAMPSITE_3_5 = "camping_3_5", _("Campsite 3–5 stars")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="properties",
+        verbose_name=_("organisation"),
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[RegexValidator(r"^\d{14}$", _("A SIRET has 14 digits."))],
+    )
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    address_line = models.CharField(_("address"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_timezone]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    classification = models.CharField(
+        _("classification"),
+        max_length=20,
+        choices=Classification.choices,
+        default=Classification.UNCLASSIFIED,
+    )
+    business_day_roll_hour = models.PositiveSmallIntegerField(
+        _("business day roll hour"),
+        default=4,
+        validators=[MinValueValidator(0), MaxValueValidator(23)],
+        help_text=_("Sales before this local hour belong to the previous business day."),
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=5, choices=settings.LANGUAGES, default="fr"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("property")
+        verbose_name_plural = _("properties")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(business_day_roll_hour__gte=0, business_day_roll_hour__lte=23),
+                name="property_roll_hour_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def business_date_at(self, moment: datetime) -> date:
+        """The business day a moment belongs to: a 01:30 bar sale counts for yesterday."""
+        local = timezone.localtime(moment, self.tz)
+        return (local - timedelta(hours=self.business_day_roll_hour)).date()
+
+    def business_date(self) -> date:
+        return self.business_date_at(timezone.now())
+
+    def local_now(self) -> datetime:
+        return timezone.localtime(timezone.now(), self.tz)
+
+
+class Role(models.TextChoices):
+    WAITER = "waiter", _("Waiter")
+    BARTENDER = "bartender", _("Bartender")
+    CASHIER = "cashier", _("Cashier")
+    FRONT_DESK = "front_desk", _("Front desk")
+    HOUSEKEEPING = "housekeeping", _("Housekeeping")
+    MANAGER = "manager", _("Manager")
+    ACCOUNTANT = "accountant", _("Accountant")
+    ADMIN = "admin", _("Administrator")
+
+
+class Membership(TimeStampedModel):
+    """A staff member's role at one property; a person may work at several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["property__name", "user__username"]
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "property"], name="membership_one_role"),
+        ]
+        indexes = [models.Index(fields=["property", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.property} ({self.get_role_display()})"
+
+
+class StaffProfile(TimeStampedModel):
+    """Per-person settings: the quick-switch PIN (hashed like a password) and language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    pin_hash = models.CharField(max_length=128, blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def set_pin(self, pin: str) -> None:
+        self.pin_hash = make_password(pin)
+
+    def check_pin(self, pin: str) -> bool:
+        return bool(self.pin_hash) and check_password(pin, self.pin_hash)
+
+    @property
+    def has_pin(self) -> bool:
+        return bool(self.pin_hash)
+
+
+class AuditEntry(models.Model):
+    """Who did what, where and when: written in the same transaction as the change (PLT-1)."""
+
+    property = models.ForeignKey(
+        Property, on_delete=models.PROTECT, related_name="audit_entries", null=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=100, db_index=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    terminal = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=20, blank=True)
+    business_date = models.DateField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            models.Index(fields=["property", "created_at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first result of a retried write, so a replay returns it and creates nothing."""
+
+    scope = models.CharField(max_length=100)
+    key = models.CharField(max_length=200)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

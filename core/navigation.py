@@ -1,0 +1,38 @@
+"""The navigation each role sees. Apps register their screens here when they land, so the
+menu never links to a page that does not exist."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from core.roles import role_has
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    capability: str
+    icon: str = ""
+    order: int = 100
+
+
+_REGISTRY: list[NavItem] = []
+
+
+def register(item: NavItem) -> None:
+    if item not in _REGISTRY:
+        _REGISTRY.append(item)
+
+
+def items_for(role: str | None) -> list[dict]:
+    out = []
+    for item in sorted(_REGISTRY, key=lambda i: (i.order, str(i.label))):
+        if not role_has(role, item.capability):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        out.append({"label": item.label, "url": url, "icon": item.icon})
+    return out

@@ -1,0 +1,43 @@
+"""What each role may use. Views and API endpoints ask for a capability, never a role name,
+so that adding a role means editing this table only."""
+
+from core.models import Role
+
+# capability -> roles that have it
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "pos.sell": frozenset({Role.WAITER, Role.BARTENDER, Role.CASHIER, Role.MANAGER, Role.ADMIN}),
+    "pos.cash": frozenset({Role.CASHIER, Role.BARTENDER, Role.MANAGER, Role.ADMIN}),
+    "pos.approve": frozenset({Role.MANAGER, Role.ADMIN}),
+    "pos.price_override": frozenset({Role.MANAGER, Role.ADMIN}),
+    "kitchen.view": frozenset(
+        {Role.WAITER, Role.BARTENDER, Role.CASHIER, Role.MANAGER, Role.ADMIN}
+    ),
+    "pms.frontdesk": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
+    "pms.housekeeping": frozenset({Role.HOUSEKEEPING, Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
+    "inventory.sell_online": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
+    "billing.read": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ACCOUNTANT, Role.ADMIN}),
+    "billing.accounting": frozenset({Role.ACCOUNTANT, Role.MANAGER, Role.ADMIN}),
+    "manage": frozenset({Role.MANAGER, Role.ADMIN}),
+    "manage.staff": frozenset({Role.MANAGER, Role.ADMIN}),
+    "admin": frozenset({Role.ADMIN}),
+    "api.use": frozenset(
+        {
+            Role.FRONT_DESK,
+            Role.MANAGER,
+            Role.ADMIN,
+            Role.CASHIER,
+            Role.WAITER,
+            Role.BARTENDER,
+            Role.ACCOUNTANT,
+        }
+    ),
+}
+
+
+def role_has(role: str | None, capability: str) -> bool:
+    if role is None:
+        return False
+    try:
+        return role in CAPABILITIES[capability]
+    except KeyError:
+        raise KeyError(f"Unknown capability {capability!r}")

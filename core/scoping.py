@@ -1,0 +1,77 @@
+"""Tenancy: every view and API endpoint reads through these helpers, so a staff member of
+property A can never reach a row of property B, whatever id they put in a URL."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404, redirect
+
+from core.models import Membership, Property
+from core.roles import role_has
+
+SESSION_KEY = "active_property_id"
+
+
+def memberships_for(user) -> QuerySet[Membership]:
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("property", "property__organization")
+        .order_by("property__name")
+    )
+
+
+def membership_for(user, property_id: int) -> Membership | None:
+    return memberships_for(user).filter(property_id=property_id).first()
+
+
+def resolve_active_membership(request: HttpRequest) -> Membership | None:
+    """The membership for the property chosen in the session, or the first one the user has."""
+    memberships = list(memberships_for(request.user))
+    if not memberships:
+        return None
+    wanted = request.session.get(SESSION_KEY)
+    for membership in memberships:
+        if membership.property_id == wanted:
+            return membership
+    request.session[SESSION_KEY] = memberships[0].property_id
+    return memberships[0]
+
+
+def scope(queryset: QuerySet, request: HttpRequest, field: str = "property") -> QuerySet:
+    """Restrict any queryset to the active property of the request (the one helper for views)."""
+    prop = getattr(request, "property", None)
+    if prop is None:
+        return queryset.none()
+    return queryset.filter(**{field: prop})
+
+
+def get_scoped_or_404(queryset: QuerySet, request: HttpRequest, field: str = "property", **kw):
+    return get_object_or_404(scope(queryset, request, field), **kw)
+
+
+def capability_required(capability: str) -> Callable:
+    """Decorator for views: signed in, working at the active property, with the capability."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect(f"/login/?next={request.get_full_path()}")
+            membership = getattr(request, "membership", None)
+            if membership is None or not role_has(membership.role, capability):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def property_for_user_or_none(user, property_id: int) -> Property | None:
+    membership = membership_for(user, property_id)
+    return membership.property if membership else None

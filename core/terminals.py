@@ -1,0 +1,48 @@
+"""A shared terminal is a browser bound to a property (and, by pos, to an outlet) through a
+signed, long-lived cookie. It survives staff switching, which replaces the signed-in user."""
+
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+
+COOKIE = "auberge_terminal"
+SALT = "auberge.terminal"
+MAX_AGE = 60 * 60 * 24 * 365
+
+
+def terminal_binding(request: HttpRequest) -> dict | None:
+    raw = request.COOKIES.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        data = signing.loads(raw, salt=SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or "property_id" not in data:
+        return None
+    return data
+
+
+def bind_terminal(
+    response: HttpResponse, *, property_id: int, terminal_id: int | None, label: str
+) -> None:
+    value = signing.dumps(
+        {"property_id": property_id, "terminal_id": terminal_id, "label": label}, salt=SALT
+    )
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request_is_secure_default(),
+    )
+
+
+def unbind_terminal(response: HttpResponse) -> None:
+    response.delete_cookie(COOKIE)
+
+
+def request_is_secure_default() -> bool:
+    from django.conf import settings
+
+    return settings.SESSION_COOKIE_SECURE

@@ -1,0 +1,181 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from config.celery import app as celery_app
+from core.exceptions import DomainError
+from core.models import Membership, Property
+from core.scoping import SESSION_KEY, capability_required, membership_for
+from core.services import pin_is_locked, staff_pin_set, staff_pin_verify
+from core.terminals import terminal_binding
+
+
+@method_decorator(ratelimit(key="ip", rate="20/5m", method="POST", block=False), name="post")
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            form = self.get_form()
+            form.add_error(None, _("Too many attempts. Wait a few minutes and try again."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own home: its property, business date and the screens it uses."""
+    membership = request.membership
+    if membership is None:
+        return render(request, "core/no_property.html", status=403)
+    return render(request, "core/home.html", {"business_date": membership.property.business_date()})
+
+
+@require_POST
+@login_required
+def property_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        property_id = int(request.POST.get("property_id", ""))
+    except ValueError:
+        property_id = 0
+    membership = membership_for(request.user, property_id)
+    if membership is None:
+        raise DjangoPermissionDenied
+    request.session[SESSION_KEY] = membership.property_id
+    messages.success(request, _("You are now working at %(name)s.") % {"name": membership.property})
+    return redirect("core:home")
+
+
+def _terminal_property(request: HttpRequest) -> tuple[Property | None, str]:
+    binding = terminal_binding(request)
+    if binding:
+        prop = Property.objects.filter(pk=binding["property_id"]).first()
+        return prop, binding.get("label", "")
+    return getattr(request, "property", None), ""
+
+
+@never_cache
+def pin_switch(request: HttpRequest) -> HttpResponse:
+    """Shared terminal: tap your name, type your PIN; the device stays bound to its outlet."""
+    prop, terminal_label = _terminal_property(request)
+    if prop is None:
+        return redirect(f"{settings.LOGIN_URL and '/login/'}?next=/pin/")
+    staff = (
+        Membership.objects.filter(property=prop, is_active=True, user__is_active=True)
+        .exclude(user__staff_profile__pin_hash="")
+        .filter(user__staff_profile__isnull=False)
+        .select_related("user")
+        .order_by("user__first_name", "user__username")
+    )
+    error = None
+    status = 200
+    selected = None
+    if request.method == "POST":
+        try:
+            user_id = int(request.POST.get("user_id", ""))
+        except ValueError:
+            user_id = 0
+        selected = user_id
+        try:
+            user = staff_pin_verify(
+                property=prop,
+                user_id=user_id,
+                pin=request.POST.get("pin", ""),
+                terminal=terminal_label,
+            )
+        except DomainError as exc:
+            error = exc.message
+            status = 429 if pin_is_locked(user_id=user_id) else 403
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SESSION_KEY] = prop.pk
+            next_url = request.POST.get("next") or ""
+            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                next_url = ""
+            return redirect(next_url or "core:home")
+    return render(
+        request,
+        "core/pin_switch.html",
+        {
+            "pin_property": prop,
+            "staff": staff,
+            "error": error,
+            "selected": selected,
+            "terminal_label": terminal_label,
+            "next": request.GET.get("next", ""),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker reachability, for load balancers and docker compose."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means "down" to a probe
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"error: {exc.__class__.__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+@capability_required("manage.staff")
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """The manager's staff screen: who works here, in which role, and their quick-switch PIN."""
+    memberships = (
+        Membership.objects.filter(property=request.property)
+        .select_related("user", "user__staff_profile")
+        .order_by("role", "user__last_name", "user__username")
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            member_id = int(request.POST.get("membership_id", ""))
+        except ValueError:
+            member_id = 0
+        target = memberships.filter(pk=member_id).first()
+        if target is None:
+            raise DjangoPermissionDenied
+        try:
+            staff_pin_set(user=target.user, pin=request.POST.get("pin", ""), actor=request.user)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request,
+                _("PIN changed for %(name)s.")
+                % {"name": target.user.get_full_name() or target.user.username},
+            )
+            return redirect("core:staff_list")
+    return render(
+        request,
+        "core/staff_list.html",
+        {"memberships": memberships, "error": error},
+        status=422 if error else 200,
+    )

@@ -1,0 +1,49 @@
+import pytest
+from django.core.cache import cache
+
+from core.models import Role
+from tests.factories.core import PropertyFactory, make_staff
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # PIN counters and rate limits live in the (real Redis) cache: start every test clean.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def hotel(db):
+    return PropertyFactory(name="Hôtel Les Tests", slug="les-tests")
+
+
+@pytest.fixture
+def other_hotel(db):
+    return PropertyFactory(name="Hôtel Ailleurs", slug="ailleurs")
+
+
+@pytest.fixture
+def staff_of(db):
+    def make(property, role=Role.WAITER, **kw):
+        return make_staff(property, role, **kw)
+
+    return make
+
+
+@pytest.fixture
+def manager(hotel):
+    return make_staff(hotel, Role.MANAGER, username="manager", pin="6666")
+
+
+@pytest.fixture
+def waiter(hotel):
+    return make_staff(hotel, Role.WAITER, username="waiter", pin="2222")
+
+
+@pytest.fixture
+def client(client):
+    # Staff screens follow the property's language (French by default); tests read English
+    # unless they choose French with the same cookie the language switcher sets.
+    client.cookies["django_language"] = "en"
+    return client
