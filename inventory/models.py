@@ -1,1 +1,436 @@
-# Create your models here.
+"""What is sold and how much is left: catalog, capacity of every kind, channel rules, prices."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Property, TimeStampedModel
+from core.money import money_field
+
+
+class Channel(models.TextChoices):
+    POS = "pos", _("Point of sale")
+    FRONT_DESK = "front_desk", _("Front desk")
+    BOOKING_ENGINE = "booking_engine", _("Booking engine")
+    OTA = "ota", _("OTA")
+    API = "api", _("API")
+
+
+# Online channels see capacity minus the units held back for on-site sale (INV-4).
+ONLINE_CHANNELS = frozenset({Channel.BOOKING_ENGINE, Channel.OTA, Channel.API})
+
+
+def is_online(channel: str) -> bool:
+    return channel in ONLINE_CHANNELS
+
+
+class RevenueCategory(models.TextChoices):
+    ACCOMMODATION = "accommodation", _("Accommodation")
+    FOOD = "food", _("Food")
+    DRINKS = "drinks", _("Non-alcoholic drinks")
+    ALCOHOL = "alcohol", _("Alcohol")
+    SERVICES = "services", _("Services")
+    GOODS = "goods", _("Goods")
+    TOURIST_TAX = "tourist_tax", _("Tourist tax")
+
+
+# French VAT rates (REFERENCE.md §3.1); the rate is copied onto every sold line.
+VAT_RATES = (Decimal("20.00"), Decimal("10.00"), Decimal("5.50"), Decimal("2.10"), Decimal("0.00"))
+VAT_RATE_CHOICES = [(r, f"{r.normalize():f} %") for r in VAT_RATES]
+
+
+def validate_ean13(value: str) -> None:
+    if not value:
+        return
+    if len(value) != 13 or not value.isdigit():
+        raise ValidationError(_("An EAN-13 barcode has 13 digits."))
+    digits = [int(c) for c in value]
+    check = (10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits[:12])) % 10) % 10
+    if check != digits[12]:
+        raise ValidationError(_("This EAN-13 barcode has a wrong check digit."))
+
+
+class TranslatedNameMixin:
+    @property
+    def name(self) -> str:
+        if (get_language() or "fr").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_fr
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(TranslatedNameMixin, TimeStampedModel):
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="categories")
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name_fr"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+
+class CapacityPool(TimeStampedModel):
+    """A scarce thing: the rooms of a type, the spa cabins, the pool, a stock of baskets.
+
+    Each pool has one bucket per night (NIGHT), per day (DAY), per day and start time (SLOT),
+    or a single bucket (STOCK). Several products may draw from one pool."""
+
+    class Kind(models.TextChoices):
+        NIGHT = "night", _("Nights")
+        SLOT = "slot", _("Timed slots")
+        DAY = "day", _("Day passes")
+        STOCK = "stock", _("Counted stock")
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="capacity_pools")
+    code = models.SlugField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    default_capacity = models.PositiveIntegerField(_("default capacity"), default=0)
+    hold_back_onsite = models.PositiveIntegerField(
+        _("held back for on-site sale"),
+        default=0,
+        help_text=_("Online channels see the capacity minus these units."),
+    )
+    online_close_at_sold = models.PositiveIntegerField(
+        _("close online when sold reaches"),
+        null=True,
+        blank=True,
+    )
+    slot_times = models.JSONField(
+        _("slot start times"), default=list, blank=True, help_text=_('e.g. ["10:00", "14:00"]')
+    )
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=60)
+    location = models.CharField(_("stock location"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["property", "code"]
+        verbose_name = _("capacity pool")
+        verbose_name_plural = _("capacity pools")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "code"], name="capacity_pool_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TranslatedNameMixin, TimeStampedModel):
+    """Anything sold: a drink, a room night, a massage slot, a pool pass, a gourmet basket."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="products")
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="products"
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    name_fr = models.CharField(_("name (French)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+    ean13 = models.CharField(
+        _("EAN-13 barcode"), max_length=13, blank=True, validators=[validate_ean13]
+    )
+    price = money_field(_("public price incl. VAT"), validators=[MinValueValidator(0)])
+    vat_rate = models.DecimalField(
+        _("VAT rate"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES
+    )
+    revenue_category = models.CharField(
+        _("revenue category"), max_length=20, choices=RevenueCategory.choices
+    )
+    capacity_pool = models.ForeignKey(
+        CapacityPool, on_delete=models.PROTECT, null=True, blank=True, related_name="products"
+    )
+    allow_fractional_quantity = models.BooleanField(_("fractional quantities"), default=False)
+    sold_online = models.BooleanField(_("offered as an online extra"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name_fr"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "code"], name="product_code_unique"),
+            models.UniqueConstraint(
+                fields=["property", "ean13"], condition=~Q(ean13=""), name="product_ean13_unique"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+        ]
+        indexes = [models.Index(fields=["property", "is_active", "category"])]
+
+
+class Variant(TranslatedNameMixin, TimeStampedModel):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    price_delta = money_field(_("price difference"), default=Decimal("0.00"))
+    ean13 = models.CharField(
+        _("EAN-13 barcode"), max_length=13, blank=True, validators=[validate_ean13]
+    )
+
+    class Meta:
+        ordering = ["product", "pk"]
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+
+
+class ModifierGroup(TranslatedNameMixin, TimeStampedModel):
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="modifier_groups")
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    min_choices = models.PositiveSmallIntegerField(default=0)
+    max_choices = models.PositiveSmallIntegerField(default=1)
+    products = models.ManyToManyField(Product, related_name="modifier_groups", blank=True)
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("modifier group")
+        verbose_name_plural = _("modifier groups")
+
+
+class Modifier(TranslatedNameMixin, TimeStampedModel):
+    group = models.ForeignKey(ModifierGroup, on_delete=models.CASCADE, related_name="modifiers")
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    price_delta = money_field(_("price"), default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["group", "pk"]
+        verbose_name = _("modifier")
+        verbose_name_plural = _("modifiers")
+
+
+class CapacityBucket(models.Model):
+    """How many units of a pool exist and are sold for one night, day, slot (or ever, for stock).
+
+    `sold` is changed only by inventory.services.capacity under a row lock; the CHECK
+    constraints refuse an oversell even if a bug elsewhere skipped the service."""
+
+    pool = models.ForeignKey(CapacityPool, on_delete=models.CASCADE, related_name="buckets")
+    day = models.DateField(null=True, blank=True)
+    slot_time = models.TimeField(default="00:00")
+    capacity = models.IntegerField(default=0)
+    sold = models.IntegerField(default=0)
+    sold_online = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pool", "day", "slot_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sold__lte=F("capacity")), name="bucket_no_oversell"),
+            models.CheckConstraint(condition=Q(sold__gte=0), name="bucket_sold_not_negative"),
+            models.CheckConstraint(condition=Q(capacity__gte=0), name="bucket_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(sold_online__gte=0, sold_online__lte=F("sold")),
+                name="bucket_online_within_sold",
+            ),
+            models.UniqueConstraint(
+                fields=["pool", "day", "slot_time"],
+                condition=Q(day__isnull=False),
+                name="bucket_unique_per_day_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["pool"], condition=Q(day__isnull=True), name="bucket_unique_stock"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool} {self.day or ''} {self.slot_time}: {self.sold}/{self.capacity}"
+
+
+class CapacityAllocation(models.Model):
+    """Units of a bucket consumed by one sale line, reservation room or channel block."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Held")
+        CONFIRMED = "confirmed", _("Confirmed")
+        RELEASED = "released", _("Released")
+
+    bucket = models.ForeignKey(CapacityBucket, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField()
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    reference = models.CharField(max_length=100, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ×{self.quantity} ({self.status})"
+
+
+class StopSell(TimeStampedModel):
+    """No sale of a pool through a channel over [start, end) (INV-4)."""
+
+    pool = models.ForeignKey(CapacityPool, on_delete=models.CASCADE, related_name="stop_sells")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until (exclusive)"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pool", "start"]
+        verbose_name = _("stop-sell")
+        verbose_name_plural = _("stop-sells")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="stopsell_dates_ordered")
+        ]
+        indexes = [models.Index(fields=["pool", "channel", "start"])]
+
+
+# --- Pricing -------------------------------------------------------------------------------
+
+
+class Season(TimeStampedModel):
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="seasons")
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("season")
+        verbose_name_plural = _("seasons")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "code"], name="season_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SeasonPeriod(models.Model):
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="periods")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until (exclusive)"))
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="season_period_dates_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.season}: {self.start} → {self.end}"
+
+
+class RatePlan(TranslatedNameMixin, TimeStampedModel):
+    """A price list. The applicable plan with the highest priority wins (corporate net > group >
+    web > public); non-public plans apply only to customers entitled to them (B2B)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="rate_plans")
+    code = models.SlugField(_("code"), max_length=30)
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    priority = models.IntegerField(_("priority"), default=0)
+    channels = models.JSONField(
+        _("channels"), default=list, blank=True, help_text=_("Empty means every channel.")
+    )
+    is_public = models.BooleanField(_("public"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-priority", "code"]
+        verbose_name = _("rate plan")
+        verbose_name_plural = _("rate plans")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "code"], name="rate_plan_code_unique")
+        ]
+
+
+class Price(models.Model):
+    """The price of a product in a rate plan, optionally for a season and/or one channel."""
+
+    rate_plan = models.ForeignKey(RatePlan, on_delete=models.CASCADE, related_name="prices")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, null=True, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
+    price = money_field(_("price incl. VAT"), validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["rate_plan", "product"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="price_not_negative"),
+            models.UniqueConstraint(
+                fields=["rate_plan", "product", "season", "channel"],
+                condition=Q(season__isnull=False),
+                name="price_unique_season",
+            ),
+            models.UniqueConstraint(
+                fields=["rate_plan", "product", "channel"],
+                condition=Q(season__isnull=True),
+                name="price_unique_default",
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "rate_plan"])]
+
+    def __str__(self) -> str:
+        return f"{self.rate_plan.code} {self.product.code} {self.price}"
+
+
+class Promotion(TranslatedNameMixin, TimeStampedModel):
+    """A discount with windows and conditions (PRC-2), or an automatic rule (PRC-3).
+
+    Promotions are shown to guests with their conditions; rules apply silently. A stock cap
+    closes the offer when `stock_used` reaches it (consumed under lock with the sale)."""
+
+    class Kind(models.TextChoices):
+        PROMOTION = "promotion", _("Promotion")
+        RULE = "rule", _("Automatic rule")
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="promotions")
+    code = models.SlugField(_("code"), max_length=30)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PROMOTION)
+    name_fr = models.CharField(_("name (French)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+    percent_off = models.DecimalField(
+        _("percent off"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    amount_off = money_field(_("amount off per unit"), null=True, blank=True)
+    products = models.ManyToManyField(Product, blank=True, related_name="promotions")
+    revenue_categories = models.JSONField(_("revenue categories"), default=list, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    seasons = models.ManyToManyField(Season, blank=True, related_name="promotions")
+    sale_from = models.DateField(_("booked from"), null=True, blank=True)
+    sale_until = models.DateField(_("booked until (inclusive)"), null=True, blank=True)
+    stay_from = models.DateField(_("stay from"), null=True, blank=True)
+    stay_until = models.DateField(_("stay until (inclusive)"), null=True, blank=True)
+    min_nights = models.PositiveSmallIntegerField(_("minimum nights"), null=True, blank=True)
+    min_days_before = models.PositiveSmallIntegerField(
+        _("booked at least N days before"), null=True, blank=True
+    )
+    stock_cap = models.PositiveIntegerField(_("offer stock"), null=True, blank=True)
+    stock_used = models.PositiveIntegerField(_("offer stock used"), default=0)
+    priority = models.IntegerField(_("priority"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-priority", "code"]
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "code"], name="promotion_code_unique"),
+            models.CheckConstraint(
+                condition=Q(stock_cap__isnull=True) | Q(stock_used__lte=F("stock_cap")),
+                name="promotion_stock_cap",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent_off__isnull=False) | Q(amount_off__isnull=False),
+                name="promotion_has_discount",
+            ),
+        ]

@@ -1,1 +1,215 @@
-# Create your models here.
+"""Rooms and stays: room types, rooms, reservations, assignments, restrictions."""
+
+import uuid
+from functools import cached_property
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Property, TimeStampedModel
+from core.money import money_field
+from inventory.models import Channel, Product, TranslatedNameMixin
+
+
+class RoomType(TranslatedNameMixin, TimeStampedModel):
+    """A kind of room. Its nights are the `product` sold through every channel, whose capacity
+    pool holds one bucket per night sized to the rooms in service."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="room_types")
+    code = models.SlugField(_("code"), max_length=20)
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    product = models.OneToOneField(Product, on_delete=models.PROTECT, related_name="room_type")
+    base_occupancy = models.PositiveSmallIntegerField(_("base occupancy"), default=2)
+    max_occupancy = models.PositiveSmallIntegerField(_("maximum occupancy"), default=2)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("room type")
+        verbose_name_plural = _("room types")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "code"], name="room_type_code_unique")
+        ]
+
+
+class Room(TimeStampedModel):
+    class Housekeeping(models.TextChoices):
+        CLEAN = "clean", _("Clean")
+        DIRTY = "dirty", _("Dirty")
+        INSPECTED = "inspected", _("Inspected")
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="rooms")
+    room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="rooms")
+    number = models.CharField(_("number"), max_length=10)
+    floor = models.SmallIntegerField(_("floor"), default=0)
+    features = models.CharField(_("features"), max_length=200, blank=True)
+    housekeeping_status = models.CharField(
+        _("housekeeping"), max_length=10, choices=Housekeeping.choices, default=Housekeeping.CLEAN
+    )
+    is_active = models.BooleanField(_("in service"), default=True)
+
+    class Meta:
+        ordering = ["property", "number"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "number"], name="room_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RoomOutOfOrder(TimeStampedModel):
+    """A room taken out of sale over [start, end): the room type sells one unit less."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="out_of_order")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until (exclusive)"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("out-of-order period")
+        verbose_name_plural = _("out-of-order periods")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="ooo_dates_ordered")
+        ]
+
+
+class Restriction(models.Model):
+    """Minimum stay and closed to arrival/departure for a day (PMS-4); room_type empty = all."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="restrictions")
+    room_type = models.ForeignKey(RoomType, on_delete=models.CASCADE, null=True, blank=True)
+    day = models.DateField(_("day"))
+    min_stay = models.PositiveSmallIntegerField(_("minimum stay"), null=True, blank=True)
+    closed_to_arrival = models.BooleanField(_("closed to arrival"), default=False)
+    closed_to_departure = models.BooleanField(_("closed to departure"), default=False)
+
+    class Meta:
+        ordering = ["day"]
+        indexes = [models.Index(fields=["property", "day"])]
+        verbose_name = _("restriction")
+        verbose_name_plural = _("restrictions")
+
+
+class Reservation(TimeStampedModel):
+    class Status(models.TextChoices):
+        OPTION = "option", _("Option")
+        CONFIRMED = "confirmed", _("Confirmed")
+        IN_HOUSE = "in_house", _("In house")
+        CHECKED_OUT = "checked_out", _("Checked out")
+        CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("No-show")
+
+    ACTIVE_STATUSES = (Status.OPTION, Status.CONFIRMED, Status.IN_HOUSE)
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="reservations")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("reference"), max_length=20)
+    guest = models.ForeignKey("crm.Guest", on_delete=models.PROTECT, related_name="reservations")
+    company = models.ForeignKey(
+        "crm.Company", on_delete=models.PROTECT, null=True, blank=True, related_name="reservations"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    external_reference = models.CharField(_("channel reference"), max_length=100, blank=True)
+    arrival = models.DateField(_("arrival"))
+    departure = models.DateField(_("departure"))
+    adults = models.PositiveSmallIntegerField(_("adults"), default=1)
+    children = models.PositiveSmallIntegerField(_("children"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    total_price = money_field(_("total price"), default=0)
+    folio = models.OneToOneField(
+        "billing.Folio", on_delete=models.PROTECT, null=True, blank=True, related_name="reservation"
+    )
+    option_expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["arrival", "pk"]
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(departure__gt=F("arrival")), name="reservation_dates_ordered"
+            ),
+            models.CheckConstraint(condition=Q(adults__gte=1), name="reservation_one_adult"),
+            models.UniqueConstraint(
+                fields=["property", "reference"], name="reservation_reference_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["property", "arrival"]),
+            models.Index(fields=["property", "departure"]),
+            models.Index(fields=["property", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @cached_property
+    def nights(self) -> int:
+        return (self.departure - self.arrival).days
+
+
+class ReservationRoom(TimeStampedModel):
+    """One room of a reservation: its type, occupants, price and (once assigned) its room."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="rooms")
+    room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="reservation_rooms"
+    )
+    adults = models.PositiveSmallIntegerField(default=1)
+    children = models.PositiveSmallIntegerField(default=0)
+    price_total = money_field(default=0)
+    rate_plan_code = models.CharField(max_length=30, blank=True)
+    applied_rule = models.CharField(max_length=200, blank=True)
+    is_cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["reservation", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reservation} / {self.room_type.code}"
+
+    @property
+    def capacity_reference(self) -> str:
+        return f"pms.reservationroom:{self.pk}"
+
+
+class RoomAssignment(models.Model):
+    """Room `room` is occupied by `reservation_room` over [start, end). On PostgreSQL an
+    exclusion constraint (migration 0002) refuses two live assignments that overlap."""
+
+    reservation_room = models.ForeignKey(
+        ReservationRoom, on_delete=models.CASCADE, related_name="assignments"
+    )
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="assignments")
+    start = models.DateField()
+    end = models.DateField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="assignment_dates_ordered")
+        ]
+        indexes = [models.Index(fields=["room", "start"])]

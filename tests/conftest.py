@@ -47,3 +47,23 @@ def client(client):
     # unless they choose French with the same cookie the language switcher sets.
     client.cookies["django_language"] = "en"
     return client
+
+
+@pytest.fixture
+def catalog(hotel):
+    """The demo catalog of Les Pins, loaded on the test property."""
+    from inventory import demo
+
+    context = {"property": hotel}
+    demo.seed(context)
+    return context
+
+
+@pytest.fixture
+def product(hotel):
+    from inventory.models import Product
+
+    def get(code):
+        return Product.objects.select_related("capacity_pool").get(property=hotel, code=code)
+
+    return get

@@ -1,0 +1,118 @@
+"""Folios: open one for a stay, post charges to it. Lines are append-only (DESIGN.md)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from billing.models import Folio, FolioLine
+from core.exceptions import InvalidInput
+from core.models import Property
+from core.money import ZERO, quantize, vat_from_gross
+
+
+@dataclass(frozen=True)
+class ChargeInput:
+    """A line to post, with its VAT rate locked at sale time (BIL-3). `source` makes posting
+    idempotent: a line with a source already on the folio is not posted twice."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    total: Decimal
+    vat_rate: Decimal
+    revenue_category: str
+    service_date: date | None = None
+    source: str = ""
+    product_id: int | None = None
+    applied_rule: str = ""
+
+
+def folio_open(*, property: Property, holder_name: str, guest=None, company=None) -> Folio:
+    """Open an empty folio (a reservation points to it; billing does not know reservations)."""
+    if not holder_name.strip():
+        raise InvalidInput(_("A folio needs a holder name."))
+    return Folio.objects.create(
+        property=property,
+        holder_name=holder_name.strip()[:200],
+        guest=guest,
+        company=company,
+        currency=property.currency,
+    )
+
+
+def folio_post_charges(
+    *,
+    folio: Folio,
+    charges: Sequence[ChargeInput],
+    actor=None,
+    terminal: str = "",
+    business_date: date | None = None,
+) -> list[FolioLine]:
+    """Post charges to an open folio in the caller's transaction; VAT per line.
+
+    Idempotent per `source`: lines whose source is already on the folio are skipped.
+    Raises InvalidInput when the folio is settled.
+    """
+    if folio.status != Folio.Status.OPEN:
+        raise InvalidInput(_("This folio is settled: no new charges."))
+    business_date = business_date or folio.property.business_date()
+    sources = [c.source for c in charges if c.source]
+    already = (
+        set(
+            FolioLine.objects.filter(folio=folio, source__in=sources).values_list(
+                "source", flat=True
+            )
+        )
+        if sources
+        else set()
+    )
+    lines = []
+    for charge in charges:
+        if charge.source and charge.source in already:
+            continue
+        total = quantize(charge.total)
+        vat = vat_from_gross(total, charge.vat_rate)
+        lines.append(
+            FolioLine(
+                folio=folio,
+                business_date=business_date,
+                service_date=charge.service_date,
+                description=charge.description[:300],
+                product_id=charge.product_id,
+                quantity=charge.quantity,
+                unit_price=quantize(charge.unit_price),
+                total=total,
+                vat_rate=charge.vat_rate,
+                vat_amount=vat,
+                net=total - vat,
+                revenue_category=charge.revenue_category,
+                applied_rule=charge.applied_rule[:200],
+                source=charge.source,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                terminal=terminal,
+            )
+        )
+    with transaction.atomic():
+        return FolioLine.objects.bulk_create(lines)
+
+
+def folio_totals(*, folio: Folio) -> dict[str, Decimal]:
+    """Charges, payments and balance of a folio, aggregated in SQL."""
+    charges = folio.lines.aggregate(total=Sum("total"))["total"] or ZERO
+    paid = folio.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+    return {"charges": charges, "payments": paid, "balance": charges - paid}
+
+
+def folio_vat_breakdown(*, folio: Folio) -> list[dict]:
+    """[{rate, net, vat, gross}] by rate, highest rate first, from the locked line values."""
+    return list(
+        folio.lines.exclude(Q(revenue_category="tourist_tax") & Q(vat_rate=0))
+        .values("vat_rate")
+        .annotate(net=Sum("net"), vat=Sum("vat_amount"), gross=Sum("total"))
+        .order_by("-vat_rate")
+    )

@@ -1,0 +1,334 @@
+"""One service consumes and releases capacity for every channel (INV-3).
+
+Every sale of something scarce — a room night, a spa slot, a pool pass, a gourmet basket —
+comes through `capacity_consume` inside the caller's transaction, so the capacity, the billing
+rows and the audit facts commit together. Buckets are locked in primary-key order (one lock
+call per consumption) and the CHECK constraints on CapacityBucket refuse an oversell even if a
+caller skipped this service.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import Property
+from inventory.exceptions import ClosedForSale, InvalidCapacityRequest, SoldOut
+from inventory.lock_objects import buckets_for_update
+from inventory.models import (
+    CapacityAllocation,
+    CapacityBucket,
+    CapacityPool,
+    StopSell,
+    is_online,
+)
+
+MAX_SPAN_DAYS = 366
+
+
+@dataclass(frozen=True)
+class CapacityNeed:
+    """`quantity` units of `pool_id`: for NIGHT pools every night of [day, until); for DAY one
+    day; for SLOT one day at `slot_time`; for STOCK no date."""
+
+    pool_id: int
+    quantity: int
+    day: date | None = None
+    until: date | None = None
+    slot_time: time | None = None
+
+
+BucketKey = tuple[int, date | None, time]
+
+
+def _keys_for(pool: CapacityPool, need: CapacityNeed) -> list[BucketKey]:
+    if need.quantity <= 0:
+        raise InvalidCapacityRequest(_("The quantity must be positive."))
+    midnight = time(0, 0)
+    if pool.kind == CapacityPool.Kind.STOCK:
+        return [(pool.pk, None, midnight)]
+    if need.day is None:
+        raise InvalidCapacityRequest(_("A date is required for %(name)s.") % {"name": pool.name})
+    if pool.kind == CapacityPool.Kind.NIGHT:
+        if need.until is None or need.until <= need.day:
+            raise InvalidCapacityRequest(_("The departure must be after the arrival."))
+        span = (need.until - need.day).days
+        if span > MAX_SPAN_DAYS:
+            raise InvalidCapacityRequest(_("A stay cannot exceed one year."))
+        return [(pool.pk, need.day + timedelta(days=i), midnight) for i in range(span)]
+    if pool.kind == CapacityPool.Kind.SLOT:
+        if need.slot_time is None:
+            raise InvalidCapacityRequest(
+                _("Choose a time slot for %(name)s.") % {"name": pool.name}
+            )
+        if need.slot_time.strftime("%H:%M") not in pool.slot_times:
+            raise InvalidCapacityRequest(
+                _("%(name)s has no slot at %(time)s.")
+                % {"name": pool.name, "time": need.slot_time.strftime("%H:%M")}
+            )
+        return [(pool.pk, need.day, need.slot_time)]
+    return [(pool.pk, need.day, midnight)]
+
+
+def _range_keys(pool: CapacityPool, start: date, end: date) -> list[BucketKey]:
+    """Every bucket of a pool over [start, end): all slots of each day for SLOT pools."""
+    if pool.kind == CapacityPool.Kind.STOCK:
+        return [(pool.pk, None, time(0, 0))]
+    if end <= start or (end - start).days > MAX_SPAN_DAYS:
+        raise InvalidCapacityRequest(_("The end date must be after the start date."))
+    slots = (
+        [time.fromisoformat(t) for t in pool.slot_times]
+        if pool.kind == CapacityPool.Kind.SLOT
+        else [time(0, 0)]
+    )
+    days = [start + timedelta(days=i) for i in range((end - start).days)]
+    return [(pool.pk, d, s) for d in days for s in slots]
+
+
+def _bucket_filter(keys: Iterable[BucketKey]) -> Q:
+    """One WHERE clause for many buckets: ranges of days per (pool, slot) keep it short."""
+    by_pool_slot: dict[tuple[int, time], list[date]] = defaultdict(list)
+    stock_pools: set[int] = set()
+    for pool_id, day, slot in keys:
+        if day is None:
+            stock_pools.add(pool_id)
+        else:
+            by_pool_slot[(pool_id, slot)].append(day)
+    match = Q(pk__in=[])
+    for (pool_id, slot), days in by_pool_slot.items():
+        match |= Q(pool_id=pool_id, slot_time=slot, day__gte=min(days), day__lte=max(days))
+    if stock_pools:
+        match |= Q(pool_id__in=stock_pools, day__isnull=True)
+    return match
+
+
+def _ensure_buckets(pools: dict[int, CapacityPool], keys: Iterable[BucketKey]) -> None:
+    """Create missing buckets from the pool's default capacity; concurrent creators collide
+    harmlessly on the unique constraints (ignore_conflicts)."""
+    CapacityBucket.objects.bulk_create(
+        [
+            CapacityBucket(
+                pool_id=pool_id, day=day, slot_time=slot, capacity=pools[pool_id].default_capacity
+            )
+            for pool_id, day, slot in set(keys)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def free_units(*, capacity: int, sold: int, pool: CapacityPool, channel: str) -> int:
+    """Units a channel may still sell, after the on-site hold-back and the online auto-close
+    threshold (INV-4). The one rule used by sales and by availability screens alike."""
+    free = capacity - sold
+    if is_online(channel):
+        if pool.online_close_at_sold is not None and sold >= pool.online_close_at_sold:
+            return 0
+        free -= pool.hold_back_onsite
+    return max(free, 0)
+
+
+def _stop_sold_days(pool_ids: Iterable[int], channel: str, start: date, end: date):
+    """{pool_id: [(start, end), ...]} of stop-sells for `channel` touching [start, end]."""
+    out: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for pool_id, s, e in StopSell.objects.filter(
+        pool_id__in=list(pool_ids), channel=channel, start__lte=end, end__gt=start
+    ).values_list("pool_id", "start", "end"):
+        out[pool_id].append((s, e))
+    return out
+
+
+def _is_stopped(stops: dict, pool_id: int, day: date | None) -> bool:
+    if day is None:  # counted stock has no dated stop-sell
+        return False
+    return any(s <= day < e for s, e in stops.get(pool_id, ()))
+
+
+def capacity_consume(
+    *,
+    property: Property,
+    needs: Sequence[CapacityNeed],
+    channel: str,
+    reference: str,
+    hold_until: datetime | None = None,
+) -> list[CapacityAllocation]:
+    """Consume capacity for one sale line / reservation room / channel block.
+
+    Must run inside the caller's transaction (the allocation commits with the sale).
+    Locks: the needed CapacityBuckets, in pk order, once.
+    Raises: SoldOut (409) naming the first day short, ClosedForSale on a stop-sell,
+    InvalidCapacityRequest (422) on a malformed request or a pool of another property.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("capacity_consume must run inside the caller's transaction")
+    if not needs:
+        return []
+    pools = {
+        p.pk: p
+        for p in CapacityPool.objects.filter(property=property, pk__in={n.pool_id for n in needs})
+    }
+    if len(pools) != len({n.pool_id for n in needs}):
+        raise InvalidCapacityRequest(_("Unknown capacity for this property."))
+    wanted: dict[BucketKey, int] = defaultdict(int)
+    for need in needs:
+        for key in _keys_for(pools[need.pool_id], need):
+            wanted[key] += need.quantity
+
+    _ensure_buckets(pools, wanted)
+    buckets = buckets_for_update(_bucket_filter(wanted))
+    by_key = {
+        (b.pool_id, b.day, b.slot_time): b
+        for b in buckets
+        if (b.pool_id, b.day, b.slot_time) in wanted
+    }
+
+    dated = [k[1] for k in wanted if k[1] is not None]
+    stops = _stop_sold_days(pools, channel, min(dated), max(dated)) if dated else {}
+    for key in sorted(wanted, key=lambda k: (k[0], k[1] or date.min, k[2])):
+        bucket = by_key[key]
+        pool = pools[key[0]]
+        if _is_stopped(stops, pool.pk, key[1]):
+            raise ClosedForSale(extra={"pool": pool.code, "day": str(key[1])})
+        free = free_units(capacity=bucket.capacity, sold=bucket.sold, pool=pool, channel=channel)
+        if wanted[key] > free:
+            when = f" {key[1]:%d/%m/%Y}" if key[1] else ""
+            when += f" {key[2]:%H:%M}" if pool.kind == CapacityPool.Kind.SLOT else ""
+            raise SoldOut(
+                _("%(name)s is sold out%(when)s (%(left)s left).")
+                % {"name": pool.name, "when": when, "left": free},
+                extra={
+                    "pool": pool.code,
+                    "day": str(key[1]) if key[1] else None,
+                    "available": free,
+                    "requested": wanted[key],
+                },
+            )
+
+    # One UPDATE per distinct quantity keeps the query count flat in the number of buckets.
+    online = is_online(channel)
+    by_quantity: dict[int, list[int]] = defaultdict(list)
+    for key, quantity in wanted.items():
+        by_quantity[quantity].append(by_key[key].pk)
+    for quantity, ids in by_quantity.items():
+        changes = {"sold": F("sold") + quantity, "updated_at": timezone.now()}
+        if online:
+            changes["sold_online"] = F("sold_online") + quantity
+        CapacityBucket.objects.filter(pk__in=ids).update(**changes)
+
+    status = CapacityAllocation.Status.HELD if hold_until else CapacityAllocation.Status.CONFIRMED
+    return CapacityAllocation.objects.bulk_create(
+        [
+            CapacityAllocation(
+                bucket=by_key[key],
+                quantity=quantity,
+                channel=channel,
+                reference=reference,
+                status=status,
+                expires_at=hold_until,
+            )
+            for key, quantity in wanted.items()
+        ]
+    )
+
+
+def capacity_release(*, property: Property, reference: str, quantity: int | None = None) -> int:
+    """Give back what `reference` consumed (cancellation, void, refund, expired hold).
+
+    `quantity` releases only that many units from each bucket of the reference (a partial
+    refund of 1 basket out of 3); None releases everything. Idempotent: a released
+    allocation is never released twice. Returns the units released.
+    Locks: the affected CapacityBuckets in pk order.
+    """
+    with transaction.atomic():
+        active = list(
+            CapacityAllocation.objects.filter(
+                bucket__pool__property=property,
+                reference=reference,
+            )
+            .exclude(status=CapacityAllocation.Status.RELEASED)
+            .order_by("pk")
+        )
+        if not active:
+            return 0
+        buckets_for_update(Q(pk__in={a.bucket_id for a in active}))
+        # re-read under the lock: a concurrent release may have won
+        active = list(
+            CapacityAllocation.objects.filter(pk__in=[a.pk for a in active])
+            .exclude(status=CapacityAllocation.Status.RELEASED)
+            .order_by("pk")
+        )
+        remaining: dict[int, int] = defaultdict(lambda: quantity if quantity else 10**9)
+        released_total = 0
+        now = timezone.now()
+        for allocation in active:
+            units = min(allocation.quantity, remaining[allocation.bucket_id])
+            if units <= 0:
+                continue
+            remaining[allocation.bucket_id] -= units
+            changes = {"sold": F("sold") - units, "updated_at": now}
+            if is_online(allocation.channel):
+                changes["sold_online"] = F("sold_online") - units
+            CapacityBucket.objects.filter(pk=allocation.bucket_id).update(**changes)
+            if units == allocation.quantity:
+                allocation.status = CapacityAllocation.Status.RELEASED
+                allocation.released_at = now
+                allocation.save(update_fields=["status", "released_at"])
+            else:
+                allocation.quantity -= units
+                allocation.save(update_fields=["quantity"])
+            released_total += units
+        return released_total
+
+
+def capacity_confirm(*, property: Property, reference: str) -> int:
+    """Turn the held allocations of `reference` into confirmed ones (payment received)."""
+    return CapacityAllocation.objects.filter(
+        bucket__pool__property=property,
+        reference=reference,
+        status=CapacityAllocation.Status.HELD,
+    ).update(status=CapacityAllocation.Status.CONFIRMED, expires_at=None)
+
+
+def holds_release_expired(*, now: datetime | None = None) -> int:
+    """Return expired holds to sale (booking-engine carts the guest abandoned)."""
+    now = now or timezone.now()
+    expired = (
+        CapacityAllocation.objects.filter(status=CapacityAllocation.Status.HELD, expires_at__lt=now)
+        .values_list("bucket__pool__property_id", "reference")
+        .distinct()
+    )
+    released = 0
+    properties = {p.pk: p for p in Property.objects.filter(pk__in={e[0] for e in expired})}
+    for property_id, reference in expired:
+        released += capacity_release(property=properties[property_id], reference=reference)
+    return released
+
+
+def capacity_adjust(
+    *, property: Property, pool_id: int, start: date, end: date, delta: int
+) -> None:
+    """Add (or remove, negative) units over [start, end): a room out of order, a new cabin.
+
+    Raises SoldOut when removing units that are already sold on some day.
+    Locks: the pool's buckets over the range.
+    """
+    pool = CapacityPool.objects.filter(property=property, pk=pool_id).first()
+    if pool is None:
+        raise InvalidCapacityRequest(_("Unknown capacity for this property."))
+    with transaction.atomic():
+        keys = _range_keys(pool, start, end)
+        _ensure_buckets({pool.pk: pool}, keys)
+        buckets = buckets_for_update(_bucket_filter(keys))
+        for bucket in buckets:
+            if bucket.capacity + delta < bucket.sold:
+                raise SoldOut(
+                    _("%(name)s: %(sold)s units are already sold on %(day)s.")
+                    % {"name": pool.name, "sold": bucket.sold, "day": f"{bucket.day:%d/%m/%Y}"}
+                )
+        CapacityBucket.objects.filter(pk__in=[b.pk for b in buckets]).update(
+            capacity=F("capacity") + delta, updated_at=timezone.now()
+        )
