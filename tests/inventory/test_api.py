@@ -1,0 +1,123 @@
+"""Catalog, availability and quote through the API: scoped, token-authenticated, clear errors."""
+
+from datetime import date, time
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from core.models import Role
+from inventory.models import Channel
+from inventory.services.capacity import CapacityNeed, capacity_consume
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(hotel, staff_of):
+    user = staff_of(hotel, Role.FRONT_DESK, username="desk")
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    return client
+
+
+def url(hotel, path):
+    return f"/api/v1/properties/{hotel.slug}/{path}"
+
+
+def test_anonymous_gets_401(client, hotel, catalog):
+    assert APIClient().get(url(hotel, "products")).status_code == 401
+
+
+def test_other_property_is_404(api, other_hotel, catalog):
+    response = api.get(url(other_hotel, "products"))
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_quote_gives_the_same_price_as_the_service(api, hotel, catalog, product):
+    body = {
+        "channel": "booking_engine",
+        "booking_date": "2027-05-01",
+        "lines": [
+            {"product": "nuit-superieure", "start": "2027-05-10", "end": "2027-05-12"},
+            {"product": "petit-dejeuner", "quantity": "4", "start": "2027-05-11"},
+        ],
+    }
+    response = api.post(url(hotel, "quote"), body, format="json")
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert [line["total"] for line in data["lines"]] == ["264.00", "32.00"]
+    assert data["total"] == "296.00"
+    assert "promo:petit-dej-web" in data["lines"][1]["applied_rule"]
+    assert data["vat"] == [{"rate": "10.00", "net": "269.09", "vat": "26.91", "gross": "296.00"}]
+
+
+def test_quote_with_unknown_product_is_422(api, hotel, catalog):
+    response = api.post(
+        url(hotel, "quote"), {"channel": "pos", "lines": [{"product": "caviar"}]}, format="json"
+    )
+    assert response.status_code == 422
+    assert "Unknown product" in response.json()["message"]
+
+
+def test_quote_with_negative_quantity_is_422(api, hotel, catalog):
+    response = api.post(
+        url(hotel, "quote"),
+        {"channel": "pos", "lines": [{"product": "cafe", "quantity": "-2"}]},
+        format="json",
+    )
+    assert response.status_code == 422
+    assert "positive" in response.json()["message"]
+
+
+def test_availability_reflects_an_on_site_sale_at_once(api, hotel, catalog, product):
+    from django.db import transaction
+
+    spa = product("massage-60").capacity_pool
+    params = {"products": "massage-60", "start": "2026-12-05", "channel": "booking_engine"}
+    before = api.get(url(hotel, "products/availability"), params).json()
+    slot_15 = [s for s in before["products"][0]["slots"] if s["slot_time"] == "15:00:00"][0]
+    assert slot_15["available"] == 2
+    with transaction.atomic():
+        capacity_consume(
+            property=hotel,
+            channel=Channel.POS,
+            reference="spa-desk:1",
+            needs=[
+                CapacityNeed(
+                    pool_id=spa.pk, quantity=2, day=date(2026, 12, 5), slot_time=time(15, 0)
+                )
+            ],
+        )
+    after = api.get(url(hotel, "products/availability"), params).json()
+    slot_15 = [s for s in after["products"][0]["slots"] if s["slot_time"] == "15:00:00"][0]
+    assert slot_15["available"] == 0
+
+
+def test_availability_of_many_products_over_a_year_is_a_few_queries(
+    api, hotel, catalog, django_assert_max_num_queries
+):
+    params = {
+        "products": "nuit-classique,nuit-superieure,nuit-junior,nuit-familiale,"
+        "massage-60,pass-piscine,panier-gourmand",
+        "start": "2027-01-01",
+        "end": "2027-12-31",
+        "channel": "ota",
+    }
+    with django_assert_max_num_queries(8):
+        response = api.get(url(hotel, "products/availability"), params)
+    assert response.status_code == 200
+    nights = response.json()["products"][0]["slots"]
+    assert len(nights) == 364
+    assert nights[0]["available"] == 9  # 10 classic rooms, one held back for on-site sale
+
+
+def test_availability_with_dates_out_of_order_is_422(api, hotel, catalog):
+    response = api.get(
+        url(hotel, "products/availability"),
+        {"products": "pass-piscine", "start": "2027-01-05", "end": "2027-01-01"},
+    )
+    assert response.status_code == 422
