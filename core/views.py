@@ -123,6 +123,13 @@ def pin_switch(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers (no database, no broker). Also the benchmarks' floor."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database and broker reachability, for load balancers and docker compose."""
     checks = {}

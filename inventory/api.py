@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -9,7 +10,7 @@ from rest_framework.response import Response
 
 from core.api import PropertyScopedApi
 from inventory.models import Channel, Product
-from inventory.selectors import pools_availability, products_for_property
+from inventory.selectors import pools_availability_grid, products_for_property
 from inventory.services.pricing import QuoteLineInput, quote
 
 
@@ -164,28 +165,28 @@ class ProductAvailabilityApi(PropertyScopedApi):
             raise serializers.ValidationError(
                 {"products": _("Unknown: %(codes)s") % {"codes": ", ".join(unknown)}}
             )
-        availability = pools_availability(
+        grids = pools_availability_grid(
             property=self.property,
             pool_ids=[p.capacity_pool_id for p in products if p.capacity_pool_id],
             start=params.validated_data["start"],
             end=params.validated_data["end"],
             channel=params.validated_data["channel"],
         )
-        return Response(
-            {
-                "channel": params.validated_data["channel"],
-                "products": [
-                    {
-                        "product": p.code,
-                        "capacity": p.capacity_pool.kind if p.capacity_pool_id else None,
-                        "slots": [
-                            {"day": s.day, "slot_time": s.slot_time, "available": s.available}
-                            for s in availability.get(p.capacity_pool_id, [])
-                        ]
-                        if p.capacity_pool_id
-                        else None,
-                    }
-                    for p in products
-                ],
-            }
-        )
+        body = {
+            "channel": params.validated_data["channel"],
+            "start": params.validated_data["start"].isoformat(),
+            "end": params.validated_data["end"].isoformat(),
+            "products": [],
+        }
+        for p in products:
+            grid = grids.get(p.capacity_pool_id)
+            entry = {"product": p.code, "capacity": grid.pool.kind if grid else None}
+            if grid is not None:
+                # one array per slot time ("day" for nights, passes and stock), one integer per
+                # day from `start`: compact on purpose, a year of 50 products is polled often
+                entry["available"] = {
+                    (slot.strftime("%H:%M") if slot else "day"): values
+                    for slot, values in grid.available.items()
+                }
+            body["products"].append(entry)
+        return JsonResponse(body)

@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.models import Property
 from inventory.models import CapacityBucket, CapacityPool, Product, StopSell
@@ -20,59 +20,102 @@ class Slot:
     sold: int
 
 
-def pools_availability(
-    *, property: Property, pool_ids: list[int], start: date, end: date, channel: str
-) -> dict[int, list[Slot]]:
-    """Units each pool can still sell through `channel` over [start, end), per day and slot.
+@dataclass
+class PoolGrid:
+    """Availability of one pool: `available[slot][i]` is for `days[i]` (slot is None for
+    nights, day passes and stock; stock has a single pseudo-day)."""
 
-    Three queries whatever the number of pools and days: pools, buckets, stop-sells.
-    Days without a bucket yet are unsold: their availability is the pool's default capacity.
+    pool: CapacityPool
+    days: list[date | None]
+    available: dict[time | None, list[int]]
+    capacity: dict[time | None, list[int]]
+    sold: dict[time | None, list[int]]
+
+
+def pools_availability_grid(
+    *, property: Property, pool_ids: list[int], start: date, end: date, channel: str
+) -> dict[int, PoolGrid]:
+    """Units each pool can still sell through `channel` over [start, end), as arrays.
+
+    Three queries whatever the number of pools and days (pools, buckets, stop-sells), and no
+    model instance per bucket: this backs the availability screens and feeds polled often.
+    Days without a bucket are unsold: the pool's default capacity.
     """
     if (end - start).days > MAX_SPAN_DAYS:
         end = start + timedelta(days=MAX_SPAN_DAYS)
+    span = max((end - start).days, 0)
     pools = list(CapacityPool.objects.filter(property=property, pk__in=pool_ids))
-    buckets = {
-        (b.pool_id, b.day, b.slot_time): b
-        for b in CapacityBucket.objects.filter(pool__in=pools).filter(day__gte=start, day__lt=end)
-        | CapacityBucket.objects.filter(pool__in=pools, day__isnull=True)
-    }
+    grids: dict[int, PoolGrid] = {}
+    for pool in pools:
+        if pool.kind == CapacityPool.Kind.STOCK:
+            days, slots = [None], [None]
+        else:
+            days = [start + timedelta(days=i) for i in range(span)]
+            slots = (
+                [time.fromisoformat(t) for t in pool.slot_times]
+                if pool.kind == CapacityPool.Kind.SLOT
+                else [None]
+            )
+        grids[pool.pk] = PoolGrid(
+            pool=pool,
+            days=days,
+            available={},
+            capacity={s: [pool.default_capacity] * len(days) for s in slots},
+            sold={s: [0] * len(days) for s in slots},
+        )
+    rows = (
+        CapacityBucket.objects.filter(pool__in=pools)
+        .filter(Q(day__gte=start, day__lt=end) | Q(day__isnull=True))
+        .values_list("pool_id", "day", "slot_time", "capacity", "sold")
+    )
+    for pool_id, day, slot_time, capacity, sold in rows:
+        grid = grids[pool_id]
+        slot = slot_time if grid.pool.kind == CapacityPool.Kind.SLOT else None
+        if slot not in grid.capacity:
+            continue  # a slot time removed from the schedule
+        index = 0 if day is None else (day - start).days
+        grid.capacity[slot][index] = capacity
+        grid.sold[slot][index] = sold
     stops = defaultdict(list)
     for pool_id, s, e in StopSell.objects.filter(
         pool__in=pools, channel=channel, start__lt=end, end__gt=start
     ).values_list("pool_id", "start", "end"):
-        stops[pool_id].append((s, e))
-    result: dict[int, list[Slot]] = {}
-    for pool in pools:
-        if pool.kind == CapacityPool.Kind.STOCK:
-            keys = [(None, time(0, 0))]
-        else:
-            slots = (
-                [time.fromisoformat(t) for t in pool.slot_times]
-                if pool.kind == CapacityPool.Kind.SLOT
-                else [time(0, 0)]
-            )
-            keys = [
-                (start + timedelta(days=i), s) for i in range((end - start).days) for s in slots
+        stops[pool_id].append((max((s - start).days, 0), min((e - start).days, span)))
+    for grid in grids.values():
+        pool = grid.pool
+        for slot, capacities in grid.capacity.items():
+            sold = grid.sold[slot]
+            free = [
+                free_units(capacity=c, sold=n, pool=pool, channel=channel)
+                for c, n in zip(capacities, sold, strict=True)
             ]
-        out = []
-        for day, slot in keys:
-            bucket = buckets.get((pool.pk, day, slot))
-            capacity = bucket.capacity if bucket else pool.default_capacity
-            sold = bucket.sold if bucket else 0
-            free = free_units(capacity=capacity, sold=sold, pool=pool, channel=channel)
-            if day is not None and any(s <= day < e for s, e in stops[pool.pk]):
-                free = 0
-            out.append(
-                Slot(
-                    day=day,
-                    slot_time=slot if pool.kind == CapacityPool.Kind.SLOT else None,
-                    available=max(free, 0),
-                    capacity=capacity,
-                    sold=sold,
-                )
+            for first, last in stops.get(pool.pk, ()):
+                free[first:last] = [0] * (last - first)
+            grid.available[slot] = free
+    return grids
+
+
+def pools_availability(
+    *, property: Property, pool_ids: list[int], start: date, end: date, channel: str
+) -> dict[int, list[Slot]]:
+    """The same numbers as `pools_availability_grid`, one Slot per day and slot time."""
+    out: dict[int, list[Slot]] = {}
+    grids = pools_availability_grid(
+        property=property, pool_ids=pool_ids, start=start, end=end, channel=channel
+    )
+    for pool_id, grid in grids.items():
+        out[pool_id] = [
+            Slot(
+                day=day,
+                slot_time=slot,
+                available=grid.available[slot][i],
+                capacity=grid.capacity[slot][i],
+                sold=grid.sold[slot][i],
             )
-        result[pool.pk] = out
-    return result
+            for i, day in enumerate(grid.days)
+            for slot in grid.available
+        ]
+    return out
 
 
 def products_for_property(*, property: Property) -> QuerySet[Product]:

@@ -79,8 +79,7 @@ def test_availability_reflects_an_on_site_sale_at_once(api, hotel, catalog, prod
     spa = product("massage-60").capacity_pool
     params = {"products": "massage-60", "start": "2026-12-05", "channel": "booking_engine"}
     before = api.get(url(hotel, "products/availability"), params).json()
-    slot_15 = [s for s in before["products"][0]["slots"] if s["slot_time"] == "15:00:00"][0]
-    assert slot_15["available"] == 2
+    assert before["products"][0]["available"]["15:00"] == [2]
     with transaction.atomic():
         capacity_consume(
             property=hotel,
@@ -93,8 +92,8 @@ def test_availability_reflects_an_on_site_sale_at_once(api, hotel, catalog, prod
             ],
         )
     after = api.get(url(hotel, "products/availability"), params).json()
-    slot_15 = [s for s in after["products"][0]["slots"] if s["slot_time"] == "15:00:00"][0]
-    assert slot_15["available"] == 0
+    assert after["products"][0]["available"]["15:00"] == [0]
+    assert after["products"][0]["available"]["16:00"] == [2]
 
 
 def test_availability_of_many_products_over_a_year_is_a_few_queries(
@@ -110,9 +109,12 @@ def test_availability_of_many_products_over_a_year_is_a_few_queries(
     with django_assert_max_num_queries(8):
         response = api.get(url(hotel, "products/availability"), params)
     assert response.status_code == 200
-    nights = response.json()["products"][0]["slots"]
+    products = response.json()["products"]
+    nights = products[0]["available"]["day"]
     assert len(nights) == 364
-    assert nights[0]["available"] == 9  # 10 classic rooms, one held back for on-site sale
+    assert nights[0] == 9  # 10 classic rooms, one held back for on-site sale
+    assert products[6]["available"] == {"day": [12]}  # baskets: one stock figure, no dates
+    assert set(products[4]["available"]) == {"10:00", "11:00", "14:00", "15:00", "16:00", "17:00"}
 
 
 def test_availability_with_dates_out_of_order_is_422(api, hotel, catalog):

@@ -1,0 +1,229 @@
+"""Benchmark plumbing: a scratch PostgreSQL database, gunicorn on 127.0.0.1, a bounded load
+generator with per-request latencies, and result files (JSON + markdown)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PY = sys.executable
+
+
+def bench_database_url() -> str:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/auberge")
+    parts = urlparse(base)
+    return urlunparse(parts._replace(path="/auberge_bench"))
+
+
+def bench_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=bench_database_url(),
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+        SECRET_KEY="bench-" + "x" * 40,
+        DJANGO_DEBUG="False",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="False",
+        SESSION_COOKIE_SECURE="False",
+        CSRF_COOKIE_SECURE="False",
+        SECURE_HSTS_SECONDS="0",
+        AUBERGE_MANIFEST_STATIC="0",
+        LOG_LEVEL="WARNING",
+        CONN_MAX_AGE="600",
+    )
+    return env
+
+
+def reset_database() -> None:
+    """Drop and recreate the scratch database, then migrate it."""
+    url = urlparse(bench_database_url())
+    admin = [
+        "psql",
+        "-h",
+        url.hostname or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+        "-d",
+        "postgres",
+        "-q",
+        "-c",
+    ]
+    subprocess.run([*admin, "DROP DATABASE IF EXISTS auberge_bench WITH (FORCE)"], check=True)
+    subprocess.run([*admin, "CREATE DATABASE auberge_bench"], check=True)
+    manage("migrate", "--noinput", "-v0")
+
+
+def manage(*args: str) -> str:
+    out = subprocess.run(
+        [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=bench_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout
+
+
+def setup_django() -> None:
+    os.environ.update(bench_env())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(workers: int = 2):
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env=bench_env(),
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/livez")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def load(port: int, *, concurrency: int, duration: float, request, max_requests: int = 200_000):
+    """`concurrency` clients, each on a keep-alive connection, call `request(conn, i)` (which
+    returns the HTTP status) until `duration` seconds pass. Bounded in time and count."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + duration
+    counter = iter(range(max_requests))
+
+    def worker(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local_lat, local_status = [], {}
+        while time.perf_counter() < stop_at:
+            try:
+                i = next(counter)
+            except StopIteration:
+                break
+            t0 = time.perf_counter()
+            status = request(conn, i)
+            local_lat.append(time.perf_counter() - t0)
+            local_status[status] = local_status.get(status, 0) + 1
+        conn.close()
+        with lock:
+            latencies.extend(local_lat)
+            for k, v in local_status.items():
+                statuses[k] = statuses.get(k, 0) + v
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return summarize(latencies, elapsed, statuses)
+
+
+def summarize(latencies: list[float], elapsed: float, statuses: dict | None = None) -> dict:
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float:
+        if not ordered:
+            return 0.0
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+    return {
+        "requests": len(ordered),
+        "seconds": round(elapsed, 2),
+        "per_second": round(len(ordered) / elapsed, 1) if elapsed else 0,
+        "p50_ms": round(pct(0.50), 2),
+        "p99_ms": round(pct(0.99), 2),
+        "mean_ms": round(statistics.mean(ordered) * 1000, 2) if ordered else 0,
+        "statuses": statuses or {},
+    }
+
+
+def get_json(conn: http.client.HTTPConnection, path: str, headers: dict) -> int:
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def post_json(conn: http.client.HTTPConnection, path: str, body: dict, headers: dict) -> int:
+    conn.request(
+        "POST", path, body=json.dumps(body), headers={**headers, "Content-Type": "application/json"}
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def write_results(name: str, data: dict, table: list[tuple[str, str, str]]) -> None:
+    """Write results/<name>.json and results/<name>.md (metric | result | target)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps({**meta, **data}, indent=2, default=str))
+    lines = [
+        f"# {name}",
+        "",
+        f"{meta['when']} — {meta['machine']}",
+        "",
+        "| metric | result | target |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in table]
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
