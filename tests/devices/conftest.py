@@ -120,3 +120,35 @@ def network_printer(hotel, listener):
 @pytest.fixture
 def bar_drawer(network_printer):
     return CashDrawerFactory(printer=network_printer, name="Tiroir bar")
+
+
+@pytest.fixture
+def enqueued(db):
+    """Run the on-commit callbacks of the test's (rolled back) transaction on demand and record
+    the send tasks they enqueue, without a broker. A callback registered in a block that rolled
+    back is dropped by Django, exactly as in production."""
+    from unittest.mock import patch
+
+    from django.db import connection
+
+    from devices.tasks import print_job_send_task
+
+    class Recorder:
+        def __init__(self):
+            self._ids: list[int] = []
+            self._done = len(connection.run_on_commit)
+
+        def _record(self, *, print_job_id):
+            self._ids.append(print_job_id)
+
+        @property
+        def ids(self) -> list[int]:
+            while self._done < len(connection.run_on_commit):
+                _sids, func, _robust = connection.run_on_commit[self._done]
+                self._done += 1
+                func()
+            return list(self._ids)
+
+    recorder = Recorder()
+    with patch.object(print_job_send_task, "delay", side_effect=recorder._record):
+        yield recorder
