@@ -22,6 +22,10 @@ def _close_worker_connections(**kwargs):
 
 @pytest.fixture
 def celery_worker():
+    # Another test may have force-closed the app's broker pool (tests/core/test_healthz
+    # simulates an outage): start from fresh connection and producer pools.
+    app._pool = None
+    app.amqp._producer_pool = None
     app.control.purge()  # messages left in the test broker by an interrupted run
     signals.task_postrun.connect(_close_worker_connections, weak=False)
     try:
