@@ -158,6 +158,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.holds_release_expired_task",
         "schedule": crontab(minute="*/5"),
     },
+    # every minute: print jobs left "sending" by a worker that died are failed and sent again
+    "devices-reset-stale-print-jobs": {
+        "task": "devices.tasks.print_jobs_reset_stale_task",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------

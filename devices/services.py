@@ -1,0 +1,395 @@
+"""Every write of the devices app: enqueue, send, retry, reprint, test page, no-sale drawer.
+
+Printing is at-least-once by construction and exactly-once in practice: a job row is
+created in the caller's transaction, a task is enqueued on commit, and the sender claims the
+row with a compare-and-set update (queued/failed -> sending) before touching the printer, so
+a redelivered or duplicated task finds nothing to claim once the job is sending or printed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.audit import audit_log
+from core.exceptions import IdempotencyConflict, InvalidInput, PermissionDenied
+from core.roles import role_has
+from core.scoping import membership_for
+from devices.documents import (
+    DOCUMENT_CLASSES,
+    Document,
+    DocumentError,
+    ReceiptDocument,
+    TestPageDocument,
+    document_from_json,
+)
+from devices.exceptions import NoCashDrawer, NotAReceipt, PrinterUnavailable, PrintJobNotRetryable
+from devices.lock_objects import print_job_lock
+from devices.models import CashDrawer, DrawerOpening, Printer, PrintJob
+from devices.rendering import PrintSettings, render_escpos
+from devices.transports import send_bytes
+
+logger = logging.getLogger(__name__)
+
+# A job left "sending" this long was abandoned by a crashed worker (sends time out in seconds).
+STALE_SENDING_AFTER = timedelta(minutes=5)
+ERROR_MAX_LENGTH = 2000
+
+
+def _drawer_of(printer: Printer) -> CashDrawer | None:
+    try:
+        drawer = printer.cash_drawer
+    except CashDrawer.DoesNotExist:
+        return None
+    return drawer if drawer.is_active else None
+
+
+def _enqueue_send(print_job_id: int) -> None:
+    from devices.tasks import print_job_send_task
+
+    print_job_send_task.delay_on_commit(print_job_id=print_job_id)
+
+
+def _job_create(
+    *,
+    printer: Printer,
+    kind: str,
+    document: Document | None,
+    idempotency_key: str,
+    open_drawer: bool,
+    actor,
+    reprint_of: PrintJob | None = None,
+) -> tuple[PrintJob, bool]:
+    """Create the job row (or find the one with this key). Returns (job, created)."""
+    if kind not in PrintJob.Kind.values:
+        raise InvalidInput(f"Unknown print job kind {kind!r}")
+    expected = DOCUMENT_CLASSES.get(kind)
+    if expected is not None and not isinstance(document, expected):
+        raise InvalidInput(f"A {kind} job prints a {expected.__name__}")
+    if expected is None and document is not None:
+        raise InvalidInput(f"A {kind} job prints no document")
+    if open_drawer and kind not in (PrintJob.Kind.RECEIPT, PrintJob.Kind.DRAWER):
+        raise InvalidInput("Only a receipt or a drawer job opens the cash drawer")
+    if open_drawer and _drawer_of(printer) is None:
+        raise NoCashDrawer()
+
+    existing = PrintJob.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                job = PrintJob.objects.create(
+                    property_id=printer.property_id,
+                    printer=printer,
+                    kind=kind,
+                    document=document.to_json() if document is not None else {},
+                    idempotency_key=idempotency_key,
+                    open_drawer=open_drawer,
+                    is_duplicate=reprint_of is not None,
+                    reprint_of=reprint_of,
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+            return job, True
+        except IntegrityError:
+            # Another request with the same key committed first: replay its job.
+            existing = PrintJob.objects.get(idempotency_key=idempotency_key)
+    if existing.printer_id != printer.pk or existing.kind != kind:
+        raise IdempotencyConflict()
+    return existing, False
+
+
+def _record_drawer_opening(
+    *, job: PrintJob, reason: str, actor, note: str = "", data: dict | None = None
+) -> DrawerOpening:
+    drawer = _drawer_of(job.printer)
+    opening = DrawerOpening.objects.create(
+        property_id=job.property_id,
+        drawer=drawer,
+        print_job=job,
+        reason=reason,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        note=note,
+    )
+    audit_log(
+        action="devices.drawer.opened",
+        property=job.printer.property,
+        actor=actor,
+        target=drawer,
+        data={"reason": reason, "print_job_id": job.pk, "note": note, **(data or {})},
+    )
+    return opening
+
+
+@transaction.atomic
+def print_job_enqueue(
+    *,
+    printer: Printer,
+    kind: str,
+    document: Document | None,
+    idempotency_key: str,
+    open_drawer: bool = False,
+    actor=None,
+) -> PrintJob:
+    """Record a print job in the caller's transaction; it is sent after commit.
+
+    `open_drawer=True` (a cash payment) adds the drawer pulse to the receipt and records a
+    `DrawerOpening` with an audit entry, in the same transaction.
+    Idempotent: the same `idempotency_key` returns the first job and enqueues nothing.
+    Raises: InvalidInput (document does not fit the kind), NoCashDrawer, IdempotencyConflict.
+    After commit: `print_job_send_task`.
+    """
+    job, created = _job_create(
+        printer=printer,
+        kind=kind,
+        document=document,
+        idempotency_key=idempotency_key,
+        open_drawer=open_drawer,
+        actor=actor,
+    )
+    if created:
+        if open_drawer and kind == PrintJob.Kind.RECEIPT:
+            _record_drawer_opening(
+                job=job,
+                reason=DrawerOpening.Reason.CASH_PAYMENT,
+                actor=actor,
+                data={"ticket_number": getattr(document, "ticket_number", "")},
+            )
+        _enqueue_send(job.pk)
+    return job
+
+
+def print_job_render(*, print_job: PrintJob) -> bytes:
+    """The exact bytes this job sends to its printer."""
+    printer = print_job.printer
+    drawer = _drawer_of(printer)
+    settings = PrintSettings(
+        columns=printer.columns,
+        code_page=printer.code_page,
+        profile=printer.escpos_profile,
+        drawer_pin=drawer.kick_pin if drawer else CashDrawer.KickPin.PIN_2,
+    )
+    document = document_from_json(print_job.kind, print_job.document)
+    return render_escpos(document, settings=settings, open_drawer=print_job.open_drawer)
+
+
+def _mark_failed(print_job_id: int, error: str) -> None:
+    PrintJob.objects.filter(pk=print_job_id, status=PrintJob.Status.SENDING).update(
+        status=PrintJob.Status.FAILED,
+        last_error=error[:ERROR_MAX_LENGTH],
+        updated_at=timezone.now(),
+    )
+
+
+def print_job_send(*, print_job_id: int) -> PrintJob:
+    """Claim the job, render it, send it to the printer, and mark it printed (once).
+
+    Never call inside a transaction: it talks to a printer (seconds at worst).
+    Idempotent: a job already sending or printed is left alone and nothing is sent.
+    Raises: PrinterUnavailable after marking the job failed (the task retries it).
+    """
+    claimed = PrintJob.objects.filter(
+        pk=print_job_id, status__in=[PrintJob.Status.QUEUED, PrintJob.Status.FAILED]
+    ).update(status=PrintJob.Status.SENDING, attempts=F("attempts") + 1, updated_at=timezone.now())
+    job = PrintJob.objects.select_related("printer", "printer__property").get(pk=print_job_id)
+    if claimed != 1:
+        logger.info("print job %s is %s: nothing to send", job.pk, job.status)
+        return job
+    if not job.printer.is_active:
+        _mark_failed(job.pk, "The printer is deactivated in the settings")
+        job.refresh_from_db()
+        return job
+    try:
+        data = print_job_render(print_job=job)
+    except (DocumentError, LookupError, ValueError) as exc:
+        # A snapshot that cannot be rendered will not render better later: no retry.
+        logger.exception("print job %s cannot be rendered", job.pk)
+        _mark_failed(job.pk, f"Cannot render the document: {exc}")
+        job.refresh_from_db()
+        return job
+    try:
+        send_bytes(job.printer, data)
+    except PrinterUnavailable as exc:
+        _mark_failed(job.pk, str(exc))
+        raise
+    now = timezone.now()
+    PrintJob.objects.filter(pk=job.pk, status=PrintJob.Status.SENDING).update(
+        status=PrintJob.Status.PRINTED, printed_at=now, last_error="", updated_at=now
+    )
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def print_job_retry(*, print_job: PrintJob, actor) -> PrintJob:
+    """Send a failed (or never sent) job again, as it was.
+
+    Raises: PrintJobNotRetryable when the job is printed or being sent.
+    After commit: `print_job_send_task` (the claim makes a double send harmless)."""
+    if print_job.status not in (PrintJob.Status.FAILED, PrintJob.Status.QUEUED):
+        raise PrintJobNotRetryable()
+    audit_log(
+        action="devices.print_job.retried",
+        property=print_job.property,
+        actor=actor,
+        target=print_job,
+        data={"attempts": print_job.attempts, "last_error": print_job.last_error},
+    )
+    _enqueue_send(print_job.pk)
+    return print_job
+
+
+@transaction.atomic
+def receipt_reprint(
+    *,
+    print_job: PrintJob,
+    actor,
+    idempotency_key: str | None = None,
+    printer: Printer | None = None,
+) -> PrintJob:
+    """A new job printing the same receipt marked "DUPLICATA" with its reprint number.
+
+    Locks: the original receipt job (reprint numbers never collide).
+    Never opens the cash drawer. Raises: NotAReceipt, InvalidInput (printer elsewhere).
+    After commit: `print_job_send_task`."""
+    original_id = print_job.reprint_of_id or print_job.pk
+    original = print_job_lock(print_job_id=original_id)
+    if original.kind != PrintJob.Kind.RECEIPT:
+        raise NotAReceipt()
+    target_printer = printer or original.printer
+    if target_printer.property_id != original.property_id:
+        raise InvalidInput("The printer belongs to another property")
+    if idempotency_key:
+        existing = PrintJob.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.reprint_of_id != original.pk:
+                raise IdempotencyConflict()
+            return existing
+    reprint_count = original.reprints.count() + 1
+    document = ReceiptDocument.from_json(original.document).as_duplicate(
+        reprint_count=reprint_count
+    )
+    job, _created = _job_create(
+        printer=target_printer,
+        kind=PrintJob.Kind.RECEIPT,
+        document=document,
+        idempotency_key=idempotency_key or f"reprint:{original.pk}:{reprint_count}",
+        open_drawer=False,
+        actor=actor,
+        reprint_of=original,
+    )
+    audit_log(
+        action="devices.receipt.reprinted",
+        property=original.property,
+        actor=actor,
+        target=job,
+        data={
+            "original_print_job_id": original.pk,
+            "ticket_number": document.ticket_number,
+            "reprint_count": reprint_count,
+        },
+    )
+    _enqueue_send(job.pk)
+    return job
+
+
+@transaction.atomic
+def printer_test_page(*, printer: Printer, actor) -> PrintJob:
+    """Print the printer's settings and an accents sample. After commit: the send task."""
+    local_now = timezone.localtime(timezone.now(), printer.property.tz)
+    document = TestPageDocument(
+        printer_name=printer.name,
+        connection=f"{printer.get_connection_display()} {printer.address}",
+        paper_width_mm=printer.paper_width,
+        code_page=printer.code_page,
+        requested_at=local_now,
+        requested_by=(actor.get_full_name() or actor.get_username()) if actor else "",
+        language=printer.property.default_language,
+    )
+    job = print_job_enqueue(
+        printer=printer,
+        kind=PrintJob.Kind.TEST,
+        document=document,
+        idempotency_key=f"test:{printer.pk}:{uuid.uuid4()}",
+        actor=actor,
+    )
+    audit_log(
+        action="devices.printer.test_page",
+        property=printer.property,
+        actor=actor,
+        target=printer,
+        data={"print_job_id": job.pk},
+    )
+    return job
+
+
+@transaction.atomic
+def drawer_open_no_sale(
+    *, drawer: CashDrawer, actor, idempotency_key: str, note: str = ""
+) -> DrawerOpening:
+    """Open a cash drawer without a sale; needs the `pos.approve` right at its property.
+
+    Records a `DrawerOpening` and an audit entry. Idempotent on `idempotency_key`.
+    Raises: PermissionDenied, NoCashDrawer (drawer switched off).
+    After commit: `print_job_send_task` sends the pulse (no paper)."""
+    membership = membership_for(actor, drawer.property_id)
+    if membership is None or not role_has(membership.role, "pos.approve"):
+        raise PermissionDenied()
+    job, created = _job_create(
+        printer=drawer.printer,
+        kind=PrintJob.Kind.DRAWER,
+        document=None,
+        idempotency_key=idempotency_key,
+        open_drawer=True,
+        actor=actor,
+    )
+    if not created:
+        return job.drawer_opening
+    opening = _record_drawer_opening(
+        job=job, reason=DrawerOpening.Reason.NO_SALE, actor=actor, note=note
+    )
+    _enqueue_send(job.pk)
+    return opening
+
+
+@transaction.atomic
+def print_jobs_reset_stale(*, older_than: timedelta = STALE_SENDING_AFTER) -> int:
+    """Give back jobs a crashed worker left "sending": mark them failed and send them again.
+
+    Sends time out within seconds, so a row sending for minutes has no live sender.
+    Returns the number of jobs reset. After commit: one send task per job."""
+    cutoff = timezone.now() - older_than
+    stale_ids = list(
+        PrintJob.objects.filter(status=PrintJob.Status.SENDING, updated_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    reset = 0
+    for job_id in stale_ids:
+        updated = PrintJob.objects.filter(
+            pk=job_id, status=PrintJob.Status.SENDING, updated_at__lt=cutoff
+        ).update(
+            status=PrintJob.Status.FAILED,
+            last_error="Interrupted while sending (worker stopped); sent again",
+            updated_at=timezone.now(),
+        )
+        if updated:
+            reset += 1
+            _enqueue_send(job_id)
+    return reset
+
+
+__all__ = [
+    "PrinterUnavailable",
+    "drawer_open_no_sale",
+    "print_job_enqueue",
+    "print_job_render",
+    "print_job_retry",
+    "print_job_send",
+    "print_jobs_reset_stale",
+    "printer_test_page",
+    "receipt_reprint",
+]

@@ -1,0 +1,29 @@
+"""Celery tasks of the devices app: thin, idempotent, retried with backoff (STYLE C7)."""
+
+from celery import shared_task
+
+from devices.exceptions import PrinterUnavailable
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(PrinterUnavailable,),
+    retry_backoff=2,  # 2, 4, 8, ... seconds (jittered), capped below
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+)
+def print_job_send_task(self, *, print_job_id: int) -> None:
+    """Send one print job; the service's claim makes a redelivery or a retry harmless."""
+    from devices.services import print_job_send
+
+    print_job_send(print_job_id=print_job_id)
+
+
+@shared_task(acks_late=True)
+def print_jobs_reset_stale_task() -> int:
+    """Periodic: hand back jobs left "sending" by a worker that died mid-send."""
+    from devices.services import print_jobs_reset_stale
+
+    return print_jobs_reset_stale()
