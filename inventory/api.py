@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -151,7 +152,7 @@ class ProductAvailabilityApi(PropertyScopedApi):
                 raise serializers.ValidationError(_("At most 366 days at once."))
             return attrs
 
-    @extend_schema(parameters=[FilterSerializer])
+    @extend_schema(parameters=[FilterSerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request, property_slug):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from core.models import Property
 from inventory.models import CapacityBucket, CapacityPool, Product, StopSell
-from inventory.services.capacity import MAX_SPAN_DAYS, free_units
+from inventory.services.capacity import MAX_SPAN_DAYS, free_units_series
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,12 @@ def pools_availability_grid(
     span = max((end - start).days, 0)
     pools = list(CapacityPool.objects.filter(property=property, pk__in=pool_ids))
     grids: dict[int, PoolGrid] = {}
+    all_days = [start + timedelta(days=i) for i in range(span)]  # shared by every pool
     for pool in pools:
         if pool.kind == CapacityPool.Kind.STOCK:
             days, slots = [None], [None]
         else:
-            days = [start + timedelta(days=i) for i in range(span)]
+            days = all_days
             slots = (
                 [time.fromisoformat(t) for t in pool.slot_times]
                 if pool.kind == CapacityPool.Kind.SLOT
@@ -85,10 +86,7 @@ def pools_availability_grid(
         pool = grid.pool
         for slot, capacities in grid.capacity.items():
             sold = grid.sold[slot]
-            free = [
-                free_units(capacity=c, sold=n, pool=pool, channel=channel)
-                for c, n in zip(capacities, sold, strict=True)
-            ]
+            free = free_units_series(capacities=capacities, solds=sold, pool=pool, channel=channel)
             for first, last in stops.get(pool.pk, ()):
                 free[first:last] = [0] * (last - first)
             grid.available[slot] = free

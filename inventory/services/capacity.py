@@ -121,15 +121,25 @@ def _ensure_buckets(pools: dict[int, CapacityPool], keys: Iterable[BucketKey]) -
     )
 
 
-def free_units(*, capacity: int, sold: int, pool: CapacityPool, channel: str) -> int:
+def free_units_series(
+    *, capacities: list[int], solds: list[int], pool: CapacityPool, channel: str
+) -> list[int]:
     """Units a channel may still sell, after the on-site hold-back and the online auto-close
-    threshold (INV-4). The one rule used by sales and by availability screens alike."""
-    free = capacity - sold
+    threshold (INV-4). The one rule used by sales and by availability screens alike; it works
+    on series so a year of availability costs one pass."""
+    hold, close_at = 0, None
     if is_online(channel):
-        if pool.online_close_at_sold is not None and sold >= pool.online_close_at_sold:
-            return 0
-        free -= pool.hold_back_onsite
-    return max(free, 0)
+        hold, close_at = pool.hold_back_onsite, pool.online_close_at_sold
+    if close_at is None:
+        return [f if (f := c - n - hold) > 0 else 0 for c, n in zip(capacities, solds, strict=True)]
+    return [
+        0 if n >= close_at else (f if (f := c - n - hold) > 0 else 0)
+        for c, n in zip(capacities, solds, strict=True)
+    ]
+
+
+def free_units(*, capacity: int, sold: int, pool: CapacityPool, channel: str) -> int:
+    return free_units_series(capacities=[capacity], solds=[sold], pool=pool, channel=channel)[0]
 
 
 def _stop_sold_days(pool_ids: Iterable[int], channel: str, start: date, end: date):

@@ -123,3 +123,12 @@ def test_availability_with_dates_out_of_order_is_422(api, hotel, catalog):
         {"products": "pass-piscine", "start": "2027-01-05", "end": "2027-01-01"},
     )
     assert response.status_code == 422
+
+
+def test_openapi_schema_is_served_without_warnings(client, manager):
+    client.force_login(manager)
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    schema = response.content.decode()
+    assert "/api/v1/properties/{property_slug}/quote" in schema
+    assert "QuoteOutput" in schema
