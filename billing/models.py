@@ -221,3 +221,120 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount}"
+
+
+class JournalHead(models.Model):
+    """The tip of one hash chain (per property and chain): locked to append, so sequence
+    numbers have no gap and every entry names its predecessor's hash."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    chain = models.CharField(max_length=10)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    perpetual_total = money_field(default=0)
+    perpetual_total_abs = money_field(default=0)
+
+    class Meta:
+        ordering = ["property", "chain"]
+        constraints = [
+            models.UniqueConstraint(fields=["property", "chain"], name="journal_head_unique")
+        ]
+
+
+class JournalEntry(models.Model):
+    """An append-only, hash-chained fiscal event (NF525 principles, REFERENCE.md §1).
+
+    chain "fiscal": receipts, invoices, credit notes, payments, voids, duplicates, cash-session
+    closes and closures, with perpetual grand totals. chain "jet": the technical-event journal
+    (sign-ins, closures, exports, verification failures, fiscal settings changes).
+    hash = SHA-256(previous hash + canonical JSON of the entry's fields)."""
+
+    class Chain(models.TextChoices):
+        FISCAL = "fiscal", _("Fiscal journal")
+        JET = "jet", _("Technical events (JET)")
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Receipt")
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+        PAYMENT = "payment", _("Payment")
+        VOID = "void", _("Void")
+        DUPLICATE = "duplicate", _("Duplicate")
+        CASH_SESSION_CLOSE = "cash_session_close", _("Cash session close")
+        CLOSURE = "closure", _("Closure")
+        EVENT = "event", _("Technical event")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    chain = models.CharField(max_length=10, choices=Chain.choices)
+    sequence = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    code = models.CharField(max_length=40, blank=True)
+    document_type = models.CharField(max_length=40, blank=True)
+    document_id = models.CharField(max_length=64, blank=True)
+    document_number = models.CharField(max_length=40, blank=True)
+    business_date = models.DateField()
+    gross = money_field(default=0)
+    net = money_field(default=0)
+    vat = models.JSONField(default=dict, blank=True)
+    perpetual_total = money_field(default=0)
+    perpetual_total_abs = money_field(default=0)
+    actor = models.CharField(max_length=150, blank=True)
+    terminal = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["property", "chain", "sequence"]
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "chain", "sequence"], name="journal_sequence_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["property", "chain", "business_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.sequence} {self.kind} {self.document_number}"
+
+
+class Closure(models.Model):
+    """A daily, monthly or yearly closure: the period's totals and the perpetual grand total
+    at its end, frozen and journaled (NF525 conservation)."""
+
+    class Period(models.TextChoices):
+        DAY = "day", _("Daily")
+        MONTH = "month", _("Monthly")
+        YEAR = "year", _("Yearly")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="closures")
+    period = models.CharField(max_length=5, choices=Period.choices)
+    start = models.DateField()
+    end = models.DateField(help_text=_("exclusive"))
+    gross = money_field()
+    net = money_field()
+    vat = models.JSONField(default=dict)
+    entries_count = models.PositiveIntegerField()
+    last_sequence = models.PositiveBigIntegerField()
+    perpetual_total = money_field()
+    perpetual_total_abs = money_field()
+    journal_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, related_name="closure"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-start", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "period", "start"], name="closure_unique_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_period_display()} {self.start}"
