@@ -41,7 +41,7 @@ def order_get(*, property: Property, order_id: int) -> Order | None:
     """An order of `property` with its ticket, lines, VAT rows and payments."""
     return (
         Order.objects.filter(property=property, pk=order_id)
-        .select_related("ticket", "ticket__folio", "terminal", "outlet")
+        .select_related("ticket", "ticket__folio", "terminal", "outlet", "reservation")
         .prefetch_related("ticket__lines", "ticket__vat_lines", "ticket__payments")
         .first()
     )
