@@ -1,1 +1,111 @@
-# Register your models here.
+"""Billing in the back office. Fiscal rows (tickets, their lines and VAT, payments, folio
+lines, number sequences) are append-only: viewable, never added, changed or deleted here."""
+
+from django.contrib import admin
+
+from billing.models import (
+    Folio,
+    FolioLine,
+    NumberSequence,
+    Payment,
+    Ticket,
+    TicketLine,
+    TicketVat,
+)
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class FolioLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = FolioLine
+    extra = 0
+    fk_name = "folio"
+    fields = ["business_date", "description", "quantity", "total", "vat_rate", "vat_amount"]
+    readonly_fields = fields
+
+
+class FolioPaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Payment
+    extra = 0
+    fields = ["business_date", "method", "amount", "terminal_reference"]
+    readonly_fields = fields
+
+
+@admin.register(Folio)
+class FolioAdmin(admin.ModelAdmin):
+    list_display = ["holder_name", "property", "status", "created_at"]
+    list_filter = ["property", "status"]
+    search_fields = ["holder_name", "public_id"]
+    readonly_fields = ["public_id", "property", "guest", "company", "currency", "status"]
+    inlines = [FolioLineInline, FolioPaymentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FolioLine)
+class FolioLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["folio", "business_date", "description", "total", "vat_rate", "source"]
+    list_filter = ["folio__property", "vat_rate", "revenue_category"]
+    list_select_related = ["folio"]
+
+
+class TicketLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = TicketLine
+    extra = 0
+    fields = ["description", "quantity", "unit_price", "total", "vat_rate", "vat_amount"]
+    readonly_fields = fields
+
+
+class TicketVatInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = TicketVat
+    extra = 0
+    fields = ["rate", "net", "vat", "gross"]
+    readonly_fields = fields
+
+
+class TicketPaymentInline(FolioPaymentInline):
+    fk_name = "ticket"
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "property", "business_date", "outlet", "status", "total"]
+    list_filter = ["property", "status", "business_date"]
+    search_fields = ["number"]
+    inlines = [TicketLineInline, TicketVatInline, TicketPaymentInline]
+
+
+@admin.register(TicketLine)
+class TicketLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["ticket", "description", "quantity", "total", "vat_rate"]
+    list_select_related = ["ticket"]
+
+
+@admin.register(TicketVat)
+class TicketVatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["ticket", "rate", "net", "vat", "gross"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "property", "method", "amount", "ticket", "folio"]
+    list_filter = ["property", "method", "business_date"]
+    list_select_related = ["property", "ticket", "folio"]
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["property", "series", "next_value"]

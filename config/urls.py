@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("devices/", include("devices.urls")),
+    path("pos/", include("pos.urls")),
     path("", include("core.urls")),
 ]
 

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "pos"
+    verbose_name = _("Point of sale")
+
+    def ready(self) -> None:
+        from core.navigation import NavItem, register
+
+        register(
+            NavItem(label=_("Terminals"), url_name="pos:terminals", capability="manage", order=80)
+        )

@@ -62,6 +62,7 @@ class Order(TimeStampedModel):
         PAID = "paid", _("Paid")
         CHARGED_TO_ROOM = "charged_to_room", _("Charged to room")
         CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="orders")
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="orders")
@@ -88,6 +89,16 @@ class Order(TimeStampedModel):
     )
     table_label = models.CharField(max_length=30, blank=True)
     covers = models.PositiveSmallIntegerField(default=0)
+    business_date = models.DateField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    refund_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -116,3 +116,54 @@ def folio_vat_breakdown(*, folio: Folio) -> list[dict]:
         .annotate(net=Sum("net"), vat=Sum("vat_amount"), gross=Sum("total"))
         .order_by("-vat_rate")
     )
+
+
+def folio_reverse_lines(
+    *,
+    folio: Folio,
+    lines: Sequence[FolioLine],
+    actor=None,
+    terminal: str = "",
+    source_prefix: str = "reversal",
+) -> list[FolioLine]:
+    """Post one reversing line (negative quantity and amounts, `reverses=` the original) per
+    line, in the caller's transaction. Lines are append-only: the original stays.
+
+    Idempotent per original line: the reversal's source is "<source_prefix>:<line id>".
+    Raises InvalidInput when the folio is settled or a line belongs to another folio.
+    """
+    if folio.status != Folio.Status.OPEN:
+        raise InvalidInput(_("This folio is settled: no new charges."))
+    if any(line.folio_id != folio.pk for line in lines):
+        raise InvalidInput(_("This line belongs to another folio."))
+    sources = {f"{source_prefix}:{line.pk}": line for line in lines}
+    already = set(
+        FolioLine.objects.filter(folio=folio, source__in=list(sources)).values_list(
+            "source", flat=True
+        )
+    )
+    business_date = folio.property.business_date()
+    reversals = [
+        FolioLine(
+            folio=folio,
+            business_date=business_date,
+            service_date=line.service_date,
+            description=line.description,
+            product_id=line.product_id,
+            quantity=-line.quantity,
+            unit_price=line.unit_price,
+            total=-line.total,
+            vat_rate=line.vat_rate,
+            vat_amount=-line.vat_amount,
+            net=-line.net,
+            revenue_category=line.revenue_category,
+            applied_rule=line.applied_rule,
+            source=source,
+            reverses=line,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            terminal=terminal[:100],
+        )
+        for source, line in sources.items()
+        if source not in already
+    ]
+    return FolioLine.objects.bulk_create(reversals)

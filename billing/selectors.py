@@ -1,0 +1,68 @@
+"""Reads of billing, scoped to a property, in a constant number of queries."""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from billing.models import Folio, FolioLine, Payment, Ticket
+from core.exceptions import NotFound
+from core.models import Property
+from core.money import ZERO
+
+
+@dataclass
+class FolioDetail:
+    folio: Folio
+    lines: list[FolioLine]
+    payments: list[Payment]
+    vat: list[dict]  # [{rate, net, vat, gross}], highest rate first
+    charges: Decimal
+    paid: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.charges - self.paid
+
+
+def folio_detail(*, property: Property, public_id: uuid.UUID | str) -> FolioDetail:
+    """A folio of `property` with its lines, payments, VAT per rate, totals and balance.
+
+    Three queries whatever the number of lines. Raises NotFound (404) for a folio of another
+    property or an unknown id (we do not confirm other tenants' folios exist).
+    """
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound(_("No such folio."))
+    folio = Folio.objects.filter(property=property, public_id=public_id).first()
+    if folio is None:
+        raise NotFound(_("No such folio."))
+    lines = list(folio.lines.order_by("business_date", "pk"))
+    payments = list(folio.payments.order_by("created_at", "pk"))
+    vat: dict[Decimal, dict[str, Decimal]] = {}
+    for line in lines:
+        if line.revenue_category == "tourist_tax" and line.vat_rate == 0:
+            continue  # the tourist tax is not a sale: outside the VAT breakdown
+        row = vat.setdefault(line.vat_rate, {"net": ZERO, "vat": ZERO, "gross": ZERO})
+        row["net"] += line.net
+        row["vat"] += line.vat_amount
+        row["gross"] += line.total
+    return FolioDetail(
+        folio=folio,
+        lines=lines,
+        payments=payments,
+        vat=[{"rate": rate, **row} for rate, row in sorted(vat.items(), reverse=True)],
+        charges=sum((line.total for line in lines), ZERO),
+        paid=sum((p.amount for p in payments), ZERO),
+    )
+
+
+def ticket_get(*, property: Property, number: int) -> Ticket | None:
+    """A ticket of `property` by number, with its lines, VAT rows and payments."""
+    return (
+        Ticket.objects.filter(property=property, number=number)
+        .prefetch_related("lines", "vat_lines", "payments")
+        .first()
+    )

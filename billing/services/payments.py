@@ -1,0 +1,198 @@
+"""Payments (BIL-1): split tender against a ticket, deposits and settlements against a
+folio, refunds as negative payments. Payments are never updated or deleted.
+
+No card data is ever stored: a card payment keeps the payment terminal's reference only,
+and anything that looks like a card number (PAN, 13–19 digits) is refused."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from billing.exceptions import PaymentInvalid
+from billing.models import Folio, Payment, Ticket
+from core.audit import audit_log
+from core.exceptions import InvalidInput
+from core.models import Property
+from core.money import ZERO, quantize
+
+# 13 to 19 digits, possibly grouped by spaces or dashes as printed on a card
+_PAN_LIKE = re.compile(r"(?:\d[ -]?){12,18}\d")
+MAX_REFERENCE = 100
+
+
+@dataclass(frozen=True)
+class TenderInput:
+    """One tender of a (split) payment. `tendered` is the cash handed over (change is given
+    back from it); `terminal_reference` is the card terminal's authorisation/transaction
+    reference (required for cards), or a voucher / wallet reference."""
+
+    method: str
+    amount: Decimal
+    tendered: Decimal | None = None
+    terminal_reference: str = ""
+
+
+def looks_like_card_number(value: str) -> bool:
+    """True when `value` contains 13–19 digits in a row (spaces and dashes ignored)."""
+    return bool(_PAN_LIKE.search(value or ""))
+
+
+def _money(value, what: str) -> Decimal:
+    if isinstance(value, float):
+        raise PaymentInvalid(_("%(what)s must be a decimal amount.") % {"what": what})
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise PaymentInvalid(_("%(what)s is not an amount.") % {"what": what})
+    if not amount.is_finite():
+        raise PaymentInvalid(_("%(what)s is not an amount.") % {"what": what})
+    return quantize(amount)
+
+
+def _build(
+    tender: TenderInput, *, property: Property, business_date, actor, terminal: str
+) -> Payment:
+    if tender.method not in Payment.Method.values:
+        raise PaymentInvalid(
+            _("Unknown payment method: %(method)s.") % {"method": tender.method},
+            extra={"method": tender.method},
+        )
+    amount = _money(tender.amount, _("The amount"))
+    if amount <= 0:
+        raise PaymentInvalid(_("Each payment amount must be positive."))
+    reference = (tender.terminal_reference or "").strip()
+    if looks_like_card_number(reference):
+        # PCI DSS: a card number must never reach our database, not even by mistake
+        raise PaymentInvalid(
+            _("Never type a card number: enter the payment terminal's reference instead.")
+        )
+    if len(reference) > MAX_REFERENCE:
+        raise PaymentInvalid(_("The payment reference is too long."))
+    tendered = None
+    change = ZERO
+    if tender.method == Payment.Method.CASH:
+        tendered = amount if tender.tendered is None else _money(tender.tendered, _("Cash"))
+        if tendered < amount:
+            raise PaymentInvalid(
+                _("Cash handed over (%(tendered)s) is less than the amount (%(amount)s).")
+                % {"tendered": tendered, "amount": amount}
+            )
+        change = tendered - amount
+    elif tender.tendered is not None and _money(tender.tendered, _("The amount")) != amount:
+        raise PaymentInvalid(_("Only cash can be overpaid to give change."))
+    if tender.method == Payment.Method.CARD and not reference:
+        raise PaymentInvalid(_("A card payment needs the payment terminal's reference."))
+    return Payment(
+        property=property,
+        method=tender.method,
+        amount=amount,
+        tendered=tendered,
+        change=change,
+        terminal_reference=reference,
+        business_date=business_date,
+        terminal=terminal[:100],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def payments_record(
+    *,
+    property: Property,
+    ticket: Ticket | None = None,
+    folio: Folio | None = None,
+    tenders: Sequence[TenderInput],
+    actor,
+    terminal: str = "",
+    amount_due: Decimal | None = None,
+) -> list[Payment]:
+    """Record a (split) payment against a ticket or a folio.
+
+    Ticket: the tenders must sum exactly to what is still due (total + tip − already paid).
+    Folio: a deposit or a settlement; the tenders must sum to `amount_due` when given,
+    otherwise any positive amount is accepted (a deposit may precede the charges).
+    Cash computes change from `tendered`; card needs a terminal reference; no card numbers.
+    Locks: none (runs in the caller's transaction, or its own).
+    Idempotent: no — replay at the caller (order client_key, Idempotency-Key).
+    Raises: PaymentInvalid (422) on a bad tender or a wrong sum, InvalidInput on a document
+    of another property or without exactly one document.
+    """
+    if (ticket is None) == (folio is None):
+        raise InvalidInput(_("A payment is made against a ticket or a folio."))
+    document = ticket if ticket is not None else folio
+    if document.property_id != property.pk:
+        raise InvalidInput(_("This document belongs to another property."))
+    if not tenders:
+        raise PaymentInvalid(_("Add at least one payment."))
+    business_date = property.business_date()
+    payments = [
+        _build(t, property=property, business_date=business_date, actor=actor, terminal=terminal)
+        for t in tenders
+    ]
+    paid = sum((p.amount for p in payments), ZERO)
+    if ticket is not None:
+        already = (
+            ticket.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+            if not getattr(ticket, "_issued_lines", None)
+            else ZERO  # freshly issued in this transaction: nothing paid yet
+        )
+        amount_due = ticket.total + ticket.tip - already
+    if amount_due is not None and paid != amount_due:
+        raise PaymentInvalid(
+            _("The payments (%(paid)s) must add up to the amount due (%(due)s).")
+            % {"paid": paid, "due": amount_due},
+            extra={"paid": str(paid), "due": str(amount_due)},
+        )
+    for payment in payments:
+        payment.ticket = ticket
+        payment.folio = folio
+    # no savepoint when nested: any error aborts the whole sale anyway
+    with transaction.atomic(savepoint=False):
+        created = Payment.objects.bulk_create(payments)
+        if folio is not None:
+            audit_log(
+                action="billing.payment.recorded",
+                property=property,
+                actor=actor,
+                target=folio,
+                terminal=terminal,
+                data={"payments": [{"method": p.method, "amount": str(p.amount)} for p in created]},
+            )
+    return created
+
+
+def payments_reverse(
+    *, property: Property, ticket: Ticket, actor, terminal: str = ""
+) -> list[Payment]:
+    """Refund a ticket: one negative payment per original tender, same method and reference.
+
+    Runs in the caller's transaction (the caller locks the sale it refunds).
+    Idempotent: a ticket whose payments already net to zero gets nothing new.
+    Raises: InvalidInput on a ticket of another property.
+    """
+    if ticket.property_id != property.pk:
+        raise InvalidInput(_("This document belongs to another property."))
+    originals = list(ticket.payments.order_by("pk"))
+    if sum((p.amount for p in originals), ZERO) == ZERO:
+        return []
+    business_date = property.business_date()
+    return Payment.objects.bulk_create(
+        [
+            Payment(
+                property=property,
+                method=p.method,
+                amount=-p.amount,
+                terminal_reference=p.terminal_reference,
+                ticket=ticket,
+                business_date=business_date,
+                terminal=terminal[:100],
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            for p in originals
+            if p.amount > 0
+        ]
+    )

@@ -1,0 +1,103 @@
+"""POS tickets (BIL-3): numbered without gaps, lines and VAT locked from the quote, never
+updated or deleted once issued (a correction is a new document)."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from billing.models import Folio, Ticket, TicketLine, TicketVat
+from billing.services.sequences import sequence_next
+from core.exceptions import InvalidInput
+from core.models import Property
+from core.money import ZERO, quantize
+
+TICKET_SERIES = "ticket"
+
+
+def ticket_issue(
+    *,
+    property: Property,
+    lines: Sequence,
+    cashier,
+    outlet_name: str,
+    terminal_name: str,
+    status: str,
+    folio: Folio | None = None,
+    guest=None,
+    tip: Decimal = ZERO,
+) -> Ticket:
+    """Issue a numbered ticket for quoted `lines` (inventory.services.pricing.QuotedLine).
+
+    Each TicketLine copies the quote's price, VAT rate and amount, net, revenue category and
+    applied rule; one TicketVat row per rate holds the sum of the lines at that rate.
+    Locks: the ticket NumberSequence row (billing.lock_objects) until commit.
+    Idempotent: no — the caller (e.g. pos order_checkout) replays by its own key.
+    Raises: InvalidInput on an empty ticket, an unknown status or a negative tip.
+    """
+    if not lines:
+        raise InvalidInput(_("A ticket needs at least one line."))
+    if status not in Ticket.Status.values:
+        raise InvalidInput(_("Unknown ticket status."))
+    tip = quantize(Decimal(tip))
+    if tip < 0:
+        raise InvalidInput(_("A tip cannot be negative."))
+    # no savepoint when nested: any error aborts the whole sale anyway
+    with transaction.atomic(savepoint=False):
+        number = sequence_next(property=property, series=TICKET_SERIES)
+        vat_rows: dict[Decimal, dict[str, Decimal]] = {}
+        for line in lines:
+            row = vat_rows.setdefault(line.vat_rate, {"net": ZERO, "vat": ZERO, "gross": ZERO})
+            row["net"] += line.net
+            row["vat"] += line.vat_amount
+            row["gross"] += line.total
+        ticket = Ticket.objects.create(
+            property=property,
+            number=number,
+            business_date=property.business_date(),
+            status=status,
+            outlet=outlet_name[:100],
+            terminal=terminal_name[:100],
+            cashier=cashier,
+            folio=folio,
+            guest=guest,
+            total=sum((line.total for line in lines), ZERO),
+            total_vat=sum((row["vat"] for row in vat_rows.values()), ZERO),
+            tip=tip,
+            currency=property.currency,
+        )
+        ticket_lines = TicketLine.objects.bulk_create(
+            [
+                TicketLine(
+                    ticket=ticket,
+                    description=line.description[:300],
+                    product=line.product,
+                    variant=line.variant,
+                    modifiers=[
+                        {"id": m.pk, "name": m.name, "price_delta": str(m.price_delta)}
+                        for m in line.modifiers
+                    ],
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    total=line.total,
+                    discount=line.discount,
+                    vat_rate=line.vat_rate,
+                    vat_amount=line.vat_amount,
+                    net=line.net,
+                    revenue_category=line.revenue_category,
+                    applied_rule=line.applied_rule[:200],
+                    service_date=line.input.start,
+                )
+                for line in lines
+            ]
+        )
+        TicketVat.objects.bulk_create(
+            [
+                TicketVat(ticket=ticket, rate=rate, **row)
+                for rate, row in sorted(vat_rows.items(), reverse=True)
+            ]
+        )
+    # the caller gets the lines without re-reading them
+    ticket._issued_lines = ticket_lines
+    return ticket

@@ -1,0 +1,296 @@
+"""POS API: the one-transaction sale and its refund (relative to
+/api/v1/properties/<property_slug>/). Thin: parse, resolve inside the property, call the
+service, serialise. Domain errors are mapped once by core.api.exception_handler."""
+
+import hashlib
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from billing.models import Payment
+from billing.services.payments import TenderInput
+from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
+from core.exceptions import InvalidInput, NotFound, PermissionDenied
+from core.roles import role_has
+from inventory.selectors import products_for_property
+from inventory.services.pricing import QuoteLineInput
+from pos.selectors import order_get, reservation_by_reference, terminal_get
+from pos.services.checkout import order_checkout, order_refund
+
+ERROR = inline_serializer(
+    "Error",
+    {
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "extra": serializers.DictField(),
+    },
+)
+
+
+class VatOutputSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    net = serializers.DecimalField(max_digits=14, decimal_places=2)
+    vat = serializers.DecimalField(max_digits=14, decimal_places=2)
+    gross = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class SaleLineOutputSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    product = serializers.IntegerField(source="product_id", allow_null=True)
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=3)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    vat_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    net = serializers.DecimalField(max_digits=14, decimal_places=2)
+    revenue_category = serializers.CharField()
+    applied_rule = serializers.CharField()
+    service_date = serializers.DateField(allow_null=True)
+
+
+class PaymentOutputSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    tendered = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    change = serializers.DecimalField(max_digits=14, decimal_places=2)
+    terminal_reference = serializers.CharField()
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    order = serializers.IntegerField(source="pk")
+    status = serializers.CharField()
+    ticket = serializers.UUIDField(source="ticket.public_id")
+    ticket_number = serializers.IntegerField(source="ticket.number")
+    business_date = serializers.DateField(source="ticket.business_date")
+    outlet = serializers.CharField(source="ticket.outlet")
+    terminal = serializers.CharField(source="ticket.terminal")
+    currency = serializers.CharField(source="ticket.currency")
+    total = serializers.DecimalField(source="ticket.total", max_digits=14, decimal_places=2)
+    total_vat = serializers.DecimalField(source="ticket.total_vat", max_digits=14, decimal_places=2)
+    change = serializers.SerializerMethodField()
+    vat = VatOutputSerializer(source="ticket.vat_lines", many=True)
+    lines = SaleLineOutputSerializer(source="ticket.lines", many=True)
+    payments = PaymentOutputSerializer(source="ticket.payments", many=True)
+    folio = serializers.SerializerMethodField()
+    reservation = serializers.SerializerMethodField()
+
+    def get_change(self, order) -> Decimal:
+        total = sum((p.change for p in order.ticket.payments.all()), Decimal("0.00"))
+        return serializers.DecimalField(max_digits=14, decimal_places=2).to_representation(total)
+
+    def get_folio(self, order) -> str | None:
+        folio = order.ticket.folio
+        return str(folio.public_id) if folio else None
+
+    def get_reservation(self, order) -> str | None:
+        return order.reservation.reference if order.reservation_id else None
+
+
+def _client_key(raw: str | None) -> str | None:
+    """Keys up to 100 characters are kept as sent; longer ones by their SHA-256."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    return raw if len(raw) <= 100 else "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+class OrderCheckoutApi(PropertyScopedApi):
+    """Sell at a terminal in one transaction: paid by (split) tenders, or charged to a room."""
+
+    capability = "pos.sell"
+
+    class LineInputSerializer(serializers.Serializer):
+        product = serializers.CharField(max_length=50, help_text="Product code or id.")
+        variant = serializers.IntegerField(required=False, allow_null=True)
+        modifiers = serializers.ListField(
+            child=serializers.IntegerField(), required=False, default=list, max_length=20
+        )
+        quantity = serializers.DecimalField(
+            max_digits=10, decimal_places=3, required=False, default=Decimal("1")
+        )
+        day = serializers.DateField(required=False, allow_null=True)
+        slot_time = serializers.TimeField(required=False, allow_null=True)
+        unit_price = serializers.DecimalField(
+            max_digits=12,
+            decimal_places=2,
+            required=False,
+            allow_null=True,
+            help_text="Price override (capability pos.price_override).",
+        )
+
+    class TenderInputSerializer(serializers.Serializer):
+        method = serializers.ChoiceField(choices=Payment.Method.choices)
+        amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+        tendered = serializers.DecimalField(
+            max_digits=12, decimal_places=2, required=False, allow_null=True
+        )
+        terminal_reference = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=100
+        )
+
+    class InputSerializer(serializers.Serializer):
+        terminal = serializers.UUIDField()
+        lines = serializers.ListField(allow_empty=False, max_length=500)
+        tenders = serializers.ListField(required=False, default=list, max_length=10)
+        room_number = serializers.CharField(
+            required=False, allow_blank=True, allow_null=True, max_length=10
+        )
+        reservation = serializers.CharField(
+            required=False, allow_blank=True, allow_null=True, max_length=20
+        )
+        client_key = serializers.CharField(
+            required=False, allow_blank=True, allow_null=True, max_length=200
+        )
+
+        def validate_lines(self, value):
+            nested = OrderCheckoutApi.LineInputSerializer(data=value, many=True)
+            nested.is_valid(raise_exception=True)
+            return nested.validated_data
+
+        def validate_tenders(self, value):
+            nested = OrderCheckoutApi.TenderInputSerializer(data=value, many=True)
+            nested.is_valid(raise_exception=True)
+            return nested.validated_data
+
+    @extend_schema(
+        operation_id="pos_order_checkout",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=inline_serializer(
+            "OrderCheckoutInput",
+            {
+                "terminal": serializers.UUIDField(),
+                "lines": LineInputSerializer(many=True),
+                "tenders": TenderInputSerializer(many=True, required=False),
+                "room_number": serializers.CharField(required=False, allow_null=True),
+                "reservation": serializers.CharField(required=False, allow_null=True),
+                "client_key": serializers.CharField(required=False, allow_null=True),
+            },
+        ),
+        responses={
+            201: OrderOutputSerializer,
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+            422: ERROR,
+        },
+    )
+    def post(self, request, property_slug: str):
+        return idempotent_response(request, scope="pos.order.checkout", compute=self._checkout)
+
+    def _checkout(self) -> tuple[int, dict]:
+        request = self.request
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        prop = self.property
+        terminal = terminal_get(property=prop, public_id=data["terminal"])
+        if terminal is None:
+            raise NotFound(_("No such terminal."))
+        reservation = None
+        if data.get("reservation"):
+            reservation = reservation_by_reference(property=prop, reference=data["reservation"])
+            if reservation is None:
+                raise NotFound(_("No such reservation."))
+        may_override = role_has(self.membership.role, "pos.price_override")
+        if not may_override and any(line.get("unit_price") is not None for line in data["lines"]):
+            raise PermissionDenied(_("You are not allowed to change prices."))
+        key = request.META.get("HTTP_IDEMPOTENCY_KEY") or data.get("client_key")
+        order = order_checkout(
+            property=prop,
+            terminal=terminal,
+            actor=request.user,
+            lines=self._lines(data["lines"]),
+            tenders=[
+                TenderInput(
+                    method=t["method"],
+                    amount=t["amount"],
+                    tendered=t.get("tendered"),
+                    terminal_reference=t.get("terminal_reference", ""),
+                )
+                for t in data["tenders"]
+            ],
+            room_number=data.get("room_number"),
+            reservation=reservation,
+            client_key=_client_key(key),
+            allow_price_override=may_override,
+        )
+        order = order_get(property=prop, order_id=order.pk)
+        return status.HTTP_201_CREATED, OrderOutputSerializer(order).data
+
+    def _lines(self, lines: list[dict]) -> list[QuoteLineInput]:
+        """Resolve product codes or ids inside the property (one query)."""
+        refs = {str(line["product"]).strip() for line in lines}
+        ids = {int(r) for r in refs if r.isdigit()}
+        found = products_for_property(property=self.property).filter(
+            Q(code__in=refs) | Q(pk__in=ids)
+        )
+        by_code, by_id = {}, {}
+        for pk, code in found.values_list("pk", "code"):
+            by_code[code] = pk
+            by_id[pk] = pk
+        resolved = []
+        unknown = []
+        for line in lines:
+            ref = str(line["product"]).strip()
+            pk = by_code.get(ref) or (by_id.get(int(ref)) if ref.isdigit() else None)
+            if pk is None:
+                unknown.append(ref)
+                continue
+            resolved.append(
+                QuoteLineInput(
+                    product_id=pk,
+                    quantity=line["quantity"],
+                    variant_id=line.get("variant"),
+                    modifier_ids=tuple(line.get("modifiers") or ()),
+                    start=line.get("day"),
+                    slot_time=line.get("slot_time"),
+                    unit_price_override=line.get("unit_price"),
+                )
+            )
+        if unknown:
+            raise InvalidInput(
+                _("Unknown product: %(refs)s.") % {"refs": ", ".join(unknown)},
+                extra={"unknown_products": unknown},
+            )
+        return resolved
+
+
+class OrderDetailApi(PropertyScopedApi):
+    """A sale of this property, as returned by the checkout."""
+
+    capability = "pos.sell"
+
+    @extend_schema(operation_id="pos_order_detail", responses={200: OrderOutputSerializer})
+    def get(self, request, property_slug: str, order_id: int):
+        order = order_get(property=self.property, order_id=order_id)
+        if order is None or order.ticket_id is None:
+            raise NotFound(_("No such order."))
+        return Response(OrderOutputSerializer(order).data)
+
+
+class OrderRefundApi(PropertyScopedApi):
+    """Refund a sale (capability pos.approve): capacity back on sale, money paid back."""
+
+    capability = "pos.approve"
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=300)
+
+    @extend_schema(
+        operation_id="pos_order_refund",
+        request=InputSerializer,
+        responses={200: OrderOutputSerializer, 404: ERROR, 409: ERROR, 422: ERROR},
+    )
+    def post(self, request, property_slug: str, order_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = order_get(property=self.property, order_id=order_id)
+        if order is None:
+            raise NotFound(_("No such order."))
+        order_refund(order=order, actor=request.user, reason=serializer.validated_data["reason"])
+        order = order_get(property=self.property, order_id=order_id)
+        return Response(OrderOutputSerializer(order).data)

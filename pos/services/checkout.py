@@ -1,0 +1,317 @@
+"""The one-transaction POS sale (POS-5, PLT-3): quote, capacity, ticket, payment or room
+charge, audit — committed together or not at all. And its refund."""
+
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Payment, Ticket
+from billing.services.folios import ChargeInput, folio_post_charges, folio_reverse_lines
+from billing.services.payments import TenderInput, payments_record, payments_reverse
+from billing.services.tickets import ticket_issue
+from core.audit import audit_log
+from core.exceptions import IdempotencyConflict, InvalidInput, NotFound
+from core.models import Property
+from inventory.models import CapacityPool, Channel
+from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
+from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
+from pms.models import Reservation
+from pms.selectors import in_house_room
+from pos.exceptions import AlreadyRefunded, NotInHouse
+from pos.lock_objects import order_for_update
+from pos.models import Order, Terminal
+
+AUDIT_CHANNEL = "pos"
+ROOM_CHARGE_SOURCE = "pos.ticketline"
+REFUND_SOURCE = "pos.refund"
+
+
+def order_capacity_reference(order: Order) -> str:
+    """What the order's capacity allocations are called (released on refund)."""
+    return f"pos.order:{order.pk}"
+
+
+def _replayed(*, property: Property, client_key: str) -> Order | None:
+    order = Order.objects.filter(client_key=client_key).select_related("ticket", "property").first()
+    if order is not None and order.property_id != property.pk:
+        raise IdempotencyConflict()
+    return order
+
+
+def _capacity_needs(quoted) -> list[CapacityNeed]:
+    needs = []
+    for line in quoted:
+        pool = line.product.capacity_pool
+        if pool is None:
+            continue
+        quantity = int(line.quantity)
+        if pool.kind == CapacityPool.Kind.STOCK:
+            needs.append(CapacityNeed(pool_id=pool.pk, quantity=quantity))
+        elif pool.kind == CapacityPool.Kind.NIGHT:
+            needs.append(
+                CapacityNeed(
+                    pool_id=pool.pk, quantity=quantity, day=line.input.start, until=line.input.end
+                )
+            )
+        else:
+            needs.append(
+                CapacityNeed(
+                    pool_id=pool.pk,
+                    quantity=quantity,
+                    day=line.input.start,
+                    slot_time=line.input.slot_time,
+                )
+            )
+    return needs
+
+
+def order_checkout(
+    *,
+    property: Property,
+    terminal: Terminal,
+    actor,
+    lines: Sequence[QuoteLineInput],
+    tenders: Sequence[TenderInput] = (),
+    room_number: str | None = None,
+    reservation: Reservation | None = None,
+    client_key: str | None = None,
+    allow_price_override: bool = False,
+) -> Order:
+    """Sell `lines` at `terminal` in one transaction: quote (channel POS), consume capacity
+    and offer stock, issue the numbered ticket, then either charge the in-house stay of
+    `room_number` (folio lines, ticket CHARGED_TO_ROOM) or record `tenders` (which must sum
+    exactly to the total). `reservation` links a paid sale to a stay without charging it.
+
+    Locks: Order (client_key unique index) → Promotion → CapacityBucket → NumberSequence.
+    Idempotent: a replay with the same `client_key` returns the first Order, creates nothing.
+    Raises: SoldOut/ClosedForSale/OfferExhausted (409), InvalidInput/PaymentInvalid/NotInHouse
+    (422), PermissionDenied (403) on a price override without the right, NotFound (404) for
+    a terminal or reservation of another property. On any error nothing is written.
+    """
+    client_key = (client_key or "").strip()[:100] or None
+    if client_key and (order := _replayed(property=property, client_key=client_key)):
+        return order
+    if terminal.property_id != property.pk or not terminal.is_active:
+        raise NotFound(_("No such terminal."))
+    if reservation is not None and reservation.property_id != property.pk:
+        raise NotFound(_("No such reservation."))
+    room_number = (room_number or "").strip() or None
+    if room_number and tenders:
+        raise InvalidInput(_("A sale charged to a room takes no payment."))
+    if not room_number and not tenders:
+        raise InvalidInput(_("Add a payment or a room number."))
+    try:
+        # A savepoint, not durable=True: the API runs this inside idempotent_response's
+        # transaction so that the Idempotency-Key record commits with the sale.
+        with transaction.atomic():
+            return _checkout(
+                property=property,
+                terminal=terminal,
+                actor=actor,
+                lines=lines,
+                tenders=tenders,
+                room_number=room_number,
+                reservation=reservation,
+                client_key=client_key,
+                allow_price_override=allow_price_override,
+            )
+    except IntegrityError:
+        # lost the race for the same client_key: the winner committed; same answer
+        if client_key and (order := _replayed(property=property, client_key=client_key)):
+            return order
+        raise
+
+
+def _checkout(
+    *,
+    property: Property,
+    terminal: Terminal,
+    actor,
+    lines: Sequence[QuoteLineInput],
+    tenders: Sequence[TenderInput],
+    room_number: str | None,
+    reservation: Reservation | None,
+    client_key: str | None,
+    allow_price_override: bool,
+) -> Order:
+    stay = None
+    if room_number:
+        stay = in_house_room(property=property, room_number=room_number)
+        if stay is None:
+            raise NotInHouse(
+                _("Room %(number)s has no guest in house.") % {"number": room_number},
+                extra={"room_number": room_number},
+            )
+        if stay.reservation.folio_id is None:
+            raise NotInHouse(
+                _("Room %(number)s has no open folio.") % {"number": room_number},
+                extra={"room_number": room_number},
+            )
+        reservation = stay.reservation
+    quoted = quote(
+        property=property,
+        channel=Channel.POS,
+        lines=lines,
+        allow_price_override=allow_price_override,
+    )
+    business_date = property.business_date()
+    outlet = terminal.outlet
+    terminal_label = f"{outlet.name} · {terminal.name}"
+    guest = reservation.guest if reservation is not None else None
+    # the order row first: it takes the client_key (a concurrent retry waits here) and
+    # names the capacity it consumes
+    order = Order.objects.create(
+        property=property,
+        outlet=outlet,
+        terminal=terminal,
+        client_key=client_key,
+        status=Order.Status.OPEN,
+        reservation=reservation,
+        guest=guest,
+        created_by=actor,
+        business_date=business_date,
+    )
+    promotions_consume(quote=quoted)
+    capacity_consume(
+        property=property,
+        needs=_capacity_needs(quoted.lines),
+        channel=Channel.POS,
+        reference=order_capacity_reference(order),
+    )
+    ticket = ticket_issue(
+        property=property,
+        lines=quoted.lines,
+        cashier=actor,
+        outlet_name=outlet.name,
+        terminal_name=terminal.name,
+        status=Ticket.Status.CHARGED_TO_ROOM if stay else Ticket.Status.PAID,
+        folio=stay.reservation.folio if stay else None,
+        guest=guest,
+    )
+    if stay is not None:
+        folio_post_charges(
+            folio=stay.reservation.folio,
+            charges=[
+                ChargeInput(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    total=line.total,
+                    vat_rate=line.vat_rate,
+                    revenue_category=line.revenue_category,
+                    service_date=line.service_date or business_date,
+                    source=f"{ROOM_CHARGE_SOURCE}:{line.pk}",
+                    product_id=line.product_id,
+                    applied_rule=line.applied_rule,
+                )
+                for line in ticket._issued_lines
+            ],
+            actor=actor,
+            terminal=terminal_label,
+            business_date=business_date,
+        )
+        order.status = Order.Status.CHARGED_TO_ROOM
+        payments = []
+    else:
+        payments = payments_record(
+            property=property, ticket=ticket, tenders=tenders, actor=actor, terminal=terminal_label
+        )
+        order.status = Order.Status.PAID
+    order.ticket = ticket
+    order.save(update_fields=["status", "ticket", "updated_at"])
+    audit_log(
+        action="pos.order.checked_out",
+        property=property,
+        actor=actor,
+        target=order,
+        terminal=terminal_label,
+        channel=AUDIT_CHANNEL,
+        data={
+            "ticket": ticket.number,
+            "total": str(ticket.total),
+            "status": order.status,
+            "room_number": room_number or "",
+            "reservation": reservation.reference if reservation is not None else "",
+            "payments": [{"method": p.method, "amount": str(p.amount)} for p in payments],
+            "business_date": str(business_date),
+        },
+    )
+    order._payments = payments
+    return order
+
+
+def order_refund(*, order: Order, actor, reason: str) -> Order:
+    """Refund a checked-out order: give its capacity back, record a negative payment per
+    original tender (or a reversing folio line per room-charged line), mark it REFUNDED.
+
+    The capability (pos.approve) is checked by the caller (API/view); `actor` is recorded.
+    Locks: the Order row, then CapacityBuckets (inventory) in pk order.
+    Idempotent: a second refund of the same order is refused (AlreadyRefunded, 409) and
+    changes nothing.
+    Raises: InvalidInput (422) without a reason or for an order that was never paid.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give a reason for the refund."))
+    with transaction.atomic():
+        locked = order_for_update(order_id=order.pk)
+        if locked is None:
+            raise NotFound(_("No such order."))
+        if locked.status == Order.Status.REFUNDED:
+            raise AlreadyRefunded()
+        if locked.status not in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM):
+            raise InvalidInput(_("Only a paid or room-charged sale can be refunded."))
+        prop = locked.property
+        terminal_label = (
+            f"{locked.terminal.outlet.name} · {locked.terminal.name}" if locked.terminal else ""
+        )
+        released = capacity_release(property=prop, reference=order_capacity_reference(locked))
+        ticket = locked.ticket
+        refunds: list[Payment] = []
+        reversals = []
+        if locked.status == Order.Status.CHARGED_TO_ROOM:
+            folio = ticket.folio
+            originals = list(
+                folio.lines.filter(
+                    source__in=[
+                        f"{ROOM_CHARGE_SOURCE}:{pk}"
+                        for pk in ticket.lines.values_list("pk", flat=True)
+                    ]
+                )
+            )
+            reversals = folio_reverse_lines(
+                folio=folio,
+                lines=originals,
+                actor=actor,
+                terminal=terminal_label,
+                source_prefix=REFUND_SOURCE,
+            )
+        else:
+            refunds = payments_reverse(
+                property=prop, ticket=ticket, actor=actor, terminal=terminal_label
+            )
+        locked.status = Order.Status.REFUNDED
+        locked.refunded_at = timezone.now()
+        locked.refunded_by = actor
+        locked.refund_reason = reason[:300]
+        locked.save(
+            update_fields=["status", "refunded_at", "refunded_by", "refund_reason", "updated_at"]
+        )
+        audit_log(
+            action="pos.order.refunded",
+            property=prop,
+            actor=actor,
+            target=locked,
+            terminal=terminal_label,
+            channel=AUDIT_CHANNEL,
+            data={
+                "ticket": ticket.number,
+                "reason": reason[:300],
+                "capacity_released": released,
+                "payments": [{"method": p.method, "amount": str(p.amount)} for p in refunds],
+                "folio_lines_reversed": len(reversals),
+            },
+        )
+    return locked
