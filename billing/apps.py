@@ -1,6 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "billing"
+    verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from billing import signals  # noqa: F401  (JET sign-in/sign-out receivers)

@@ -1,13 +1,34 @@
-"""Every row lock of the billing app, in one fixed order: NumberSequence → Payment documents.
+"""Every row lock of the billing app, in one fixed order: NumberSequence → JournalHead.
 
 Evaluated on purpose: a lazy select_for_update queryset takes no lock."""
 
-from billing.models import NumberSequence
+from django.db import IntegrityError, connection, transaction
+
+from billing.models import JournalHead
 from core.models import Property
 
 
-def sequence_for_update(*, property: Property, series: str) -> NumberSequence | None:
-    """The numbering row of (property, series), locked until the end of the transaction."""
-    return (
-        NumberSequence.objects.filter(property=property, series=series).select_for_update().first()
-    )
+def sequence_take(*, property: Property, series: str) -> int | None:
+    """Increment the numbering row of (property, series) and return the number taken, in one
+    statement: the UPDATE locks the row until commit (None when the row does not exist)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE billing_numbersequence SET next_value = next_value + 1 "
+            "WHERE property_id = %s AND series = %s RETURNING next_value - 1",
+            [property.pk, series],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def journal_head_for_update(*, property: Property, chain: str) -> JournalHead:
+    """The tip of a journal chain, created on first use and locked until commit."""
+    head = JournalHead.objects.filter(property=property, chain=chain).select_for_update().first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                JournalHead.objects.create(property=property, chain=chain)
+        except IntegrityError:
+            pass  # another transaction created it first; lock theirs
+        head = JournalHead.objects.select_for_update().get(property=property, chain=chain)
+    return head

@@ -153,6 +153,11 @@ CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic tasks, declared in code (STYLE C7); later capabilities add theirs here.
 CELERY_BEAT_SCHEDULE = {
+    # daily at 05:00 Paris, after the business day rolled: daily (monthly, yearly) closures
+    "billing-closures": {
+        "task": "billing.tasks.closures_run_due_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
     # every 5 minutes: return expired capacity holds (booking engine carts, OTA applies) to sale
     "release-expired-holds": {
         "task": "inventory.tasks.holds_release_expired_task",

@@ -14,7 +14,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from billing.exceptions import PaymentInvalid
-from billing.models import Folio, Payment, Ticket
+from billing.models import Folio, JournalEntry, Payment, Ticket
+from billing.services.journal import journal_append
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
@@ -109,6 +110,7 @@ def payments_record(
     actor,
     terminal: str = "",
     amount_due: Decimal | None = None,
+    journal: bool = True,
 ) -> list[Payment]:
     """Record a (split) payment against a ticket or a folio.
 
@@ -118,6 +120,8 @@ def payments_record(
     Cash computes change from `tendered`; card needs a terminal reference; no card numbers.
     Locks: none (runs in the caller's transaction, or its own).
     Idempotent: no — replay at the caller (order client_key, Idempotency-Key).
+    Journal: one "payment" entry, unless the caller journals the tenders with the document
+    (`journal=False`: a POS sale's receipt entry carries its tenders).
     Raises: PaymentInvalid (422) on a bad tender or a wrong sum, InvalidInput on a document
     of another property or without exactly one document.
     """
@@ -153,6 +157,14 @@ def payments_record(
     # no savepoint when nested: any error aborts the whole sale anyway
     with transaction.atomic(savepoint=False):
         created = Payment.objects.bulk_create(payments)
+        if journal:
+            _journal_payments(
+                property=property,
+                payments=created,
+                document=document,
+                actor=actor,
+                terminal=terminal,
+            )
         if folio is not None:
             audit_log(
                 action="billing.payment.recorded",
@@ -180,7 +192,7 @@ def payments_reverse(
     if sum((p.amount for p in originals), ZERO) == ZERO:
         return []
     business_date = property.business_date()
-    return Payment.objects.bulk_create(
+    reversed_payments = Payment.objects.bulk_create(
         [
             Payment(
                 property=property,
@@ -195,4 +207,32 @@ def payments_reverse(
             for p in originals
             if p.amount > 0
         ]
+    )
+    _journal_payments(
+        property=property,
+        payments=reversed_payments,
+        document=ticket,
+        actor=actor,
+        terminal=terminal,
+    )
+    return reversed_payments
+
+
+def _journal_payments(
+    *, property: Property, payments: list[Payment], document, actor, terminal: str
+) -> None:
+    """One fiscal journal entry per recorded set of payments (they do not move the grand
+    total: the sale did)."""
+    if not payments:
+        return
+    journal_append(
+        property=property,
+        kind=JournalEntry.Kind.PAYMENT,
+        document=document,
+        document_number=str(document),
+        business_date=payments[0].business_date,
+        gross=sum((p.amount for p in payments), ZERO),
+        actor=actor,
+        terminal=terminal,
+        payload={"payments": [[p.method, p.amount, p.terminal_reference] for p in payments]},
     )

@@ -2,9 +2,8 @@
 transaction, so a rolled-back sale gives its number back and two sales never share one."""
 
 from django.db import transaction
-from django.db.models import F
 
-from billing.lock_objects import sequence_for_update
+from billing.lock_objects import sequence_take
 from billing.models import NumberSequence
 from core.models import Property
 
@@ -19,13 +18,12 @@ def sequence_next(*, property: Property, series: str) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sequence_next must run inside the issuing transaction")
-    sequence = sequence_for_update(property=property, series=series)
-    if sequence is None:
+    taken = sequence_take(property=property, series=series)
+    if taken is None:
         # First number of the series: concurrent creators collide on the unique constraint
-        # (ON CONFLICT DO NOTHING waits for the winner), then everyone locks the same row.
+        # (ON CONFLICT DO NOTHING waits for the winner), then everyone takes from that row.
         NumberSequence.objects.bulk_create(
             [NumberSequence(property=property, series=series)], ignore_conflicts=True
         )
-        sequence = sequence_for_update(property=property, series=series)
-    NumberSequence.objects.filter(pk=sequence.pk).update(next_value=F("next_value") + 1)
-    return sequence.next_value
+        taken = sequence_take(property=property, series=series)
+    return taken

@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing.models import Folio, Ticket, TicketLine, TicketVat
+from billing.models import Folio, JournalEntry, Ticket, TicketLine, TicketVat
+from billing.services.journal import journal_append, vat_json
 from billing.services.sequences import sequence_next
 from core.exceptions import InvalidInput
 from core.models import Property
@@ -27,12 +28,14 @@ def ticket_issue(
     folio: Folio | None = None,
     guest=None,
     tip: Decimal = ZERO,
+    tenders: list | None = None,
 ) -> Ticket:
     """Issue a numbered ticket for quoted `lines` (inventory.services.pricing.QuotedLine).
 
     Each TicketLine copies the quote's price, VAT rate and amount, net, revenue category and
     applied rule; one TicketVat row per rate holds the sum of the lines at that rate.
-    Locks: the ticket NumberSequence row (billing.lock_objects) until commit.
+    Locks: the ticket NumberSequence row and the fiscal journal head until commit.
+    Journal: one "receipt" entry (with `tenders`, when the caller records them with it).
     Idempotent: no — the caller (e.g. pos order_checkout) replays by its own key.
     Raises: InvalidInput on an empty ticket, an unknown status or a negative tip.
     """
@@ -97,6 +100,27 @@ def ticket_issue(
                 TicketVat(ticket=ticket, rate=rate, **row)
                 for rate, row in sorted(vat_rows.items(), reverse=True)
             ]
+        )
+        journal_append(
+            property=property,
+            kind=JournalEntry.Kind.RECEIPT,
+            document=ticket,
+            document_number=str(ticket),
+            business_date=ticket.business_date,
+            gross=ticket.total,
+            net=sum((row["net"] for row in vat_rows.values()), ZERO),
+            vat=vat_json((r, v["net"], v["vat"], v["gross"]) for r, v in vat_rows.items()),
+            actor=cashier,
+            terminal=ticket.terminal,
+            payload={
+                "status": ticket.status,
+                "outlet": ticket.outlet,
+                "tip": ticket.tip,
+                "lines": [
+                    [line.description, line.quantity, line.total, line.vat_rate] for line in lines
+                ],
+                "tenders": tenders or [],
+            },
         )
     # the caller gets the lines without re-reading them
     ticket._issued_lines = ticket_lines

@@ -188,13 +188,14 @@ def capacity_consume(
         for key in _keys_for(pools[need.pool_id], need):
             wanted[key] += need.quantity
 
-    _ensure_buckets(pools, wanted)
     buckets = buckets_for_update(_bucket_filter(wanted))
-    by_key = {
-        (b.pool_id, b.day, b.slot_time): b
-        for b in buckets
-        if (b.pool_id, b.day, b.slot_time) in wanted
-    }
+    by_key = {(b.pool_id, b.day, b.slot_time): b for b in buckets}
+    if any(key not in by_key for key in wanted):
+        # first sale of these days: create the missing buckets, then lock them all (the
+        # usual sale finds its buckets and skips this round trip)
+        _ensure_buckets(pools, [key for key in wanted if key not in by_key])
+        buckets = buckets_for_update(_bucket_filter(wanted))
+        by_key = {(b.pool_id, b.day, b.slot_time): b for b in buckets}
 
     dated = [k[1] for k in wanted if k[1] is not None]
     stops = _stop_sold_days(pools, channel, min(dated), max(dated)) if dated else {}

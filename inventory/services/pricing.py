@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -85,6 +87,7 @@ class QuotedLine:
 class Quote:
     lines: list[QuotedLine]
     currency: str
+    capped_promotions: frozenset[int] = frozenset()
 
     @property
     def total(self) -> Decimal:
@@ -126,6 +129,40 @@ def _validate_quantity(product: Product, quantity: Decimal) -> Decimal:
     return quantity
 
 
+def _config_key(property_id: int) -> str:
+    return f"inventory:pricing-config:{property_id}"
+
+
+def pricing_config(*, property: Property) -> dict:
+    """Rate plans, season periods and promotions of a property: read by every quote, changed
+    rarely, so cached (invalidated by inventory.signals on any change, and when offer stock is
+    consumed)."""
+    key = _config_key(property.pk)
+    config = cache.get(key)
+    if config is None:
+        config = {
+            "plans": list(RatePlan.objects.filter(property=property, is_active=True)),
+            "periods": list(
+                SeasonPeriod.objects.filter(season__property=property).select_related("season")
+            ),
+            "promotions": list(
+                Promotion.objects.filter(property=property, is_active=True).prefetch_related(
+                    "products", "seasons"
+                )
+            ),
+        }
+        cache.set(key, config, timeout=3600)
+    return config
+
+
+def pricing_config_invalidate(*, property_id: int) -> None:
+    """Forget the cached configuration now and again after commit (so a quote running
+    during the writing transaction cannot put the old state back)."""
+    key = _config_key(property_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 class _PriceBook:
     """Everything a quote needs, loaded in a fixed number of queries."""
 
@@ -138,9 +175,10 @@ class _PriceBook:
         rate_plan_ids: Sequence[int],
     ):
         entitled = set(rate_plan_ids)
+        config = pricing_config(property=property)
         self.plans = [
             p
-            for p in RatePlan.objects.filter(property=property, is_active=True)
+            for p in config["plans"]
             if (p.is_public or p.pk in entitled) and (not p.channels or channel in p.channels)
         ]
         self.plans.sort(key=lambda p: (-p.priority, p.code))
@@ -149,14 +187,8 @@ class _PriceBook:
             rate_plan__in=self.plans, product_id__in=product_ids
         ).select_related("season"):
             self.prices[(price.rate_plan_id, price.product_id)].append(price)
-        self.periods = list(
-            SeasonPeriod.objects.filter(season__property=property).select_related("season")
-        )
-        self.promotions = list(
-            Promotion.objects.filter(property=property, is_active=True).prefetch_related(
-                "products", "seasons"
-            )
-        )
+        self.periods = config["periods"]
+        self.promotions = config["promotions"]
         self.channel = channel
 
     def seasons_on(self, day: date) -> set[int]:
@@ -399,7 +431,11 @@ def quote(
                 promotion_id=promo.pk if promo else None,
             )
         )
-    return Quote(lines=quoted, currency=property.currency)
+    return Quote(
+        lines=quoted,
+        currency=property.currency,
+        capped_promotions=frozenset(p.pk for p in book.promotions if p.stock_cap is not None),
+    )
 
 
 def promotions_consume(*, quote: Quote) -> None:
@@ -407,11 +443,15 @@ def promotions_consume(*, quote: Quote) -> None:
 
     Locks: the Promotion rows (pk order). Raises OfferExhausted when another sale took the
     last units since the quote: the caller re-quotes and shows the new price."""
-    units = quote.promotion_units()
-    capped = [p for p in promotions_for_update(list(units)) if p.stock_cap is not None]
+    units = {pk: n for pk, n in quote.promotion_units().items() if pk in quote.capped_promotions}
+    if not units:
+        return  # no offer with a stock cap in this sale: nothing to lock
+    capped = promotions_for_update(list(units))
     for promo in capped:
         if promo.stock_used + units[promo.pk] > promo.stock_cap:
             raise OfferExhausted(
                 _("The offer “%(name)s” is no longer available.") % {"name": promo.name}
             )
         Promotion.objects.filter(pk=promo.pk).update(stock_used=F("stock_used") + units[promo.pk])
+    if capped:
+        pricing_config_invalidate(property_id=capped[0].property_id)

@@ -2,13 +2,15 @@
 charge, audit — committed together or not at all. And its refund."""
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Payment, Ticket
+from billing.models import JournalEntry, Payment, Ticket
 from billing.services.folios import ChargeInput, folio_post_charges, folio_reverse_lines
+from billing.services.journal import journal_append, vat_json
 from billing.services.payments import TenderInput, payments_record, payments_reverse
 from billing.services.tickets import ticket_issue
 from core.audit import audit_log
@@ -189,6 +191,8 @@ def _checkout(
         status=Ticket.Status.CHARGED_TO_ROOM if stay else Ticket.Status.PAID,
         folio=stay.reservation.folio if stay else None,
         guest=guest,
+        # the receipt's journal entry carries its tenders: one fiscal entry per sale
+        tenders=[[t.method, t.amount, t.terminal_reference] for t in tenders],
     )
     if stay is not None:
         folio_post_charges(
@@ -216,7 +220,12 @@ def _checkout(
         payments = []
     else:
         payments = payments_record(
-            property=property, ticket=ticket, tenders=tenders, actor=actor, terminal=terminal_label
+            property=property,
+            ticket=ticket,
+            tenders=tenders,
+            actor=actor,
+            terminal=terminal_label,
+            journal=False,
         )
         order.status = Order.Status.PAID
     order.ticket = ticket
@@ -271,6 +280,18 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
         ticket = locked.ticket
         refunds: list[Payment] = []
         reversals = []
+        journal_append(
+            property=prop,
+            kind=JournalEntry.Kind.VOID,
+            document=ticket,
+            document_number=str(ticket),
+            gross=-ticket.total,
+            net=-sum((row.net for row in ticket.vat_lines.all()), Decimal("0")),
+            vat=vat_json((r.rate, -r.net, -r.vat, -r.gross) for r in ticket.vat_lines.all()),
+            actor=actor,
+            terminal=terminal_label,
+            payload={"reason": reason[:300], "cancels": ticket.number},
+        )
         if locked.status == Order.Status.CHARGED_TO_ROOM:
             folio = ticket.folio
             originals = list(

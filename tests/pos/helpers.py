@@ -2,7 +2,15 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from billing.models import FolioLine, NumberSequence, Payment, Ticket, TicketLine, TicketVat
+from billing.models import (
+    FolioLine,
+    JournalEntry,
+    NumberSequence,
+    Payment,
+    Ticket,
+    TicketLine,
+    TicketVat,
+)
 from core.models import AuditEntry
 from inventory.models import CapacityAllocation, CapacityBucket
 from inventory.services.pricing import QuoteLineInput
@@ -25,6 +33,7 @@ def snapshot() -> dict:
         "allocations": CapacityAllocation.objects.count(),
         "sold": CapacityBucket.objects.aggregate(s=Sum("sold"))["s"] or 0,
         "audit": AuditEntry.objects.count(),
+        "journal": JournalEntry.objects.count(),
         "sequence": list(NumberSequence.objects.values_list("series", "next_value")),
     }
 

@@ -307,6 +307,8 @@ def test_checkout_runs_at_most_20_queries_whatever_the_lines(
 ):
     lines = _bar_lines(product, count)
     tenders = cash(hotel, lines)
+    # the property's first sale creates its ticket sequence and journal head: measure the next
+    order_checkout(property=hotel, terminal=terminal, actor=cashier, lines=lines, tenders=tenders)
     with django_assert_max_num_queries(20):
         order = order_checkout(
             property=hotel, terminal=terminal, actor=cashier, lines=lines, tenders=tenders
@@ -327,7 +329,7 @@ def test_checkout_with_capacity_and_room_charge_is_constant_in_queries(
     hotel, catalog, product, terminal, cashier
 ):
     # capacity lines add inventory's own constant work (pools, buckets lock, stop-sells,
-    # allocations, offer lock): the count must not grow with the number of lines
+    # allocations): the count must not grow with the number of lines, and stays within 20
     make_stay(hotel, room_number="12")
     day = hotel.business_date()
 
@@ -351,5 +353,5 @@ def test_checkout_with_capacity_and_room_charge_is_constant_in_queries(
         )
 
     _count_queries(paid(5))  # first ticket of the property creates its number sequence
-    assert _count_queries(paid(5)) == _count_queries(paid(50)) <= 25
-    assert _count_queries(charged(5)) == _count_queries(charged(50)) <= 22
+    assert _count_queries(paid(5)) == _count_queries(paid(50)) <= 20
+    assert _count_queries(charged(5)) == _count_queries(charged(50)) <= 20

@@ -1,0 +1,238 @@
+"""The tamper-evident fiscal journal (BIL-6, NF525 principles in REFERENCE.md §1).
+
+Every fiscal event is appended to a per-property chain in the same transaction as the
+document it records: sequence n+1 after n, `hash = SHA-256(previous_hash + canonical JSON)`,
+and perpetual grand totals carried from entry to entry. Rows are never updated or deleted
+(the service offers no way to, and PostgreSQL triggers refuse it); `journal_verify` walks a
+chain and names the first entry whose content, link or totals do not add up.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from billing.lock_objects import journal_head_for_update
+from billing.models import JournalEntry
+from core.models import Property
+from core.money import ZERO
+
+FISCAL = JournalEntry.Chain.FISCAL
+JET = JournalEntry.Chain.JET
+# Kinds whose amounts move the perpetual grand total (sales and their corrections).
+TOTAL_KINDS = frozenset(
+    {
+        JournalEntry.Kind.RECEIPT,
+        JournalEntry.Kind.INVOICE,
+        JournalEntry.Kind.CREDIT_NOTE,
+        JournalEntry.Kind.VOID,
+    }
+)
+
+# JET event codes, after the codes NF525 implementations use (REFERENCE.md §1.3).
+JET_ARCHIVE = "20"
+JET_LOGOUT = "40"
+JET_CLOSURE = "50"
+JET_YEAR_CLOSURE = "60"
+JET_LOGIN = "80"
+JET_VERIFICATION_FAILED = "90"
+JET_SETTINGS_CHANGED = "240"
+JET_INIT = "260"
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical(entry: JournalEntry) -> str:
+    """The exact bytes that are hashed: sorted keys, no spaces, ASCII, money as 2-dp strings."""
+    fields = {
+        "property": entry.property_id,
+        "chain": entry.chain,
+        "sequence": entry.sequence,
+        "kind": entry.kind,
+        "code": entry.code,
+        "document_type": entry.document_type,
+        "document_id": entry.document_id,
+        "document_number": entry.document_number,
+        "business_date": entry.business_date,
+        "gross": Decimal(entry.gross),
+        "net": Decimal(entry.net),
+        "vat": entry.vat,
+        "perpetual_total": Decimal(entry.perpetual_total),
+        "perpetual_total_abs": Decimal(entry.perpetual_total_abs),
+        "actor": entry.actor,
+        "terminal": entry.terminal,
+        "payload": entry.payload,
+        "created_at": entry.created_at,
+    }
+    return json.dumps(_plain(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def entry_hash(entry: JournalEntry) -> str:
+    return hashlib.sha256((entry.previous_hash + canonical(entry)).encode()).hexdigest()
+
+
+def vat_json(rows: Iterable[tuple[Decimal, Decimal, Decimal, Decimal]]) -> dict:
+    """{"20.00": {"net": "9.17", "vat": "1.83", "gross": "11.00"}, ...} from (rate, net, vat,
+    gross) rows — strings, so the hash never depends on float formatting."""
+    return {
+        f"{Decimal(rate):.2f}": {
+            "net": f"{Decimal(net):.2f}",
+            "vat": f"{Decimal(vat):.2f}",
+            "gross": f"{Decimal(gross):.2f}",
+        }
+        for rate, net, vat, gross in rows
+    }
+
+
+def journal_append(
+    *,
+    property: Property,
+    kind: str,
+    chain: str = FISCAL,
+    code: str = "",
+    document=None,
+    document_number: str = "",
+    business_date: date | None = None,
+    gross: Decimal = ZERO,
+    net: Decimal = ZERO,
+    vat: dict | None = None,
+    actor=None,
+    terminal: str = "",
+    payload: dict | None = None,
+) -> JournalEntry:
+    """Append one event to a chain, in the caller's transaction.
+
+    Locks: the chain's JournalHead row (serialises appends: no gap, no fork).
+    """
+    with transaction.atomic(savepoint=False):
+        head = journal_head_for_update(property=property, chain=chain)
+        moves_total = chain == FISCAL and kind in TOTAL_KINDS
+        perpetual = head.perpetual_total + (gross if moves_total else ZERO)
+        perpetual_abs = head.perpetual_total_abs + (abs(gross) if moves_total else ZERO)
+        entry = JournalEntry(
+            property=property,
+            chain=chain,
+            sequence=head.last_sequence + 1,
+            kind=kind,
+            code=code,
+            document_type=document._meta.label_lower if document is not None else "",
+            document_id=str(document.pk) if document is not None else "",
+            document_number=document_number,
+            business_date=business_date or property.business_date(),
+            gross=gross,
+            net=net,
+            vat=vat or {},
+            perpetual_total=perpetual,
+            perpetual_total_abs=perpetual_abs,
+            actor=getattr(actor, "username", "") or "",
+            terminal=terminal[:100],
+            payload=_plain(payload or {}),
+            previous_hash=head.last_hash,
+            created_at=timezone.now().replace(microsecond=0),
+        )
+        entry.hash = entry_hash(entry)
+        entry.save(force_insert=True)
+        head.last_sequence = entry.sequence
+        head.last_hash = entry.hash
+        head.perpetual_total = perpetual
+        head.perpetual_total_abs = perpetual_abs
+        head.save(
+            update_fields=["last_sequence", "last_hash", "perpetual_total", "perpetual_total_abs"]
+        )
+        return entry
+
+
+def jet_event(
+    *, property: Property, code: str, actor=None, terminal: str = "", payload: dict | None = None
+) -> JournalEntry:
+    """Record a technical event (sign-in, closure, export, verification failure…)."""
+    return journal_append(
+        property=property,
+        chain=JET,
+        kind=JournalEntry.Kind.EVENT,
+        code=code,
+        actor=actor,
+        terminal=terminal,
+        payload=payload,
+    )
+
+
+@dataclass
+class VerificationResult:
+    property_id: int
+    chain: str
+    checked: int
+    broken: JournalEntry | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def journal_verify(*, property: Property, chain: str) -> VerificationResult:
+    """Recompute a whole chain: sequence continuity, links, hashes and perpetual totals.
+
+    Streams the chain in pk order with constant memory. Returns the first broken entry.
+    """
+    result = VerificationResult(property_id=property.pk, chain=chain, checked=0)
+    previous_hash, expected_sequence = "", 1
+    perpetual, perpetual_abs = ZERO, ZERO
+    entries = JournalEntry.objects.filter(property=property, chain=chain).order_by("sequence")
+    for entry in entries.iterator(chunk_size=2000):
+        result.checked += 1
+        moves_total = chain == FISCAL and entry.kind in TOTAL_KINDS
+        perpetual += entry.gross if moves_total else ZERO
+        perpetual_abs += abs(entry.gross) if moves_total else ZERO
+        if entry.sequence != expected_sequence:
+            result.broken, result.reason = entry, f"sequence {expected_sequence} is missing"
+        elif entry.previous_hash != previous_hash:
+            result.broken, result.reason = entry, "link to the previous entry is broken"
+        elif entry_hash(entry) != entry.hash:
+            result.broken, result.reason = entry, "content does not match its hash"
+        elif entry.perpetual_total != perpetual or entry.perpetual_total_abs != perpetual_abs:
+            result.broken, result.reason = entry, "perpetual totals do not add up"
+        if result.broken is not None:
+            return result
+        previous_hash, expected_sequence = entry.hash, entry.sequence + 1
+    return result
+
+
+def fiscal_totals(*, property: Property, start: date, end: date) -> dict:
+    """Sales totals of [start, end) from the journal: gross, net, VAT per rate, count."""
+    entries = JournalEntry.objects.filter(
+        property=property,
+        chain=FISCAL,
+        kind__in=TOTAL_KINDS,
+        business_date__gte=start,
+        business_date__lt=end,
+    )
+    sums = entries.aggregate(gross=Sum("gross"), net=Sum("net"))
+    vat: dict[str, dict[str, Decimal]] = {}
+    for rows in entries.values_list("vat", flat=True).iterator():
+        for rate, row in rows.items():
+            acc = vat.setdefault(rate, {"net": ZERO, "vat": ZERO, "gross": ZERO})
+            for key in ("net", "vat", "gross"):
+                acc[key] += Decimal(row[key])
+    return {
+        "gross": sums["gross"] or ZERO,
+        "net": sums["net"] or ZERO,
+        "vat": {k: {kk: f"{vv:.2f}" for kk, vv in v.items()} for k, v in sorted(vat.items())},
+        "count": entries.count(),
+    }

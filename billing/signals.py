@@ -1,0 +1,35 @@
+"""Technical events (JET) for sign-ins and sign-outs of staff, at their active property."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+
+from billing.services.journal import JET_LOGIN, JET_LOGOUT, jet_event
+
+
+def _property_of(request, user):
+    prop = getattr(request, "property", None)
+    if prop is None and user is not None:
+        from core.scoping import memberships_for
+
+        membership = memberships_for(user).first()
+        prop = membership.property if membership else None
+    return prop
+
+
+@receiver(user_logged_in)
+def jet_login(sender, request, user, **kwargs):
+    prop = _property_of(request, user)
+    if prop is not None:
+        jet_event(
+            property=prop,
+            code=JET_LOGIN,
+            actor=user,
+            payload={"ip": getattr(request, "META", {}).get("REMOTE_ADDR", "")},
+        )
+
+
+@receiver(user_logged_out)
+def jet_logout(sender, request, user, **kwargs):
+    prop = _property_of(request, user)
+    if prop is not None:
+        jet_event(property=prop, code=JET_LOGOUT, actor=user)
