@@ -158,6 +158,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.holds_release_expired_task",
         "schedule": crontab(minute="*/5"),
     },
+    # night audit: after the business day rolled (04:00), post last night's room charges
+    "pms-room-nights-post": {
+        "task": "pms.tasks.room_nights_post_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------
