@@ -432,7 +432,8 @@ def reservation_modify(
     The old capacity is released and the new one consumed in one transaction: if the new
     dates are sold out the reservation, its rooms and its capacity stay exactly as before.
     `rooms` replaces the room list: a room keeping its type keeps its row and its room
-    assignment (moved to the new dates when the room is free); the others are cancelled. An in-house stay may change its departure only.
+    assignment (moved to the new dates when the room is free); the others are cancelled.
+    An in-house stay may change its departure only.
     Locks: Reservation, then the CapacityBuckets (inventory).
     Raises: InvalidReservationState, InvalidInput, RestrictionViolated, SoldOut,
     RoomNotAvailable (the assigned room is taken on the new nights).
