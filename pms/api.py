@@ -5,7 +5,7 @@ selector, answer with an OutputSerializer. Domain errors are mapped once by core
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -263,6 +263,7 @@ class AvailabilityApi(PropertyScopedApi):
     capability = "api.use"
     MAX_DAYS = 92
 
+    @extend_schema_serializer(component_name="PmsAvailabilityInput")
     class InputSerializer(serializers.Serializer):
         start = serializers.DateField()
         end = serializers.DateField()
@@ -277,6 +278,7 @@ class AvailabilityApi(PropertyScopedApi):
                 )
             return attrs
 
+    @extend_schema_serializer(component_name="PmsAvailabilityOutput")
     class OutputSerializer(serializers.Serializer):
         start = serializers.DateField()
         end = serializers.DateField()
@@ -330,6 +332,7 @@ class ReservationCreateApi(PropertyScopedApi):
 
     capability = "pms.frontdesk"
 
+    @extend_schema_serializer(component_name="PmsReservationCreateGuestInput")
     class GuestInput(serializers.Serializer):
         first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
         last_name = serializers.CharField(max_length=100)
@@ -337,6 +340,7 @@ class ReservationCreateApi(PropertyScopedApi):
         phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
         language = serializers.CharField(max_length=5, required=False, default="fr")
 
+    @extend_schema_serializer(component_name="PmsReservationCreateInput")
     class InputSerializer(serializers.Serializer):
         guest = serializers.DictField()  # validated by GuestInput below (nested errors)
         arrival = serializers.DateField()
@@ -407,6 +411,7 @@ def _jsonable(data):
 class ReservationDetailApi(PropertyScopedApi):
     """Read a reservation (GET, api.use) or change its dates / rooms (PATCH, pms.frontdesk)."""
 
+    @extend_schema_serializer(component_name="PmsReservationDetailPatch")
     class PatchSerializer(serializers.Serializer):
         arrival = serializers.DateField(required=False)
         departure = serializers.DateField(required=False)
@@ -446,6 +451,7 @@ class ReservationCancelApi(PropertyScopedApi):
 
     capability = "pms.frontdesk"
 
+    @extend_schema_serializer(component_name="PmsReservationCancelInput")
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
@@ -468,10 +474,12 @@ class ReservationCheckInApi(PropertyScopedApi):
 
     capability = "pms.frontdesk"
 
+    @extend_schema_serializer(component_name="PmsReservationCheckInAssignmentInput")
     class AssignmentInput(serializers.Serializer):
         reservation_room = serializers.IntegerField()
         room = serializers.CharField(max_length=10)
 
+    @extend_schema_serializer(component_name="PmsReservationCheckInInput")
     class InputSerializer(serializers.Serializer):
         rooms = serializers.ListField(required=False, default=list, max_length=20)
 
