@@ -168,6 +168,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "devices.tasks.print_jobs_reset_stale_task",
         "schedule": crontab(minute="*"),
     },
+    # night audit: after the business day rolled (04:00), post last night's room charges
+    "pms-room-nights-post": {
+        "task": "pms.tasks.room_nights_post_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------

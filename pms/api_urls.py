@@ -1,3 +1,30 @@
 """pms API routes (relative to /api/v1/properties/<property_slug>/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from pms import api
+
+urlpatterns = [
+    path("availability", api.AvailabilityApi.as_view(), name="api-pms-availability"),
+    path("reservations", api.ReservationCreateApi.as_view(), name="api-pms-reservation-create"),
+    path(
+        "reservations/<str:reference>",
+        api.ReservationDetailApi.as_view(),
+        name="api-pms-reservation-detail",
+    ),
+    path(
+        "reservations/<str:reference>/cancel",
+        api.ReservationCancelApi.as_view(),
+        name="api-pms-reservation-cancel",
+    ),
+    path(
+        "reservations/<str:reference>/check-in",
+        api.ReservationCheckInApi.as_view(),
+        name="api-pms-reservation-check-in",
+    ),
+    path(
+        "reservations/<str:reference>/check-out",
+        api.ReservationCheckOutApi.as_view(),
+        name="api-pms-reservation-check-out",
+    ),
+]

@@ -181,6 +181,9 @@ class ReservationRoom(TimeStampedModel):
     price_total = money_field(default=0)
     rate_plan_code = models.CharField(max_length=30, blank=True)
     applied_rule = models.CharField(max_length=200, blank=True)
+    # {"YYYY-MM-DD": "123.00"}: the price of each night locked at booking (posted at audit)
+    nightly_prices = models.JSONField(default=dict, blank=True)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     is_cancelled = models.BooleanField(default=False)
 
     class Meta:
@@ -192,6 +195,41 @@ class ReservationRoom(TimeStampedModel):
     @property
     def capacity_reference(self) -> str:
         return f"pms.reservationroom:{self.pk}"
+
+
+class ReservationExtra(TimeStampedModel):
+    """Something booked with the stay (breakfast, a spa slot, a basket): priced and its
+    capacity consumed at booking, posted to the folio at check-in."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="extras")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField(default=1)
+    day = models.DateField()
+    slot_time = models.TimeField(null=True, blank=True)
+    unit_price = money_field(default=0)
+    total = money_field(default=0)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    revenue_category = models.CharField(max_length=20)
+    applied_rule = models.CharField(max_length=200, blank=True)
+    is_cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["reservation", "day", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="extra_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reservation} / {self.description}"
+
+    @property
+    def capacity_reference(self) -> str:
+        return f"pms.reservationextra:{self.pk}"
+
+    @property
+    def folio_source(self) -> str:
+        return f"pms.extra:{self.pk}"
 
 
 class RoomAssignment(models.Model):

@@ -1,0 +1,91 @@
+"""Guest profiles, organisation-wide (CRM-1): one guest across stays and outlets."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_log
+from core.exceptions import InvalidInput
+from core.models import Organization
+from crm.models import Company, Guest
+
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+@transaction.atomic
+def guest_create(
+    *,
+    organization: Organization,
+    last_name: str,
+    first_name: str = "",
+    email: str = "",
+    phone: str = "",
+    language: str = "fr",
+    company: Company | None = None,
+    actor=None,
+) -> Guest:
+    """Create a guest, or return the organisation's existing guest with the same e-mail.
+
+    Idempotent by e-mail: a second booking with the same address reuses the profile (blank
+    first name / phone are filled in, nothing else is overwritten).
+    Raises: InvalidInput on a missing last name, a malformed e-mail, an unknown language or a
+    company of another organisation.
+    """
+    last_name = (last_name or "").strip()
+    first_name = (first_name or "").strip()
+    email = (email or "").strip().lower()
+    phone = (phone or "").strip()
+    if not last_name:
+        raise InvalidInput(_("The guest's last name is required."), extra={"field": "last_name"})
+    if len(last_name) > 100 or len(first_name) > 100 or len(phone) > 30:
+        raise InvalidInput(_("A guest field is too long."))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(
+                _("“%(email)s” is not a valid e-mail address.") % {"email": email},
+                extra={"field": "email"},
+            )
+    if language not in LANGUAGE_CODES:
+        language = "fr"
+    if company is not None and company.organization_id != organization.pk:
+        raise InvalidInput(_("Unknown company."), extra={"field": "company"})
+
+    if email:
+        existing = (
+            Guest.objects.select_for_update()
+            .filter(organization=organization, email__iexact=email)
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            changed = []
+            if not existing.first_name and first_name:
+                existing.first_name = first_name
+                changed.append("first_name")
+            if not existing.phone and phone:
+                existing.phone = phone
+                changed.append("phone")
+            if existing.company_id is None and company is not None:
+                existing.company = company
+                changed.append("company")
+            if changed:
+                existing.save(update_fields=[*changed, "updated_at"])
+            return existing
+
+    guest = Guest(
+        organization=organization,
+        last_name=last_name,
+        first_name=first_name,
+        email=email,
+        phone=phone,
+        language=language,
+        company=company,
+    )
+    guest.full_clean()
+    guest.save()
+    audit_log(action="crm.guest.created", property=None, actor=actor, target=guest)
+    return guest

@@ -1,0 +1,528 @@
+"""PMS API under /api/v1/properties/<property_slug>/: availability and reservations.
+
+Thin: parse with an InputSerializer, resolve codes through the property, call a service or a
+selector, answer with an OutputSerializer. Domain errors are mapped once by core.api."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
+from core.exceptions import InvalidInput, PermissionDenied
+from core.money import ZERO, quantize
+from core.roles import role_has
+from crm.services import guest_create
+from inventory.models import Channel, Product
+from inventory.services.capacity import MAX_SPAN_DAYS
+from pms.models import Reservation, RoomType
+from pms.selectors import reservation_detail, reservation_get, room_types_availability
+from pms.services import (
+    ExtraRequest,
+    RoomRequest,
+    reservation_cancel,
+    reservation_check_in,
+    reservation_check_out,
+    reservation_create,
+    reservation_modify,
+)
+
+# who may book through which channel: the front desk books for its own desk, its website
+# and API integrations; OTA bookings are imported by a manager's channel connection
+CHANNEL_CAPABILITY = {
+    Channel.API: "pms.frontdesk",
+    Channel.FRONT_DESK: "pms.frontdesk",
+    Channel.BOOKING_ENGINE: "pms.frontdesk",
+    Channel.OTA: "manage",
+}
+
+
+def _money(amount, currency: str) -> str:
+    return str(quantize(amount, currency))
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class GuestOutput(serializers.Serializer):
+    public_id = serializers.UUIDField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class NightPriceOutput(serializers.Serializer):
+    date = serializers.DateField()
+    price = serializers.CharField()
+
+
+class ReservationRoomOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    room_type = serializers.CharField()
+    adults = serializers.IntegerField()
+    children = serializers.IntegerField()
+    room = serializers.CharField(allow_null=True)
+    price_total = serializers.CharField()
+    rate_plan = serializers.CharField()
+    applied_rule = serializers.CharField()
+    nights = NightPriceOutput(many=True)
+    is_cancelled = serializers.BooleanField()
+
+
+class ReservationExtraOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    product = serializers.CharField()
+    description = serializers.CharField()
+    quantity = serializers.IntegerField()
+    day = serializers.DateField()
+    slot_time = serializers.TimeField(allow_null=True, format="%H:%M")
+    unit_price = serializers.CharField()
+    total = serializers.CharField()
+    applied_rule = serializers.CharField()
+
+
+class ReservationFolioLineOutput(serializers.Serializer):
+    description = serializers.CharField()
+    service_date = serializers.DateField(allow_null=True)
+    quantity = serializers.CharField()
+    total = serializers.CharField()
+    vat_rate = serializers.CharField()
+    source = serializers.CharField()
+
+
+class FolioOutput(serializers.Serializer):
+    public_id = serializers.UUIDField()
+    status = serializers.CharField()
+    lines = ReservationFolioLineOutput(many=True)
+    charges = serializers.CharField()
+
+
+class ReservationOutput(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    channel = serializers.CharField()
+    external_reference = serializers.CharField()
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    nights = serializers.IntegerField()
+    adults = serializers.IntegerField()
+    children = serializers.IntegerField()
+    total = serializers.CharField()
+    currency = serializers.CharField()
+    notes = serializers.CharField()
+    guest = GuestOutput()
+    company = serializers.CharField(allow_null=True)
+    rooms = ReservationRoomOutput(many=True)
+    extras = ReservationExtraOutput(many=True)
+    folio = FolioOutput(allow_null=True)
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    checked_out_at = serializers.DateTimeField(allow_null=True)
+
+
+def reservation_payload(reservation: Reservation) -> dict:
+    """The JSON of a reservation read through pms.selectors.reservation_detail."""
+    currency = reservation.property.currency
+    folio = reservation.folio
+    data = {
+        "reference": reservation.reference,
+        "status": reservation.status,
+        "channel": reservation.channel,
+        "external_reference": reservation.external_reference,
+        "arrival": reservation.arrival,
+        "departure": reservation.departure,
+        "nights": (reservation.departure - reservation.arrival).days,
+        "adults": reservation.adults,
+        "children": reservation.children,
+        "total": _money(reservation.total_price, currency),
+        "currency": currency,
+        "notes": reservation.notes,
+        "guest": reservation.guest,
+        "company": reservation.company.name if reservation.company else None,
+        "rooms": [
+            {
+                "id": r.pk,
+                "room_type": r.room_type.code,
+                "adults": r.adults,
+                "children": r.children,
+                "room": r.room.number if r.room else None,
+                "price_total": _money(r.price_total, currency),
+                "rate_plan": r.rate_plan_code,
+                "applied_rule": r.applied_rule,
+                "nights": [{"date": d, "price": p} for d, p in sorted(r.nightly_prices.items())],
+                "is_cancelled": r.is_cancelled,
+            }
+            for r in reservation.rooms.all()
+        ],
+        "extras": [
+            {
+                "id": e.pk,
+                "product": e.product.code,
+                "description": e.description,
+                "quantity": e.quantity,
+                "day": e.day,
+                "slot_time": e.slot_time,
+                "unit_price": _money(e.unit_price, currency),
+                "total": _money(e.total, currency),
+                "applied_rule": e.applied_rule,
+            }
+            for e in reservation.extras.all()
+            if not e.is_cancelled
+        ],
+        "folio": None,
+        "checked_in_at": reservation.checked_in_at,
+        "checked_out_at": reservation.checked_out_at,
+    }
+    if folio is not None:
+        lines = list(folio.lines.all())
+        data["folio"] = {
+            "public_id": folio.public_id,
+            "status": folio.status,
+            "lines": [
+                {
+                    "description": line.description,
+                    "service_date": line.service_date,
+                    "quantity": line.quantity.normalize(),
+                    "total": _money(line.total, currency),
+                    "vat_rate": line.vat_rate,
+                    "source": line.source,
+                }
+                for line in lines
+            ],
+            "charges": _money(sum((line.total for line in lines), ZERO), currency),
+        }
+    return ReservationOutput(data).data
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class RoomInput(serializers.Serializer):
+    room_type = serializers.SlugField(max_length=20)
+    adults = serializers.IntegerField(min_value=1, max_value=20, default=2)
+    children = serializers.IntegerField(min_value=0, max_value=20, default=0)
+
+
+class ExtraInput(serializers.Serializer):
+    product = serializers.SlugField(max_length=50)
+    quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
+    day = serializers.DateField()
+    slot_time = serializers.TimeField(required=False, allow_null=True, default=None)
+
+
+def _room_requests(property, rooms: list[dict]) -> list[RoomRequest]:
+    codes = {r["room_type"] for r in rooms}
+    types = {t.code: t.pk for t in RoomType.objects.filter(property=property, code__in=codes)}
+    unknown = sorted(codes - set(types))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown room type: %(codes)s.") % {"codes": ", ".join(unknown)},
+            extra={"field": "rooms"},
+        )
+    return [RoomRequest(types[r["room_type"]], r["adults"], r["children"]) for r in rooms]
+
+
+def _extra_requests(property, extras: list[dict]) -> list[ExtraRequest]:
+    codes = {e["product"] for e in extras}
+    products = {
+        p.code: p.pk
+        for p in Product.objects.filter(property=property, code__in=codes, is_active=True)
+    }
+    unknown = sorted(codes - set(products))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown extra: %(codes)s.") % {"codes": ", ".join(unknown)},
+            extra={"field": "extras"},
+        )
+    return [
+        ExtraRequest(products[e["product"]], e["quantity"], e["day"], e["slot_time"])
+        for e in extras
+    ]
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+class AvailabilityNightOutput(serializers.Serializer):
+    date = serializers.DateField()
+    available = serializers.IntegerField()
+    price = serializers.CharField()
+
+
+class AvailabilityRoomTypeOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    max_occupancy = serializers.IntegerField()
+    nights = AvailabilityNightOutput(many=True)
+
+
+class AvailabilityApi(PropertyScopedApi):
+    """Units each room type can still sell per night through a channel, and its price."""
+
+    capability = "api.use"
+    MAX_DAYS = 92
+
+    @extend_schema_serializer(component_name="PmsAvailabilityInput")
+    class InputSerializer(serializers.Serializer):
+        start = serializers.DateField()
+        end = serializers.DateField()
+        channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.FRONT_DESK)
+
+        def validate(self, attrs):
+            if attrs["end"] <= attrs["start"]:
+                raise serializers.ValidationError({"end": _("The end must be after the start.")})
+            if (attrs["end"] - attrs["start"]).days > min(AvailabilityApi.MAX_DAYS, MAX_SPAN_DAYS):
+                raise serializers.ValidationError(
+                    {"end": _("At most %(n)s days at once.") % {"n": AvailabilityApi.MAX_DAYS}}
+                )
+            return attrs
+
+    @extend_schema_serializer(component_name="PmsAvailabilityOutput")
+    class OutputSerializer(serializers.Serializer):
+        start = serializers.DateField()
+        end = serializers.DateField()
+        channel = serializers.CharField()
+        currency = serializers.CharField()
+        room_types = AvailabilityRoomTypeOutput(many=True)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, description="First night, YYYY-MM-DD"),
+            OpenApiParameter("end", str, description="Day after the last night, YYYY-MM-DD"),
+            OpenApiParameter("channel", str, required=False, enum=Channel.values),
+        ],
+        responses=OutputSerializer,
+    )
+    def get(self, request, property_slug: str):
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        currency = self.property.currency
+        offers = room_types_availability(
+            property=self.property, start=data["start"], end=data["end"], channel=data["channel"]
+        )
+        body = {
+            "start": data["start"],
+            "end": data["end"],
+            "channel": data["channel"],
+            "currency": currency,
+            "room_types": [
+                {
+                    "code": room_type.code,
+                    "name": room_type.name,
+                    "max_occupancy": room_type.max_occupancy,
+                    "nights": [
+                        {
+                            "date": night.day.isoformat(),
+                            "available": night.available,
+                            "price": _money(night.price, currency),
+                        }
+                        for night in nights
+                    ],
+                }
+                for room_type, nights in offers
+            ],
+        }
+        return Response(self.OutputSerializer(body).data)
+
+
+class ReservationCreateApi(PropertyScopedApi):
+    """Book rooms and extras for a guest. Send an Idempotency-Key to retry safely."""
+
+    capability = "pms.frontdesk"
+
+    @extend_schema_serializer(component_name="PmsReservationCreateGuestInput")
+    class GuestInput(serializers.Serializer):
+        first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        last_name = serializers.CharField(max_length=100)
+        email = serializers.EmailField(required=False, allow_blank=True)
+        phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+        language = serializers.CharField(max_length=5, required=False, default="fr")
+
+    @extend_schema_serializer(component_name="PmsReservationCreateInput")
+    class InputSerializer(serializers.Serializer):
+        guest = serializers.DictField()  # validated by GuestInput below (nested errors)
+        arrival = serializers.DateField()
+        departure = serializers.DateField()
+        rooms = RoomInput(many=True, allow_empty=False, max_length=20)
+        extras = ExtraInput(many=True, required=False, default=list, max_length=50)
+        channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+        external_reference = serializers.CharField(
+            max_length=100, required=False, allow_blank=True, default=""
+        )
+        notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+        def validate_guest(self, value):
+            guest = ReservationCreateApi.GuestInput(data=value)
+            guest.is_valid(raise_exception=True)
+            return guest.validated_data
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: ReservationOutput},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    def post(self, request, property_slug: str):
+        params = self.InputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        capability = CHANNEL_CAPABILITY.get(data["channel"])
+        if capability is None or not role_has(self.membership.role, capability):
+            raise PermissionDenied(
+                _("You may not book through the channel %(channel)s.")
+                % {"channel": data["channel"]}
+            )
+
+        def compute():
+            with transaction.atomic():
+                prop = self.property
+                guest = guest_create(
+                    organization=prop.organization, actor=request.user, **data["guest"]
+                )
+                reservation = reservation_create(
+                    property=prop,
+                    guest=guest,
+                    arrival=data["arrival"],
+                    departure=data["departure"],
+                    rooms=_room_requests(prop, data["rooms"]),
+                    extras=_extra_requests(prop, data["extras"]),
+                    channel=data["channel"],
+                    actor=request.user,
+                    company=guest.company,
+                    external_reference=data["external_reference"],
+                    notes=data["notes"],
+                )
+            detail = reservation_detail(property=prop, reference=reservation.reference)
+            return status.HTTP_201_CREATED, _jsonable(reservation_payload(detail))
+
+        return idempotent_response(request, scope="pms.reservation.create", compute=compute)
+
+
+def _jsonable(data):
+    """Round-trip through DRF's JSON encoder so the stored replay equals the first answer."""
+    import json
+
+    from rest_framework.utils.encoders import JSONEncoder
+
+    return json.loads(json.dumps(data, cls=JSONEncoder))
+
+
+class ReservationDetailApi(PropertyScopedApi):
+    """Read a reservation (GET, api.use) or change its dates / rooms (PATCH, pms.frontdesk)."""
+
+    @extend_schema_serializer(component_name="PmsReservationDetailPatch")
+    class PatchSerializer(serializers.Serializer):
+        arrival = serializers.DateField(required=False)
+        departure = serializers.DateField(required=False)
+        rooms = RoomInput(many=True, required=False, allow_empty=False, max_length=20)
+
+    def get_capability(self, request) -> str:
+        return "api.use" if request.method in ("GET", "HEAD", "OPTIONS") else "pms.frontdesk"
+
+    def initial(self, request, *args, **kwargs):
+        self.capability = self.get_capability(request)
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(responses=ReservationOutput)
+    def get(self, request, property_slug: str, reference: str):
+        detail = reservation_detail(property=self.property, reference=reference)
+        return Response(reservation_payload(detail))
+
+    @extend_schema(request=PatchSerializer, responses=ReservationOutput)
+    def patch(self, request, property_slug: str, reference: str):
+        params = self.PatchSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        reservation = reservation_get(property=self.property, reference=reference)
+        reservation_modify(
+            reservation=reservation,
+            actor=request.user,
+            arrival=data.get("arrival"),
+            departure=data.get("departure"),
+            rooms=_room_requests(self.property, data["rooms"]) if "rooms" in data else None,
+        )
+        detail = reservation_detail(property=self.property, reference=reference)
+        return Response(reservation_payload(detail))
+
+
+class ReservationCancelApi(PropertyScopedApi):
+    """Cancel a reservation: its nights and extras return to sale. Idempotent."""
+
+    capability = "pms.frontdesk"
+
+    @extend_schema_serializer(component_name="PmsReservationCancelInput")
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses=ReservationOutput)
+    def post(self, request, property_slug: str, reference: str):
+        params = self.InputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        reservation = reservation_get(property=self.property, reference=reference)
+        reservation_cancel(
+            reservation=reservation,
+            actor=request.user,
+            reason=params.validated_data.get("reason", ""),
+        )
+        detail = reservation_detail(property=self.property, reference=reference)
+        return Response(reservation_payload(detail))
+
+
+class ReservationCheckInApi(PropertyScopedApi):
+    """Check the guests in, assigning rooms by number if given. Idempotent."""
+
+    capability = "pms.frontdesk"
+
+    @extend_schema_serializer(component_name="PmsReservationCheckInAssignmentInput")
+    class AssignmentInput(serializers.Serializer):
+        reservation_room = serializers.IntegerField()
+        room = serializers.CharField(max_length=10)
+
+    @extend_schema_serializer(component_name="PmsReservationCheckInInput")
+    class InputSerializer(serializers.Serializer):
+        rooms = serializers.ListField(required=False, default=list, max_length=20)
+
+        def validate_rooms(self, value):
+            items = ReservationCheckInApi.AssignmentInput(data=value, many=True)
+            items.is_valid(raise_exception=True)
+            return items.validated_data
+
+    @extend_schema(request=InputSerializer, responses=ReservationOutput)
+    def post(self, request, property_slug: str, reference: str):
+        from pms.models import Room
+
+        params = self.InputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        reservation = reservation_get(property=self.property, reference=reference)
+        wanted = params.validated_data["rooms"]
+        numbers = {a["room"] for a in wanted}
+        rooms = {
+            r.number: r.pk for r in Room.objects.filter(property=self.property, number__in=numbers)
+        }
+        unknown = sorted(numbers - set(rooms))
+        if unknown:
+            raise InvalidInput(
+                _("Unknown room: %(numbers)s.") % {"numbers": ", ".join(unknown)},
+                extra={"field": "rooms"},
+            )
+        reservation_check_in(
+            reservation=reservation,
+            actor=request.user,
+            assignments={a["reservation_room"]: rooms[a["room"]] for a in wanted} or None,
+        )
+        detail = reservation_detail(property=self.property, reference=reference)
+        return Response(reservation_payload(detail))
+
+
+class ReservationCheckOutApi(PropertyScopedApi):
+    """Check the guests out: every night and extra is posted to the folio. Idempotent."""
+
+    capability = "pms.frontdesk"
+
+    @extend_schema(request=None, responses=ReservationOutput)
+    def post(self, request, property_slug: str, reference: str):
+        reservation = reservation_get(property=self.property, reference=reference)
+        reservation_check_out(reservation=reservation, actor=request.user)
+        detail = reservation_detail(property=self.property, reference=reference)
+        return Response(reservation_payload(detail))

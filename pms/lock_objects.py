@@ -1,0 +1,22 @@
+"""Every row lock of the PMS, in one fixed order: Reservation → Room (then inventory's
+CapacityBucket locks, taken by inventory.services.capacity). Evaluated on purpose: a lazy
+select_for_update queryset takes no lock."""
+
+from pms.models import Reservation, Room
+
+
+def reservation_for_update(*, reservation_id: int) -> Reservation:
+    return (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("property", "folio", "guest", "company")
+        .get(pk=reservation_id)
+    )
+
+
+def rooms_for_update(*, room_ids: list[int]) -> list[Room]:
+    return list(
+        Room.objects.filter(pk__in=room_ids)
+        .select_related("room_type")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )

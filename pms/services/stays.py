@@ -1,0 +1,227 @@
+"""Stays: check-in, check-out and the nightly posting of room charges to the folio.
+
+Posting is idempotent by folio line `source`: `pms.night:<reservation_room_id>:<date>` for a
+room night and `pms.extra:<reservation_extra_id>` for an extra booked with the stay, so the
+night audit, a retried task and the check-out never post the same thing twice.
+"""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Folio
+from billing.services.folios import ChargeInput, folio_post_charges
+from core.audit import audit_log
+from core.exceptions import InvalidInput
+from core.models import Property
+from inventory.models import RevenueCategory
+from pms.exceptions import InvalidReservationState, RoomNotReady
+from pms.lock_objects import reservation_for_update
+from pms.models import Reservation, ReservationExtra, ReservationRoom, Room
+from pms.services.rooms import live_assignment, room_assign
+
+READY = (Room.Housekeeping.CLEAN, Room.Housekeeping.INSPECTED)
+
+
+def night_source(reservation_room_id: int, night: date) -> str:
+    return f"pms.night:{reservation_room_id}:{night.isoformat()}"
+
+
+def _night_charge(room: ReservationRoom, night: date) -> ChargeInput:
+    price = Decimal(room.nightly_prices.get(night.isoformat(), "0"))
+    return ChargeInput(
+        description=_("%(room_type)s, night of %(date)s")
+        % {"room_type": room.room_type.name, "date": f"{night:%d/%m/%Y}"},
+        quantity=Decimal(1),
+        unit_price=price,
+        total=price,
+        vat_rate=room.vat_rate,
+        revenue_category=RevenueCategory.ACCOMMODATION,
+        service_date=night,
+        source=night_source(room.pk, night),
+        product_id=room.room_type.product_id,
+        applied_rule=room.applied_rule,
+    )
+
+
+def _extra_charge(extra: ReservationExtra) -> ChargeInput:
+    return ChargeInput(
+        description=extra.description,
+        quantity=Decimal(extra.quantity),
+        unit_price=extra.unit_price,
+        total=extra.total,
+        vat_rate=extra.vat_rate,
+        revenue_category=extra.revenue_category,
+        service_date=extra.day,
+        source=extra.folio_source,
+        product_id=extra.product_id,
+        applied_rule=extra.applied_rule,
+    )
+
+
+def _post_extras(reservation: Reservation, actor) -> int:
+    extras = list(reservation.extras.filter(is_cancelled=False).order_by("day", "pk"))
+    if not extras:
+        return 0
+    return len(
+        folio_post_charges(
+            folio=reservation.folio, charges=[_extra_charge(e) for e in extras], actor=actor
+        )
+    )
+
+
+@transaction.atomic
+def reservation_check_in(
+    *,
+    reservation: Reservation,
+    actor=None,
+    assignments: dict[int, int] | None = None,
+    allow_past: bool = False,
+) -> Reservation:
+    """Check the guests in: rooms assigned (from `assignments` {reservation_room_id: room_id}
+    or earlier), clean or inspected; the extras booked with the stay go on the folio.
+
+    Only on or after the arrival business date, and before the departure unless
+    `allow_past` (recording a past stay: imports and the demo; never from the API).
+    Idempotent: a reservation already in house is returned unchanged.
+    Locks: Reservation, then Room.
+    Raises: InvalidReservationState, InvalidInput (unknown room), RoomNotAvailable,
+    RoomNotReady (a room not clean).
+    """
+    reservation = reservation_for_update(reservation_id=reservation.pk)
+    if reservation.status == Reservation.Status.IN_HOUSE:
+        return reservation
+    if reservation.status not in (Reservation.Status.OPTION, Reservation.Status.CONFIRMED):
+        raise InvalidReservationState(_("Only an expected arrival can check in."))
+    today = reservation.property.business_date()
+    if today < reservation.arrival:
+        raise InvalidReservationState(
+            _("Check-in opens on the arrival date (%(day)s).")
+            % {"day": f"{reservation.arrival:%d/%m/%Y}"}
+        )
+    if today >= reservation.departure and not allow_past:
+        raise InvalidReservationState(_("The stay is already over."))
+    rooms = {r.pk: r for r in reservation.rooms.filter(is_cancelled=False).order_by("pk")}
+    for rr_id, room_id in (assignments or {}).items():
+        if int(rr_id) not in rooms:
+            raise InvalidInput(_("Unknown reservation room."))
+        room = Room.objects.filter(property=reservation.property, pk=room_id).first()
+        if room is None:
+            raise InvalidInput(_("Unknown room."))
+        current = live_assignment(rooms[int(rr_id)])
+        if current is not None and current.room_id != room.pk:
+            raise InvalidReservationState(
+                _("This reservation already has room %(number)s: move it instead.")
+                % {"number": current.room.number}
+            )
+        room_assign(reservation_room=rooms[int(rr_id)], room=room, actor=actor)
+    for rr in ReservationRoom.objects.filter(pk__in=rooms).select_related("room"):
+        if rr.room is None or live_assignment(rr) is None:
+            raise InvalidInput(_("Assign a room to every room of the reservation first."))
+        if rr.room.housekeeping_status not in READY:
+            raise RoomNotReady(_("Room %(number)s is not clean yet.") % {"number": rr.room.number})
+    reservation.status = Reservation.Status.IN_HOUSE
+    reservation.checked_in_at = timezone.now()
+    reservation.option_expires_at = None
+    reservation.save(update_fields=["status", "checked_in_at", "option_expires_at", "updated_at"])
+    posted = _post_extras(reservation, actor)
+    audit_log(
+        action="pms.reservation.checked_in",
+        property=reservation.property,
+        actor=actor,
+        target=reservation,
+        data={"extras_posted": posted},
+    )
+    return reservation
+
+
+def _stay_nights(reservation: Reservation, until: date | None = None) -> list[date]:
+    end = min(reservation.departure, until) if until else reservation.departure
+    return [date.fromordinal(d) for d in range(reservation.arrival.toordinal(), end.toordinal())]
+
+
+@transaction.atomic
+def reservation_check_out(*, reservation: Reservation, actor=None) -> Reservation:
+    """Check the guests out: every room night and extra not yet posted goes on the folio,
+    the reservation is checked out and its rooms become dirty.
+
+    Idempotent: a checked-out reservation is returned unchanged (and posts nothing).
+    Locks: Reservation.
+    Raises: InvalidReservationState when the guest is not in house.
+    """
+    reservation = reservation_for_update(reservation_id=reservation.pk)
+    if reservation.status == Reservation.Status.CHECKED_OUT:
+        return reservation
+    if reservation.status != Reservation.Status.IN_HOUSE:
+        raise InvalidReservationState(_("Only a guest in house can check out."))
+    rooms = list(
+        reservation.rooms.filter(is_cancelled=False)
+        .select_related("room_type__product", "room")
+        .order_by("pk")
+    )
+    charges = [_night_charge(room, night) for room in rooms for night in _stay_nights(reservation)]
+    posted = len(folio_post_charges(folio=reservation.folio, charges=charges, actor=actor))
+    posted += _post_extras(reservation, actor)
+    Room.objects.filter(pk__in=[r.room_id for r in rooms if r.room_id]).update(
+        housekeeping_status=Room.Housekeeping.DIRTY, updated_at=timezone.now()
+    )
+    reservation.status = Reservation.Status.CHECKED_OUT
+    reservation.checked_out_at = timezone.now()
+    reservation.save(update_fields=["status", "checked_out_at", "updated_at"])
+    audit_log(
+        action="pms.reservation.checked_out",
+        property=reservation.property,
+        actor=actor,
+        target=reservation,
+        data={"lines_posted": posted},
+    )
+    return reservation
+
+
+@transaction.atomic
+def room_nights_post(*, property: Property, business_date: date, actor=None) -> int:
+    """Night audit: post the night of `business_date` for every room in house.
+
+    Idempotent by source: running it twice for a date posts nothing the second time.
+    Returns the number of folio lines posted.
+    """
+    rooms = list(
+        ReservationRoom.objects.filter(
+            reservation__property=property,
+            reservation__status=Reservation.Status.IN_HOUSE,
+            reservation__arrival__lte=business_date,
+            reservation__departure__gt=business_date,
+            is_cancelled=False,
+        )
+        .select_related("room_type__product", "reservation")
+        .order_by("reservation_id", "pk")
+    )
+    by_folio: dict[int, list[ChargeInput]] = defaultdict(list)
+    for room in rooms:
+        if room.reservation.folio_id:
+            by_folio[room.reservation.folio_id].append(_night_charge(room, business_date))
+    folios = Folio.objects.filter(pk__in=list(by_folio), status=Folio.Status.OPEN).select_related(
+        "property"
+    )
+    posted = 0
+    for folio in folios:
+        posted += len(
+            folio_post_charges(
+                folio=folio,
+                charges=by_folio[folio.pk],
+                actor=actor,
+                business_date=business_date,
+            )
+        )
+    if posted:
+        audit_log(
+            action="pms.night_audit.nights_posted",
+            property=property,
+            actor=actor,
+            data={"business_date": str(business_date), "lines": posted},
+        )
+    return posted

@@ -1,0 +1,20 @@
+"""PMS Celery tasks: thin, idempotent, calling services."""
+
+from datetime import timedelta
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def room_nights_post_task() -> int:
+    """Night audit (daily, after the business day rolled): post last night's room charges for
+    every property. Idempotent by folio line source, so a retry posts nothing twice."""
+    from core.models import Property
+    from pms.services.stays import room_nights_post
+
+    posted = 0
+    for prop in Property.objects.order_by("pk"):
+        posted += room_nights_post(
+            property=prop, business_date=prop.business_date() - timedelta(days=1)
+        )
+    return posted
