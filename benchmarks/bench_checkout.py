@@ -1,0 +1,132 @@
+"""POS checkout under load (issue #3): 5-line sales with a capacity item, cash payment, VAT
+lines, journal and audit, from 8 concurrent terminals through the API under gunicorn +
+PostgreSQL; the trivial /livez endpoint measured in the same run is the floor. Also the SQL
+statements per checkout for 5 and 50 lines (constant, ≤ 20)."""
+
+import json
+from decimal import Decimal
+
+from benchmarks import harness
+
+BAR = ["spritz", "cafe", "coca", "biere", "rose", "pastis", "jus-orange", "creme-brulee"]
+
+
+def prepare() -> dict:
+    harness.reset_database()
+    harness.manage("seed_demo")
+    harness.setup_django()
+    from rest_framework.authtoken.models import Token
+
+    from core.models import Property, Role
+    from inventory.models import CapacityPool, Channel, Product
+    from inventory.services.pricing import QuoteLineInput, quote
+    from pos.models import Terminal
+    from tests.factories.core import make_staff
+
+    hotel = Property.objects.get(slug="les-pins")
+    # enough baskets for every sale of the run: the benchmark measures selling, not sold-out
+    CapacityPool.objects.filter(property=hotel, code="paniers-gourmands").update(
+        default_capacity=10_000_000, online_close_at_sold=None
+    )
+    cashiers = [make_staff(hotel, Role.CASHIER, username=f"bench-cashier-{i}") for i in range(8)]
+    tokens = [Token.objects.get_or_create(user=u)[0].key for u in cashiers]
+    terminals = [str(t.public_id) for t in Terminal.objects.filter(property=hotel)[:8]]
+    codes = ["spritz", "cafe", "coca", "biere", "panier-gourmand"]
+    products = {p.code: p for p in Product.objects.filter(property=hotel, code__in=codes)}
+    total = quote(
+        property=hotel,
+        channel=Channel.POS,
+        lines=[QuoteLineInput(product_id=products[c].pk) for c in codes],
+    ).total
+    return {
+        "hotel": hotel,
+        "tokens": tokens,
+        "terminals": terminals,
+        "codes": codes,
+        "total": str(total),
+        "cashier": cashiers[0],
+    }
+
+
+def queries_per_checkout(ctx: dict) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.services.payments import TenderInput
+    from inventory.models import Channel, Product
+    from inventory.services.pricing import QuoteLineInput, quote
+    from pos.models import Terminal
+    from pos.services.checkout import order_checkout
+
+    hotel = ctx["hotel"]
+    terminal = Terminal.objects.filter(property=hotel).first()
+    products = list(Product.objects.filter(property=hotel, code__in=BAR))
+    basket = Product.objects.get(property=hotel, code="panier-gourmand")
+    counts = {}
+    for n in (5, 50):
+        lines = [QuoteLineInput(product_id=products[i % len(products)].pk) for i in range(n - 1)]
+        lines.append(QuoteLineInput(product_id=basket.pk))
+        total = quote(property=hotel, channel=Channel.POS, lines=lines).total
+
+        def run(lines=lines, total=total):
+            return order_checkout(
+                property=hotel,
+                terminal=terminal,
+                actor=ctx["cashier"],
+                lines=lines,
+                tenders=[TenderInput(method="cash", amount=Decimal(total))],
+            )
+
+        run()  # warm: first sale of the day creates sequences and journal heads
+        with CaptureQueriesContext(connection) as captured:
+            run()
+        counts[n] = len(captured.captured_queries)
+    return counts
+
+
+def main() -> None:
+    ctx = prepare()
+    counts = queries_per_checkout(ctx)
+    slug = ctx["hotel"].slug
+    path = f"/api/v1/properties/{slug}/pos/orders"
+
+    def sale(conn, i):
+        terminal = i % 8
+        body = {
+            "terminal": ctx["terminals"][terminal % len(ctx["terminals"])],
+            "lines": [{"product": c} for c in ctx["codes"]],
+            "tenders": [{"method": "cash", "amount": ctx["total"]}],
+        }
+        return harness.post_json(
+            conn,
+            path,
+            body,
+            {"Authorization": f"Token {ctx['tokens'][terminal]}", "Idempotency-Key": f"bench-{i}"},
+        )
+
+    with harness.gunicorn(workers=2) as port:
+        floor = harness.load(
+            port, concurrency=8, duration=10, request=lambda c, i: harness.get_json(c, "/livez", {})
+        )
+        sales = harness.load(port, concurrency=8, duration=20, request=sale)
+    ratio = round(sales["per_second"] / floor["per_second"], 3) if floor["per_second"] else 0
+    harness.write_results(
+        "checkout",
+        {"queries": counts, "floor_livez": floor, "checkout_8_terminals": sales, "ratio": ratio},
+        [
+            (
+                "SQL statements per checkout, 5 lines / 50 lines",
+                f"{counts[5]} / {counts[50]}",
+                "equal, ≤ 20",
+            ),
+            ("trivial /livez, 8 clients (floor)", f"{floor['per_second']} req/s", "—"),
+            (
+                "checkout 5 lines (capacity item, cash, VAT, journal, audit), 8 terminals",
+                f"{sales['per_second']} sales/s, p50 {sales['p50_ms']} ms, "
+                f"p99 {sales['p99_ms']} ms",
+                "p99 < 50 ms",
+            ),
+            ("ratio checkout / floor", f"{ratio}", "≥ 0.15"),
+            ("HTTP statuses", json.dumps(sales["statuses"]), "all 201"),
+        ],
+    )
