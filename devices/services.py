@@ -151,7 +151,7 @@ def print_job_enqueue(
         actor=actor,
     )
     if created:
-        if open_drawer and kind == PrintJob.Kind.RECEIPT:
+        if open_drawer:  # a cash payment, with or without a receipt (no-sale has its own path)
             _record_drawer_opening(
                 job=job,
                 reason=DrawerOpening.Reason.CASH_PAYMENT,

@@ -145,6 +145,7 @@ class OrderCheckoutApi(PropertyScopedApi):
         client_key = serializers.CharField(
             required=False, allow_blank=True, allow_null=True, max_length=200
         )
+        print_receipt = serializers.BooleanField(required=False, default=False)
 
         def validate_lines(self, value):
             nested = OrderCheckoutApi.LineInputSerializer(data=value, many=True)
@@ -168,6 +169,7 @@ class OrderCheckoutApi(PropertyScopedApi):
                 "room_number": serializers.CharField(required=False, allow_null=True),
                 "reservation": serializers.CharField(required=False, allow_null=True),
                 "client_key": serializers.CharField(required=False, allow_null=True),
+                "print_receipt": serializers.BooleanField(required=False, default=False),
             },
         ),
         responses={
@@ -217,6 +219,7 @@ class OrderCheckoutApi(PropertyScopedApi):
             reservation=reservation,
             client_key=_client_key(key),
             allow_price_override=may_override,
+            print_receipt=data.get("print_receipt", False),
         )
         order = order_get(property=prop, order_id=order.pk)
         return status.HTTP_201_CREATED, OrderOutputSerializer(order).data

@@ -44,6 +44,15 @@ class Terminal(TimeStampedModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
+    printer = models.ForeignKey(
+        "devices.Printer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="terminals",
+        verbose_name=_("receipt printer"),
+        help_text=_("Receipts on request, and the cash drawer attached to it."),
+    )
 
     class Meta:
         ordering = ["outlet", "name"]

@@ -101,7 +101,7 @@ def ticket_issue(
                 for rate, row in sorted(vat_rows.items(), reverse=True)
             ]
         )
-        journal_append(
+        ticket._journal_entry = journal_append(
             property=property,
             kind=JournalEntry.Kind.RECEIPT,
             document=ticket,

@@ -24,6 +24,7 @@ from pms.selectors import in_house_room
 from pos.exceptions import AlreadyRefunded, NotInHouse
 from pos.lock_objects import order_for_update
 from pos.models import Order, Terminal
+from pos.receipts import sale_print_jobs
 
 AUDIT_CHANNEL = "pos"
 ROOM_CHARGE_SOURCE = "pos.ticketline"
@@ -80,12 +81,15 @@ def order_checkout(
     reservation: Reservation | None = None,
     client_key: str | None = None,
     allow_price_override: bool = False,
+    print_receipt: bool = False,
 ) -> Order:
     """Sell `lines` at `terminal` in one transaction: quote (channel POS), consume capacity
     and offer stock, issue the numbered ticket, then either charge the in-house stay of
     `room_number` (folio lines, ticket CHARGED_TO_ROOM) or record `tenders` (which must sum
     exactly to the total). `reservation` links a paid sale to a stay without charging it.
 
+    After commit: the receipt when `print_receipt` (paper only on request) and the cash
+    drawer kick on a cash payment, on the terminal's printer (devices print jobs).
     Locks: Order (client_key unique index) → Promotion → CapacityBucket → NumberSequence.
     Idempotent: a replay with the same `client_key` returns the first Order, creates nothing.
     Raises: SoldOut/ClosedForSale/OfferExhausted (409), InvalidInput/PaymentInvalid/NotInHouse
@@ -118,6 +122,7 @@ def order_checkout(
                 reservation=reservation,
                 client_key=client_key,
                 allow_price_override=allow_price_override,
+                print_receipt=print_receipt,
             )
     except IntegrityError:
         # lost the race for the same client_key: the winner committed; same answer
@@ -137,6 +142,7 @@ def _checkout(
     reservation: Reservation | None,
     client_key: str | None,
     allow_price_override: bool,
+    print_receipt: bool = False,
 ) -> Order:
     stay = None
     if room_number:
@@ -246,6 +252,14 @@ def _checkout(
             "payments": [{"method": p.method, "amount": str(p.amount)} for p in payments],
             "business_date": str(business_date),
         },
+    )
+    sale_print_jobs(
+        terminal=terminal,
+        ticket=ticket,
+        lines=ticket._issued_lines,
+        payments=payments,
+        print_receipt=print_receipt,
+        actor=actor,
     )
     order._payments = payments
     return order

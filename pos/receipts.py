@@ -1,0 +1,128 @@
+"""A POS ticket as the neutral receipt document the printers know (devices does not know
+orders), and the after-commit print / drawer jobs of a sale."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Payment, Ticket
+from devices.documents import (
+    FiscalMentions,
+    ReceiptDocument,
+    ReceiptHeader,
+    ReceiptLine,
+    ReceiptPayment,
+    VatBreakdownLine,
+)
+from devices.models import CashDrawer, PrintJob
+from devices.services import print_job_enqueue
+from pos.models import Terminal
+
+ZERO = Decimal("0.00")
+
+
+def receipt_document(
+    *, ticket: Ticket, lines, payments: list[Payment], language: str = "fr"
+) -> ReceiptDocument:
+    """Build the receipt from the issued ticket rows (what the tax office sees), with the
+    journal hash excerpt as its fiscal mention."""
+    prop = ticket.property
+    vat: dict[Decimal, list[Decimal]] = {}
+    for line in lines:
+        row = vat.setdefault(line.vat_rate, [ZERO, ZERO, ZERO])
+        row[0] += line.net
+        row[1] += line.vat_amount
+        row[2] += line.total
+    entry = getattr(ticket, "_journal_entry", None)
+    cash = [p for p in payments if p.method == Payment.Method.CASH]
+    return ReceiptDocument(
+        header=ReceiptHeader(
+            legal_name=prop.legal_name,
+            trade_name=prop.name,
+            address_lines=tuple(
+                x for x in (prop.address_line, f"{prop.postal_code} {prop.city}".strip()) if x
+            ),
+            siret=prop.siret,
+            vat_number=prop.vat_number,
+            phone=prop.phone,
+        ),
+        issued_at=timezone.localtime(ticket.created_at, prop.tz),
+        terminal=f"{ticket.outlet} · {ticket.terminal}",
+        cashier=ticket.cashier.get_full_name() or ticket.cashier.get_username(),
+        ticket_number=str(ticket),
+        lines=tuple(
+            ReceiptLine(
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                total=line.total,
+                modifiers=tuple(m.get("name", "") for m in line.modifiers or ()),
+                discount=line.discount or None,
+            )
+            for line in lines
+        ),
+        vat_breakdown=tuple(
+            VatBreakdownLine(rate=r, net=v[0], vat=v[1], gross=v[2])
+            for r, v in sorted(vat.items(), reverse=True)
+        ),
+        total_net=sum((v[0] for v in vat.values()), ZERO),
+        total_vat=sum((v[1] for v in vat.values()), ZERO),
+        total_gross=ticket.total,
+        payments=tuple(
+            ReceiptPayment(label=p.get_method_display(), amount=p.amount) for p in payments
+        ),
+        change=sum((p.change for p in cash), ZERO),
+        tip=ticket.tip,
+        fiscal=FiscalMentions(
+            document_number=str(ticket), hash_excerpt=entry.hash[:8] if entry else ""
+        ),
+        qr_payload=f"{prop.siret}|{ticket}|{ticket.total}|{entry.hash[:16] if entry else ''}",
+        footer=(_("Thank you for your visit"),)
+        if ticket.status == Ticket.Status.PAID
+        else (_("Charged to the room"),),
+        language=language,
+    )
+
+
+def sale_print_jobs(
+    *,
+    terminal: Terminal,
+    ticket: Ticket,
+    lines,
+    payments: list[Payment],
+    print_receipt: bool,
+    actor,
+) -> list[PrintJob]:
+    """In the sale's transaction: the receipt (only on request, loi AGEC) and the drawer kick
+    on a cash payment, queued to the terminal's printer and sent after commit. A printer that
+    is off never blocks the sale: sending happens in a Celery task with retries."""
+    if terminal.printer_id is None:
+        return []
+    printer = terminal.printer
+    cash = any(p.method == Payment.Method.CASH for p in payments)
+    open_drawer = cash and CashDrawer.objects.filter(printer=printer, is_active=True).exists()
+    jobs = []
+    if print_receipt:
+        jobs.append(
+            print_job_enqueue(
+                printer=printer,
+                kind=PrintJob.Kind.RECEIPT,
+                document=receipt_document(ticket=ticket, lines=lines, payments=payments),
+                idempotency_key=f"pos.ticket:{ticket.pk}:receipt",
+                open_drawer=open_drawer,
+                actor=actor,
+            )
+        )
+    elif open_drawer:
+        jobs.append(
+            print_job_enqueue(
+                printer=printer,
+                kind=PrintJob.Kind.DRAWER,
+                document=None,
+                idempotency_key=f"pos.ticket:{ticket.pk}:drawer",
+                open_drawer=True,
+                actor=actor,
+            )
+        )
+    return jobs
