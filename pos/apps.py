@@ -11,5 +11,8 @@ class PosConfig(AppConfig):
         from core.navigation import NavItem, register
 
         register(
+            NavItem(label=_("Counter"), url_name="pos:counter", capability="pos.sell", order=20)
+        )
+        register(
             NavItem(label=_("Terminals"), url_name="pos:terminals", capability="manage", order=80)
         )
