@@ -46,3 +46,29 @@ def rooms(hotel, catalog):
     from pms.demo import room_types_seed
 
     return room_types_seed(hotel)
+
+
+@pytest.fixture
+def book(hotel, rooms):
+    """book(type_code, nights=2, arrival_offset=0): a confirmed front-desk reservation."""
+    from datetime import timedelta
+
+    from crm.services import guest_create
+    from inventory.models import Channel
+    from pms.services.reservations import RoomRequest, reservation_create
+
+    def make(code="classique", nights=2, offset=0, last_name="Martin"):
+        guest = guest_create(
+            organization=hotel.organization, first_name="Camille", last_name=last_name
+        )
+        arrival = hotel.business_date() + timedelta(days=offset)
+        return reservation_create(
+            property=hotel,
+            guest=guest,
+            arrival=arrival,
+            departure=arrival + timedelta(days=nights),
+            rooms=[RoomRequest(rooms[code].pk, 2, 0)],
+            channel=Channel.FRONT_DESK,
+        )
+
+    return make
