@@ -5,6 +5,7 @@ card, split tender or a charge to a room, and the receipt on screen."""
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,9 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing.services.payments import TenderInput
+from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput
+from core.models import Membership
 from core.money import quantize
+from core.roles import CAPABILITIES, role_has
 from core.scoping import capability_required
+from core.services import staff_pin_verify
 from inventory.selectors import product_by_barcode
 from pos.counter import (
     cart_add,
@@ -33,7 +38,7 @@ from pos.counter import (
 )
 from pos.models import Order
 from pos.selectors import order_get, reservation_by_reference
-from pos.services.checkout import order_checkout
+from pos.services.checkout import order_checkout, order_refund
 from pos.terminals import terminal_for_request
 from pos.views import terminal_label
 
@@ -269,5 +274,68 @@ def counter_receipt(request: HttpRequest, order_id: int) -> HttpResponse:
             "change": change,
             "charged_to_room": order.status == Order.Status.CHARGED_TO_ROOM,
             "terminal_label": terminal_label(order.terminal) if order.terminal else "",
+            "refundable": order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM),
+            "self_approves": role_has(request.membership.role, "pos.approve"),
+            "approvers": _approvers(request),
         },
     )
+
+
+def _approvers(request: HttpRequest):
+    return (
+        Membership.objects.filter(
+            property=request.property,
+            is_active=True,
+            user__is_active=True,
+            role__in=CAPABILITIES["pos.approve"],
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__username")
+    )
+
+
+@require_POST
+@capability_required("pos.sell")
+def counter_refund(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Refund a sale on the till's screen: a manager on shift approves with their PIN
+    (pos.approve); a manager signed in approves as themselves."""
+    order = order_get(property=request.property, order_id=order_id)
+    if order is None or order.ticket is None:
+        raise Http404
+    back = redirect("pos:counter_receipt", order_id=order.pk)
+    terminal = terminal_for_request(request)
+    label = terminal_label(terminal) if terminal else ""
+    try:
+        if role_has(request.membership.role, "pos.approve"):
+            approver = request.user
+        else:
+            try:
+                approver_id = int(request.POST.get("approver", ""))
+            except ValueError:
+                raise InvalidInput(_("Choose the manager who approves."))
+            if not _approvers(request).filter(user_id=approver_id).exists():
+                raise InvalidInput(_("Choose the manager who approves."))
+            approver = staff_pin_verify(
+                property=request.property,
+                user_id=approver_id,
+                pin=(request.POST.get("pin") or "")[:12],
+                terminal=label,
+            )
+        with transaction.atomic():
+            refunded = order_refund(
+                order=order, actor=approver, reason=request.POST.get("reason", "")
+            )
+            audit_log(
+                action="pos.order.refund_approved",
+                property=request.property,
+                actor=approver,
+                target=refunded,
+                terminal=label,
+                channel="pos",
+                data={"requested_by": request.user.pk, "ticket": order.ticket.number},
+            )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return back
+    messages.success(request, _("The sale is refunded."))
+    return back

@@ -13,4 +13,9 @@ urlpatterns = [
     path("counter/clear/", counter_views.counter_clear, name="counter_clear"),
     path("counter/pay/", counter_views.counter_pay, name="counter_pay"),
     path("counter/receipt/<int:order_id>/", counter_views.counter_receipt, name="counter_receipt"),
+    path(
+        "counter/receipt/<int:order_id>/refund/",
+        counter_views.counter_refund,
+        name="counter_refund",
+    ),
 ]

@@ -181,3 +181,60 @@ def test_staff_without_pos_sell_is_forbidden(client, hotel, catalog):
 
 def test_receipt_of_another_property_is_not_found(till, other_hotel):
     assert till.get("/pos/counter/receipt/999999/").status_code == 404
+
+
+def paid_sale(till, hotel, product):
+    till.post("/pos/counter/add/", {"product_id": product("cafe").pk}, **HX)
+    key = cart_key(till, hotel)
+    till.post("/pos/counter/pay/", {"client_key": key, "action": "cash"}, **HX)
+    return Order.objects.get(client_key=key)
+
+
+def test_refund_needs_a_managers_pin(till, hotel, product, manager):
+    # given
+    order = paid_sale(till, hotel, product)
+    url = f"/pos/counter/receipt/{order.pk}/"
+    page = till.get(url).content.decode()
+    assert 'name="pin"' in page
+    before = snapshot()
+    # when: a wrong PIN
+    wrong = till.post(
+        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "0000"}, follow=True
+    )
+    # then
+    assert wrong.status_code == 200 and 'class="msg-error"' in wrong.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    after = snapshot()
+    assert {k: v for k, v in after.items() if k != "audit"} == {
+        k: v for k, v in before.items() if k != "audit"
+    }  # only the failed-PIN audit entry
+    # when: the manager's PIN
+    done = till.post(
+        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "6666"}, follow=True
+    )
+    # then
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED and order.refunded_by == manager
+    assert "The sale is refunded." in done.content.decode()
+    assert Payment.objects.filter(ticket=order.ticket, amount__lt=0).count() == 1
+    again = till.post(
+        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "6666"}, follow=True
+    )
+    assert "already been refunded" in again.content.decode()
+
+
+def test_refund_approver_must_be_a_manager(till, hotel, product, cashier):
+    # given
+    order = paid_sale(till, hotel, product)
+    waiter = make_staff(hotel, Role.WAITER, username="w2", pin="1234")
+    # when
+    response = till.post(
+        f"/pos/counter/receipt/{order.pk}/refund/",
+        {"reason": "x", "approver": waiter.pk, "pin": "1234"},
+        follow=True,
+    )
+    # then
+    assert "Choose the manager who approves." in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
