@@ -13,6 +13,15 @@ class PosConfig(AppConfig):
         register(
             NavItem(label=_("Counter"), url_name="pos:counter", capability="pos.sell", order=20)
         )
+        register(NavItem(label=_("Tables"), url_name="pos:floor", capability="pos.sell", order=21))
+        register(
+            NavItem(
+                label=_("Kitchen display"),
+                url_name="pos:kitchen_default",
+                capability="kitchen.view",
+                order=22,
+            )
+        )
         register(
             NavItem(label=_("Terminals"), url_name="pos:terminals", capability="manage", order=80)
         )

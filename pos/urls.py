@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pos import counter_views, views
+from pos import counter_views, table_views, views
 
 app_name = "pos"
 
@@ -17,5 +17,21 @@ urlpatterns = [
         "counter/receipt/<int:order_id>/refund/",
         counter_views.counter_refund,
         name="counter_refund",
+    ),
+    path("tables/", table_views.floor, name="floor"),
+    path("tables/<int:table_id>/open/", table_views.open_table, name="open_table"),
+    path("tabs/<int:tab_id>/", table_views.tab, name="tab"),
+    path("tabs/<int:tab_id>/add/", table_views.tab_add, name="tab_add"),
+    path(
+        "tabs/<int:tab_id>/lines/<int:line_id>/remove/", table_views.tab_remove, name="tab_remove"
+    ),
+    path("tabs/<int:tab_id>/send/", table_views.tab_send_view, name="tab_send"),
+    path("tabs/<int:tab_id>/pay/", table_views.tab_pay, name="tab_pay"),
+    path("kitchen/", table_views.kitchen, {"station": "kitchen"}, name="kitchen_default"),
+    path("kitchen/<str:station>/", table_views.kitchen, name="kitchen"),
+    path(
+        "kitchen/<str:station>/tickets/<int:ticket_id>/bump/",
+        table_views.kitchen_bump,
+        name="kitchen_bump",
     ),
 ]
