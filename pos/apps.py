@@ -23,5 +23,8 @@ class PosConfig(AppConfig):
             )
         )
         register(
+            NavItem(label=_("Cash drawer"), url_name="pos:cash", capability="pos.cash", order=23)
+        )
+        register(
             NavItem(label=_("Terminals"), url_name="pos:terminals", capability="manage", order=80)
         )

@@ -197,3 +197,40 @@ class TabLine(TimeStampedModel):
 
     class Meta:
         ordering = ["pk"]
+
+
+class CashSession(TimeStampedModel):
+    """A till's drawer from opening (float) to closing (blind count): the difference between
+    what was counted and what the sales say is recorded, never edited afterwards."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="cash_sessions")
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="cash_sessions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    business_date = models.DateField()
+    opening_float = models.DecimalField(max_digits=12, decimal_places=2)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    counted_cash = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    expected_cash = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    difference = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    totals = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["terminal"],
+                condition=models.Q(status="open"),
+                name="one_open_cash_session_per_terminal",
+            )
+        ]

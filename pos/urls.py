@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pos import counter_views, table_views, views
+from pos import cash_views, counter_views, table_views, views
 
 app_name = "pos"
 
@@ -34,4 +34,9 @@ urlpatterns = [
         table_views.kitchen_bump,
         name="kitchen_bump",
     ),
+    path("cash/", cash_views.drawer, name="cash"),
+    path("cash/open/", cash_views.drawer_open, name="cash_open"),
+    path("cash/close/", cash_views.drawer_close, name="cash_close"),
+    path("cash/x/", cash_views.x_report, name="cash_x"),
+    path("cash/sessions/<int:session_id>/", cash_views.z_report, name="cash_report"),
 ]
