@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -129,10 +130,14 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
     return render(request, "pos/tab.html", context)
 
 
-def _back(tab: TableTab, error: DomainError | None = None, request=None):
+def _back(tab: TableTab, error: DomainError | None = None, request=None, category=None):
+    """Back to the tab, on the menu category the waiter was using."""
     if error is not None:
         messages.error(request, str(error.message))
-    return redirect("pos:tab", tab_id=tab.pk)
+    url = reverse("pos:tab", args=[tab.pk])
+    if category and str(category).isdigit():
+        url += f"?category={category}"
+    return redirect(url)
 
 
 @require_POST
@@ -162,8 +167,8 @@ def tab_add(request: HttpRequest, tab_id: int) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except DomainError as exc:
-        return _back(tab, exc, request)
-    return _back(tab)
+        return _back(tab, exc, request, category=request.POST.get("category"))
+    return _back(tab, category=request.POST.get("category"))
 
 
 @require_POST

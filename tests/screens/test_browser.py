@@ -14,10 +14,6 @@ from tests.screens.conftest import terminal_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
-# still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
 VIEWPORTS = [(768, 1024), (1280, 800)]
 CHROMIUM_ARGS = [
@@ -31,7 +27,20 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def browser():
+def _async_unsafe():
+    """Playwright's sync API runs an event loop in this thread; the ORM calls of these tests
+    are still plain synchronous calls. Set for this module only (restored afterwards)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser(_async_unsafe):
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Chromium is not installed")
@@ -174,3 +183,42 @@ def test_room_charge_appears_on_the_front_desk_folio(open_as, live_server, viewp
     till.click("[data-testid=pay-room]")
     till.wait_for_selector("[data-testid=error]")
     assert "Room 999 has no guest in house." in till.inner_text("[data-testid=error]")
+
+
+def test_waiter_tablet_table_to_kitchen_display_and_payment(open_as, live_server, viewport,
+                                                            hotel, catalog, terminal, cashier,
+                                                            product):  # fmt: skip
+    # given: a table on the floor plan
+    from pos.models import Table
+
+    Table.objects.create(
+        property=hotel, outlet=terminal.outlet, label="T7", seats=4, pos_x=1, pos_y=1
+    )
+    tablet = open_as(cashier, terminal)
+    tablet.goto(f"{live_server.url}/pos/tables/")
+    # when: open it for two, order a rare rib-eye, send it
+    tablet.fill("[data-testid=table-T7] input[name=covers]", "2")
+    tablet.click("[data-testid=table-T7] button")
+    tablet.wait_for_selector("[data-testid=tab]")
+    tablet.click(f"text={product('entrecote').category.name_en}")
+    tablet.wait_for_selector("[data-testid=menu-entrecote]")
+    tablet.check("[data-testid=modifier-rare]")
+    tablet.click("[data-testid=menu-entrecote]")
+    tablet.wait_for_selector("[data-testid=tab] >> text=Rare")
+    assert_touch_targets(tablet, ["[data-testid=send]", "[data-testid=menu-entrecote]"])
+    tablet.click("[data-testid=send]")
+    tablet.wait_for_selector("text=Sent to the kitchen.")
+    # then: the kitchen display shows it and the cook bumps it
+    kds = open_as(cashier)
+    kds.goto(f"{live_server.url}/pos/kitchen/kitchen/")
+    kds.wait_for_selector("[data-testid=tickets] >> text=T7")
+    assert "Rare" in kds.inner_text("[data-testid=tickets]")
+    assert_touch_targets(kds, ["[data-testid=bump]"])
+    kds.click("[data-testid=bump]")
+    kds.wait_for_selector("text=Nothing to prepare.")
+    # when: the table pays by card
+    tablet.fill("#card_reference", "TPE-9")
+    tablet.click("[data-testid=pay-card]")
+    tablet.wait_for_selector("[data-testid=receipt]")
+    assert "29.00 €" in tablet.inner_text("[data-testid=receipt-total]")
+    screenshot(tablet, "waiter-table-paid", viewport)
