@@ -1,6 +1,27 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "pms"
+
+    def ready(self) -> None:
+        from core.navigation import NavItem, register
+
+        register(
+            NavItem(
+                label=_("Front desk"),
+                url_name="frontdesk:dashboard",
+                capability="pms.frontdesk",
+                order=10,
+            )
+        )
+        register(
+            NavItem(
+                label=_("Room grid"),
+                url_name="frontdesk:grid",
+                capability="pms.frontdesk",
+                order=11,
+            )
+        )

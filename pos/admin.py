@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pos.models import Order, Outlet, Terminal
+from pos.models import Order, Outlet, Table, Terminal
 
 
 class TerminalInline(admin.TabularInline):
@@ -10,18 +10,24 @@ class TerminalInline(admin.TabularInline):
     readonly_fields = ["public_id"]
 
 
+class TableInline(admin.TabularInline):
+    model = Table
+    extra = 0
+    fields = ["label", "seats", "pos_x", "pos_y", "is_active"]
+
+
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "kind", "property", "is_active"]
     list_filter = ["property", "kind", "is_active"]
     search_fields = ["name", "code"]
-    inlines = [TerminalInline]
+    inlines = [TerminalInline, TableInline]
 
     def save_formset(self, request, form, formset, change):
-        # a terminal belongs to its outlet's property
-        for terminal in formset.save(commit=False):
-            terminal.property_id = form.instance.property_id
-            terminal.save()
+        # a terminal (or a table) belongs to its outlet's property
+        for obj in formset.save(commit=False):
+            obj.property_id = form.instance.property_id
+            obj.save()
         formset.save_m2m()
         for obj in formset.deleted_objects:
             obj.delete()

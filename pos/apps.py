@@ -11,5 +11,20 @@ class PosConfig(AppConfig):
         from core.navigation import NavItem, register
 
         register(
+            NavItem(label=_("Counter"), url_name="pos:counter", capability="pos.sell", order=20)
+        )
+        register(NavItem(label=_("Tables"), url_name="pos:floor", capability="pos.sell", order=21))
+        register(
+            NavItem(
+                label=_("Kitchen display"),
+                url_name="pos:kitchen_default",
+                capability="kitchen.view",
+                order=22,
+            )
+        )
+        register(
+            NavItem(label=_("Cash drawer"), url_name="pos:cash", capability="pos.cash", order=23)
+        )
+        register(
             NavItem(label=_("Terminals"), url_name="pos:terminals", capability="manage", order=80)
         )

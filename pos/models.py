@@ -115,3 +115,131 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Order {self.pk}"
+
+
+class Table(TimeStampedModel):
+    """A table of a restaurant or bar outlet, placed on the floor plan (grid column/row)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="pos_tables")
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="tables")
+    label = models.CharField(_("label"), max_length=30)
+    seats = models.PositiveSmallIntegerField(_("seats"), default=2)
+    pos_x = models.PositiveSmallIntegerField(_("column"), default=1)
+    pos_y = models.PositiveSmallIntegerField(_("row"), default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["outlet", "pos_y", "pos_x", "label"]
+        verbose_name = _("table")
+        verbose_name_plural = _("tables")
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "label"], name="table_label_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class TableTab(TimeStampedModel):
+    """What a table has ordered since it was opened; checked out into an Order at payment
+    with its own client_key (a double tap on Pay never sells twice)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="table_tabs")
+    table = models.ForeignKey(Table, on_delete=models.PROTECT, related_name="tabs")
+    covers = models.PositiveSmallIntegerField(_("covers"), default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    client_key = models.CharField(max_length=100, unique=True, default=uuid.uuid4)
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="tab"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table"],
+                condition=models.Q(status="open"),
+                name="one_open_tab_per_table",
+            )
+        ]
+
+
+class KitchenTicket(TimeStampedModel):
+    """The lines of a tab sent to one station (kitchen, bar), shown on its display until bumped."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        BUMPED = "bumped", _("Done")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="kitchen_tickets")
+    tab = models.ForeignKey(TableTab, on_delete=models.PROTECT, related_name="kitchen_tickets")
+    station = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    bumped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["property", "station", "status"])]
+
+
+class TabLine(TimeStampedModel):
+    tab = models.ForeignKey(TableTab, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=10, decimal_places=3, default=1)
+    modifier_ids = models.JSONField(default=list, blank=True)
+    description = models.CharField(max_length=300)
+    note = models.CharField(max_length=200, blank=True)
+    kitchen_ticket = models.ForeignKey(
+        KitchenTicket, on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class CashSession(TimeStampedModel):
+    """A till's drawer from opening (float) to closing (blind count): the difference between
+    what was counted and what the sales say is recorded, never edited afterwards."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="cash_sessions")
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="cash_sessions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    business_date = models.DateField()
+    opening_float = models.DecimalField(max_digits=12, decimal_places=2)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    counted_cash = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    expected_cash = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    difference = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    totals = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["terminal"],
+                condition=models.Q(status="open"),
+                name="one_open_cash_session_per_terminal",
+            )
+        ]

@@ -1,0 +1,341 @@
+"""Counter / shop / spa desk sale screen (POS-4): category tiles, quick keys, barcode
+scanner input, today's availability of slots and passes, a session cart, cash (with change),
+card, split tender or a charge to a room, and the receipt on screen."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from billing.services.payments import TenderInput
+from core.audit import audit_log
+from core.exceptions import DomainError, InvalidInput
+from core.models import Membership
+from core.money import quantize
+from core.roles import CAPABILITIES, role_has
+from core.scoping import capability_required
+from core.services import staff_pin_verify
+from inventory.selectors import product_by_barcode
+from pos.counter import (
+    cart_add,
+    cart_clear,
+    cart_get,
+    cart_inputs,
+    cart_remove,
+    cart_view,
+    counter_categories,
+    counter_products,
+    parse_quantity,
+    parse_slot,
+    quick_keys,
+    today_availability,
+)
+from pos.models import Order
+from pos.selectors import order_get, reservation_by_reference
+from pos.services.checkout import order_checkout, order_refund
+from pos.terminals import terminal_for_request
+from pos.views import terminal_label
+
+
+def _cart_context(request: HttpRequest, *, error: str = "") -> dict:
+    prop = request.property
+    cart = cart_get(request.session, property=prop)
+    view = cart_view(cart, property=prop)
+    slots = [line.get("slot_time") for line in cart["lines"]]
+    return {
+        "cart": cart,
+        "cart_lines": list(zip(view.lines, slots, strict=False)),
+        "cart_total": view.total,
+        "error": error or view.error,
+        "terminal": terminal_for_request(request),
+    }
+
+
+def _products_context(request: HttpRequest, category_id: int | None) -> dict:
+    prop = request.property
+    categories = counter_categories(property=prop)
+    if category_id is None or category_id not in {c.pk for c in categories}:
+        products = quick_keys(property=prop)
+        current = None
+    else:
+        products = list(
+            counter_products(property=prop)
+            .filter(category_id=category_id)
+            .order_by("sort_order", "pk")
+        )
+        current = category_id
+    availability = today_availability(property=prop, products=products)
+    return {
+        "categories": categories,
+        "current_category": current,
+        "products": [(p, availability.get(p.pk)) for p in products],
+    }
+
+
+def _category_param(request: HttpRequest) -> int | None:
+    try:
+        return int(request.GET.get("category", ""))
+    except ValueError:
+        return None
+
+
+def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    if request.htmx:
+        return render(
+            request, "pos/counter.html#cart", _cart_context(request, error=error), status=status
+        )
+    if error:
+        messages.error(request, error)
+    return redirect("pos:counter")
+
+
+@require_GET
+@capability_required("pos.sell")
+def counter(request: HttpRequest) -> HttpResponse:
+    context = {**_cart_context(request), **_products_context(request, _category_param(request))}
+    if request.htmx and request.GET.get("category") is not None:
+        return render(request, "pos/counter.html#products", context)
+    return render(request, "pos/counter.html", context)
+
+
+@require_POST
+@capability_required("pos.sell")
+def counter_add(request: HttpRequest) -> HttpResponse:
+    try:
+        product_id = int(request.POST.get("product_id", ""))
+    except ValueError:
+        return _cart_response(request, error=_("No such product."))
+    product = counter_products(property=request.property).filter(pk=product_id).first()
+    if product is None:
+        return _cart_response(request, error=_("No such product."))
+    try:
+        cart_add(
+            request.session,
+            property=request.property,
+            product=product,
+            quantity=parse_quantity(request.POST.get("quantity")),
+            slot_time=parse_slot(request.POST.get("slot_time")),
+        )
+    except DomainError as exc:
+        return _cart_response(request, error=str(exc.message))
+    return _cart_response(request)
+
+
+@require_POST
+@capability_required("pos.sell")
+def counter_scan(request: HttpRequest) -> HttpResponse:
+    """A keyboard-wedge scanner types the digits and Enter into the barcode field."""
+    code = "".join(ch for ch in request.POST.get("barcode", "") if ch.isdigit())
+    product = product_by_barcode(property=request.property, ean13=code) if code else None
+    if product is None or product.capacity_pool_id and product.capacity_pool.kind == "night":
+        return _cart_response(request, error=_("Unknown barcode %(code)s.") % {"code": code or "—"})
+    try:
+        cart_add(request.session, property=request.property, product=product)
+    except DomainError as exc:
+        return _cart_response(request, error=str(exc.message))
+    return _cart_response(request)
+
+
+@require_POST
+@capability_required("pos.sell")
+def counter_remove(request: HttpRequest, index: int) -> HttpResponse:
+    cart_remove(request.session, property=request.property, index=index)
+    return _cart_response(request)
+
+
+@require_POST
+@capability_required("pos.sell")
+def counter_clear(request: HttpRequest) -> HttpResponse:
+    cart_clear(request.session, property=request.property)
+    return _cart_response(request)
+
+
+def _amount(raw, *, label: str) -> Decimal | None:
+    raw = (raw or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput(_("Enter a valid amount for %(what)s.") % {"what": label})
+    if not value.is_finite() or value < 0 or value > Decimal("1000000"):
+        raise InvalidInput(_("Enter a valid amount for %(what)s.") % {"what": label})
+    return quantize(value)
+
+
+def _tenders(post, *, total: Decimal) -> tuple[list[TenderInput], str | None]:
+    """(tenders, room number) for the payment button pressed."""
+    action = post.get("action")
+    reference = (post.get("card_reference") or "").strip()[:100]
+    if action == "cash":
+        tendered = _amount(post.get("tendered"), label=_("cash given")) or total
+        if tendered < total:
+            raise InvalidInput(_("The cash given is less than the amount due."))
+        return [TenderInput(method="cash", amount=total, tendered=tendered)], None
+    if action == "card":
+        if not reference:
+            raise InvalidInput(_("Enter the card terminal reference."))
+        return [TenderInput(method="card", amount=total, terminal_reference=reference)], None
+    if action == "split":
+        cash_part = _amount(post.get("cash_amount"), label=_("cash part"))
+        if cash_part is None or cash_part <= 0 or cash_part >= total:
+            raise InvalidInput(_("The cash part must be more than zero and less than the total."))
+        if not reference:
+            raise InvalidInput(_("Enter the card terminal reference."))
+        tendered = _amount(post.get("tendered"), label=_("cash given")) or cash_part
+        if tendered < cash_part:
+            raise InvalidInput(_("The cash given is less than the cash part."))
+        return [
+            TenderInput(method="cash", amount=cash_part, tendered=tendered),
+            TenderInput(method="card", amount=total - cash_part, terminal_reference=reference),
+        ], None
+    if action == "room":
+        room = (post.get("room_number") or "").strip()[:20]
+        if not room:
+            raise InvalidInput(_("Enter a room number."))
+        return [], room
+    raise InvalidInput(_("Choose a payment method."))
+
+
+@require_POST
+@capability_required("pos.sell")
+def counter_pay(request: HttpRequest) -> HttpResponse:
+    prop = request.property
+    client_key = (request.POST.get("client_key") or "").strip()[:100]
+    if client_key:
+        # a double tap or a retry after the sale went through: show the same receipt
+        done = Order.objects.filter(property=prop, client_key=client_key).first()
+        if done is not None:
+            return _to_receipt(request, done)
+    terminal = terminal_for_request(request)
+    if terminal is None:
+        return _cart_response(request, error=_("This device is not bound to a terminal."))
+    cart = cart_get(request.session, property=prop)
+    if client_key != cart["client_key"]:
+        return _cart_response(request, error=_("The cart changed on another screen; check it."))
+    lines = cart_inputs(cart, property=prop)
+    if not lines:
+        return _cart_response(request, error=_("The cart is empty."))
+    view = cart_view(cart, property=prop)
+    if view.error:
+        return _cart_response(request, error=view.error)
+    try:
+        tenders, room_number = _tenders(request.POST, total=view.total)
+        reservation = None
+        ref = (request.POST.get("reservation") or "").strip()[:20]
+        if ref and not room_number:
+            reservation = reservation_by_reference(property=prop, reference=ref)
+            if reservation is None:
+                raise InvalidInput(_("No reservation %(ref)s.") % {"ref": ref})
+        order = order_checkout(
+            property=prop,
+            terminal=terminal,
+            actor=request.user,
+            lines=lines,
+            tenders=tenders,
+            room_number=room_number,
+            reservation=reservation,
+            client_key=cart["client_key"],
+        )
+    except DomainError as exc:
+        return _cart_response(request, error=str(exc.message))
+    cart_clear(request.session, property=prop)
+    return _to_receipt(request, order)
+
+
+def _to_receipt(request: HttpRequest, order: Order) -> HttpResponse:
+    url = reverse("pos:counter_receipt", args=[order.pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+@require_GET
+@capability_required("pos.sell")
+def counter_receipt(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = order_get(property=request.property, order_id=order_id)
+    if order is None or order.ticket is None:
+        raise Http404
+    payments = list(order.ticket.payments.all())
+    change = sum((p.change for p in payments), Decimal("0.00"))
+    return render(
+        request,
+        "pos/counter_receipt.html",
+        {
+            "order": order,
+            "ticket": order.ticket,
+            "payments": payments,
+            "change": change,
+            "charged_to_room": order.status == Order.Status.CHARGED_TO_ROOM,
+            "terminal_label": terminal_label(order.terminal) if order.terminal else "",
+            "refundable": order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM),
+            "self_approves": role_has(request.membership.role, "pos.approve"),
+            "approvers": _approvers(request),
+        },
+    )
+
+
+def _approvers(request: HttpRequest):
+    return (
+        Membership.objects.filter(
+            property=request.property,
+            is_active=True,
+            user__is_active=True,
+            role__in=CAPABILITIES["pos.approve"],
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__username")
+    )
+
+
+@require_POST
+@capability_required("pos.sell")
+def counter_refund(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Refund a sale on the till's screen: a manager on shift approves with their PIN
+    (pos.approve); a manager signed in approves as themselves."""
+    order = order_get(property=request.property, order_id=order_id)
+    if order is None or order.ticket is None:
+        raise Http404
+    back = redirect("pos:counter_receipt", order_id=order.pk)
+    terminal = terminal_for_request(request)
+    label = terminal_label(terminal) if terminal else ""
+    try:
+        if role_has(request.membership.role, "pos.approve"):
+            approver = request.user
+        else:
+            try:
+                approver_id = int(request.POST.get("approver", ""))
+            except ValueError:
+                raise InvalidInput(_("Choose the manager who approves."))
+            if not _approvers(request).filter(user_id=approver_id).exists():
+                raise InvalidInput(_("Choose the manager who approves."))
+            approver = staff_pin_verify(
+                property=request.property,
+                user_id=approver_id,
+                pin=(request.POST.get("pin") or "")[:12],
+                terminal=label,
+            )
+        with transaction.atomic():
+            refunded = order_refund(
+                order=order, actor=approver, reason=request.POST.get("reason", "")
+            )
+            audit_log(
+                action="pos.order.refund_approved",
+                property=request.property,
+                actor=approver,
+                target=refunded,
+                terminal=label,
+                channel="pos",
+                data={"requested_by": request.user.pk, "ticket": order.ticket.number},
+            )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return back
+    messages.success(request, _("The sale is refunded."))
+    return back

@@ -1,0 +1,224 @@
+"""Staff screens in real headless Chromium (Playwright) against the live server, at tablet
+and laptop sizes: a barcode sale in cash, a check-in and check-out, a room charge on the folio."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from core.terminals import COOKIE
+from pms.models import Reservation
+from tests.screens.conftest import terminal_cookie
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
+VIEWPORTS = [(768, 1024), (1280, 800)]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def _async_unsafe():
+    """Playwright's sync API runs an event loop in this thread; the ORM calls of these tests
+    are still plain synchronous calls. Set for this module only (restored afterwards)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser(_async_unsafe):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=VIEWPORTS, ids=lambda v: f"{v[0]}x{v[1]}")
+def viewport(request):
+    return request.param
+
+
+@pytest.fixture
+def open_as(browser, live_server, viewport):
+    """open_as(user, terminal=None) -> a page signed in as `user`, in English."""
+    contexts = []
+
+    def make(user, terminal=None):
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        contexts.append(context)
+        cookies = [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            },
+            {"name": "django_language", "value": "en", "url": live_server.url},
+        ]
+        if terminal is not None:
+            cookies.append(
+                {"name": COOKIE, "value": terminal_cookie(terminal), "url": live_server.url}
+            )
+        context.add_cookies(cookies)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def assert_touch_targets(page, selectors):
+    for selector in selectors:
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None, selector
+        assert box["height"] >= 44 and box["width"] >= 44, (selector, box)
+
+
+def screenshot(page, name, viewport):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{viewport[0]}x{viewport[1]}.png"), full_page=True)
+
+
+def test_counter_sale_by_barcode_paid_in_cash(open_as, live_server, viewport, hotel, catalog,
+                                              terminal, cashier, product):  # fmt: skip
+    # given
+    page = open_as(cashier, terminal)
+    page.goto(f"{live_server.url}/pos/counter/")
+    assert_touch_targets(
+        page, ["[data-testid=barcode]", ".pos-categories .tile", ".pos-products .tile"]
+    )
+    # when: the scanner types the digits and Enter
+    page.fill("[data-testid=barcode]", product("cafe").ean13)
+    page.press("[data-testid=barcode]", "Enter")
+    page.wait_for_selector("[data-testid=cart] >> text=Espresso")
+    assert page.inner_text("[data-testid=total]").strip() == "2.50 €"
+    assert_touch_targets(
+        page, ["[data-testid=pay-cash]", "[data-testid=pay-card]", "[data-testid=pay-room]"]
+    )
+    page.fill("[data-testid=tendered]", "10")
+    page.click("[data-testid=pay-cash]")
+    # then
+    page.wait_for_selector("[data-testid=receipt]")
+    assert "7.50 €" in page.inner_text("[data-testid=change]")
+    assert_touch_targets(page, ["[data-testid=new-sale]"])
+    screenshot(page, "counter-cash-sale", viewport)
+
+
+def test_front_desk_check_in_and_check_out(open_as, live_server, viewport, hotel, book, clerk):
+    # given: a demo-like reservation arriving today
+    res = book("superieure", nights=1, last_name="Dupont")
+    page = open_as(clerk)
+    page.goto(f"{live_server.url}/frontdesk/")
+    # when: check in
+    page.click(f"[data-testid=arrivals] >> text={res.reference}")
+    assert_touch_targets(page, ["[data-testid=check-in]", "[data-testid=check-in-form] select"])
+    page.click("[data-testid=check-in]")
+    # then
+    page.wait_for_selector("[data-testid=check-out]")
+    assert page.inner_text("[data-testid=status]") == "In house"
+    # when: check out and settle
+    page.click("[data-testid=check-out]")
+    page.wait_for_selector("[data-testid=settle-form]")
+    assert page.inner_text("[data-testid=balance]").strip() != "0.00 €"
+    page.fill("#reference", "TPE-42")
+    assert_touch_targets(page, ["[data-testid=settle]"])
+    page.click("[data-testid=settle]")
+    # then
+    page.wait_for_selector("text=recorded")
+    assert page.inner_text("[data-testid=balance]").strip() == "0.00 €"
+    res.refresh_from_db()
+    assert res.status == Reservation.Status.CHECKED_OUT
+    screenshot(page, "frontdesk-check-in-out", viewport)
+
+
+def test_room_charge_appears_on_the_front_desk_folio(open_as, live_server, viewport, hotel,
+                                                     rooms, book, terminal, cashier, clerk,
+                                                     product):  # fmt: skip
+    # given: room 12 is in house
+    from pms.services.rooms import room_create
+    from pms.services.stays import reservation_check_in
+
+    room12 = room_create(room_type=rooms["classique"], number="12", floor=0)
+    res = book("classique", nights=2, last_name="Douze")
+    reservation_check_in(reservation=res, assignments={res.rooms.get().pk: room12.pk})
+    till = open_as(cashier, terminal)
+    till.goto(f"{live_server.url}/pos/counter/")
+    # when: a basket charged to room 12
+    till.click(f"[data-testid=product-{product('cafe').code}]")
+    till.wait_for_selector("[data-testid=cart] >> text=Espresso")
+    till.fill("[data-testid=room-number]", "12")
+    till.click("[data-testid=pay-room]")
+    till.wait_for_selector("[data-testid=charged-to-room]")
+    # then: the front desk sees it on the folio
+    desk = open_as(clerk)
+    desk.goto(f"{live_server.url}/frontdesk/reservations/{res.reference}/")
+    folio = desk.inner_text("[data-testid=folio]")
+    assert "Espresso" in folio and "2.50 €" in folio
+    screenshot(desk, "room-charge-on-folio", viewport)
+    # and a room without a guest is refused on the till's screen
+    till.goto(f"{live_server.url}/pos/counter/")
+    till.click(f"[data-testid=product-{product('cafe').code}]")
+    till.wait_for_selector("[data-testid=cart] >> text=Espresso")
+    till.fill("[data-testid=room-number]", "999")
+    till.click("[data-testid=pay-room]")
+    till.wait_for_selector("[data-testid=error]")
+    assert "Room 999 has no guest in house." in till.inner_text("[data-testid=error]")
+
+
+def test_waiter_tablet_table_to_kitchen_display_and_payment(open_as, live_server, viewport,
+                                                            hotel, catalog, terminal, cashier,
+                                                            product):  # fmt: skip
+    # given: a table on the floor plan
+    from pos.models import Table
+
+    Table.objects.create(
+        property=hotel, outlet=terminal.outlet, label="T7", seats=4, pos_x=1, pos_y=1
+    )
+    tablet = open_as(cashier, terminal)
+    tablet.goto(f"{live_server.url}/pos/tables/")
+    # when: open it for two, order a rare rib-eye, send it
+    tablet.fill("[data-testid=table-T7] input[name=covers]", "2")
+    tablet.click("[data-testid=table-T7] button")
+    tablet.wait_for_selector("[data-testid=tab]")
+    tablet.click(f"text={product('entrecote').category.name_en}")
+    tablet.wait_for_selector("[data-testid=menu-entrecote]")
+    tablet.check("[data-testid=modifier-rare]")
+    tablet.click("[data-testid=menu-entrecote]")
+    tablet.wait_for_selector("[data-testid=tab] >> text=Rare")
+    assert_touch_targets(tablet, ["[data-testid=send]", "[data-testid=menu-entrecote]"])
+    tablet.click("[data-testid=send]")
+    tablet.wait_for_selector("text=Sent to the kitchen.")
+    # then: the kitchen display shows it and the cook bumps it
+    kds = open_as(cashier)
+    kds.goto(f"{live_server.url}/pos/kitchen/kitchen/")
+    kds.wait_for_selector("[data-testid=tickets] >> text=T7")
+    assert "Rare" in kds.inner_text("[data-testid=tickets]")
+    assert_touch_targets(kds, ["[data-testid=bump]"])
+    kds.click("[data-testid=bump]")
+    kds.wait_for_selector("text=Nothing to prepare.")
+    # when: the table pays by card
+    tablet.fill("#card_reference", "TPE-9")
+    tablet.click("[data-testid=pay-card]")
+    tablet.wait_for_selector("[data-testid=receipt]")
+    assert "29.00 €" in tablet.inner_text("[data-testid=receipt-total]")
+    screenshot(tablet, "waiter-table-paid", viewport)
