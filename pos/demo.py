@@ -1,7 +1,7 @@
 """Demo outlets and terminals of Hôtel Les Pins. Idempotent: outlets by code, terminals by
 (outlet, name)."""
 
-from pos.models import Outlet, Terminal
+from pos.models import Outlet, Table, Terminal
 
 # code, name, kind, terminals
 OUTLETS = [
@@ -12,6 +12,16 @@ OUTLETS = [
     ("reception", "Réception", Outlet.Kind.RECEPTION, ["Comptoir réception"]),
     ("piscine", "Piscine", Outlet.Kind.POOL, ["Entrée piscine"]),
 ]
+
+
+# floor plans: outlet code -> (label, seats, column, row)
+FLOOR_PLANS = {
+    "restaurant": [
+        (str(n), seats, (n - 1) % 4 + 1, (n - 1) // 4 + 1)
+        for n, seats in enumerate([2, 2, 4, 4, 2, 6, 4, 2, 4, 4, 8, 2], start=1)
+    ],
+    "bar-piscine": [(f"T{n}", 4 if n % 2 else 2, n, 1) for n in range(1, 7)],
+}
 
 
 def seed(context: dict) -> None:
@@ -26,4 +36,10 @@ def seed(context: dict) -> None:
             if terminal is None:
                 terminal = Terminal.objects.create(property=prop, outlet=outlet, name=terminal_name)
             terminals[(code, terminal_name)] = terminal
+        for label, seats, column, row in FLOOR_PLANS.get(code, []):
+            Table.objects.update_or_create(
+                outlet=outlet,
+                label=label,
+                defaults={"property": prop, "seats": seats, "pos_x": column, "pos_y": row},
+            )
     context["pos_terminals"] = terminals

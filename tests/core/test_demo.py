@@ -34,6 +34,8 @@ def test_seed_demo_twice_gives_the_same_counts(capsys):
     call_command("seed_demo")
     assert row_counts() == first
     assert first["core.Membership"] == len(DEMO_STAFF) + 1
+    assert first["pms.Room"] == 24
+    assert first["pos.Table"] == 18  # the restaurant's floor plan and the pool terrace
     out = capsys.readouterr().out
     for username, *_ in DEMO_STAFF:
         assert demo_password(username) in out
