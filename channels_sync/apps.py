@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChannelsSyncConfig(AppConfig):
@@ -7,3 +8,7 @@ class ChannelsSyncConfig(AppConfig):
 
     def ready(self) -> None:
         from channels_sync import signals  # noqa: F401
+        from core.navigation import NavItem, register
+
+        register(NavItem(_("Channel calendars"), "channels_sync:connections", "manage", order=600))
+        register(NavItem(_("Published calendars"), "channels_sync:feeds", "manage", order=610))

@@ -269,6 +269,7 @@ def _apply(connection: ChannelConnection, pull: ChannelPull, events: list[FeedEv
             continue
         if event.end <= today and block is None:
             continue  # history we never had: nothing to block
+        _anonymous_guest(connection)  # outside the savepoint: kept when the booking fails
         try:
             with transaction.atomic():
                 reservation = _book(connection, event)
@@ -355,7 +356,7 @@ def connection_pull(*, connection: ChannelConnection) -> ChannelPull:
         raw, pull.http_status = fetch_feed(
             connection.url, allow_private=connection.allow_private_addresses
         )
-        pull.raw = raw.decode("utf-8", errors="replace")
+        pull.raw = raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
         events = parse_feed(raw, tz=connection.property.tz)
         pull.events = len(events)
     except FeedError as exc:

@@ -22,3 +22,29 @@ def book(hotel, guest):  # noqa: F811
         return reservation
 
     return make
+
+
+@pytest.fixture
+def feed_server():
+    from tests.channels_sync.feeds import FeedServer
+
+    server = FeedServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def connect(hotel):
+    """connect(room, url, kind="airbnb"): a connection allowed to reach 127.0.0.1."""
+    from channels_sync.services.imports import connection_create
+
+    def make(the_room, url, kind="airbnb", prop=None):
+        return connection_create(
+            property=prop or hotel,
+            room=the_room,
+            kind=kind,
+            url=url,
+            allow_private_addresses=True,
+        )
+
+    return make
