@@ -1,6 +1,5 @@
 """BE: a stay with an extra booked in real headless Chromium (Playwright)."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -21,8 +20,10 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def browser_page():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser_page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread: let the test read the ORM
+    # (restored after the test, so no later subprocess inherits it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
