@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels_sync.models import ChannelBlock, ChannelConnection, ChannelFeed
+from channels_sync.models import ChannelBlock, ChannelFeed
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
@@ -270,7 +270,6 @@ def feed_revoke(*, feed: ChannelFeed, actor=None) -> ChannelFeed:
 
 
 __all__ = [
-    "ChannelConnection",
     "calendar_version",
     "calendar_version_bump",
     "feed_body",
