@@ -33,7 +33,8 @@ def bench_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=bench_database_url(),
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+        # its own Redis database: a test run flushing db 1 must not empty the bench caches
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
         SECRET_KEY="bench-" + "x" * 40,
         DJANGO_DEBUG="False",
         ALLOWED_HOSTS="127.0.0.1",

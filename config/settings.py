@@ -173,6 +173,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pms.tasks.room_nights_post_task",
         "schedule": crontab(hour=4, minute=30),
     },
+    # every 5 minutes: pull the OTA calendars whose interval elapsed
+    "channels-pull-due": {
+        "task": "channels_sync.tasks.connections_pull_due_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------

@@ -17,6 +17,8 @@ urlpatterns = [
     path("devices/", include("devices.urls")),
     path("pos/", include("pos.urls")),
     path("frontdesk/", include("pms.urls")),
+    path("channels/", include("channels_sync.urls")),
+    path("book/", include("pms.booking_urls")),
     path("", include("core.urls")),
 ]
 

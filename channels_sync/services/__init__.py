@@ -1,0 +1,1 @@
+"""Channel sync services: publish feeds (feeds.py) and import OTA calendars (imports.py)."""

@@ -1,0 +1,268 @@
+"""Public booking engine (BE-1..4): offers for a stay, a held booking, its confirmation.
+
+The booking is created as an option holding its capacity for HOLD_MINUTES; the payment step
+confirms the held allocations (inventory.services.capacity.capacity_confirm) and the
+reservation. A hold released meanwhile (expired) means "no longer available".
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.audit import audit_log
+from core.exceptions import InvalidInput
+from core.models import Property
+from crm.services import guest_create
+from inventory.exceptions import SoldOut
+from inventory.models import CapacityPool, Channel, Product
+from inventory.selectors import pools_availability
+from inventory.services.capacity import capacity_confirm
+from inventory.services.pricing import QuoteLineInput, quote
+from pms.lock_objects import reservation_for_update
+from pms.models import Reservation, RoomType
+from pms.payment_providers import PaymentStart, provider_for
+from pms.services import ExtraRequest, RoomRequest, reservation_cancel, reservation_create
+
+HOLD_MINUTES = 15
+CHANNEL = Channel.BOOKING_ENGINE
+
+
+class NoLongerAvailable(SoldOut):
+    code = "no_longer_available"
+    default_message = gettext_lazy("Sorry, this room is no longer available.")
+
+
+@dataclass
+class Offer:
+    room_type: RoomType
+    available: int
+    total: Decimal
+    per_night: Decimal
+    undiscounted: Decimal
+    promotion: str = ""
+    promotion_conditions: list[str] = field(default_factory=list)
+
+
+def _promotion_conditions(promotion) -> list[str]:
+    out = []
+    if promotion.min_nights:
+        out.append(_("minimum %(n)s nights") % {"n": promotion.min_nights})
+    if promotion.min_days_before:
+        out.append(_("booked %(n)s days ahead") % {"n": promotion.min_days_before})
+    if promotion.stay_from or promotion.stay_until:
+        out.append(
+            _("stays %(start)s – %(end)s")
+            % {"start": promotion.stay_from or "…", "end": promotion.stay_until or "…"}
+        )
+    if promotion.sale_until:
+        out.append(_("book by %(day)s") % {"day": promotion.sale_until})
+    return out
+
+
+def booking_offers(
+    *, property: Property, arrival: date, departure: date, adults: int, children: int = 0
+) -> list[Offer]:
+    """Room types that sleep the party and have a unit free on every night, with the price of
+    the stay for the booking engine (promotion and its conditions when one applies)."""
+    from inventory.models import Promotion
+
+    types = list(
+        RoomType.objects.filter(property=property, max_occupancy__gte=adults + children)
+        .select_related("product")
+        .order_by("sort_order", "code")
+    )
+    if not types:
+        return []
+    pool_ids = [t.product.capacity_pool_id for t in types if t.product.capacity_pool_id]
+    slots = pools_availability(
+        property=property, pool_ids=pool_ids, start=arrival, end=departure, channel=CHANNEL
+    )
+    offers = []
+    for room_type in types:
+        series = slots.get(room_type.product.capacity_pool_id) or []
+        available = min((s.available for s in series), default=0)
+        if available <= 0:
+            continue
+        priced = quote(
+            property=property,
+            channel=CHANNEL,
+            lines=[QuoteLineInput(product_id=room_type.product_id, start=arrival, end=departure)],
+        )
+        line = priced.lines[0]
+        offer = Offer(
+            room_type=room_type,
+            available=available,
+            total=line.total,
+            per_night=line.unit_price,
+            undiscounted=line.total + line.discount,
+        )
+        if line.promotion_id:
+            promotion = Promotion.objects.get(pk=line.promotion_id, property=property)
+            offer.promotion = (
+                promotion.name_en if translation.get_language() == "en" else (promotion.name_fr)
+            )
+            offer.promotion_conditions = _promotion_conditions(promotion)
+        offers.append(offer)
+    return offers
+
+
+def online_extras(*, property: Property):
+    """Products offered as extras online (breakfast, spa slot, basket)."""
+    return (
+        Product.objects.filter(property=property, is_active=True, sold_online=True)
+        .select_related("capacity_pool")
+        .order_by("name_fr")
+    )
+
+
+@dataclass(frozen=True)
+class ExtraChoice:
+    product_id: int
+    quantity: int
+    slot_time: time | None = None
+
+
+@transaction.atomic
+def booking_hold(
+    *,
+    property: Property,
+    room_type_id: int,
+    arrival: date,
+    departure: date,
+    adults: int,
+    children: int,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str = "",
+    language: str = "fr",
+    extras: list[ExtraChoice] = (),
+    notes: str = "",
+) -> Reservation:
+    """Create the guest and an option holding the room (and extras) for HOLD_MINUTES.
+    Raises: InvalidInput, RestrictionViolated, SoldOut (the last unit went meanwhile)."""
+    if not (email or "").strip():
+        raise InvalidInput(_("Give your e-mail address."), extra={"field": "email"})
+    guest = guest_create(
+        organization=property.organization,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        language=language if language in ("fr", "en") else "fr",
+    )
+    allowed = {p.pk: p for p in online_extras(property=property)}
+    requests = []
+    for choice in extras:
+        product = allowed.get(choice.product_id)
+        if product is None or choice.quantity <= 0:
+            continue
+        if product.capacity_pool and product.capacity_pool.kind == CapacityPool.Kind.SLOT:
+            if choice.slot_time is None:
+                raise InvalidInput(
+                    _("Choose a time for %(name)s.") % {"name": product.name},
+                    extra={"field": f"extra_{product.pk}"},
+                )
+        requests.append(
+            ExtraRequest(
+                product_id=product.pk,
+                quantity=choice.quantity,
+                day=arrival,
+                slot_time=choice.slot_time,
+            )
+        )
+    return reservation_create(
+        property=property,
+        guest=guest,
+        arrival=arrival,
+        departure=departure,
+        rooms=[RoomRequest(room_type_id=room_type_id, adults=adults, children=children)],
+        channel=CHANNEL,
+        extras=requests,
+        status=Reservation.Status.OPTION,
+        hold_until=timezone.now() + timedelta(minutes=HOLD_MINUTES),
+        notes=notes[:1000],
+    )
+
+
+def _send_emails(reservation_id: int, language: str, instructions: str) -> None:
+    reservation = Reservation.objects.select_related("property", "guest").get(pk=reservation_id)
+    with translation.override(language):
+        context = {"reservation": reservation, "instructions": instructions}
+        send_mail(
+            subject=_("Your booking %(reference)s at %(property)s")
+            % {"reference": reservation.reference, "property": reservation.property.name},
+            message=render_to_string("pms/booking/email_guest.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[reservation.guest.email],
+        )
+    notify = getattr(reservation.property, "email", "") or settings.DEFAULT_FROM_EMAIL
+    with translation.override(reservation.property.default_language):
+        send_mail(
+            subject=_("New online booking %(reference)s") % {"reference": reservation.reference},
+            message=render_to_string(
+                "pms/booking/email_property.txt", {"reservation": reservation}
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notify],
+        )
+
+
+@transaction.atomic
+def booking_confirm(
+    *, reservation: Reservation, provider_code: str, now: datetime | None = None
+) -> PaymentStart:
+    """The payment step: the provider accepts, the held capacity is confirmed, the option
+    becomes a confirmed reservation, and the e-mails leave after commit.
+    Raises: InvalidInput (unknown provider), NoLongerAvailable (the hold expired)."""
+    provider = provider_for(provider_code)
+    if provider is None:
+        raise InvalidInput(_("Choose a payment method."), extra={"field": "provider"})
+    now = now or timezone.now()
+    reservation = reservation_for_update(reservation_id=reservation.pk)
+    if reservation.status == Reservation.Status.CONFIRMED:
+        raise InvalidInput(_("This booking is already confirmed."))
+    expired = reservation.status != Reservation.Status.OPTION or (
+        reservation.option_expires_at is not None and reservation.option_expires_at < now
+    )
+    if not expired:
+        for room in reservation.rooms.filter(is_cancelled=False):
+            if (
+                capacity_confirm(property=reservation.property, reference=room.capacity_reference)
+                == 0
+            ):
+                expired = True
+        for extra in reservation.extras.filter(is_cancelled=False):
+            capacity_confirm(property=reservation.property, reference=extra.capacity_reference)
+    if expired:
+        raise NoLongerAvailable(
+            _("Sorry, this room is no longer available: your booking time ran out.")
+        )
+    started = provider.start(reservation=reservation)
+    reservation.status = Reservation.Status.CONFIRMED
+    reservation.option_expires_at = None
+    reservation.save(update_fields=["status", "option_expires_at", "updated_at"])
+    audit_log(
+        action="pms.booking.confirmed",
+        property=reservation.property,
+        target=reservation,
+        channel=CHANNEL,
+        data={"provider": provider.code, "due_now": str(started.amount_due_now)},
+    )
+    language = reservation.guest.language or reservation.property.default_language
+    transaction.on_commit(lambda: _send_emails(reservation.pk, language, str(started.instructions)))
+    return started
+
+
+def booking_abandon(*, reservation: Reservation) -> None:
+    """Release an option the guest walked away from (idempotent)."""
+    if reservation.status == Reservation.Status.OPTION:
+        reservation_cancel(reservation=reservation, reason="booking engine: abandoned")

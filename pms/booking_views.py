@@ -1,0 +1,289 @@
+"""The public booking engine: /book/<property_slug>/ (no login; French and English).
+
+search -> details (extras, guest) -> payment -> confirmation. Embeddable in an iframe
+(docs/booking-engine.md). POSTs are rate limited per IP.
+"""
+
+from datetime import date, timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django_ratelimit.decorators import ratelimit
+
+from core.exceptions import DomainError
+from core.models import Property
+from inventory.exceptions import SoldOut
+from pms import booking_services as booking
+from pms.models import Reservation, RoomType
+from pms.payment_providers import providers
+
+MAX_STAY = 30
+RATE = "30/m"
+
+
+class SearchForm(forms.Form):
+    arrival = forms.DateField(
+        label=gettext_lazy("Arrival"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    departure = forms.DateField(
+        label=gettext_lazy("Departure"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    adults = forms.IntegerField(label=gettext_lazy("Adults"), min_value=1, max_value=8, initial=2)
+    children = forms.IntegerField(
+        label=gettext_lazy("Children"), min_value=0, max_value=8, initial=0, required=False
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        data = super().clean()
+        arrival, departure = data.get("arrival"), data.get("departure")
+        if arrival and departure:
+            if arrival < self.today:
+                raise ValidationError(_("The arrival date is in the past."))
+            if departure <= arrival:
+                raise ValidationError(_("The departure must be after the arrival."))
+            if (departure - arrival).days > MAX_STAY:
+                raise ValidationError(_("Book at most %(n)s nights online.") % {"n": MAX_STAY})
+        data["children"] = data.get("children") or 0
+        return data
+
+
+class GuestForm(forms.Form):
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100)
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=30, required=False)
+    notes = forms.CharField(
+        label=gettext_lazy("Requests"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    accept = forms.BooleanField(label=gettext_lazy("I accept the booking conditions"))
+
+
+def _property(slug: str) -> Property:
+    return get_object_or_404(Property, slug=slug)
+
+
+def _language(request: HttpRequest) -> None:
+    lang = request.GET.get("lang") or request.POST.get("lang")
+    if lang in ("fr", "en"):
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+
+
+def _limited(request: HttpRequest, prop: Property) -> HttpResponse:
+    return render(
+        request,
+        "pms/booking/limited.html",
+        {"property": prop},
+        status=429,
+    )
+
+
+def _search_form(request, prop, data):
+    return SearchForm(data, today=prop.business_date())
+
+
+@xframe_options_exempt
+@ratelimit(key="ip", rate=RATE, method="POST", block=False)
+def search(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET/POST /book/<slug>/: dates and party -> available room types with their price."""
+    prop = _property(slug)
+    _language(request)
+    if getattr(request, "limited", False):
+        return _limited(request, prop)
+    data = (
+        request.POST
+        if request.method == "POST"
+        else (request.GET if "arrival" in request.GET else None)
+    )
+    today = prop.business_date()
+    form = (
+        _search_form(request, prop, data)
+        if data is not None
+        else SearchForm(
+            initial={"arrival": today, "departure": today + timedelta(days=1)}, today=today
+        )
+    )
+    offers = None
+    if data is not None and form.is_valid():
+        try:
+            offers = booking.booking_offers(
+                property=prop,
+                arrival=form.cleaned_data["arrival"],
+                departure=form.cleaned_data["departure"],
+                adults=form.cleaned_data["adults"],
+                children=form.cleaned_data["children"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    return render(
+        request,
+        "pms/booking/search.html",
+        {"property": prop, "form": form, "offers": offers, "lang": translation.get_language()},
+    )
+
+
+def _extras_from(request, products) -> list:
+    from datetime import time
+
+    out = []
+    for product in products:
+        try:
+            quantity = int(request.POST.get(f"extra_{product.pk}", "0") or 0)
+        except ValueError:
+            quantity = 0
+        if quantity <= 0:
+            continue
+        slot = request.POST.get(f"slot_{product.pk}", "")
+        slot_time = None
+        if slot:
+            try:
+                slot_time = time.fromisoformat(slot)
+            except ValueError:
+                slot_time = None
+        out.append(booking.ExtraChoice(product.pk, min(quantity, 20), slot_time))
+    return out
+
+
+@xframe_options_exempt
+@ratelimit(key="ip", rate=RATE, method="POST", block=False)
+def details(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET/POST /book/<slug>/details/?room_type=&arrival=&departure=&adults=&children=:
+    extras and guest details; POST holds the room and goes to the payment step."""
+    prop = _property(slug)
+    _language(request)
+    if getattr(request, "limited", False):
+        return _limited(request, prop)
+    source = request.POST if request.method == "POST" else request.GET
+    stay = _search_form(request, prop, source)
+    room_type = RoomType.objects.filter(property=prop, pk=_int(source.get("room_type"))).first()
+    if not stay.is_valid() or room_type is None:
+        return redirect(reverse("booking:search", kwargs={"slug": slug}))
+    products = list(booking.online_extras(property=prop))
+    form = GuestForm(request.POST if request.method == "POST" else None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            reservation = booking.booking_hold(
+                property=prop,
+                room_type_id=room_type.pk,
+                arrival=stay.cleaned_data["arrival"],
+                departure=stay.cleaned_data["departure"],
+                adults=stay.cleaned_data["adults"],
+                children=stay.cleaned_data["children"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                notes=form.cleaned_data["notes"],
+                language=translation.get_language() or "fr",
+                extras=_extras_from(request, products),
+            )
+            url = reverse(
+                "booking:payment", kwargs={"slug": slug, "public_id": reservation.public_id}
+            )
+            return redirect(f"{url}?lang={translation.get_language()}")
+        except SoldOut:
+            error = _("Sorry, this room is no longer available for these dates.")
+        except DomainError as exc:
+            error = exc.message
+    return render(
+        request,
+        "pms/booking/details.html",
+        {
+            "property": prop,
+            "stay": stay.cleaned_data,
+            "room_type": room_type,
+            "products": products,
+            "form": form,
+            "error": error,
+            "query": source.urlencode() if request.method == "GET" else "",
+            "lang": translation.get_language(),
+        },
+        status=409 if error and "available" in error else 200,
+    )
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _reservation(prop: Property, public_id) -> Reservation:
+    return get_object_or_404(
+        Reservation.objects.select_related("guest"),
+        property=prop,
+        public_id=public_id,
+        channel=booking.CHANNEL,
+    )
+
+
+@xframe_options_exempt
+@ratelimit(key="ip", rate=RATE, method="POST", block=False)
+def payment(request: HttpRequest, slug: str, public_id) -> HttpResponse:
+    """GET/POST /book/<slug>/pay/<public_id>/: choose how to pay; confirms the booking."""
+    prop = _property(slug)
+    _language(request)
+    if getattr(request, "limited", False):
+        return _limited(request, prop)
+    reservation = _reservation(prop, public_id)
+    if reservation.status == Reservation.Status.CONFIRMED:
+        return redirect(reverse("booking:done", kwargs={"slug": slug, "public_id": public_id}))
+    error = None
+    if request.method == "POST":
+        try:
+            started = booking.booking_confirm(
+                reservation=reservation, provider_code=request.POST.get("provider", "")
+            )
+            request.session[f"booking-{public_id}"] = str(started.instructions)
+            url = reverse("booking:done", kwargs={"slug": slug, "public_id": public_id})
+            return redirect(f"{url}?lang={translation.get_language()}")
+        except booking.NoLongerAvailable as exc:
+            booking.booking_abandon(reservation=reservation)
+            error = exc.message
+        except DomainError as exc:
+            error = exc.message
+    return render(
+        request,
+        "pms/booking/payment.html",
+        {
+            "property": prop,
+            "reservation": reservation,
+            "providers": providers(),
+            "error": error,
+            "hold_minutes": booking.HOLD_MINUTES,
+            "lang": translation.get_language(),
+        },
+    )
+
+
+@xframe_options_exempt
+def done(request: HttpRequest, slug: str, public_id) -> HttpResponse:
+    """GET /book/<slug>/done/<public_id>/: the confirmation page."""
+    prop = _property(slug)
+    _language(request)
+    reservation = _reservation(prop, public_id)
+    if reservation.status != Reservation.Status.CONFIRMED:
+        return redirect(reverse("booking:search", kwargs={"slug": slug}))
+    return render(
+        request,
+        "pms/booking/done.html",
+        {
+            "property": prop,
+            "reservation": reservation,
+            "extras": reservation.extras.filter(is_cancelled=False),
+            "instructions": request.session.get(f"booking-{public_id}", ""),
+        },
+    )

@@ -1,0 +1,1 @@
+from tests.pms.conftest import day, guest, room, room_type, rooms, today  # noqa: F401
