@@ -51,6 +51,10 @@ def bench_env() -> dict[str, str]:
 
 def reset_database() -> None:
     """Drop and recreate the scratch database, then migrate it."""
+    if "django" in sys.modules and sys.modules["django"].apps.apps.ready:
+        from django.db import connections
+
+        connections.close_all()  # a previous benchmark of this run still holds a connection
     url = urlparse(bench_database_url())
     admin = [
         "psql",
