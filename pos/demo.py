@@ -1,7 +1,8 @@
 """Demo outlets and terminals of Hôtel Les Pins. Idempotent: outlets by code, terminals by
 (outlet, name)."""
 
-from pos.models import Outlet, Table, Terminal
+from devices.models import Printer
+from pos.models import Outlet, StationPrinter, Table, Terminal
 
 # code, name, kind, terminals
 OUTLETS = [
@@ -43,3 +44,16 @@ def seed(context: dict) -> None:
                 defaults={"property": prop, "seats": seats, "pos_x": column, "pos_y": row},
             )
     context["pos_terminals"] = terminals
+    # the devices demo made a bar printer (with its drawer) and a kitchen printer
+    printers = {
+        p.code: p for p in Printer.objects.filter(property=prop, code__in=["bar", "cuisine"])
+    }
+    for station, code in (("bar", "bar"), ("kitchen", "cuisine")):
+        if code in printers:
+            StationPrinter.objects.update_or_create(
+                property=prop, station=station, defaults={"printer": printers[code]}
+            )
+    if "bar" in printers:
+        Terminal.objects.filter(outlet__property=prop, outlet__code="bar-piscine").update(
+            printer=printers["bar"]
+        )

@@ -243,3 +243,27 @@ class CashSession(TimeStampedModel):
                 name="one_open_cash_session_per_terminal",
             )
         ]
+
+
+class StationPrinter(TimeStampedModel):
+    """Where a kitchen or bar station's tickets are printed on "send" (besides its display)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    station = models.CharField(_("station"), max_length=20)
+    printer = models.ForeignKey(
+        "devices.Printer",
+        on_delete=models.CASCADE,
+        related_name="stations",
+        verbose_name=_("printer"),
+    )
+
+    class Meta:
+        ordering = ["station"]
+        verbose_name = _("station printer")
+        verbose_name_plural = _("station printers")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "station"], name="station_printer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station} → {self.printer}"

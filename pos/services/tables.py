@@ -12,9 +12,20 @@ from django.utils.translation import gettext as _
 from billing.services.payments import TenderInput
 from core.audit import audit_log
 from core.exceptions import Conflict, InvalidInput, NotFound
+from devices.documents import KitchenItem, KitchenTicketDocument
+from devices.models import PrintJob
+from devices.services import print_job_enqueue
 from inventory.models import Channel, Product, RevenueCategory
 from inventory.services.pricing import QuoteLineInput, quote
-from pos.models import KitchenTicket, Order, Table, TableTab, TabLine, Terminal
+from pos.models import (
+    KitchenTicket,
+    Order,
+    StationPrinter,
+    Table,
+    TableTab,
+    TabLine,
+    Terminal,
+)
 from pos.services.checkout import order_checkout
 
 KITCHEN = "kitchen"
@@ -132,6 +143,7 @@ def tab_send(*, tab: TableTab, actor) -> list[KitchenTicket]:
             TabLine.objects.filter(pk__in=[line.pk for line in lines]).update(kitchen_ticket=ticket)
             tickets.append(ticket)
         if tickets:
+            _print_kitchen_tickets(tab=locked, tickets=tickets, lines=pending, actor=actor)
             audit_log(
                 action="pos.table.sent",
                 property=locked.property,
@@ -203,3 +215,43 @@ def tab_checkout(
         locked.closed_at = timezone.now()
         locked.save(update_fields=["order", "status", "closed_at", "updated_at"])
     return order
+
+
+def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines, actor) -> None:
+    """Queue a kitchen ticket per station that has a printer; sent after commit (a printer
+    that is off never blocks the send: the display has the ticket anyway)."""
+    printers = {
+        sp.station: sp.printer
+        for sp in StationPrinter.objects.filter(
+            property=tab.property,
+            station__in=[t.station for t in tickets],
+            printer__is_active=True,
+        ).select_related("printer")
+    }
+    if not printers:
+        return
+    sent_at = timezone.localtime(timezone.now(), tab.property.tz)
+    for ticket in tickets:
+        printer = printers.get(ticket.station)
+        if printer is None:
+            continue
+        items = tuple(
+            KitchenItem(name=line.description, quantity=line.quantity, note=line.note)
+            for line in lines
+            if station_for(line.product) == ticket.station
+        )
+        print_job_enqueue(
+            printer=printer,
+            kind=PrintJob.Kind.KITCHEN,
+            document=KitchenTicketDocument(
+                station=ticket.station,
+                table=tab.table.label,
+                items=items,
+                sent_at=sent_at,
+                covers=tab.covers,
+                waiter=actor.get_full_name() or actor.get_username(),
+                order_reference=f"K{ticket.pk}",
+            ),
+            idempotency_key=f"pos.kitchenticket:{ticket.pk}",
+            actor=actor,
+        )

@@ -1,0 +1,49 @@
+"""Sending a table prints one kitchen ticket per station that has a printer, after commit,
+in large type; sending again prints nothing new."""
+
+from decimal import Decimal
+
+import pytest
+
+from devices.models import Printer, PrintJob
+from devices.services import print_job_send
+from pos.models import StationPrinter, Table
+from pos.services.tables import tab_add_line, tab_send, table_open
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kitchen_printer(hotel, tmp_path):
+    printer = Printer.objects.create(
+        property=hotel,
+        code="cuisine",
+        name="Cuisine",
+        connection="file",
+        file_path=str(tmp_path / "k.bin"),
+    )
+    StationPrinter.objects.create(property=hotel, station="kitchen", printer=printer)
+    return printer
+
+
+def test_send_prints_the_kitchen_station_ticket_once(
+    hotel, catalog, product, terminal, cashier, kitchen_printer, tmp_path
+):
+    table = Table.objects.create(property=hotel, outlet=terminal.outlet, label="5", seats=4)
+    tab = table_open(table=table, covers=3, actor=cashier)
+    tab_add_line(
+        tab=tab, product=product("entrecote"), actor=cashier, quantity=Decimal("2"), note="sans sel"
+    )
+    tab_add_line(tab=tab, product=product("spritz"), actor=cashier)  # bar: no printer here
+    tickets = tab_send(tab=tab, actor=cashier)
+    assert len(tickets) == 2
+    job = PrintJob.objects.get()
+    assert (job.kind, job.printer) == ("kitchen", kitchen_printer)
+    assert job.document["table"] == "5" and job.document["covers"] == 3
+    print_job_send(print_job_id=job.pk)
+    data = (tmp_path / "k.bin").read_bytes()
+    assert "Entrecôte".encode("cp858") in data
+    assert b"sans sel" in data
+    assert b"\x1b!0" in data  # ESC ! 0x30: double width and height, the large type
+    assert tab_send(tab=tab, actor=cashier) == []
+    assert PrintJob.objects.count() == 1
