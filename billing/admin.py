@@ -6,6 +6,9 @@ from django.contrib import admin
 from billing.models import (
     Folio,
     FolioLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceVat,
     NumberSequence,
     Payment,
     Ticket,
@@ -109,3 +112,25 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(NumberSequence)
 class NumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["property", "series", "next_value"]
+
+
+class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    fields = ["description", "quantity", "unit_price", "total", "vat_rate", "vat_amount"]
+    readonly_fields = fields
+
+
+class InvoiceVatInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InvoiceVat
+    extra = 0
+    fields = ["rate", "net", "vat", "gross"]
+    readonly_fields = fields
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "kind", "property", "business_date", "total", "balance"]
+    list_filter = ["property", "kind"]
+    search_fields = ["number", "buyer__name"]
+    inlines = [InvoiceLineInline, InvoiceVatInline]

@@ -338,3 +338,91 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_period_display()} {self.start}"
+
+
+class Invoice(models.Model):
+    """An invoice or a credit note (avoir), numbered without gaps per series, frozen at issue.
+
+    Seller and buyer identities, lines, VAT breakdown and payments are snapshots: the row is
+    insert-only (PostgreSQL trigger), a correction is a credit note referencing the original."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="invoices")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    series = models.CharField(max_length=30)
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("number"), max_length=40)
+    folio = models.ForeignKey(Folio, on_delete=models.PROTECT, related_name="invoices")
+    original = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    company = models.ForeignKey(
+        "crm.Company", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    guest = models.ForeignKey(
+        "crm.Guest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issue_date = models.DateField()
+    business_date = models.DateField()
+    seller = models.JSONField(default=dict)
+    buyer = models.JSONField(default=dict)
+    currency = models.CharField(max_length=3, default="EUR")
+    total = money_field()
+    net = money_field()
+    vat_total = money_field()
+    tourist_tax = money_field(default=0)
+    payments = models.JSONField(default=list, blank=True)
+    paid = money_field(default=0)
+    balance = money_field(default=0)
+    reason = models.CharField(max_length=300, blank=True)
+    email = models.EmailField(blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "series", "sequence"], name="invoice_number_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["property", "business_date"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(SaleLineFields):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    folio_line = models.ForeignKey(
+        FolioLine, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    service_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "pk"]
+
+
+class InvoiceVat(models.Model):
+    """The VAT breakdown of an invoice, one row per rate (tourist tax excluded)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="vat_lines")
+    rate = models.DecimalField(max_digits=5, decimal_places=2)
+    net = money_field()
+    vat = money_field()
+    gross = money_field()
+
+    class Meta:
+        ordering = ["invoice", "-rate"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "rate"], name="invoice_vat_rate_unique")
+        ]
