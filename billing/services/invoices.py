@@ -180,6 +180,10 @@ def _create_document(
         actor=actor,
         payload={"total": total, "tourist_tax": tourist_tax, **payload},
     )
+    if invoice.email:
+        from billing.tasks import invoice_email_task
+
+        invoice_email_task.delay_on_commit(invoice_id=invoice.pk)
     audit_log(
         action=f"billing.{kind}.issued",
         property=property,
@@ -233,6 +237,8 @@ def invoice_issue(
     a sale) — both are left out of the entry's gross/net/VAT (the invoice total and the
     excluded amounts are kept in the payload), so the perpetual grand total counts every sale
     exactly once.
+    E-mail: when the buyer has an address, billing.tasks.invoice_email_task renders the PDF and
+    sends it after commit (delay_on_commit), never inside the transaction.
     Locks: the folio row (two issues never invoice the same line), the invoice
     NumberSequence row, then the fiscal journal head, until commit.
     Raises InvalidInput when a line is foreign, already invoiced, or nothing is left to invoice.
