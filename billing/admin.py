@@ -14,6 +14,8 @@ from billing.models import (
     Ticket,
     TicketLine,
     TicketVat,
+    TouristTaxNight,
+    TouristTaxRate,
 )
 
 
@@ -134,3 +136,18 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["property", "kind"]
     search_fields = ["number", "buyer__name"]
     inlines = [InvoiceLineInline, InvoiceVatInline]
+
+
+@admin.register(TouristTaxRate)
+class TouristTaxRateAdmin(admin.ModelAdmin):
+    """Editable: the commune's tariffs change every 1 January (REFERENCE.md §4)."""
+
+    list_display = ["property", "classification", "valid_from", "amount", "departmental_pct"]
+    list_filter = ["property", "classification"]
+
+
+@admin.register(TouristTaxNight)
+class TouristTaxNightAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["property", "night", "taxable_persons", "exempt_persons", "rate", "amount"]
+    list_filter = ["property"]
+    date_hierarchy = "night"

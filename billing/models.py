@@ -426,3 +426,71 @@ class InvoiceVat(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["invoice", "rate"], name="invoice_vat_rate_unique")
         ]
+
+
+class TouristTaxRate(models.Model):
+    """Taxe de séjour au réel (REFERENCE.md §4): the commune's tariff per taxable person and
+    night for a classification, from a date, plus the additional departmental / regional
+    percentages collected with it. Per property and dated: never a constant."""
+
+    property = models.ForeignKey(
+        Property, on_delete=models.CASCADE, related_name="tourist_tax_rates"
+    )
+    classification = models.CharField(
+        _("classification"), max_length=20, choices=Property.Classification.choices
+    )
+    valid_from = models.DateField(_("valid from"))
+    amount = money_field(_("communal tariff per person and night"))
+    departmental_pct = models.DecimalField(
+        _("departmental additional tax (%)"), max_digits=6, decimal_places=2, default=0
+    )
+    regional_pct = models.DecimalField(
+        _("regional additional taxes (%)"), max_digits=6, decimal_places=2, default=0
+    )
+    commune = models.CharField(_("commune"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["property", "classification", "-valid_from"]
+        verbose_name = _("tourist tax rate")
+        verbose_name_plural = _("tourist tax rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "classification", "valid_from"],
+                name="tourist_tax_rate_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_classification_display()} {self.valid_from}: {self.amount}"
+
+
+class TouristTaxNight(models.Model):
+    """One stay-night's tourist tax as collected: taxable and exempt persons (by reason), the
+    rate applied and the amount; the source is the folio line's (idempotent posting)."""
+
+    class Exemption(models.TextChoices):
+        MINOR = "minor", _("Minor (under 18)")
+        SEASONAL_WORKER = "seasonal_worker", _("Seasonal worker employed locally")
+        EMERGENCY_HOUSING = "emergency_housing", _("Emergency or temporary housing")
+        LOW_RENT = "low_rent", _("Rent below the council threshold")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    folio = models.ForeignKey(Folio, on_delete=models.PROTECT, related_name="tourist_tax_nights")
+    folio_line = models.OneToOneField(
+        FolioLine, on_delete=models.PROTECT, null=True, blank=True, related_name="tourist_tax"
+    )
+    source = models.CharField(max_length=100)
+    night = models.DateField()
+    taxable_persons = models.PositiveSmallIntegerField()
+    exempt = models.JSONField(default=dict, blank=True)
+    exempt_persons = models.PositiveSmallIntegerField(default=0)
+    rate = money_field()
+    amount = money_field()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["night", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["property", "source"], name="tourist_tax_night_unique")
+        ]
+        indexes = [models.Index(fields=["property", "night"])]
