@@ -4,6 +4,7 @@ lines, number sequences) are append-only: viewable, never added, changed or dele
 from django.contrib import admin
 
 from billing.models import (
+    AccountingAccount,
     Folio,
     FolioLine,
     Invoice,
@@ -151,3 +152,12 @@ class TouristTaxNightAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["property", "night", "taxable_persons", "exempt_persons", "rate", "amount"]
     list_filter = ["property"]
     date_hierarchy = "night"
+
+
+@admin.register(AccountingAccount)
+class AccountingAccountAdmin(admin.ModelAdmin):
+    """Overrides of the French default chart mapping (billing.services.accounting)."""
+
+    list_display = ["property", "key", "number", "label"]
+    list_filter = ["property"]
+    search_fields = ["key", "number", "label"]

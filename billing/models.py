@@ -5,6 +5,7 @@ Issued tickets, folio lines and payments are append-only: a correction is a new 
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -494,3 +495,29 @@ class TouristTaxNight(models.Model):
             models.UniqueConstraint(fields=["property", "source"], name="tourist_tax_night_unique")
         ]
         indexes = [models.Index(fields=["property", "night"])]
+
+
+class AccountingAccount(models.Model):
+    """A property's override of one account of the chart mapping (billing.services.accounting
+    DEFAULT_ACCOUNTS holds the French defaults, REFERENCE.md §2.2). Keys: "revenue:<category>",
+    "vat:<rate>", "tourist_tax", "customers", "deposits", "payment:<method>"."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="accounts")
+    key = models.CharField(_("mapping key"), max_length=40)
+    number = models.CharField(
+        _("account number"),
+        max_length=20,
+        validators=[RegexValidator(r"^\d{3}[0-9A-Z]*$", _("An account starts with 3 digits."))],
+    )
+    label = models.CharField(_("account label"), max_length=100)
+
+    class Meta:
+        ordering = ["property", "key"]
+        verbose_name = _("accounting account")
+        verbose_name_plural = _("accounting accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "key"], name="accounting_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.number}"
