@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("devices/", include("devices.urls")),
     path("pos/", include("pos.urls")),
+    path("billing/", include("billing.urls")),
     path("", include("core.urls")),
 ]
 
