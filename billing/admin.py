@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from billing.models import (
     AccountingAccount,
+    CashCount,
     Folio,
     FolioLine,
     Invoice,
@@ -161,3 +162,9 @@ class AccountingAccountAdmin(admin.ModelAdmin):
     list_display = ["property", "key", "number", "label"]
     list_filter = ["property"]
     search_fields = ["key", "number", "label"]
+
+
+@admin.register(CashCount)
+class CashCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["property", "business_date", "method", "counted", "counted_by", "created_at"]
+    list_filter = ["property", "method"]

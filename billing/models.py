@@ -521,3 +521,22 @@ class AccountingAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.number}"
+
+
+class CashCount(models.Model):
+    """What was counted for a payment method at the end of a business day (cash in the till,
+    card terminal batch total…). Insert-only: a recount is a new row, the latest one counts."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="cash_counts")
+    business_date = models.DateField()
+    method = models.CharField(max_length=20, choices=Payment.Method.choices)
+    counted = money_field(_("counted"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["business_date", "method", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["property", "business_date"])]

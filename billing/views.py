@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from billing.models import Closure, Invoice, JournalEntry
+from billing.models import Closure, Invoice, JournalEntry, Payment
 from billing.services.accounting import (
     csv_filename,
     csv_rows,
@@ -24,6 +24,7 @@ from billing.services.accounting import (
 from billing.services.closures import closure_run
 from billing.services.invoice_documents import invoice_pdf_filename, invoice_pdf_render
 from billing.services.journal import JET_ARCHIVE, jet_event, journal_verify
+from billing.services.reconciliation import cash_count_record, reconciliation_for_day
 from billing.services.tourist_tax import tourist_tax_report
 from core.exceptions import DomainError
 from core.scoping import capability_required, get_scoped_or_404, scope
@@ -76,6 +77,22 @@ def accounting(request: HttpRequest) -> HttpResponse:
                             "reason": result.reason,
                         },
                     )
+        elif action == "count":
+            try:
+                day = date.fromisoformat(request.POST.get("day", ""))
+                cash_count_record(
+                    property=prop,
+                    business_date=day,
+                    method=request.POST.get("method", ""),
+                    counted=request.POST.get("counted", "").replace(",", "."),
+                    actor=request.user,
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("Count recorded."))
+            except ValueError:
+                messages.error(request, _("Choose a period and a date."))
+            except DomainError as exc:
+                messages.error(request, str(exc))
         elif action == "closure":
             period = request.POST.get("period")
             try:
@@ -115,6 +132,8 @@ def accounting(request: HttpRequest) -> HttpResponse:
             "closures": closures,
             "periods": Closure.Period.choices,
             "report": report,
+            "reconciliation": reconciliation_for_day(property=prop, business_date=period["end"]),
+            "methods": Payment.Method.choices,
             "yesterday": prop.business_date() - timedelta(days=1),
         },
     )

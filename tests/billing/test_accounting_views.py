@@ -94,3 +94,47 @@ def test_invoice_pdf_is_scoped_to_the_property(
     stranger = staff_of(other_hotel, Role.ACCOUNTANT, username="ailleurs")
     client.force_login(stranger)
     assert client.get(reverse("billing:invoice_pdf", args=[invoice.public_id])).status_code == 404
+
+
+def test_reconciliation_compares_payments_with_counts(client, hotel, accountant, manager):
+    from billing.models import CashCount
+    from billing.services.payments import TenderInput, payments_record
+    from billing.services.reconciliation import cash_count_record, reconciliation_for_day
+
+    folio = folio_open(property=hotel, holder_name="Jeanne")
+    folio_post_charges(
+        folio=folio,
+        charges=[ChargeInput("Chambre", D("1"), D("90"), D("90"), D("10"), "food", source="n")],
+    )
+    payments_record(
+        property=hotel,
+        folio=folio,
+        actor=manager,
+        tenders=[TenderInput(method="cash", amount=D("90.00"))],
+    )
+    day = hotel.business_date()
+    cash_count_record(property=hotel, business_date=day, method="cash", counted="80", actor=manager)
+    client.force_login(accountant)
+    client.post(
+        reverse("billing:accounting"),
+        {"action": "count", "day": day.isoformat(), "method": "cash", "counted": "89,50"},
+    )
+
+    (row,) = reconciliation_for_day(property=hotel, business_date=day)
+    assert (row["expected"], row["counted"], row["difference"]) == (
+        D("90.00"),
+        D("89.50"),
+        D("-0.50"),
+    )
+    page = client.get(reverse("billing:accounting"), period(hotel)).content.decode()
+    assert "-0.50" in page
+    count = CashCount.objects.count()
+    for bad in (
+        {"method": "gold", "counted": "1"},
+        {"method": "cash", "counted": "-3"},
+        {"method": "cash", "counted": "abc"},
+    ):
+        client.post(
+            reverse("billing:accounting"), {"action": "count", "day": day.isoformat(), **bad}
+        )
+    assert CashCount.objects.count() == count
