@@ -9,7 +9,7 @@ from django.core import mail
 from billing.services.folios import ChargeInput, folio_open, folio_post_charges
 from billing.services.invoice_documents import invoice_pdf_render
 from billing.services.invoices import credit_note_issue, invoice_issue
-from config.celery import app as celery_app
+from billing.tasks import invoice_email_task
 from crm.models import Guest
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,8 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
 
 @pytest.fixture
 def eager(monkeypatch):
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    """Run the e-mail task in-process when its on-commit callback fires (no broker)."""
+    monkeypatch.setattr(invoice_email_task, "delay", lambda *a, **kw: invoice_email_task(*a, **kw))
 
 
 @pytest.fixture
