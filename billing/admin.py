@@ -4,13 +4,20 @@ lines, number sequences) are append-only: viewable, never added, changed or dele
 from django.contrib import admin
 
 from billing.models import (
+    AccountingAccount,
+    CashCount,
     Folio,
     FolioLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceVat,
     NumberSequence,
     Payment,
     Ticket,
     TicketLine,
     TicketVat,
+    TouristTaxNight,
+    TouristTaxRate,
 )
 
 
@@ -109,3 +116,55 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(NumberSequence)
 class NumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["property", "series", "next_value"]
+
+
+class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    fields = ["description", "quantity", "unit_price", "total", "vat_rate", "vat_amount"]
+    readonly_fields = fields
+
+
+class InvoiceVatInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InvoiceVat
+    extra = 0
+    fields = ["rate", "net", "vat", "gross"]
+    readonly_fields = fields
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "kind", "property", "business_date", "total", "balance"]
+    list_filter = ["property", "kind"]
+    search_fields = ["number", "buyer__name"]
+    inlines = [InvoiceLineInline, InvoiceVatInline]
+
+
+@admin.register(TouristTaxRate)
+class TouristTaxRateAdmin(admin.ModelAdmin):
+    """Editable: the commune's tariffs change every 1 January (REFERENCE.md §4)."""
+
+    list_display = ["property", "classification", "valid_from", "amount", "departmental_pct"]
+    list_filter = ["property", "classification"]
+
+
+@admin.register(TouristTaxNight)
+class TouristTaxNightAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["property", "night", "taxable_persons", "exempt_persons", "rate", "amount"]
+    list_filter = ["property"]
+    date_hierarchy = "night"
+
+
+@admin.register(AccountingAccount)
+class AccountingAccountAdmin(admin.ModelAdmin):
+    """Overrides of the French default chart mapping (billing.services.accounting)."""
+
+    list_display = ["property", "key", "number", "label"]
+    list_filter = ["property"]
+    search_fields = ["key", "number", "label"]
+
+
+@admin.register(CashCount)
+class CashCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["property", "business_date", "method", "counted", "counted_by", "created_at"]
+    list_filter = ["property", "method"]

@@ -4,12 +4,18 @@ Who may read a folio: capability `billing.read` (front desk, manager, accountant
 POS roles (waiter, bartender, cashier) do not read folios: a room charge answers them with
 the ticket and the folio's public id only, so a bar tablet never lists a guest's stay."""
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
+from billing.models import Folio, Invoice
 from billing.selectors import folio_detail
-from core.api import PropertyScopedApi
+from billing.services.invoices import credit_note_issue, invoice_issue
+from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
+from core.exceptions import InvalidInput, NotFound
 
 
 class _Money(serializers.DecimalField):
@@ -73,3 +79,173 @@ class FolioDetailApi(PropertyScopedApi):
     def get(self, request, property_slug: str, public_id):
         detail = folio_detail(property=self.property, public_id=public_id)
         return Response(FolioDetailOutputSerializer(detail).data)
+
+
+class InvoiceLineOutputSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=3)
+    unit_price = _Money()
+    total = _Money()
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    vat_amount = _Money()
+    net = _Money()
+    revenue_category = serializers.CharField()
+    service_date = serializers.DateField(allow_null=True)
+    folio_line = serializers.IntegerField(source="folio_line_id", allow_null=True)
+
+
+class InvoiceOutputSerializer(serializers.Serializer):
+    invoice = serializers.UUIDField(source="public_id")
+    kind = serializers.CharField()
+    number = serializers.CharField()
+    original = serializers.CharField(source="original.number", allow_null=True, default=None)
+    issue_date = serializers.DateField()
+    business_date = serializers.DateField()
+    seller = serializers.DictField()
+    buyer = serializers.DictField()
+    currency = serializers.CharField()
+    lines = InvoiceLineOutputSerializer(many=True, source="lines.all")
+    vat = VatRowOutputSerializer(many=True, source="vat_lines.all")
+    total = _Money()
+    net = _Money()
+    vat_total = _Money()
+    tourist_tax = _Money()
+    payments = serializers.ListField()
+    paid = _Money()
+    balance = _Money()
+    reason = serializers.CharField()
+
+
+def _invoice_payload(invoice: Invoice) -> dict:
+    import json
+
+    data = InvoiceOutputSerializer(invoice).data
+    return json.loads(json.dumps(data, cls=JSONEncoder))
+
+
+class InvoiceIssueApi(PropertyScopedApi):
+    """Issue an invoice for a folio: every line not yet invoiced, or the listed folio lines
+    (split folio: e.g. the room nights to a company, the extras to the guest).
+    Capability billing.read (front desk, manager, accountant, admin)."""
+
+    capability = "billing.read"
+
+    @extend_schema_serializer(component_name="BillingInvoiceIssueInput")
+    class InputSerializer(serializers.Serializer):
+        lines = serializers.ListField(
+            child=serializers.IntegerField(),
+            required=False,
+            allow_null=True,
+            default=None,
+            max_length=1000,
+        )
+        company = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+    @extend_schema(
+        operation_id="billing_invoice_issue",
+        request=InputSerializer,
+        responses={201: InvoiceOutputSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    def post(self, request, property_slug: str, public_id):
+        params = self.InputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        prop = self.property
+
+        def compute():
+            from crm.models import Company
+
+            with transaction.atomic():
+                folio = Folio.objects.filter(property=prop, public_id=public_id).first()
+                if folio is None:
+                    raise NotFound()
+                lines = None
+                if data["lines"] is not None:
+                    lines = list(folio.lines.filter(pk__in=data["lines"]))
+                    if len(lines) != len(set(data["lines"])):
+                        raise InvalidInput(_("This line belongs to another folio."))
+                company = None
+                if data["company"] is not None:
+                    company = Company.objects.filter(
+                        organization=prop.organization, pk=data["company"]
+                    ).first()
+                    if company is None:
+                        raise NotFound()
+                invoice = invoice_issue(
+                    folio=folio, actor=request.user, lines=lines, company=company
+                )
+            return status.HTTP_201_CREATED, _invoice_payload(invoice)
+
+        return idempotent_response(request, scope="billing.invoice.issue", compute=compute)
+
+
+class CreditNoteIssueApi(PropertyScopedApi):
+    """Credit an invoice: in full, some of its lines, or an amount (spread over its VAT
+    rates). Capability billing.accounting (accountant, manager, admin)."""
+
+    capability = "billing.accounting"
+
+    @extend_schema_serializer(component_name="BillingCreditNoteIssueInput")
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=300)
+        lines = serializers.ListField(
+            child=serializers.IntegerField(),
+            required=False,
+            allow_null=True,
+            default=None,
+            max_length=1000,
+        )
+        amount = serializers.DecimalField(
+            max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
+        )
+
+    @extend_schema(
+        operation_id="billing_credit_note_issue",
+        request=InputSerializer,
+        responses={201: InvoiceOutputSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    def post(self, request, property_slug: str, public_id):
+        params = self.InputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        prop = self.property
+
+        def compute():
+            with transaction.atomic():
+                invoice = Invoice.objects.filter(property=prop, public_id=public_id).first()
+                if invoice is None:
+                    raise NotFound()
+                lines = None
+                if data["lines"] is not None:
+                    lines = list(invoice.lines.filter(pk__in=data["lines"]))
+                    if len(lines) != len(set(data["lines"])):
+                        raise InvalidInput(_("This line belongs to another invoice."))
+                note = credit_note_issue(
+                    invoice=invoice,
+                    actor=request.user,
+                    reason=data["reason"],
+                    lines=lines,
+                    amount=data["amount"],
+                )
+            return status.HTTP_201_CREATED, _invoice_payload(note)
+
+        return idempotent_response(request, scope="billing.credit_note.issue", compute=compute)
+
+
+class InvoiceDetailApi(PropertyScopedApi):
+    """An issued invoice or credit note, as frozen at issue."""
+
+    capability = "billing.read"
+
+    @extend_schema(operation_id="billing_invoice_detail", responses={200: InvoiceOutputSerializer})
+    def get(self, request, property_slug: str, public_id):
+        invoice = (
+            Invoice.objects.filter(property=self.property, public_id=public_id)
+            .select_related("original")
+            .first()
+        )
+        if invoice is None:
+            raise NotFound()
+        return Response(_invoice_payload(invoice))

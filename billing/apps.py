@@ -9,3 +9,13 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from billing import signals  # noqa: F401  (JET sign-in/sign-out receivers)
+        from core.navigation import NavItem, register
+
+        register(
+            NavItem(
+                label=_("Accounting"),
+                url_name="billing:accounting",
+                capability="billing.accounting",
+                order=70,
+            )
+        )

@@ -5,6 +5,7 @@ Issued tickets, folio lines and payments are append-only: a correction is a new 
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -338,3 +339,204 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_period_display()} {self.start}"
+
+
+class Invoice(models.Model):
+    """An invoice or a credit note (avoir), numbered without gaps per series, frozen at issue.
+
+    Seller and buyer identities, lines, VAT breakdown and payments are snapshots: the row is
+    insert-only (PostgreSQL trigger), a correction is a credit note referencing the original."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="invoices")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    series = models.CharField(max_length=30)
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("number"), max_length=40)
+    folio = models.ForeignKey(Folio, on_delete=models.PROTECT, related_name="invoices")
+    original = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    company = models.ForeignKey(
+        "crm.Company", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    guest = models.ForeignKey(
+        "crm.Guest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issue_date = models.DateField()
+    business_date = models.DateField()
+    seller = models.JSONField(default=dict)
+    buyer = models.JSONField(default=dict)
+    currency = models.CharField(max_length=3, default="EUR")
+    total = money_field()
+    net = money_field()
+    vat_total = money_field()
+    tourist_tax = money_field(default=0)
+    payments = models.JSONField(default=list, blank=True)
+    paid = money_field(default=0)
+    balance = money_field(default=0)
+    reason = models.CharField(max_length=300, blank=True)
+    email = models.EmailField(blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "series", "sequence"], name="invoice_number_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["property", "business_date"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(SaleLineFields):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    folio_line = models.ForeignKey(
+        FolioLine, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    service_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "pk"]
+
+
+class InvoiceVat(models.Model):
+    """The VAT breakdown of an invoice, one row per rate (tourist tax excluded)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="vat_lines")
+    rate = models.DecimalField(max_digits=5, decimal_places=2)
+    net = money_field()
+    vat = money_field()
+    gross = money_field()
+
+    class Meta:
+        ordering = ["invoice", "-rate"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "rate"], name="invoice_vat_rate_unique")
+        ]
+
+
+class TouristTaxRate(models.Model):
+    """Taxe de séjour au réel (REFERENCE.md §4): the commune's tariff per taxable person and
+    night for a classification, from a date, plus the additional departmental / regional
+    percentages collected with it. Per property and dated: never a constant."""
+
+    property = models.ForeignKey(
+        Property, on_delete=models.CASCADE, related_name="tourist_tax_rates"
+    )
+    classification = models.CharField(
+        _("classification"), max_length=20, choices=Property.Classification.choices
+    )
+    valid_from = models.DateField(_("valid from"))
+    amount = money_field(_("communal tariff per person and night"))
+    departmental_pct = models.DecimalField(
+        _("departmental additional tax (%)"), max_digits=6, decimal_places=2, default=0
+    )
+    regional_pct = models.DecimalField(
+        _("regional additional taxes (%)"), max_digits=6, decimal_places=2, default=0
+    )
+    commune = models.CharField(_("commune"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["property", "classification", "-valid_from"]
+        verbose_name = _("tourist tax rate")
+        verbose_name_plural = _("tourist tax rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "classification", "valid_from"],
+                name="tourist_tax_rate_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_classification_display()} {self.valid_from}: {self.amount}"
+
+
+class TouristTaxNight(models.Model):
+    """One stay-night's tourist tax as collected: taxable and exempt persons (by reason), the
+    rate applied and the amount; the source is the folio line's (idempotent posting)."""
+
+    class Exemption(models.TextChoices):
+        MINOR = "minor", _("Minor (under 18)")
+        SEASONAL_WORKER = "seasonal_worker", _("Seasonal worker employed locally")
+        EMERGENCY_HOUSING = "emergency_housing", _("Emergency or temporary housing")
+        LOW_RENT = "low_rent", _("Rent below the council threshold")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    folio = models.ForeignKey(Folio, on_delete=models.PROTECT, related_name="tourist_tax_nights")
+    folio_line = models.OneToOneField(
+        FolioLine, on_delete=models.PROTECT, null=True, blank=True, related_name="tourist_tax"
+    )
+    source = models.CharField(max_length=100)
+    night = models.DateField()
+    taxable_persons = models.PositiveSmallIntegerField()
+    exempt = models.JSONField(default=dict, blank=True)
+    exempt_persons = models.PositiveSmallIntegerField(default=0)
+    rate = money_field()
+    amount = money_field()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["night", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["property", "source"], name="tourist_tax_night_unique")
+        ]
+        indexes = [models.Index(fields=["property", "night"])]
+
+
+class AccountingAccount(models.Model):
+    """A property's override of one account of the chart mapping (billing.services.accounting
+    DEFAULT_ACCOUNTS holds the French defaults, REFERENCE.md §2.2). Keys: "revenue:<category>",
+    "vat:<rate>", "tourist_tax", "customers", "deposits", "payment:<method>"."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="accounts")
+    key = models.CharField(_("mapping key"), max_length=40)
+    number = models.CharField(
+        _("account number"),
+        max_length=20,
+        validators=[RegexValidator(r"^\d{3}[0-9A-Z]*$", _("An account starts with 3 digits."))],
+    )
+    label = models.CharField(_("account label"), max_length=100)
+
+    class Meta:
+        ordering = ["property", "key"]
+        verbose_name = _("accounting account")
+        verbose_name_plural = _("accounting accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "key"], name="accounting_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.number}"
+
+
+class CashCount(models.Model):
+    """What was counted for a payment method at the end of a business day (cash in the till,
+    card terminal batch total…). Insert-only: a recount is a new row, the latest one counts."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="cash_counts")
+    business_date = models.DateField()
+    method = models.CharField(max_length=20, choices=Payment.Method.choices)
+    counted = money_field(_("counted"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["business_date", "method", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["property", "business_date"])]

@@ -158,6 +158,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.closures_run_due_task",
         "schedule": crontab(hour=5, minute=0),
     },
+    # daily at 05:30 Paris, after the closures: yesterday's FEC and CSV into VAR_DIR/exports
+    "billing-accounting-exports": {
+        "task": "billing.tasks.accounting_exports_task",
+        "schedule": crontab(hour=5, minute=30),
+    },
     # every 5 minutes: return expired capacity holds (booking engine carts, OTA applies) to sale
     "release-expired-holds": {
         "task": "inventory.tasks.holds_release_expired_task",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("frontdesk/", include("pms.urls")),
     path("channels/", include("channels_sync.urls")),
     path("book/", include("pms.booking_urls")),
+    path("billing/", include("billing.urls")),
     path("", include("core.urls")),
 ]
 

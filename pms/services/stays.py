@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Folio
 from billing.services.folios import ChargeInput, folio_post_charges
+from billing.services.tourist_tax import tourist_tax_post
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
@@ -145,8 +146,13 @@ def _stay_nights(reservation: Reservation, until: date | None = None) -> list[da
 
 
 @transaction.atomic
-def reservation_check_out(*, reservation: Reservation, actor=None) -> Reservation:
+def reservation_check_out(
+    *, reservation: Reservation, actor=None, tourist_tax_exemptions: dict | None = None
+) -> Reservation:
     """Check the guests out: every room night and extra not yet posted goes on the folio,
+    then the tourist tax of each room (billing.services.tourist_tax.tourist_tax_post, source
+    "pms.touristtax:<reservation_room_id>:<night>", children exempt as minors;
+    `tourist_tax_exemptions` maps a reservation room id to other exempt adults by reason);
     the reservation is checked out and its rooms become dirty.
 
     Idempotent: a checked-out reservation is returned unchanged (and posts nothing).
@@ -166,6 +172,18 @@ def reservation_check_out(*, reservation: Reservation, actor=None) -> Reservatio
     charges = [_night_charge(room, night) for room in rooms for night in _stay_nights(reservation)]
     posted = len(folio_post_charges(folio=reservation.folio, charges=charges, actor=actor))
     posted += _post_extras(reservation, actor)
+    for room in rooms:
+        posted += len(
+            tourist_tax_post(
+                folio=reservation.folio,
+                source_prefix=f"pms.touristtax:{room.pk}",
+                nights=_stay_nights(reservation),
+                adults=room.adults,
+                minors=room.children,
+                exemptions=(tourist_tax_exemptions or {}).get(room.pk),
+                actor=actor,
+            )
+        )
     Room.objects.filter(pk__in=[r.room_id for r in rooms if r.room_id]).update(
         housekeeping_status=Room.Housekeeping.DIRTY, updated_at=timezone.now()
     )

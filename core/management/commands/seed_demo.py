@@ -7,7 +7,7 @@ from django.db import transaction
 
 # Each app that has demo data exposes `<app>.demo.seed(context) -> None` (core returns the
 # context). Order follows the layering: lower apps first.
-DEMO_APPS = ["inventory", "crm", "devices", "pms", "billing", "pos", "channels_sync"]
+DEMO_APPS = ["inventory", "crm", "devices", "billing", "pms", "pos", "channels_sync"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,525 @@
+"""Accounting (REFERENCE.md §2): the chart mapping, balanced daily entries, the daily CSV of
+document lines and the FEC, streamed with constant memory.
+
+Daily entries, per business day:
+* VE (sales): 411 debited with the day's sales incl. VAT and tourist tax; revenue accounts
+  credited with the net per revenue category, collected VAT per rate, the tourist tax to its
+  liability account. Sales = POS tickets (paid or charged to a room) + folio lines except
+  POS charge-to-room lines (their ticket already counts) − voided tickets (on the void's
+  day) + credit-note lines (negative). A negative balance goes to the other side.
+* CA (cash) and BQ (other tenders): one entry per payment method, method account debited,
+  411 credited. Deposits stay as a credit balance on 411 until the stay is billed (the 4191
+  transfer of REFERENCE.md §2.3 is left to the accountant: "deposits" is mapped but unused).
+Every entry balances by construction (net + VAT = gross on every line).
+"""
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from billing.models import (
+    AccountingAccount,
+    FolioLine,
+    Invoice,
+    InvoiceLine,
+    JournalEntry,
+    Payment,
+    TicketLine,
+)
+from core.models import Property
+from core.money import ZERO
+
+TOURIST_TAX = "tourist_tax"
+RECEIPTED_SOURCE_PREFIX = "pos.ticketline:"
+
+DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
+    "revenue:accommodation": ("706100", "Prestations hébergement"),
+    "revenue:food": ("706300", "Prestations restauration"),
+    "revenue:services": ("706400", "Prestations de services"),
+    "revenue:drinks": ("707100", "Ventes boissons sans alcool"),
+    "revenue:alcohol": ("707200", "Ventes boissons alcoolisées"),
+    "revenue:goods": ("707000", "Ventes de marchandises"),
+    "tourist_tax": ("467100", "Taxe de séjour à reverser"),
+    "vat:20.00": ("445712", "TVA collectée 20 %"),
+    "vat:10.00": ("445711", "TVA collectée 10 %"),
+    "vat:5.50": ("445713", "TVA collectée 5,5 %"),
+    "vat:2.10": ("445714", "TVA collectée 2,1 %"),
+    "customers": ("411100", "Clients"),
+    "deposits": ("419100", "Clients - acomptes reçus"),
+    "payment:cash": ("530000", "Caisse"),
+    "payment:card": ("511500", "CB à encaisser"),
+    "payment:wallet": ("511600", "Paiements mobiles à encaisser"),
+    "payment:voucher": ("419800", "Bons cadeaux et avoirs clients"),
+    "payment:bank_transfer": ("512000", "Banque"),
+}
+FALLBACK_REVENUE = ("706000", "Prestations de services")
+FALLBACK_VAT = ("445710", "TVA collectée")
+
+FEC_COLUMNS = [
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
+]
+CSV_COLUMNS = [
+    "date",
+    "business_date",
+    "document",
+    "customer",
+    "description",
+    "outlet",
+    "terminal",
+    "cashier",
+    "account",
+    "revenue_category",
+    "vat_rate",
+    "net",
+    "vat",
+    "gross",
+    "payment_method",
+]
+
+
+def neutralise(value) -> str:
+    """Text for a spreadsheet cell: a value starting with = + - @ (or a tab / CR) is prefixed
+    with a quote so that no spreadsheet runs it as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+class ChartOfAccounts:
+    """The property's mapping: admin overrides over the French defaults."""
+
+    def __init__(self, property: Property):
+        self.accounts = dict(DEFAULT_ACCOUNTS)
+        for key, number, label in AccountingAccount.objects.filter(property=property).values_list(
+            "key", "number", "label"
+        ):
+            self.accounts[key] = (number, label)
+
+    def get(self, key: str) -> tuple[str, str]:
+        if key in self.accounts:
+            return self.accounts[key]
+        return FALLBACK_VAT if key.startswith("vat:") else FALLBACK_REVENUE
+
+    def revenue(self, category: str) -> tuple[str, str]:
+        return self.get(TOURIST_TAX if category == TOURIST_TAX else f"revenue:{category}")
+
+    def vat(self, rate) -> tuple[str, str]:
+        return self.get(f"vat:{Decimal(rate):.2f}")
+
+
+@dataclass
+class EntryLine:
+    account: str
+    account_label: str
+    label: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    aux: str = ""
+    aux_label: str = ""
+
+
+@dataclass
+class Entry:
+    journal: str
+    journal_label: str
+    day: date
+    piece: str
+    lines: list[EntryLine] = field(default_factory=list)
+
+    @property
+    def debit(self) -> Decimal:
+        return sum((line.debit for line in self.lines), ZERO)
+
+    @property
+    def credit(self) -> Decimal:
+        return sum((line.credit for line in self.lines), ZERO)
+
+
+def _signed(account, label, text, amount: Decimal, *, credit: bool, aux=("", "")) -> EntryLine:
+    """A line on its natural side, moved to the other side when the amount is negative."""
+    positive = amount >= 0
+    on_credit = credit == positive
+    return EntryLine(
+        account=account[0],
+        account_label=account[1],
+        label=text,
+        debit=ZERO if on_credit else abs(amount),
+        credit=abs(amount) if on_credit else ZERO,
+        aux=aux[0],
+        aux_label=aux[1],
+    )
+
+
+def _sales_rows(
+    *, property: Property, day: date
+) -> list[tuple[str, Decimal, Decimal, Decimal, Decimal]]:
+    """(revenue_category, vat_rate, net, vat, gross) of the day's sales, signed."""
+    sums = dict(net=Sum("net"), vat=Sum("vat_amount"), gross=Sum("total"))
+    keys = ("revenue_category", "vat_rate")
+    voided = JournalEntry.objects.filter(
+        property=property,
+        chain=JournalEntry.Chain.FISCAL,
+        kind=JournalEntry.Kind.VOID,
+        document_type="billing.ticket",
+        business_date=day,
+    ).values_list("document_id", flat=True)
+    sources = [
+        (1, TicketLine.objects.filter(ticket__property=property, ticket__business_date=day)),
+        (
+            -1,
+            TicketLine.objects.filter(
+                ticket__property=property, ticket_id__in=[int(i) for i in voided]
+            ),
+        ),
+        (
+            1,
+            FolioLine.objects.filter(folio__property=property, business_date=day).exclude(
+                source__startswith=RECEIPTED_SOURCE_PREFIX
+            ),
+        ),
+        (
+            1,
+            InvoiceLine.objects.filter(
+                invoice__property=property,
+                invoice__business_date=day,
+                invoice__kind=Invoice.Kind.CREDIT_NOTE,
+            ),
+        ),
+    ]
+    rows: dict[tuple, list[Decimal]] = {}
+    for sign, queryset in sources:
+        for row in queryset.values(*keys).annotate(**sums).order_by(*keys):
+            acc = rows.setdefault((row["revenue_category"], Decimal(row["vat_rate"])), [ZERO] * 3)
+            acc[0] += sign * row["net"]
+            acc[1] += sign * row["vat"]
+            acc[2] += sign * row["gross"]
+    return [(k[0], k[1], *v) for k, v in sorted(rows.items())]
+
+
+def daily_entries(
+    *, property: Property, day: date, chart: ChartOfAccounts | None = None
+) -> list[Entry]:
+    """The balanced accounting entries of one business day (see the module docstring)."""
+    chart = chart or ChartOfAccounts(property)
+    piece = f"Z-{day:%Y-%m%d}"
+    customers = chart.get("customers")
+    aux = ("CPASSAGE", "Clients de passage")
+    entries = []
+    sales = _sales_rows(property=property, day=day)
+    if sales:
+        revenue: dict[tuple, Decimal] = {}
+        vat: dict[Decimal, Decimal] = {}
+        total = ZERO
+        for category, rate, net, vat_amount, gross in sales:
+            total += gross
+            if category == TOURIST_TAX:
+                revenue[chart.revenue(category)] = (
+                    revenue.get(chart.revenue(category), ZERO) + gross
+                )
+                continue
+            revenue[chart.revenue(category)] = revenue.get(chart.revenue(category), ZERO) + net
+            vat[rate] = vat.get(rate, ZERO) + vat_amount
+        text = f"Recette du jour {day:%d/%m/%Y}"
+        entry = Entry("VE", "Ventes", day, piece)
+        entry.lines.append(_signed(customers, "", text, total, credit=False, aux=aux))
+        for account, amount in sorted(revenue.items()):
+            if amount:
+                entry.lines.append(_signed(account, "", account[1], amount, credit=True))
+        for rate, amount in sorted(vat.items(), reverse=True):
+            if amount:
+                entry.lines.append(
+                    _signed(chart.vat(rate), "", f"TVA {rate:.2f} %", amount, credit=True)
+                )
+        entries.append(entry)
+    payments = (
+        Payment.objects.filter(property=property, business_date=day)
+        .values("method")
+        .annotate(amount=Sum("amount"))
+        .order_by("method")
+    )
+    for row in payments:
+        if not row["amount"]:
+            continue
+        label = str(Payment.Method(row["method"]).label)
+        journal = (
+            ("CA", "Caisse") if row["method"] == Payment.Method.CASH else ("BQ", "Encaissements")
+        )
+        entry = Entry(journal[0], journal[1], day, piece)
+        entry.lines.append(
+            _signed(chart.get(f"payment:{row['method']}"), "", label, row["amount"], credit=False)
+        )
+        entry.lines.append(_signed(customers, "", label, row["amount"], credit=True, aux=aux))
+        entries.append(entry)
+    return entries
+
+
+def _days(start: date, end: date) -> Iterator[date]:
+    day = start
+    while day < end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _fec_amount(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _fec_text(value: str) -> str:
+    return neutralise(" ".join(str(value).replace("|", " ").split()))
+
+
+def fec_rows(*, property: Property, start: date, end: date) -> Iterator[list[str]]:
+    """The FEC of [start, end): header, then one row per entry line; EcritureNum is one
+    continuous sequence over the file. One day in memory at a time."""
+    yield list(FEC_COLUMNS)
+    chart = ChartOfAccounts(property)
+    number = 0
+    for day in _days(start, end):
+        for entry in daily_entries(property=property, day=day, chart=chart):
+            number += 1
+            for line in entry.lines:
+                yield [
+                    entry.journal,
+                    _fec_text(entry.journal_label),
+                    f"{entry.journal}{number:06d}",
+                    f"{entry.day:%Y%m%d}",
+                    line.account,
+                    _fec_text(line.account_label),
+                    line.aux,
+                    _fec_text(line.aux_label),
+                    _fec_text(entry.piece) or "-",
+                    f"{entry.day:%Y%m%d}",
+                    _fec_text(line.label) or "/",
+                    _fec_amount(line.debit),
+                    _fec_amount(line.credit),
+                    "",
+                    "",
+                    f"{entry.day:%Y%m%d}",
+                    "",
+                    "",
+                ]
+
+
+def fec_filename(*, property: Property, end: date) -> str:
+    """<SIREN>FEC<YYYYMMDD>.txt, the date being the last day of the period."""
+    siren = (property.siret or "")[:9] or "000000000"
+    return f"{siren}FEC{end - timedelta(days=1):%Y%m%d}.txt"
+
+
+def csv_filename(*, property: Property, start: date, end: date) -> str:
+    return f"{property.slug}-lignes-{start:%Y%m%d}-{end - timedelta(days=1):%Y%m%d}.csv"
+
+
+def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str]]:
+    """One row per document line of [start, end): ticket lines, folio lines (except POS
+    charge-to-room copies), credit-note lines, voids and payments. Text is neutralised
+    against formula injection; amounts are plain decimals (dot)."""
+    yield list(CSV_COLUMNS)
+    chart = ChartOfAccounts(property)
+
+    def line_row(when, day, document, customer, outlet, terminal, cashier, line, sign=1):
+        return [
+            f"{when:%Y-%m-%d %H:%M:%S}" if when else "",
+            f"{day:%Y-%m-%d}",
+            neutralise(document),
+            neutralise(customer),
+            neutralise(line.description),
+            neutralise(outlet),
+            neutralise(terminal),
+            neutralise(cashier),
+            chart.revenue(line.revenue_category)[0],
+            line.revenue_category,
+            f"{line.vat_rate:.2f}",
+            f"{sign * line.net:.2f}",
+            f"{sign * line.vat_amount:.2f}",
+            f"{sign * line.total:.2f}",
+            "",
+        ]
+
+    tickets = (
+        TicketLine.objects.filter(
+            ticket__property=property,
+            ticket__business_date__gte=start,
+            ticket__business_date__lt=end,
+        )
+        .select_related("ticket", "ticket__cashier")
+        .order_by("ticket__business_date", "ticket__number", "pk")
+    )
+    for line in tickets.iterator(chunk_size=2000):
+        t = line.ticket
+        yield line_row(
+            t.created_at,
+            t.business_date,
+            str(t),
+            "",
+            t.outlet,
+            t.terminal,
+            t.cashier.get_username(),
+            line,
+        )
+    voids = JournalEntry.objects.filter(
+        property=property,
+        chain=JournalEntry.Chain.FISCAL,
+        kind=JournalEntry.Kind.VOID,
+        document_type="billing.ticket",
+        business_date__gte=start,
+        business_date__lt=end,
+    ).order_by("sequence")
+    for void in voids.iterator():
+        for line in TicketLine.objects.filter(ticket_id=int(void.document_id)).select_related(
+            "ticket"
+        ):
+            t = line.ticket
+            yield line_row(
+                void.created_at,
+                void.business_date,
+                f"VOID {t}",
+                "",
+                t.outlet,
+                void.terminal,
+                void.actor,
+                line,
+                -1,
+            )
+    folio_lines = (
+        FolioLine.objects.filter(
+            folio__property=property, business_date__gte=start, business_date__lt=end
+        )
+        .exclude(source__startswith=RECEIPTED_SOURCE_PREFIX)
+        .select_related("folio", "created_by")
+        .order_by("business_date", "pk")
+    )
+    for line in folio_lines.iterator(chunk_size=2000):
+        cashier = line.created_by.get_username() if line.created_by else ""
+        yield line_row(
+            line.created_at,
+            line.business_date,
+            f"FOLIO-{line.folio_id}",
+            line.folio.holder_name,
+            "PMS",
+            line.terminal,
+            cashier,
+            line,
+        )
+    credit_lines = (
+        InvoiceLine.objects.filter(
+            invoice__property=property,
+            invoice__kind=Invoice.Kind.CREDIT_NOTE,
+            invoice__business_date__gte=start,
+            invoice__business_date__lt=end,
+        )
+        .select_related("invoice", "invoice__issued_by")
+        .order_by("invoice__business_date", "invoice__sequence", "pk")
+    )
+    for line in credit_lines.iterator(chunk_size=2000):
+        inv = line.invoice
+        cashier = inv.issued_by.get_username() if inv.issued_by else ""
+        yield line_row(
+            inv.created_at,
+            inv.business_date,
+            inv.number,
+            inv.buyer.get("name", ""),
+            "PMS",
+            "",
+            cashier,
+            line,
+        )
+    payments = (
+        Payment.objects.filter(property=property, business_date__gte=start, business_date__lt=end)
+        .select_related("ticket", "folio", "created_by")
+        .order_by("business_date", "pk")
+    )
+    for p in payments.iterator(chunk_size=2000):
+        document = str(p.ticket) if p.ticket_id else f"FOLIO-{p.folio_id}"
+        yield [
+            f"{p.created_at:%Y-%m-%d %H:%M:%S}",
+            f"{p.business_date:%Y-%m-%d}",
+            neutralise(document),
+            neutralise(p.folio.holder_name if p.folio_id else ""),
+            str(p.get_method_display()),
+            neutralise(p.ticket.outlet if p.ticket_id else "PMS"),
+            neutralise(p.terminal),
+            neutralise(p.created_by.get_username() if p.created_by else ""),
+            chart.get(f"payment:{p.method}")[0],
+            "",
+            "",
+            "",
+            "",
+            f"{p.amount:.2f}",
+            p.method,
+        ]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def stream_lines(
+    rows: Iterator[list[str]], *, delimiter: str, lineterminator: str = "\r\n"
+) -> Iterator[str]:
+    """Rows as delimited text lines, one at a time (for StreamingHttpResponse or a file)."""
+    writer = csv.writer(_Echo(), delimiter=delimiter, lineterminator=lineterminator)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def exports_write(*, property: Property, day: date, directory, actor=None) -> list:
+    """Write the FEC and the CSV of one business day into `directory` (files replaced
+    atomically) and record the export in the JET. Returns the paths written."""
+    from pathlib import Path
+
+    from billing.services.journal import JET_ARCHIVE, jet_event
+
+    directory = Path(directory) / property.slug
+    directory.mkdir(parents=True, exist_ok=True)
+    end = day + timedelta(days=1)
+    written = []
+    for name, rows, delimiter in (
+        (
+            fec_filename(property=property, end=end),
+            fec_rows(property=property, start=day, end=end),
+            "\t",
+        ),
+        (
+            csv_filename(property=property, start=day, end=end),
+            csv_rows(property=property, start=day, end=end),
+            ";",
+        ),
+    ):
+        target = directory / name
+        partial = target.with_suffix(target.suffix + ".part")
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            for text in stream_lines(rows, delimiter=delimiter):
+                handle.write(text)
+        partial.replace(target)
+        written.append(target)
+    jet_event(
+        property=property,
+        code=JET_ARCHIVE,
+        actor=actor,
+        payload={"export": [p.name for p in written], "business_date": day},
+    )
+    return written

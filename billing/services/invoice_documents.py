@@ -1,0 +1,89 @@
+"""Invoice PDFs (WeasyPrint) rendered from the frozen invoice snapshot, and their e-mailing.
+
+Nothing here reads the folio or the property: a reprint years later shows exactly what was
+issued. Sending happens in a Celery task enqueued after commit (billing.tasks)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from billing.models import Invoice
+from core.money import ZERO, quantize
+
+TOURIST_TAX = "tourist_tax"
+
+
+def invoice_context(*, invoice: Invoice) -> dict:
+    lines = list(invoice.lines.all())
+    sale_lines, tax_lines = [], []
+    for line in lines:
+        if line.revenue_category == TOURIST_TAX:
+            tax_lines.append(line)
+            continue
+        rate = Decimal(line.vat_rate)
+        line.unit_net = quantize(line.unit_price * 100 / (100 + rate))
+        sale_lines.append(line)
+    dates = [line.service_date for line in lines if line.service_date]
+    vat_lines = list(invoice.vat_lines.all())
+    return {
+        "invoice": invoice,
+        "seller": invoice.seller,
+        "buyer": invoice.buyer,
+        "sale_lines": sale_lines,
+        "tax_lines": tax_lines,
+        "vat_lines": vat_lines,
+        "sales_net": sum((row.net for row in vat_lines), ZERO),
+        "sales_gross": sum((row.gross for row in vat_lines), ZERO),
+        "service_start": min(dates) if dates else None,
+        "service_end": max(dates) if dates else None,
+    }
+
+
+def invoice_pdf_render(*, invoice: Invoice, language: str | None = None) -> bytes:
+    """The PDF of an issued invoice or credit note, from its stored snapshot."""
+    from weasyprint import HTML
+
+    language = language or invoice.property.default_language
+    with translation.override(language):
+        html = render_to_string(
+            "billing/pdf/invoice.html",
+            {**invoice_context(invoice=invoice), "LANGUAGE_CODE": language},
+        )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    return f"{invoice.number}.pdf"
+
+
+def invoice_email_send(*, invoice: Invoice) -> bool:
+    """E-mail the PDF to the invoice's recipient (snapshotted at issue). False when the
+    invoice has no e-mail address. Not transactional: call it from a task after commit."""
+    if not invoice.email:
+        return False
+    language = invoice.guest.language if invoice.guest_id else invoice.property.default_language
+    pdf = invoice_pdf_render(invoice=invoice, language=language)
+    with translation.override(language):
+        subject = (
+            _("Your credit note %(number)s")
+            if invoice.kind == Invoice.Kind.CREDIT_NOTE
+            else _("Your invoice %(number)s")
+        ) % {"number": invoice.number}
+        body = _("Please find attached document %(number)s from %(seller)s.") % {
+            "number": invoice.number,
+            "seller": invoice.seller.get("name", ""),
+        }
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invoice.email],
+        reply_to=[invoice.seller["email"]] if invoice.seller.get("email") else None,
+    )
+    message.attach(invoice_pdf_filename(invoice), pdf, "application/pdf")
+    message.send()
+    return True

@@ -1,0 +1,181 @@
+"""The accountant's screen (capability billing.accounting): documents, exports (FEC, CSV,
+streamed with constant memory), closures, journal verification, tourist-tax report; and the
+invoice PDF download (billing.read)."""
+
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from billing.models import Closure, Invoice, JournalEntry, Payment
+from billing.services.accounting import (
+    csv_filename,
+    csv_rows,
+    fec_filename,
+    fec_rows,
+    stream_lines,
+)
+from billing.services.closures import closure_run
+from billing.services.invoice_documents import invoice_pdf_filename, invoice_pdf_render
+from billing.services.journal import JET_ARCHIVE, jet_event, journal_verify
+from billing.services.reconciliation import cash_count_record, reconciliation_for_day
+from billing.services.tourist_tax import tourist_tax_report
+from core.exceptions import DomainError
+from core.scoping import capability_required, get_scoped_or_404, scope
+
+MAX_EXPORT_DAYS = 366
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"))
+    end = forms.DateField(label=gettext_lazy("To (included)"))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("The end date is before the start date."))
+            if (end - start).days >= MAX_EXPORT_DAYS:
+                raise forms.ValidationError(_("Export at most one year at a time."))
+        return data
+
+
+def _default_period(request) -> dict:
+    yesterday = request.property.business_date() - timedelta(days=1)
+    return {"start": yesterday.replace(day=1), "end": yesterday}
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("billing.accounting")
+def accounting(request: HttpRequest) -> HttpResponse:
+    prop = request.property
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "verify":
+            for chain in JournalEntry.Chain.values:
+                result = journal_verify(property=prop, chain=chain)
+                if result.ok:
+                    messages.success(
+                        request,
+                        _("%(chain)s: %(count)s entries verified, chain intact.")
+                        % {"chain": chain, "count": result.checked},
+                    )
+                else:
+                    messages.error(
+                        request,
+                        _("%(chain)s: entry %(sequence)s is broken (%(reason)s).")
+                        % {
+                            "chain": chain,
+                            "sequence": result.broken.sequence,
+                            "reason": result.reason,
+                        },
+                    )
+        elif action == "count":
+            try:
+                day = date.fromisoformat(request.POST.get("day", ""))
+                cash_count_record(
+                    property=prop,
+                    business_date=day,
+                    method=request.POST.get("method", ""),
+                    counted=request.POST.get("counted", "").replace(",", "."),
+                    actor=request.user,
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("Count recorded."))
+            except ValueError:
+                messages.error(request, _("Choose a period and a date."))
+            except DomainError as exc:
+                messages.error(request, str(exc))
+        elif action == "closure":
+            period = request.POST.get("period")
+            try:
+                day = date.fromisoformat(request.POST.get("day", ""))
+            except ValueError:
+                day = None
+            if period not in Closure.Period.values or day is None:
+                messages.error(request, _("Choose a period and a date."))
+            else:
+                try:
+                    with transaction.atomic():
+                        closure = closure_run(
+                            property=prop, period=period, day=day, actor=request.user
+                        )
+                    messages.success(
+                        request,
+                        _("Closure %(closure)s done: %(gross)s.")
+                        % {"closure": closure, "gross": closure.gross},
+                    )
+                except DomainError as exc:
+                    messages.error(request, str(exc))
+        return redirect("billing:accounting")
+    form = PeriodForm(request.GET or None, initial=_default_period(request))
+    period = form.cleaned_data if form.is_valid() else _default_period(request)
+    report = tourist_tax_report(
+        property=prop, start=period["start"], end=period["end"] + timedelta(days=1)
+    )
+    documents = scope(Invoice.objects.all(), request).order_by("-created_at", "-pk")[:50]
+    closures = scope(Closure.objects.all(), request).order_by("-start", "period")[:20]
+    return render(
+        request,
+        "billing/accounting.html",
+        {
+            "form": form,
+            "period": period,
+            "documents": documents,
+            "closures": closures,
+            "periods": Closure.Period.choices,
+            "report": report,
+            "reconciliation": reconciliation_for_day(property=prop, business_date=period["end"]),
+            "methods": Payment.Method.choices,
+            "yesterday": prop.business_date() - timedelta(days=1),
+        },
+    )
+
+
+@require_GET
+@capability_required("billing.accounting")
+def accounting_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """Stream the FEC (tab-separated) or the CSV of document lines for a period."""
+    if kind not in ("fec", "csv"):
+        raise Http404
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("billing:accounting")
+    prop = request.property
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"] + timedelta(days=1)
+    if kind == "fec":
+        filename = fec_filename(property=prop, end=end)
+        lines = stream_lines(fec_rows(property=prop, start=start, end=end), delimiter="\t")
+        content_type = "text/plain; charset=utf-8"
+    else:
+        filename = csv_filename(property=prop, start=start, end=end)
+        lines = stream_lines(csv_rows(property=prop, start=start, end=end), delimiter=";")
+        content_type = "text/csv; charset=utf-8"
+    jet_event(
+        property=prop,
+        code=JET_ARCHIVE,
+        actor=request.user,
+        payload={"export": filename, "start": start, "end": end},
+    )
+    response = StreamingHttpResponse(lines, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@capability_required("billing.read")
+def invoice_pdf(request: HttpRequest, public_id) -> HttpResponse:
+    invoice = get_scoped_or_404(
+        Invoice.objects.select_related("property", "original"), request, public_id=public_id
+    )
+    response = HttpResponse(invoice_pdf_render(invoice=invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
+    return response

@@ -1,0 +1,140 @@
+"""The accountant's screen: role-gated, streamed exports, closures, verification, PDFs."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from billing.models import Closure, JournalEntry
+from billing.services.folios import ChargeInput, folio_open, folio_post_charges
+from billing.services.invoices import invoice_issue
+from core.models import Role
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def accountant(hotel, staff_of):
+    return staff_of(hotel, Role.ACCOUNTANT, username="compta")
+
+
+@pytest.fixture
+def invoice(hotel, manager):
+    folio = folio_open(property=hotel, holder_name='=HYPERLINK("x")')
+    folio_post_charges(
+        folio=folio,
+        charges=[
+            ChargeInput("Chambre", D("1"), D("110"), D("110"), D("10"), "accommodation", source="n")
+        ],
+    )
+    return invoice_issue(folio=folio, actor=manager)
+
+
+def period(hotel):
+    day = hotel.business_date()
+    return {"start": day.isoformat(), "end": day.isoformat()}
+
+
+def test_screen_lists_documents_for_the_accountant_only(client, hotel, accountant, waiter, invoice):
+    client.force_login(waiter)
+    assert client.get(reverse("billing:accounting")).status_code == 403
+    client.force_login(accountant)
+    response = client.get(reverse("billing:accounting"), period(hotel))
+    assert response.status_code == 200
+    assert invoice.number in response.content.decode()
+
+
+def test_fec_and_csv_are_streamed_and_parse(client, hotel, accountant, invoice):
+    client.force_login(accountant)
+    fec = client.get(reverse("billing:accounting_export", args=["fec"]), period(hotel))
+    assert fec.streaming and fec.status_code == 200
+    assert "FEC" in fec["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(fec.streaming_content).decode()), delimiter="\t"))
+    assert rows[0][0] == "JournalCode" and len(rows) == 4  # header + 411 / 706 / 44571
+    export = client.get(reverse("billing:accounting_export", args=["csv"]), period(hotel))
+    (row,) = csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode()), delimiter=";")
+    assert row["customer"] == '\'=HYPERLINK("x")'
+    assert JournalEntry.objects.filter(chain="jet", code="20").count() == 2
+
+
+def test_bad_period_changes_nothing(client, hotel, accountant):
+    client.force_login(accountant)
+    day = hotel.business_date()
+    response = client.get(
+        reverse("billing:accounting_export", args=["fec"]),
+        {"start": day.isoformat(), "end": (day - timedelta(days=1)).isoformat()},
+    )
+    assert response.status_code == 302
+    assert not JournalEntry.objects.filter(chain="jet", code="20").exists()
+
+
+def test_closure_and_verification_from_the_screen(client, hotel, accountant, invoice):
+    client.force_login(accountant)
+    yesterday = hotel.business_date() - timedelta(days=1)
+    response = client.post(
+        reverse("billing:accounting"),
+        {"action": "closure", "period": "day", "day": yesterday.isoformat()},
+        follow=True,
+    )
+    assert Closure.objects.filter(property=hotel, period="day", start=yesterday).exists()
+    response = client.post(reverse("billing:accounting"), {"action": "verify"}, follow=True)
+    assert "chain intact" in response.content.decode()
+
+
+def test_invoice_pdf_is_scoped_to_the_property(
+    client, hotel, other_hotel, accountant, staff_of, invoice
+):
+    client.force_login(accountant)
+    response = client.get(reverse("billing:invoice_pdf", args=[invoice.public_id]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    stranger = staff_of(other_hotel, Role.ACCOUNTANT, username="ailleurs")
+    client.force_login(stranger)
+    assert client.get(reverse("billing:invoice_pdf", args=[invoice.public_id])).status_code == 404
+
+
+def test_reconciliation_compares_payments_with_counts(client, hotel, accountant, manager):
+    from billing.models import CashCount
+    from billing.services.payments import TenderInput, payments_record
+    from billing.services.reconciliation import cash_count_record, reconciliation_for_day
+
+    folio = folio_open(property=hotel, holder_name="Jeanne")
+    folio_post_charges(
+        folio=folio,
+        charges=[ChargeInput("Chambre", D("1"), D("90"), D("90"), D("10"), "food", source="n")],
+    )
+    payments_record(
+        property=hotel,
+        folio=folio,
+        actor=manager,
+        tenders=[TenderInput(method="cash", amount=D("90.00"))],
+    )
+    day = hotel.business_date()
+    cash_count_record(property=hotel, business_date=day, method="cash", counted="80", actor=manager)
+    client.force_login(accountant)
+    client.post(
+        reverse("billing:accounting"),
+        {"action": "count", "day": day.isoformat(), "method": "cash", "counted": "89,50"},
+    )
+
+    (row,) = reconciliation_for_day(property=hotel, business_date=day)
+    assert (row["expected"], row["counted"], row["difference"]) == (
+        D("90.00"),
+        D("89.50"),
+        D("-0.50"),
+    )
+    page = client.get(reverse("billing:accounting"), period(hotel)).content.decode()
+    assert "-0.50" in page
+    count = CashCount.objects.count()
+    for bad in (
+        {"method": "gold", "counted": "1"},
+        {"method": "cash", "counted": "-3"},
+        {"method": "cash", "counted": "abc"},
+    ):
+        client.post(
+            reverse("billing:accounting"), {"action": "count", "day": day.isoformat(), **bad}
+        )
+    assert CashCount.objects.count() == count
