@@ -5,6 +5,7 @@ A provider turns a held booking into a confirmed one. `start()` returns what the
 provider returns `confirmed=True` at once. Register more with `register()`.
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,12 +23,16 @@ class PaymentStart:
     redirect_url: str = ""
 
 
-class PaymentProvider:
+class PaymentProvider(ABC):
+    """The interface a payment provider implements (pay at the property, bank transfer, a
+    card acquirer later): `start` says what the guest must do and whether the booking is
+    confirmed at once."""
+
     code: str = ""
     label = ""
 
-    def start(self, *, reservation) -> PaymentStart:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def start(self, *, reservation) -> PaymentStart: ...
 
 
 class PayAtProperty(PaymentProvider):
