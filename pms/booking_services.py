@@ -193,7 +193,8 @@ def booking_hold(
     )
 
 
-def _send_emails(reservation_id: int, language: str, instructions: str) -> None:
+def booking_emails_send(*, reservation_id: int, language: str, instructions: str) -> None:
+    """Send the guest's confirmation and the property's notification (pms.tasks runs it)."""
     reservation = Reservation.objects.select_related("property", "guest").get(pk=reservation_id)
     with translation.override(language):
         context = {"reservation": reservation, "instructions": instructions}
@@ -258,7 +259,9 @@ def booking_confirm(
         data={"provider": provider.code, "due_now": str(started.amount_due_now)},
     )
     language = reservation.guest.language or reservation.property.default_language
-    transaction.on_commit(lambda: _send_emails(reservation.pk, language, str(started.instructions)))
+    from pms.tasks import booking_emails_task
+
+    booking_emails_task.delay_on_commit(reservation.pk, language, str(started.instructions))
     return started
 
 

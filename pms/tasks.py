@@ -18,3 +18,12 @@ def room_nights_post_task() -> int:
             property=prop, business_date=prop.business_date() - timedelta(days=1)
         )
     return posted
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def booking_emails_task(reservation_id: int, language: str, instructions: str) -> None:
+    """The booking engine's confirmation to the guest and notification to the property, sent
+    after commit by a worker: a slow or failing SMTP server never touches the guest's page."""
+    from pms.booking_services import booking_emails_send
+
+    booking_emails_send(reservation_id=reservation_id, language=language, instructions=instructions)
