@@ -23,10 +23,14 @@ RESULTS = ROOT / "benchmarks" / "results"
 PY = sys.executable
 
 
+# Two benchmarks running side by side (two checkouts of the project) each name their own.
+BENCH_DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "auberge_bench")
+
+
 def bench_database_url() -> str:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/auberge")
     parts = urlparse(base)
-    return urlunparse(parts._replace(path="/auberge_bench"))
+    return urlunparse(parts._replace(path=f"/{BENCH_DATABASE_NAME}"))
 
 
 def bench_env() -> dict[str, str]:
@@ -69,8 +73,10 @@ def reset_database() -> None:
         "-q",
         "-c",
     ]
-    subprocess.run([*admin, "DROP DATABASE IF EXISTS auberge_bench WITH (FORCE)"], check=True)
-    subprocess.run([*admin, "CREATE DATABASE auberge_bench"], check=True)
+    subprocess.run(
+        [*admin, f"DROP DATABASE IF EXISTS {BENCH_DATABASE_NAME} WITH (FORCE)"], check=True
+    )
+    subprocess.run([*admin, f"CREATE DATABASE {BENCH_DATABASE_NAME}"], check=True)
     manage("migrate", "--noinput", "-v0")
 
 
