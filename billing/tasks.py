@@ -14,15 +14,16 @@ def closures_run_due_task() -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def invoice_email_task(invoice_id: int) -> bool:
-    """Render an issued invoice's PDF and e-mail it (enqueued on commit by invoice_issue)."""
+def invoice_email_task(invoice_id: int, email: str = "") -> bool:
+    """Render an issued invoice's PDF and e-mail it (enqueued on commit by invoice_issue, or
+    by the front desk's "e-mail" button with the address to use)."""
     from billing.models import Invoice
     from billing.services.invoice_documents import invoice_email_send
 
     invoice = Invoice.objects.select_related("property", "guest").filter(pk=invoice_id).first()
     if invoice is None:
         return False
-    return invoice_email_send(invoice=invoice)
+    return invoice_email_send(invoice=invoice, email=email)
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
