@@ -170,7 +170,16 @@ def _done(
     if request.htmx:
         res = _detail_or_404(request, reference)
         context = {**_desk_context(request, res), "notice": notice, "error": error}
-        context["error_for"] = where
+        shown = {
+            "check-in": context["can_check_in"],
+            "rooms": not context["can_check_in"],
+            "check-out": context["can_check_out"],
+            "extra": context["in_house"] and context["folio"] is not None,
+            "settle": context["can_settle"],
+            "invoices": context["folio"] is not None,
+        }
+        # the form that failed may be gone (the state changed meanwhile): error on top then
+        context["error_for"] = where if shown.get(where) else ""
         return render(request, "pms/reservation.html#desk", context)
     if error:
         messages.error(request, error)
@@ -522,4 +531,3 @@ def grid(request: HttpRequest) -> HttpResponse:
             "next": start + timedelta(days=GRID_DAYS),
         },
     )
-
