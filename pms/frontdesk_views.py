@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from billing.models import Invoice
-from billing.services.folios import folio_totals
+from billing.services.folios import folio_holder_rename, folio_totals
 from billing.services.invoices import credit_note_issue, folio_lines_not_invoiced, invoice_issue
 from billing.services.payments import TenderInput, payments_record
 from billing.tasks import invoice_email_task
@@ -242,7 +242,7 @@ def check_in(request: HttpRequest, reference: str) -> HttpResponse:
             )
         with transaction.atomic():
             if "last_name" in request.POST:
-                guest_identity_update(
+                guest = guest_identity_update(
                     guest=res.guest,
                     last_name=request.POST.get("last_name", ""),
                     first_name=request.POST.get("first_name", ""),
@@ -251,6 +251,8 @@ def check_in(request: HttpRequest, reference: str) -> HttpResponse:
                     country=request.POST.get("country", ""),
                     actor=request.user,
                 )
+                if res.folio and res.folio.guest_id == guest.pk and res.folio.company_id is None:
+                    folio_holder_rename(folio=res.folio, holder_name=str(guest))
             was_in_house = res.status == Reservation.Status.IN_HOUSE
             res = reservation_check_in(
                 reservation=res, actor=request.user, assignments=assignments or None

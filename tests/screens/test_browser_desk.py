@@ -14,13 +14,14 @@ from billing.models import Invoice, Payment
 from core.models import Role
 from pms.models import Reservation, Room
 from tests.factories.core import make_staff
-from tests.screens.test_browser import (  # noqa: F401  (fixtures)
-    _async_unsafe,
-    browser,
-    open_as,
-    screenshot,
-    viewport,
-)
+from tests.screens import test_browser as shared
+
+# the live-server browser fixtures of test_browser.py, shared rather than copied
+_async_unsafe = shared._async_unsafe
+browser = shared.browser
+open_as = shared.open_as
+viewport = shared.viewport
+screenshot = shared.screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,13 +108,16 @@ def test_a_refused_check_in_is_shown_in_place(open_as, live_server, viewport, ho
 TOUCH_TARGETS = """
 () => {
   const small = [];
-  const selector = 'button, a, select, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), summary';
+  const selector = 'button, a, select, summary, '
+    + 'input:not([type=hidden]):not([type=radio]):not([type=checkbox])';
   for (const el of document.querySelectorAll(selector)) {
     const box = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
     if (el.closest('.sr-only')) continue;
-    if (box.height < 44) small.push(`${el.tagName} "${(el.innerText || el.name || '').trim().slice(0, 30)}" ${Math.round(box.height)}px`);
+    if (box.height >= 44) continue;
+    const label = (el.innerText || el.name || '').trim().slice(0, 30);
+    small.push(`${el.tagName} "${label}" ${Math.round(box.height)}px`);
   }
   return small;
 }
@@ -138,24 +142,24 @@ def staff_screens(hotel, catalog, rooms, book, terminal):
     later = book("superieure", nights=2, offset=3, last_name="Plustard")
     manager = make_staff(hotel, Role.MANAGER, username="boss", pin="6666")
     start = hotel.business_date() + timedelta(days=7)
-    screens = [
-        "/",
-        "/frontdesk/",
-        "/frontdesk/grid/",
-        f"/frontdesk/grid/?start={start:%Y-%m-%d}",
-        f"/frontdesk/reservations/{res.reference}/",
-        f"/frontdesk/reservations/{later.reference}/",
-        "/pos/counter/",
-        "/pos/tables/",
-        "/pos/kitchen/kitchen/",
-        "/pos/cash/",
-        "/pos/terminals/",
-        "/pin/",
-        "/staff/",
-        "/devices/",
-        "/channels/connections/",
-        "/billing/accounting/",
-    ]
+    screens = {
+        "home": "/",
+        "frontdesk": "/frontdesk/",
+        "room-grid": "/frontdesk/grid/",
+        "room-grid-next-week": f"/frontdesk/grid/?start={start:%Y-%m-%d}",
+        "reservation-in-house": f"/frontdesk/reservations/{res.reference}/",
+        "reservation-expected": f"/frontdesk/reservations/{later.reference}/",
+        "counter": "/pos/counter/",
+        "tables": "/pos/tables/",
+        "kitchen": "/pos/kitchen/kitchen/",
+        "cash": "/pos/cash/",
+        "terminals": "/pos/terminals/",
+        "pin-switch": "/pin/",
+        "staff": "/staff/",
+        "printers": "/devices/",
+        "channels": "/channels/connections/",
+        "accounting": "/billing/accounting/",
+    }
     return manager, screens
 
 
@@ -164,14 +168,11 @@ def test_every_staff_screen_fits_and_has_touch_targets(open_as, live_server, vie
     manager, screens = staff_screens
     page = open_as(manager, terminal)
     problems = {}
-    for path in screens:
+    for name, path in screens.items():
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
-        name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home"
         screenshot(page, f"screen-{name}", viewport)
-        overflow = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]"
-        )
+        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         if overflow[0] > overflow[1]:
             problems[path] = f"horizontal scroll: {overflow[0]} > {overflow[1]}"
             continue

@@ -106,6 +106,8 @@ def test_htmx_check_in_with_identity_and_deposit(desk, hotel, book):
         "TPE-7",
     )
     assert "Deposit · Card · TPE-7" in body
+    res.folio.refresh_from_db()
+    assert res.folio.holder_name == "Camille Dubois"
     assert AuditEntry.objects.filter(action="crm.guest.identity_updated").count() == 1
 
 
