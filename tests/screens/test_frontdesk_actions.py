@@ -531,3 +531,41 @@ def test_folio_query_count(desk, hotel, in_house, product, django_assert_max_num
     with django_assert_max_num_queries(30):
         page = desk.get(url(in_house)).content.decode()
     assert page.count("Espresso") >= 6
+
+
+def test_dashboard_lists_departures_and_guests_in_house_with_their_rooms(desk, hotel, rooms):
+    # given: one guest leaves today, another stays two more nights
+    from crm.services import guest_create
+    from pms.services.reservations import RoomRequest, reservation_create
+
+    today = hotel.business_date()
+
+    def stay(last_name, number, departure):
+        res = reservation_create(
+            property=hotel,
+            guest=guest_create(organization=hotel.organization, last_name=last_name),
+            arrival=today - timedelta(days=1),
+            departure=departure,
+            rooms=[RoomRequest(rooms["classique"].pk, 1, 0)],
+            channel=Channel.FRONT_DESK,
+            allow_past=True,
+        )
+        reservation_check_in(
+            reservation=res,
+            assignments={res.rooms.get().pk: room(hotel, number).pk},
+            allow_past=True,
+        )
+        return res
+
+    leaving = stay("Partant", "101", today)
+    staying = stay("Restant", "102", today + timedelta(days=2))
+    # when
+    page = desk.get("/frontdesk/").content.decode()
+    departures = page.split('data-testid="departures"')[1].split("</section>")[0]
+    in_house = page.split('data-testid="in-house"')[1].split("</section>")[0]
+    # then
+    assert leaving.reference in departures and "Partant" in departures
+    assert '<td data-testid="rooms">101</td>' in departures
+    assert staying.reference not in departures
+    assert staying.reference in in_house and '<td data-testid="rooms">102</td>' in in_house
+    assert leaving.reference not in in_house
