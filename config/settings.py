@@ -163,6 +163,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.accounting_exports_task",
         "schedule": crontab(hour=5, minute=30),
     },
+    # every 5 minutes: on-demand exports left pending while the broker was down
+    "billing-export-jobs-requeue": {
+        "task": "billing.tasks.export_jobs_requeue_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # every 5 minutes: return expired capacity holds (booking engine carts, OTA applies) to sale
     "release-expired-holds": {
         "task": "inventory.tasks.holds_release_expired_task",
@@ -209,6 +214,11 @@ USE_TZ = True
 DEFAULT_CURRENCY = "EUR"
 
 # --- Static ---------------------------------------------------------------------------
+# Ed25519 key signing the archive exports (billing.services.signing): a PEM, or a file path;
+# unset → a per-install key generated in VAR_DIR/fiscal-signing-key.pem
+FISCAL_SIGNING_KEY = env.str("FISCAL_SIGNING_KEY", default="")
+FISCAL_SIGNING_KEY_FILE = env.str("FISCAL_SIGNING_KEY_FILE", default="")
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"

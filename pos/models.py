@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Property, TimeStampedModel
@@ -242,6 +243,42 @@ class CashSession(TimeStampedModel):
                 condition=models.Q(status="open"),
                 name="one_open_cash_session_per_terminal",
             )
+        ]
+
+
+class CashMovement(models.Model):
+    """Cash put into or taken out of an open drawer for another reason than a sale (change
+    brought from the safe, a supplier paid from the till, a bank deposit): signed amount, a
+    required reason, who and when. Insert-only; counted in the session's expected cash."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("Cash in")
+        OUT = "out", _("Cash out")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(CashSession, on_delete=models.PROTECT, related_name="movements")
+    business_date = models.DateField()
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text=_("signed: negative for cash out")
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["property", "business_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(direction="in", amount__gt=0) | models.Q(direction="out", amount__lt=0)
+                ),
+                name="cash_movement_sign_matches_direction",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="cash_movement_reason_required"
+            ),
         ]
 
 
