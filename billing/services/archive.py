@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -342,7 +343,7 @@ def _read(archive: zipfile.ZipFile, name: str, check: ArchiveCheck) -> bytes | N
         return archive.read(name)
     except KeyError:
         check.problems.append(f"{name}: missing from the archive")
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:  # CRC error, truncated member
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:  # CRC, bad deflate
         check.problems.append(f"{name}: unreadable ({exc})")
     return None
 
