@@ -37,6 +37,7 @@ urlpatterns = [
     path("cash/", cash_views.drawer, name="cash"),
     path("cash/open/", cash_views.drawer_open, name="cash_open"),
     path("cash/close/", cash_views.drawer_close, name="cash_close"),
+    path("cash/movement/", cash_views.drawer_movement, name="cash_movement"),
     path("cash/x/", cash_views.x_report, name="cash_x"),
     path("cash/sessions/<int:session_id>/", cash_views.z_report, name="cash_report"),
 ]
