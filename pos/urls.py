@@ -27,6 +27,16 @@ urlpatterns = [
     ),
     path("tabs/<int:tab_id>/send/", table_views.tab_send_view, name="tab_send"),
     path("tabs/<int:tab_id>/pay/", table_views.tab_pay, name="tab_pay"),
+    path("tabs/<int:tab_id>/lines/<int:line_id>/void/", table_views.tab_void, name="tab_void"),
+    path(
+        "tabs/<int:tab_id>/lines/<int:line_id>/discount/",
+        table_views.tab_discount,
+        name="tab_discount",
+    ),
+    path("tabs/<int:tab_id>/served/", table_views.tab_served, name="tab_served"),
+    path("tabs/<int:tab_id>/move/", table_views.tab_move, name="tab_move"),
+    path("tabs/<int:tab_id>/guest/", table_views.tab_guest, name="tab_guest"),
+    path("tabs/<int:tab_id>/split/", table_views.tab_split, name="tab_split"),
     path("kitchen/", table_views.kitchen, {"station": "kitchen"}, name="kitchen_default"),
     path("kitchen/<str:station>/", table_views.kitchen, name="kitchen"),
     path(
