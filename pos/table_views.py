@@ -7,12 +7,13 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.services.payments import TenderInput
@@ -26,7 +27,13 @@ from inventory.models import ModifierGroup
 from inventory.selectors import products_for_property
 from pos.counter import counter_categories, parse_quantity
 from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
-from pos.selectors import guest_suggestions, in_house_search, reservation_by_reference
+from pos.receipts import receipt_email_request, sale_print_jobs
+from pos.selectors import (
+    guest_suggestions,
+    in_house_search,
+    order_get,
+    reservation_by_reference,
+)
 from pos.services.tab_payments import (
     cover_part_amount,
     tab_balance,
@@ -655,3 +662,48 @@ def kitchen_bump(request: HttpRequest, station: str, ticket_id: int) -> HttpResp
     if request.htmx:
         return kitchen(request, station)
     return redirect("pos:kitchen", station=station)
+
+
+@require_POST
+@capability_required("pos.sell")
+def receipt_email(request: HttpRequest, order_id: int) -> HttpResponse:
+    """E-mail the receipt of a sale (sent after commit by a retried task)."""
+    order = order_get(property=request.property, order_id=order_id)
+    if order is None or order.ticket is None:
+        raise Http404
+    try:
+        receipt_email_request(
+            order=order,
+            email=request.POST.get("email", ""),
+            actor=request.user,
+            language=(get_language() or "fr")[:2],
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The receipt is on its way."))
+    return redirect("pos:counter_receipt", order_id=order.pk)
+
+
+@require_POST
+@capability_required("pos.sell")
+def receipt_print(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Print the receipt on this terminal's printer (on request only, loi AGEC)."""
+    order = order_get(property=request.property, order_id=order_id)
+    if order is None or order.ticket is None:
+        raise Http404
+    terminal = terminal_for_request(request)
+    if terminal is None or terminal.printer_id is None:
+        messages.error(request, _("This terminal has no receipt printer."))
+        return redirect("pos:counter_receipt", order_id=order.pk)
+    with transaction.atomic():
+        sale_print_jobs(
+            terminal=terminal,
+            ticket=order.ticket,
+            lines=list(order.ticket.lines.all()),
+            payments=[],
+            print_receipt=True,
+            actor=request.user,
+        )
+    messages.success(request, _("The receipt is printing."))
+    return redirect("pos:counter_receipt", order_id=order.pk)

@@ -18,6 +18,8 @@ urlpatterns = [
         counter_views.counter_refund,
         name="counter_refund",
     ),
+    path("receipts/<int:order_id>/email/", table_views.receipt_email, name="receipt_email"),
+    path("receipts/<int:order_id>/print/", table_views.receipt_print, name="receipt_print"),
     path("tables/", table_views.floor, name="floor"),
     path("tables/<int:table_id>/open/", table_views.open_table, name="open_table"),
     path("tabs/<int:tab_id>/", table_views.tab, name="tab"),

@@ -430,3 +430,28 @@ def test_tab_screen_and_add_item_query_counts(tablet, tables, product,
         add(tablet, tab, product("cafe"))
     with django_assert_max_num_queries(10):
         assert tablet.get("/pos/tables/").status_code == 200
+
+
+# --- receipt by e-mail ---------------------------------------------------------------------
+
+
+def test_receipt_e_mailed_after_commit_by_the_task(tablet, tables, product, mailoutbox,
+                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    from pos.tasks import receipt_email_task
+
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "e1"})
+    order = Order.objects.get()
+    # when: a bad address, then a good one (the task is enqueued on commit)
+    bad = tablet.post(f"/pos/receipts/{order.pk}/email/", {"email": "nope"}, follow=True)
+    assert "Enter a valid e-mail address." in error_of(bad)
+    with django_capture_on_commit_callbacks() as callbacks:
+        tablet.post(f"/pos/receipts/{order.pk}/email/", {"email": "camille@example.com"})
+    assert len(callbacks) == 1 and mailoutbox == []
+    # then: the worker sends it
+    receipt_email_task.run(order.pk, "camille@example.com", "en")
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["camille@example.com"]
+    assert str(order.ticket) in mailoutbox[0].subject and "29" in mailoutbox[0].body
+    assert AuditEntry.objects.filter(action="pos.receipt.emailed").count() == 1
