@@ -7,6 +7,8 @@ Daily entries, per business day:
   liability account. Sales = POS tickets (paid or charged to a room) + folio lines except
   POS charge-to-room lines (their ticket already counts) − voided tickets (on the void's
   day) + credit-note lines (negative). A negative balance goes to the other side.
+* OD (tips): a tip paid with a card is in that payment but is not a sale (no VAT, not
+  revenue): 411 debited, the staff tips account (4286) credited with the day's ticket tips.
 * CA (cash) and BQ (other tenders): one entry per payment method, method account debited,
   411 credited. Deposits stay as a credit balance on 411 until the stay is billed (the 4191
   transfer of REFERENCE.md §2.3 is left to the accountant: "deposits" is mapped but unused).
@@ -28,6 +30,7 @@ from billing.models import (
     InvoiceLine,
     JournalEntry,
     Payment,
+    Ticket,
     TicketLine,
 )
 from core.models import Property
@@ -55,6 +58,7 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "payment:wallet": ("511600", "Paiements mobiles à encaisser"),
     "payment:voucher": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:bank_transfer": ("512000", "Banque"),
+    "tips": ("428600", "Pourboires à reverser au personnel"),
 }
 FALLBACK_REVENUE = ("706000", "Prestations de services")
 FALLBACK_VAT = ("445710", "TVA collectée")
@@ -252,6 +256,17 @@ def daily_entries(
                 entry.lines.append(
                     _signed(chart.vat(rate), "", f"TVA {rate:.2f} %", amount, credit=True)
                 )
+        entries.append(entry)
+    tips = (
+        Ticket.objects.filter(property=property, business_date=day, tip__gt=0).aggregate(
+            total=Sum("tip")
+        )["total"]
+        or ZERO
+    )
+    if tips:
+        entry = Entry("OD", "Opérations diverses", day, piece)
+        entry.lines.append(_signed(customers, "", "Pourboires", tips, credit=False, aux=aux))
+        entry.lines.append(_signed(chart.get("tips"), "", "Pourboires", tips, credit=True))
         entries.append(entry)
     payments = (
         Payment.objects.filter(property=property, business_date=day)

@@ -175,6 +175,17 @@ def test_card_with_tip_books_the_tip_apart_from_the_sale(tablet, tables, product
     assert ticket.total == Decimal("29.00") and ticket.tip == Decimal("3.00")
     assert Payment.objects.get().amount == Decimal("32.00")
     assert sum(v.gross for v in ticket.vat_lines.all()) == Decimal("29.00")
+    # and the accountant sees the tip on the staff tips account, not in revenue
+    from billing.services.accounting import daily_entries
+
+    entries = daily_entries(property=ticket.property, day=ticket.business_date)
+    tips = next(e for e in entries if e.journal == "OD")
+    assert [(x.account, x.debit, x.credit) for x in tips.lines] == [
+        ("411100", Decimal("3.00"), Decimal("0")),
+        ("428600", Decimal("0"), Decimal("3.00")),
+    ]
+    sales = next(e for e in entries if e.journal == "VE")
+    assert sum((x.credit for x in sales.lines), Decimal("0")) == Decimal("29.00")
 
 
 def test_a_tip_in_cash_or_on_a_room_charge_is_refused(tablet, tables, product):
