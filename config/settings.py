@@ -168,6 +168,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.holds_release_expired_task",
         "schedule": crontab(minute="*/5"),
     },
+    # every minute: booking-engine options whose hold ran out are cancelled (capacity back)
+    "pms-expire-options": {
+        "task": "pms.tasks.options_expire_task",
+        "schedule": crontab(minute="*"),
+    },
     # every minute: print jobs left "sending" by a worker that died are failed and sent again
     "devices-reset-stale-print-jobs": {
         "task": "devices.tasks.print_jobs_reset_stale_task",

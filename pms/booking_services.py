@@ -269,3 +269,25 @@ def booking_abandon(*, reservation: Reservation) -> None:
     """Release an option the guest walked away from (idempotent)."""
     if reservation.status == Reservation.Status.OPTION:
         reservation_cancel(reservation=reservation, reason="booking engine: abandoned")
+
+
+def options_expire(*, now: datetime | None = None) -> int:
+    """Cancel the options whose hold ran out (a guest who left the payment step): their rooms
+    and extras return to sale and they leave the PMS lists and the published calendars.
+    Each in its own transaction, re-checked under the reservation lock, so a guest paying at
+    the same moment wins or gets "no longer available" — never both. Returns how many."""
+    now = now or timezone.now()
+    expired = Reservation.objects.filter(
+        status=Reservation.Status.OPTION, option_expires_at__lt=now
+    ).values_list("pk", flat=True)
+    cancelled = 0
+    for reservation_id in list(expired):
+        with transaction.atomic():
+            reservation = reservation_for_update(reservation_id=reservation_id)
+            if reservation.status != Reservation.Status.OPTION or not (
+                reservation.option_expires_at and reservation.option_expires_at < now
+            ):
+                continue
+            reservation_cancel(reservation=reservation, reason="option expired: hold ran out")
+            cancelled += 1
+    return cancelled

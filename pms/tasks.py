@@ -27,3 +27,12 @@ def booking_emails_task(reservation_id: int, language: str, instructions: str) -
     from pms.booking_services import booking_emails_send
 
     booking_emails_send(reservation_id=reservation_id, language=language, instructions=instructions)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def options_expire_task() -> int:
+    """Beat, every minute: options whose hold ran out (abandoned booking-engine payment steps)
+    are cancelled and their capacity returns to sale. Idempotent."""
+    from pms.booking_services import options_expire
+
+    return options_expire()
