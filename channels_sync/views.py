@@ -165,9 +165,9 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("manage")
 def connection_sync_now(request: HttpRequest, pk: int) -> HttpResponse:
-    from channels_sync.tasks import connection_pull_task
+    from channels_sync.services.imports import connection_sync_request
 
     connection = get_scoped_or_404(ChannelConnection.objects.all(), request, pk=pk)
-    connection_pull_task.delay_on_commit(connection.pk)
+    connection_sync_request(connection=connection, actor=request.user)
     messages.success(request, _("Synchronisation queued."))
     return redirect("channels_sync:connection_detail", pk=connection.pk)

@@ -168,6 +168,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.holds_release_expired_task",
         "schedule": crontab(minute="*/5"),
     },
+    # every minute: tasks whose publication failed at commit (broker down) are published
+    "core-outbox-dispatch": {
+        "task": "core.tasks.outbox_dispatch_task",
+        "schedule": crontab(minute="*"),
+    },
     # every minute: booking-engine options whose hold ran out are cancelled (capacity back)
     "pms-expire-options": {
         "task": "pms.tasks.options_expire_task",

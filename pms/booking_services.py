@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
+from core.outbox import outbox_enqueue
 from crm.services import guest_create
 from inventory.exceptions import SoldOut
 from inventory.models import CapacityPool, Channel, Product
@@ -259,9 +260,16 @@ def booking_confirm(
         data={"provider": provider.code, "due_now": str(started.amount_due_now)},
     )
     language = reservation.guest.language or reservation.property.default_language
-    from pms.tasks import booking_emails_task
-
-    booking_emails_task.delay_on_commit(reservation.pk, language, str(started.instructions))
+    # through the outbox: a broker down at commit time loses no e-mail and breaks no page
+    outbox_enqueue(
+        task="pms.tasks.booking_emails_task",
+        kwargs={
+            "reservation_id": reservation.pk,
+            "language": language,
+            "instructions": str(started.instructions),
+        },
+        property=reservation.property,
+    )
     return started
 
 

@@ -28,6 +28,7 @@ from channels_sync.models import ChannelAlert, ChannelBlock, ChannelConnection, 
 from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput
 from core.models import Property
+from core.outbox import outbox_enqueue
 from crm.services import guest_create
 from inventory.models import Channel
 from pms.models import Reservation, Room
@@ -445,6 +446,23 @@ def connections_due(*, now: datetime | None = None):
     now = now or timezone.now()
     return ChannelConnection.objects.filter(is_active=True).filter(
         Q(next_pull_at__isnull=True) | Q(next_pull_at__lte=now)
+    )
+
+
+@transaction.atomic
+def connection_sync_request(*, connection: ChannelConnection, actor=None) -> None:
+    """ "Sync now": the pull is recorded in the outbox and published after commit (a broker
+    down then delays it to the next outbox sweep; the click never fails)."""
+    outbox_enqueue(
+        task="channels_sync.tasks.connection_pull_task",
+        kwargs={"connection_id": connection.pk},
+        property=connection.property,
+    )
+    audit_log(
+        action="channels_sync.connection.sync_requested",
+        property=connection.property,
+        actor=actor,
+        target=connection,
     )
 
 
