@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # the public iCal feed needs none of the staff middleware below (OTAs poll it often)
+    "channels_sync.middleware.FeedFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -172,6 +174,16 @@ CELERY_BEAT_SCHEDULE = {
     "release-expired-holds": {
         "task": "inventory.tasks.holds_release_expired_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # every minute: tasks whose publication failed at commit (broker down) are published
+    "core-outbox-dispatch": {
+        "task": "core.tasks.outbox_dispatch_task",
+        "schedule": crontab(minute="*"),
+    },
+    # every minute: booking-engine options whose hold ran out are cancelled (capacity back)
+    "pms-expire-options": {
+        "task": "pms.tasks.options_expire_task",
+        "schedule": crontab(minute="*"),
     },
     # every minute: print jobs left "sending" by a worker that died are failed and sent again
     "devices-reset-stale-print-jobs": {
