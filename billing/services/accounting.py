@@ -7,9 +7,13 @@ Daily entries, per business day:
   liability account. Sales = POS tickets (paid or charged to a room) + folio lines except
   POS charge-to-room lines (their ticket already counts) − voided tickets (on the void's
   day) + credit-note lines (negative). A negative balance goes to the other side.
+  Tips paid with a ticket are owed to the staff: 411 debited, "tips" (428600) credited.
 * CA (cash) and BQ (other tenders): one entry per payment method, method account debited,
-  411 credited. Deposits stay as a credit balance on 411 until the stay is billed (the 4191
-  transfer of REFERENCE.md §2.3 is left to the accountant: "deposits" is mapped but unused).
+  411 credited — except deposits (acomptes, REFERENCE.md §2.3): a folio payment received
+  while the folio has no invoice yet (none issued on or before its business day) is credited
+  to 4191 "deposits" net of the VAT due on cashing (at DEPOSIT_VAT_RATE, 44571x credited).
+* OD: when an invoice is issued, the deposits it absorbs are transferred: 4191 and the VAT
+  on the deposit debited back (the sale's VAT is in VE), 411 credited (piece ACPT-<number>).
 Every entry balances by construction (net + VAT = gross on every line).
 """
 
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from billing.models import (
     AccountingAccount,
@@ -28,10 +32,11 @@ from billing.models import (
     InvoiceLine,
     JournalEntry,
     Payment,
+    Ticket,
     TicketLine,
 )
 from core.models import Property
-from core.money import ZERO
+from core.money import ZERO, vat_from_gross
 
 TOURIST_TAX = "tourist_tax"
 RECEIPTED_SOURCE_PREFIX = "pos.ticketline:"
@@ -49,7 +54,8 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "vat:5.50": ("445713", "TVA collectée 5,5 %"),
     "vat:2.10": ("445714", "TVA collectée 2,1 %"),
     "customers": ("411100", "Clients"),
-    "deposits": ("419100", "Clients - acomptes reçus"),
+    "deposits": ("419100", "Clients - avances et acomptes reçus"),
+    "tips": ("428600", "Pourboires à reverser au personnel"),
     "payment:cash": ("530000", "Caisse"),
     "payment:card": ("511500", "CB à encaisser"),
     "payment:wallet": ("511600", "Paiements mobiles à encaisser"),
@@ -57,6 +63,9 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "payment:bank_transfer": ("512000", "Banque"),
 }
 FALLBACK_REVENUE = ("706000", "Prestations de services")
+# VAT due on a deposit when it is cashed (services: REFERENCE.md §2.2–2.3); deposits pay for
+# stays, so the accommodation rate. A property with other deposits changes it in docs' way.
+DEPOSIT_VAT_RATE = Decimal("10.00")
 FALLBACK_VAT = ("445710", "TVA collectée")
 
 FEC_COLUMNS = [
@@ -241,9 +250,12 @@ def daily_entries(
                 continue
             revenue[chart.revenue(category)] = revenue.get(chart.revenue(category), ZERO) + net
             vat[rate] = vat.get(rate, ZERO) + vat_amount
+        tips = _tips(property=property, day=day)
         text = f"Recette du jour {day:%d/%m/%Y}"
         entry = Entry("VE", "Ventes", day, piece)
-        entry.lines.append(_signed(customers, "", text, total, credit=False, aux=aux))
+        entry.lines.append(_signed(customers, "", text, total + tips, credit=False, aux=aux))
+        if tips:
+            entry.lines.append(_signed(chart.get("tips"), "", "Pourboires", tips, credit=True))
         for account, amount in sorted(revenue.items()):
             if amount:
                 entry.lines.append(_signed(account, "", account[1], amount, credit=True))
@@ -259,6 +271,8 @@ def daily_entries(
         .annotate(amount=Sum("amount"))
         .order_by("method")
     )
+    deposits = _deposits_received(property=property, day=day)
+    deposit_vat = chart.vat(DEPOSIT_VAT_RATE)
     for row in payments:
         if not row["amount"]:
             continue
@@ -270,9 +284,97 @@ def daily_entries(
         entry.lines.append(
             _signed(chart.get(f"payment:{row['method']}"), "", label, row["amount"], credit=False)
         )
-        entry.lines.append(_signed(customers, "", label, row["amount"], credit=True, aux=aux))
+        deposit = deposits.get(row["method"], ZERO)
+        if row["amount"] - deposit:
+            entry.lines.append(
+                _signed(customers, "", label, row["amount"] - deposit, credit=True, aux=aux)
+            )
+        if deposit:
+            vat = vat_from_gross(deposit, DEPOSIT_VAT_RATE)
+            text = f"Acomptes reçus ({label})"
+            entry.lines.append(
+                _signed(chart.get("deposits"), "", text, deposit - vat, credit=True, aux=aux)
+            )
+            if vat:
+                entry.lines.append(_signed(deposit_vat, "", "TVA sur acomptes", vat, credit=True))
+        entries.append(entry)
+    for number, amount in _deposit_transfers(property=property, day=day):
+        vat = vat_from_gross(amount, DEPOSIT_VAT_RATE)
+        entry = Entry("OD", "Opérations diverses", day, f"ACPT-{number}")
+        text = f"Imputation acompte {number}"
+        entry.lines.append(
+            _signed(chart.get("deposits"), "", text, amount - vat, credit=False, aux=aux)
+        )
+        if vat:
+            entry.lines.append(
+                _signed(deposit_vat, "", "Extourne TVA sur acompte", vat, credit=False)
+            )
+        entry.lines.append(_signed(customers, "", text, amount, credit=True, aux=aux))
         entries.append(entry)
     return entries
+
+
+def _tips(*, property: Property, day: date) -> Decimal:
+    return (
+        Ticket.objects.filter(property=property, business_date=day).aggregate(t=Sum("tip"))["t"]
+        or ZERO
+    )
+
+
+def _deposits_received(*, property: Property, day: date) -> dict[str, Decimal]:
+    """Per method, the day's folio payments received while the folio had no invoice issued on
+    or before that day: deposits (acomptes), credited to 4191."""
+    invoiced = Invoice.objects.filter(
+        folio=OuterRef("folio"), kind=Invoice.Kind.INVOICE, business_date__lte=day
+    )
+    rows = (
+        Payment.objects.filter(
+            property=property, business_date=day, folio__isnull=False, ticket__isnull=True
+        )
+        .exclude(Exists(invoiced))
+        .values("method")
+        .annotate(amount=Sum("amount"))
+        .order_by("method")
+    )
+    return {r["method"]: r["amount"] for r in rows if r["amount"]}
+
+
+def _deposit_transfers(*, property: Property, day: date) -> list[tuple[str, Decimal]]:
+    """(invoice number, amount) of the deposits absorbed by the invoices issued that day.
+
+    A folio's deposits are its payments dated before its first invoice; its invoices absorb
+    them in order, each up to what it records as paid, until none is left."""
+    folios = set(
+        Invoice.objects.filter(
+            property=property, kind=Invoice.Kind.INVOICE, business_date=day, paid__gt=0
+        ).values_list("folio_id", flat=True)
+    )
+    if not folios:
+        return []
+    invoices = list(
+        Invoice.objects.filter(folio_id__in=folios, kind=Invoice.Kind.INVOICE)
+        .order_by("folio_id", "business_date", "series", "sequence")
+        .values("folio_id", "business_date", "number", "paid")
+    )
+    first: dict[int, date] = {}
+    for inv in invoices:
+        first.setdefault(inv["folio_id"], inv["business_date"])
+    left: dict[int, Decimal] = {}
+    for folio_id, when, amount in Payment.objects.filter(folio_id__in=folios).values_list(
+        "folio_id", "business_date", "amount"
+    ):
+        if when < first[folio_id]:
+            left[folio_id] = left.get(folio_id, ZERO) + amount
+    transfers = []
+    for inv in invoices:
+        remaining = left.get(inv["folio_id"], ZERO)
+        if remaining <= 0 or inv["paid"] <= 0:
+            continue
+        amount = min(remaining, inv["paid"])
+        left[inv["folio_id"]] = remaining - amount
+        if inv["business_date"] == day:
+            transfers.append((inv["number"], amount))
+    return transfers
 
 
 def _days(start: date, end: date) -> Iterator[date]:
