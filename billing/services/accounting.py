@@ -441,46 +441,54 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
     yield list(CSV_COLUMNS)
     chart = ChartOfAccounts(property)
 
+    revenue_accounts: dict[str, str] = {}
+
     def line_row(when, day, document, customer, outlet, terminal, cashier, line, sign=1):
+        # line = (description, revenue_category, vat_rate, net, vat_amount, total)
+        description, category, rate, net, vat_amount, total = line
+        account = revenue_accounts.get(category)
+        if account is None:
+            account = revenue_accounts[category] = chart.revenue(category)[0]
         return [
             f"{when:%Y-%m-%d %H:%M:%S}" if when else "",
             f"{day:%Y-%m-%d}",
             neutralise(document),
             neutralise(customer),
-            neutralise(line.description),
+            neutralise(description),
             neutralise(outlet),
             neutralise(terminal),
             neutralise(cashier),
-            chart.revenue(line.revenue_category)[0],
-            line.revenue_category,
-            f"{line.vat_rate:.2f}",
-            f"{sign * line.net:.2f}",
-            f"{sign * line.vat_amount:.2f}",
-            f"{sign * line.total:.2f}",
+            account,
+            category,
+            f"{rate:.2f}",
+            f"{sign * net:.2f}",
+            f"{sign * vat_amount:.2f}",
+            f"{sign * total:.2f}",
             "",
         ]
 
+    # Plain tuples, not model instances: a year of a busy hotel is over a million lines and
+    # building an object per line made the export several times slower.
+    line_fields = ("description", "revenue_category", "vat_rate", "net", "vat_amount", "total")
     tickets = (
         TicketLine.objects.filter(
             ticket__property=property,
             ticket__business_date__gte=start,
             ticket__business_date__lt=end,
         )
-        .select_related("ticket", "ticket__cashier")
         .order_by("ticket__business_date", "ticket__number", "pk")
-    )
-    for line in tickets.iterator(chunk_size=2000):
-        t = line.ticket
-        yield line_row(
-            t.created_at,
-            t.business_date,
-            str(t),
-            "",
-            t.outlet,
-            t.terminal,
-            t.cashier.get_username(),
-            line,
+        .values_list(
+            "ticket__created_at",
+            "ticket__business_date",
+            "ticket__number",
+            "ticket__outlet",
+            "ticket__terminal",
+            "ticket__cashier__username",
+            *line_fields,
         )
+    )
+    for when, day, number, outlet, terminal, cashier, *line in tickets.iterator(chunk_size=5000):
+        yield line_row(when, day, f"T{number:06d}", "", outlet, terminal, cashier, line)
     voids = JournalEntry.objects.filter(
         property=property,
         chain=JournalEntry.Chain.FISCAL,
@@ -490,16 +498,18 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
         business_date__lt=end,
     ).order_by("sequence")
     for void in voids.iterator():
-        for line in TicketLine.objects.filter(ticket_id=int(void.document_id)).select_related(
-            "ticket"
-        ):
-            t = line.ticket
+        void_lines = (
+            TicketLine.objects.filter(ticket_id=int(void.document_id))
+            .order_by("pk")
+            .values_list("ticket__number", "ticket__outlet", *line_fields)
+        )
+        for number, outlet, *line in void_lines:
             yield line_row(
                 void.created_at,
                 void.business_date,
-                f"VOID {t}",
+                f"VOID T{number:06d}",
                 "",
-                t.outlet,
+                outlet,
                 void.terminal,
                 void.actor,
                 line,
@@ -510,21 +520,21 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
             folio__property=property, business_date__gte=start, business_date__lt=end
         )
         .exclude(source__startswith=RECEIPTED_SOURCE_PREFIX)
-        .select_related("folio", "created_by")
         .order_by("business_date", "pk")
-    )
-    for line in folio_lines.iterator(chunk_size=2000):
-        cashier = line.created_by.get_username() if line.created_by else ""
-        yield line_row(
-            line.created_at,
-            line.business_date,
-            f"FOLIO-{line.folio_id}",
-            line.folio.holder_name,
-            "PMS",
-            line.terminal,
-            cashier,
-            line,
+        .values_list(
+            "created_at",
+            "business_date",
+            "folio_id",
+            "folio__holder_name",
+            "terminal",
+            "created_by__username",
+            *line_fields,
         )
+    )
+    for when, day, folio_id, holder, terminal, cashier, *line in folio_lines.iterator(
+        chunk_size=5000
+    ):
+        yield line_row(when, day, f"FOLIO-{folio_id}", holder, "PMS", terminal, cashier or "", line)
     credit_lines = (
         InvoiceLine.objects.filter(
             invoice__property=property,
@@ -532,22 +542,19 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
             invoice__business_date__gte=start,
             invoice__business_date__lt=end,
         )
-        .select_related("invoice", "invoice__issued_by")
         .order_by("invoice__business_date", "invoice__sequence", "pk")
-    )
-    for line in credit_lines.iterator(chunk_size=2000):
-        inv = line.invoice
-        cashier = inv.issued_by.get_username() if inv.issued_by else ""
-        yield line_row(
-            inv.created_at,
-            inv.business_date,
-            inv.number,
-            inv.buyer.get("name", ""),
-            "PMS",
-            "",
-            cashier,
-            line,
+        .values_list(
+            "invoice__created_at",
+            "invoice__business_date",
+            "invoice__number",
+            "invoice__buyer",
+            "invoice__issued_by__username",
+            *line_fields,
         )
+    )
+    for when, day, number, buyer, cashier, *line in credit_lines.iterator(chunk_size=5000):
+        name = buyer.get("name", "") if isinstance(buyer, dict) else ""
+        yield line_row(when, day, number, name, "PMS", "", cashier or "", line)
     payments = (
         Payment.objects.filter(property=property, business_date__gte=start, business_date__lt=end)
         .select_related("ticket", "folio", "created_by")
