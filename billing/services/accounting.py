@@ -14,6 +14,8 @@ Daily entries, per business day:
   to 4191 "deposits" net of the VAT due on cashing (at DEPOSIT_VAT_RATE, 44571x credited).
 * OD: when an invoice is issued, the deposits it absorbs are transferred: 4191 and the VAT
   on the deposit debited back (the sale's VAT is in VE), 411 credited (piece ACPT-<number>).
+* CA (drawers): cash put into / taken out of a till drawer against 580 (internal transfers),
+  a closed drawer's surplus to 758, its shortage to 658.
 Every entry balances by construction (net + VAT = gross on every line).
 """
 
@@ -61,6 +63,9 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "payment:wallet": ("511600", "Paiements mobiles à encaisser"),
     "payment:voucher": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:bank_transfer": ("512000", "Banque"),
+    "cash_transfers": ("580000", "Virements internes"),
+    "cash_over": ("758000", "Produits divers de gestion courante"),
+    "cash_short": ("658000", "Charges diverses de gestion courante"),
 }
 FALLBACK_REVENUE = ("706000", "Prestations de services")
 # VAT due on a deposit when it is cashed (services: REFERENCE.md §2.2–2.3); deposits pay for
@@ -298,6 +303,9 @@ def daily_entries(
             if vat:
                 entry.lines.append(_signed(deposit_vat, "", "TVA sur acomptes", vat, credit=True))
         entries.append(entry)
+    drawers = _drawer_entry(property=property, day=day, chart=chart, piece=piece)
+    if drawers is not None:
+        entries.append(drawers)
     for number, amount in _deposit_transfers(property=property, day=day):
         vat = vat_from_gross(amount, DEPOSIT_VAT_RATE)
         entry = Entry("OD", "Opérations diverses", day, f"ACPT-{number}")
@@ -312,6 +320,35 @@ def daily_entries(
         entry.lines.append(_signed(customers, "", text, amount, credit=True, aux=aux))
         entries.append(entry)
     return entries
+
+
+def _drawer_entry(*, property: Property, day: date, chart, piece: str) -> Entry | None:
+    """The till drawers' own movements (REFERENCE.md §2): cash put in or taken out with a
+    reason (change from the safe, a bank deposit, a supplier paid from the till) against the
+    internal-transfer account 580, and a closed drawer's counted − expected difference as a
+    surplus (758) or a shortage (658), so that 530 in the books follows the drawers."""
+    from billing.services.reconciliation import cash_drawers_for_day
+
+    drawers = cash_drawers_for_day(property=property, business_date=day)
+    movements = sum((d["movements"] for d in drawers), ZERO)
+    difference = sum((d["difference"] or ZERO for d in drawers), ZERO)
+    if not movements and not difference:
+        return None
+    cash = chart.get("payment:cash")
+    entry = Entry("CA", "Caisse", day, piece)
+    if movements:
+        text = "Mouvements de caisse"
+        entry.lines.append(_signed(cash, "", text, movements, credit=False))
+        entry.lines.append(_signed(chart.get("cash_transfers"), "", text, movements, credit=True))
+    if difference > 0:
+        text = "Excédent de caisse"
+        entry.lines.append(_signed(cash, "", text, difference, credit=False))
+        entry.lines.append(_signed(chart.get("cash_over"), "", text, difference, credit=True))
+    elif difference < 0:
+        text = "Manquant de caisse"
+        entry.lines.append(_signed(chart.get("cash_short"), "", text, -difference, credit=False))
+        entry.lines.append(_signed(cash, "", text, -difference, credit=True))
+    return entry
 
 
 def _tips(*, property: Property, day: date) -> Decimal:
