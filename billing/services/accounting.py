@@ -14,6 +14,8 @@ Daily entries, per business day:
   to 4191 "deposits" net of the VAT due on cashing (at DEPOSIT_VAT_RATE, 44571x credited).
 * OD: when an invoice is issued, the deposits it absorbs are transferred: 4191 and the VAT
   on the deposit debited back (the sale's VAT is in VE), 411 credited (piece ACPT-<number>).
+* CA (drawers): cash put into / taken out of a till drawer against 580 (internal transfers),
+  a closed drawer's surplus to 758, its shortage to 658.
 Every entry balances by construction (net + VAT = gross on every line).
 """
 
@@ -61,6 +63,9 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "payment:wallet": ("511600", "Paiements mobiles à encaisser"),
     "payment:voucher": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:bank_transfer": ("512000", "Banque"),
+    "cash_transfers": ("580000", "Virements internes"),
+    "cash_over": ("758000", "Produits divers de gestion courante"),
+    "cash_short": ("658000", "Charges diverses de gestion courante"),
 }
 FALLBACK_REVENUE = ("706000", "Prestations de services")
 # VAT due on a deposit when it is cashed (services: REFERENCE.md §2.2–2.3); deposits pay for
@@ -298,6 +303,9 @@ def daily_entries(
             if vat:
                 entry.lines.append(_signed(deposit_vat, "", "TVA sur acomptes", vat, credit=True))
         entries.append(entry)
+    drawers = _drawer_entry(property=property, day=day, chart=chart, piece=piece)
+    if drawers is not None:
+        entries.append(drawers)
     for number, amount in _deposit_transfers(property=property, day=day):
         vat = vat_from_gross(amount, DEPOSIT_VAT_RATE)
         entry = Entry("OD", "Opérations diverses", day, f"ACPT-{number}")
@@ -312,6 +320,35 @@ def daily_entries(
         entry.lines.append(_signed(customers, "", text, amount, credit=True, aux=aux))
         entries.append(entry)
     return entries
+
+
+def _drawer_entry(*, property: Property, day: date, chart, piece: str) -> Entry | None:
+    """The till drawers' own movements (REFERENCE.md §2): cash put in or taken out with a
+    reason (change from the safe, a bank deposit, a supplier paid from the till) against the
+    internal-transfer account 580, and a closed drawer's counted − expected difference as a
+    surplus (758) or a shortage (658), so that 530 in the books follows the drawers."""
+    from billing.services.reconciliation import cash_drawers_for_day
+
+    drawers = cash_drawers_for_day(property=property, business_date=day)
+    movements = sum((d["movements"] for d in drawers), ZERO)
+    difference = sum((d["difference"] or ZERO for d in drawers), ZERO)
+    if not movements and not difference:
+        return None
+    cash = chart.get("payment:cash")
+    entry = Entry("CA", "Caisse", day, piece)
+    if movements:
+        text = "Mouvements de caisse"
+        entry.lines.append(_signed(cash, "", text, movements, credit=False))
+        entry.lines.append(_signed(chart.get("cash_transfers"), "", text, movements, credit=True))
+    if difference > 0:
+        text = "Excédent de caisse"
+        entry.lines.append(_signed(cash, "", text, difference, credit=False))
+        entry.lines.append(_signed(chart.get("cash_over"), "", text, difference, credit=True))
+    elif difference < 0:
+        text = "Manquant de caisse"
+        entry.lines.append(_signed(chart.get("cash_short"), "", text, -difference, credit=False))
+        entry.lines.append(_signed(cash, "", text, -difference, credit=True))
+    return entry
 
 
 def _tips(*, property: Property, day: date) -> Decimal:
@@ -441,46 +478,54 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
     yield list(CSV_COLUMNS)
     chart = ChartOfAccounts(property)
 
+    revenue_accounts: dict[str, str] = {}
+
     def line_row(when, day, document, customer, outlet, terminal, cashier, line, sign=1):
+        # line = (description, revenue_category, vat_rate, net, vat_amount, total)
+        description, category, rate, net, vat_amount, total = line
+        account = revenue_accounts.get(category)
+        if account is None:
+            account = revenue_accounts[category] = chart.revenue(category)[0]
         return [
             f"{when:%Y-%m-%d %H:%M:%S}" if when else "",
             f"{day:%Y-%m-%d}",
             neutralise(document),
             neutralise(customer),
-            neutralise(line.description),
+            neutralise(description),
             neutralise(outlet),
             neutralise(terminal),
             neutralise(cashier),
-            chart.revenue(line.revenue_category)[0],
-            line.revenue_category,
-            f"{line.vat_rate:.2f}",
-            f"{sign * line.net:.2f}",
-            f"{sign * line.vat_amount:.2f}",
-            f"{sign * line.total:.2f}",
+            account,
+            category,
+            f"{rate:.2f}",
+            f"{sign * net:.2f}",
+            f"{sign * vat_amount:.2f}",
+            f"{sign * total:.2f}",
             "",
         ]
 
+    # Plain tuples, not model instances: a year of a busy hotel is over a million lines and
+    # building an object per line made the export several times slower.
+    line_fields = ("description", "revenue_category", "vat_rate", "net", "vat_amount", "total")
     tickets = (
         TicketLine.objects.filter(
             ticket__property=property,
             ticket__business_date__gte=start,
             ticket__business_date__lt=end,
         )
-        .select_related("ticket", "ticket__cashier")
         .order_by("ticket__business_date", "ticket__number", "pk")
-    )
-    for line in tickets.iterator(chunk_size=2000):
-        t = line.ticket
-        yield line_row(
-            t.created_at,
-            t.business_date,
-            str(t),
-            "",
-            t.outlet,
-            t.terminal,
-            t.cashier.get_username(),
-            line,
+        .values_list(
+            "ticket__created_at",
+            "ticket__business_date",
+            "ticket__number",
+            "ticket__outlet",
+            "ticket__terminal",
+            "ticket__cashier__username",
+            *line_fields,
         )
+    )
+    for when, day, number, outlet, terminal, cashier, *line in tickets.iterator(chunk_size=5000):
+        yield line_row(when, day, f"T{number:06d}", "", outlet, terminal, cashier, line)
     voids = JournalEntry.objects.filter(
         property=property,
         chain=JournalEntry.Chain.FISCAL,
@@ -490,16 +535,18 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
         business_date__lt=end,
     ).order_by("sequence")
     for void in voids.iterator():
-        for line in TicketLine.objects.filter(ticket_id=int(void.document_id)).select_related(
-            "ticket"
-        ):
-            t = line.ticket
+        void_lines = (
+            TicketLine.objects.filter(ticket_id=int(void.document_id))
+            .order_by("pk")
+            .values_list("ticket__number", "ticket__outlet", *line_fields)
+        )
+        for number, outlet, *line in void_lines:
             yield line_row(
                 void.created_at,
                 void.business_date,
-                f"VOID {t}",
+                f"VOID T{number:06d}",
                 "",
-                t.outlet,
+                outlet,
                 void.terminal,
                 void.actor,
                 line,
@@ -510,21 +557,21 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
             folio__property=property, business_date__gte=start, business_date__lt=end
         )
         .exclude(source__startswith=RECEIPTED_SOURCE_PREFIX)
-        .select_related("folio", "created_by")
         .order_by("business_date", "pk")
-    )
-    for line in folio_lines.iterator(chunk_size=2000):
-        cashier = line.created_by.get_username() if line.created_by else ""
-        yield line_row(
-            line.created_at,
-            line.business_date,
-            f"FOLIO-{line.folio_id}",
-            line.folio.holder_name,
-            "PMS",
-            line.terminal,
-            cashier,
-            line,
+        .values_list(
+            "created_at",
+            "business_date",
+            "folio_id",
+            "folio__holder_name",
+            "terminal",
+            "created_by__username",
+            *line_fields,
         )
+    )
+    for when, day, folio_id, holder, terminal, cashier, *line in folio_lines.iterator(
+        chunk_size=5000
+    ):
+        yield line_row(when, day, f"FOLIO-{folio_id}", holder, "PMS", terminal, cashier or "", line)
     credit_lines = (
         InvoiceLine.objects.filter(
             invoice__property=property,
@@ -532,22 +579,19 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
             invoice__business_date__gte=start,
             invoice__business_date__lt=end,
         )
-        .select_related("invoice", "invoice__issued_by")
         .order_by("invoice__business_date", "invoice__sequence", "pk")
-    )
-    for line in credit_lines.iterator(chunk_size=2000):
-        inv = line.invoice
-        cashier = inv.issued_by.get_username() if inv.issued_by else ""
-        yield line_row(
-            inv.created_at,
-            inv.business_date,
-            inv.number,
-            inv.buyer.get("name", ""),
-            "PMS",
-            "",
-            cashier,
-            line,
+        .values_list(
+            "invoice__created_at",
+            "invoice__business_date",
+            "invoice__number",
+            "invoice__buyer",
+            "invoice__issued_by__username",
+            *line_fields,
         )
+    )
+    for when, day, number, buyer, cashier, *line in credit_lines.iterator(chunk_size=5000):
+        name = buyer.get("name", "") if isinstance(buyer, dict) else ""
+        yield line_row(when, day, number, name, "PMS", "", cashier or "", line)
     payments = (
         Payment.objects.filter(property=property, business_date__gte=start, business_date__lt=end)
         .select_related("ticket", "folio", "created_by")

@@ -135,3 +135,43 @@ def test_movement_rules(hotel, manager, terminal):
             session=session, actor=manager, direction="in", amount=D("5"), reason="late"
         )
     assert not CashMovement.objects.exists()
+
+
+def test_the_books_follow_the_drawer_movements_and_its_difference(
+    hotel, manager, terminal, catalog, product
+):
+    """The accountant's cash account (530) moves with the drawer: a bank deposit taken out of
+    the till goes to internal transfers (580), a shortage at closing to 658; every entry of the
+    day still balances."""
+    from billing.services.accounting import daily_entries
+
+    spritz = product("spritz")
+    session = cash_session_open(terminal=terminal, actor=manager, opening_float=D("100"))
+    order_checkout(
+        property=hotel,
+        terminal=terminal,
+        actor=manager,
+        lines=[line(spritz, "2")],
+        tenders=[TenderInput(method="cash", amount=spritz.price * 2)],
+    )
+    cash_movement_record(
+        session=session, actor=manager, direction="out", amount=D("60"), reason="Dépôt banque"
+    )
+    expected = D("100") + spritz.price * 2 - D("60")
+    cash_session_close(session=session, actor=manager, counted_cash=expected - D("2.50"))
+
+    entries = daily_entries(property=hotel, day=session.business_date)
+    for entry in entries:
+        assert entry.debit == entry.credit, entry
+    drawer = next(e for e in entries if any(x.account == "580000" for x in e.lines))
+    assert drawer.journal == "CA"
+    lines = [(x.account, x.debit, x.credit) for x in drawer.lines]
+    assert ("580000", D("60.00"), D("0")) in lines
+    assert ("530000", D("0"), D("60.00")) in lines
+    assert ("658000", D("2.50"), D("0")) in lines
+    assert ("530000", D("0"), D("2.50")) in lines
+    # the 530 balance of the day is the cash left in the drawer beyond its float
+    cash = sum(
+        (x.debit - x.credit for e in entries for x in e.lines if x.account == "530000"), D("0")
+    )
+    assert cash == spritz.price * 2 - D("60") - D("2.50")
