@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -90,12 +90,13 @@ def table_state(tab: TableTab | None, tickets: list[KitchenTicket], has_unsent: 
     return "to_pay"
 
 
+# Lazy: built at import, shown in the language of each request.
 STATE_LABELS = {
-    "free": _("Free"),
-    "ordered": _("Ordered"),
-    "kitchen": _("Waiting for the kitchen"),
-    "ready": _("Ready"),
-    "to_pay": _("To pay"),
+    "free": gettext_lazy("Free"),
+    "ordered": gettext_lazy("Ordered"),
+    "kitchen": gettext_lazy("Waiting for the kitchen"),
+    "ready": gettext_lazy("Ready"),
+    "to_pay": gettext_lazy("To pay"),
 }
 
 
@@ -631,7 +632,11 @@ def _station_or_404(station: str) -> str:
 @require_GET
 @capability_required("kitchen.view")
 def kitchen(request: HttpRequest, station: str) -> HttpResponse:
-    station = _station_or_404(station)
+    return _kitchen_page(request, _station_or_404(station))
+
+
+def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
+    """The station's tickets (whole page, or the list alone for htmx polling and bumps)."""
     tickets = (
         KitchenTicket.objects.filter(
             property=request.property, station=station, status=KitchenTicket.Status.NEW
@@ -660,7 +665,8 @@ def kitchen_bump(request: HttpRequest, station: str, ticket_id: int) -> HttpResp
         raise Http404
     kitchen_ticket_bump(ticket=ticket, actor=request.user)
     if request.htmx:
-        return kitchen(request, station)
+        # the list without the bumped ticket, at once (kitchen() itself only answers GET)
+        return _kitchen_page(request, station)
     return redirect("pos:kitchen", station=station)
 
 
