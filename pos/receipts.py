@@ -101,7 +101,11 @@ def sale_print_jobs(
         return []
     printer = terminal.printer
     cash = any(p.method == Payment.Method.CASH for p in payments)
-    open_drawer = cash and CashDrawer.objects.filter(printer=printer, is_active=True).exists()
+    try:
+        drawer = printer.cash_drawer  # loaded with the terminal by pos.selectors.terminal_get
+    except CashDrawer.DoesNotExist:
+        drawer = None
+    open_drawer = cash and drawer is not None and drawer.is_active
     jobs = []
     if print_receipt:
         jobs.append(

@@ -201,6 +201,11 @@ def _checkout(
         needs=_capacity_needs(quoted.lines),
         channel=Channel.POS,
         reference=order_capacity_reference(order),
+        pools={
+            line.product.capacity_pool_id: line.product.capacity_pool
+            for line in quoted.lines
+            if line.product.capacity_pool_id
+        },
     )
     ticket = ticket_issue(
         property=property,
