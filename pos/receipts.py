@@ -116,6 +116,7 @@ def sale_print_jobs(
                 idempotency_key=f"pos.ticket:{ticket.pk}:receipt",
                 open_drawer=open_drawer,
                 actor=actor,
+                new_key=True,  # the ticket was issued in this transaction
             )
         )
     elif open_drawer:
@@ -127,6 +128,7 @@ def sale_print_jobs(
                 idempotency_key=f"pos.ticket:{ticket.pk}:drawer",
                 open_drawer=True,
                 actor=actor,
+                new_key=True,
             )
         )
     return jobs
