@@ -113,16 +113,16 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _proc_stats() -> dict[int, tuple[str, int, float]]:
-    """pid -> (command, parent pid, CPU seconds used) for every process we may read."""
+    """pid -> (command line, parent pid, CPU seconds used) for every process we may read."""
     out = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             raw = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
             continue
-        command = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
         out[int(entry)] = (
             command,
@@ -134,7 +134,8 @@ def _proc_stats() -> dict[int, tuple[str, int, float]]:
 
 def cpu_snapshot(server_pid: int | None) -> dict[str, float]:
     """CPU seconds used so far by this process (the load generator), the server's process
-    tree and every PostgreSQL process (shared with anything else using the server)."""
+    tree and the PostgreSQL backends of the bench database (the web workers keep theirs for
+    the whole run: CONN_MAX_AGE). WAL writer and checkpointer are not counted."""
     stats = _proc_stats()
     tree, frontier = set(), {server_pid} if server_pid else set()
     while frontier:
@@ -143,7 +144,11 @@ def cpu_snapshot(server_pid: int | None) -> dict[str, float]:
     return {
         "generator": time.process_time(),
         "server": sum(stats[pid][2] for pid in tree if pid in stats),
-        "postgres": sum(cpu for command, _, cpu in stats.values() if command == "postgres"),
+        "postgres": sum(
+            cpu
+            for command, _, cpu in stats.values()
+            if command.startswith("postgres:") and f" {BENCH_DATABASE_NAME} " in command
+        ),
         "machine_load_1min": os.getloadavg()[0],
     }
 
@@ -228,8 +233,8 @@ def load(port: int, *, concurrency: int, duration: float, request, max_requests:
     elapsed = time.perf_counter() - started
     after = cpu_snapshot(_SERVERS.get(port))
     result = summarize(latencies, elapsed, statuses)
-    # where the 2 cores went: CPU ms per request in each party (PostgreSQL's share includes
-    # whatever else used the server meanwhile; the 1-minute load shows if anyone did)
+    # where the cores went: CPU ms per request in each party (the 1-minute load average shows
+    # whether anything else was competing for them)
     n = max(result["requests"], 1)
     result["cpu_ms_per_request"] = {
         k: round((after[k] - before[k]) * 1000 / n, 2) for k in ("generator", "server", "postgres")
