@@ -2,6 +2,7 @@
 
 Issued tickets, folio lines and payments are append-only: a correction is a new row."""
 
+import builtins
 import uuid
 
 from django.conf import settings
@@ -540,3 +541,60 @@ class CashCount(models.Model):
     class Meta:
         ordering = ["business_date", "method", "-created_at", "-pk"]
         indexes = [models.Index(fields=["property", "business_date"])]
+
+
+class ExportJob(models.Model):
+    """An export asked for from the accountant's screen, run by a Celery worker: the row holds
+    its progress (lines written / estimated total) and, once done, the stored file's name."""
+
+    class Kind(models.TextChoices):
+        FEC = "fec", _("FEC")
+        CSV = "csv", _("CSV of document lines")
+        ARCHIVE = "archive", _("Signed archive")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="export_jobs")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    start = models.DateField()
+    end = models.DateField(help_text=_("exclusive"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    message = models.CharField(max_length=300, blank=True)
+    lines_done = models.PositiveBigIntegerField(default=0)
+    lines_total = models.PositiveBigIntegerField(default=0)
+    filename = models.CharField(max_length=200, blank=True)
+    storage_name = models.CharField(max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        indexes = [models.Index(fields=["property", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start}–{self.end} ({self.status})"
+
+    @builtins.property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.lines_total:
+            return 0
+        return min(99, int(100 * self.lines_done / self.lines_total))
+
+    @builtins.property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

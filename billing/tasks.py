@@ -14,15 +14,16 @@ def closures_run_due_task() -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def invoice_email_task(invoice_id: int) -> bool:
-    """Render an issued invoice's PDF and e-mail it (enqueued on commit by invoice_issue)."""
+def invoice_email_task(invoice_id: int, email: str = "") -> bool:
+    """Render an issued invoice's PDF and e-mail it (enqueued on commit by invoice_issue, or
+    by the front desk's "e-mail" button with the address to use)."""
     from billing.models import Invoice
     from billing.services.invoice_documents import invoice_email_send
 
     invoice = Invoice.objects.select_related("property", "guest").filter(pk=invoice_id).first()
     if invoice is None:
         return False
-    return invoice_email_send(invoice=invoice)
+    return invoice_email_send(invoice=invoice, email=email)
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
@@ -41,3 +42,22 @@ def accounting_exports_task() -> int:
         day = prop.business_date() - timedelta(days=1)
         count += len(exports_write(property=prop, day=day, directory=settings.VAR_DIR / "exports"))
     return count
+
+
+# An export of a year streams up to millions of lines: more time than the default limits.
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def export_job_task(job_id: int) -> str:
+    """Run one on-demand export (enqueued on commit by export_job_request). Not retried
+    automatically: a failure is shown on the job, and the accountant asks again."""
+    from billing.services.exports import export_job_run
+
+    job = export_job_run(job_id=job_id)
+    return job.status if job is not None else "missing"
+
+
+@shared_task(acks_late=True)
+def export_jobs_requeue_task() -> int:
+    """Beat, every 5 minutes: re-send exports left pending while the broker was down."""
+    from billing.services.exports import export_jobs_requeue
+
+    return export_jobs_requeue()

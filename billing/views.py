@@ -6,14 +6,22 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing.models import Closure, Invoice, JournalEntry, Payment
+from billing.models import Closure, ExportJob, Invoice, JournalEntry, Payment
+from billing.services import signing
 from billing.services.accounting import (
     csv_filename,
     csv_rows,
@@ -22,6 +30,7 @@ from billing.services.accounting import (
     stream_lines,
 )
 from billing.services.closures import closure_run
+from billing.services.exports import export_job_request
 from billing.services.invoice_documents import invoice_pdf_filename, invoice_pdf_render
 from billing.services.journal import JET_ARCHIVE, jet_event, journal_verify
 from billing.services.reconciliation import cash_count_record, reconciliation_for_day
@@ -135,8 +144,79 @@ def accounting(request: HttpRequest) -> HttpResponse:
             "reconciliation": reconciliation_for_day(property=prop, business_date=period["end"]),
             "methods": Payment.Method.choices,
             "yesterday": prop.business_date() - timedelta(days=1),
+            "jobs": scope(ExportJob.objects.all(), request).order_by("-created_at", "-pk")[:10],
+            "export_kinds": ExportJob.Kind.choices,
+            "key_fingerprint": _key_fingerprint(),
         },
     )
+
+
+def _key_fingerprint() -> str:
+    try:
+        return signing.fingerprint(signing.public_key_pem())
+    except (OSError, ValueError):  # a misconfigured key must not take the screen down
+        return _("No signing key: check FISCAL_SIGNING_KEY.")
+
+
+@require_POST
+@capability_required("billing.accounting")
+def export_job_start(request: HttpRequest) -> HttpResponse:
+    """Ask for an export of a period: a job row now, the file later (Celery, after commit)."""
+    form = PeriodForm(request.POST)
+    kind = request.POST.get("kind", "")
+    if kind not in ExportJob.Kind.values:
+        messages.error(request, _("Unknown export."))
+    elif not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            export_job_request(
+                property=request.property,
+                kind=kind,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"] + timedelta(days=1),
+                actor=request.user,
+            )
+            messages.success(request, _("Export queued: follow its progress below."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    return redirect("billing:accounting")
+
+
+@require_GET
+@capability_required("billing.accounting")
+def export_job_status(request: HttpRequest, public_id) -> HttpResponse:
+    """The job's row (HTMX polls it every second until it is done or failed)."""
+    job = get_scoped_or_404(ExportJob.objects.all(), request, public_id=public_id)
+    return render(request, "billing/_export_job.html", {"job": job})
+
+
+@require_GET
+@capability_required("billing.accounting")
+def export_job_download(request: HttpRequest, public_id) -> HttpResponse:
+    job = get_scoped_or_404(
+        ExportJob.objects.filter(status=ExportJob.Status.DONE), request, public_id=public_id
+    )
+    try:
+        handle = default_storage.open(job.storage_name, "rb")
+    except OSError:
+        raise Http404
+    content_type = {
+        ExportJob.Kind.FEC: "text/plain; charset=utf-8",
+        ExportJob.Kind.CSV: "text/csv; charset=utf-8",
+        ExportJob.Kind.ARCHIVE: "application/zip",
+    }[job.kind]
+    return FileResponse(
+        handle, as_attachment=True, filename=job.filename, content_type=content_type
+    )
+
+
+@require_GET
+@capability_required("billing.accounting")
+def signing_public_key(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="auberge-archive-public-key.pem"'
+    return response
 
 
 @require_GET

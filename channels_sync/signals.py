@@ -1,11 +1,12 @@
 """Cache invalidation only: any change to what a feed publishes bumps the property's calendar
-version (channels_sync.services.feeds). No business logic lives here."""
+version (channels_sync.services.feeds); a deleted feed's token is forgotten. No business
+logic lives here."""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from channels_sync.models import ChannelBlock
+from channels_sync.models import ChannelBlock, ChannelFeed
 from pms.models import Reservation, ReservationRoom, RoomAssignment, RoomOutOfOrder
 
 
@@ -39,3 +40,11 @@ def _property_id(instance) -> int | None:
 @receiver(post_delete, sender=RoomOutOfOrder)
 def calendar_changed(sender, instance, **kwargs) -> None:
     _bump(_property_id(instance))
+
+
+@receiver(post_delete, sender=ChannelFeed)
+def feed_deleted(sender, instance, **kwargs) -> None:
+    """A deleted feed (its room deleted) stops answering at once, like a revoked one."""
+    from channels_sync.services.feeds import token_forget
+
+    token_forget(token=instance.token)

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -26,26 +26,30 @@ def _int(value) -> int:
 
 @require_GET
 def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
-    """GET /channels/ical/<token>.ics: the calendar (304 when the client's copy is current)."""
-    feed = feeds.feed_for_token(token=token)
-    if feed is None:
+    """GET /channels/ical/<token>.ics: the calendar (304 when the client's copy is current).
+
+    OTAs poll this URL often: a warm conditional GET is two cache round trips (token -> feed,
+    then calendar version + ETag together) and no database query; the body is read only when
+    it is sent."""
+    found = feeds.feed_id_for_token(token=token)
+    if found is None:
         raise Http404
-    body = feeds.feed_body(feed=feed)
-    last_modified = http_date(body.last_modified.timestamp())
+    meta = feeds.feed_meta(feed_id=found[0], property_id=found[1])
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
         tags = [t.strip() for t in if_none_match.split(",")]
-        not_modified = "*" in tags or body.etag in tags or f"W/{body.etag}" in tags
+        not_modified = "*" in tags or meta.etag in tags or f"W/{meta.etag}" in tags
     else:
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        not_modified = since is not None and int(body.last_modified.timestamp()) <= since
+        not_modified = since is not None and int(meta.last_modified.timestamp()) <= since
     if not_modified:
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(body.body, content_type="text/calendar; charset=utf-8")
+        meta, body = feeds.feed_body_for(meta=meta)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="calendar.ics"'
-    response["ETag"] = quote_etag(body.etag)
-    response["Last-Modified"] = last_modified
+    response["ETag"] = meta.etag
+    response["Last-Modified"] = http_date(meta.last_modified.timestamp())
     response["Cache-Control"] = "private, max-age=0, must-revalidate"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -161,9 +165,9 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("manage")
 def connection_sync_now(request: HttpRequest, pk: int) -> HttpResponse:
-    from channels_sync.tasks import connection_pull_task
+    from channels_sync.services.imports import connection_sync_request
 
     connection = get_scoped_or_404(ChannelConnection.objects.all(), request, pk=pk)
-    connection_pull_task.delay_on_commit(connection.pk)
+    connection_sync_request(connection=connection, actor=request.user)
     messages.success(request, _("Synchronisation queued."))
     return redirect("channels_sync:connection_detail", pk=connection.pk)

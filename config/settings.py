@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # the public iCal feed needs none of the staff middleware below (OTAs poll it often)
+    "channels_sync.middleware.FeedFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -163,10 +165,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.accounting_exports_task",
         "schedule": crontab(hour=5, minute=30),
     },
+    # every 5 minutes: on-demand exports left pending while the broker was down
+    "billing-export-jobs-requeue": {
+        "task": "billing.tasks.export_jobs_requeue_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # every 5 minutes: return expired capacity holds (booking engine carts, OTA applies) to sale
     "release-expired-holds": {
         "task": "inventory.tasks.holds_release_expired_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # every minute: tasks whose publication failed at commit (broker down) are published
+    "core-outbox-dispatch": {
+        "task": "core.tasks.outbox_dispatch_task",
+        "schedule": crontab(minute="*"),
+    },
+    # every minute: booking-engine options whose hold ran out are cancelled (capacity back)
+    "pms-expire-options": {
+        "task": "pms.tasks.options_expire_task",
+        "schedule": crontab(minute="*"),
     },
     # every minute: print jobs left "sending" by a worker that died are failed and sent again
     "devices-reset-stale-print-jobs": {
@@ -209,6 +226,11 @@ USE_TZ = True
 DEFAULT_CURRENCY = "EUR"
 
 # --- Static ---------------------------------------------------------------------------
+# Ed25519 key signing the archive exports (billing.services.signing): a PEM, or a file path;
+# unset → a per-install key generated in VAR_DIR/fiscal-signing-key.pem
+FISCAL_SIGNING_KEY = env.str("FISCAL_SIGNING_KEY", default="")
+FISCAL_SIGNING_KEY_FILE = env.str("FISCAL_SIGNING_KEY_FILE", default="")
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"

@@ -244,3 +244,38 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to run after commit, written in the business transaction (transactional
+    outbox): if the broker is down at commit time the row stays pending and the beat sweep
+    (core.tasks.outbox_dispatch_task) sends it later. The task claims the row, so a message
+    dispatched twice runs once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    property = models.ForeignKey(
+        Property, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk} ({self.status})"

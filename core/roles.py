@@ -41,3 +41,17 @@ def role_has(role: str | None, capability: str) -> bool:
         return role in CAPABILITIES[capability]
     except KeyError:
         raise KeyError(f"Unknown capability {capability!r}")
+
+
+# the largest discount (percent) a role may give without a manager's PIN
+DISCOUNT_LIMITS: dict[str, int] = {
+    Role.WAITER: 10,
+    Role.BARTENDER: 10,
+    Role.CASHIER: 10,
+    Role.MANAGER: 100,
+    Role.ADMIN: 100,
+}
+
+
+def discount_limit(role: str | None) -> int:
+    return DISCOUNT_LIMITS.get(role, 0) if role else 0

@@ -89,3 +89,64 @@ def guest_create(
     guest.save()
     audit_log(action="crm.guest.created", property=None, actor=actor, target=guest)
     return guest
+
+
+@transaction.atomic
+def guest_identity_update(
+    *,
+    guest: Guest,
+    last_name: str,
+    first_name: str = "",
+    email: str = "",
+    phone: str = "",
+    country: str = "",
+    actor=None,
+) -> Guest:
+    """Correct the guest's identity as read from their ID at check-in (the front desk is
+    where a booking made under a nickname or by a colleague meets the real person).
+
+    Only changed fields are written; the audit trail keeps the old values.
+    Raises: InvalidInput on a missing last name, a malformed e-mail or country, or a value
+    too long — nothing is changed then.
+    """
+    values = {
+        "last_name": (last_name or "").strip(),
+        "first_name": (first_name or "").strip(),
+        "email": (email or "").strip().lower(),
+        "phone": (phone or "").strip(),
+        "country": (country or "").strip().upper(),
+    }
+    if not values["last_name"]:
+        raise InvalidInput(_("The guest's last name is required."), extra={"field": "last_name"})
+    if len(values["last_name"]) > 100 or len(values["first_name"]) > 100:
+        raise InvalidInput(_("A guest field is too long."))
+    if len(values["phone"]) > 30:
+        raise InvalidInput(_("A guest field is too long."))
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            raise InvalidInput(
+                _("“%(email)s” is not a valid e-mail address.") % {"email": values["email"]},
+                extra={"field": "email"},
+            )
+    if values["country"] and not (len(values["country"]) == 2 and values["country"].isalpha()):
+        raise InvalidInput(
+            _("Enter the country as a two-letter code (FR, DE, GB…)."), extra={"field": "country"}
+        )
+    guest = Guest.objects.select_for_update().get(pk=guest.pk)
+    changed = {k: v for k, v in values.items() if getattr(guest, k) != v}
+    if not changed:
+        return guest
+    before = {k: getattr(guest, k) for k in changed}
+    for key, value in changed.items():
+        setattr(guest, key, value)
+    guest.save(update_fields=[*changed, "updated_at"])
+    audit_log(
+        action="crm.guest.identity_updated",
+        property=None,
+        actor=actor,
+        target=guest,
+        data={"before": before, "after": changed},
+    )
+    return guest

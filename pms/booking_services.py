@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
+from core.outbox import outbox_enqueue
 from crm.services import guest_create
 from inventory.exceptions import SoldOut
 from inventory.models import CapacityPool, Channel, Product
@@ -259,9 +260,16 @@ def booking_confirm(
         data={"provider": provider.code, "due_now": str(started.amount_due_now)},
     )
     language = reservation.guest.language or reservation.property.default_language
-    from pms.tasks import booking_emails_task
-
-    booking_emails_task.delay_on_commit(reservation.pk, language, str(started.instructions))
+    # through the outbox: a broker down at commit time loses no e-mail and breaks no page
+    outbox_enqueue(
+        task="pms.tasks.booking_emails_task",
+        kwargs={
+            "reservation_id": reservation.pk,
+            "language": language,
+            "instructions": str(started.instructions),
+        },
+        property=reservation.property,
+    )
     return started
 
 
@@ -269,3 +277,25 @@ def booking_abandon(*, reservation: Reservation) -> None:
     """Release an option the guest walked away from (idempotent)."""
     if reservation.status == Reservation.Status.OPTION:
         reservation_cancel(reservation=reservation, reason="booking engine: abandoned")
+
+
+def options_expire(*, now: datetime | None = None) -> int:
+    """Cancel the options whose hold ran out (a guest who left the payment step): their rooms
+    and extras return to sale and they leave the PMS lists and the published calendars.
+    Each in its own transaction, re-checked under the reservation lock, so a guest paying at
+    the same moment wins or gets "no longer available" — never both. Returns how many."""
+    now = now or timezone.now()
+    expired = Reservation.objects.filter(
+        status=Reservation.Status.OPTION, option_expires_at__lt=now
+    ).values_list("pk", flat=True)
+    cancelled = 0
+    for reservation_id in list(expired):
+        with transaction.atomic():
+            reservation = reservation_for_update(reservation_id=reservation_id)
+            if reservation.status != Reservation.Status.OPTION or not (
+                reservation.option_expires_at and reservation.option_expires_at < now
+            ):
+                continue
+            reservation_cancel(reservation=reservation, reason="option expired: hold ran out")
+            cancelled += 1
+    return cancelled

@@ -4,9 +4,12 @@ Scoped to a property like every selector."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
 
+from billing.models import Folio, Invoice
 from core.models import Property
+from core.money import ZERO
+from inventory.models import CapacityPool, Channel, Product
 from pms.models import Reservation, ReservationRoom, Room, RoomAssignment, RoomOutOfOrder
 
 
@@ -39,9 +42,38 @@ def rooms_ready_for(*, reservation_room: ReservationRoom, start: date, end: date
     )
 
 
+def desk_extra_products(*, property: Property) -> list[Product]:
+    """What the desk may post to a folio: active products that are neither a room (night
+    pool) nor a timed slot, by category. One query."""
+    return list(
+        Product.objects.filter(property=property, is_active=True)
+        .exclude(
+            capacity_pool__kind__in=[CapacityPool.Kind.NIGHT, CapacityPool.Kind.SLOT],
+        )
+        .select_related("category")
+        .order_by("category__sort_order", "category_id", "sort_order", "pk")
+    )
+
+
+def folio_documents(*, folio: Folio) -> list[Invoice]:
+    """The folio's invoices and credit notes in issue order, each invoice with what is left
+    to credit (`left_to_credit`). One query."""
+    docs = list(
+        Invoice.objects.filter(folio=folio)
+        .select_related("original", "company")
+        .annotate(credited=Sum("credit_notes__total", filter=Q(credit_notes__isnull=False)))
+        .order_by("created_at", "pk")
+    )
+    for doc in docs:
+        doc.left_to_credit = (
+            doc.total + (doc.credited or ZERO) if doc.kind == Invoice.Kind.INVOICE else ZERO
+        )
+    return docs
+
+
 @dataclass
 class GridCell:
-    kind: str = "free"  # free | booked | ooo
+    kind: str = "free"  # free | booked | ota | ooo
     reference: str = ""
     label: str = ""
     status: str = ""
@@ -84,18 +116,24 @@ def room_grid(
             "reservation_room__reservation__reference",
             "reservation_room__reservation__status",
             "reservation_room__reservation__guest__last_name",
+            "reservation_room__reservation__channel",
+            "reservation_room__reservation__notes",
         )
     )
-    for room_id, a_start, a_end, reference, status, last_name in assignments:
+    for room_id, a_start, a_end, reference, status, last_name, channel, notes in assignments:
         row = rows.get(room_id)
         if row is None:
             continue
         for i, day in enumerate(dates):
             if a_start <= day < a_end:
                 row.cells[i] = GridCell(
-                    kind="booked",
+                    # a stay imported from an OTA calendar (channels_sync) is a block: the
+                    # feed says "not available", the notes say which channel
+                    kind="ota" if channel == Channel.OTA else "booked",
                     reference=reference,
-                    label=last_name,
+                    label=notes.split(":", 1)[0][:30]
+                    if channel == Channel.OTA and ":" in notes
+                    else last_name,
                     status=status,
                     starts=day == a_start or i == 0,
                 )

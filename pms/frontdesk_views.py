@@ -1,24 +1,41 @@
 """Front-desk screens (PMS-5): today's arrivals, departures and guests in house, the
-reservation with its folio, check-in into a clean room, check-out and the settlement
-payment, and the room grid. Errors are shown on the screen, never as a 500."""
+reservation with its folio, check-in into a clean room (identity, deposit), room moves,
+extras, payments, check-out, the invoice and its credit notes, and the room grid.
+
+Every action on the reservation screen is a form that works twice over: with htmx it swaps
+the `desk` partial (errors next to the form that failed, in the user's language), without
+it the browser posts, gets redirected and reads the message at the top (full-page fallback).
+Errors are shown on the screen, never as a 500, and a refused action changes nothing (each
+action runs in one transaction)."""
 
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from uuid import uuid4
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
-from billing.services.folios import folio_totals
+from billing.models import Invoice
+from billing.services.folios import folio_holder_rename, folio_totals
+from billing.services.invoices import credit_note_issue, folio_lines_not_invoiced, invoice_issue
 from billing.services.payments import TenderInput, payments_record
-from core.exceptions import DomainError, InvalidInput, NotFound
+from billing.tasks import invoice_email_task
+from core.audit import audit_log
+from core.exceptions import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.money import quantize
+from core.roles import role_has
 from core.scoping import capability_required
-from pms.frontdesk_selectors import room_grid, rooms_ready_for
-from pms.models import Reservation
+from crm.services import guest_identity_update
+from inventory.models import RevenueCategory
+from pms.frontdesk_selectors import desk_extra_products, folio_documents, room_grid, rooms_ready_for
+from pms.models import Reservation, Room
 from pms.selectors import (
     arrivals_for_date,
     departures_for_date,
@@ -26,10 +43,12 @@ from pms.selectors import (
     reservation_detail,
     reservation_get,
 )
-from pms.services.stays import reservation_check_in, reservation_check_out
+from pms.services.rooms import room_move
+from pms.services.stays import reservation_check_in, reservation_check_out, stay_extra_post
 
 TERMINAL = "Réception"
 GRID_DAYS = 14
+METHODS = ("cash", "card", "bank_transfer")
 
 
 @require_GET
@@ -56,13 +75,21 @@ def _detail_or_404(request: HttpRequest, reference: str) -> Reservation:
         raise Http404
 
 
-@require_GET
-@capability_required("pms.frontdesk")
-def reservation(request: HttpRequest, reference: str) -> HttpResponse:
-    res = _detail_or_404(request, reference)
+def _can_credit(request: HttpRequest) -> bool:
+    membership = getattr(request, "membership", None)
+    return role_has(membership.role if membership else None, "manage")
+
+
+def _desk_context(request: HttpRequest, res: Reservation) -> dict:
+    """Everything the reservation screen shows: the stay, its rooms (with the clean rooms
+    offered for check-in or a move), the folio, its payments and its invoices."""
     prop = request.property
+    today = prop.business_date()
+    Status = Reservation.Status
+    can_check_in = res.status in (Status.OPTION, Status.CONFIRMED)
+    can_move = res.status in (Status.OPTION, Status.CONFIRMED, Status.IN_HOUSE)
+    move_from = max(today, res.arrival)
     rooms = []
-    can_check_in = res.status in (Reservation.Status.OPTION, Reservation.Status.CONFIRMED)
     for rr in res.rooms.all():
         if rr.is_cancelled:
             continue
@@ -71,28 +98,56 @@ def reservation(request: HttpRequest, reference: str) -> HttpResponse:
             if can_check_in
             else []
         )
-        rooms.append({"rr": rr, "ready": ready})
+        movable = []
+        if can_move and rr.room_id and move_from < res.departure:
+            movable = [
+                room
+                for room in rooms_ready_for(reservation_room=rr, start=move_from, end=res.departure)
+                if room.pk != rr.room_id
+            ]
+        rooms.append({"rr": rr, "ready": ready, "movable": movable})
     folio = res.folio
     totals = folio_totals(folio=folio) if folio else None
-    return render(
-        request,
-        "pms/reservation.html",
-        {
-            "res": res,
-            "rooms": rooms,
-            "can_check_in": can_check_in and res.arrival <= prop.business_date(),
-            "can_check_out": res.status == Reservation.Status.IN_HOUSE,
-            "folio": folio,
-            "folio_lines": list(folio.lines.all()) if folio else [],
-            "payments": list(folio.payments.order_by("created_at", "pk")) if folio else [],
-            "totals": totals,
-            "can_settle": bool(totals and totals["balance"] > 0),
-        },
-    )
+    payments = list(folio.payments.order_by("created_at", "pk")) if folio else []
+    for p in payments:
+        # a payment taken before the guest left is a deposit (acompte) on the printed folio
+        p.is_deposit = res.checked_out_at is None or p.created_at < res.checked_out_at
+    documents = folio_documents(folio=folio) if folio else []
+    uninvoiced = folio_lines_not_invoiced(folio=folio) if folio else []
+    can_credit = _can_credit(request)
+    for doc in documents:
+        doc.can_credit = can_credit and doc.kind == Invoice.Kind.INVOICE and doc.left_to_credit > 0
+    return {
+        "res": res,
+        "rooms": rooms,
+        "can_check_in": can_check_in and res.arrival <= today,
+        "can_check_out": res.status == Status.IN_HOUSE,
+        "in_house": res.status == Status.IN_HOUSE,
+        "folio": folio,
+        "folio_lines": list(folio.lines.all()) if folio else [],
+        "payments": payments,
+        "totals": totals,
+        "can_settle": bool(totals and totals["balance"] > 0),
+        "extra_products": desk_extra_products(property=prop)
+        if res.status == Status.IN_HOUSE
+        else [],
+        "extra_key": uuid4().hex,
+        "documents": documents,
+        "can_invoice": bool(res.status == Status.CHECKED_OUT and uninvoiced),
+        "can_split": bool(
+            res.company_id
+            and any(li.revenue_category == RevenueCategory.ACCOMMODATION for li in uninvoiced)
+        ),
+        "guest_email": res.guest.email,
+        "methods": METHODS,
+    }
 
 
-def _back(reference: str):
-    return redirect("frontdesk:reservation", reference=reference)
+@require_GET
+@capability_required("pms.frontdesk")
+def reservation(request: HttpRequest, reference: str) -> HttpResponse:
+    res = _detail_or_404(request, reference)
+    return render(request, "pms/reservation.html", _desk_context(request, res))
 
 
 def _reservation_or_404(request: HttpRequest, reference: str) -> Reservation:
@@ -102,93 +157,357 @@ def _reservation_or_404(request: HttpRequest, reference: str) -> Reservation:
         raise Http404
 
 
+def _done(
+    request: HttpRequest,
+    reference: str,
+    *,
+    notice: str = "",
+    error: str = "",
+    where: str = "",
+) -> HttpResponse:
+    """htmx: the re-rendered desk with the message next to the form `where`; otherwise a
+    redirect to the full page with the message on top."""
+    if request.htmx:
+        res = _detail_or_404(request, reference)
+        context = {**_desk_context(request, res), "notice": notice, "error": error}
+        shown = {
+            "check-in": context["can_check_in"],
+            "rooms": not context["can_check_in"],
+            "check-out": context["can_check_out"],
+            "extra": context["in_house"] and context["folio"] is not None,
+            "settle": context["can_settle"],
+            "invoices": context["folio"] is not None,
+        }
+        # the form that failed may be gone (the state changed meanwhile): error on top then
+        context["error_for"] = where if shown.get(where) else ""
+        return render(request, "pms/reservation.html#desk", context)
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    url = f"/frontdesk/reservations/{reference}/"
+    return redirect(f"{url}#{where}" if where else url)
+
+
+def _amount(raw, *, optional: bool = False) -> Decimal | None:
+    text = (raw or "").strip().replace(",", ".").replace("€", "").strip()
+    if not text and optional:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(_("Enter a valid amount."))
+    if not value.is_finite() or value <= 0 or value >= Decimal("1000000"):
+        raise InvalidInput(_("Enter a valid amount."))
+    return quantize(value)
+
+
+def _tender(request: HttpRequest, amount: Decimal, prefix: str = "") -> TenderInput:
+    method = request.POST.get(f"{prefix}method")
+    if method not in METHODS:
+        raise InvalidInput(_("Choose a payment method."))
+    tendered = None
+    if method == "cash":
+        tendered = _amount(request.POST.get(f"{prefix}tendered"), optional=True)
+    return TenderInput(
+        method=method,
+        amount=amount,
+        tendered=tendered,
+        terminal_reference=(request.POST.get(f"{prefix}reference") or "").strip()[:100],
+    )
+
+
 @require_POST
+@vary_on_headers("HX-Request")
 @capability_required("pms.frontdesk")
 def check_in(request: HttpRequest, reference: str) -> HttpResponse:
+    """Check in: the rooms chosen, the guest's identity as read from their ID, and an
+    optional deposit — all or nothing."""
     res = _reservation_or_404(request, reference)
-    assignments = {}
-    for rr in res.rooms.filter(is_cancelled=False):
-        raw = request.POST.get(f"room_{rr.pk}", "")
-        if raw:
-            try:
-                assignments[rr.pk] = int(raw)
-            except ValueError:
-                messages.error(request, _("Unknown room."))
-                return _back(reference)
     try:
-        reservation_check_in(reservation=res, actor=request.user, assignments=assignments or None)
+        assignments = {}
+        for rr in res.rooms.filter(is_cancelled=False):
+            raw = request.POST.get(f"room_{rr.pk}", "")
+            if raw:
+                try:
+                    assignments[rr.pk] = int(raw)
+                except ValueError:
+                    raise InvalidInput(_("Unknown room."))
+        deposit = _amount(request.POST.get("deposit"), optional=True)
+        tender = _tender(request, deposit, prefix="deposit_") if deposit else None
+        if deposit and res.total_price > 0 and deposit > res.total_price:
+            raise InvalidInput(
+                _("The deposit (%(paid)s) is more than the stay (%(total)s).")
+                % {"paid": deposit, "total": res.total_price}
+            )
+        with transaction.atomic():
+            if "last_name" in request.POST:
+                guest = guest_identity_update(
+                    guest=res.guest,
+                    last_name=request.POST.get("last_name", ""),
+                    first_name=request.POST.get("first_name", ""),
+                    email=request.POST.get("email", ""),
+                    phone=request.POST.get("phone", ""),
+                    country=request.POST.get("country", ""),
+                    actor=request.user,
+                )
+                if res.folio and res.folio.guest_id == guest.pk and res.folio.company_id is None:
+                    folio_holder_rename(folio=res.folio, holder_name=str(guest))
+            was_in_house = res.status == Reservation.Status.IN_HOUSE
+            res = reservation_check_in(
+                reservation=res, actor=request.user, assignments=assignments or None
+            )
+            if tender is not None and not was_in_house:
+                payments_record(
+                    property=request.property,
+                    folio=res.folio,
+                    tenders=[tender],
+                    actor=request.user,
+                    terminal=TERMINAL,
+                )
     except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return _back(reference)
-    messages.success(request, _("%(ref)s is checked in.") % {"ref": reference})
-    return _back(reference)
+        return _done(request, reference, error=str(exc.message), where="check-in")
+    notice = _("%(ref)s is checked in.") % {"ref": reference}
+    if deposit:
+        notice += " " + _("Deposit of %(amount)s recorded.") % {"amount": deposit}
+    return _done(request, reference, notice=notice)
 
 
 @require_POST
+@vary_on_headers("HX-Request")
+@capability_required("pms.frontdesk")
+def move(request: HttpRequest, reference: str) -> HttpResponse:
+    """Move one room of the stay to another clean, free room of the same type from today."""
+    res = _reservation_or_404(request, reference)
+    try:
+        try:
+            rr_id = int(request.POST.get("reservation_room", ""))
+            room_id = int(request.POST.get("room", ""))
+        except ValueError:
+            raise InvalidInput(_("Choose the room to move to."))
+        rr = res.rooms.filter(pk=rr_id, is_cancelled=False).first()
+        room = Room.objects.filter(property=request.property, pk=room_id).first()
+        if rr is None or room is None:
+            raise InvalidInput(_("Unknown room."))
+        if rr.room_id is None:
+            raise InvalidInput(_("Assign a room to every room of the reservation first."))
+        old = rr.room.number
+        room_move(
+            reservation_room=rr,
+            room=room,
+            actor=request.user,
+            require_ready=res.status == Reservation.Status.IN_HOUSE,
+        )
+    except DomainError as exc:
+        return _done(request, reference, error=str(exc.message), where="rooms")
+    return _done(
+        request,
+        reference,
+        notice=_("Moved from room %(old)s to room %(new)s.") % {"old": old, "new": room.number},
+    )
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@capability_required("pms.frontdesk")
+def post_extra(request: HttpRequest, reference: str) -> HttpResponse:
+    """Post an extra (minibar, parking…) to the folio of a guest in house."""
+    res = _reservation_or_404(request, reference)
+    try:
+        try:
+            product_id = int(request.POST.get("product_id", ""))
+        except ValueError:
+            raise InvalidInput(_("Choose what to post."))
+        try:
+            quantity = int(request.POST.get("quantity", "1") or "1")
+        except ValueError:
+            raise InvalidInput(_("The quantity must be a whole number."))
+        line = stay_extra_post(
+            reservation=res,
+            product_id=product_id,
+            quantity=quantity,
+            key=request.POST.get("key", ""),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        return _done(request, reference, error=str(exc.message), where="extra")
+    return _done(
+        request,
+        reference,
+        notice=_("%(what)s posted (%(amount)s).")
+        % {"what": line.description, "amount": f"{line.total:.2f} €"},
+        where="folio",
+    )
+
+
+@require_POST
+@vary_on_headers("HX-Request")
 @capability_required("pms.frontdesk")
 def check_out(request: HttpRequest, reference: str) -> HttpResponse:
     res = _reservation_or_404(request, reference)
     try:
         reservation_check_out(reservation=res, actor=request.user)
     except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return _back(reference)
-    messages.success(request, _("%(ref)s is checked out.") % {"ref": reference})
-    return redirect(f"/frontdesk/reservations/{reference}/#settle")
-
-
-def _amount(raw) -> Decimal:
-    try:
-        value = Decimal((raw or "").strip().replace(",", "."))
-    except InvalidOperation:
-        raise InvalidInput(_("Enter a valid amount."))
-    if not value.is_finite() or value <= 0:
-        raise InvalidInput(_("Enter a valid amount."))
-    return quantize(value)
+        return _done(request, reference, error=str(exc.message), where="check-out")
+    return _done(
+        request, reference, notice=_("%(ref)s is checked out.") % {"ref": reference}, where="settle"
+    )
 
 
 @require_POST
+@vary_on_headers("HX-Request")
 @capability_required("pms.frontdesk")
 def settle(request: HttpRequest, reference: str) -> HttpResponse:
-    """Record a payment on the stay's folio (settlement at check-out, or a deposit)."""
+    """Record a payment on the stay's folio (settlement at check-out, or while in house)."""
     res = _reservation_or_404(request, reference)
-    if res.folio is None:
-        messages.error(request, _("This reservation has no folio."))
-        return _back(reference)
     try:
+        if res.folio is None:
+            raise InvalidInput(_("This reservation has no folio."))
         amount = _amount(request.POST.get("amount"))
-        balance = folio_totals(folio=res.folio)["balance"]
-        if amount > balance:
-            raise InvalidInput(
-                _("The payment (%(paid)s) is more than the balance (%(due)s).")
-                % {"paid": amount, "due": balance}
-            )
-        method = request.POST.get("method")
-        if method not in ("cash", "card", "bank_transfer"):
-            raise InvalidInput(_("Choose a payment method."))
-        tendered = None
-        if method == "cash" and (request.POST.get("tendered") or "").strip():
-            tendered = _amount(request.POST.get("tendered"))
+        tender = _tender(request, amount)
         with transaction.atomic():
+            balance = folio_totals(folio=res.folio)["balance"]
+            if amount > balance:
+                raise InvalidInput(
+                    _("The payment (%(paid)s) is more than the balance (%(due)s).")
+                    % {"paid": amount, "due": balance}
+                )
             payments_record(
                 property=request.property,
                 folio=res.folio,
-                tenders=[
-                    TenderInput(
-                        method=method,
-                        amount=amount,
-                        tendered=tendered,
-                        terminal_reference=(request.POST.get("reference") or "").strip()[:100],
-                    )
-                ],
+                tenders=[tender],
                 actor=request.user,
                 terminal=TERMINAL,
             )
     except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return _back(reference)
-    messages.success(request, _("Payment of %(amount)s recorded.") % {"amount": amount})
-    return _back(reference)
+        return _done(request, reference, error=str(exc.message), where="settle")
+    return _done(
+        request,
+        reference,
+        notice=_("Payment of %(amount)s recorded.") % {"amount": amount},
+        where="invoices",
+    )
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@capability_required("pms.frontdesk")
+def issue_invoice(request: HttpRequest, reference: str) -> HttpResponse:
+    """After check-out: one consolidated invoice, or (a company paying the room) the room
+    nights to the company and the rest to the guest. Numbers come from billing's series."""
+    res = _reservation_or_404(request, reference)
+    try:
+        if res.status != Reservation.Status.CHECKED_OUT or res.folio is None:
+            raise InvalidInput(_("Issue the invoice after check-out."))
+        split = request.POST.get("mode") == "split"
+        with transaction.atomic():
+            lines = folio_lines_not_invoiced(folio=res.folio)
+            if not lines:
+                raise InvalidInput(_("Nothing left to invoice on this folio."))
+            issued = []
+            if split:
+                if res.company is None:
+                    raise InvalidInput(_("No company pays this stay."))
+                room = [li for li in lines if li.revenue_category == RevenueCategory.ACCOMMODATION]
+                rest = [li for li in lines if li not in room]
+                if not room:
+                    raise InvalidInput(_("No room night is left to invoice to the company."))
+                issued.append(
+                    invoice_issue(
+                        folio=res.folio, actor=request.user, lines=room, company=res.company
+                    )
+                )
+                if rest:
+                    issued.append(invoice_issue(folio=res.folio, actor=request.user, lines=rest))
+            else:
+                issued.append(invoice_issue(folio=res.folio, actor=request.user))
+    except DomainError as exc:
+        return _done(request, reference, error=str(exc.message), where="invoices")
+    return _done(
+        request,
+        reference,
+        notice=_("Invoice %(numbers)s issued.") % {"numbers": ", ".join(i.number for i in issued)},
+        where="invoices",
+    )
+
+
+def _document(request: HttpRequest, res: Reservation) -> Invoice:
+    raw = request.POST.get("invoice", "")
+    try:
+        doc = Invoice.objects.filter(
+            property=request.property, folio_id=res.folio_id, public_id=raw
+        ).first()
+    except ValidationError:
+        doc = None
+    if doc is None or res.folio_id is None:
+        raise InvalidInput(_("No such invoice."))
+    return doc
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@capability_required("pms.frontdesk")
+def email_invoice(request: HttpRequest, reference: str) -> HttpResponse:
+    """E-mail an invoice or credit note's PDF to the guest: a retried Celery task enqueued
+    after commit (the request never waits for the mail server)."""
+    res = _reservation_or_404(request, reference)
+    try:
+        doc = _document(request, res)
+        email = (request.POST.get("email") or "").strip().lower() or doc.email
+        if not email:
+            raise InvalidInput(_("Enter the guest's e-mail address."))
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(
+                _("“%(email)s” is not a valid e-mail address.") % {"email": email[:100]}
+            )
+        with transaction.atomic():
+            audit_log(
+                action="billing.invoice.email_requested",
+                property=request.property,
+                actor=request.user,
+                target=doc,
+                data={"email": email},
+            )
+            invoice_email_task.delay_on_commit(invoice_id=doc.pk, email=email)
+    except DomainError as exc:
+        return _done(request, reference, error=str(exc.message), where="invoices")
+    return _done(
+        request,
+        reference,
+        notice=_("%(number)s will be e-mailed to %(email)s.")
+        % {"number": doc.number, "email": email},
+        where="invoices",
+    )
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@capability_required("pms.frontdesk")
+def credit_note(request: HttpRequest, reference: str) -> HttpResponse:
+    """A credit note (avoir) against one of the stay's invoices, in full or for an amount,
+    with a reason. Managers only: a receptionist asks a manager to sign in (PIN switch)."""
+    res = _reservation_or_404(request, reference)
+    try:
+        if not _can_credit(request):
+            raise PermissionDenied(_("Only a manager can issue a credit note."))
+        doc = _document(request, res)
+        amount = None
+        if request.POST.get("mode") == "amount":
+            amount = _amount(request.POST.get("amount"))
+        note = credit_note_issue(
+            invoice=doc, actor=request.user, reason=request.POST.get("reason", ""), amount=amount
+        )
+    except DomainError as exc:
+        return _done(request, reference, error=str(exc.message), where="invoices")
+    return _done(
+        request,
+        reference,
+        notice=_("Credit note %(number)s issued (%(amount)s).")
+        % {"number": note.number, "amount": f"{note.total:.2f} €"},
+        where="invoices",
+    )
 
 
 @require_GET

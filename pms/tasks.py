@@ -21,9 +21,27 @@ def room_nights_post_task() -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def booking_emails_task(reservation_id: int, language: str, instructions: str) -> None:
+def booking_emails_task(
+    reservation_id: int, language: str, instructions: str, outbox_id: int | None = None
+) -> None:
     """The booking engine's confirmation to the guest and notification to the property, sent
-    after commit by a worker: a slow or failing SMTP server never touches the guest's page."""
+    after commit by a worker: a slow or failing SMTP server never touches the guest's page.
+    Published through the outbox: the claim on `outbox_id` sends them once."""
+    from core.outbox import outbox_run
     from pms.booking_services import booking_emails_send
 
-    booking_emails_send(reservation_id=reservation_id, language=language, instructions=instructions)
+    outbox_run(
+        outbox_id,
+        lambda: booking_emails_send(
+            reservation_id=reservation_id, language=language, instructions=instructions
+        ),
+    )
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def options_expire_task() -> int:
+    """Beat, every minute: options whose hold ran out (abandoned booking-engine payment steps)
+    are cancelled and their capacity returns to sale. Idempotent."""
+    from pms.booking_services import options_expire
+
+    return options_expire()

@@ -9,6 +9,11 @@ urlpatterns = [
     path("grid/", views.grid, name="grid"),
     path("reservations/<str:reference>/", views.reservation, name="reservation"),
     path("reservations/<str:reference>/check-in/", views.check_in, name="check_in"),
+    path("reservations/<str:reference>/move/", views.move, name="move"),
+    path("reservations/<str:reference>/extra/", views.post_extra, name="post_extra"),
     path("reservations/<str:reference>/check-out/", views.check_out, name="check_out"),
     path("reservations/<str:reference>/payment/", views.settle, name="settle"),
+    path("reservations/<str:reference>/invoice/", views.issue_invoice, name="issue_invoice"),
+    path("reservations/<str:reference>/invoice/email/", views.email_invoice, name="email_invoice"),
+    path("reservations/<str:reference>/credit-note/", views.credit_note, name="credit_note"),
 ]

@@ -8,7 +8,12 @@ class PosConfig(AppConfig):
     verbose_name = _("Point of sale")
 
     def ready(self) -> None:
+        from billing.services.reconciliation import register_cash_drawer_source
         from core.navigation import NavItem, register
+        from pos.services.cash import cash_drawers_for_day
+
+        # billing's reconciliation reads the drawers' X/Z numbers (one source of truth)
+        register_cash_drawer_source(cash_drawers_for_day)
 
         register(
             NavItem(label=_("Counter"), url_name="pos:counter", capability="pos.sell", order=20)

@@ -11,7 +11,12 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exceptions import DomainError, InvalidInput
 from core.scoping import capability_required
 from pos.models import CashSession
-from pos.services.cash import cash_session_close, cash_session_open, cash_session_totals
+from pos.services.cash import (
+    cash_movement_record,
+    cash_session_close,
+    cash_session_open,
+    cash_session_totals,
+)
 from pos.terminals import terminal_for_request
 
 
@@ -78,6 +83,33 @@ def drawer_close(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc.message))
         return redirect("pos:cash")
     return redirect("pos:cash_report", session_id=closed.pk)
+
+
+@require_POST
+@capability_required("pos.cash")
+def drawer_movement(request: HttpRequest) -> HttpResponse:
+    """Cash in / cash out of the open drawer, with a required reason."""
+    terminal = terminal_for_request(request)
+    session = _open_session(request, terminal) if terminal else None
+    if session is None:
+        messages.error(request, _("No drawer is open on this till."))
+        return redirect("pos:cash")
+    try:
+        movement = cash_movement_record(
+            session=session,
+            actor=request.user,
+            direction=request.POST.get("direction", ""),
+            amount=_amount(request.POST.get("amount")),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(
+            request,
+            _("%(direction)s of %(amount)s € recorded.")
+            % {"direction": movement.get_direction_display(), "amount": abs(movement.amount)},
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("pos:cash")
 
 
 @require_GET

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Property, TimeStampedModel
@@ -160,6 +161,16 @@ class TableTab(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # courses up to this one go to the stations on "send"; later ones are held until fired
+    fired_course = models.PositiveSmallIntegerField(default=0)
+    # split by cover: the number of equal parts chosen (0: not split by cover)
+    split_parts = models.PositiveSmallIntegerField(default=0)
+    guest = models.ForeignKey(
+        "crm.Guest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reservation = models.ForeignKey(
+        "pms.Reservation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -187,6 +198,9 @@ class KitchenTicket(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     bumped_at = models.DateTimeField(null=True, blank=True)
+    course = models.PositiveSmallIntegerField(default=1)
+    # the waiter took the ready dishes to the table (clears "ready" on the floor plan)
+    served_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -203,9 +217,55 @@ class TabLine(TimeStampedModel):
     kitchen_ticket = models.ForeignKey(
         KitchenTicket, on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
     )
+    course = models.PositiveSmallIntegerField(default=1)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    # a line sent to the kitchen is never deleted: it is voided (manager PIN and reason)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=200, blank=True)
+    # split by item: the part that paid this line
+    paid_part = models.ForeignKey(
+        "TabPart", on_delete=models.PROTECT, null=True, blank=True, related_name="paid_lines"
+    )
 
     class Meta:
         ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="tabline_discount_percent_range",
+            )
+        ]
+
+
+class TabPart(TimeStampedModel):
+    """One part of a split bill, paid on its own: its own Order, ticket and client_key
+    (a double tap on Pay never sells the part twice). `allocation` is {line_id: amount}
+    for parts split by cover or amount (each line's share, so parts sum to the lines)."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Whole bill")
+        ITEMS = "items", _("By item")
+        COVER = "cover", _("By cover")
+        AMOUNT = "amount", _("By amount")
+
+    tab = models.ForeignKey(TableTab, on_delete=models.PROTECT, related_name="parts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    allocation = models.JSONField(default=dict, blank=True)
+    client_key = models.CharField(max_length=100, unique=True)
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="tab_part")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
 
 
 class CashSession(TimeStampedModel):
@@ -242,6 +302,42 @@ class CashSession(TimeStampedModel):
                 condition=models.Q(status="open"),
                 name="one_open_cash_session_per_terminal",
             )
+        ]
+
+
+class CashMovement(models.Model):
+    """Cash put into or taken out of an open drawer for another reason than a sale (change
+    brought from the safe, a supplier paid from the till, a bank deposit): signed amount, a
+    required reason, who and when. Insert-only; counted in the session's expected cash."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("Cash in")
+        OUT = "out", _("Cash out")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(CashSession, on_delete=models.PROTECT, related_name="movements")
+    business_date = models.DateField()
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text=_("signed: negative for cash out")
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["property", "business_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(direction="in", amount__gt=0) | models.Q(direction="out", amount__lt=0)
+                ),
+                name="cash_movement_sign_matches_direction",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="cash_movement_reason_required"
+            ),
         ]
 
 

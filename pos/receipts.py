@@ -132,3 +132,65 @@ def sale_print_jobs(
             )
         )
     return jobs
+
+
+def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> None:
+    """Ask for a sale's receipt by e-mail: checked here, recorded in the audit trail, sent
+    after commit by receipt_email_task (retried). Raises: InvalidInput on a bad address."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from django.db import transaction
+
+    from core.audit import audit_log
+    from core.exceptions import InvalidInput
+    from pos.tasks import receipt_email_task
+
+    email = (email or "").strip()[:254]
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(_("Enter a valid e-mail address."))
+    if order.ticket_id is None:
+        raise InvalidInput(_("This sale has no receipt."))
+    with transaction.atomic():
+        audit_log(
+            action="pos.receipt.emailed",
+            property=order.property,
+            actor=actor,
+            target=order,
+            channel="pos",
+            data={"ticket": order.ticket.number},
+        )
+        receipt_email_task.delay_on_commit(order.pk, email, language)
+
+
+def receipt_email_send(*, order_id: int, email: str, language: str = "fr") -> bool:
+    """Render the receipt as text (the same document the printer gets) and send it."""
+    from django.core.mail import EmailMessage
+    from django.utils import translation
+
+    from devices.rendering import render_text
+    from pos.models import Order
+
+    order = (
+        Order.objects.select_related("ticket", "ticket__property", "ticket__cashier")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None or order.ticket is None:
+        return False
+    ticket = order.ticket
+    with translation.override(language):
+        document = receipt_document(
+            ticket=ticket,
+            lines=list(ticket.lines.all()),
+            payments=list(ticket.payments.all()),
+            language=language,
+        )
+        body = render_text(document, columns=48)
+        subject = _("Your receipt %(number)s · %(name)s") % {
+            "number": ticket,
+            "name": ticket.property.name,
+        }
+    EmailMessage(subject=subject, body=body, to=[email]).send()
+    return True

@@ -48,3 +48,96 @@ def order_get(*, property: Property, order_id: int) -> Order | None:
         .prefetch_related("ticket__lines", "ticket__vat_lines", "ticket__payments")
         .first()
     )
+
+
+def in_house_search(*, property: Property, query: str, limit: int = 8) -> list[dict]:
+    """In-house stays whose room number is `query`, or whose guest's name contains it (to
+    attach a table to a guest): [{reservation, guest, rooms}] in two queries."""
+    from django.db.models import Q
+
+    from pms.models import ReservationRoom
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    rooms = (
+        ReservationRoom.objects.filter(
+            reservation__property=property,
+            reservation__status=Reservation.Status.IN_HOUSE,
+            is_cancelled=False,
+        )
+        .filter(
+            Q(room__number=query)
+            | Q(reservation__guest__last_name__icontains=query)
+            | Q(reservation__guest__first_name__icontains=query)
+        )
+        .select_related("reservation__guest", "room")
+        .order_by("room__number")[: limit * 2]
+    )
+    out: dict[int, dict] = {}
+    for rr in rooms:
+        entry = out.setdefault(
+            rr.reservation_id,
+            {"reservation": rr.reservation, "guest": rr.reservation.guest, "rooms": []},
+        )
+        if rr.room_id:
+            entry["rooms"].append(rr.room.number)
+    return list(out.values())[:limit]
+
+
+def guest_suggestions(*, property: Property, tab) -> dict:
+    """What the waiter sees about the table's in-house guest: previous POS orders and stays,
+    the products they order most, and spa slots still free today (cross-sell)."""
+    from django.db.models import Count, Sum
+
+    from billing.models import TicketLine
+    from inventory.models import Product
+    from pos.counter import today_availability
+
+    guest = tab.guest
+    orders = list(
+        Order.objects.filter(property=property, guest=guest)
+        .exclude(ticket__isnull=True)
+        .select_related("ticket", "outlet")
+        .order_by("-created_at")[:5]
+    )
+    stays = list(
+        Reservation.objects.filter(property=property, guest=guest)
+        .order_by("-arrival")
+        .only("reference", "arrival", "departure", "status")[:5]
+    )
+    counts = list(
+        TicketLine.objects.filter(
+            ticket__property=property, ticket__guest=guest, product__isnull=False
+        )
+        .values("product_id")
+        .annotate(times=Count("id"), quantity=Sum("quantity"))
+        .order_by("-times", "product_id")[:3]
+    )
+    products = Product.objects.in_bulk([row["product_id"] for row in counts])
+    favourites = [
+        (products[row["product_id"]], row["quantity"])
+        for row in counts
+        if row["product_id"] in products
+    ]
+    spa = list(
+        Product.objects.filter(
+            property=property,
+            is_active=True,
+            capacity_pool__isnull=False,
+            capacity_pool__kind__in=["slot"],
+        )
+        .select_related("capacity_pool")
+        .order_by("sort_order", "pk")[:3]
+    )
+    availability = today_availability(property=property, products=spa)
+    spa_slots = [
+        (product, [s for s in availability.get(product.pk, []) if s.available > 0][:4])
+        for product in spa
+    ]
+    return {
+        "orders": orders,
+        "stays": stays,
+        "favourites": favourites,
+        "spa_slots": [(p, slots) for p, slots in spa_slots if slots],
+    }

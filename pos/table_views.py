@@ -1,39 +1,103 @@
-"""Waiter tablet (POS-2/3): floor plan, a table's tab with items and modifiers, send to the
-kitchen and bar, payment or room charge; and the kitchen display per station."""
+"""Waiter tablet (POS-2/3): floor plan, a table's tab with items, modifiers and courses, send
+and fire to the kitchen and bar, voids and discounts approved by a manager's PIN on the same
+screen, transfer and merge, the in-house guest, split bills and payment (cash with change,
+card with tip, voucher, room, several tenders); and the kitchen display per station."""
 
-from decimal import Decimal
+import uuid
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.services.payments import TenderInput
 from core.exceptions import DomainError, InvalidInput
+from core.models import Membership
+from core.money import ZERO, quantize
+from core.roles import CAPABILITIES, discount_limit, role_has
 from core.scoping import capability_required
-from inventory.models import Channel, ModifierGroup
+from core.services import staff_pin_verify
+from inventory.models import ModifierGroup
 from inventory.selectors import products_for_property
-from inventory.services.pricing import quote
 from pos.counter import counter_categories, parse_quantity
-from pos.counter_views import _tenders
-from pos.models import KitchenTicket, Table, TableTab, TabLine
+from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
+from pos.receipts import receipt_email_request, sale_print_jobs
+from pos.selectors import (
+    guest_suggestions,
+    in_house_search,
+    order_get,
+    reservation_by_reference,
+)
+from pos.services.tab_payments import (
+    cover_part_amount,
+    tab_balance,
+    tab_pay_part,
+    tab_priced_lines,
+    tab_set_split,
+)
 from pos.services.tables import (
+    MAX_COURSE,
     STATIONS,
     kitchen_ticket_bump,
     tab_add_line,
-    tab_checkout,
-    tab_quote_lines,
+    tab_attach_guest,
+    tab_fire_next_course,
+    tab_line_discount,
+    tab_mark_served,
+    tab_merge,
     tab_remove_line,
     tab_send,
+    tab_transfer,
+    tab_void_line,
     table_open,
 )
 from pos.terminals import terminal_for_request
+from pos.views import terminal_label
+
+
+def course_name(course: int) -> str:
+    names = {
+        1: pgettext("course", "Starters"),
+        2: pgettext("course", "Mains"),
+        3: pgettext("course", "Desserts"),
+    }
+    return names.get(course) or _("Course %(n)s") % {"n": course}
+
+
+COURSES = (1, 2, 3, 4)
 
 
 def _table_products(request: HttpRequest):
     return products_for_property(property=request.property).filter(capacity_pool__isnull=True)
+
+
+def table_state(tab: TableTab | None, tickets: list[KitchenTicket], has_unsent: bool) -> str:
+    """free, ordered (something not sent), kitchen (waiting), ready (dishes to take), to_pay."""
+    if tab is None:
+        return "free"
+    if any(t.status == KitchenTicket.Status.BUMPED and t.served_at is None for t in tickets):
+        return "ready"
+    if any(t.status == KitchenTicket.Status.NEW for t in tickets):
+        return "kitchen"
+    if has_unsent or not tickets:
+        return "ordered"
+    return "to_pay"
+
+
+# Lazy: built at import, shown in the language of each request.
+STATE_LABELS = {
+    "free": gettext_lazy("Free"),
+    "ordered": gettext_lazy("Ordered"),
+    "kitchen": gettext_lazy("Waiting for the kitchen"),
+    "ready": gettext_lazy("Ready"),
+    "to_pay": gettext_lazy("To pay"),
+}
 
 
 @require_GET
@@ -44,12 +108,35 @@ def floor(request: HttpRequest) -> HttpResponse:
     )
     open_tabs = {
         t.table_id: t
-        for t in TableTab.objects.filter(property=request.property, status=TableTab.Status.OPEN)
+        for t in TableTab.objects.filter(
+            property=request.property, status=TableTab.Status.OPEN
+        ).prefetch_related(
+            Prefetch(
+                "kitchen_tickets",
+                queryset=KitchenTicket.objects.only("tab_id", "status", "served_at"),
+            ),
+            Prefetch(
+                "lines",
+                queryset=TabLine.objects.filter(
+                    kitchen_ticket__isnull=True, voided_at__isnull=True
+                ).only("tab_id"),
+                to_attr="unsent_lines",
+            ),
+        )
     }
     outlets = {}
     for table in tables:
-        outlets.setdefault(table.outlet, []).append((table, open_tabs.get(table.pk)))
-    return render(request, "pos/floor.html", {"outlets": outlets})
+        tab = open_tabs.get(table.pk)
+        state = table_state(
+            tab,
+            list(tab.kitchen_tickets.all()) if tab else [],
+            bool(tab and tab.unsent_lines),
+        )
+        outlets.setdefault(table.outlet, []).append((table, tab, state, STATE_LABELS[state]))
+    context = {"outlets": outlets}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "pos/floor.html#plan", context)
+    return render(request, "pos/floor.html", context)
 
 
 @require_POST
@@ -73,7 +160,7 @@ def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
 def _tab_or_404(request: HttpRequest, tab_id: int) -> TableTab:
     tab = (
         TableTab.objects.filter(property=request.property, pk=tab_id)
-        .select_related("table", "order", "property")
+        .select_related("table", "order", "property", "reservation", "guest")
         .first()
     )
     if tab is None:
@@ -81,21 +168,41 @@ def _tab_or_404(request: HttpRequest, tab_id: int) -> TableTab:
     return tab
 
 
+def _approvers(request: HttpRequest):
+    return (
+        Membership.objects.filter(
+            property=request.property,
+            is_active=True,
+            user__is_active=True,
+            role__in=CAPABILITIES["pos.approve"],
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__username")
+    )
+
+
+def _int(raw, default=None):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return default
+
+
 @require_GET
 @capability_required("pos.sell")
 def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
     tab = _tab_or_404(request, tab_id)
-    if tab.status == TableTab.Status.CLOSED and tab.order_id:
-        return redirect("pos:counter_receipt", order_id=tab.order_id)
-    categories = [
-        c
-        for c in counter_categories(property=request.property)
-        if _table_products(request).filter(category=c).exists()
-    ]
-    try:
-        category_id = int(request.GET.get("category", ""))
-    except ValueError:
+    if tab.status == TableTab.Status.CLOSED:
+        if tab.order_id:
+            return redirect("pos:counter_receipt", order_id=tab.order_id)
+        return redirect("pos:floor")
+    categories = counter_categories(property=request.property)
+    category_id = _int(request.GET.get("category"))
+    if category_id not in {c.pk for c in categories}:
         category_id = categories[0].pk if categories else None
+    course = _int(request.GET.get("course"), 1)
+    if not 1 <= course <= MAX_COURSE:
+        course = 1
     products = list(
         _table_products(request)
         .filter(category_id=category_id)
@@ -107,43 +214,108 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
         )
         .order_by("sort_order", "pk")
     )
-    lines = list(tab.lines.select_related("kitchen_ticket"))
-    total = Decimal("0.00")
-    if lines:
-        try:
-            total = quote(
-                property=request.property, channel=Channel.POS, lines=tab_quote_lines(tab)
-            ).total
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-    context = {
+    menu = {
         "tab": tab,
         "categories": categories,
         "current_category": category_id,
+        "current_course": course,
+        "courses": [(c, course_name(c)) for c in COURSES],
         "products": products,
-        "lines": lines,
-        "total": total,
-        "unsent": any(line.kitchen_ticket_id is None for line in lines),
     }
-    if request.htmx and "category" in request.GET:
-        return render(request, "pos/tab.html#menu", context)
+    if request.htmx and "category" in request.GET and not request.htmx.history_restore_request:
+        return render(request, "pos/tab.html#menu", menu)
+    lines = list(tab.lines.select_related("kitchen_ticket"))
+    parts = list(tab.parts.select_related("order__ticket"))
+    priced, error = [], ""
+    try:
+        priced = tab_priced_lines(tab=tab, lines=lines, parts=parts)
+    except DomainError as exc:
+        error = str(exc.message)
+    by_line = {p.line.pk: p for p in priced}
+    rows = [(line, by_line.get(line.pk), course_name(line.course)) for line in lines]
+    balance = tab_balance(priced)
+    total = sum((p.total for p in priced), ZERO)
+    held = sorted(
+        {
+            line.course
+            for line in lines
+            if line.kitchen_ticket_id is None
+            and line.voided_at is None
+            and line.course > tab.fired_course
+            and tab.fired_course > 0
+        }
+    )
+    ready = [
+        t
+        for t in tab.kitchen_tickets.all()
+        if t.status == KitchenTicket.Status.BUMPED and t.served_at is None
+    ]
+    cover_parts_done = sum(1 for p in parts if p.kind == TabPart.Kind.COVER)
+    next_cover = (
+        cover_part_amount(balance=balance, parts_left=max(1, tab.split_parts - cover_parts_done))
+        if tab.split_parts
+        else None
+    )
+    role = request.membership.role
+    free_tables = Table.objects.filter(
+        property=request.property, outlet_id=tab.table.outlet_id, is_active=True
+    ).exclude(tabs__status=TableTab.Status.OPEN)
+    other_tabs = (
+        TableTab.objects.filter(property=request.property, status=TableTab.Status.OPEN)
+        .exclude(pk=tab.pk)
+        .select_related("table")
+    )
+    guest_q = (request.GET.get("guest_q") or "").strip()[:50]
+    context = {
+        **menu,
+        "rows": rows,
+        "total": total,
+        "balance": balance,
+        "parts": parts,
+        "paid_so_far": total - balance,
+        "unsent": any(
+            line.kitchen_ticket_id is None
+            and line.voided_at is None
+            and (line.course <= tab.fired_course or tab.fired_course == 0)
+            for line in lines
+        ),
+        "held_courses": [course_name(c) for c in held],
+        "ready_tickets": ready,
+        "next_cover": next_cover,
+        "cover_parts_left": tab.split_parts - cover_parts_done if tab.split_parts else 0,
+        "self_approves": role_has(role, "pos.approve"),
+        "discount_limit": discount_limit(role),
+        "approvers": list(_approvers(request)),
+        "free_tables": free_tables,
+        "other_tabs": other_tabs,
+        "guest_q": guest_q,
+        "guest_matches": in_house_search(property=request.property, query=guest_q)
+        if guest_q
+        else [],
+        "suggestions": guest_suggestions(property=request.property, tab=tab)
+        if tab.guest_id
+        else None,
+        # a fresh key per screen: a double tap on Pay replays the same part
+        "pay_key": str(uuid.uuid4()),
+        "error": error,
+    }
     return render(request, "pos/tab.html", context)
 
 
-def _back(tab: TableTab, error: DomainError | None = None, request=None, category=None):
-    """Back to the tab, on the menu category the waiter was using."""
+def _back(tab: TableTab, error: DomainError | None = None, request=None, **params):
+    """Back to the tab, on the menu category and course the waiter was using."""
     if error is not None:
         messages.error(request, str(error.message))
     url = reverse("pos:tab", args=[tab.pk])
-    if category and str(category).isdigit():
-        url += f"?category={category}"
-    return redirect(url)
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v and str(v).isdigit())
+    return redirect(f"{url}?{query}" if query else url)
 
 
 @require_POST
 @capability_required("pos.sell")
 def tab_add(request: HttpRequest, tab_id: int) -> HttpResponse:
     tab = _tab_or_404(request, tab_id)
+    keep = {"category": request.POST.get("category"), "course": request.POST.get("course")}
     try:
         try:
             product_id = int(request.POST.get("product_id", ""))
@@ -165,10 +337,11 @@ def tab_add(request: HttpRequest, tab_id: int) -> HttpResponse:
             quantity=parse_quantity(request.POST.get("quantity")),
             modifier_ids=modifier_ids,
             note=request.POST.get("note", ""),
+            course=_int(request.POST.get("course"), 1),
         )
     except DomainError as exc:
-        return _back(tab, exc, request, category=request.POST.get("category"))
-    return _back(tab, category=request.POST.get("category"))
+        return _back(tab, exc, request, **keep)
+    return _back(tab, **keep)
 
 
 @require_POST
@@ -182,11 +355,76 @@ def tab_remove(request: HttpRequest, tab_id: int, line_id: int) -> HttpResponse:
     return _back(tab)
 
 
+def _approver(request: HttpRequest, *, needed: bool = True):
+    """The manager approving on this screen: the signed-in user when they may approve,
+    otherwise the manager chosen in the list, after their PIN."""
+    if not needed or role_has(request.membership.role, "pos.approve"):
+        return request.user
+    approver_id = _int(request.POST.get("approver"))
+    if approver_id is None or not _approvers(request).filter(user_id=approver_id).exists():
+        raise InvalidInput(_("Choose the manager who approves."))
+    terminal = terminal_for_request(request)
+    return staff_pin_verify(
+        property=request.property,
+        user_id=approver_id,
+        pin=(request.POST.get("pin") or "")[:12],
+        terminal=terminal_label(terminal) if terminal else "",
+    )
+
+
+@require_POST
+@capability_required("pos.sell")
+def tab_void(request: HttpRequest, tab_id: int, line_id: int) -> HttpResponse:
+    tab = _tab_or_404(request, tab_id)
+    try:
+        if not (request.POST.get("reason") or "").strip():
+            raise InvalidInput(_("Give a reason for the void."))
+        approver = _approver(request)
+        tab_void_line(
+            tab=tab,
+            line_id=line_id,
+            actor=request.user,
+            approver=approver,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        return _back(tab, exc, request)
+    messages.success(request, _("The item is voided."))
+    return _back(tab)
+
+
+@require_POST
+@capability_required("pos.sell")
+def tab_discount(request: HttpRequest, tab_id: int, line_id: int) -> HttpResponse:
+    tab = _tab_or_404(request, tab_id)
+    try:
+        try:
+            percent = Decimal((request.POST.get("percent") or "").replace(",", ".").strip())
+        except InvalidOperation:
+            raise InvalidInput(_("A discount is between 0 and 100 %."))
+        if not percent.is_finite():
+            raise InvalidInput(_("A discount is between 0 and 100 %."))
+        percent = percent.quantize(Decimal("0.01"))
+        needs = percent > discount_limit(request.membership.role)
+        approver = _approver(request, needed=needs) if needs else None
+        tab_line_discount(
+            tab=tab, line_id=line_id, percent=percent, actor=request.user, approver=approver
+        )
+    except DomainError as exc:
+        return _back(tab, exc, request)
+    messages.success(request, _("Discount applied."))
+    return _back(tab)
+
+
 @require_POST
 @capability_required("pos.sell")
 def tab_send_view(request: HttpRequest, tab_id: int) -> HttpResponse:
     tab = _tab_or_404(request, tab_id)
     try:
+        if request.POST.get("action") == "fire":
+            tab_fire_next_course(tab=tab, actor=request.user)
+            messages.success(request, _("Next course fired."))
+            return _back(tab)
         tickets = tab_send(tab=tab, actor=request.user)
     except DomainError as exc:
         return _back(tab, exc, request)
@@ -199,25 +437,190 @@ def tab_send_view(request: HttpRequest, tab_id: int) -> HttpResponse:
 
 @require_POST
 @capability_required("pos.sell")
-def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
+def tab_served(request: HttpRequest, tab_id: int) -> HttpResponse:
     tab = _tab_or_404(request, tab_id)
-    if tab.order_id:
+    tab_mark_served(tab=tab, actor=request.user)
+    return _back(tab)
+
+
+@require_POST
+@capability_required("pos.sell")
+def tab_move(request: HttpRequest, tab_id: int) -> HttpResponse:
+    """Transfer the tab to a free table, or merge it into another open table."""
+    tab = _tab_or_404(request, tab_id)
+    try:
+        if request.POST.get("action") == "merge":
+            target = TableTab.objects.filter(
+                property=request.property,
+                pk=_int(request.POST.get("target_tab"), 0),
+                status=TableTab.Status.OPEN,
+            ).first()
+            if target is None:
+                raise InvalidInput(_("Choose an open table."))
+            merged = tab_merge(source=tab, target=target, actor=request.user)
+            messages.success(
+                request, _("Merged into table %(label)s.") % {"label": merged.table.label}
+            )
+            return redirect("pos:tab", tab_id=merged.pk)
+        table = Table.objects.filter(
+            property=request.property, pk=_int(request.POST.get("table"), 0), is_active=True
+        ).first()
+        if table is None:
+            raise InvalidInput(_("Choose a free table."))
+        moved = tab_transfer(tab=tab, to_table=table, actor=request.user)
+    except DomainError as exc:
+        return _back(tab, exc, request)
+    messages.success(request, _("Moved to table %(label)s.") % {"label": moved.table.label})
+    return _back(tab)
+
+
+@require_POST
+@capability_required("pos.sell")
+def tab_guest(request: HttpRequest, tab_id: int) -> HttpResponse:
+    tab = _tab_or_404(request, tab_id)
+    try:
+        reservation = reservation_by_reference(
+            property=request.property, reference=(request.POST.get("reservation") or "")[:20]
+        )
+        if reservation is None:
+            raise InvalidInput(_("Choose an in-house guest."))
+        tab_attach_guest(tab=tab, reservation=reservation, actor=request.user)
+    except DomainError as exc:
+        return _back(tab, exc, request)
+    return _back(tab)
+
+
+def _money_field(raw, *, label: str) -> Decimal | None:
+    raw = (raw or "").strip().replace(",", ".").replace("€", "").strip()
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput(_("Enter a valid amount for %(what)s.") % {"what": label})
+    if not value.is_finite() or value < 0 or value > Decimal("1000000"):
+        raise InvalidInput(_("Enter a valid amount for %(what)s.") % {"what": label})
+    return quantize(value)
+
+
+def tab_tenders(post, *, due: Decimal, tip: Decimal) -> list[TenderInput]:
+    """The tenders of the payment button pressed, for `due` (+ `tip` on the card)."""
+    action = post.get("action")
+    card_ref = (post.get("card_reference") or "").strip()[:100]
+    voucher_ref = (post.get("voucher_reference") or "").strip()[:100]
+    if tip and action not in ("card", "several"):
+        raise InvalidInput(_("A tip is added to a card payment."))
+    if action == "cash":
+        tendered = _money_field(post.get("tendered"), label=_("cash given")) or due
+        if tendered < due:
+            raise InvalidInput(_("The cash given is less than the amount due."))
+        return [TenderInput(method="cash", amount=due, tendered=tendered)]
+    if action == "card":
+        if not card_ref:
+            raise InvalidInput(_("Enter the card terminal reference."))
+        return [TenderInput(method="card", amount=due + tip, terminal_reference=card_ref)]
+    if action == "voucher":
+        if not voucher_ref:
+            raise InvalidInput(_("Enter the voucher code."))
+        return [TenderInput(method="voucher", amount=due, terminal_reference=voucher_ref)]
+    if action == "several":
+        cash = _money_field(post.get("cash_amount"), label=_("cash part")) or ZERO
+        voucher = _money_field(post.get("voucher_amount"), label=_("voucher part")) or ZERO
+        card = due - cash - voucher
+        if cash < 0 or card < 0 or (cash + voucher) <= 0:
+            raise InvalidInput(_("The cash and voucher parts must be less than the amount due."))
+        tenders = []
+        if cash:
+            tendered = _money_field(post.get("tendered"), label=_("cash given")) or cash
+            if tendered < cash:
+                raise InvalidInput(_("The cash given is less than the cash part."))
+            tenders.append(TenderInput(method="cash", amount=cash, tendered=tendered))
+        if voucher:
+            if not voucher_ref:
+                raise InvalidInput(_("Enter the voucher code."))
+            tenders.append(
+                TenderInput(method="voucher", amount=voucher, terminal_reference=voucher_ref)
+            )
+        if card or tip:
+            if not card_ref:
+                raise InvalidInput(_("Enter the card terminal reference."))
+            tenders.append(
+                TenderInput(method="card", amount=card + tip, terminal_reference=card_ref)
+            )
+        return tenders
+    raise InvalidInput(_("Choose a payment method."))
+
+
+@require_POST
+@capability_required("pos.sell")
+def tab_split(request: HttpRequest, tab_id: int) -> HttpResponse:
+    tab = _tab_or_404(request, tab_id)
+    try:
+        tab_set_split(tab=tab, parts=_int(request.POST.get("parts"), 0), actor=request.user)
+    except DomainError as exc:
+        return _back(tab, exc, request)
+    return _back(tab)
+
+
+@require_POST
+@capability_required("pos.sell")
+def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
+    """Pay the bill or one part of it (split by item, cover or amount); a double tap replays
+    the part by its pay key."""
+    tab = _tab_or_404(request, tab_id)
+    pay_key = (request.POST.get("pay_key") or "").strip()[:80]
+    if pay_key:
+        done = TabPart.objects.filter(tab=tab, client_key=pay_key).first()
+        if done is not None:
+            return _after_part(request, tab, done)
+    elif tab.order_id:
         return redirect("pos:counter_receipt", order_id=tab.order_id)
     terminal = terminal_for_request(request)
     try:
         if terminal is None:
             raise InvalidInput(_("This device is not bound to a terminal."))
-        lines = tab_quote_lines(tab)
-        if not lines:
-            raise InvalidInput(_("The table has nothing to pay."))
-        total = quote(property=request.property, channel=Channel.POS, lines=lines).total
-        tenders, room_number = _tenders(request.POST, total=total)
-        order = tab_checkout(
-            tab=tab, terminal=terminal, actor=request.user, tenders=tenders, room_number=room_number
+        kind = request.POST.get("split") or TabPart.Kind.FULL
+        if kind not in TabPart.Kind.values:
+            raise InvalidInput(_("Choose how to split the bill."))
+        tip = _money_field(request.POST.get("tip"), label=_("tip")) or ZERO
+        room_number = None
+        if request.POST.get("action") == "room":
+            room_number = (request.POST.get("room_number") or "").strip()[:20]
+            if not room_number:
+                raise InvalidInput(_("Enter a room number."))
+            if tip:
+                raise InvalidInput(_("A tip is added to a card payment."))
+        line_ids = [_int(v) for v in request.POST.getlist("line")]
+        if None in line_ids:
+            raise InvalidInput(_("Choose the items this guest pays."))
+        part = tab_pay_part(
+            tab=tab,
+            terminal=terminal,
+            actor=request.user,
+            kind=kind,
+            line_ids=line_ids,
+            amount=_money_field(request.POST.get("amount"), label=_("amount")),
+            tenders_for=None
+            if room_number
+            else (lambda due: tab_tenders(request.POST, due=due, tip=tip)),
+            room_number=room_number,
+            tip=tip,
+            client_key=pay_key or str(tab.client_key),
         )
     except DomainError as exc:
         return _back(tab, exc, request)
-    return redirect("pos:counter_receipt", order_id=order.pk)
+    return _after_part(request, tab, part)
+
+
+def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpResponse:
+    tab.refresh_from_db(fields=["status"])
+    if tab.status == TableTab.Status.CLOSED:
+        return redirect("pos:counter_receipt", order_id=part.order_id)
+    messages.success(
+        request,
+        _("Part paid (receipt %(ticket)s). Next part.") % {"ticket": part.order.ticket},
+    )
+    return _back(tab)
 
 
 def _station_or_404(station: str) -> str:
@@ -229,7 +632,11 @@ def _station_or_404(station: str) -> str:
 @require_GET
 @capability_required("kitchen.view")
 def kitchen(request: HttpRequest, station: str) -> HttpResponse:
-    station = _station_or_404(station)
+    return _kitchen_page(request, _station_or_404(station))
+
+
+def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
+    """The station's tickets (whole page, or the list alone for htmx polling and bumps)."""
     tickets = (
         KitchenTicket.objects.filter(
             property=request.property, station=station, status=KitchenTicket.Status.NEW
@@ -237,7 +644,11 @@ def kitchen(request: HttpRequest, station: str) -> HttpResponse:
         .select_related("tab__table", "sent_by")
         .prefetch_related(Prefetch("lines", queryset=TabLine.objects.order_by("pk")))
     )
-    context = {"station": station, "tickets": tickets, "stations": STATIONS}
+    context = {
+        "station": station,
+        "tickets": [(t, course_name(t.course)) for t in tickets],
+        "stations": STATIONS,
+    }
     if request.htmx:
         return render(request, "pos/kitchen.html#tickets", context)
     return render(request, "pos/kitchen.html", context)
@@ -254,5 +665,51 @@ def kitchen_bump(request: HttpRequest, station: str, ticket_id: int) -> HttpResp
         raise Http404
     kitchen_ticket_bump(ticket=ticket, actor=request.user)
     if request.htmx:
-        return kitchen(request, station)
+        # the list without the bumped ticket, at once (kitchen() itself only answers GET)
+        return _kitchen_page(request, station)
     return redirect("pos:kitchen", station=station)
+
+
+@require_POST
+@capability_required("pos.sell")
+def receipt_email(request: HttpRequest, order_id: int) -> HttpResponse:
+    """E-mail the receipt of a sale (sent after commit by a retried task)."""
+    order = order_get(property=request.property, order_id=order_id)
+    if order is None or order.ticket is None:
+        raise Http404
+    try:
+        receipt_email_request(
+            order=order,
+            email=request.POST.get("email", ""),
+            actor=request.user,
+            language=(get_language() or "fr")[:2],
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The receipt is on its way."))
+    return redirect("pos:counter_receipt", order_id=order.pk)
+
+
+@require_POST
+@capability_required("pos.sell")
+def receipt_print(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Print the receipt on this terminal's printer (on request only, loi AGEC)."""
+    order = order_get(property=request.property, order_id=order_id)
+    if order is None or order.ticket is None:
+        raise Http404
+    terminal = terminal_for_request(request)
+    if terminal is None or terminal.printer_id is None:
+        messages.error(request, _("This terminal has no receipt printer."))
+        return redirect("pos:counter_receipt", order_id=order.pk)
+    with transaction.atomic():
+        sale_print_jobs(
+            terminal=terminal,
+            ticket=order.ticket,
+            lines=list(order.ticket.lines.all()),
+            payments=[],
+            print_receipt=True,
+            actor=request.user,
+        )
+    messages.success(request, _("The receipt is printing."))
+    return redirect("pos:counter_receipt", order_id=order.pk)

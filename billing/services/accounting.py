@@ -7,9 +7,15 @@ Daily entries, per business day:
   liability account. Sales = POS tickets (paid or charged to a room) + folio lines except
   POS charge-to-room lines (their ticket already counts) − voided tickets (on the void's
   day) + credit-note lines (negative). A negative balance goes to the other side.
+  Tips paid with a ticket are owed to the staff: 411 debited, "tips" (428600) credited.
 * CA (cash) and BQ (other tenders): one entry per payment method, method account debited,
-  411 credited. Deposits stay as a credit balance on 411 until the stay is billed (the 4191
-  transfer of REFERENCE.md §2.3 is left to the accountant: "deposits" is mapped but unused).
+  411 credited — except deposits (acomptes, REFERENCE.md §2.3): a folio payment received
+  while the folio has no invoice yet (none issued on or before its business day) is credited
+  to 4191 "deposits" net of the VAT due on cashing (at DEPOSIT_VAT_RATE, 44571x credited).
+* OD: when an invoice is issued, the deposits it absorbs are transferred: 4191 and the VAT
+  on the deposit debited back (the sale's VAT is in VE), 411 credited (piece ACPT-<number>).
+* CA (drawers): cash put into / taken out of a till drawer against 580 (internal transfers),
+  a closed drawer's surplus to 758, its shortage to 658.
 Every entry balances by construction (net + VAT = gross on every line).
 """
 
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from billing.models import (
     AccountingAccount,
@@ -28,10 +34,11 @@ from billing.models import (
     InvoiceLine,
     JournalEntry,
     Payment,
+    Ticket,
     TicketLine,
 )
 from core.models import Property
-from core.money import ZERO
+from core.money import ZERO, vat_from_gross
 
 TOURIST_TAX = "tourist_tax"
 RECEIPTED_SOURCE_PREFIX = "pos.ticketline:"
@@ -49,14 +56,21 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "vat:5.50": ("445713", "TVA collectée 5,5 %"),
     "vat:2.10": ("445714", "TVA collectée 2,1 %"),
     "customers": ("411100", "Clients"),
-    "deposits": ("419100", "Clients - acomptes reçus"),
+    "deposits": ("419100", "Clients - avances et acomptes reçus"),
+    "tips": ("428600", "Pourboires à reverser au personnel"),
     "payment:cash": ("530000", "Caisse"),
     "payment:card": ("511500", "CB à encaisser"),
     "payment:wallet": ("511600", "Paiements mobiles à encaisser"),
     "payment:voucher": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:bank_transfer": ("512000", "Banque"),
+    "cash_transfers": ("580000", "Virements internes"),
+    "cash_over": ("758000", "Produits divers de gestion courante"),
+    "cash_short": ("658000", "Charges diverses de gestion courante"),
 }
 FALLBACK_REVENUE = ("706000", "Prestations de services")
+# VAT due on a deposit when it is cashed (services: REFERENCE.md §2.2–2.3); deposits pay for
+# stays, so the accommodation rate. A property with other deposits changes it in docs' way.
+DEPOSIT_VAT_RATE = Decimal("10.00")
 FALLBACK_VAT = ("445710", "TVA collectée")
 
 FEC_COLUMNS = [
@@ -241,9 +255,12 @@ def daily_entries(
                 continue
             revenue[chart.revenue(category)] = revenue.get(chart.revenue(category), ZERO) + net
             vat[rate] = vat.get(rate, ZERO) + vat_amount
+        tips = _tips(property=property, day=day)
         text = f"Recette du jour {day:%d/%m/%Y}"
         entry = Entry("VE", "Ventes", day, piece)
-        entry.lines.append(_signed(customers, "", text, total, credit=False, aux=aux))
+        entry.lines.append(_signed(customers, "", text, total + tips, credit=False, aux=aux))
+        if tips:
+            entry.lines.append(_signed(chart.get("tips"), "", "Pourboires", tips, credit=True))
         for account, amount in sorted(revenue.items()):
             if amount:
                 entry.lines.append(_signed(account, "", account[1], amount, credit=True))
@@ -259,6 +276,8 @@ def daily_entries(
         .annotate(amount=Sum("amount"))
         .order_by("method")
     )
+    deposits = _deposits_received(property=property, day=day)
+    deposit_vat = chart.vat(DEPOSIT_VAT_RATE)
     for row in payments:
         if not row["amount"]:
             continue
@@ -270,9 +289,129 @@ def daily_entries(
         entry.lines.append(
             _signed(chart.get(f"payment:{row['method']}"), "", label, row["amount"], credit=False)
         )
-        entry.lines.append(_signed(customers, "", label, row["amount"], credit=True, aux=aux))
+        deposit = deposits.get(row["method"], ZERO)
+        if row["amount"] - deposit:
+            entry.lines.append(
+                _signed(customers, "", label, row["amount"] - deposit, credit=True, aux=aux)
+            )
+        if deposit:
+            vat = vat_from_gross(deposit, DEPOSIT_VAT_RATE)
+            text = f"Acomptes reçus ({label})"
+            entry.lines.append(
+                _signed(chart.get("deposits"), "", text, deposit - vat, credit=True, aux=aux)
+            )
+            if vat:
+                entry.lines.append(_signed(deposit_vat, "", "TVA sur acomptes", vat, credit=True))
+        entries.append(entry)
+    drawers = _drawer_entry(property=property, day=day, chart=chart, piece=piece)
+    if drawers is not None:
+        entries.append(drawers)
+    for number, amount in _deposit_transfers(property=property, day=day):
+        vat = vat_from_gross(amount, DEPOSIT_VAT_RATE)
+        entry = Entry("OD", "Opérations diverses", day, f"ACPT-{number}")
+        text = f"Imputation acompte {number}"
+        entry.lines.append(
+            _signed(chart.get("deposits"), "", text, amount - vat, credit=False, aux=aux)
+        )
+        if vat:
+            entry.lines.append(
+                _signed(deposit_vat, "", "Extourne TVA sur acompte", vat, credit=False)
+            )
+        entry.lines.append(_signed(customers, "", text, amount, credit=True, aux=aux))
         entries.append(entry)
     return entries
+
+
+def _drawer_entry(*, property: Property, day: date, chart, piece: str) -> Entry | None:
+    """The till drawers' own movements (REFERENCE.md §2): cash put in or taken out with a
+    reason (change from the safe, a bank deposit, a supplier paid from the till) against the
+    internal-transfer account 580, and a closed drawer's counted − expected difference as a
+    surplus (758) or a shortage (658), so that 530 in the books follows the drawers."""
+    from billing.services.reconciliation import cash_drawers_for_day
+
+    drawers = cash_drawers_for_day(property=property, business_date=day)
+    movements = sum((d["movements"] for d in drawers), ZERO)
+    difference = sum((d["difference"] or ZERO for d in drawers), ZERO)
+    if not movements and not difference:
+        return None
+    cash = chart.get("payment:cash")
+    entry = Entry("CA", "Caisse", day, piece)
+    if movements:
+        text = "Mouvements de caisse"
+        entry.lines.append(_signed(cash, "", text, movements, credit=False))
+        entry.lines.append(_signed(chart.get("cash_transfers"), "", text, movements, credit=True))
+    if difference > 0:
+        text = "Excédent de caisse"
+        entry.lines.append(_signed(cash, "", text, difference, credit=False))
+        entry.lines.append(_signed(chart.get("cash_over"), "", text, difference, credit=True))
+    elif difference < 0:
+        text = "Manquant de caisse"
+        entry.lines.append(_signed(chart.get("cash_short"), "", text, -difference, credit=False))
+        entry.lines.append(_signed(cash, "", text, -difference, credit=True))
+    return entry
+
+
+def _tips(*, property: Property, day: date) -> Decimal:
+    return (
+        Ticket.objects.filter(property=property, business_date=day).aggregate(t=Sum("tip"))["t"]
+        or ZERO
+    )
+
+
+def _deposits_received(*, property: Property, day: date) -> dict[str, Decimal]:
+    """Per method, the day's folio payments received while the folio had no invoice issued on
+    or before that day: deposits (acomptes), credited to 4191."""
+    invoiced = Invoice.objects.filter(
+        folio=OuterRef("folio"), kind=Invoice.Kind.INVOICE, business_date__lte=day
+    )
+    rows = (
+        Payment.objects.filter(
+            property=property, business_date=day, folio__isnull=False, ticket__isnull=True
+        )
+        .exclude(Exists(invoiced))
+        .values("method")
+        .annotate(amount=Sum("amount"))
+        .order_by("method")
+    )
+    return {r["method"]: r["amount"] for r in rows if r["amount"]}
+
+
+def _deposit_transfers(*, property: Property, day: date) -> list[tuple[str, Decimal]]:
+    """(invoice number, amount) of the deposits absorbed by the invoices issued that day.
+
+    A folio's deposits are its payments dated before its first invoice; its invoices absorb
+    them in order, each up to what it records as paid, until none is left."""
+    folios = set(
+        Invoice.objects.filter(
+            property=property, kind=Invoice.Kind.INVOICE, business_date=day, paid__gt=0
+        ).values_list("folio_id", flat=True)
+    )
+    if not folios:
+        return []
+    invoices = list(
+        Invoice.objects.filter(folio_id__in=folios, kind=Invoice.Kind.INVOICE)
+        .order_by("folio_id", "business_date", "series", "sequence")
+        .values("folio_id", "business_date", "number", "paid")
+    )
+    first: dict[int, date] = {}
+    for inv in invoices:
+        first.setdefault(inv["folio_id"], inv["business_date"])
+    left: dict[int, Decimal] = {}
+    for folio_id, when, amount in Payment.objects.filter(folio_id__in=folios).values_list(
+        "folio_id", "business_date", "amount"
+    ):
+        if when < first[folio_id]:
+            left[folio_id] = left.get(folio_id, ZERO) + amount
+    transfers = []
+    for inv in invoices:
+        remaining = left.get(inv["folio_id"], ZERO)
+        if remaining <= 0 or inv["paid"] <= 0:
+            continue
+        amount = min(remaining, inv["paid"])
+        left[inv["folio_id"]] = remaining - amount
+        if inv["business_date"] == day:
+            transfers.append((inv["number"], amount))
+    return transfers
 
 
 def _days(start: date, end: date) -> Iterator[date]:
@@ -339,46 +478,54 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
     yield list(CSV_COLUMNS)
     chart = ChartOfAccounts(property)
 
+    revenue_accounts: dict[str, str] = {}
+
     def line_row(when, day, document, customer, outlet, terminal, cashier, line, sign=1):
+        # line = (description, revenue_category, vat_rate, net, vat_amount, total)
+        description, category, rate, net, vat_amount, total = line
+        account = revenue_accounts.get(category)
+        if account is None:
+            account = revenue_accounts[category] = chart.revenue(category)[0]
         return [
             f"{when:%Y-%m-%d %H:%M:%S}" if when else "",
             f"{day:%Y-%m-%d}",
             neutralise(document),
             neutralise(customer),
-            neutralise(line.description),
+            neutralise(description),
             neutralise(outlet),
             neutralise(terminal),
             neutralise(cashier),
-            chart.revenue(line.revenue_category)[0],
-            line.revenue_category,
-            f"{line.vat_rate:.2f}",
-            f"{sign * line.net:.2f}",
-            f"{sign * line.vat_amount:.2f}",
-            f"{sign * line.total:.2f}",
+            account,
+            category,
+            f"{rate:.2f}",
+            f"{sign * net:.2f}",
+            f"{sign * vat_amount:.2f}",
+            f"{sign * total:.2f}",
             "",
         ]
 
+    # Plain tuples, not model instances: a year of a busy hotel is over a million lines and
+    # building an object per line made the export several times slower.
+    line_fields = ("description", "revenue_category", "vat_rate", "net", "vat_amount", "total")
     tickets = (
         TicketLine.objects.filter(
             ticket__property=property,
             ticket__business_date__gte=start,
             ticket__business_date__lt=end,
         )
-        .select_related("ticket", "ticket__cashier")
         .order_by("ticket__business_date", "ticket__number", "pk")
-    )
-    for line in tickets.iterator(chunk_size=2000):
-        t = line.ticket
-        yield line_row(
-            t.created_at,
-            t.business_date,
-            str(t),
-            "",
-            t.outlet,
-            t.terminal,
-            t.cashier.get_username(),
-            line,
+        .values_list(
+            "ticket__created_at",
+            "ticket__business_date",
+            "ticket__number",
+            "ticket__outlet",
+            "ticket__terminal",
+            "ticket__cashier__username",
+            *line_fields,
         )
+    )
+    for when, day, number, outlet, terminal, cashier, *line in tickets.iterator(chunk_size=5000):
+        yield line_row(when, day, f"T{number:06d}", "", outlet, terminal, cashier, line)
     voids = JournalEntry.objects.filter(
         property=property,
         chain=JournalEntry.Chain.FISCAL,
@@ -388,16 +535,18 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
         business_date__lt=end,
     ).order_by("sequence")
     for void in voids.iterator():
-        for line in TicketLine.objects.filter(ticket_id=int(void.document_id)).select_related(
-            "ticket"
-        ):
-            t = line.ticket
+        void_lines = (
+            TicketLine.objects.filter(ticket_id=int(void.document_id))
+            .order_by("pk")
+            .values_list("ticket__number", "ticket__outlet", *line_fields)
+        )
+        for number, outlet, *line in void_lines:
             yield line_row(
                 void.created_at,
                 void.business_date,
-                f"VOID {t}",
+                f"VOID T{number:06d}",
                 "",
-                t.outlet,
+                outlet,
                 void.terminal,
                 void.actor,
                 line,
@@ -408,21 +557,21 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
             folio__property=property, business_date__gte=start, business_date__lt=end
         )
         .exclude(source__startswith=RECEIPTED_SOURCE_PREFIX)
-        .select_related("folio", "created_by")
         .order_by("business_date", "pk")
-    )
-    for line in folio_lines.iterator(chunk_size=2000):
-        cashier = line.created_by.get_username() if line.created_by else ""
-        yield line_row(
-            line.created_at,
-            line.business_date,
-            f"FOLIO-{line.folio_id}",
-            line.folio.holder_name,
-            "PMS",
-            line.terminal,
-            cashier,
-            line,
+        .values_list(
+            "created_at",
+            "business_date",
+            "folio_id",
+            "folio__holder_name",
+            "terminal",
+            "created_by__username",
+            *line_fields,
         )
+    )
+    for when, day, folio_id, holder, terminal, cashier, *line in folio_lines.iterator(
+        chunk_size=5000
+    ):
+        yield line_row(when, day, f"FOLIO-{folio_id}", holder, "PMS", terminal, cashier or "", line)
     credit_lines = (
         InvoiceLine.objects.filter(
             invoice__property=property,
@@ -430,22 +579,19 @@ def csv_rows(*, property: Property, start: date, end: date) -> Iterator[list[str
             invoice__business_date__gte=start,
             invoice__business_date__lt=end,
         )
-        .select_related("invoice", "invoice__issued_by")
         .order_by("invoice__business_date", "invoice__sequence", "pk")
-    )
-    for line in credit_lines.iterator(chunk_size=2000):
-        inv = line.invoice
-        cashier = inv.issued_by.get_username() if inv.issued_by else ""
-        yield line_row(
-            inv.created_at,
-            inv.business_date,
-            inv.number,
-            inv.buyer.get("name", ""),
-            "PMS",
-            "",
-            cashier,
-            line,
+        .values_list(
+            "invoice__created_at",
+            "invoice__business_date",
+            "invoice__number",
+            "invoice__buyer",
+            "invoice__issued_by__username",
+            *line_fields,
         )
+    )
+    for when, day, number, buyer, cashier, *line in credit_lines.iterator(chunk_size=5000):
+        name = buyer.get("name", "") if isinstance(buyer, dict) else ""
+        yield line_row(when, day, number, name, "PMS", "", cashier or "", line)
     payments = (
         Payment.objects.filter(property=property, business_date__gte=start, business_date__lt=end)
         .select_related("ticket", "folio", "created_by")

@@ -45,6 +45,19 @@ def folio_open(*, property: Property, holder_name: str, guest=None, company=None
     )
 
 
+def folio_holder_rename(*, folio: Folio, holder_name: str, actor=None) -> Folio:
+    """Correct the name a folio is held under (the guest's identity checked at the desk).
+    The folio is a working account, not a fiscal document: invoices keep the name they were
+    issued with."""
+    holder_name = (holder_name or "").strip()[:200]
+    if not holder_name:
+        raise InvalidInput(_("A folio needs a holder name."))
+    if folio.holder_name != holder_name:
+        folio.holder_name = holder_name
+        folio.save(update_fields=["holder_name", "updated_at"])
+    return folio
+
+
 def folio_post_charges(
     *,
     folio: Folio,

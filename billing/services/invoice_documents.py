@@ -60,10 +60,12 @@ def invoice_pdf_filename(invoice: Invoice) -> str:
     return f"{invoice.number}.pdf"
 
 
-def invoice_email_send(*, invoice: Invoice) -> bool:
-    """E-mail the PDF to the invoice's recipient (snapshotted at issue). False when the
-    invoice has no e-mail address. Not transactional: call it from a task after commit."""
-    if not invoice.email:
+def invoice_email_send(*, invoice: Invoice, email: str = "") -> bool:
+    """E-mail the PDF to the invoice's recipient (snapshotted at issue), or to `email` (the
+    front desk resending to an address given later). False when there is no address.
+    Not transactional: call it from a task after commit."""
+    recipient = email or invoice.email
+    if not recipient:
         return False
     language = invoice.guest.language if invoice.guest_id else invoice.property.default_language
     pdf = invoice_pdf_render(invoice=invoice, language=language)
@@ -81,7 +83,7 @@ def invoice_email_send(*, invoice: Invoice) -> bool:
         subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invoice.email],
+        to=[recipient],
         reply_to=[invoice.seller["email"]] if invoice.seller.get("email") else None,
     )
     message.attach(invoice_pdf_filename(invoice), pdf, "application/pdf")

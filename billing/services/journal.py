@@ -60,6 +60,20 @@ def _plain(value):
 
 def canonical(entry: JournalEntry) -> str:
     """The exact bytes that are hashed: sorted keys, no spaces, ASCII, money as 2-dp strings."""
+    return canonical_text(canonical_fields(entry))
+
+
+def canonical_text(fields: dict) -> str:
+    """The hashed text of already-plain fields (also used offline by the archive verifier)."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def hash_of(previous_hash: str, fields: dict) -> str:
+    return hashlib.sha256((previous_hash + canonical_text(fields)).encode()).hexdigest()
+
+
+def canonical_fields(entry: JournalEntry) -> dict:
+    """The entry's hashed fields as plain JSON values (strings for money and dates)."""
     fields = {
         "property": entry.property_id,
         "chain": entry.chain,
@@ -80,7 +94,7 @@ def canonical(entry: JournalEntry) -> str:
         "payload": entry.payload,
         "created_at": entry.created_at,
     }
-    return json.dumps(_plain(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return _plain(fields)
 
 
 def entry_hash(entry: JournalEntry) -> str:

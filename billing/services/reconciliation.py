@@ -1,5 +1,12 @@
-"""Reconciliation per business day: payments recorded by method vs what was counted."""
+"""Reconciliation per business day: payments recorded by method vs what was counted.
 
+Cash has one source of truth: the till drawers (cash sessions). Their X/Z numbers come from a
+provider the POS registers at start-up (`register_cash_drawer_source`: billing must not import
+pos); when a day has drawers, the cash counted is theirs (counted − float), the cash expected
+is the day's cash payments plus the drawers' cash in/out. Manual counts (CashCount) are for
+the other methods (card batch totals…) and for cash on days without any drawer."""
+
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -12,6 +19,23 @@ from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
 from core.money import ZERO, quantize
+
+CashDrawerSource = Callable[..., list[dict]]
+_drawer_sources: list[CashDrawerSource] = []
+
+
+def register_cash_drawer_source(source: CashDrawerSource) -> None:
+    """`source(property=, business_date=)` returns the day's drawers as dicts with label,
+    status, opening_float, cash_sales, movements, expected, counted, difference."""
+    if source not in _drawer_sources:
+        _drawer_sources.append(source)
+
+
+def cash_drawers_for_day(*, property: Property, business_date: date) -> list[dict]:
+    drawers: list[dict] = []
+    for source in _drawer_sources:
+        drawers += source(property=property, business_date=business_date)
+    return drawers
 
 
 def cash_count_record(
@@ -64,19 +88,45 @@ def reconciliation_for_day(*, property: Property, business_date: date) -> list[d
         "method", "-created_at", "-pk"
     ):
         counted.setdefault(count.method, count.counted)
+    drawers = cash_drawers_for_day(property=property, business_date=business_date)
     rows = []
     for method in Payment.Method.values:
-        if method not in expected and method not in counted:
+        if method not in expected and method not in counted and not (method == "cash" and drawers):
             continue
         exp = expected.get(method) or ZERO
         cnt = counted.get(method)
-        rows.append(
-            {
-                "method": method,
-                "label": str(Payment.Method(method).label),
-                "expected": exp,
-                "counted": cnt,
-                "difference": None if cnt is None else cnt - exp,
-            }
-        )
+        row = {
+            "method": method,
+            "label": str(Payment.Method(method).label),
+            "expected": exp,
+            "counted": cnt,
+            "difference": None if cnt is None else cnt - exp,
+        }
+        if method == Payment.Method.CASH and drawers:
+            row.update(_cash_from_drawers(exp, drawers))
+        rows.append(row)
     return rows
+
+
+def _cash_from_drawers(payments: Decimal, drawers: list[dict]) -> dict:
+    """The cash row when the day has drawers: expected = cash payments + movements; counted
+    = what the closed drawers counted, net of their floats (None while one is still open);
+    `outside_drawers` = cash payments taken at no drawer of the day (e.g. front desk)."""
+    movements = sum((d["movements"] for d in drawers), ZERO)
+    in_drawers = sum((d["cash_sales"] for d in drawers), ZERO)
+    expected = payments + movements
+    all_closed = all(d["counted"] is not None for d in drawers)
+    counted = (
+        sum((d["counted"] - d["opening_float"] for d in drawers), ZERO) if all_closed else None
+    )
+    return {
+        "expected": expected,
+        "counted": counted,
+        "difference": None if counted is None else counted - expected,
+        "movements": movements,
+        "outside_drawers": payments - in_drawers,
+        "drawers": drawers,
+        "drawers_difference": sum(
+            (d["difference"] for d in drawers if d["difference"] is not None), ZERO
+        ),
+    }

@@ -14,10 +14,11 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import icalendar
 import requests
+import requests.adapters
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +28,7 @@ from channels_sync.models import ChannelAlert, ChannelBlock, ChannelConnection, 
 from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput
 from core.models import Property
+from core.outbox import outbox_enqueue
 from crm.services import guest_create
 from inventory.models import Channel
 from pms.models import Reservation, Room
@@ -74,34 +76,73 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 
-def check_url(url: str, *, allow_private: bool) -> None:
-    """Refuse anything but http(s) to a public address (unless private addresses are allowed).
-    Raises FeedError."""
+def check_url(url: str, *, allow_private: bool) -> str:
+    """Resolve the host once and refuse anything but http(s) to a public address (unless
+    private addresses are allowed). Returns the checked address the download must connect
+    to: a second DNS answer (rebinding) is never asked for. Raises FeedError."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FeedError(_("Only http and https calendar addresses are accepted."))
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
+        port = parts.port
+        infos = socket.getaddrinfo(parts.hostname, port or None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError):
         raise FeedError(_("The calendar host name does not resolve."))
-    if not allow_private and not all(_is_public(info[4][0]) for info in infos):
+    addresses = [info[4][0] for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
+    if not addresses:
+        raise FeedError(_("The calendar host name does not resolve."))
+    if not allow_private and not all(_is_public(address) for address in addresses):
         raise FeedError(_("The calendar address points to a private or local network."))
+    return addresses[0]
+
+
+class _PinnedTLSAdapter(requests.adapters.HTTPAdapter):
+    """HTTPS to an IP address while SNI and certificate verification use the host name."""
+
+    def __init__(self, hostname: str):
+        self.hostname = hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs.update(server_hostname=self.hostname, assert_hostname=self.hostname)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _pinned_get(url: str, address: str) -> requests.Response:
+    """GET `url` by connecting to `address` (the checked one), with the URL's Host header."""
+    parts = urlsplit(url)
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    host = f"[{ip}]" if ip.version == 6 else str(ip)
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    host_header = parts.hostname if not parts.port else f"{parts.hostname}:{parts.port}"
+    if ":" in parts.hostname:  # an IPv6 literal in the URL itself
+        host_header = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port else "")
+    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy from the environment: we connect where we checked
+        session.mount("https://", _PinnedTLSAdapter(parts.hostname))
+        return session.get(
+            pinned,
+            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            stream=True,
+            allow_redirects=False,
+            headers={
+                "Host": host_header,
+                "User-Agent": "Auberge-iCal/1.0",
+                "Accept": "text/calendar, */*",
+            },
+        )
 
 
 def fetch_feed(url: str, *, allow_private: bool = False) -> tuple[bytes, int]:
-    """Download a feed: http(s) only, public addresses only (checked at every redirect),
-    at most MAX_BYTES, at most ~TOTAL_SECONDS. Returns (body, http status). Raises FeedError."""
+    """Download a feed: http(s) only, public addresses only (checked at every redirect, and
+    the connection made to the address checked), at most MAX_BYTES, at most ~TOTAL_SECONDS.
+    Returns (body, http status). Raises FeedError."""
     deadline = time.monotonic() + TOTAL_SECONDS
     for _hop in range(MAX_REDIRECTS + 1):
-        check_url(url, allow_private=allow_private)
+        address = check_url(url, allow_private=allow_private)
         try:
-            response = requests.get(
-                url,
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                stream=True,
-                allow_redirects=False,
-                headers={"User-Agent": "Auberge-iCal/1.0", "Accept": "text/calendar, */*"},
-            )
+            response = _pinned_get(url, address)
         except requests.Timeout:
             raise FeedError(_("The calendar server did not answer in time."))
         except requests.RequestException as exc:
@@ -405,6 +446,23 @@ def connections_due(*, now: datetime | None = None):
     now = now or timezone.now()
     return ChannelConnection.objects.filter(is_active=True).filter(
         Q(next_pull_at__isnull=True) | Q(next_pull_at__lte=now)
+    )
+
+
+@transaction.atomic
+def connection_sync_request(*, connection: ChannelConnection, actor=None) -> None:
+    """ "Sync now": the pull is recorded in the outbox and published after commit (a broker
+    down then delays it to the next outbox sweep; the click never fails)."""
+    outbox_enqueue(
+        task="channels_sync.tasks.connection_pull_task",
+        kwargs={"connection_id": connection.pk},
+        property=connection.property,
+    )
+    audit_log(
+        action="channels_sync.connection.sync_requested",
+        property=connection.property,
+        actor=actor,
+        target=connection,
     )
 
 

@@ -16,7 +16,7 @@ from core.exceptions import InvalidInput
 from inventory.exceptions import SoldOut
 from inventory.models import CapacityBucket, CapacityPool
 from inventory.services.capacity import capacity_adjust
-from pms.exceptions import InvalidReservationState, RoomNotAvailable
+from pms.exceptions import InvalidReservationState, RoomNotAvailable, RoomNotReady
 from pms.lock_objects import reservation_for_update, rooms_for_update
 from pms.models import (
     Reservation,
@@ -239,13 +239,15 @@ def room_move(
     room: Room,
     actor=None,
     move_date: date | None = None,
+    require_ready: bool = False,
 ) -> RoomAssignment:
     """Move a reservation room to another room of the same type from `move_date` (default:
     today's business date, or the arrival if later) to the departure.
 
     The old assignment keeps the nights before the move (or is released if none); the old
-    room becomes dirty when the guest was in house.
-    Raises: as room_assign; InvalidInput if the move date is outside the stay.
+    room becomes dirty when the guest was in house. `require_ready` (the front desk moving a
+    guest in house) refuses a room that is not clean or inspected.
+    Raises: as room_assign; InvalidInput if the move date is outside the stay; RoomNotReady.
     """
     reservation = reservation_for_update(reservation_id=reservation_room.reservation_id)
     reservation_room = ReservationRoom.objects.select_related("room_type").get(
@@ -267,6 +269,11 @@ def room_move(
     room = next(r for r in locked if r.pk == room.pk)
     old_room = next(r for r in locked if r.pk == current.room_id)
     check_room_for(reservation_room, room, move_date, reservation.departure)
+    if require_ready and room.housekeeping_status not in (
+        Room.Housekeeping.CLEAN,
+        Room.Housekeeping.INSPECTED,
+    ):
+        raise RoomNotReady(_("Room %(number)s is not clean yet.") % {"number": room.number})
     if move_date <= current.start:
         current.released_at = timezone.now()
         current.save(update_fields=["released_at"])

@@ -13,13 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Folio
+from billing.models import Folio, FolioLine
 from billing.services.folios import ChargeInput, folio_post_charges
 from billing.services.tourist_tax import tourist_tax_post
 from core.audit import audit_log
-from core.exceptions import InvalidInput
+from core.exceptions import InvalidInput, NotFound
 from core.models import Property
-from inventory.models import RevenueCategory
+from inventory.models import CapacityPool, Channel, Product, RevenueCategory
+from inventory.services.capacity import CapacityNeed, capacity_consume
+from inventory.services.pricing import QuoteLineInput, quote
 from pms.exceptions import InvalidReservationState, RoomNotReady
 from pms.lock_objects import reservation_for_update
 from pms.models import Reservation, ReservationExtra, ReservationRoom, Room
@@ -242,4 +244,103 @@ def room_nights_post(*, property: Property, business_date: date, actor=None) -> 
             actor=actor,
             data={"business_date": str(business_date), "lines": posted},
         )
+    return posted
+
+
+# Products the desk may post as an extra: no night (book a room) and no time slot (book it at
+# the spa desk, which shows the free slots).
+DESK_EXTRA_EXCLUDED_POOLS = (CapacityPool.Kind.NIGHT, CapacityPool.Kind.SLOT)
+MAX_DESK_EXTRA_QUANTITY = 100
+
+
+def desk_extra_source(reservation_id: int, key: str) -> str:
+    return f"pms.deskextra:{reservation_id}:{key}"
+
+
+@transaction.atomic
+def stay_extra_post(
+    *, reservation: Reservation, product_id: int, quantity: int, key: str, actor=None
+) -> FolioLine:
+    """Post an extra (minibar, parking, laundry, a day pass…) to the folio of a guest in house,
+    at today's front-desk price; counted stock and day passes consume their capacity.
+
+    Idempotent by `key` (a one-time key carried by the form): a double tap posts once and
+    returns the first line.
+    Locks: Reservation, then the capacity buckets (capacity_consume).
+    Raises: InvalidReservationState (not in house), InvalidInput (unknown product, bad
+    quantity, a product that needs a room or a time slot), SoldOut / ClosedForSale.
+    """
+    reservation = reservation_for_update(reservation_id=reservation.pk)
+    if reservation.status != Reservation.Status.IN_HOUSE or reservation.folio_id is None:
+        raise InvalidReservationState(_("Only a guest in house can be charged an extra."))
+    key = (key or "").strip()
+    if not key or len(key) > 64:
+        raise InvalidInput(_("Reload the page and try again."))
+    source = desk_extra_source(reservation.pk, key)
+    existing = FolioLine.objects.filter(folio_id=reservation.folio_id, source=source).first()
+    if existing is not None:
+        return existing
+    if not isinstance(quantity, int) or not 1 <= quantity <= MAX_DESK_EXTRA_QUANTITY:
+        raise InvalidInput(
+            _("The quantity must be between 1 and %(max)s.") % {"max": MAX_DESK_EXTRA_QUANTITY}
+        )
+    product = (
+        Product.objects.filter(property=reservation.property, pk=product_id, is_active=True)
+        .select_related("capacity_pool")
+        .first()
+    )
+    if product is None:
+        raise NotFound(_("Unknown product."))
+    pool = product.capacity_pool
+    if pool is not None and pool.kind in DESK_EXTRA_EXCLUDED_POOLS:
+        raise InvalidInput(
+            _("%(name)s is booked with a date or a time slot, not posted as an extra.")
+            % {"name": product.name}
+        )
+    today = reservation.property.business_date()
+    line = quote(
+        property=reservation.property,
+        channel=Channel.FRONT_DESK,
+        lines=[QuoteLineInput(product_id=product.pk, quantity=Decimal(quantity), start=today)],
+    ).lines[0]
+    if pool is not None:
+        capacity_consume(
+            property=reservation.property,
+            needs=[
+                CapacityNeed(
+                    pool_id=pool.pk,
+                    quantity=quantity,
+                    day=today if pool.kind == CapacityPool.Kind.DAY else None,
+                )
+            ],
+            channel=Channel.FRONT_DESK,
+            reference=source,
+        )
+    folio = Folio.objects.select_related("property").get(pk=reservation.folio_id)
+    [posted] = folio_post_charges(
+        folio=folio,
+        charges=[
+            ChargeInput(
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                total=line.total,
+                vat_rate=line.vat_rate,
+                revenue_category=line.revenue_category,
+                service_date=today,
+                source=source,
+                product_id=product.pk,
+                applied_rule=line.applied_rule,
+            )
+        ],
+        actor=actor,
+        terminal="Réception",
+    )
+    audit_log(
+        action="pms.reservation.extra_posted",
+        property=reservation.property,
+        actor=actor,
+        target=reservation,
+        data={"product": product.code, "quantity": quantity, "total": str(posted.total)},
+    )
     return posted

@@ -1,5 +1,9 @@
-"""Cash sessions of a till: open with a float, X report (running totals), close with a blind
-count into a Z report with the difference recorded."""
+"""Cash sessions of a till: open with a float, cash in / cash out with a reason, X report
+(running totals), close with a blind count into a Z report with the difference recorded.
+
+The expected cash of a drawer (float + cash payments at the till + movements) is computed
+here only; billing's reconciliation of a business day reads the same numbers through
+`cash_drawers_for_day`, registered with billing at start-up (billing does not import pos)."""
 
 from decimal import Decimal
 
@@ -9,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Payment
+from billing.services.journal import jet_event
 from core.audit import audit_log
 from core.exceptions import Conflict, InvalidInput
 from core.money import quantize
-from pos.models import CashSession, Terminal
+from pos.models import CashMovement, CashSession, Terminal
 
 MAX_CASH = Decimal("1000000")
+JET_CASH_MOVEMENT = "910"  # non-item amount (REFERENCE.md §1.3)
 
 
 def terminal_label(terminal: Terminal) -> str:
@@ -75,11 +81,109 @@ def cash_session_totals(*, session: CashSession, until=None) -> dict:
     )
     by_method = {r["method"]: {"total": str(r["total"]), "count": r["count"]} for r in rows}
     cash = Decimal(by_method.get("cash", {}).get("total", "0"))
+    movements = [
+        {
+            "direction": m.direction,
+            "amount": str(m.amount),
+            "reason": m.reason,
+            "by": m.actor.get_username(),
+            "at": m.created_at.isoformat(),
+        }
+        for m in session.movements.select_related("actor").order_by("created_at", "pk")
+    ]
+    cash_in = sum((Decimal(m["amount"]) for m in movements if m["direction"] == "in"), Decimal(0))
+    cash_out = sum((Decimal(m["amount"]) for m in movements if m["direction"] == "out"), Decimal(0))
     return {
         "by_method": by_method,
         "cash_sales": str(cash),
-        "expected_cash": str(quantize(session.opening_float + cash)),
+        "movements": movements,
+        "cash_in": str(quantize(cash_in)),
+        "cash_out": str(quantize(cash_out)),
+        "expected_cash": str(quantize(session.opening_float + cash + cash_in + cash_out)),
     }
+
+
+def cash_movement_record(
+    *, session: CashSession, actor, direction: str, amount: Decimal, reason: str
+) -> CashMovement:
+    """Put cash into (direction "in") or take it out of ("out") an open drawer, for a reason
+    that is required (change from the safe, supplier paid, bank deposit…). Audited and
+    journaled in the JET; counted in the drawer's expected cash.
+    Locks: the session row. Raises InvalidInput (bad direction, amount or empty reason),
+    Conflict (drawer closed)."""
+    if direction not in CashMovement.Direction.values:
+        raise InvalidInput(_("Choose cash in or cash out."))
+    amount = _check_amount(amount)
+    if amount == 0:
+        raise InvalidInput(_("Enter a valid amount."))
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        raise InvalidInput(_("Give the reason for this cash movement."))
+    signed = amount if direction == CashMovement.Direction.IN else -amount
+    with transaction.atomic():
+        locked = (
+            CashSession.objects.select_for_update()
+            .select_related("terminal__outlet", "property")
+            .get(pk=session.pk)
+        )
+        if locked.status != CashSession.Status.OPEN:
+            raise Conflict(_("This drawer is already closed."))
+        movement = CashMovement.objects.create(
+            property=locked.property,
+            session=locked,
+            business_date=locked.property.business_date(),
+            direction=direction,
+            amount=signed,
+            reason=reason,
+            actor=actor,
+        )
+        label = terminal_label(locked.terminal)
+        audit_log(
+            action="pos.cash_session.movement",
+            property=locked.property,
+            actor=actor,
+            target=locked,
+            terminal=label,
+            channel="pos",
+            data={"direction": direction, "amount": str(signed), "reason": reason},
+        )
+        jet_event(
+            property=locked.property,
+            code=JET_CASH_MOVEMENT,
+            actor=actor,
+            terminal=label,
+            payload={"cash_session": locked.pk, "amount": signed, "reason": reason},
+        )
+    return movement
+
+
+def cash_drawers_for_day(*, property, business_date) -> list[dict]:
+    """The drawers of a business day with the numbers of their X/Z reports: a closed drawer's
+    stored expected / counted / difference, an open one's running expected cash."""
+    drawers = []
+    sessions = (
+        CashSession.objects.filter(property=property, business_date=business_date)
+        .select_related("terminal__outlet")
+        .order_by("opened_at", "pk")
+    )
+    for session in sessions:
+        closed = session.status == CashSession.Status.CLOSED
+        totals = session.totals if closed else cash_session_totals(session=session)
+        drawers.append(
+            {
+                "id": session.pk,
+                "label": terminal_label(session.terminal),
+                "status": session.status,
+                "opening_float": session.opening_float,
+                "cash_sales": Decimal(totals.get("cash_sales", "0")),
+                "movements": Decimal(totals.get("cash_in", "0"))
+                + Decimal(totals.get("cash_out", "0")),
+                "expected": session.expected_cash if closed else Decimal(totals["expected_cash"]),
+                "counted": session.counted_cash if closed else None,
+                "difference": session.difference if closed else None,
+            }
+        )
+    return drawers
 
 
 def cash_session_close(*, session: CashSession, actor, counted_cash: Decimal) -> CashSession:

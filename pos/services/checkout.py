@@ -83,11 +83,14 @@ def order_checkout(
     allow_price_override: bool = False,
     print_receipt: bool = False,
     products: Mapping[int, Product] | None = None,
+    tip: Decimal = Decimal("0.00"),
 ) -> Order:
     """Sell `lines` at `terminal` in one transaction: quote (channel POS), consume capacity
     and offer stock, issue the numbered ticket, then either charge the in-house stay of
     `room_number` (folio lines, ticket CHARGED_TO_ROOM) or record `tenders` (which must sum
-    exactly to the total). `reservation` links a paid sale to a stay without charging it.
+    exactly to the total plus `tip`). `tip` is kept on the ticket apart from the sale (no
+    VAT, not revenue: billing books it to the tips account). `reservation` links a paid
+    sale to a stay without charging it.
 
     After commit: the receipt when `print_receipt` (paper only on request) and the cash
     drawer kick on a cash payment, on the terminal's printer (devices print jobs).
@@ -111,6 +114,8 @@ def order_checkout(
             raise InvalidInput(_("A sale charged to a room takes no payment."))
         if not room_number and not tenders:
             raise InvalidInput(_("Add a payment or a room number."))
+        if tip and room_number:
+            raise InvalidInput(_("A tip is taken with a payment, not on a room charge."))
         # A savepoint, not durable=True: the API runs this inside idempotent_response's
         # transaction so that the Idempotency-Key record commits with the sale.
         with transaction.atomic():
@@ -126,6 +131,7 @@ def order_checkout(
                 allow_price_override=allow_price_override,
                 print_receipt=print_receipt,
                 products=products,
+                tip=tip,
             )
     except (IntegrityError, DomainError):
         # A replay of a committed sale: its order row holds the client_key, so the INSERT
@@ -151,6 +157,7 @@ def _checkout(
     allow_price_override: bool,
     print_receipt: bool = False,
     products: Mapping[int, Product] | None = None,
+    tip: Decimal = Decimal("0.00"),
 ) -> Order:
     business_date = property.business_date()
     outlet = terminal.outlet
@@ -216,6 +223,7 @@ def _checkout(
         status=Ticket.Status.CHARGED_TO_ROOM if stay else Ticket.Status.PAID,
         folio=stay.reservation.folio if stay else None,
         guest=guest,
+        tip=tip,
         # the receipt's journal entry carries its tenders: one fiscal entry per sale
         tenders=[[t.method, t.amount, t.terminal_reference] for t in tenders],
     )

@@ -9,9 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.services.payments import TenderInput
 from core.audit import audit_log
-from core.exceptions import Conflict, InvalidInput, NotFound
+from core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from devices.documents import KitchenItem, KitchenTicketDocument
 from devices.models import PrintJob
 from devices.services import print_job_enqueue
@@ -19,19 +18,17 @@ from inventory.models import Channel, Product, RevenueCategory
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import (
     KitchenTicket,
-    Order,
     StationPrinter,
     Table,
     TableTab,
     TabLine,
-    Terminal,
 )
-from pos.services.checkout import order_checkout
 
 KITCHEN = "kitchen"
 BAR = "bar"
 STATIONS = (KITCHEN, BAR)
 MAX_COVERS = 99
+MAX_COURSE = 9
 
 
 def station_for(product: Product) -> str:
@@ -83,8 +80,12 @@ def tab_add_line(
     quantity: Decimal = Decimal("1"),
     modifier_ids: Sequence[int] = (),
     note: str = "",
+    course: int = 1,
 ) -> TabLine:
-    """Add an item (with modifiers) to an open tab; priced and validated by the POS quote."""
+    """Add an item (with modifiers) to an open tab; priced and validated by the POS quote.
+    `course` (1 starters, 2 mains, 3 desserts, …) decides when it is fired to the kitchen."""
+    if not 1 <= int(course) <= MAX_COURSE:
+        raise InvalidInput(_("Choose a course from 1 to %(max)s.") % {"max": MAX_COURSE})
     if product.property_id != tab.property_id:
         raise NotFound(_("No such product."))
     if product.capacity_pool_id:
@@ -107,6 +108,7 @@ def tab_add_line(
             modifier_ids=list(modifier_ids),
             description=quoted.lines[0].description,
             note=(note or "").strip()[:200],
+            course=int(course),
         )
 
 
@@ -119,40 +121,295 @@ def tab_remove_line(*, tab: TableTab, line_id: int, actor) -> None:
             raise NotFound(_("No such line."))
         if line.kitchen_ticket_id:
             raise InvalidInput(_("This item was already sent to the kitchen."))
+        if line.paid_part_id:
+            raise InvalidInput(_("This item is already paid."))
         line.delete()
 
 
-def tab_send(*, tab: TableTab, actor) -> list[KitchenTicket]:
-    """Send the lines not yet sent, one KitchenTicket per station. Idempotent: nothing new
-    to send creates nothing."""
+def tab_send(*, tab: TableTab, actor, fire_next: bool = False) -> list[KitchenTicket]:
+    """Send the lines not yet sent, one KitchenTicket per station and course. Courses after
+    the one being served are held; `fire_next` fires the next held course.
+
+    The first send fires the lowest course ordered (with every course up to it); a later
+    send only sends what was added to courses already fired.
+    Locks: the tab row. Idempotent: nothing new to send creates nothing.
+    Raises: Conflict on a closed tab."""
     with transaction.atomic():
         locked = _open_tab_for_update(tab)
         pending = list(
-            TabLine.objects.filter(tab=locked, kitchen_ticket__isnull=True).select_related(
-                "product"
-            )
+            TabLine.objects.filter(
+                tab=locked, kitchen_ticket__isnull=True, voided_at__isnull=True
+            ).select_related("product")
         )
+        held = sorted({line.course for line in pending if line.course > locked.fired_course})
+        if held and (fire_next or locked.fired_course == 0):
+            locked.fired_course = held[0]
+            locked.save(update_fields=["fired_course", "updated_at"])
+        pending = [line for line in pending if line.course <= locked.fired_course]
         by_station = defaultdict(list)
         for line in pending:
-            by_station[station_for(line.product)].append(line)
+            by_station[(station_for(line.product), line.course)].append(line)
         tickets = []
-        for station, lines in sorted(by_station.items()):
+        for (station, course), lines in sorted(by_station.items()):
             ticket = KitchenTicket.objects.create(
-                property=locked.property, tab=locked, station=station, sent_by=actor
+                property=locked.property, tab=locked, station=station, sent_by=actor, course=course
             )
             TabLine.objects.filter(pk__in=[line.pk for line in lines]).update(kitchen_ticket=ticket)
+            for line in lines:
+                line.kitchen_ticket = ticket
             tickets.append(ticket)
         if tickets:
             _print_kitchen_tickets(tab=locked, tickets=tickets, lines=pending, actor=actor)
             audit_log(
-                action="pos.table.sent",
+                action="pos.table.fired" if fire_next else "pos.table.sent",
                 property=locked.property,
                 actor=actor,
                 target=locked,
                 channel="pos",
-                data={"tickets": [t.pk for t in tickets], "lines": len(pending)},
+                data={
+                    "tickets": [t.pk for t in tickets],
+                    "lines": len(pending),
+                    "course": locked.fired_course,
+                },
             )
     return tickets
+
+
+def tab_fire_next_course(*, tab: TableTab, actor) -> list[KitchenTicket]:
+    """ "Fire" the next held course: its lines go to the stations now."""
+    tickets = tab_send(tab=tab, actor=actor, fire_next=True)
+    if not tickets:
+        raise InvalidInput(_("No course is waiting to be fired."))
+    return tickets
+
+
+def tab_mark_served(*, tab: TableTab, actor) -> int:
+    """The waiter took the ready dishes to the table: clears "ready" on the floor plan."""
+    return KitchenTicket.objects.filter(
+        tab=tab, status=KitchenTicket.Status.BUMPED, served_at__isnull=True
+    ).update(served_at=timezone.now())
+
+
+def tab_void_line(*, tab: TableTab, line_id: int, actor, approver, reason: str) -> TabLine:
+    """Void a line already sent to the kitchen. The caller verified `approver`'s manager
+    PIN (pos.approve); the reason and both people go to the audit trail. The line stays on
+    the tab (struck through) and leaves the bill.
+    Raises: InvalidInput without a reason, for a line not sent (remove it instead), already
+    voided or paid; NotFound for a line of another tab."""
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise InvalidInput(_("Give a reason for the void."))
+    with transaction.atomic():
+        locked = _open_tab_for_update(tab)
+        line = TabLine.objects.filter(tab=locked, pk=line_id).first()
+        if line is None:
+            raise NotFound(_("No such line."))
+        if line.voided_at is not None:
+            raise InvalidInput(_("This item is already voided."))
+        if line.paid_part_id or _allocated(locked).get(line.pk):
+            raise InvalidInput(_("This item is already paid."))
+        if line.kitchen_ticket_id is None:
+            raise InvalidInput(_("This item was not sent yet: remove it instead."))
+        line.voided_at = timezone.now()
+        line.voided_by = actor
+        line.void_approved_by = approver
+        line.void_reason = reason
+        line.save(
+            update_fields=[
+                "voided_at",
+                "voided_by",
+                "void_approved_by",
+                "void_reason",
+                "updated_at",
+            ]
+        )
+        audit_log(
+            action="pos.table.line_voided",
+            property=locked.property,
+            actor=approver,
+            target=locked,
+            channel="pos",
+            data={
+                "line": line.pk,
+                "description": line.description,
+                "quantity": str(line.quantity),
+                "reason": reason,
+                "requested_by": actor.pk,
+                "approved_by": approver.pk,
+                "table": locked.table.label,
+            },
+        )
+    return line
+
+
+def tab_line_discount(
+    *, tab: TableTab, line_id: int, percent: Decimal, actor, approver=None
+) -> TabLine:
+    """Give a percentage off a line. Above the actor's role limit (core.roles
+    DISCOUNT_LIMITS) the caller passes the `approver` whose manager PIN it verified.
+    Raises: PermissionDenied above the limit without an approver; InvalidInput out of range."""
+    from core.roles import discount_limit
+
+    if not Decimal("0") <= percent <= Decimal("100"):
+        raise InvalidInput(_("A discount is between 0 and 100 %."))
+    role_of = _role_of(tab.property, approver or actor)
+    if percent > discount_limit(role_of):
+        raise PermissionDenied(
+            _("A discount above %(limit)s %% needs a manager's approval.")
+            % {"limit": discount_limit(_role_of(tab.property, actor))}
+        )
+    with transaction.atomic():
+        locked = _open_tab_for_update(tab)
+        line = TabLine.objects.filter(tab=locked, pk=line_id, voided_at__isnull=True).first()
+        if line is None:
+            raise NotFound(_("No such line."))
+        if line.paid_part_id or _allocated(locked).get(line.pk):
+            raise InvalidInput(_("This item is already paid."))
+        line.discount_percent = percent
+        line.save(update_fields=["discount_percent", "updated_at"])
+        audit_log(
+            action="pos.table.line_discounted",
+            property=locked.property,
+            actor=approver or actor,
+            target=locked,
+            channel="pos",
+            data={
+                "line": line.pk,
+                "percent": str(percent),
+                "requested_by": actor.pk,
+                "approved_by": approver.pk if approver else None,
+            },
+        )
+    return line
+
+
+def _role_of(property, user) -> str | None:
+    from core.models import Membership
+
+    return (
+        Membership.objects.filter(property=property, user=user, is_active=True)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def _allocated(tab: TableTab) -> dict[int, Decimal]:
+    """{line_id: amount already paid} by parts split by cover or amount."""
+    out: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for allocation in tab.parts.exclude(allocation={}).values_list("allocation", flat=True):
+        for line_id, amount in allocation.items():
+            out[int(line_id)] += Decimal(amount)
+    return out
+
+
+def tab_transfer(*, tab: TableTab, to_table: Table, actor) -> TableTab:
+    """Move a whole tab (lines, covers, tickets) to a free table of the same property.
+    Raises: Conflict when the target table is open; NotFound for another property's table."""
+    if to_table.property_id != tab.property_id or not to_table.is_active:
+        raise NotFound(_("No such table."))
+    with transaction.atomic():
+        # both tables locked in pk order (two waiters moving tables cannot deadlock)
+        list(
+            Table.objects.select_for_update()
+            .filter(pk__in=[tab.table_id, to_table.pk])
+            .order_by("pk")
+        )
+        locked = _open_tab_for_update(tab)
+        if to_table.pk == locked.table_id:
+            raise InvalidInput(_("Choose another table."))
+        if TableTab.objects.filter(table=to_table, status=TableTab.Status.OPEN).exists():
+            raise Conflict(
+                _("Table %(label)s is already open: merge instead.") % {"label": to_table.label}
+            )
+        source = locked.table.label
+        locked.table = to_table
+        locked.save(update_fields=["table", "updated_at"])
+        audit_log(
+            action="pos.table.transferred",
+            property=locked.property,
+            actor=actor,
+            target=locked,
+            channel="pos",
+            data={"from": source, "to": to_table.label},
+        )
+    return locked
+
+
+def tab_merge(*, source: TableTab, target: TableTab, actor) -> TableTab:
+    """Merge the open tab `source` into the open tab `target`: lines, covers and the tickets
+    already sent follow; `source`'s table becomes free.
+    Raises: InvalidInput for the same tab or a tab already part-paid; Conflict on a closed tab."""
+    if source.pk == target.pk:
+        raise InvalidInput(_("Choose another table."))
+    if source.property_id != target.property_id:
+        raise NotFound(_("No such table."))
+    with transaction.atomic():
+        tabs = {
+            t.pk: t
+            for t in TableTab.objects.select_for_update()
+            .select_related("table")
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
+        src, dst = tabs.get(source.pk), tabs.get(target.pk)
+        if src is None or dst is None:
+            raise NotFound(_("No such table."))
+        for t in (src, dst):
+            if t.status != TableTab.Status.OPEN:
+                raise Conflict(_("This table is already closed."))
+            if t.parts.exists():
+                raise InvalidInput(_("A table that has started paying cannot be merged."))
+        moved = TabLine.objects.filter(tab=src).update(tab=dst)
+        KitchenTicket.objects.filter(tab=src).update(tab=dst)
+        dst.covers = min(MAX_COVERS, dst.covers + src.covers)
+        dst.fired_course = max(dst.fired_course, src.fired_course)
+        if dst.reservation_id is None and src.reservation_id:
+            dst.reservation_id, dst.guest_id = src.reservation_id, src.guest_id
+        dst.save(update_fields=["covers", "fired_course", "reservation", "guest", "updated_at"])
+        src.status = TableTab.Status.CLOSED
+        src.closed_at = timezone.now()
+        src.covers = src.covers
+        src.save(update_fields=["status", "closed_at", "updated_at"])
+        audit_log(
+            action="pos.table.merged",
+            property=dst.property,
+            actor=actor,
+            target=dst,
+            channel="pos",
+            data={
+                "from": src.table.label,
+                "into": dst.table.label,
+                "lines": moved,
+                "from_tab": src.pk,
+            },
+        )
+    return dst
+
+
+def tab_attach_guest(*, tab: TableTab, reservation, actor) -> TableTab:
+    """Attach the table to an in-house guest's stay (for history, suggestions and the room
+    charge). Raises: NotInHouse when the stay is not in house; NotFound for another property."""
+    from pms.models import Reservation
+    from pos.exceptions import NotInHouse
+
+    if reservation.property_id != tab.property_id:
+        raise NotFound(_("No such reservation."))
+    if reservation.status != Reservation.Status.IN_HOUSE:
+        raise NotInHouse(_("This guest is not in house."))
+    with transaction.atomic():
+        locked = _open_tab_for_update(tab)
+        locked.reservation = reservation
+        locked.guest_id = reservation.guest_id
+        locked.save(update_fields=["reservation", "guest", "updated_at"])
+        audit_log(
+            action="pos.table.guest_attached",
+            property=locked.property,
+            actor=actor,
+            target=locked,
+            channel="pos",
+            data={"reservation": reservation.reference, "table": locked.table.label},
+        )
+    return locked
 
 
 def kitchen_ticket_bump(*, ticket: KitchenTicket, actor) -> KitchenTicket:
@@ -165,56 +422,6 @@ def kitchen_ticket_bump(*, ticket: KitchenTicket, actor) -> KitchenTicket:
         locked.bumped_at = timezone.now()
         locked.save(update_fields=["status", "bumped_at", "updated_at"])
     return locked
-
-
-def tab_quote_lines(tab: TableTab) -> list[QuoteLineInput]:
-    return [
-        QuoteLineInput(
-            product_id=line.product_id,
-            quantity=line.quantity,
-            modifier_ids=tuple(line.modifier_ids),
-            note=line.note,
-        )
-        for line in tab.lines.all()
-    ]
-
-
-def tab_checkout(
-    *,
-    tab: TableTab,
-    terminal: Terminal,
-    actor,
-    tenders: Sequence[TenderInput] = (),
-    room_number: str | None = None,
-) -> Order:
-    """Pay the tab (or charge it to a room) through order_checkout, with the tab's
-    client_key, and close the table. Idempotent: a replay returns the same Order."""
-    if tab.order_id:
-        return tab.order
-    with transaction.atomic():
-        locked = TableTab.objects.select_for_update().select_related("table").get(pk=tab.pk)
-        if locked.order_id:
-            return locked.order
-        lines = tab_quote_lines(locked)
-        if not lines:
-            raise InvalidInput(_("The table has nothing to pay."))
-        order = order_checkout(
-            property=locked.property,
-            terminal=terminal,
-            actor=actor,
-            lines=lines,
-            tenders=tenders,
-            room_number=room_number,
-            client_key=f"tab:{locked.client_key}",
-        )
-        order.table_label = locked.table.label[:30]
-        order.covers = locked.covers
-        order.save(update_fields=["table_label", "covers", "updated_at"])
-        locked.order = order
-        locked.status = TableTab.Status.CLOSED
-        locked.closed_at = timezone.now()
-        locked.save(update_fields=["order", "status", "closed_at", "updated_at"])
-    return order
 
 
 def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines, actor) -> None:

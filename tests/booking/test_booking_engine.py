@@ -1,12 +1,12 @@
 """BE-1..4: the public booking engine, through its views."""
 
 from contextlib import contextmanager
-from unittest.mock import patch
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.models import OutboxMessage
 from inventory.models import CapacityAllocation, Product
 from pms import booking_services
 from pms.models import Reservation
@@ -93,16 +93,17 @@ def test_a_full_booking_with_an_extra(
 
 @contextmanager
 def emails_enqueued(capture):
-    """Assert the e-mail task is enqueued only once the booking commits, then run it here as
-    the worker would (the SMTP edge is Django's locmem backend)."""
-    with patch.object(booking_emails_task, "delay") as delay:
-        with capture() as callbacks:
-            yield
-        delay.assert_not_called()  # nothing leaves before commit
-        for callback in callbacks:
-            callback()
-    delay.assert_called_once()
-    booking_emails_task(*delay.call_args.args, **delay.call_args.kwargs)
+    """Assert the e-mail task is recorded in the outbox and published only after commit, then
+    run it here as the worker would (the SMTP edge is Django's locmem backend)."""
+    with capture() as callbacks:
+        yield
+    assert not mail.outbox  # nothing leaves before commit
+    message = OutboxMessage.objects.get(task=booking_emails_task.name, status="pending")
+    assert callbacks  # the publication waits for the commit
+    booking_emails_task(**message.kwargs, outbox_id=message.pk)
+    booking_emails_task(**message.kwargs, outbox_id=message.pk)  # a redelivery sends nothing
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("done", 1)
 
 
 def test_the_last_unit_sold_at_the_desk_meanwhile_is_no_longer_available(

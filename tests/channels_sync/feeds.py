@@ -95,20 +95,27 @@ def vrbo(*events: str) -> bytes:
 
 
 class FeedServer:
-    """A real HTTP server on 127.0.0.1: serve(path, body, status=200, delay=0)."""
+    """A real HTTP server on 127.0.0.1: serve(path, body, status=200, delay=0, headers=None);
+    `hits` the paths asked for, `hosts` the Host header of each request."""
 
     def __init__(self):
-        self.routes: dict[str, tuple[int, bytes, float]] = {}
+        self.routes: dict[str, tuple[int, bytes, float, dict]] = {}
         self.hits: list[str] = []
+        self.hosts: list[str] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 server.hits.append(self.path)
-                status, body, delay = server.routes.get(self.path, (404, b"not found", 0))
+                server.hosts.append(self.headers.get("Host", ""))
+                status, body, delay, headers = server.routes.get(
+                    self.path, (404, b"not found", 0, {})
+                )
                 if delay:
                     time.sleep(delay)
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "text/calendar; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -125,13 +132,19 @@ class FeedServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
-    def serve(self, path: str, body: bytes, status: int = 200, delay: float = 0) -> str:
-        self.routes[path] = (status, body, delay)
+    def serve(
+        self, path: str, body: bytes, status: int = 200, delay: float = 0, headers=None
+    ) -> str:
+        self.routes[path] = (status, body, delay, headers or {})
         return self.url(path)
 
     def url(self, path: str) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}{path}"
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
 
     def close(self):
         self.httpd.shutdown()

@@ -148,3 +148,83 @@ def test_feed_screen_needs_manage_and_stays_in_its_property(
     assert response.status_code == 404
     feed.refresh_from_db()
     assert feed.revoked_at is None
+
+
+LONG_SUMMARIES = [
+    "Réservé — chambre « Les Pins », petit-déjeuner; dîner, spa\\ et navette\nligne 2 " * 3,
+    "é" * 80,  # two octets a character: a fold must never cut one in half
+    "a" * 74 + "€€€" + "😀" * 30,  # 3- and 4-octet characters right at the fold
+    "x" * 200,
+]
+
+
+def test_hand_written_folding_reads_back_in_both_parsers_as_icalendar_writes_it(day):
+    from datetime import UTC, datetime
+
+    from channels_sync.services.feeds import _Event, ical_document
+
+    stamp = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    events = [
+        _Event(f"uid-{i}-{'ü' * 40}@auberge", day(i), day(i + 2), summary)
+        for i, summary in enumerate(LONG_SUMMARIES)
+    ]
+    body = ical_document(name="Hôtel « Été » — " + "Chambre ✓ " * 12, events=events, stamp=stamp)
+
+    lines = body.split(b"\r\n")
+    assert lines[-1] == b"" and b"\n" not in body.replace(b"\r\n", b"")
+    assert all(len(line) <= 75 for line in lines)
+    assert max(len(line) for line in lines) == 75  # folded as late as allowed
+    for line in lines:
+        line.decode("utf-8")  # each physical line is whole UTF-8: no character cut in half
+    assert b"DTSTAMP:20261102T093000Z\r\n" in body
+
+    expected = {e.uid: (e.start, e.end, e.summary.replace("\r\n", "\n")) for e in events}
+    assert events_of(body) == expected
+    parsed = vobject.readOne(body.decode())
+    assert {
+        v.uid.value: (v.dtstart.value, v.dtend.value, v.summary.value) for v in parsed.vevent_list
+    } == expected
+    assert parsed.x_wr_calname.value == "Hôtel « Été » — " + "Chambre ✓ " * 12
+
+    # the icalendar library's own writer (our previous serializer) says the same thing
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Auberge//Channel calendar 1.0//EN")
+    cal.add("version", "2.0")
+    for e in events:
+        vevent = icalendar.Event()
+        vevent.add("uid", e.uid)
+        vevent.add("dtstamp", stamp)
+        vevent.add("dtstart", e.start)
+        vevent.add("dtend", e.end)
+        vevent.add("summary", e.summary)
+        cal.add_component(vevent)
+    old = icalendar.Calendar.from_ical(cal.to_ical())
+    new = icalendar.Calendar.from_ical(body)
+    for a, b in zip(old.walk("VEVENT"), new.walk("VEVENT"), strict=True):
+        for prop in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY"):
+            assert a.decoded(prop) == b.decoded(prop)
+
+
+def test_a_warm_conditional_get_reads_no_database(
+    client, hotel, room, book, day, django_assert_max_num_queries
+):
+    r101 = room("101")
+    book(r101, day(1), day(3))
+    feed = feed_create(property=hotel, channel_name="airbnb", room=r101)
+    etag = client.get(url(feed))["ETag"]
+
+    with django_assert_max_num_queries(0):
+        assert client.get(url(feed), HTTP_IF_NONE_MATCH=etag).status_code == 304
+        assert client.get(url(feed)).status_code == 200
+
+
+def test_a_cold_feed_is_built_in_a_few_queries(
+    client, hotel, room, room_type, book, day, django_assert_max_num_queries
+):
+    for i in range(8):
+        book(room("101"), day(2 * i), day(2 * i + 1), assign=False)
+    feed = feed_create(property=hotel, channel_name="booking", room_type=room_type("classique"))
+
+    with django_assert_max_num_queries(5):  # token, feed, imported blocks, stays, out of order
+        body = client.get(url(feed)).content
+    assert body.count(b"BEGIN:VEVENT") == 8

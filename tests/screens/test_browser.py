@@ -222,3 +222,108 @@ def test_waiter_tablet_table_to_kitchen_display_and_payment(open_as, live_server
     tablet.wait_for_selector("[data-testid=receipt]")
     assert "29.00 €" in tablet.inner_text("[data-testid=receipt-total]")
     screenshot(tablet, "waiter-table-paid", viewport)
+
+
+def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
+    open_as, live_server, viewport, hotel, catalog, rooms, book, terminal, waiter, manager,
+    clerk, product,
+):  # fmt: skip
+    """The issue's scenario in one flow: a waiter opens table 5, orders two items with a
+    modifier (and a dessert by mistake), sends; a sent item is voided with a manager's PIN
+    (a wrong PIN is refused on the screen); the kitchen display shows and bumps the ticket;
+    the floor plan shows the table ready; the bill is charged to room 12; the folio shows it."""
+    from pms.services.rooms import room_create
+    from pms.services.stays import reservation_check_in
+    from pos.models import Table, TabLine
+
+    # given: room 12 in house, table 5 on the floor plan
+    room12 = room_create(room_type=rooms["classique"], number="12", floor=0)
+    res = book("classique", nights=2, last_name="Douze")
+    reservation_check_in(reservation=res, assignments={res.rooms.get().pk: room12.pk})
+    Table.objects.create(property=hotel, outlet=terminal.outlet, label="5", seats=4)
+    tablet = open_as(waiter, terminal)
+    tablet.goto(f"{live_server.url}/pos/tables/")
+    assert_touch_targets(tablet, ["[data-testid=table-5] [data-testid=open]"])
+    # when: open table 5 for two; a rare rib-eye and a Niçoise salad; a crème brûlée
+    tablet.fill("[data-testid=table-5] input[name=covers]", "2")
+    tablet.click("[data-testid=table-5] [data-testid=open]")
+    tablet.wait_for_selector("[data-testid=tab]")
+    tablet.click(f"text={product('entrecote').category.name_en}")
+    tablet.wait_for_selector("[data-testid=menu-entrecote]")
+    tablet.check("[data-testid=modifier-rare]")
+    tablet.click("[data-testid=menu-entrecote]")
+    tablet.wait_for_selector("[data-testid=tab] >> text=Rare")
+    tablet.click("[data-testid=menu-salade-nicoise]")
+    tablet.wait_for_selector("[data-testid=tab] >> text=Niçoise salad")
+    tablet.click(f"nav[aria-label=Categories] >> text={product('creme-brulee').category.name_en}")
+    tablet.click("[data-testid=menu-creme-brulee]")
+    tablet.wait_for_selector("[data-testid=tab] >> text=Crème brûlée")
+    assert tablet.inner_text("[data-testid=total]").strip() == "56.00 €"
+    assert_touch_targets(
+        tablet,
+        ["[data-testid=send]", "[data-testid=menu-creme-brulee]", "[data-testid=course-2]",
+         ".pos-categories .tile"],
+    )  # fmt: skip
+    tablet.click("[data-testid=send]")
+    tablet.wait_for_selector("text=Sent to the kitchen.")
+    # when: the dessert was a mistake: void it; the manager's PIN is typed wrong first
+    dessert = TabLine.objects.get(tab__table__label="5", product=product("creme-brulee"))
+    tablet.click(f"[data-testid=void-{dessert.pk}]")
+    assert_touch_targets(tablet, [f"[data-testid=void-{dessert.pk}]", "[data-testid=void-confirm]"])
+    form = tablet.locator(f"[data-testid=line-{dessert.pk}] [data-testid=void-form]")
+    form.locator("[data-testid=void-reason]").fill("Ordered by mistake")
+    form.locator("[data-testid=approver]").select_option(str(manager.pk))
+    form.locator("[data-testid=pin]").fill("0000")
+    form.locator("[data-testid=void-confirm]").click()
+    # then: refused on the screen, nothing voided
+    tablet.wait_for_selector(".messages >> text=Wrong PIN.")
+    dessert.refresh_from_db()
+    assert dessert.voided_at is None
+    # when: the right PIN
+    tablet.click(f"[data-testid=void-{dessert.pk}]")
+    form = tablet.locator(f"[data-testid=line-{dessert.pk}] [data-testid=void-form]")
+    form.locator("[data-testid=void-reason]").fill("Ordered by mistake")
+    form.locator("[data-testid=approver]").select_option(str(manager.pk))
+    form.locator("[data-testid=pin]").fill("6666")
+    form.locator("[data-testid=void-confirm]").click()
+    tablet.wait_for_selector("text=The item is voided.")
+    assert tablet.inner_text("[data-testid=total]").strip() == "47.00 €"
+    dessert.refresh_from_db()
+    assert dessert.void_approved_by == manager and dessert.void_reason == "Ordered by mistake"
+    screenshot(tablet, "waiter-tab-voided", viewport)
+    # then: the kitchen display shows the table's ticket, the dessert struck out; bump it
+    kds = open_as(waiter)
+    kds.goto(f"{live_server.url}/pos/kitchen/kitchen/")
+    kds.wait_for_selector("[data-testid=tickets] >> text=Rare")
+    tickets = kds.inner_text("[data-testid=tickets]")
+    assert "5" in tickets and "Niçoise salad" in tickets
+    assert "Crème brûlée" in kds.inner_text("[data-testid=voided]")
+    assert_touch_targets(kds, ["[data-testid=bump]"])
+    kds.click("[data-testid=bump]")
+    kds.wait_for_selector("text=Nothing to prepare.")
+    screenshot(kds, "waiter-kitchen-bumped", viewport)
+    # then: the waiter's floor plan shows table 5 ready (polling, no reload needed)
+    tablet.goto(f"{live_server.url}/pos/tables/")
+    tablet.wait_for_selector("[data-testid=table-5][data-state=ready]")
+    assert tablet.inner_text("[data-testid=table-5] [data-testid=state]") == "Ready"
+    screenshot(tablet, "waiter-floor-ready", viewport)
+    # when: charge the bill to room 12
+    tablet.click("[data-testid=table-5] a")
+    tablet.wait_for_selector("[data-testid=pay-room]")
+    assert_touch_targets(
+        tablet,
+        ["[data-testid=pay-room]", "[data-testid=pay-card]", "[data-testid=pay-cash]",
+         "[data-testid=served]"],
+    )  # fmt: skip
+    tablet.fill("[data-testid=room-number]", "12")
+    tablet.click("[data-testid=pay-room]")
+    tablet.wait_for_selector("[data-testid=charged-to-room]")
+    assert tablet.inner_text("[data-testid=receipt-total]").strip() == "47.00 €"
+    screenshot(tablet, "waiter-room-12-charged", viewport)
+    # then: the front desk sees it on room 12's folio
+    desk = open_as(clerk)
+    desk.goto(f"{live_server.url}/frontdesk/reservations/{res.reference}/")
+    folio = desk.inner_text("[data-testid=folio]")
+    assert "Grilled rib-eye" in folio and "29.00 €" in folio and "18.00 €" in folio
+    assert "Crème brûlée" not in folio
+    screenshot(desk, "waiter-room-12-folio", viewport)

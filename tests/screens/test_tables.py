@@ -77,7 +77,10 @@ def test_items_with_modifiers_go_to_kitchen_and_bar_then_bump(till, table, produ
     assert KitchenTicket.objects.count() == 2
     kitchen.refresh_from_db()
     assert kitchen.status == KitchenTicket.Status.BUMPED
+    # the cook's list is redrawn at once without the ticket
+    assert bumped.status_code == 200
     assert f"ticket-{kitchen.pk}" not in bumped.content.decode()
+    assert "Nothing to prepare." in bumped.content.decode()
 
 
 def test_a_sent_line_cannot_be_removed(till, table, product):

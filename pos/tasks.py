@@ -1,0 +1,12 @@
+"""POS Celery tasks: thin, retried, calling services."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def receipt_email_task(order_id: int, email: str, language: str) -> bool:
+    """E-mail a sale's receipt (enqueued on commit by receipt_email_request): a slow or
+    failing SMTP server never holds the waiter's screen."""
+    from pos.receipts import receipt_email_send
+
+    return receipt_email_send(order_id=order_id, email=email, language=language)
