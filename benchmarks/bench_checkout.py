@@ -116,8 +116,8 @@ def main() -> None:
             },
         )
 
-    # A sale waits on PostgreSQL for about half its time: with one sync worker per core a
-    # core idles while its worker waits. gunicorn's advice, 2 x cores + 1 workers, keeps
+    # A sale waits on PostgreSQL for part of its time: with one sync worker per core a core
+    # idles while its worker waits. gunicorn's advice, 2 x cores + 1 workers, keeps
     # both cores busy; the floor is measured on the same server.
     workers = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
     with harness.gunicorn(workers=workers) as port:
