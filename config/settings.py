@@ -225,11 +225,15 @@ USE_I18N = True
 USE_TZ = True
 DEFAULT_CURRENCY = "EUR"
 
-# --- Static ---------------------------------------------------------------------------
 # Ed25519 key signing the archive exports (billing.services.signing): a PEM, or a file path;
 # unset → a per-install key generated in VAR_DIR/fiscal-signing-key.pem
 FISCAL_SIGNING_KEY = env.str("FISCAL_SIGNING_KEY", default="")
 FISCAL_SIGNING_KEY_FILE = env.str("FISCAL_SIGNING_KEY_FILE", default="")
+
+# CA bundle (PEM file) for the iCal downloads' certificate checks; unset → the public CAs
+ICAL_CA_BUNDLE = env.str("ICAL_CA_BUNDLE", default="")
+
+# --- Static ---------------------------------------------------------------------------
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

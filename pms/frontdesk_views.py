@@ -25,7 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from billing.models import Invoice
 from billing.services.folios import folio_holder_rename, folio_totals
 from billing.services.invoices import credit_note_issue, folio_lines_not_invoiced, invoice_issue
-from billing.services.payments import TenderInput, payments_record
+from billing.services.payments import TenderInput, folio_settle, payments_record
 from billing.tasks import invoice_email_task
 from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -365,20 +365,13 @@ def settle(request: HttpRequest, reference: str) -> HttpResponse:
             raise InvalidInput(_("This reservation has no folio."))
         amount = _amount(request.POST.get("amount"))
         tender = _tender(request, amount)
-        with transaction.atomic():
-            balance = folio_totals(folio=res.folio)["balance"]
-            if amount > balance:
-                raise InvalidInput(
-                    _("The payment (%(paid)s) is more than the balance (%(due)s).")
-                    % {"paid": amount, "due": balance}
-                )
-            payments_record(
-                property=request.property,
-                folio=res.folio,
-                tenders=[tender],
-                actor=request.user,
-                terminal=TERMINAL,
-            )
+        folio_settle(
+            property=request.property,
+            folio=res.folio,
+            tenders=[tender],
+            actor=request.user,
+            terminal=TERMINAL,
+        )
     except DomainError as exc:
         return _done(request, reference, error=str(exc.message), where="settle")
     return _done(

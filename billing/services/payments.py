@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from billing.exceptions import PaymentInvalid
 from billing.models import Folio, JournalEntry, Payment, Ticket
+from billing.services.folios import folio_totals
 from billing.services.journal import journal_append
 from core.audit import audit_log
 from core.exceptions import InvalidInput
@@ -236,3 +237,26 @@ def _journal_payments(
         terminal=terminal,
         payload={"payments": [[p.method, p.amount, p.terminal_reference] for p in payments]},
     )
+
+
+def folio_settle(
+    *, property: Property, folio: Folio, tenders: Sequence[TenderInput], actor, terminal: str = ""
+) -> list[Payment]:
+    """A payment on a folio that never exceeds what the folio still owes.
+
+    Two receptionists settling the same stay at once must not both pay the whole balance:
+    the folio row is locked while the balance is read and the payment recorded.
+    Locks: the folio. Raises InvalidInput when the tenders exceed the balance, and what
+    payments_record raises."""
+    with transaction.atomic():
+        locked = Folio.objects.select_for_update().get(pk=folio.pk)
+        balance = folio_totals(folio=locked)["balance"]
+        paid = sum((t.amount for t in tenders), ZERO)
+        if paid > balance:
+            raise InvalidInput(
+                _("The payment (%(paid)s) is more than the balance (%(due)s).")
+                % {"paid": paid, "due": balance}
+            )
+        return payments_record(
+            property=property, folio=locked, tenders=tenders, actor=actor, terminal=terminal
+        )

@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import icalendar
 import requests
 import requests.adapters
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -120,6 +121,9 @@ def _pinned_get(url: str, address: str) -> requests.Response:
     pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
     with requests.Session() as session:
         session.trust_env = False  # no proxy from the environment: we connect where we checked
+        # certificates checked against the host name (SNI too), by the system's CAs or the
+        # bundle the operator names (a company proxy's CA, say)
+        session.verify = settings.ICAL_CA_BUNDLE or True
         session.mount("https://", _PinnedTLSAdapter(parts.hostname))
         return session.get(
             pinned,

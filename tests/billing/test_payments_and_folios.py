@@ -137,3 +137,29 @@ def test_folio_detail_is_constant_in_queries(
     assert len(detail.lines) == count
     assert [row["rate"] for row in detail.vat] == [D("20.00"), D("10.00")]
     assert sum(row["gross"] for row in detail.vat) == detail.charges
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_settling_the_same_folio_at_once_pay_it_once(hotel, folio, manager):
+    """Two receptionists press "settle" for the whole balance at the same moment: one payment
+    goes through, the other is told the balance is already paid — never paid twice."""
+    from billing.services.payments import folio_settle
+    from tests.concurrency import race
+
+    folio_post_charges(folio=folio, charges=[_charge("80.00", "10.00", "n1")])
+
+    def settle():
+        return folio_settle(
+            property=hotel,
+            folio=folio,
+            tenders=[TenderInput(method="card", amount=D("80.00"), terminal_reference="T1")],
+            actor=manager,
+        )
+
+    results = race([settle, settle])
+
+    assert sum(isinstance(r, list) for r in results) == 1
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], InvalidInput)
+    assert "(0.00)" in str(refused[0].message)  # the balance left: nothing
+    assert Payment.objects.filter(folio=folio).count() == 1

@@ -98,8 +98,10 @@ class FeedServer:
     """A real HTTP server on 127.0.0.1: serve(path, body, status=200, delay=0, headers=None);
     `hits` the paths asked for, `hosts` the Host header of each request."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
+        """`tls`: an ssl.SSLContext (server side) to serve HTTPS instead of HTTP."""
         self.routes: dict[str, tuple[int, bytes, float, dict]] = {}
+        self.scheme = "https" if tls is not None else "http"
         self.hits: list[str] = []
         self.hosts: list[str] = []
         server = self
@@ -128,6 +130,8 @@ class FeedServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -140,7 +144,7 @@ class FeedServer:
 
     def url(self, path: str) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return f"{self.scheme}://{host}:{port}{path}"
 
     @property
     def port(self) -> int:

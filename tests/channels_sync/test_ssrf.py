@@ -6,8 +6,12 @@ and a router (socket.socket.connect) that sends the public address to a real HTT
 """
 
 import socket
+import ssl
 
 import pytest
+import trustme
+from django.utils import translation
+from django.utils.translation import gettext
 
 from channels_sync.models import ChannelAlert, ChannelConnection
 from channels_sync.services.imports import connection_create
@@ -18,6 +22,11 @@ from tests.channels_sync.feeds import FeedServer, airbnb, airbnb_reserved
 pytestmark = pytest.mark.django_db
 
 PUBLIC = "93.184.215.14"  # a global unicast address
+
+
+def french(message: str) -> str:
+    with translation.override("fr"):
+        return gettext(message)
 
 
 class World:
@@ -130,7 +139,10 @@ def test_a_redirect_to_a_private_address_is_refused(
     assert feed_server.hits == []
     connection.refresh_from_db()
     assert connection.last_status == ChannelConnection.Status.FAILED
-    assert "private or local" in connection.last_message
+    # the manager reads it in the property's language (French here)
+    assert connection.last_message == french(
+        "The calendar address points to a private or local network."
+    )
     assert not Reservation.objects.exists()
 
 
@@ -151,3 +163,71 @@ def test_a_redirect_to_another_public_host_is_followed_and_pinned(
     assert public_server.hits == ["/feed.ics", "/c.ics"]
     assert public_server.hosts == ["calendar.test", "cdn.test"]
     assert world.connects == [(PUBLIC, 80), (PUBLIC, 80)]
+
+
+# --- HTTPS: the connection goes to the checked address, the certificate to the host name ---
+
+
+@pytest.fixture
+def authority():
+    return trustme.CA()
+
+
+def tls_server(authority, *names):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(*names).configure_cert(context)
+    return FeedServer(tls=context)
+
+
+@pytest.fixture
+def trusted(authority, settings, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    settings.ICAL_CA_BUNDLE = str(bundle)
+
+
+def test_https_to_the_pinned_address_checks_the_certificate_of_the_host_name(
+    hotel, room, day, world, authority, trusted
+):
+    server = tls_server(authority, "calendar.test")
+    try:
+        server.serve("/feed.ics", airbnb(airbnb_reserved("ota", day(3), day(5))))
+        world.dns["calendar.test"] = [PUBLIC, "127.0.0.1"]
+        world.routes[(PUBLIC, 443)] = ("127.0.0.1", server.port)
+        connection = connection_create(
+            property=hotel, room=room("101"), kind="airbnb", url="https://calendar.test/feed.ics"
+        )
+
+        assert connection_pull_task(connection.pk) == "ok"
+
+        assert world.connects == [(PUBLIC, 443)]
+        assert server.hits == ["/feed.ics"] and server.hosts == ["calendar.test"]
+        assert list(Reservation.objects.values_list("arrival", "departure")) == [(day(3), day(5))]
+    finally:
+        server.close()
+
+
+def test_https_with_a_certificate_for_another_name_is_refused(
+    hotel, room, day, world, authority, trusted
+):
+    # the checked address answers with a valid certificate, but not for the feed's host name
+    server = tls_server(authority, "elsewhere.test")
+    try:
+        server.serve("/feed.ics", airbnb(airbnb_reserved("ota", day(3), day(5))))
+        world.dns["calendar.test"] = [PUBLIC]
+        world.routes[(PUBLIC, 443)] = ("127.0.0.1", server.port)
+        connection = connection_create(
+            property=hotel, room=room("101"), kind="airbnb", url="https://calendar.test/feed.ics"
+        )
+
+        assert connection_pull_task(connection.pk) == "failed"
+
+        assert server.hits == []  # the TLS handshake failed before any request
+        assert not Reservation.objects.exists()
+        connection.refresh_from_db()
+        assert connection.last_status == ChannelConnection.Status.FAILED
+        assert connection.last_message == french(
+            "The calendar could not be downloaded: %(error)s"
+        ) % {"error": "SSLError"}
+    finally:
+        server.close()

@@ -323,7 +323,7 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     # then: the front desk sees it on room 12's folio
     desk = open_as(clerk)
     desk.goto(f"{live_server.url}/frontdesk/reservations/{res.reference}/")
-    folio = desk.inner_text("[data-testid=folio]")
+    folio = desk.inner_text("[data-testid=folio-lines]")
     assert "Grilled rib-eye" in folio and "29.00 €" in folio and "18.00 €" in folio
     assert "Crème brûlée" not in folio
     screenshot(desk, "waiter-room-12-folio", viewport)
