@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import messages
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import (
     FileResponse,
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing.models import Closure, ExportJob, Invoice, JournalEntry, Payment
+from billing.models import Closure, ExportJob, Invoice, JournalEntry, Payment, Ticket
 from billing.services import signing
 from billing.services.accounting import (
     csv_filename,
@@ -129,7 +130,7 @@ def accounting(request: HttpRequest) -> HttpResponse:
     report = tourist_tax_report(
         property=prop, start=period["start"], end=period["end"] + timedelta(days=1)
     )
-    documents = scope(Invoice.objects.all(), request).order_by("-created_at", "-pk")[:50]
+    documents_kind, documents = _documents(request, period)
     closures = scope(Closure.objects.all(), request).order_by("-start", "period")[:20]
     return render(
         request,
@@ -138,6 +139,8 @@ def accounting(request: HttpRequest) -> HttpResponse:
             "form": form,
             "period": period,
             "documents": documents,
+            "documents_kind": documents_kind,
+            "document_kinds": DOCUMENT_KINDS,
             "closures": closures,
             "periods": Closure.Period.choices,
             "report": report,
@@ -149,6 +152,39 @@ def accounting(request: HttpRequest) -> HttpResponse:
             "key_fingerprint": _key_fingerprint(),
         },
     )
+
+
+DOCUMENT_KINDS = (
+    ("invoices", gettext_lazy("Invoices")),
+    ("credit_notes", gettext_lazy("Credit notes")),
+    ("tickets", gettext_lazy("Receipts")),
+)
+DOCUMENTS_PER_PAGE = 50
+
+
+def _documents(request: HttpRequest, period: dict):
+    """The period's invoices, credit notes or POS receipts, newest first, a page at a time
+    (a year of receipts is tens of thousands of rows)."""
+    kind = request.GET.get("documents")
+    if kind not in dict(DOCUMENT_KINDS):
+        kind = "invoices"
+    in_period = {"business_date__gte": period["start"], "business_date__lte": period["end"]}
+    if kind == "tickets":
+        rows = (
+            scope(Ticket.objects.all(), request)
+            .filter(**in_period)
+            .select_related("cashier")
+            .order_by("-number")
+        )
+    else:
+        invoice_kind = Invoice.Kind.INVOICE if kind == "invoices" else Invoice.Kind.CREDIT_NOTE
+        rows = (
+            scope(Invoice.objects.all(), request)
+            .filter(kind=invoice_kind, **in_period)
+            .order_by("-business_date", "-sequence")
+        )
+    page = Paginator(rows, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return kind, page
 
 
 def _key_fingerprint() -> str:

@@ -138,3 +138,63 @@ def test_reconciliation_compares_payments_with_counts(client, hotel, accountant,
             reverse("billing:accounting"), {"action": "count", "day": day.isoformat(), **bad}
         )
     assert CashCount.objects.count() == count
+
+
+def test_the_accountant_browses_the_period_s_documents_by_kind_and_page(
+    client,
+    hotel,
+    other_hotel,
+    accountant,
+    manager,
+    invoice,
+    catalog,
+    product,
+    django_assert_max_num_queries,
+):
+    from billing.services.invoices import credit_note_issue
+    from billing.services.payments import TenderInput
+    from pos.services.checkout import order_checkout
+    from tests.factories.pos import make_terminal
+    from tests.pos.helpers import line
+
+    terminal = make_terminal(hotel, outlet_code="bar-piscine", outlet_name="Bar de la Piscine")
+    cafe = product("cafe")
+    for _ in range(53):
+        order_checkout(
+            property=hotel,
+            terminal=terminal,
+            actor=manager,
+            lines=[line(cafe, "1")],
+            tenders=[TenderInput(method="cash", amount=cafe.price)],
+        )
+    credit = credit_note_issue(invoice=invoice, actor=manager, reason="Erreur de chambre")
+    # a document of another property never shows
+    elsewhere = folio_open(property=other_hotel, holder_name="Société Lointaine")
+    folio_post_charges(
+        folio=elsewhere,
+        charges=[
+            ChargeInput("Nuit", D("1"), D("90"), D("90"), D("10"), "accommodation", source="x")
+        ],
+    )
+    foreign = invoice_issue(folio=elsewhere, actor=manager)
+    client.force_login(accountant)
+    url = reverse("billing:accounting")
+
+    invoices = client.get(url, period(hotel)).content.decode()
+    assert invoice.number in invoices and credit.number not in invoices
+    assert "Société Lointaine" not in invoices and foreign.pk != invoice.pk
+    credits = client.get(url, {**period(hotel), "documents": "credit_notes"}).content.decode()
+    assert credit.number in credits and invoice.number not in credits
+    with django_assert_max_num_queries(40):
+        first = client.get(url, {**period(hotel), "documents": "tickets"}).content.decode()
+    assert "Page 1 of 2 (53 documents)" in first
+    assert "T000053" in first and "T000001" not in first  # newest first, 50 a page
+    second = client.get(url, {**period(hotel), "documents": "tickets", "page": "2"})
+    assert "T000001" in second.content.decode()
+    # a period without documents, and nonsense parameters, answer a page, not an error
+    before = hotel.business_date() - timedelta(days=40)
+    empty = client.get(
+        url,
+        {"start": before.isoformat(), "end": before.isoformat(), "documents": "x", "page": "z"},
+    )
+    assert empty.status_code == 200 and "No document in this period." in empty.content.decode()
