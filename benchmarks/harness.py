@@ -107,8 +107,54 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# port -> pid of the gunicorn master serving it (load() reports the server's CPU time)
+_SERVERS: dict[int, int] = {}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stats() -> dict[int, tuple[str, int, float]]:
+    """pid -> (command line, parent pid, CPU seconds used) for every process we may read."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        out[int(entry)] = (
+            command,
+            int(fields[1]),
+            (int(fields[11]) + int(fields[12])) / CLOCK_TICKS,
+        )
+    return out
+
+
+def cpu_snapshot(server_pid: int | None) -> dict[str, float]:
+    """CPU seconds used so far by this process (the load generator), the server's process
+    tree and the PostgreSQL backends of the bench database (the web workers keep theirs for
+    the whole run: CONN_MAX_AGE). WAL writer and checkpointer are not counted."""
+    stats = _proc_stats()
+    tree, frontier = set(), {server_pid} if server_pid else set()
+    while frontier:
+        tree |= frontier
+        frontier = {pid for pid, (_, ppid, _) in stats.items() if ppid in frontier} - tree
+    return {
+        "generator": time.process_time(),
+        "server": sum(stats[pid][2] for pid in tree if pid in stats),
+        "postgres": sum(
+            cpu
+            for command, _, cpu in stats.values()
+            if command.startswith("postgres:") and f" {BENCH_DATABASE_NAME} " in command
+        ),
+        "machine_load_1min": os.getloadavg()[0],
+    }
+
+
 @contextmanager
-def gunicorn(workers: int = 2):
+def gunicorn(workers: int = 2, threads: int = 1):
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -120,6 +166,8 @@ def gunicorn(workers: int = 2):
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--log-level",
             "warning",
             "--access-logfile",
@@ -140,8 +188,10 @@ def gunicorn(workers: int = 2):
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not start")
+        _SERVERS[port] = proc.pid
         yield port
     finally:
+        _SERVERS.pop(port, None)
         proc.terminate()
         proc.wait(timeout=20)
 
@@ -173,6 +223,7 @@ def load(port: int, *, concurrency: int, duration: float, request, max_requests:
             for k, v in local_status.items():
                 statuses[k] = statuses.get(k, 0) + v
 
+    before = cpu_snapshot(_SERVERS.get(port))
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
     for t in threads:
@@ -180,7 +231,19 @@ def load(port: int, *, concurrency: int, duration: float, request, max_requests:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    return summarize(latencies, elapsed, statuses)
+    after = cpu_snapshot(_SERVERS.get(port))
+    result = summarize(latencies, elapsed, statuses)
+    # where the cores went: CPU ms per request in each party (the 1-minute load average shows
+    # whether anything else was competing for them)
+    n = max(result["requests"], 1)
+    result["cpu_ms_per_request"] = {
+        k: round((after[k] - before[k]) * 1000 / n, 2) for k in ("generator", "server", "postgres")
+    }
+    result["machine_load_1min"] = {
+        "before": round(before["machine_load_1min"], 2),
+        "after": round(after["machine_load_1min"], 2),
+    }
+    return result
 
 
 def summarize(latencies: list[float], elapsed: float, statuses: dict | None = None) -> dict:

@@ -5,8 +5,9 @@ import json
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions as drf_exceptions
@@ -53,9 +54,14 @@ class PropertyScopedApi(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         slug = kwargs.get("property_slug")
-        membership = (
-            memberships_for(request.user).filter(property__slug=slug).first() if slug else None
-        )
+        # a token's memberships come with it from the cache (core.api_auth); a session asks
+        cached = getattr(request.auth, "memberships", None)
+        if not slug:
+            membership = None
+        elif cached is not None:
+            membership = cached.get(slug)
+        else:
+            membership = memberships_for(request.user).filter(property__slug=slug).first()
         if membership is None:
             raise drf_exceptions.NotFound(_("No such property."))
         if not role_has(membership.role, self.capability):
@@ -93,26 +99,38 @@ def idempotent_response(
         json.dumps(request.data, sort_keys=True, default=str).encode()
     ).hexdigest()
     full_scope = f"{scope}:{request.user.pk}"
-    existing = IdempotencyRecord.objects.filter(scope=full_scope, key=key).first()
-    if existing is not None:
-        return _replay(existing, fingerprint)
-    try:
-        with transaction.atomic():
-            # the unique row serialises concurrent retries: the second waits, then conflicts
-            record = IdempotencyRecord.objects.create(
-                scope=full_scope, key=key, request_fingerprint=fingerprint
-            )
+    with transaction.atomic():
+        # Claim the key first: the unique (scope, key) row serialises concurrent retries
+        # (the second waits here, then finds the key taken). One statement when it is new.
+        record_id = _claim(full_scope, key, fingerprint)
+        if record_id is not None:
             status, body = compute()
             if status >= 400:
                 transaction.set_rollback(True)
                 return Response(body, status=status)
-            record.status_code = status
-            record.response = body
-            record.save(update_fields=["status_code", "response"])
-    except IntegrityError:
-        existing = IdempotencyRecord.objects.get(scope=full_scope, key=key)
-        return _replay(existing, fingerprint)
-    return Response(body, status=status)
+            IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status, response=body)
+            return Response(body, status=status)
+    # taken: by a committed earlier call (replay it) — nothing was written by this one
+    existing = IdempotencyRecord.objects.filter(scope=full_scope, key=key).first()
+    if existing is None:
+        raise IdempotencyConflict()
+    return _replay(existing, fingerprint)
+
+
+def _claim(scope: str, key: str, fingerprint: str) -> int | None:
+    """Insert the idempotency record unless (scope, key) exists; its id, or None if taken."""
+    q = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {q(IdempotencyRecord._meta.db_table)} "  # noqa: S608 (names, not input)
+        f"({q('scope')}, {q('key')}, {q('request_fingerprint')}, {q('created_at')}) "
+        f"VALUES (%s, %s, %s, %s) ON CONFLICT ({q('scope')}, {q('key')}) DO NOTHING "
+        f"RETURNING {q('id')}"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [scope, key, fingerprint, now])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

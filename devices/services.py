@@ -64,8 +64,12 @@ def _job_create(
     open_drawer: bool,
     actor,
     reprint_of: PrintJob | None = None,
+    new_key: bool = False,
 ) -> tuple[PrintJob, bool]:
-    """Create the job row (or find the one with this key). Returns (job, created)."""
+    """Create the job row (or find the one with this key). Returns (job, created).
+
+    `new_key`: the caller's key names a row its own transaction just created (a new
+    ticket), so no job can hold it yet: no lookup, no savepoint."""
     if kind not in PrintJob.Kind.values:
         raise InvalidInput(f"Unknown print job kind {kind!r}")
     expected = DOCUMENT_CLASSES.get(kind)
@@ -78,21 +82,26 @@ def _job_create(
     if open_drawer and _drawer_of(printer) is None:
         raise NoCashDrawer()
 
+    def create() -> PrintJob:
+        return PrintJob.objects.create(
+            property_id=printer.property_id,
+            printer=printer,
+            kind=kind,
+            document=document.to_json() if document is not None else {},
+            idempotency_key=idempotency_key,
+            open_drawer=open_drawer,
+            is_duplicate=reprint_of is not None,
+            reprint_of=reprint_of,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+
+    if new_key:
+        return create(), True
     existing = PrintJob.objects.filter(idempotency_key=idempotency_key).first()
     if existing is None:
         try:
             with transaction.atomic():
-                job = PrintJob.objects.create(
-                    property_id=printer.property_id,
-                    printer=printer,
-                    kind=kind,
-                    document=document.to_json() if document is not None else {},
-                    idempotency_key=idempotency_key,
-                    open_drawer=open_drawer,
-                    is_duplicate=reprint_of is not None,
-                    reprint_of=reprint_of,
-                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
-                )
+                job = create()
             return job, True
         except IntegrityError:
             # Another request with the same key committed first: replay its job.
@@ -133,12 +142,15 @@ def print_job_enqueue(
     idempotency_key: str,
     open_drawer: bool = False,
     actor=None,
+    new_key: bool = False,
 ) -> PrintJob:
     """Record a print job in the caller's transaction; it is sent after commit.
 
     `open_drawer=True` (a cash payment) adds the drawer pulse to the receipt and records a
     `DrawerOpening` with an audit entry, in the same transaction.
-    Idempotent: the same `idempotency_key` returns the first job and enqueues nothing.
+    Idempotent: the same `idempotency_key` returns the first job and enqueues nothing
+    (`new_key=True` when the key names a row the caller's transaction just created: the
+    lookup is skipped).
     Raises: InvalidInput (document does not fit the kind), NoCashDrawer, IdempotencyConflict.
     After commit: `print_job_send_task`.
     """
@@ -149,6 +161,7 @@ def print_job_enqueue(
         idempotency_key=idempotency_key,
         open_drawer=open_drawer,
         actor=actor,
+        new_key=new_key,
     )
     if created:
         if open_drawer:  # a cash payment, with or without a receipt (no-sale has its own path)

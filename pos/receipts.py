@@ -101,7 +101,11 @@ def sale_print_jobs(
         return []
     printer = terminal.printer
     cash = any(p.method == Payment.Method.CASH for p in payments)
-    open_drawer = cash and CashDrawer.objects.filter(printer=printer, is_active=True).exists()
+    try:
+        drawer = printer.cash_drawer  # loaded with the terminal by pos.selectors.terminal_get
+    except CashDrawer.DoesNotExist:
+        drawer = None
+    open_drawer = cash and drawer is not None and drawer.is_active
     jobs = []
     if print_receipt:
         jobs.append(
@@ -112,6 +116,7 @@ def sale_print_jobs(
                 idempotency_key=f"pos.ticket:{ticket.pk}:receipt",
                 open_drawer=open_drawer,
                 actor=actor,
+                new_key=True,  # the ticket was issued in this transaction
             )
         )
     elif open_drawer:
@@ -123,6 +128,7 @@ def sale_print_jobs(
                 idempotency_key=f"pos.ticket:{ticket.pk}:drawer",
                 open_drawer=True,
                 actor=actor,
+                new_key=True,
             )
         )
     return jobs

@@ -19,8 +19,11 @@ def outlets_with_terminals(*, property: Property) -> QuerySet[Outlet]:
 
 
 def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | None:
-    """An active terminal of `property` by public id (API) or pk (bound cookie)."""
-    queryset = Terminal.objects.filter(property=property, is_active=True).select_related("outlet")
+    """An active terminal of `property` by public id (API) or pk (bound cookie), with its
+    outlet, receipt printer and cash drawer (a cash sale kicks the drawer: no extra reads)."""
+    queryset = Terminal.objects.filter(property=property, is_active=True).select_related(
+        "outlet", "printer", "printer__property", "printer__cash_drawer"
+    )
     if public_id is not None:
         return queryset.filter(public_id=public_id).first()
     if pk is not None:

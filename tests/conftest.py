@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from core.models import Role
 from tests.factories.core import PropertyFactory, make_staff
@@ -11,6 +12,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Code run outside a request speaks the active language: start every test in English
+    # (what a previous test's request left active must not decide a message's language).
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def ticket_issue(
                 for line in lines
             ]
         )
-        TicketVat.objects.bulk_create(
+        ticket_vat = TicketVat.objects.bulk_create(
             [
                 TicketVat(ticket=ticket, rate=rate, **row)
                 for rate, row in sorted(vat_rows.items(), reverse=True)
@@ -124,4 +124,5 @@ def ticket_issue(
         )
     # the caller gets the lines without re-reading them
     ticket._issued_lines = ticket_lines
+    ticket._issued_vat = ticket_vat
     return ticket

@@ -22,7 +22,7 @@ import requests.adapters
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from channels_sync.models import ChannelAlert, ChannelBlock, ChannelConnection, ChannelPull
@@ -393,7 +393,13 @@ def _suspicious_reason(connection: ChannelConnection, events: list[FeedEvent]) -
 
 
 def connection_pull(*, connection: ChannelConnection) -> ChannelPull:
-    """Download, check and apply one connection's feed; always returns the recorded pull."""
+    """Download, check and apply one connection's feed; always returns the recorded pull.
+    Messages and alerts are written in the property's language (the manager reads them)."""
+    with translation.override(connection.property.default_language or settings.LANGUAGE_CODE):
+        return _connection_pull(connection=connection)
+
+
+def _connection_pull(*, connection: ChannelConnection) -> ChannelPull:
     started = timezone.now()
     pull = ChannelPull.objects.create(connection=connection, started_at=started)
     status, message = ChannelConnection.Status.OK, ""

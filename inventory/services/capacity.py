@@ -8,7 +8,7 @@ caller skipped this service.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -165,6 +165,7 @@ def capacity_consume(
     channel: str,
     reference: str,
     hold_until: datetime | None = None,
+    pools: Mapping[int, CapacityPool] | None = None,
 ) -> list[CapacityAllocation]:
     """Consume capacity for one sale line / reservation room / channel block.
 
@@ -172,16 +173,19 @@ def capacity_consume(
     Locks: the needed CapacityBuckets, in pk order, once.
     Raises: SoldOut (409) naming the first day short, ClosedForSale on a stop-sell,
     InvalidCapacityRequest (422) on a malformed request or a pool of another property.
+    `pools` ({pk: CapacityPool}): the pools when the caller has them loaded (a quote's
+    products carry theirs); only those of `property` count.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("capacity_consume must run inside the caller's transaction")
     if not needs:
         return []
-    pools = {
-        p.pk: p
-        for p in CapacityPool.objects.filter(property=property, pk__in={n.pool_id for n in needs})
-    }
-    if len(pools) != len({n.pool_id for n in needs}):
+    pool_ids = {n.pool_id for n in needs}
+    if pools is not None and pool_ids <= set(pools):
+        pools = {pk: pools[pk] for pk in pool_ids if pools[pk].property_id == property.pk}
+    else:
+        pools = {p.pk: p for p in CapacityPool.objects.filter(property=property, pk__in=pool_ids)}
+    if len(pools) != len(pool_ids):
         raise InvalidCapacityRequest(_("Unknown capacity for this property."))
     wanted: dict[BucketKey, int] = defaultdict(int)
     for need in needs:

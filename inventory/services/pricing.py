@@ -15,7 +15,7 @@ A quote writes nothing and runs a constant number of queries whatever its number
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -299,19 +299,31 @@ def quote(
     booking_date: date | None = None,
     rate_plan_ids: Sequence[int] = (),
     allow_price_override: bool = False,
+    products: Mapping[int, Product] | None = None,
 ) -> Quote:
     """Price `lines` for `channel`. Raises InvalidInput (422) on unknown products, bad
-    quantities or dates, PermissionDenied (403) on a price override without the right."""
+    quantities or dates, PermissionDenied (403) on a price override without the right.
+
+    `products` ({pk: Product} with `capacity_pool` loaded) saves the catalog query when the
+    caller has just read them (an API resolving product codes); only the active products of
+    `property` among them are used."""
     if not lines:
         raise InvalidInput(_("Nothing to price."))
     booking_date = booking_date or property.business_date()
     product_ids = {line.product_id for line in lines}
-    products = {
-        p.pk: p
-        for p in Product.objects.filter(
-            property=property, pk__in=product_ids, is_active=True
-        ).select_related("capacity_pool")
-    }
+    if products is not None and product_ids <= set(products):
+        products = {
+            pk: p
+            for pk in product_ids
+            if (p := products[pk]).property_id == property.pk and p.is_active
+        }
+    else:
+        products = {
+            p.pk: p
+            for p in Product.objects.filter(
+                property=property, pk__in=product_ids, is_active=True
+            ).select_related("capacity_pool")
+        }
     missing = product_ids - set(products)
     if missing:
         raise InvalidInput(

@@ -1,7 +1,7 @@
 """The one-transaction POS sale (POS-5, PLT-3): quote, capacity, ticket, payment or room
 charge, audit — committed together or not at all. And its refund."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -14,9 +14,9 @@ from billing.services.journal import journal_append, vat_json
 from billing.services.payments import TenderInput, payments_record, payments_reverse
 from billing.services.tickets import ticket_issue
 from core.audit import audit_log
-from core.exceptions import IdempotencyConflict, InvalidInput, NotFound
+from core.exceptions import DomainError, IdempotencyConflict, InvalidInput, NotFound
 from core.models import Property
-from inventory.models import CapacityPool, Channel
+from inventory.models import CapacityPool, Channel, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
 from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
 from pms.models import Reservation
@@ -82,6 +82,7 @@ def order_checkout(
     client_key: str | None = None,
     allow_price_override: bool = False,
     print_receipt: bool = False,
+    products: Mapping[int, Product] | None = None,
     tip: Decimal = Decimal("0.00"),
 ) -> Order:
     """Sell `lines` at `terminal` in one transaction: quote (channel POS), consume capacity
@@ -95,25 +96,26 @@ def order_checkout(
     drawer kick on a cash payment, on the terminal's printer (devices print jobs).
     Locks: Order (client_key unique index) → Promotion → CapacityBucket → NumberSequence.
     Idempotent: a replay with the same `client_key` returns the first Order, creates nothing.
+    `products`: the lines' products when the caller already loaded them (see `quote`).
+    A new sale's order carries what it wrote (`ticket._issued_lines`, `ticket._issued_vat`,
+    `order._payments`) so the caller can answer without reading it back.
     Raises: SoldOut/ClosedForSale/OfferExhausted (409), InvalidInput/PaymentInvalid/NotInHouse
     (422), PermissionDenied (403) on a price override without the right, NotFound (404) for
     a terminal or reservation of another property. On any error nothing is written.
     """
     client_key = (client_key or "").strip()[:100] or None
-    if client_key and (order := _replayed(property=property, client_key=client_key)):
-        return order
-    if terminal.property_id != property.pk or not terminal.is_active:
-        raise NotFound(_("No such terminal."))
-    if reservation is not None and reservation.property_id != property.pk:
-        raise NotFound(_("No such reservation."))
-    room_number = (room_number or "").strip() or None
-    if room_number and tenders:
-        raise InvalidInput(_("A sale charged to a room takes no payment."))
-    if not room_number and not tenders:
-        raise InvalidInput(_("Add a payment or a room number."))
-    if tip and room_number:
-        raise InvalidInput(_("A tip is taken with a payment, not on a room charge."))
     try:
+        if terminal.property_id != property.pk or not terminal.is_active:
+            raise NotFound(_("No such terminal."))
+        if reservation is not None and reservation.property_id != property.pk:
+            raise NotFound(_("No such reservation."))
+        room_number = (room_number or "").strip() or None
+        if room_number and tenders:
+            raise InvalidInput(_("A sale charged to a room takes no payment."))
+        if not room_number and not tenders:
+            raise InvalidInput(_("Add a payment or a room number."))
+        if tip and room_number:
+            raise InvalidInput(_("A tip is taken with a payment, not on a room charge."))
         # A savepoint, not durable=True: the API runs this inside idempotent_response's
         # transaction so that the Idempotency-Key record commits with the sale.
         with transaction.atomic():
@@ -128,10 +130,15 @@ def order_checkout(
                 client_key=client_key,
                 allow_price_override=allow_price_override,
                 print_receipt=print_receipt,
+                products=products,
                 tip=tip,
             )
-    except IntegrityError:
-        # lost the race for the same client_key: the winner committed; same answer
+    except (IntegrityError, DomainError):
+        # A replay of a committed sale: its order row holds the client_key, so the INSERT
+        # (first write of the sale, waiting for a concurrent first attempt) conflicts; or the
+        # replay fails earlier (the last unit is gone — sold by the first attempt). Either
+        # way the first result is the answer and this attempt wrote nothing. A new sale
+        # pays no lookup for this.
         if client_key and (order := _replayed(property=property, client_key=client_key)):
             return order
         raise
@@ -149,8 +156,24 @@ def _checkout(
     client_key: str | None,
     allow_price_override: bool,
     print_receipt: bool = False,
+    products: Mapping[int, Product] | None = None,
     tip: Decimal = Decimal("0.00"),
 ) -> Order:
+    business_date = property.business_date()
+    outlet = terminal.outlet
+    # the order row first: it takes the client_key (a concurrent retry waits here, a replay
+    # conflicts here before doing any work) and names the capacity it consumes
+    order = Order.objects.create(
+        property=property,
+        outlet=outlet,
+        terminal=terminal,
+        client_key=client_key,
+        status=Order.Status.OPEN,
+        reservation=reservation,
+        guest=reservation.guest if reservation is not None else None,
+        created_by=actor,
+        business_date=business_date,
+    )
     stay = None
     if room_number:
         stay = in_house_room(property=property, room_number=room_number)
@@ -170,30 +193,26 @@ def _checkout(
         channel=Channel.POS,
         lines=lines,
         allow_price_override=allow_price_override,
+        products=products,
     )
-    business_date = property.business_date()
-    outlet = terminal.outlet
     terminal_label = f"{outlet.name} · {terminal.name}"
-    guest = reservation.guest if reservation is not None else None
-    # the order row first: it takes the client_key (a concurrent retry waits here) and
-    # names the capacity it consumes
-    order = Order.objects.create(
-        property=property,
-        outlet=outlet,
-        terminal=terminal,
-        client_key=client_key,
-        status=Order.Status.OPEN,
-        reservation=reservation,
-        guest=guest,
-        created_by=actor,
-        business_date=business_date,
-    )
+    update_fields = ["status", "ticket", "updated_at"]
+    if stay is not None and order.reservation_id != reservation.pk:
+        order.reservation = reservation
+        order.guest = reservation.guest
+        update_fields += ["reservation", "guest"]
+    guest = order.guest
     promotions_consume(quote=quoted)
     capacity_consume(
         property=property,
         needs=_capacity_needs(quoted.lines),
         channel=Channel.POS,
         reference=order_capacity_reference(order),
+        pools={
+            line.product.capacity_pool_id: line.product.capacity_pool
+            for line in quoted.lines
+            if line.product.capacity_pool_id
+        },
     )
     ticket = ticket_issue(
         property=property,
@@ -243,7 +262,7 @@ def _checkout(
         )
         order.status = Order.Status.PAID
     order.ticket = ticket
-    order.save(update_fields=["status", "ticket", "updated_at"])
+    order.save(update_fields=update_fields)
     audit_log(
         action="pos.order.checked_out",
         property=property,

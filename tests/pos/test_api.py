@@ -251,3 +251,56 @@ def test_sale_linked_to_a_reservation(client, hotel, catalog, terminal, cashier)
     assert Ticket.objects.get().guest == stay.reservation.guest
     missing = post(client, hotel, "pos/orders", cash_sale(terminal, reservation="NOPE"))
     assert missing.status_code == 404
+
+
+def _token_client(user):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_a_new_sale_answers_exactly_what_reading_it_back_gives(
+    client, hotel, catalog, terminal, cashier
+):
+    # the checkout answers from the rows it wrote; the detail endpoint reads them back
+    client.force_login(cashier)
+    created = post(client, hotel, "pos/orders", cash_sale(terminal), HTTP_IDEMPOTENCY_KEY="k-9")
+    assert created.status_code == 201
+    detail = client.get(url(hotel, f"pos/orders/{created.json()['order']}"))
+    assert detail.json() == created.json()
+    replay = post(client, hotel, "pos/orders", cash_sale(terminal), HTTP_IDEMPOTENCY_KEY="k-9")
+    assert replay.json() == created.json()
+
+
+def test_a_room_charge_answers_exactly_what_reading_it_back_gives(
+    client, hotel, catalog, terminal, cashier
+):
+    make_stay(hotel, room_number="12")
+    client.force_login(cashier)
+    body = cash_sale(terminal, tenders=[], room_number="12")
+    created = post(client, hotel, "pos/orders", body)
+    assert created.status_code == 201, created.json()
+    assert created.json()["folio"] is not None and created.json()["reservation"]
+    detail = client.get(url(hotel, f"pos/orders/{created.json()['order']}"))
+    assert detail.json() == created.json()
+
+
+def test_api_checkout_runs_at_most_24_queries_with_a_token(
+    hotel, catalog, terminal, cashier, django_assert_max_num_queries
+):
+    # token and membership from the cache, the idempotency key claimed in one INSERT, the
+    # answer built from the written rows: 20 statements for a 5-line sale with a capacity
+    # item, plus 2 savepoints each for the idempotency record's and the sale's atomic blocks
+    api = _token_client(cashier)
+    lines = [{"product": c} for c in ("spritz", "cafe", "coca", "biere", "panier-gourmand")]
+    total = "63.50"  # the POS prices of the demo catalog
+    sale = cash_sale(terminal, lines=lines, tenders=[{"method": "cash", "amount": total}])
+    first = post(api, hotel, "pos/orders", sale, HTTP_IDEMPOTENCY_KEY="q-1")
+    assert first.status_code == 201, first.json()
+    with django_assert_max_num_queries(24) as captured:
+        again = post(api, hotel, "pos/orders", sale, HTTP_IDEMPOTENCY_KEY="q-2")
+    assert again.status_code == 201
+    assert again.json()["ticket_number"] == first.json()["ticket_number"] + 1
+    assert not [q for q in captured.captured_queries if "authtoken" in q["sql"]]

@@ -1,0 +1,115 @@
+"""API token sign-in with the caller's memberships, cached briefly in the shared cache.
+
+Every API call asks the same two questions: whose token is this, and what is their role at
+the property in the URL. Answering them from PostgreSQL costs two queries per call; a POS
+terminal asks them hundreds of times an hour with the same answer. So the answer (the user
+and their active memberships with property and organisation) is kept under one key per token
+in the shared cache (Redis in production: every web process sees an invalidation at once),
+for at most API_AUTH_CACHE_SECONDS, and dropped on every change that could alter it:
+
+- the token deleted (revocation takes effect on the next call);
+- the user saved or deleted (deactivated, password or name changed);
+- a membership saved or deleted (role changed, removed, deactivated);
+- the property or its organisation saved (name, timezone, business-day roll).
+
+Each drop happens now and again after commit, so a request that read the old rows while
+the change was being written cannot put them back. A bulk `QuerySet.update()` sends no
+signal: code that changes users, tokens or memberships that way must call
+`api_auth_forget_users`; the short lifetime bounds anything missed.
+"""
+
+import hashlib
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+
+from core.models import Membership, Organization, Property
+from core.scoping import memberships_for
+
+User = settings.AUTH_USER_MODEL
+
+
+def _cache_key(token_key: str) -> str:
+    # the token itself is a credential: only its digest goes to the cache
+    return "api-auth:" + hashlib.sha256(token_key.encode()).hexdigest()[:40]
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """DRF token authentication; the token's user and memberships come from the cache.
+
+    `request.auth` is the Token, carrying `.memberships` ({property slug: Membership}) for
+    `core.api.PropertyScopedApi`."""
+
+    def authenticate_credentials(self, key: str):
+        cache_key = _cache_key(key)
+        entry = cache.get(cache_key)
+        if entry is None:
+            token = Token.objects.select_related("user").filter(key=key).first()
+            if token is None:
+                raise exceptions.AuthenticationFailed(_("Invalid token."))
+            memberships = {m.property.slug: m for m in memberships_for(token.user)}
+            entry = (token, memberships)
+            cache.set(cache_key, entry, timeout=settings.API_AUTH_CACHE_SECONDS)
+        token, memberships = entry
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        token.memberships = memberships
+        return token.user, token
+
+
+def api_auth_forget(token_keys: Iterable[str]) -> None:
+    """Drop the cached sign-in of these tokens, now and after commit."""
+    keys = [_cache_key(k) for k in token_keys]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def api_auth_forget_users(user_ids: Iterable[int]) -> None:
+    """Drop the cached sign-in of every token of these users (one query)."""
+    ids = [pk for pk in set(user_ids) if pk is not None]
+    if ids:
+        api_auth_forget(Token.objects.filter(user_id__in=ids).values_list("key", flat=True))
+
+
+@receiver([post_save, post_delete], sender=Token)
+def _token_changed(sender, instance: Token, **kwargs) -> None:
+    api_auth_forget([instance.key])
+
+
+@receiver([post_save, post_delete], sender=User)
+def _user_changed(sender, instance, created: bool = False, **kwargs) -> None:
+    if not created:  # a new user has no token yet
+        api_auth_forget_users([instance.pk])
+
+
+@receiver([post_save, post_delete], sender=Membership)
+def _membership_changed(sender, instance: Membership, **kwargs) -> None:
+    api_auth_forget_users([instance.user_id])
+
+
+@receiver(post_save, sender=Property)
+def _property_changed(sender, instance: Property, created: bool, **kwargs) -> None:
+    if created:
+        return
+    api_auth_forget_users(
+        Membership.objects.filter(property=instance).values_list("user_id", flat=True)
+    )
+
+
+@receiver(post_save, sender=Organization)
+def _organization_changed(sender, instance: Organization, created: bool, **kwargs) -> None:
+    if created:
+        return
+    api_auth_forget_users(
+        Membership.objects.filter(property__organization=instance).values_list("user_id", flat=True)
+    )
