@@ -7,6 +7,7 @@ per interaction, with the tablets' think time stated in the results."""
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import secrets
 import threading
@@ -168,8 +169,10 @@ def verify(ctx: dict, rounds: int) -> dict:
 
 def main() -> None:
     ctx = prepare()
+    load_before = os.getloadavg()[0]  # the 2 cores are shared: say how busy they were
     with harness.gunicorn(workers=2) as port:
         result = run(port, ctx)
+    result["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
     check = verify(ctx, result["rounds"])
     table = [
         (
@@ -188,6 +191,14 @@ def main() -> None:
         )
     )
     table.append(("HTTP statuses of the pages shown", str(result["statuses"]), "all 200"))
+    load = result["load_average"]
+    table.append(
+        (
+            "machine load (1-min average) before / after the run",
+            f"{load['before']:.1f} / {load['after']:.1f} on {os.cpu_count()} cores",
+            "— (above the core count the numbers are pessimistic)",
+        )
+    )
     harness.write_results("waiter", {**result, "check": check}, table)
 
 

@@ -10,6 +10,8 @@ def staff_context(request):
         "active_property": membership.property,
         "active_membership": membership,
         "nav_items": items_for(membership.role),
-        "switchable_memberships": memberships_for(request.user),
+        # listed once by the middleware (resolve_active_membership) for this request
+        "switchable_memberships": getattr(request, "memberships", None)
+        or memberships_for(request.user),
         "terminal_label": getattr(request, "terminal_label", ""),
     }

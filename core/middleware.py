@@ -17,11 +17,13 @@ class ActivePropertyMiddleware:
             if membership is not None:
                 request.membership = membership
                 request.property = membership.property
-            profile = getattr(request.user, "staff_profile", None)
-            language = getattr(profile, "language", "") or (
-                request.property.default_language if request.property else ""
-            )
-            if language and not request.COOKIES.get("django_language"):
-                translation.activate(language)
-                request.LANGUAGE_CODE = language
+            # a language chosen on this device (cookie) wins: only then skip the profile query
+            if not request.COOKIES.get("django_language"):
+                profile = getattr(request.user, "staff_profile", None)
+                language = getattr(profile, "language", "") or (
+                    request.property.default_language if request.property else ""
+                )
+                if language:
+                    translation.activate(language)
+                    request.LANGUAGE_CODE = language
         return self.get_response(request)

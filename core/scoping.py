@@ -32,6 +32,8 @@ def membership_for(user, property_id: int) -> Membership | None:
 def resolve_active_membership(request: HttpRequest) -> Membership | None:
     """The membership for the property chosen in the session, or the first one the user has."""
     memberships = list(memberships_for(request.user))
+    # the page's property switcher lists the same rows: read them once per request
+    request.memberships = memberships
     if not memberships:
         return None
     wanted = request.session.get(SESSION_KEY)

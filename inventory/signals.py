@@ -1,10 +1,25 @@
 """Cache invalidation only (STYLE C13): a change to prices, seasons or offers drops the
-property's cached pricing configuration."""
+property's cached pricing configuration; a change to the catalog (products, categories,
+modifiers, prices) drops every cache built from it (inventory.catalog_cache)."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from inventory.models import Promotion, RatePlan, Season, SeasonPeriod
+from inventory.catalog_cache import catalog_changed
+from inventory.models import (
+    CapacityPool,
+    Category,
+    Modifier,
+    ModifierGroup,
+    Price,
+    Product,
+    Promotion,
+    RatePlan,
+    Season,
+    SeasonPeriod,
+    Variant,
+)
 from inventory.services.pricing import pricing_config_invalidate
 
 
@@ -30,3 +45,32 @@ def promotion_targets_changed(sender, instance, **kwargs):
     # `instance` is the promotion, or the product/season when changed from their side: all
     # three carry the property
     pricing_config_invalidate(property_id=instance.property_id)
+
+
+def _catalog_property_id(instance) -> int | None:
+    parent = {Modifier: "group", Variant: "product", Price: "rate_plan"}.get(type(instance))
+    if parent is None:
+        return getattr(instance, "property_id", None)
+    try:
+        return getattr(instance, parent).property_id
+    except ObjectDoesNotExist:  # deleted with its parent, whose own signal already ran
+        return None
+
+
+@receiver([post_save, post_delete], sender=Product)
+@receiver([post_save, post_delete], sender=Category)
+@receiver([post_save, post_delete], sender=CapacityPool)
+@receiver([post_save, post_delete], sender=Variant)
+@receiver([post_save, post_delete], sender=ModifierGroup)
+@receiver([post_save, post_delete], sender=Modifier)
+@receiver([post_save, post_delete], sender=Price)
+def catalog_row_changed(sender, instance, **kwargs):
+    property_id = _catalog_property_id(instance)
+    if property_id is not None:
+        catalog_changed(property_id=property_id)
+
+
+@receiver(m2m_changed, sender=ModifierGroup.products.through)
+def modifier_targets_changed(sender, instance, **kwargs):
+    # the group or the product, both carry the property
+    catalog_changed(property_id=instance.property_id)

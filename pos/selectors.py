@@ -44,7 +44,10 @@ def order_get(*, property: Property, order_id: int) -> Order | None:
     """An order of `property` with its ticket, lines, VAT rows and payments."""
     return (
         Order.objects.filter(property=property, pk=order_id)
-        .select_related("ticket", "ticket__folio", "terminal", "outlet", "reservation")
+        # terminal__outlet for the terminal's label, tab for "back to the tables"
+        .select_related(
+            "ticket", "ticket__folio", "terminal__outlet", "outlet", "reservation", "tab"
+        )
         .prefetch_related("ticket__lines", "ticket__vat_lines", "ticket__payments")
         .first()
     )
@@ -141,3 +144,37 @@ def guest_suggestions(*, property: Property, tab) -> dict:
         "favourites": favourites,
         "spa_slots": [(p, slots) for p, slots in spa_slots if slots],
     }
+
+
+def table_menu(*, property: Property) -> dict:
+    """The waiter's menu: the counter's categories and, per category, the dishes a table can
+    order (no capacity) with their modifier groups and modifiers. Every tab page shows it,
+    it changes rarely: cached per property under the catalog token (inventory.catalog_cache),
+    so any change to a product, category, modifier or price rebuilds it.
+    {"categories": [Category], "products": {category_id: [Product]}}"""
+    from django.core.cache import cache
+
+    from inventory.catalog_cache import catalog_version
+    from inventory.models import ModifierGroup
+    from inventory.selectors import products_for_property
+    from pos.counter import counter_categories
+
+    key = f"pos:table-menu:{property.pk}:{catalog_version(property_id=property.pk)}"
+    menu = cache.get(key)
+    if menu is None:
+        products: dict[int, list] = {}
+        for product in (
+            products_for_property(property=property)
+            .filter(capacity_pool__isnull=True)
+            .prefetch_related(
+                Prefetch(
+                    "modifier_groups",
+                    queryset=ModifierGroup.objects.prefetch_related("modifiers"),
+                )
+            )
+            .order_by("sort_order", "pk")
+        ):
+            products.setdefault(product.category_id, []).append(product)
+        menu = {"categories": counter_categories(property=property), "products": products}
+        cache.set(key, menu, timeout=3600)
+    return menu

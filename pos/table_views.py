@@ -23,9 +23,7 @@ from core.money import ZERO, quantize
 from core.roles import CAPABILITIES, discount_limit, role_has
 from core.scoping import capability_required
 from core.services import staff_pin_verify
-from inventory.models import ModifierGroup
-from inventory.selectors import products_for_property
-from pos.counter import counter_categories, parse_quantity
+from pos.counter import parse_quantity
 from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
 from pos.receipts import receipt_email_request, sale_print_jobs
 from pos.selectors import (
@@ -33,6 +31,7 @@ from pos.selectors import (
     in_house_search,
     order_get,
     reservation_by_reference,
+    table_menu,
 )
 from pos.services.tab_payments import (
     cover_part_amount,
@@ -71,10 +70,6 @@ def course_name(course: int) -> str:
 
 
 COURSES = (1, 2, 3, 4)
-
-
-def _table_products(request: HttpRequest):
-    return products_for_property(property=request.property).filter(capacity_pool__isnull=True)
 
 
 def table_state(tab: TableTab | None, tickets: list[KitchenTicket], has_unsent: bool) -> str:
@@ -196,31 +191,21 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
         if tab.order_id:
             return redirect("pos:counter_receipt", order_id=tab.order_id)
         return redirect("pos:floor")
-    categories = counter_categories(property=request.property)
+    menu_data = table_menu(property=request.property)
+    categories = menu_data["categories"]
     category_id = _int(request.GET.get("category"))
     if category_id not in {c.pk for c in categories}:
         category_id = categories[0].pk if categories else None
     course = _int(request.GET.get("course"), 1)
     if not 1 <= course <= MAX_COURSE:
         course = 1
-    products = list(
-        _table_products(request)
-        .filter(category_id=category_id)
-        .prefetch_related(
-            Prefetch(
-                "modifier_groups",
-                queryset=ModifierGroup.objects.prefetch_related("modifiers"),
-            )
-        )
-        .order_by("sort_order", "pk")
-    )
     menu = {
         "tab": tab,
         "categories": categories,
         "current_category": category_id,
         "current_course": course,
         "courses": [(c, course_name(c)) for c in COURSES],
-        "products": products,
+        "products": menu_data["products"].get(category_id, []),
     }
     if request.htmx and "category" in request.GET and not request.htmx.history_restore_request:
         return render(request, "pos/tab.html#menu", menu)
@@ -228,7 +213,7 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
     parts = list(tab.parts.select_related("order__ticket"))
     priced, error = [], ""
     try:
-        priced = tab_priced_lines(tab=tab, lines=lines, parts=parts)
+        priced = tab_priced_lines(tab=tab, lines=lines, parts=parts, cached=True)
     except DomainError as exc:
         error = str(exc.message)
     by_line = {p.line.pk: p for p in priced}
@@ -245,9 +230,14 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
             and tab.fired_course > 0
         }
     )
+    # every ticket of the tab carries its lines (sent lines are voided, never deleted, and
+    # follow their tickets on a merge): the tickets are those of the lines, no query needed
+    tickets = {
+        line.kitchen_ticket_id: line.kitchen_ticket for line in lines if line.kitchen_ticket_id
+    }
     ready = [
         t
-        for t in tab.kitchen_tickets.all()
+        for _, t in sorted(tickets.items())
         if t.status == KitchenTicket.Status.BUMPED and t.served_at is None
     ]
     cover_parts_done = sum(1 for p in parts if p.kind == TabPart.Kind.COVER)
@@ -327,7 +317,16 @@ def tab_add(request: HttpRequest, tab_id: int) -> HttpResponse:
             ][:20]
         except ValueError:
             raise InvalidInput(_("No such product."))
-        product = _table_products(request).filter(pk=product_id).first()
+        # the menu the tablet shows (cached; active products without capacity)
+        product = next(
+            (
+                p
+                for products in table_menu(property=request.property)["products"].values()
+                for p in products
+                if p.pk == product_id
+            ),
+            None,
+        )
         if product is None:
             raise InvalidInput(_("No such product."))
         tab_add_line(
@@ -613,8 +612,12 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
 
 
 def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpResponse:
-    tab.refresh_from_db(fields=["status"])
-    if tab.status == TableTab.Status.CLOSED:
+    if TabPart.tab.is_cached(part):
+        status = part.tab.status  # the tab the payment just locked and updated
+    else:  # a replay: read it again
+        tab.refresh_from_db(fields=["status"])
+        status = tab.status
+    if status == TableTab.Status.CLOSED:
         return redirect("pos:counter_receipt", order_id=part.order_id)
     messages.success(
         request,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import InvalidInput, PermissionDenied
 from core.models import Property
 from core.money import ZERO, quantize, vat_from_gross
+from inventory.catalog_cache import catalog_changed
 from inventory.exceptions import OfferExhausted
 from inventory.lock_objects import promotions_for_update
 from inventory.models import (
@@ -161,6 +162,8 @@ def pricing_config_invalidate(*, property_id: int) -> None:
     key = _config_key(property_id)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
+    # prices cached from quotes (the waiter's tab) change with the configuration
+    catalog_changed(property_id=property_id)
 
 
 class _PriceBook:

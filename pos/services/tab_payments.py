@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,12 +20,14 @@ from billing.services.payments import TenderInput
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.money import ZERO, quantize
+from inventory.catalog_cache import catalog_version
 from inventory.models import Channel
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import Order, TableTab, TabLine, TabPart, Terminal
 from pos.services.checkout import order_checkout
 
 CENT = Decimal("0.01")
+PRICE_CACHE_SECONDS = 6 * 3600
 
 
 @dataclass
@@ -49,11 +52,63 @@ def _allocations(parts) -> dict[int, Decimal]:
     return out
 
 
+def _price_key(property_id: int, day, token: str, line: QuoteLineInput) -> str:
+    quantity = format(Decimal(line.quantity).normalize(), "f")
+    modifiers = ",".join(str(m) for m in line.modifier_ids)
+    return f"pos:line-price:{property_id}:{day}:{token}:{line.product_id}:{quantity}:{modifiers}"
+
+
+def _quoted_prices(
+    *, property, inputs: Sequence[QuoteLineInput], cached: bool
+) -> list[tuple[Decimal, Decimal]]:
+    """(unit price, total) of each input, as the POS quote prices it today.
+
+    A table line is priced on its own (no room nights on a tab, so no stay length shared
+    between lines), so each price can be kept per (product, quantity, modifiers) for the
+    business day under the catalog token (inventory.catalog_cache): any change to the
+    catalog, the prices, the rate plans or the offers makes a new token, and the tab page
+    stops re-quoting lines that were already priced."""
+    if not cached:
+        return [
+            (q.unit_price, q.total)
+            for q in quote(property=property, channel=Channel.POS, lines=inputs).lines
+        ]
+    token = catalog_version(property_id=property.pk)  # before reading any row
+    day = property.business_date()
+    keys = [_price_key(property.pk, day, token, line) for line in inputs]
+    found = cache.get_many(keys)
+    missing = [i for i, key in enumerate(keys) if key not in found]
+    if missing:
+        quoted = quote(
+            property=property, channel=Channel.POS, lines=[inputs[i] for i in missing]
+        ).lines
+        fresh = {keys[i]: (q.unit_price, q.total) for i, q in zip(missing, quoted, strict=True)}
+        cache.set_many(fresh, timeout=PRICE_CACHE_SECONDS)
+        found.update(fresh)
+    return [found[key] for key in keys]
+
+
+def remember_line_price(*, property, line: QuoteLineInput, quoted, token: str) -> None:
+    """Keep the price of a line just quoted (tab_add_line) for the tab page that follows;
+    `token` is the catalog token read before that quote."""
+    day = property.business_date()
+    cache.set(
+        _price_key(property.pk, day, token, line),
+        (quoted.unit_price, quoted.total),
+        timeout=PRICE_CACHE_SECONDS,
+    )
+
+
 def tab_priced_lines(
-    *, tab: TableTab, lines: Sequence[TabLine], parts: Sequence[TabPart]
+    *,
+    tab: TableTab,
+    lines: Sequence[TabLine],
+    parts: Sequence[TabPart],
+    cached: bool = False,
 ) -> list[PricedLine]:
     """Price the tab's live (not voided) lines with one quote; a discounted line is sold at
-    its discounted unit price (a price override computed here, not typed by anyone)."""
+    its discounted unit price (a price override computed here, not typed by anyone).
+    `cached`: reuse the prices already quoted today for the same lines."""
     live = [line for line in lines if line.voided_at is None]
     if not live:
         return []
@@ -66,13 +121,13 @@ def tab_priced_lines(
         )
         for line in live
     ]
-    quoted = quote(property=tab.property, channel=Channel.POS, lines=inputs).lines
+    prices = _quoted_prices(property=tab.property, inputs=inputs, cached=cached)
     allocated = _allocations(parts)
     out = []
-    for line, q, base_input in zip(live, quoted, inputs, strict=True):
-        total, line_input = q.total, base_input
+    for line, (unit_price, quoted_total), base_input in zip(live, prices, inputs, strict=True):
+        total, line_input = quoted_total, base_input
         if line.discount_percent:
-            unit = quantize(q.unit_price * (Decimal(100) - line.discount_percent) / Decimal(100))
+            unit = quantize(unit_price * (Decimal(100) - line.discount_percent) / Decimal(100))
             total = quantize(unit * line.quantity)
             line_input = QuoteLineInput(
                 product_id=line.product_id,
@@ -154,8 +209,10 @@ def tab_pay_part(
         if locked.status != TableTab.Status.OPEN:
             raise InvalidInput(_("This table is already closed."))
         parts = list(locked.parts.all())
+        # the prices the tab page showed (same quote, kept under the catalog token);
+        # order_checkout quotes the lines again and refuses tenders that do not match
         priced = tab_priced_lines(
-            tab=locked, lines=list(locked.lines.select_related("product")), parts=parts
+            tab=locked, lines=list(locked.lines.all()), parts=parts, cached=True
         )
         balance = tab_balance(priced)
         if balance <= 0:

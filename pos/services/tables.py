@@ -14,6 +14,7 @@ from core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from devices.documents import KitchenItem, KitchenTicketDocument
 from devices.models import PrintJob
 from devices.services import print_job_enqueue
+from inventory.catalog_cache import catalog_version
 from inventory.models import Channel, Product, RevenueCategory
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import (
@@ -23,6 +24,7 @@ from pos.models import (
     TableTab,
     TabLine,
 )
+from pos.services.tab_payments import remember_line_price
 
 KITCHEN = "kitchen"
 BAR = "bar"
@@ -66,7 +68,11 @@ def table_open(*, table: Table, covers: int, actor) -> TableTab:
 
 
 def _open_tab_for_update(tab: TableTab) -> TableTab:
-    locked = TableTab.objects.select_for_update().select_related("table").get(pk=tab.pk)
+    locked = (
+        TableTab.objects.select_for_update(of=("self", "table"))
+        .select_related("table", "property")
+        .get(pk=tab.pk)
+    )
     if locked.status != TableTab.Status.OPEN:
         raise Conflict(_("This table is already closed."))
     return locked
@@ -90,15 +96,13 @@ def tab_add_line(
         raise NotFound(_("No such product."))
     if product.capacity_pool_id:
         raise InvalidInput(_("This product is sold at the counter."))
-    quoted = quote(
-        property=tab.property,
-        channel=Channel.POS,
-        lines=[
-            QuoteLineInput(
-                product_id=product.pk, quantity=quantity, modifier_ids=tuple(modifier_ids)
-            )
-        ],
+    line = QuoteLineInput(
+        product_id=product.pk, quantity=quantity, modifier_ids=tuple(modifier_ids)
     )
+    token = catalog_version(property_id=tab.property_id)  # before the quote reads any row
+    quoted = quote(property=tab.property, channel=Channel.POS, lines=[line])
+    # the tab page that follows shows this price: it need not quote the line again
+    remember_line_price(property=tab.property, line=line, quoted=quoted.lines[0], token=token)
     with transaction.atomic():
         locked = _open_tab_for_update(tab)
         return TabLine.objects.create(

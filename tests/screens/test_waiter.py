@@ -433,13 +433,47 @@ def test_tab_screen_and_add_item_query_counts(tablet, tables, product,
     for code in ("entrecote", "salade-nicoise", "biere", "creme-brulee", "spritz"):
         add(tablet, tab, product(code))
     tablet.post(f"/pos/tabs/{tab.pk}/send/")
-    tablet.get(f"/pos/tabs/{tab.pk}/")  # warm the pricing cache
-    with django_assert_max_num_queries(18):
+    # the menu and the prices quoted when the items were added are cached: the page reads the
+    # tab, its lines and parts, the managers and the tables to move to, whatever its size
+    with django_assert_max_num_queries(10):
         assert tablet.get(f"/pos/tabs/{tab.pk}/").status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         add(tablet, tab, product("cafe"))
     with django_assert_max_num_queries(10):
+        assert tablet.get(f"/pos/tabs/{tab.pk}/").status_code == 200
+    with django_assert_max_num_queries(6):
         assert tablet.get("/pos/tables/").status_code == 200
+
+
+def test_send_and_pay_query_counts(tablet, tables, product, django_assert_max_num_queries):
+    tab = open_tab(tablet, tables["5"])
+    for code in ("entrecote", "salade-nicoise", "biere", "creme-brulee", "spritz"):
+        add(tablet, tab, product(code))
+    with django_assert_max_num_queries(18):  # one ticket per station, no printer
+        tablet.post(f"/pos/tabs/{tab.pk}/send/")
+    # ~20 of them are the sale itself (order_checkout: ticket, lines, VAT, journal, payment)
+    with django_assert_max_num_queries(40):
+        response = tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "k1"})
+    order = Order.objects.get(tab=tab)
+    assert response["Location"] == f"/pos/counter/receipt/{order.pk}/"
+    with django_assert_max_num_queries(8):
+        assert tablet.get(response["Location"]).status_code == 200
+
+
+def test_tab_shows_a_new_price_at_once(tablet, tables, product):
+    """The tab page keeps the prices it quoted, until the catalog changes."""
+    tab = open_tab(tablet, tables["5"])
+    entrecote = product("entrecote")
+    add(tablet, tab, entrecote)
+    page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    assert f'data-testid="total">{entrecote.price:.2f} €' in page
+    entrecote.price = Decimal("31.40")
+    entrecote.save()
+    page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    assert 'data-testid="total">31.40 €' in page
+    response = tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "k2"})
+    assert response.status_code == 302
+    assert Order.objects.get(tab=tab).ticket.total == Decimal("31.40")
 
 
 # --- receipt by e-mail ---------------------------------------------------------------------
