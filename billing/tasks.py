@@ -14,16 +14,19 @@ def closures_run_due_task() -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def invoice_email_task(invoice_id: int, email: str = "") -> bool:
-    """Render an issued invoice's PDF and e-mail it (enqueued on commit by invoice_issue, or
-    by the front desk's "e-mail" button with the address to use)."""
+def invoice_email_task(invoice_id: int, email: str = "", outbox_id: int | None = None) -> bool:
+    """Render an issued invoice's PDF and e-mail it (published through the outbox by
+    invoice_issue, or by the front desk's "e-mail" button with the address to use): the claim
+    on `outbox_id` sends it once."""
     from billing.models import Invoice
     from billing.services.invoice_documents import invoice_email_send
+    from core.outbox import outbox_run
 
-    invoice = Invoice.objects.select_related("property", "guest").filter(pk=invoice_id).first()
-    if invoice is None:
-        return False
-    return invoice_email_send(invoice=invoice, email=email)
+    def send() -> bool:
+        invoice = Invoice.objects.select_related("property", "guest").filter(pk=invoice_id).first()
+        return invoice is not None and invoice_email_send(invoice=invoice, email=email)
+
+    return bool(outbox_run(outbox_id, send))
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

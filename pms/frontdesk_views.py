@@ -14,8 +14,6 @@ from uuid import uuid4
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,16 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from billing.models import Invoice
-from billing.services.folios import folio_holder_rename, folio_totals
-from billing.services.invoices import credit_note_issue, folio_lines_not_invoiced, invoice_issue
-from billing.services.payments import TenderInput, folio_settle, payments_record
-from billing.tasks import invoice_email_task
-from core.audit import audit_log
+from billing.services.folios import folio_totals
+from billing.services.invoice_documents import invoice_email_request
+from billing.services.invoices import credit_note_issue, folio_lines_not_invoiced
+from billing.services.payments import TenderInput, folio_settle
 from core.exceptions import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.money import quantize
 from core.roles import role_has
 from core.scoping import capability_required
-from crm.services import guest_identity_update
 from inventory.models import RevenueCategory
 from pms.frontdesk_selectors import desk_extra_products, folio_documents, room_grid, rooms_ready_for
 from pms.models import Reservation, Room
@@ -44,7 +40,13 @@ from pms.selectors import (
     reservation_get,
 )
 from pms.services.rooms import room_move
-from pms.services.stays import reservation_check_in, reservation_check_out, stay_extra_post
+from pms.services.stays import (
+    IdentityInput,
+    reservation_check_out,
+    stay_check_in_at_desk,
+    stay_extra_post,
+    stay_invoice_issue,
+)
 
 TERMINAL = "Réception"
 GRID_DAYS = 14
@@ -234,37 +236,22 @@ def check_in(request: HttpRequest, reference: str) -> HttpResponse:
                 except ValueError:
                     raise InvalidInput(_("Unknown room."))
         deposit = _amount(request.POST.get("deposit"), optional=True)
-        tender = _tender(request, deposit, prefix="deposit_") if deposit else None
-        if deposit and res.total_price > 0 and deposit > res.total_price:
-            raise InvalidInput(
-                _("The deposit (%(paid)s) is more than the stay (%(total)s).")
-                % {"paid": deposit, "total": res.total_price}
+        identity = None
+        if "last_name" in request.POST:
+            identity = IdentityInput(
+                **{
+                    field: request.POST.get(field, "")
+                    for field in ("last_name", "first_name", "email", "phone", "country")
+                }
             )
-        with transaction.atomic():
-            if "last_name" in request.POST:
-                guest = guest_identity_update(
-                    guest=res.guest,
-                    last_name=request.POST.get("last_name", ""),
-                    first_name=request.POST.get("first_name", ""),
-                    email=request.POST.get("email", ""),
-                    phone=request.POST.get("phone", ""),
-                    country=request.POST.get("country", ""),
-                    actor=request.user,
-                )
-                if res.folio and res.folio.guest_id == guest.pk and res.folio.company_id is None:
-                    folio_holder_rename(folio=res.folio, holder_name=str(guest))
-            was_in_house = res.status == Reservation.Status.IN_HOUSE
-            res = reservation_check_in(
-                reservation=res, actor=request.user, assignments=assignments or None
-            )
-            if tender is not None and not was_in_house:
-                payments_record(
-                    property=request.property,
-                    folio=res.folio,
-                    tenders=[tender],
-                    actor=request.user,
-                    terminal=TERMINAL,
-                )
+        res = stay_check_in_at_desk(
+            reservation=res,
+            actor=request.user,
+            assignments=assignments,
+            identity=identity,
+            deposit=_tender(request, deposit, prefix="deposit_") if deposit else None,
+            terminal=TERMINAL,
+        )
     except DomainError as exc:
         return _done(request, reference, error=str(exc.message), where="check-in")
     notice = _("%(ref)s is checked in.") % {"ref": reference}
@@ -390,30 +377,9 @@ def issue_invoice(request: HttpRequest, reference: str) -> HttpResponse:
     nights to the company and the rest to the guest. Numbers come from billing's series."""
     res = _reservation_or_404(request, reference)
     try:
-        if res.status != Reservation.Status.CHECKED_OUT or res.folio is None:
-            raise InvalidInput(_("Issue the invoice after check-out."))
-        split = request.POST.get("mode") == "split"
-        with transaction.atomic():
-            lines = folio_lines_not_invoiced(folio=res.folio)
-            if not lines:
-                raise InvalidInput(_("Nothing left to invoice on this folio."))
-            issued = []
-            if split:
-                if res.company is None:
-                    raise InvalidInput(_("No company pays this stay."))
-                room = [li for li in lines if li.revenue_category == RevenueCategory.ACCOMMODATION]
-                rest = [li for li in lines if li not in room]
-                if not room:
-                    raise InvalidInput(_("No room night is left to invoice to the company."))
-                issued.append(
-                    invoice_issue(
-                        folio=res.folio, actor=request.user, lines=room, company=res.company
-                    )
-                )
-                if rest:
-                    issued.append(invoice_issue(folio=res.folio, actor=request.user, lines=rest))
-            else:
-                issued.append(invoice_issue(folio=res.folio, actor=request.user))
+        issued = stay_invoice_issue(
+            reservation=res, actor=request.user, split=request.POST.get("mode") == "split"
+        )
     except DomainError as exc:
         return _done(request, reference, error=str(exc.message), where="invoices")
     return _done(
@@ -446,24 +412,9 @@ def email_invoice(request: HttpRequest, reference: str) -> HttpResponse:
     res = _reservation_or_404(request, reference)
     try:
         doc = _document(request, res)
-        email = (request.POST.get("email") or "").strip().lower() or doc.email
-        if not email:
-            raise InvalidInput(_("Enter the guest's e-mail address."))
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise InvalidInput(
-                _("“%(email)s” is not a valid e-mail address.") % {"email": email[:100]}
-            )
-        with transaction.atomic():
-            audit_log(
-                action="billing.invoice.email_requested",
-                property=request.property,
-                actor=request.user,
-                target=doc,
-                data={"email": email},
-            )
-            invoice_email_task.delay_on_commit(invoice_id=doc.pk, email=email)
+        email = invoice_email_request(
+            invoice=doc, email=request.POST.get("email", ""), actor=request.user
+        )
     except DomainError as exc:
         return _done(request, reference, error=str(exc.message), where="invoices")
     return _done(

@@ -136,13 +136,15 @@ def sale_print_jobs(
 
 def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> None:
     """Ask for a sale's receipt by e-mail: checked here, recorded in the audit trail, sent
-    after commit by receipt_email_task (retried). Raises: InvalidInput on a bad address."""
+    after commit by receipt_email_task through the outbox (a broker down loses nothing).
+    Raises: InvalidInput on a bad address."""
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
     from django.db import transaction
 
     from core.audit import audit_log
     from core.exceptions import InvalidInput
+    from core.outbox import outbox_enqueue
     from pos.tasks import receipt_email_task
 
     email = (email or "").strip()[:254]
@@ -161,7 +163,11 @@ def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> 
             channel="pos",
             data={"ticket": order.ticket.number},
         )
-        receipt_email_task.delay_on_commit(order.pk, email, language)
+        outbox_enqueue(
+            task=receipt_email_task.name,
+            kwargs={"order_id": order.pk, "email": email, "language": language},
+            property=order.property,
+        )
 
 
 def receipt_email_send(*, order_id: int, email: str, language: str = "fr") -> bool:

@@ -77,3 +77,15 @@ def product(hotel):
         return Product.objects.select_related("capacity_pool").get(property=hotel, code=code)
 
     return get
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks published after commit run in-process (no worker): for tests about what a task
+    does, not about delivery (tests/worker.py has the real worker and a broker that is down)."""
+    from celery import current_app
+
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = previous

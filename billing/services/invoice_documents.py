@@ -6,13 +6,19 @@ issued. Sending happens in a Celery task enqueued after commit (billing.tasks)."
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.models import Invoice
+from core.audit import audit_log
+from core.exceptions import InvalidInput
 from core.money import ZERO, quantize
+from core.outbox import outbox_enqueue
 
 TOURIST_TAX = "tourist_tax"
 
@@ -89,3 +95,38 @@ def invoice_email_send(*, invoice: Invoice, email: str = "") -> bool:
     message.attach(invoice_pdf_filename(invoice), pdf, "application/pdf")
     message.send()
     return True
+
+
+def invoice_email_enqueue(*, invoice: Invoice, email: str = "") -> None:
+    """Send the invoice's PDF after commit, through the outbox: a broker down when the
+    invoice is issued or the button pressed delays the e-mail, never loses it or the page."""
+    from billing.tasks import invoice_email_task
+
+    outbox_enqueue(
+        task=invoice_email_task.name,
+        kwargs={"invoice_id": invoice.pk, "email": email},
+        property=invoice.property,
+    )
+
+
+def invoice_email_request(*, invoice: Invoice, email: str, actor) -> str:
+    """The front desk's "e-mail it": to `email`, else the address snapshotted on the invoice;
+    checked, recorded in the audit trail, sent after commit. Returns the address used.
+    Raises InvalidInput (no address, or not a valid one)."""
+    email = (email or "").strip().lower()[:254] or invoice.email
+    if not email:
+        raise InvalidInput(_("Enter the guest's e-mail address."))
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(_("“%(email)s” is not a valid e-mail address.") % {"email": email[:100]})
+    with transaction.atomic():
+        audit_log(
+            action="billing.invoice.email_requested",
+            property=invoice.property,
+            actor=actor,
+            target=invoice,
+            data={"email": email},
+        )
+        invoice_email_enqueue(invoice=invoice, email=email)
+    return email

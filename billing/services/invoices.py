@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, FolioLine, Invoice, InvoiceLine, InvoiceVat, JournalEntry
+from billing.services.invoice_documents import invoice_email_enqueue
 from billing.services.journal import journal_append, vat_json
 from billing.services.sequences import sequence_next
 from core.audit import audit_log
@@ -181,9 +182,7 @@ def _create_document(
         payload={"total": total, "tourist_tax": tourist_tax, **payload},
     )
     if invoice.email:
-        from billing.tasks import invoice_email_task
-
-        invoice_email_task.delay_on_commit(invoice_id=invoice.pk)
+        invoice_email_enqueue(invoice=invoice)
     audit_log(
         action=f"billing.{kind}.issued",
         property=property,
@@ -238,7 +237,7 @@ def invoice_issue(
     excluded amounts are kept in the payload), so the perpetual grand total counts every sale
     exactly once.
     E-mail: when the buyer has an address, billing.tasks.invoice_email_task renders the PDF and
-    sends it after commit (delay_on_commit), never inside the transaction.
+    sends it after commit (through the outbox), never inside the transaction.
     Locks: the folio row (two issues never invoice the same line), the invoice
     NumberSequence row, then the fiscal journal head, until commit.
     Raises InvalidInput when a line is foreign, already invoiced, or nothing is left to invoice.

@@ -6,6 +6,7 @@ night audit, a retried task and the check-out never post the same thing twice.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -14,11 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, FolioLine
-from billing.services.folios import ChargeInput, folio_post_charges
+from billing.services.folios import ChargeInput, folio_holder_rename, folio_post_charges
+from billing.services.invoices import folio_lines_not_invoiced, invoice_issue
+from billing.services.payments import TenderInput, payments_record
 from billing.services.tourist_tax import tourist_tax_post
 from core.audit import audit_log
 from core.exceptions import InvalidInput, NotFound
 from core.models import Property
+from crm.services import guest_identity_update
 from inventory.models import CapacityPool, Channel, Product, RevenueCategory
 from inventory.services.capacity import CapacityNeed, capacity_consume
 from inventory.services.pricing import QuoteLineInput, quote
@@ -255,6 +259,92 @@ MAX_DESK_EXTRA_QUANTITY = 100
 
 def desk_extra_source(reservation_id: int, key: str) -> str:
     return f"pms.deskextra:{reservation_id}:{key}"
+
+
+@dataclass(frozen=True)
+class IdentityInput:
+    """The guest's identity as read from their ID at the desk."""
+
+    last_name: str
+    first_name: str = ""
+    email: str = ""
+    phone: str = ""
+    country: str = ""
+
+
+def stay_check_in_at_desk(
+    *,
+    reservation: Reservation,
+    actor,
+    assignments: dict[int, int] | None = None,
+    identity: IdentityInput | None = None,
+    deposit: TenderInput | None = None,
+    terminal: str = "",
+) -> Reservation:
+    """The receptionist's check-in, all or nothing: the guest's identity corrected from their
+    ID (the folio follows the name when the guest pays), the rooms assigned and the guests in,
+    and an optional deposit on the folio (never more than the stay; not taken again when the
+    reservation was already in house).
+    Raises what reservation_check_in, guest_identity_update and payments_record raise, and
+    InvalidInput for a deposit above the stay's price."""
+    if deposit is not None and 0 < reservation.total_price < deposit.amount:
+        raise InvalidInput(
+            _("The deposit (%(paid)s) is more than the stay (%(total)s).")
+            % {"paid": deposit.amount, "total": reservation.total_price}
+        )
+    with transaction.atomic():
+        if identity is not None:
+            guest = guest_identity_update(
+                guest=reservation.guest,
+                last_name=identity.last_name,
+                first_name=identity.first_name,
+                email=identity.email,
+                phone=identity.phone,
+                country=identity.country,
+                actor=actor,
+            )
+            folio = reservation.folio
+            if folio and folio.guest_id == guest.pk and folio.company_id is None:
+                folio_holder_rename(folio=folio, holder_name=str(guest))
+        was_in_house = reservation.status == Reservation.Status.IN_HOUSE
+        reservation = reservation_check_in(
+            reservation=reservation, actor=actor, assignments=assignments or None
+        )
+        if deposit is not None and not was_in_house:
+            payments_record(
+                property=reservation.property,
+                folio=reservation.folio,
+                tenders=[deposit],
+                actor=actor,
+                terminal=terminal,
+            )
+    return reservation
+
+
+def stay_invoice_issue(*, reservation: Reservation, actor, split: bool = False) -> list:
+    """After check-out, invoice what is left on the stay's folio: one consolidated invoice,
+    or (`split`, a company paying the room) the room nights to the company and the rest to
+    the guest. All or nothing; numbers come from billing's series.
+    Raises InvalidInput (not checked out, nothing left, no company, no room night left)."""
+    if reservation.status != Reservation.Status.CHECKED_OUT or reservation.folio is None:
+        raise InvalidInput(_("Issue the invoice after check-out."))
+    folio = reservation.folio
+    with transaction.atomic():
+        lines = folio_lines_not_invoiced(folio=folio)
+        if not lines:
+            raise InvalidInput(_("Nothing left to invoice on this folio."))
+        if not split:
+            return [invoice_issue(folio=folio, actor=actor)]
+        if reservation.company is None:
+            raise InvalidInput(_("No company pays this stay."))
+        rooms = [li for li in lines if li.revenue_category == RevenueCategory.ACCOMMODATION]
+        rest = [li for li in lines if li.revenue_category != RevenueCategory.ACCOMMODATION]
+        if not rooms:
+            raise InvalidInput(_("No room night is left to invoice to the company."))
+        issued = [invoice_issue(folio=folio, actor=actor, lines=rooms, company=reservation.company)]
+        if rest:
+            issued.append(invoice_issue(folio=folio, actor=actor, lines=rest))
+        return issued
 
 
 @transaction.atomic

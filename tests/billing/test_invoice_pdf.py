@@ -9,7 +9,6 @@ from django.core import mail
 from billing.services.folios import ChargeInput, folio_open, folio_post_charges
 from billing.services.invoice_documents import invoice_pdf_render
 from billing.services.invoices import credit_note_issue, invoice_issue
-from billing.tasks import invoice_email_task
 from crm.models import Guest
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +27,8 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
 
 
 @pytest.fixture
-def eager(monkeypatch):
-    """Run the e-mail task in-process when its on-commit callback fires (no broker)."""
-    monkeypatch.setattr(invoice_email_task, "delay", lambda *a, **kw: invoice_email_task(*a, **kw))
+def eager(celery_eager):
+    """The e-mail task runs in-process when the outbox publishes it on commit (no broker)."""
 
 
 @pytest.fixture
