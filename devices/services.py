@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 # A job left "sending" this long was abandoned by a crashed worker (sends time out in seconds).
 STALE_SENDING_AFTER = timedelta(minutes=5)
+# A job still queued this long after it was written was not published (broker down then).
+UNPUBLISHED_AFTER = timedelta(minutes=1)
 ERROR_MAX_LENGTH = 2000
 
 
@@ -50,9 +52,21 @@ def _drawer_of(printer: Printer) -> CashDrawer | None:
 
 
 def _enqueue_send(print_job_id: int) -> None:
+    """Publish the send task after commit. The job row is the outbox: a broker down at that
+    moment leaves it queued (logged, never raised into the sale that just committed) and the
+    minute sweep publishes it again (print_jobs_reset_stale)."""
+    transaction.on_commit(lambda: _publish_send(print_job_id))
+
+
+def _publish_send(print_job_id: int) -> bool:
     from devices.tasks import print_job_send_task
 
-    print_job_send_task.delay_on_commit(print_job_id=print_job_id)
+    try:
+        print_job_send_task.delay(print_job_id=print_job_id)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep publishes it later
+        logger.warning("print job %s not published (%s): the sweep will", print_job_id, exc)
+        return False
+    return True
 
 
 def _job_create(
@@ -370,11 +384,21 @@ def drawer_open_no_sale(
 
 @transaction.atomic
 def print_jobs_reset_stale(*, older_than: timedelta = STALE_SENDING_AFTER) -> int:
-    """Give back jobs a crashed worker left "sending": mark them failed and send them again.
+    """Give back jobs a crashed worker left "sending": mark them failed and send them again;
+    and publish again jobs still queued a minute after they were written (the broker was
+    down when they were published: the send task's claim makes a double publication harmless).
 
     Sends time out within seconds, so a row sending for minutes has no live sender.
-    Returns the number of jobs reset. After commit: one send task per job."""
-    cutoff = timezone.now() - older_than
+    Returns the number of jobs reset or published again. After commit: one send task per job."""
+    now = timezone.now()
+    unsent = list(
+        PrintJob.objects.filter(
+            status=PrintJob.Status.QUEUED, updated_at__lt=now - UNPUBLISHED_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for job_id in unsent:
+        _enqueue_send(job_id)
+    cutoff = now - older_than
     stale_ids = list(
         PrintJob.objects.filter(status=PrintJob.Status.SENDING, updated_at__lt=cutoff).values_list(
             "pk", flat=True
@@ -392,7 +416,7 @@ def print_jobs_reset_stale(*, older_than: timedelta = STALE_SENDING_AFTER) -> in
         if updated:
             reset += 1
             _enqueue_send(job_id)
-    return reset
+    return reset + len(unsent)
 
 
 __all__ = [

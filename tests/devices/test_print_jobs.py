@@ -251,3 +251,31 @@ def test_sweeper_gives_back_jobs_left_sending(network_printer, enqueued):
 @pytest.fixture
 def cashier(hotel, staff_of):
     return staff_of(hotel, Role.CASHIER, username="cashier")
+
+
+def test_a_broker_down_at_sale_time_leaves_the_job_queued_and_the_sweep_prints_it(
+    network_printer, listener, django_capture_on_commit_callbacks, celery_eager
+):
+    """The task queue is down when the sale commits: the sale's request does not fail, the job
+    waits as "queued", and the minute sweep publishes it once the broker is back."""
+    # given: the broker is down when the job's send task is published after commit
+    from celery import current_app
+
+    from tests.worker import broker_down
+
+    current_app.conf.task_always_eager = False  # publish for real, to the dead broker
+    with broker_down(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        job = _receipt_job(network_printer, key="down")
+    current_app.conf.task_always_eager = True  # from now on tasks run here (celery_eager)
+    assert len(callbacks) == 1  # it was published after commit, and failed quietly
+    job.refresh_from_db()
+    assert job.status == PrintJob.Status.QUEUED and listener.received == b""
+    # when: a minute later the sweep runs (the task runs in-process here)
+    PrintJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert print_jobs_reset_stale() == 1
+    # then: it is printed, once
+    listener.wait_for(1)
+    job.refresh_from_db()
+    assert job.status == PrintJob.Status.PRINTED
+    assert listener.received.count(b"Ticket T-000123") == 1
