@@ -1,4 +1,5 @@
-"""API token sign-in with the caller's memberships, cached briefly in the shared cache.
+"""API token sign-in with the caller's memberships, cached briefly in the shared cache (and
+the invalidation of the staff screens' cached memberships, core.scoping, on the same changes).
 
 Every API call asks the same two questions: whose token is this, and what is their role at
 the property in the URL. Answering them from PostgreSQL costs two queries per call; a POS
@@ -32,7 +33,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from core.models import Membership, Organization, Property
-from core.scoping import memberships_for
+from core.scoping import memberships_for, staff_memberships_key
 
 User = settings.AUTH_USER_MODEL
 
@@ -75,9 +76,13 @@ def api_auth_forget(token_keys: Iterable[str]) -> None:
 
 
 def api_auth_forget_users(user_ids: Iterable[int]) -> None:
-    """Drop the cached sign-in of every token of these users (one query)."""
+    """Drop the cached sign-in of every token of these users (one query), and their staff
+    screens' cached memberships (core.scoping), now and after commit."""
     ids = [pk for pk in set(user_ids) if pk is not None]
     if ids:
+        staff_keys = [staff_memberships_key(pk) for pk in ids]
+        cache.delete_many(staff_keys)
+        transaction.on_commit(lambda: cache.delete_many(staff_keys))
         api_auth_forget(Token.objects.filter(user_id__in=ids).values_list("key", flat=True))
 
 

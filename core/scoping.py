@@ -4,6 +4,8 @@ property A can never reach a row of property B, whatever id they put in a URL.""
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -29,9 +31,26 @@ def membership_for(user, property_id: int) -> Membership | None:
     return memberships_for(user).filter(property_id=property_id).first()
 
 
+def staff_memberships_key(user_id: int) -> str:
+    return f"staff-memberships:{user_id}"
+
+
+def _staff_memberships(user) -> list[Membership]:
+    """The user's active memberships with property and organisation, read on every staff
+    request: kept in the shared cache for API_AUTH_CACHE_SECONDS and dropped at once by the
+    same signals as the API sign-in cache (core.api_auth: membership, user, property or
+    organisation saved or deleted)."""
+    key = staff_memberships_key(user.pk)
+    memberships = cache.get(key)
+    if memberships is None:
+        memberships = list(memberships_for(user))
+        cache.set(key, memberships, timeout=settings.API_AUTH_CACHE_SECONDS)
+    return memberships
+
+
 def resolve_active_membership(request: HttpRequest) -> Membership | None:
     """The membership for the property chosen in the session, or the first one the user has."""
-    memberships = list(memberships_for(request.user))
+    memberships = _staff_memberships(request.user)
     # the page's property switcher lists the same rows: read them once per request
     request.memberships = memberships
     if not memberships:

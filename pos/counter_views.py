@@ -262,6 +262,11 @@ def counter_receipt(request: HttpRequest, order_id: int) -> HttpResponse:
     order = order_get(property=request.property, order_id=order_id)
     if order is None or order.ticket is None:
         raise Http404
+    return receipt_page(request, order)
+
+
+def receipt_page(request: HttpRequest, order: Order) -> HttpResponse:
+    """The receipt screen of a sale (also drawn straight after a tablet's last payment)."""
     payments = list(order.ticket.payments.all())
     change = sum((p.change for p in payments), Decimal("0.00"))
     return render(

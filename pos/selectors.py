@@ -20,15 +20,23 @@ def outlets_with_terminals(*, property: Property) -> QuerySet[Outlet]:
 
 def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | None:
     """An active terminal of `property` by public id (API) or pk (bound cookie), with its
-    outlet, receipt printer and cash drawer (a cash sale kicks the drawer: no extra reads)."""
+    outlet, receipt printer and cash drawer (a cash sale kicks the drawer: no extra reads).
+    The printer's property is `property` itself (a printer serves its own property's
+    terminals): set, not joined, as every sale reads this row."""
     queryset = Terminal.objects.filter(property=property, is_active=True).select_related(
-        "outlet", "printer", "printer__property", "printer__cash_drawer"
+        "outlet", "printer", "printer__cash_drawer"
     )
     if public_id is not None:
-        return queryset.filter(public_id=public_id).first()
-    if pk is not None:
-        return queryset.filter(pk=pk).first()
-    return None
+        terminal = queryset.filter(public_id=public_id).first()
+    elif pk is not None:
+        terminal = queryset.filter(pk=pk).first()
+    else:
+        return None
+    if terminal is not None:
+        terminal.property = property
+        if terminal.printer is not None and terminal.printer.property_id == property.pk:
+            terminal.printer.property = property
+    return terminal
 
 
 def reservation_by_reference(*, property: Property, reference: str) -> Reservation | None:
@@ -41,16 +49,21 @@ def reservation_by_reference(*, property: Property, reference: str) -> Reservati
 
 
 def order_get(*, property: Property, order_id: int) -> Order | None:
-    """An order of `property` with its ticket, lines, VAT rows and payments."""
-    return (
+    """An order of `property` with its ticket, lines, VAT rows and payments. The stay and
+    its folio (a room charge only) are read when the order has one: most sales have not,
+    and joining those wide rows made every receipt slower."""
+    order = (
         Order.objects.filter(property=property, pk=order_id)
         # terminal__outlet for the terminal's label, tab for "back to the tables"
-        .select_related(
-            "ticket", "ticket__folio", "terminal__outlet", "outlet", "reservation", "tab"
-        )
+        .select_related("ticket", "terminal__outlet", "outlet", "tab")
         .prefetch_related("ticket__lines", "ticket__vat_lines", "ticket__payments")
         .first()
     )
+    if order is not None:
+        order.property = property
+        if order.ticket is not None:
+            order.ticket.property = property
+    return order
 
 
 def in_house_search(*, property: Property, query: str, limit: int = 8) -> list[dict]:

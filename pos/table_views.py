@@ -15,6 +15,14 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    push_url,
+    reselect,
+    reswap,
+    retarget,
+)
 
 from billing.services.payments import TenderInput
 from core.exceptions import DomainError, InvalidInput
@@ -24,6 +32,7 @@ from core.roles import CAPABILITIES, discount_limit, role_has
 from core.scoping import capability_required
 from core.services import staff_pin_verify
 from pos.counter import parse_quantity
+from pos.counter_views import receipt_page
 from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
 from pos.receipts import receipt_email_request, sale_print_jobs
 from pos.selectors import (
@@ -134,6 +143,21 @@ def floor(request: HttpRequest) -> HttpResponse:
     return render(request, "pos/floor.html", context)
 
 
+def _is_partial(request: HttpRequest) -> bool:
+    """An htmx tap on the tablet (not a history restore, which wants the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _show_screen(request: HttpRequest, response: HttpResponse, url: str) -> HttpResponse:
+    """An htmx tap that ends on another screen (the tab, the receipt): its <main> replaces
+    the current one and the address bar shows its URL, in one request instead of a
+    redirect and a second page load."""
+    retarget(response, "main")
+    reswap(response, "outerHTML")
+    reselect(response, "main")
+    return push_url(response, url)
+
+
 @require_POST
 @capability_required("pos.sell")
 def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
@@ -149,17 +173,24 @@ def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("pos:floor")
+    if _is_partial(request):
+        tab = _tab_or_404(request, tab.pk)
+        response = render(request, "pos/tab.html", _page_context(request, tab))
+        return _show_screen(request, response, reverse("pos:tab", args=[tab.pk]))
     return redirect("pos:tab", tab_id=tab.pk)
 
 
 def _tab_or_404(request: HttpRequest, tab_id: int) -> TableTab:
+    """The tab with its table. The guest and reservation are read only when the tab has one
+    (most have not), and the property is the request's own (the filter guarantees it)."""
     tab = (
         TableTab.objects.filter(property=request.property, pk=tab_id)
-        .select_related("table", "order", "property", "reservation", "guest")
+        .select_related("table")
         .first()
     )
     if tab is None:
         raise Http404
+    tab.property = request.property
     return tab
 
 
@@ -183,14 +214,7 @@ def _int(raw, default=None):
         return default
 
 
-@require_GET
-@capability_required("pos.sell")
-def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
-    tab = _tab_or_404(request, tab_id)
-    if tab.status == TableTab.Status.CLOSED:
-        if tab.order_id:
-            return redirect("pos:counter_receipt", order_id=tab.order_id)
-        return redirect("pos:floor")
+def _menu_context(request: HttpRequest, tab: TableTab) -> dict:
     menu_data = table_menu(property=request.property)
     categories = menu_data["categories"]
     category_id = _int(request.GET.get("category"))
@@ -199,7 +223,7 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
     course = _int(request.GET.get("course"), 1)
     if not 1 <= course <= MAX_COURSE:
         course = 1
-    menu = {
+    return {
         "tab": tab,
         "categories": categories,
         "current_category": category_id,
@@ -207,8 +231,11 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
         "courses": [(c, course_name(c)) for c in COURSES],
         "products": menu_data["products"].get(category_id, []),
     }
-    if request.htmx and "category" in request.GET and not request.htmx.history_restore_request:
-        return render(request, "pos/tab.html#menu", menu)
+
+
+def _cart_context(request: HttpRequest, tab: TableTab) -> dict:
+    """What the order column shows: lines, totals, parts paid, what is ready, held or to
+    send, and the payment form. Every tap on the tablet redraws it (and only it)."""
     lines = list(tab.lines.select_related("kitchen_ticket"))
     parts = list(tab.parts.select_related("order__ticket"))
     priced, error = [], ""
@@ -247,17 +274,8 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
         else None
     )
     role = request.membership.role
-    free_tables = Table.objects.filter(
-        property=request.property, outlet_id=tab.table.outlet_id, is_active=True
-    ).exclude(tabs__status=TableTab.Status.OPEN)
-    other_tabs = (
-        TableTab.objects.filter(property=request.property, status=TableTab.Status.OPEN)
-        .exclude(pk=tab.pk)
-        .select_related("table")
-    )
-    guest_q = (request.GET.get("guest_q") or "").strip()[:50]
-    context = {
-        **menu,
+    return {
+        "tab": tab,
         "rows": rows,
         "total": total,
         "balance": balance,
@@ -275,9 +293,27 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
         "cover_parts_left": tab.split_parts - cover_parts_done if tab.split_parts else 0,
         "self_approves": role_has(role, "pos.approve"),
         "discount_limit": discount_limit(role),
-        "approvers": list(_approvers(request)),
-        "free_tables": free_tables,
-        "other_tabs": other_tabs,
+        # a query set: read by the template only when a sent line shows its void form
+        "approvers": _approvers(request),
+        # a fresh key per screen: a double tap on Pay replays the same part
+        "pay_key": str(uuid.uuid4()),
+        "error": error,
+    }
+
+
+def _page_context(request: HttpRequest, tab: TableTab) -> dict:
+    guest_q = (request.GET.get("guest_q") or "").strip()[:50]
+    return {
+        **_menu_context(request, tab),
+        **_cart_context(request, tab),
+        "free_tables": Table.objects.filter(
+            property=request.property, outlet_id=tab.table.outlet_id, is_active=True
+        ).exclude(tabs__status=TableTab.Status.OPEN),
+        "other_tabs": TableTab.objects.filter(
+            property=request.property, status=TableTab.Status.OPEN
+        )
+        .exclude(pk=tab.pk)
+        .select_related("table"),
         "guest_q": guest_q,
         "guest_matches": in_house_search(property=request.property, query=guest_q)
         if guest_q
@@ -285,20 +321,49 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
         "suggestions": guest_suggestions(property=request.property, tab=tab)
         if tab.guest_id
         else None,
-        # a fresh key per screen: a double tap on Pay replays the same part
-        "pay_key": str(uuid.uuid4()),
-        "error": error,
     }
-    return render(request, "pos/tab.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@capability_required("pos.sell")
+def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
+    tab = _tab_or_404(request, tab_id)
+    if tab.status == TableTab.Status.CLOSED:
+        if tab.order_id:
+            return redirect("pos:counter_receipt", order_id=tab.order_id)
+        return redirect("pos:floor")
+    if _is_partial(request) and "category" in request.GET:
+        return render(request, "pos/tab.html#menu", _menu_context(request, tab))
+    return render(request, "pos/tab.html", _page_context(request, tab))
 
 
 def _back(tab: TableTab, error: DomainError | None = None, request=None, **params):
-    """Back to the tab, on the menu category and course the waiter was using."""
+    """Back to the tab, on the menu category and course the waiter was using. A tap from
+    the tablet (htmx) gets the order column redrawn at once, with its message, in the same
+    response: no redirect, no second request."""
     if error is not None:
         messages.error(request, str(error.message))
+    if request is not None and _is_partial(request):
+        tab = _tab_or_404(request, tab.pk)  # as the service left it
+        if tab.status == TableTab.Status.CLOSED:
+            return _left_tab(request, tab)
+        context = {**_cart_context(request, tab), "partial": True}
+        return render(request, "pos/tab.html#cart", context)
     url = reverse("pos:tab", args=[tab.pk])
     query = "&".join(f"{k}={v}" for k, v in params.items() if v and str(v).isdigit())
     return redirect(f"{url}?{query}" if query else url)
+
+
+def _left_tab(request: HttpRequest, tab: TableTab) -> HttpResponse:
+    """The tab is closed (paid on another tablet, or merged into another table): show
+    where it went rather than a form for a tab that no longer takes orders."""
+    if tab.order_id:
+        order = order_get(property=request.property, order_id=tab.order_id)
+        if order is not None and order.ticket is not None:
+            url = reverse("pos:counter_receipt", args=[order.pk])
+            return _show_screen(request, receipt_page(request, order), url)
+    return HttpResponseClientRedirect(reverse("pos:floor"))
 
 
 @require_POST
@@ -340,7 +405,7 @@ def tab_add(request: HttpRequest, tab_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _back(tab, exc, request, **keep)
-    return _back(tab, **keep)
+    return _back(tab, request=request, **keep)
 
 
 @require_POST
@@ -351,7 +416,7 @@ def tab_remove(request: HttpRequest, tab_id: int, line_id: int) -> HttpResponse:
         tab_remove_line(tab=tab, line_id=line_id, actor=request.user)
     except DomainError as exc:
         return _back(tab, exc, request)
-    return _back(tab)
+    return _back(tab, request=request)
 
 
 def _approver(request: HttpRequest, *, needed: bool = True):
@@ -389,7 +454,7 @@ def tab_void(request: HttpRequest, tab_id: int, line_id: int) -> HttpResponse:
     except DomainError as exc:
         return _back(tab, exc, request)
     messages.success(request, _("The item is voided."))
-    return _back(tab)
+    return _back(tab, request=request)
 
 
 @require_POST
@@ -412,7 +477,7 @@ def tab_discount(request: HttpRequest, tab_id: int, line_id: int) -> HttpRespons
     except DomainError as exc:
         return _back(tab, exc, request)
     messages.success(request, _("Discount applied."))
-    return _back(tab)
+    return _back(tab, request=request)
 
 
 @require_POST
@@ -423,7 +488,7 @@ def tab_send_view(request: HttpRequest, tab_id: int) -> HttpResponse:
         if request.POST.get("action") == "fire":
             tab_fire_next_course(tab=tab, actor=request.user)
             messages.success(request, _("Next course fired."))
-            return _back(tab)
+            return _back(tab, request=request)
         tickets = tab_send(tab=tab, actor=request.user)
     except DomainError as exc:
         return _back(tab, exc, request)
@@ -431,7 +496,7 @@ def tab_send_view(request: HttpRequest, tab_id: int) -> HttpResponse:
         messages.success(request, _("Sent to the kitchen."))
     else:
         messages.error(request, _("Nothing new to send."))
-    return _back(tab)
+    return _back(tab, request=request)
 
 
 @require_POST
@@ -439,7 +504,7 @@ def tab_send_view(request: HttpRequest, tab_id: int) -> HttpResponse:
 def tab_served(request: HttpRequest, tab_id: int) -> HttpResponse:
     tab = _tab_or_404(request, tab_id)
     tab_mark_served(tab=tab, actor=request.user)
-    return _back(tab)
+    return _back(tab, request=request)
 
 
 @require_POST
@@ -470,7 +535,7 @@ def tab_move(request: HttpRequest, tab_id: int) -> HttpResponse:
     except DomainError as exc:
         return _back(tab, exc, request)
     messages.success(request, _("Moved to table %(label)s.") % {"label": moved.table.label})
-    return _back(tab)
+    return _back(tab, request=request)
 
 
 @require_POST
@@ -486,7 +551,7 @@ def tab_guest(request: HttpRequest, tab_id: int) -> HttpResponse:
         tab_attach_guest(tab=tab, reservation=reservation, actor=request.user)
     except DomainError as exc:
         return _back(tab, exc, request)
-    return _back(tab)
+    return _back(tab, request=request)
 
 
 def _money_field(raw, *, label: str) -> Decimal | None:
@@ -558,7 +623,7 @@ def tab_split(request: HttpRequest, tab_id: int) -> HttpResponse:
         tab_set_split(tab=tab, parts=_int(request.POST.get("parts"), 0), actor=request.user)
     except DomainError as exc:
         return _back(tab, exc, request)
-    return _back(tab)
+    return _back(tab, request=request)
 
 
 @require_POST
@@ -568,11 +633,8 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
     the part by its pay key."""
     tab = _tab_or_404(request, tab_id)
     pay_key = (request.POST.get("pay_key") or "").strip()[:80]
-    if pay_key:
-        done = TabPart.objects.filter(tab=tab, client_key=pay_key).first()
-        if done is not None:
-            return _after_part(request, tab, done)
-    elif tab.order_id:
+    # a double tap with the same key is answered by tab_pay_part with the part already paid
+    if not pay_key and tab.order_id:
         return redirect("pos:counter_receipt", order_id=tab.order_id)
     terminal = terminal_for_request(request)
     try:
@@ -618,12 +680,16 @@ def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpRespo
         tab.refresh_from_db(fields=["status"])
         status = tab.status
     if status == TableTab.Status.CLOSED:
+        if _is_partial(request):
+            order = order_get(property=request.property, order_id=part.order_id)
+            url = reverse("pos:counter_receipt", args=[part.order_id])
+            return _show_screen(request, receipt_page(request, order), url)
         return redirect("pos:counter_receipt", order_id=part.order_id)
     messages.success(
         request,
         _("Part paid (receipt %(ticket)s). Next part.") % {"ticket": part.order.ticket},
     )
-    return _back(tab)
+    return _back(tab, request=request)
 
 
 def _station_or_404(station: str) -> str:

@@ -329,7 +329,9 @@ def credit_note_issue(
         raise InvalidInput(_("Credit either lines or an amount, not both."))
     with transaction.atomic():
         folio = (
-            Folio.objects.select_for_update().select_related("property").get(pk=invoice.folio_id)
+            Folio.objects.select_for_update(of=("self",))
+            .select_related("property")
+            .get(pk=invoice.folio_id)
         )
         invoice = Invoice.objects.get(pk=invoice.pk)
         if invoice.kind != Invoice.Kind.INVOICE:

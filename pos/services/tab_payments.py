@@ -14,6 +14,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from billing.services.payments import TenderInput
@@ -88,15 +89,29 @@ def _quoted_prices(
     return [found[key] for key in keys]
 
 
+def _description_key(price_key: str) -> str:
+    # the description is the product's name in the waiter's language
+    return f"pos:line-description:{get_language()}:{price_key}"
+
+
 def remember_line_price(*, property, line: QuoteLineInput, quoted, token: str) -> None:
-    """Keep the price of a line just quoted (tab_add_line) for the tab page that follows;
-    `token` is the catalog token read before that quote."""
-    day = property.business_date()
-    cache.set(
-        _price_key(property.pk, day, token, line),
-        (quoted.unit_price, quoted.total),
+    """Keep the price of a line just quoted (tab_add_line) for the tab page that follows,
+    and its description for the next time the same dish is ordered today; `token` is the
+    catalog token read before that quote."""
+    key = _price_key(property.pk, property.business_date(), token, line)
+    cache.set_many(
+        {key: (quoted.unit_price, quoted.total), _description_key(key): quoted.description},
         timeout=PRICE_CACHE_SECONDS,
     )
+
+
+def known_line_description(*, property, line: QuoteLineInput, token: str) -> str | None:
+    """The description of a line the POS quote already accepted today under the catalog
+    token `token` (same product, quantity and modifiers), or None. Such a line is valid:
+    what the quote checks (product on sale, modifiers, quantity) is all in the catalog,
+    and any change to the catalog makes a new token."""
+    key = _price_key(property.pk, property.business_date(), token, line)
+    return cache.get(_description_key(key))
 
 
 def tab_priced_lines(
@@ -196,15 +211,16 @@ def tab_pay_part(
     Raises: InvalidInput on an empty choice, an amount above the balance, lines already
     paid; whatever order_checkout raises (nothing is written then)."""
     client_key = (client_key or "").strip()[:80] or str(tab.client_key)
-    if done := TabPart.objects.filter(client_key=client_key).select_related("order").first():
-        if done.tab_id != tab.pk:
-            raise InvalidInput(_("This payment was already used for another table."))
-        return done
     with transaction.atomic():
+        # the tab row only: a plain FOR UPDATE over a join would also lock the table and the
+        # property rows, and every table's payment would wait for the others'
         locked = (
-            TableTab.objects.select_for_update().select_related("table", "property").get(pk=tab.pk)
+            TableTab.objects.select_for_update(of=("self",)).select_related("table").get(pk=tab.pk)
         )
-        if done := TabPart.objects.filter(client_key=client_key).first():
+        locked.property = tab.property
+        if done := TabPart.objects.filter(client_key=client_key).select_related("order").first():
+            if done.tab_id != tab.pk:
+                raise InvalidInput(_("This payment was already used for another table."))
             return done
         if locked.status != TableTab.Status.OPEN:
             raise InvalidInput(_("This table is already closed."))

@@ -24,7 +24,7 @@ from pos.models import (
     TableTab,
     TabLine,
 )
-from pos.services.tab_payments import remember_line_price
+from pos.services.tab_payments import known_line_description, remember_line_price
 
 KITCHEN = "kitchen"
 BAR = "bar"
@@ -68,11 +68,14 @@ def table_open(*, table: Table, covers: int, actor) -> TableTab:
 
 
 def _open_tab_for_update(tab: TableTab) -> TableTab:
+    """The tab and its table, locked. The property is the caller's tab's own (not joined:
+    a wide row, and one that no tab should lock)."""
     locked = (
         TableTab.objects.select_for_update(of=("self", "table"))
-        .select_related("table", "property")
+        .select_related("table")
         .get(pk=tab.pk)
     )
+    locked.property = tab.property
     if locked.status != TableTab.Status.OPEN:
         raise Conflict(_("This table is already closed."))
     return locked
@@ -100,9 +103,12 @@ def tab_add_line(
         product_id=product.pk, quantity=quantity, modifier_ids=tuple(modifier_ids)
     )
     token = catalog_version(property_id=tab.property_id)  # before the quote reads any row
-    quoted = quote(property=tab.property, channel=Channel.POS, lines=[line])
-    # the tab page that follows shows this price: it need not quote the line again
-    remember_line_price(property=tab.property, line=line, quoted=quoted.lines[0], token=token)
+    description = known_line_description(property=tab.property, line=line, token=token)
+    if description is None:  # the first time today: the quote validates and prices it
+        quoted = quote(property=tab.property, channel=Channel.POS, lines=[line])
+        # the tab page that follows shows this price: it need not quote the line again
+        remember_line_price(property=tab.property, line=line, quoted=quoted.lines[0], token=token)
+        description = quoted.lines[0].description
     with transaction.atomic():
         locked = _open_tab_for_update(tab)
         return TabLine.objects.create(
@@ -110,7 +116,7 @@ def tab_add_line(
             product=product,
             quantity=quantity,
             modifier_ids=list(modifier_ids),
-            description=quoted.lines[0].description,
+            description=description,
             note=(note or "").strip()[:200],
             course=int(course),
         )

@@ -189,7 +189,7 @@ def test_waiter_tablet_table_to_kitchen_display_and_payment(open_as, live_server
                                                             hotel, catalog, terminal, cashier,
                                                             product):  # fmt: skip
     # given: a table on the floor plan
-    from pos.models import Table
+    from pos.models import Order, Table, TableTab
 
     Table.objects.create(
         property=hotel, outlet=terminal.outlet, label="T7", seats=4, pos_x=1, pos_y=1
@@ -200,11 +200,16 @@ def test_waiter_tablet_table_to_kitchen_display_and_payment(open_as, live_server
     tablet.fill("[data-testid=table-T7] input[name=covers]", "2")
     tablet.click("[data-testid=table-T7] button")
     tablet.wait_for_selector("[data-testid=tab]")
+    # one htmx request drew the tab screen in place; the address bar follows it
+    tab = TableTab.objects.get(table__label="T7", status=TableTab.Status.OPEN)
+    assert tablet.url.endswith(f"/pos/tabs/{tab.pk}/")
     tablet.click(f"text={product('entrecote').category.name_en}")
     tablet.wait_for_selector("[data-testid=menu-entrecote]")
     tablet.check("[data-testid=modifier-rare]")
     tablet.click("[data-testid=menu-entrecote]")
     tablet.wait_for_selector("[data-testid=tab] >> text=Rare")
+    # the dish's form is cleared once it is added: the next rib-eye starts without "rare"
+    assert not tablet.is_checked("[data-testid=modifier-rare]")
     assert_touch_targets(tablet, ["[data-testid=send]", "[data-testid=menu-entrecote]"])
     tablet.click("[data-testid=send]")
     tablet.wait_for_selector("text=Sent to the kitchen.")
@@ -220,6 +225,8 @@ def test_waiter_tablet_table_to_kitchen_display_and_payment(open_as, live_server
     tablet.fill("#card_reference", "TPE-9")
     tablet.click("[data-testid=pay-card]")
     tablet.wait_for_selector("[data-testid=receipt]")
+    assert tablet.url.endswith(f"/pos/counter/receipt/{Order.objects.get(tab=tab).pk}/")
+    assert tablet.title().startswith("Receipt")
     assert "29.00 €" in tablet.inner_text("[data-testid=receipt-total]")
     screenshot(tablet, "waiter-table-paid", viewport)
 

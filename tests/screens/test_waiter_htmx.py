@@ -1,0 +1,149 @@
+"""The tablet's taps through htmx: each answers in one request with the part of the screen
+that changed (the order column), or with the next screen (the tab after opening a table,
+the receipt after the last payment) and its address; errors are shown in that part; a
+tab closed meanwhile is never shown as open."""
+
+import pytest
+
+from core.models import Membership
+from pos.models import KitchenTicket, Order, TableTab, TabLine
+
+from tests.screens.test_waiter import add, open_tab, tables, tablet  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def hx_post(client, path, data=None):
+    return client.post(path, data or {}, **HX)
+
+
+def test_opening_a_table_answers_with_the_tab_screen_and_its_address(tablet, tables):
+    response = hx_post(tablet, f"/pos/tables/{tables['5'].pk}/open/", {"covers": "3"})
+    tab = TableTab.objects.get(table=tables["5"], status=TableTab.Status.OPEN)
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == f"/pos/tabs/{tab.pk}/"
+    assert response["HX-Retarget"] == "main" and response["HX-Reselect"] == "main"
+    page = response.content.decode()
+    assert 'data-testid="tab"' in page and "Table 5 · 3 covers" in page
+
+
+def test_adding_an_item_redraws_the_order_column_only(tablet, tables, product,
+                                                      django_assert_max_num_queries):  # fmt: skip
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("biere"))
+    rib_eye = product("entrecote")
+    add(tablet, tab, rib_eye)
+    # a dish already ordered today (validated and priced then, under the catalog token):
+    # sign-in, the tab, the new line, then the column: tab, lines, parts, managers
+    with django_assert_max_num_queries(10):
+        response = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+    assert response.status_code == 200
+    cart = response.content.decode()
+    assert cart.lstrip().startswith('<div id="cart">') and "<html" not in cart
+    assert "Grilled rib-eye" in cart and 'data-testid="total">63.00 €' in cart
+    assert TabLine.objects.filter(tab=tab).count() == 3
+
+
+def test_a_refused_item_is_explained_in_the_order_column_and_nothing_is_added(tablet, tables):
+    tab = open_tab(tablet, tables["5"])
+    response = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": "999999"})
+    assert response.status_code == 200
+    cart = response.content.decode()
+    assert 'class="messages"' in cart and "No such product." in cart
+    assert not TabLine.objects.filter(tab=tab).exists()
+
+
+def test_the_same_dish_twice_is_validated_once_and_priced_the_same(tablet, tables, product):
+    """The second rib-eye of the day skips the quote (same product, modifiers and quantity
+    under the same catalog token) and still gets its name and price."""
+    tab = open_tab(tablet, tables["5"])
+    first = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": product("entrecote").pk})
+    second = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": product("entrecote").pk})
+    assert first.status_code == second.status_code == 200
+    lines = list(TabLine.objects.filter(tab=tab))
+    assert len(lines) == 2 and lines[0].description == lines[1].description
+    assert lines[0].description.startswith("Grilled rib-eye")
+    assert 'data-testid="total">58.00 €' in second.content.decode()
+
+
+def test_send_redraws_the_order_column_with_its_message(tablet, tables, product,
+                                                        django_assert_max_num_queries):  # fmt: skip
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    with django_assert_max_num_queries(24):
+        response = hx_post(tablet, f"/pos/tabs/{tab.pk}/send/")
+    cart = response.content.decode()
+    assert response.status_code == 200 and "Sent to the kitchen." in cart
+    assert 'data-testid="send"' not in cart  # nothing left to send
+    assert KitchenTicket.objects.filter(tab=tab).count() == 1
+
+
+def test_the_last_payment_answers_with_the_receipt_screen(tablet, tables, product,
+                                                          django_assert_max_num_queries):  # fmt: skip
+    # the day's first sale creates the ticket numbering and the journal chain: not measured
+    first = open_tab(tablet, tables["6"])
+    add(tablet, first, product("biere"))
+    hx_post(tablet, f"/pos/tabs/{first.pk}/pay/", {"action": "cash", "pay_key": "h0"})
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    with django_assert_max_num_queries(34):
+        response = hx_post(
+            tablet, f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "tendered": "50", "pay_key": "h1"}
+        )
+    order = Order.objects.get(tab=tab)
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == f"/pos/counter/receipt/{order.pk}/"
+    assert response["HX-Retarget"] == "main"
+    page = response.content.decode()
+    assert 'data-testid="receipt"' in page and "21.00" in page  # change given on 50
+    tab.refresh_from_db()
+    assert tab.status == TableTab.Status.CLOSED
+    # a double tap replays the same part: the same receipt, no second sale
+    again = hx_post(
+        tablet, f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "tendered": "50", "pay_key": "h1"}
+    )
+    assert again["HX-Push-Url"] == f"/pos/counter/receipt/{order.pk}/"
+    assert Order.objects.filter(tab=tab).count() == 1
+
+
+def test_a_part_payment_keeps_the_tab_open_and_says_what_is_left(tablet, tables, product):
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    add(tablet, tab, product("biere"))
+    rib_eye = TabLine.objects.get(tab=tab, product=product("entrecote"))
+    response = hx_post(
+        tablet,
+        f"/pos/tabs/{tab.pk}/pay/",
+        {"split": "items", "line": [rib_eye.pk], "action": "cash", "pay_key": "p1"},
+    )
+    cart = response.content.decode()
+    assert response.status_code == 200 and "HX-Push-Url" not in response
+    assert "Part paid" in cart and 'data-testid="balance">5.00 €' in cart
+
+
+def test_a_tap_on_a_tab_paid_on_another_tablet_shows_its_receipt(tablet, tables, product):
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    hx_post(tablet, f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "x1"})
+    # when: the other tablet, still on the old screen, adds a beer
+    response = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": product("biere").pk})
+    # then: refused, and the screen moves to the receipt with the reason
+    order = Order.objects.get(tab=tab)
+    assert response["HX-Push-Url"] == f"/pos/counter/receipt/{order.pk}/"
+    assert "This table is already closed." in response.content.decode()
+    assert TabLine.objects.filter(tab=tab).count() == 1
+
+
+def test_a_membership_switched_off_takes_effect_on_the_next_tap(tablet, tables, waiter, hotel):
+    """The staff screens keep the memberships in the shared cache; a change drops it."""
+    assert tablet.get("/pos/tables/").status_code == 200
+    membership = Membership.objects.get(user=waiter, property=hotel)
+    membership.is_active = False
+    membership.save()
+    assert tablet.get("/pos/tables/").status_code == 403
+    membership.is_active = True
+    membership.role = "housekeeping"
+    membership.save()
+    assert tablet.get("/pos/tables/").status_code == 403
