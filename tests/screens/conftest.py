@@ -1,8 +1,10 @@
 import pytest
 from django.core import signing
+from django.test import Client
 
 from core.models import Role
 from core.terminals import COOKIE, SALT
+from pos.models import Table
 from tests.factories.core import make_staff
 from tests.factories.pos import make_terminal
 
@@ -72,3 +74,23 @@ def book(hotel, rooms):
         )
 
     return make
+
+
+@pytest.fixture
+def tables(hotel, terminal):
+    return {
+        label: Table.objects.create(
+            property=hotel, outlet=terminal.outlet, label=label, seats=4, pos_x=i, pos_y=1
+        )
+        for i, label in enumerate(["5", "6", "7"], start=1)
+    }
+
+
+@pytest.fixture
+def tablet(waiter, terminal, catalog):
+    """A waiter's tablet bound to the terminal, in English."""
+    client = Client()
+    client.force_login(waiter)
+    client.cookies[COOKIE] = terminal_cookie(terminal)
+    client.cookies["django_language"] = "en"
+    return client

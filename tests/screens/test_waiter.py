@@ -4,35 +4,12 @@ PIN, courses and fire, transfer and merge, the in-house guest, and query counts.
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from billing.models import Payment, Ticket
 from core.models import AuditEntry
-from core.terminals import COOKIE
-from pos.models import KitchenTicket, Order, Table, TableTab, TabLine, TabPart
-from tests.screens.conftest import terminal_cookie
+from pos.models import KitchenTicket, Order, TableTab, TabLine, TabPart
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tables(hotel, terminal):
-    return {
-        label: Table.objects.create(
-            property=hotel, outlet=terminal.outlet, label=label, seats=4, pos_x=i, pos_y=1
-        )
-        for i, label in enumerate(["5", "6", "7"], start=1)
-    }
-
-
-@pytest.fixture
-def tablet(waiter, terminal, catalog):
-    """A waiter's tablet bound to the terminal, in English."""
-    client = Client()
-    client.force_login(waiter)
-    client.cookies[COOKIE] = terminal_cookie(terminal)
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def open_tab(client, table, covers=2) -> TableTab:

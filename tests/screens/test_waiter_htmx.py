@@ -7,8 +7,7 @@ import pytest
 
 from core.models import Membership
 from pos.models import KitchenTicket, Order, TableTab, TabLine
-
-from tests.screens.test_waiter import add, open_tab, tables, tablet  # noqa: F401  (fixtures)
+from tests.screens.test_waiter import add, open_tab
 
 pytestmark = pytest.mark.django_db
 
@@ -80,18 +79,18 @@ def test_send_redraws_the_order_column_with_its_message(tablet, tables, product,
     assert KitchenTicket.objects.filter(tab=tab).count() == 1
 
 
-def test_the_last_payment_answers_with_the_receipt_screen(tablet, tables, product,
-                                                          django_assert_max_num_queries):  # fmt: skip
+def test_the_last_payment_answers_with_the_receipt_screen(
+    tablet, tables, product, django_assert_max_num_queries
+):
     # the day's first sale creates the ticket numbering and the journal chain: not measured
     first = open_tab(tablet, tables["6"])
     add(tablet, first, product("biere"))
     hx_post(tablet, f"/pos/tabs/{first.pk}/pay/", {"action": "cash", "pay_key": "h0"})
     tab = open_tab(tablet, tables["5"])
     add(tablet, tab, product("entrecote"))
+    cash = {"action": "cash", "tendered": "50", "pay_key": "h1"}
     with django_assert_max_num_queries(34):
-        response = hx_post(
-            tablet, f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "tendered": "50", "pay_key": "h1"}
-        )
+        response = hx_post(tablet, f"/pos/tabs/{tab.pk}/pay/", cash)
     order = Order.objects.get(tab=tab)
     assert response.status_code == 200
     assert response["HX-Push-Url"] == f"/pos/counter/receipt/{order.pk}/"
@@ -101,9 +100,7 @@ def test_the_last_payment_answers_with_the_receipt_screen(tablet, tables, produc
     tab.refresh_from_db()
     assert tab.status == TableTab.Status.CLOSED
     # a double tap replays the same part: the same receipt, no second sale
-    again = hx_post(
-        tablet, f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "tendered": "50", "pay_key": "h1"}
-    )
+    again = hx_post(tablet, f"/pos/tabs/{tab.pk}/pay/", cash)
     assert again["HX-Push-Url"] == f"/pos/counter/receipt/{order.pk}/"
     assert Order.objects.filter(tab=tab).count() == 1
 
