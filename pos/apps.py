@@ -10,6 +10,7 @@ class PosConfig(AppConfig):
     def ready(self) -> None:
         from billing.services.reconciliation import register_cash_drawer_source
         from core.navigation import NavItem, register
+        from pos import terminal_cache  # noqa: F401  (drops cached terminals on set-up changes)
         from pos.services.cash import cash_drawers_for_day
 
         # billing's reconciliation reads the drawers' X/Z numbers (one source of truth)

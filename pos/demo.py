@@ -3,6 +3,7 @@
 
 from devices.models import Printer
 from pos.models import Outlet, StationPrinter, Table, Terminal
+from pos.terminal_cache import terminals_changed
 
 # code, name, kind, terminals
 OUTLETS = [
@@ -57,3 +58,4 @@ def seed(context: dict) -> None:
         Terminal.objects.filter(outlet__property=prop, outlet__code="bar-piscine").update(
             printer=printers["bar"]
         )
+        terminals_changed(property_id=prop.pk)  # a bulk update sends no signal

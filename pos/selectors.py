@@ -21,21 +21,34 @@ def outlets_with_terminals(*, property: Property) -> QuerySet[Outlet]:
 def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | None:
     """An active terminal of `property` by public id (API) or pk (bound cookie), with its
     outlet, receipt printer and cash drawer (a cash sale kicks the drawer: no extra reads).
+    Kept in the shared cache under the property's terminals token (pos.terminal_cache).
     The printer's property is `property` itself (a printer serves its own property's
-    terminals): set, not joined, as every sale reads this row."""
-    queryset = Terminal.objects.filter(property=property, is_active=True).select_related(
-        "outlet", "printer", "printer__cash_drawer"
-    )
+    terminals): set, not joined or cached."""
+    from django.core.cache import cache
+
+    from pos.terminal_cache import TERMINAL_CACHE_SECONDS, terminals_version
+
     if public_id is not None:
-        terminal = queryset.filter(public_id=public_id).first()
+        lookup = {"public_id": public_id}
     elif pk is not None:
-        terminal = queryset.filter(pk=pk).first()
+        lookup = {"pk": pk}
     else:
         return None
-    if terminal is not None:
-        terminal.property = property
-        if terminal.printer is not None and terminal.printer.property_id == property.pk:
-            terminal.printer.property = property
+    ((field, value),) = lookup.items()
+    key = f"pos:terminal:{property.pk}:{terminals_version(property_id=property.pk)}:{field}:{value}"
+    terminal = cache.get(key)
+    if terminal is None:
+        terminal = (
+            Terminal.objects.filter(property=property, is_active=True, **lookup)
+            .select_related("outlet", "printer", "printer__cash_drawer")
+            .first()
+        )
+        if terminal is None:
+            return None
+        cache.set(key, terminal, timeout=TERMINAL_CACHE_SECONDS)
+    terminal.property = property
+    if terminal.printer is not None and terminal.printer.property_id == property.pk:
+        terminal.printer.property = property
     return terminal
 
 
@@ -63,6 +76,23 @@ def order_get(*, property: Property, order_id: int) -> Order | None:
         order.property = property
         if order.ticket is not None:
             order.ticket.property = property
+    return order
+
+
+def order_as_sold(order: Order) -> Order | None:
+    """The order a checkout has just returned, ready for its receipt screen without reading
+    it back: its ticket's lines, VAT rows and payments are the rows the sale wrote (see
+    order_checkout). None for an order that did not come from a sale in this request (a
+    replay): read it with order_get."""
+    ticket = order.ticket if order.ticket_id else None
+    if ticket is None or not hasattr(ticket, "_issued_lines") or not hasattr(order, "_payments"):
+        return None
+    # what prefetch_related would have put there: ticket.lines.all() and the others read it
+    ticket._prefetched_objects_cache = {
+        "lines": list(ticket._issued_lines),
+        "vat_lines": list(ticket._issued_vat),
+        "payments": list(order._payments),
+    }
     return order
 
 

@@ -38,6 +38,7 @@ from pos.receipts import receipt_email_request, sale_print_jobs
 from pos.selectors import (
     guest_suggestions,
     in_house_search,
+    order_as_sold,
     order_get,
     reservation_by_reference,
     table_menu,
@@ -681,7 +682,9 @@ def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpRespo
         status = tab.status
     if status == TableTab.Status.CLOSED:
         if _is_partial(request):
-            order = order_get(property=request.property, order_id=part.order_id)
+            order = order_as_sold(part.order) or order_get(
+                property=request.property, order_id=part.order_id
+            )
             url = reverse("pos:counter_receipt", args=[part.order_id])
             return _show_screen(request, receipt_page(request, order), url)
         return redirect("pos:counter_receipt", order_id=part.order_id)

@@ -471,4 +471,5 @@ def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines
             ),
             idempotency_key=f"pos.kitchenticket:{ticket.pk}",
             actor=actor,
+            new_key=True,  # the ticket was created in this transaction: no job holds its key
         )

@@ -6,6 +6,7 @@ from django.test import RequestFactory
 from core.models import AuditEntry
 from core.terminals import COOKIE
 from pos.models import Outlet, Terminal
+from pos.terminal_cache import terminals_changed
 from pos.terminals import terminal_for_request
 from tests.factories.pos import make_terminal
 
@@ -78,7 +79,15 @@ def test_terminal_for_request_resolves_only_this_propertys_terminal(
     request.property = other_hotel
     assert terminal_for_request(request) is None
     request.property = hotel
+    terminal.is_active = False
+    terminal.save()
+    assert terminal_for_request(request) is None
+    # a bulk update sends no signal: its code says so (pos.terminal_cache)
+    terminal.is_active = True
+    terminal.save()
+    assert terminal_for_request(request) == terminal
     Terminal.objects.filter(pk=terminal.pk).update(is_active=False)
+    terminals_changed(property_id=hotel.pk)
     assert terminal_for_request(request) is None
     request.COOKIES[COOKIE] = "forged"
     assert terminal_for_request(request) is None

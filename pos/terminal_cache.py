@@ -1,0 +1,51 @@
+"""The property's terminals (with outlet, receipt printer and cash drawer) kept in the shared
+cache: every sale and every tablet payment reads its terminal, and that row changes only
+when a manager edits the set-up.
+
+Entries live under a per-property token (as inventory.catalog_cache does for the catalogue):
+saving or deleting a terminal, an outlet, a printer or a cash drawer drops the token, now and
+after commit, so the next read goes to PostgreSQL again. A bulk `QuerySet.update()` sends no
+signal: code that changes these rows that way calls `terminals_changed`; entries also expire
+after TERMINAL_CACHE_SECONDS."""
+
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from devices.models import CashDrawer, Printer
+from pos.models import Outlet, Terminal
+
+TERMINAL_CACHE_SECONDS = 300
+
+
+def _token_key(property_id: int) -> str:
+    return f"pos:terminals-version:{property_id}"
+
+
+def terminals_version(*, property_id: int) -> str:
+    """The property's current token; read it before the rows a cached value is built from."""
+    key = _token_key(property_id)
+    token = cache.get(key)
+    if token is None:
+        token = uuid.uuid4().hex
+        if not cache.add(key, token, timeout=24 * 3600):
+            token = cache.get(key) or token
+    return token
+
+
+def terminals_changed(*, property_id: int) -> None:
+    key = _token_key(property_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+@receiver([post_save, post_delete], sender=Terminal)
+@receiver([post_save, post_delete], sender=Outlet)
+@receiver([post_save, post_delete], sender=Printer)
+@receiver([post_save, post_delete], sender=CashDrawer)
+def _set_up_changed(sender, instance, **kwargs) -> None:
+    if instance.property_id is not None:
+        terminals_changed(property_id=instance.property_id)
