@@ -265,8 +265,9 @@ def counter_receipt(request: HttpRequest, order_id: int) -> HttpResponse:
     return receipt_page(request, order)
 
 
-def receipt_page(request: HttpRequest, order: Order) -> HttpResponse:
-    """The receipt screen of a sale (also drawn straight after a tablet's last payment)."""
+def receipt_page(request: HttpRequest, order: Order, *, main_only: bool = False) -> HttpResponse:
+    """The receipt screen of a sale (also drawn straight after a tablet's last payment:
+    `main_only`, the page's <main> alone for htmx)."""
     payments = list(order.ticket.payments.all())
     change = sum((p.change for p in payments), Decimal("0.00"))
     return render(
@@ -282,6 +283,7 @@ def receipt_page(request: HttpRequest, order: Order) -> HttpResponse:
             "refundable": order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM),
             "self_approves": role_has(request.membership.role, "pos.approve"),
             "approvers": _approvers(request),
+            "base_template": "main_only.html" if main_only else "base.html",
         },
     )
 

@@ -176,7 +176,8 @@ def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
         return redirect("pos:floor")
     if _is_partial(request):
         tab = _tab_or_404(request, tab.pk)
-        response = render(request, "pos/tab.html", _page_context(request, tab))
+        context = {**_page_context(request, tab), "base_template": "main_only.html"}
+        response = render(request, "pos/tab.html", context)
         return _show_screen(request, response, reverse("pos:tab", args=[tab.pk]))
     return redirect("pos:tab", tab_id=tab.pk)
 
@@ -339,14 +340,21 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
     return render(request, "pos/tab.html", _page_context(request, tab))
 
 
-def _back(tab: TableTab, error: DomainError | None = None, request=None, **params):
+def _back(
+    tab: TableTab,
+    error: DomainError | None = None,
+    request=None,
+    fresh: TableTab | None = None,
+    **params,
+):
     """Back to the tab, on the menu category and course the waiter was using. A tap from
     the tablet (htmx) gets the order column redrawn at once, with its message, in the same
-    response: no redirect, no second request."""
+    response: no redirect, no second request. `fresh`: the tab as the service just locked
+    and left it (else it is read again)."""
     if error is not None:
         messages.error(request, str(error.message))
     if request is not None and _is_partial(request):
-        tab = _tab_or_404(request, tab.pk)  # as the service left it
+        tab = fresh or _tab_or_404(request, tab.pk)  # as the service left it
         if tab.status == TableTab.Status.CLOSED:
             return _left_tab(request, tab)
         context = {**_cart_context(request, tab), "partial": True}
@@ -363,7 +371,7 @@ def _left_tab(request: HttpRequest, tab: TableTab) -> HttpResponse:
         order = order_get(property=request.property, order_id=tab.order_id)
         if order is not None and order.ticket is not None:
             url = reverse("pos:counter_receipt", args=[order.pk])
-            return _show_screen(request, receipt_page(request, order), url)
+            return _show_screen(request, receipt_page(request, order, main_only=True), url)
     return HttpResponseClientRedirect(reverse("pos:floor"))
 
 
@@ -395,7 +403,7 @@ def tab_add(request: HttpRequest, tab_id: int) -> HttpResponse:
         )
         if product is None:
             raise InvalidInput(_("No such product."))
-        tab_add_line(
+        line = tab_add_line(
             tab=tab,
             product=product,
             actor=request.user,
@@ -406,7 +414,7 @@ def tab_add(request: HttpRequest, tab_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _back(tab, exc, request, **keep)
-    return _back(tab, request=request, **keep)
+    return _back(tab, request=request, fresh=line.tab, **keep)
 
 
 @require_POST
@@ -497,7 +505,7 @@ def tab_send_view(request: HttpRequest, tab_id: int) -> HttpResponse:
         messages.success(request, _("Sent to the kitchen."))
     else:
         messages.error(request, _("Nothing new to send."))
-    return _back(tab, request=request)
+    return _back(tab, request=request, fresh=tickets[0].tab if tickets else None)
 
 
 @require_POST
@@ -686,7 +694,7 @@ def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpRespo
                 property=request.property, order_id=part.order_id
             )
             url = reverse("pos:counter_receipt", args=[part.order_id])
-            return _show_screen(request, receipt_page(request, order), url)
+            return _show_screen(request, receipt_page(request, order, main_only=True), url)
         return redirect("pos:counter_receipt", order_id=part.order_id)
     messages.success(
         request,

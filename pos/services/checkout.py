@@ -84,6 +84,8 @@ def order_checkout(
     print_receipt: bool = False,
     products: Mapping[int, Product] | None = None,
     tip: Decimal = Decimal("0.00"),
+    table_label: str = "",
+    covers: int = 0,
 ) -> Order:
     """Sell `lines` at `terminal` in one transaction: quote (channel POS), consume capacity
     and offer stock, issue the numbered ticket, then either charge the in-house stay of
@@ -97,6 +99,7 @@ def order_checkout(
     Locks: Order (client_key unique index) → Promotion → CapacityBucket → NumberSequence.
     Idempotent: a replay with the same `client_key` returns the first Order, creates nothing.
     `products`: the lines' products when the caller already loaded them (see `quote`).
+    `table_label`, `covers`: the table a waiter's tab was served at (kept on the order).
     A new sale's order carries what it wrote (`ticket._issued_lines`, `ticket._issued_vat`,
     `order._payments`) so the caller can answer without reading it back.
     Raises: SoldOut/ClosedForSale/OfferExhausted (409), InvalidInput/PaymentInvalid/NotInHouse
@@ -132,6 +135,8 @@ def order_checkout(
                 print_receipt=print_receipt,
                 products=products,
                 tip=tip,
+                table_label=table_label,
+                covers=covers,
             )
     except (IntegrityError, DomainError):
         # A replay of a committed sale: its order row holds the client_key, so the INSERT
@@ -158,6 +163,8 @@ def _checkout(
     print_receipt: bool = False,
     products: Mapping[int, Product] | None = None,
     tip: Decimal = Decimal("0.00"),
+    table_label: str = "",
+    covers: int = 0,
 ) -> Order:
     business_date = property.business_date()
     outlet = terminal.outlet
@@ -173,6 +180,8 @@ def _checkout(
         guest=reservation.guest if reservation is not None else None,
         created_by=actor,
         business_date=business_date,
+        table_label=table_label[:30],
+        covers=covers,
     )
     stay = None
     if room_number:

@@ -292,10 +292,9 @@ def tab_pay_part(
             # the shares and discounts are computed here, not typed by the waiter
             allow_price_override=True,
             tip=quantize(tip or ZERO),
+            table_label=locked.table.label,
+            covers=locked.covers,
         )
-        order.table_label = locked.table.label[:30]
-        order.covers = locked.covers
-        order.save(update_fields=["table_label", "covers", "updated_at"])
         part = TabPart.objects.create(
             tab=locked,
             kind=kind,
