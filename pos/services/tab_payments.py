@@ -22,7 +22,7 @@ from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.money import ZERO, quantize
 from inventory.catalog_cache import catalog_version
-from inventory.models import Channel
+from inventory.models import Channel, Product
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import Order, TableTab, TabLine, TabPart, Terminal
 from pos.services.checkout import order_checkout
@@ -294,6 +294,9 @@ def tab_pay_part(
             tip=quantize(tip or ZERO),
             table_label=locked.table.label,
             covers=locked.covers,
+            # the dishes as the waiter's menu holds them (cached under the catalog token):
+            # the quote needs no catalog query for a table's own dishes
+            products=_menu_products(locked.property),
         )
         part = TabPart.objects.create(
             tab=locked,
@@ -327,6 +330,12 @@ def tab_pay_part(
             },
         )
     return part
+
+
+def _menu_products(property) -> dict[int, Product]:
+    from pos.selectors import table_menu
+
+    return {p.pk: p for items in table_menu(property=property)["products"].values() for p in items}
 
 
 def _share_input(p: PricedLine, value: Decimal) -> QuoteLineInput:
