@@ -1,6 +1,7 @@
 """Tenancy: every view and API endpoint reads through these helpers, so a staff member of
 property A can never reach a row of property B, whatever id they put in a URL."""
 
+import uuid
 from collections.abc import Callable
 from functools import wraps
 
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
+from django_htmx.http import HttpResponseClientRedirect
 
 from core.models import Membership, Property
 from core.roles import role_has
@@ -32,15 +34,24 @@ def membership_for(user, property_id: int) -> Membership | None:
 
 
 def staff_memberships_key(user_id: int) -> str:
-    return f"staff-memberships:{user_id}"
+    """The key of the user's memberships token: deleting it drops their cached memberships."""
+    return f"staff-memberships-version:{user_id}"
 
 
 def _staff_memberships(user) -> list[Membership]:
     """The user's active memberships with property and organisation, read on every staff
-    request: kept in the shared cache for API_AUTH_CACHE_SECONDS and dropped at once by the
-    same signals as the API sign-in cache (core.api_auth: membership, user, property or
-    organisation saved or deleted)."""
-    key = staff_memberships_key(user.pk)
+    request: kept in the shared cache for API_AUTH_CACHE_SECONDS under a per-user token that
+    the API sign-in cache's signals drop (core.api_auth: membership, user, property or
+    organisation saved or deleted). The token is read before the rows: a request that read
+    them during a change stores them under a token that is already gone, so a revoked role
+    never comes back."""
+    token_key = staff_memberships_key(user.pk)
+    token = cache.get(token_key)
+    if token is None:
+        token = uuid.uuid4().hex
+        if not cache.add(token_key, token, timeout=24 * 3600):
+            token = cache.get(token_key) or token
+    key = f"staff-memberships:{user.pk}:{token}"
     memberships = cache.get(key)
     if memberships is None:
         memberships = list(memberships_for(user))
@@ -82,7 +93,12 @@ def capability_required(capability: str) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect(f"/login/?next={request.get_full_path()}")
+                login = f"/login/?next={request.get_full_path()}"
+                if getattr(request, "htmx", False):
+                    # a tap after the session expired: the whole sign-in page, not a
+                    # sign-in form swapped into a part of the screen
+                    return HttpResponseClientRedirect(login)
+                return redirect(login)
             membership = getattr(request, "membership", None)
             if membership is None or not role_has(membership.role, capability):
                 raise PermissionDenied

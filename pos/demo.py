@@ -58,4 +58,4 @@ def seed(context: dict) -> None:
         Terminal.objects.filter(outlet__property=prop, outlet__code="bar-piscine").update(
             printer=printers["bar"]
         )
-        terminals_changed(property_id=prop.pk)  # a bulk update sends no signal
+        terminals_changed()  # a bulk update sends no signal

@@ -21,7 +21,7 @@ def outlets_with_terminals(*, property: Property) -> QuerySet[Outlet]:
 def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | None:
     """An active terminal of `property` by public id (API) or pk (bound cookie), with its
     outlet, receipt printer and cash drawer (a cash sale kicks the drawer: no extra reads).
-    Kept in the shared cache under the property's terminals token (pos.terminal_cache).
+    Kept in the shared cache under the terminals token (pos.terminal_cache).
     The printer's property is `property` itself (a printer serves its own property's
     terminals): set, not joined or cached."""
     from django.core.cache import cache
@@ -35,7 +35,7 @@ def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | N
     else:
         return None
     ((field, value),) = lookup.items()
-    key = f"pos:terminal:{property.pk}:{terminals_version(property_id=property.pk)}:{field}:{value}"
+    key = f"pos:terminal:{terminals_version()}:{property.pk}:{field}:{value}"
     terminal = cache.get(key)
     if terminal is None:
         terminal = (
@@ -46,6 +46,8 @@ def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | N
         if terminal is None:
             return None
         cache.set(key, terminal, timeout=TERMINAL_CACHE_SECONDS)
+    if terminal.property_id != property.pk:  # never another property's, cached or not
+        return None
     terminal.property = property
     if terminal.printer is not None and terminal.printer.property_id == property.pk:
         terminal.printer.property = property

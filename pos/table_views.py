@@ -173,12 +173,16 @@ def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
         tab = table_open(table=table, covers=covers, actor=request.user)
     except DomainError as exc:
         messages.error(request, str(exc.message))
+        if _is_partial(request):  # the floor plan again, whole, with the message
+            return HttpResponseClientRedirect(reverse("pos:floor"))
         return redirect("pos:floor")
     if _is_partial(request):
+        # the Open form targets <main> itself: a poll of the floor plan that replaced the
+        # form meanwhile cannot lose this answer (a retarget would be looked up from it)
         tab = _tab_or_404(request, tab.pk)
         context = {**_page_context(request, tab), "base_template": "main_only.html"}
         response = render(request, "pos/tab.html", context)
-        return _show_screen(request, response, reverse("pos:tab", args=[tab.pk]))
+        return push_url(response, reverse("pos:tab", args=[tab.pk]))
     return redirect("pos:tab", tab_id=tab.pk)
 
 

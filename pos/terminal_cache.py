@@ -2,9 +2,11 @@
 cache: every sale and every tablet payment reads its terminal, and that row changes only
 when a manager edits the set-up.
 
-Entries live under a per-property token (as inventory.catalog_cache does for the catalogue):
-saving or deleting a terminal, an outlet, a printer or a cash drawer drops the token, now and
-after commit, so the next read goes to PostgreSQL again. A bulk `QuerySet.update()` sends no
+Entries live under one token for the whole installation (as inventory.catalog_cache does per
+property for the catalogue): saving or deleting a terminal, an outlet, a printer or a cash
+drawer anywhere drops it, now and after commit, so the next read goes to PostgreSQL again.
+One token, not one per property: a row moved to another property must leave the old
+property's entries too, and set-up changes are rare. A bulk `QuerySet.update()` sends no
 signal: code that changes these rows that way calls `terminals_changed`; entries also expire
 after TERMINAL_CACHE_SECONDS."""
 
@@ -21,13 +23,12 @@ from pos.models import Outlet, Terminal
 TERMINAL_CACHE_SECONDS = 300
 
 
-def _token_key(property_id: int) -> str:
-    return f"pos:terminals-version:{property_id}"
+TOKEN_KEY = "pos:terminals-version"
 
 
-def terminals_version(*, property_id: int) -> str:
-    """The property's current token; read it before the rows a cached value is built from."""
-    key = _token_key(property_id)
+def terminals_version() -> str:
+    """The current token; read it before the rows a cached value is built from."""
+    key = TOKEN_KEY
     token = cache.get(key)
     if token is None:
         token = uuid.uuid4().hex
@@ -36,10 +37,9 @@ def terminals_version(*, property_id: int) -> str:
     return token
 
 
-def terminals_changed(*, property_id: int) -> None:
-    key = _token_key(property_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+def terminals_changed() -> None:
+    cache.delete(TOKEN_KEY)
+    transaction.on_commit(lambda: cache.delete(TOKEN_KEY))
 
 
 @receiver([post_save, post_delete], sender=Terminal)
@@ -47,5 +47,4 @@ def terminals_changed(*, property_id: int) -> None:
 @receiver([post_save, post_delete], sender=Printer)
 @receiver([post_save, post_delete], sender=CashDrawer)
 def _set_up_changed(sender, instance, **kwargs) -> None:
-    if instance.property_id is not None:
-        terminals_changed(property_id=instance.property_id)
+    terminals_changed()

@@ -87,7 +87,7 @@ def test_terminal_for_request_resolves_only_this_propertys_terminal(
     terminal.save()
     assert terminal_for_request(request) == terminal
     Terminal.objects.filter(pk=terminal.pk).update(is_active=False)
-    terminals_changed(property_id=hotel.pk)
+    terminals_changed()
     assert terminal_for_request(request) is None
     request.COOKIES[COOKIE] = "forged"
     assert terminal_for_request(request) is None

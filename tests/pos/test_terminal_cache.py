@@ -45,3 +45,16 @@ def test_a_printer_and_its_drawer_are_seen_by_the_next_sale(hotel, terminal):
 def test_another_propertys_terminal_is_never_returned(hotel, other_hotel, terminal):
     assert terminal_get(property=hotel, pk=terminal.pk) is not None
     assert terminal_get(property=other_hotel, pk=terminal.pk) is None
+
+
+def test_a_terminal_moved_to_another_property_leaves_the_first_at_once(hotel, other_hotel,
+                                                                       terminal):  # fmt: skip
+    from pos.models import Outlet
+
+    assert terminal_get(property=hotel, pk=terminal.pk) is not None
+    outlet = Outlet.objects.create(property=other_hotel, code="bar", name="Bar")
+    terminal.property = other_hotel
+    terminal.outlet = outlet
+    terminal.save()
+    assert terminal_get(property=hotel, pk=terminal.pk) is None
+    assert terminal_get(property=other_hotel, pk=terminal.pk).outlet == outlet

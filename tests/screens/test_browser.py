@@ -334,3 +334,27 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     assert "Grilled rib-eye" in folio and "29.00 €" in folio and "18.00 €" in folio
     assert "Crème brûlée" not in folio
     screenshot(desk, "waiter-room-12-folio", viewport)
+
+
+def test_quick_taps_on_the_tablet_lose_no_dish(open_as, live_server, viewport, hotel, catalog,
+                                               terminal, waiter, product):  # fmt: skip
+    """A waiter taps three dishes faster than the server answers: the taps queue (htmx
+    hx-sync), each is added once, and the order column ends with all three."""
+    from pos.models import Table, TabLine
+
+    Table.objects.create(property=hotel, outlet=terminal.outlet, label="Q1", seats=4)
+    tablet = open_as(waiter, terminal)
+    tablet.goto(f"{live_server.url}/pos/tables/")
+    tablet.click("[data-testid=table-Q1] [data-testid=open]")
+    tablet.wait_for_selector("[data-testid=tab]")
+    tablet.click(f"text={product('entrecote').category.name_en}")
+    tablet.wait_for_selector("[data-testid=menu-entrecote]")
+    for code in ("entrecote", "salade-nicoise", "entrecote"):
+        tablet.click(f"[data-testid=menu-{code}]", no_wait_after=True)
+    tablet.wait_for_function(
+        "document.querySelectorAll('[data-testid=tab] tr[data-testid^=line-]').length === 3"
+    )
+    assert TabLine.objects.filter(tab__table__label="Q1").count() == 3
+    expected = 2 * product("entrecote").price + product("salade-nicoise").price
+    assert tablet.inner_text("[data-testid=total]").strip() == f"{expected:.2f} €"
+    screenshot(tablet, "waiter-quick-taps", viewport)

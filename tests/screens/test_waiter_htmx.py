@@ -3,6 +3,9 @@ that changed (the order column), or with the next screen (the tab after opening 
 the receipt after the last payment) and its address; errors are shown in that part; a
 tab closed meanwhile is never shown as open."""
 
+from decimal import Decimal
+from unittest.mock import patch
+
 import pytest
 
 from core.models import Membership
@@ -23,9 +26,28 @@ def test_opening_a_table_answers_with_the_tab_screen_and_its_address(tablet, tab
     tab = TableTab.objects.get(table=tables["5"], status=TableTab.Status.OPEN)
     assert response.status_code == 200
     assert response["HX-Push-Url"] == f"/pos/tabs/{tab.pk}/"
-    assert response["HX-Retarget"] == "main" and response["HX-Reselect"] == "main"
+    # the screen's <main> and title alone: the header is already on the tablet
     page = response.content.decode()
+    assert page.lstrip().startswith("<title>") and "<main>" in page and "topbar" not in page
     assert 'data-testid="tab"' in page and "Table 5 · 3 covers" in page
+
+
+def test_a_table_opened_meanwhile_sends_the_tablet_back_to_the_floor_plan(tablet, tables):
+    """Two waiters open table 5 at once (or the plan was 5 s old): the second tablet gets
+    the whole floor plan again with the reason, not an empty screen."""
+    hx_post(tablet, f"/pos/tables/{tables['5'].pk}/open/", {"covers": "2"})
+    response = hx_post(tablet, f"/pos/tables/{tables['5'].pk}/open/", {"covers": "2"})
+    assert response["HX-Redirect"] == "/pos/tables/"
+    page = tablet.get("/pos/tables/").content.decode()
+    assert "already open" in page
+    assert TableTab.objects.filter(table=tables["5"]).count() == 1
+
+
+def test_a_tap_after_the_session_expired_loads_the_sign_in_page(tablet, tables):
+    tab = open_tab(tablet, tables["5"])
+    tablet.logout()
+    response = hx_post(tablet, f"/pos/tabs/{tab.pk}/send/")
+    assert response["HX-Redirect"] == f"/login/?next=/pos/tabs/{tab.pk}/send/"
 
 
 def test_adding_an_item_redraws_the_order_column_only(tablet, tables, product,
@@ -54,17 +76,39 @@ def test_a_refused_item_is_explained_in_the_order_column_and_nothing_is_added(ta
     assert not TabLine.objects.filter(tab=tab).exists()
 
 
-def test_the_same_dish_twice_is_validated_once_and_priced_the_same(tablet, tables, product):
+def test_the_same_dish_twice_is_quoted_once_until_the_catalog_changes(tablet, tables, product):
     """The second rib-eye of the day skips the quote (same product, modifiers and quantity
-    under the same catalog token) and still gets its name and price."""
+    under the same catalog token) and still gets its name and price; a price change makes
+    the next one quoted again."""
+    from pos.services import tables as table_services
+
     tab = open_tab(tablet, tables["5"])
-    first = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": product("entrecote").pk})
-    second = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": product("entrecote").pk})
-    assert first.status_code == second.status_code == 200
+    rib_eye = product("entrecote")
+    with patch.object(table_services, "quote", wraps=table_services.quote) as quote:
+        first = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+        second = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+        assert quote.call_count == 1
+        rib_eye.price = Decimal("31.00")
+        rib_eye.save()
+        third = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+        assert quote.call_count == 2
+    assert first.status_code == second.status_code == third.status_code == 200
     lines = list(TabLine.objects.filter(tab=tab))
-    assert len(lines) == 2 and lines[0].description == lines[1].description
+    assert len(lines) == 3 and len({line.description for line in lines}) == 1
     assert lines[0].description.startswith("Grilled rib-eye")
-    assert 'data-testid="total">58.00 €' in second.content.decode()
+    assert 'data-testid="total">93.00 €' in third.content.decode()
+
+
+def test_a_dish_is_named_in_each_waiters_language(tablet, tables, product):
+    tab = open_tab(tablet, tables["5"])
+    rib_eye = product("entrecote")
+    tablet.cookies["django_language"] = "fr"
+    hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+    tablet.cookies["django_language"] = "en"
+    hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+    french, english = (line.description for line in TabLine.objects.filter(tab=tab))
+    assert french.startswith(rib_eye.name_fr) and english.startswith(rib_eye.name_en)
+    assert french != english
 
 
 def test_send_redraws_the_order_column_with_its_message(tablet, tables, product,
