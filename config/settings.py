@@ -293,6 +293,9 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# The signed-in user comes from the shared cache, dropped on any change to the user
+# (core.auth_backend); sign-in itself checks the password against PostgreSQL as usual.
+AUTHENTICATION_BACKENDS = ["core.auth_backend.CachedModelBackend"]
 # Sessions kept in the database (the source of truth) and read from the cache: every page of a
 # busy tablet skipped one SQL round trip (benchmarks/bench_waiter.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

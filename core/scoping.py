@@ -38,6 +38,17 @@ def staff_memberships_key(user_id: int) -> str:
     return f"staff-memberships-version:{user_id}"
 
 
+def staff_token(user_id: int) -> str:
+    """The user's current token (their cached user row and memberships live under it)."""
+    token_key = staff_memberships_key(user_id)
+    token = cache.get(token_key)
+    if token is None:
+        token = uuid.uuid4().hex
+        if not cache.add(token_key, token, timeout=24 * 3600):
+            token = cache.get(token_key) or token
+    return token
+
+
 def _staff_memberships(user) -> list[Membership]:
     """The user's active memberships with property and organisation, read on every staff
     request: kept in the shared cache for API_AUTH_CACHE_SECONDS under a per-user token that
@@ -45,13 +56,7 @@ def _staff_memberships(user) -> list[Membership]:
     organisation saved or deleted). The token is read before the rows: a request that read
     them during a change stores them under a token that is already gone, so a revoked role
     never comes back."""
-    token_key = staff_memberships_key(user.pk)
-    token = cache.get(token_key)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(token_key, token, timeout=24 * 3600):
-            token = cache.get(token_key) or token
-    key = f"staff-memberships:{user.pk}:{token}"
+    key = f"staff-memberships:{user.pk}:{staff_token(user.pk)}"
     memberships = cache.get(key)
     if memberships is None:
         memberships = list(memberships_for(user))

@@ -100,7 +100,7 @@ def pin_switch(request: HttpRequest) -> HttpResponse:
             error = exc.message
             status = 429 if pin_is_locked(user_id=user_id) else 403
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="core.auth_backend.CachedModelBackend")
             request.session[SESSION_KEY] = prop.pk
             next_url = request.POST.get("next") or ""
             if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):

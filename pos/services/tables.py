@@ -19,7 +19,6 @@ from inventory.models import Channel, Product, RevenueCategory
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import (
     KitchenTicket,
-    StationPrinter,
     Table,
     TableTab,
     TabLine,
@@ -437,15 +436,10 @@ def kitchen_ticket_bump(*, ticket: KitchenTicket, actor) -> KitchenTicket:
 def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines, actor) -> None:
     """Queue a kitchen ticket per station that has a printer; sent after commit (a printer
     that is off never blocks the send: the display has the ticket anyway)."""
-    printers = {
-        sp.station: sp.printer
-        for sp in StationPrinter.objects.filter(
-            property=tab.property,
-            station__in=[t.station for t in tickets],
-            printer__is_active=True,
-        ).select_related("printer")
-    }
-    if not printers:
+    from pos.terminal_cache import station_printers
+
+    printers = station_printers(property=tab.property)
+    if not any(t.station in printers for t in tickets):
         return
     sent_at = timezone.localtime(timezone.now(), tab.property.tz)
     for ticket in tickets:
