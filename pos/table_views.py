@@ -165,6 +165,7 @@ def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
     table = Table.objects.filter(property=request.property, pk=table_id, is_active=True).first()
     if table is None:
         raise Http404
+    table.property = request.property  # the filter's own: no second read
     try:
         try:
             covers = int(request.POST.get("covers", ""))
@@ -179,7 +180,7 @@ def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
     if _is_partial(request):
         # the Open form targets <main> itself: a poll of the floor plan that replaced the
         # form meanwhile cannot lose this answer (a retarget would be looked up from it)
-        tab = _tab_or_404(request, tab.pk)
+        # the tab just created carries its table and property
         context = {**_page_context(request, tab), "base_template": "main_only.html"}
         response = render(request, "pos/tab.html", context)
         return push_url(response, reverse("pos:tab", args=[tab.pk]))

@@ -13,6 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -218,13 +219,18 @@ def tab_pay_part(
             TableTab.objects.select_for_update(of=("self",)).select_related("table").get(pk=tab.pk)
         )
         locked.property = tab.property
-        if done := TabPart.objects.filter(client_key=client_key).select_related("order").first():
+        # the tab's parts and any part already paid with this key (keys are unique across
+        # tabs), in one read
+        rows = list(
+            TabPart.objects.filter(Q(tab=locked) | Q(client_key=client_key)).select_related("order")
+        )
+        if done := next((p for p in rows if p.client_key == client_key), None):
             if done.tab_id != tab.pk:
                 raise InvalidInput(_("This payment was already used for another table."))
             return done
         if locked.status != TableTab.Status.OPEN:
             raise InvalidInput(_("This table is already closed."))
-        parts = list(locked.parts.all())
+        parts = rows
         # the prices the tab page showed (same quote, kept under the catalog token);
         # order_checkout quotes the lines again and refuses tenders that do not match
         priced = tab_priced_lines(
