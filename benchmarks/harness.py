@@ -154,8 +154,15 @@ def cpu_snapshot(server_pid: int | None) -> dict[str, float]:
 
 
 @contextmanager
-def gunicorn(workers: int = 2, threads: int = 1):
+def gunicorn(workers: int = 2, threads: int = 1, access_log: str | None = None):
+    """gunicorn on 127.0.0.1. `access_log`: a file where each request is written as
+    `<request line> <status> <microseconds in the worker>` (its server time)."""
     port = free_port()
+    log_args = (
+        ["--access-logfile", access_log, "--access-logformat", '"%(r)s" %(s)s %(D)s']
+        if access_log
+        else ["--access-logfile", "/dev/null"]
+    )
     proc = subprocess.Popen(
         [
             PY,
@@ -170,8 +177,7 @@ def gunicorn(workers: int = 2, threads: int = 1):
             str(threads),
             "--log-level",
             "warning",
-            "--access-logfile",
-            "/dev/null",
+            *log_args,
         ],
         cwd=ROOT,
         env=bench_env(),
