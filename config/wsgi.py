@@ -7,6 +7,7 @@ For more information on this file, see
 https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
 """
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -14,3 +15,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+
+# Everything loaded so far (Django, the apps, the URL and template machinery) lives as long as
+# the process: move it out of the garbage collector's reach, so that a full collection during
+# a request scans only what requests made (shorter pauses in the slowest taps), and collect
+# the youngest generation less often (a request allocates tens of thousands of objects).
+gc.collect()
+gc.freeze()
+gc.set_threshold(20_000, 20, 20)
