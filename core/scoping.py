@@ -1,7 +1,6 @@
 """Tenancy: every view and API endpoint reads through these helpers, so a staff member of
 property A can never reach a row of property B, whatever id they put in a URL."""
 
-import uuid
 from collections.abc import Callable
 from functools import wraps
 
@@ -13,6 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.cache_tokens import current_token
 from core.models import Membership, Property
 from core.roles import role_has
 
@@ -40,13 +40,7 @@ def staff_memberships_key(user_id: int) -> str:
 
 def staff_token(user_id: int) -> str:
     """The user's current token (their cached user row and memberships live under it)."""
-    token_key = staff_memberships_key(user_id)
-    token = cache.get(token_key)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(token_key, token, timeout=24 * 3600):
-            token = cache.get(token_key) or token
-    return token
+    return current_token(staff_memberships_key(user_id))
 
 
 def _staff_memberships(user) -> list[Membership]:

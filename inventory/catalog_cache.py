@@ -3,12 +3,7 @@
 derived from the catalog (the waiter's menu, prices already quoted) put it in their keys, so
 one invalidation empties them all and nothing has to list their keys."""
 
-import uuid
-
-from django.core.cache import cache
-from django.db import transaction
-
-TIMEOUT = 24 * 3600
+from core.cache_tokens import current_token, drop_token
 
 
 def _key(property_id: int) -> str:
@@ -19,18 +14,10 @@ def catalog_version(*, property_id: int) -> str:
     """The property's current catalog token (a new one after each change). Read it *before*
     reading the rows a cached value is built from, so a value built during a change is
     stored under a token that is already gone."""
-    key = _key(property_id)
-    token = cache.get(key)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(key, token, timeout=TIMEOUT):
-            token = cache.get(key) or token
-    return token
+    return current_token(_key(property_id))
 
 
 def catalog_changed(*, property_id: int) -> None:
     """Drop the token now and again after commit (a reader during the writing transaction
     would otherwise cache the old rows under the new token)."""
-    key = _key(property_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    drop_token(_key(property_id))

@@ -12,13 +12,11 @@ property's entries too, and set-up changes are rare. A bulk `QuerySet.update()` 
 signal: code that changes these rows that way calls `terminals_changed`; entries also expire
 after TERMINAL_CACHE_SECONDS."""
 
-import uuid
-
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from core.cache_tokens import current_token, drop_token
 from devices.models import CashDrawer, Printer
 from pos.models import Outlet, StationPrinter, Terminal
 
@@ -30,18 +28,11 @@ TOKEN_KEY = "pos:terminals-version"
 
 def terminals_version() -> str:
     """The current token; read it before the rows a cached value is built from."""
-    key = TOKEN_KEY
-    token = cache.get(key)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(key, token, timeout=24 * 3600):
-            token = cache.get(key) or token
-    return token
+    return current_token(TOKEN_KEY)
 
 
 def terminals_changed() -> None:
-    cache.delete(TOKEN_KEY)
-    transaction.on_commit(lambda: cache.delete(TOKEN_KEY))
+    drop_token(TOKEN_KEY)
 
 
 def station_printers(*, property) -> dict:
