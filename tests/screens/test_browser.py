@@ -340,13 +340,19 @@ def test_quick_taps_on_the_tablet_lose_no_dish(open_as, live_server, viewport, h
                                                terminal, waiter, product):  # fmt: skip
     """A waiter taps three dishes faster than the server answers: the taps queue (htmx
     hx-sync), each is added once, and the order column ends with all three."""
-    from pos.models import Table, TabLine
+    from pos.models import Table, TableTab, TabLine
 
     Table.objects.create(property=hotel, outlet=terminal.outlet, label="Q1", seats=4)
     tablet = open_as(waiter, terminal)
     tablet.goto(f"{live_server.url}/pos/tables/")
     tablet.click("[data-testid=table-Q1] [data-testid=open]")
     tablet.wait_for_selector("[data-testid=tab]")
+    # the header follows the new screen: switching user comes back to this tab
+    tab_path = f"/pos/tabs/{TableTab.objects.get(table__label='Q1').pk}/"
+    assert tablet.url.endswith(tab_path)
+    pin_href = tablet.get_attribute("[data-testid=pin-switch]", "href")
+    assert pin_href.endswith("?next=" + tab_path.replace("/", "%2F"))
+    assert tablet.input_value("form.lang input[name=next]") == tab_path
     tablet.click(f"text={product('entrecote').category.name_en}")
     tablet.wait_for_selector("[data-testid=menu-entrecote]")
     for code in ("entrecote", "salade-nicoise", "entrecote"):
