@@ -92,6 +92,7 @@ class Tablet:
     def __init__(self, port: int, cookie: str, csrf: str):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.headers = {"Cookie": cookie, "HX-Request": "true"}
+        self.rng = random.Random(cookie)  # its own sequence of pauses
         self.csrf = csrf
 
     def _send(self, method: str, path: str, body: dict | None = None) -> tuple[int, str, str]:
@@ -136,7 +137,6 @@ def run(port: int, ctx: dict, duration: float = DURATION) -> dict:
 
     def tablet_loop(spec: dict) -> None:
         tablet = Tablet(port, spec["cookie"], spec["csrf"])
-        tablet.rng = random.Random(spec["table"])  # the same pauses at every run
         table = spec["table"]
         time.sleep(tablet.rng.uniform(0, THINK))
         while time.perf_counter() < stop_at:

@@ -33,7 +33,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from core.models import Membership, Organization, Property
-from core.scoping import memberships_for, staff_memberships_key
+from core.scoping import memberships_for, staff_token_key
 
 User = settings.AUTH_USER_MODEL
 
@@ -80,7 +80,7 @@ def api_auth_forget_users(user_ids: Iterable[int]) -> None:
     screens' cached memberships (core.scoping), now and after commit."""
     ids = [pk for pk in set(user_ids) if pk is not None]
     if ids:
-        staff_keys = [staff_memberships_key(pk) for pk in ids]
+        staff_keys = [staff_token_key(pk) for pk in ids]
         cache.delete_many(staff_keys)
         transaction.on_commit(lambda: cache.delete_many(staff_keys))
         api_auth_forget(Token.objects.filter(user_id__in=ids).values_list("key", flat=True))

@@ -33,14 +33,14 @@ def membership_for(user, property_id: int) -> Membership | None:
     return memberships_for(user).filter(property_id=property_id).first()
 
 
-def staff_memberships_key(user_id: int) -> str:
-    """The key of the user's memberships token: deleting it drops their cached memberships."""
+def staff_token_key(user_id: int) -> str:
+    """The key of the user's token: deleting it drops their cached user row and memberships."""
     return f"staff-memberships-version:{user_id}"
 
 
 def staff_token(user_id: int) -> str:
     """The user's current token (their cached user row and memberships live under it)."""
-    return current_token(staff_memberships_key(user_id))
+    return current_token(staff_token_key(user_id))
 
 
 def _staff_memberships(user) -> list[Membership]:

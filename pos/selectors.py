@@ -1,10 +1,12 @@
 """Reads of the POS, scoped to a property."""
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from core.models import Property
 from pms.models import Reservation
 from pos.models import Order, Outlet, Terminal
+from pos.terminal_cache import TERMINAL_CACHE_SECONDS, terminals_version
 
 
 def outlets_with_terminals(*, property: Property) -> QuerySet[Outlet]:
@@ -24,10 +26,6 @@ def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | N
     Kept in the shared cache under the terminals token (pos.terminal_cache).
     The printer's property is `property` itself (a printer serves its own property's
     terminals): set, not joined or cached."""
-    from django.core.cache import cache
-
-    from pos.terminal_cache import TERMINAL_CACHE_SECONDS, terminals_version
-
     if public_id is not None:
         lookup = {"public_id": public_id}
     elif pk is not None:

@@ -26,6 +26,7 @@ from inventory.catalog_cache import catalog_version
 from inventory.models import Channel, Product
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import Order, TableTab, TabLine, TabPart, Terminal
+from pos.selectors import table_menu
 from pos.services.checkout import order_checkout
 
 CENT = Decimal("0.01")
@@ -339,8 +340,6 @@ def tab_pay_part(
 
 
 def _menu_products(property) -> dict[int, Product]:
-    from pos.selectors import table_menu
-
     return {p.pk: p for items in table_menu(property=property)["products"].values() for p in items}
 
 

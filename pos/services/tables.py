@@ -24,6 +24,7 @@ from pos.models import (
     TabLine,
 )
 from pos.services.tab_payments import known_line_description, remember_line_price
+from pos.terminal_cache import station_printers
 
 KITCHEN = "kitchen"
 BAR = "bar"
@@ -436,8 +437,6 @@ def kitchen_ticket_bump(*, ticket: KitchenTicket, actor) -> KitchenTicket:
 def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines, actor) -> None:
     """Queue a kitchen ticket per station that has a printer; sent after commit (a printer
     that is off never blocks the send: the display has the ticket anyway)."""
-    from pos.terminal_cache import station_printers
-
     printers = station_printers(property=tab.property)
     if not any(t.station in printers for t in tickets):
         return
