@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import InvalidInput, PermissionDenied
 from core.models import Property
 from core.money import ZERO, quantize, vat_from_gross
-from inventory.catalog_cache import catalog_changed
+from inventory.catalog_cache import catalog_changed, catalog_version
 from inventory.exceptions import OfferExhausted
 from inventory.lock_objects import promotions_for_update
 from inventory.models import (
@@ -166,6 +166,31 @@ def pricing_config_invalidate(*, property_id: int) -> None:
     catalog_changed(property_id=property_id)
 
 
+PRICES_CACHE_SECONDS = 3600
+
+
+def _product_prices(*, property: Property, product_ids: set[int]) -> dict:
+    """{product id: its prices in every rate plan of the property}, each product's list in the
+    cache under the catalog token (any change to a price, a plan or a season makes a new
+    one): a till or a tablet sells the same few products all day, and their prices are
+    read once instead of by every quote. Every plan's, active or not: the cached list does
+    not depend on the (separately cached) plans a quote then picks from it."""
+    token = catalog_version(property_id=property.pk)  # before reading any row
+    keys = {pk: f"inventory:product-prices:{property.pk}:{token}:{pk}" for pk in product_ids}
+    found = cache.get_many(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in found]
+    if missing:
+        rows: dict[int, list[Price]] = {pk: [] for pk in missing}
+        for price in Price.objects.filter(
+            rate_plan__property=property, product_id__in=missing
+        ).select_related("season"):
+            rows[price.product_id].append(price)
+        fresh = {keys[pk]: rows[pk] for pk in missing}
+        cache.set_many(fresh, timeout=PRICES_CACHE_SECONDS)
+        found.update(fresh)
+    return {pk: found[key] for pk, key in keys.items()}
+
+
 class _PriceBook:
     """Everything a quote needs, loaded in a fixed number of queries."""
 
@@ -185,11 +210,12 @@ class _PriceBook:
             if (p.is_public or p.pk in entitled) and (not p.channels or channel in p.channels)
         ]
         self.plans.sort(key=lambda p: (-p.priority, p.code))
+        wanted = {p.pk for p in self.plans}
         self.prices: dict[tuple[int, int], list[Price]] = defaultdict(list)
-        for price in Price.objects.filter(
-            rate_plan__in=self.plans, product_id__in=product_ids
-        ).select_related("season"):
-            self.prices[(price.rate_plan_id, price.product_id)].append(price)
+        for product_prices in _product_prices(property=property, product_ids=product_ids).values():
+            for price in product_prices:
+                if price.rate_plan_id in wanted:
+                    self.prices[(price.rate_plan_id, price.product_id)].append(price)
         self.periods = config["periods"]
         self.promotions = config["promotions"]
         self.channel = channel

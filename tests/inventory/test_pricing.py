@@ -166,3 +166,42 @@ def test_offer_stock_cap_closes_the_promotion(hotel, catalog, product):
     assert again.lines[1].total == Decimal("64.00")  # offer closed: full price
     with pytest.raises(OfferExhausted), transaction.atomic():
         promotions_consume(quote=first)  # a stale quote cannot take the offer again
+
+
+def test_prices_are_read_once_then_follow_every_price_change(hotel, catalog, product):
+    """A product's prices are kept in the cache under the catalog token: the next quote
+    reads no price row, and a price changed, added or in a plan switched off is seen by the
+    very next quote."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory.models import Price
+
+    room = product("nuit-classique")
+    night = QuoteLineInput(product_id=room.pk, start=date(2027, 3, 1), end=date(2027, 3, 2))
+    assert q(hotel, Channel.FRONT_DESK, night).total == Decimal("89.00")
+    with CaptureQueriesContext(connection) as queries:
+        assert q(hotel, Channel.FRONT_DESK, night).total == Decimal("89.00")
+    assert not [x for x in queries.captured_queries if '"inventory_price"' in x["sql"]]
+    # a price changed in the back office
+    low = catalog["rate_plans"]["public"].prices.get(product=room, season__code="basse")
+    low.price = Decimal("95.00")
+    low.save()
+    assert q(hotel, Channel.FRONT_DESK, night).total == Decimal("95.00")
+    # a price added for one channel only
+    Price.objects.create(
+        rate_plan=catalog["rate_plans"]["public"],
+        product=room,
+        season=low.season,
+        channel=Channel.FRONT_DESK,
+        price=Decimal("92.00"),
+    )
+    assert q(hotel, Channel.FRONT_DESK, night).total == Decimal("92.00")
+    # the web plan switched off: online sells at the public price (booked the day before:
+    # no early-booking offer)
+    web = catalog["rate_plans"]["web"]
+    late = date(2027, 2, 28)
+    assert q(hotel, Channel.BOOKING_ENGINE, night, booking_date=late).total == Decimal("85.00")
+    web.is_active = False
+    web.save()
+    assert q(hotel, Channel.BOOKING_ENGINE, night, booking_date=late).total == Decimal("95.00")
