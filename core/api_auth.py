@@ -33,7 +33,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from core.models import Membership, Organization, Property
-from core.scoping import memberships_for, staff_token_key
+from core.scoping import memberships_for, property_staff_token_key, staff_token_key
 
 User = settings.AUTH_USER_MODEL
 
@@ -75,12 +75,17 @@ def api_auth_forget(token_keys: Iterable[str]) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def api_auth_forget_users(user_ids: Iterable[int]) -> None:
-    """Drop the cached sign-in of every token of these users (one query), and their staff
-    screens' cached memberships (core.scoping), now and after commit."""
+def api_auth_forget_users(user_ids: Iterable[int], property_ids: Iterable[int] = ()) -> None:
+    """Drop the cached sign-in of every token of these users, their staff screens' cached
+    memberships and the approvers lists of their properties and of `property_ids` (core.
+    scoping), now and after commit (two queries)."""
     ids = [pk for pk in set(user_ids) if pk is not None]
     if ids:
+        properties = set(property_ids) | set(
+            Membership.objects.filter(user_id__in=ids).values_list("property_id", flat=True)
+        )
         staff_keys = [staff_token_key(pk) for pk in ids]
+        staff_keys += [property_staff_token_key(pk) for pk in properties if pk is not None]
         cache.delete_many(staff_keys)
         transaction.on_commit(lambda: cache.delete_many(staff_keys))
         api_auth_forget(Token.objects.filter(user_id__in=ids).values_list("key", flat=True))
@@ -99,7 +104,8 @@ def _user_changed(sender, instance, created: bool = False, **kwargs) -> None:
 
 @receiver([post_save, post_delete], sender=Membership)
 def _membership_changed(sender, instance: Membership, **kwargs) -> None:
-    api_auth_forget_users([instance.user_id])
+    # its property by name: a deleted membership is no longer found by the query
+    api_auth_forget_users([instance.user_id], property_ids=[instance.property_id])
 
 
 @receiver(post_save, sender=Property)

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.cache_tokens import current_token
 from core.models import Membership, Property
-from core.roles import role_has
+from core.roles import CAPABILITIES, role_has
 
 SESSION_KEY = "active_property_id"
 
@@ -56,6 +56,39 @@ def _staff_memberships(user) -> list[Membership]:
         memberships = list(memberships_for(user))
         cache.set(key, memberships, timeout=settings.API_AUTH_CACHE_SECONDS)
     return memberships
+
+
+def approvers_for(property: Property) -> QuerySet[Membership]:
+    """The active staff of `property` who may approve (pos.approve: a void after send, a
+    discount above the limit, a refund), read from the database: what an approval checks."""
+    return (
+        Membership.objects.filter(
+            property=property,
+            is_active=True,
+            user__is_active=True,
+            role__in=CAPABILITIES["pos.approve"],
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__username")
+    )
+
+
+def property_staff_token_key(property_id: int) -> str:
+    """The key of a property's staff token (its cached approvers list lives under it)."""
+    return f"property-staff-version:{property_id}"
+
+
+def approvers_listed(property: Property) -> list[Membership]:
+    """`approvers_for` as the POS screens list it beside every void and discount form (each
+    tap on a tablet redraws them): cached under the property's staff token, which
+    core.api_auth's signals drop when a membership of the property, or one of its users,
+    changes. Only the list shown is cached; an approval is checked against the database."""
+    key = f"staff-approvers:{property.pk}:{current_token(property_staff_token_key(property.pk))}"
+    approvers = cache.get(key)
+    if approvers is None:
+        approvers = list(approvers_for(property))
+        cache.set(key, approvers, timeout=settings.API_AUTH_CACHE_SECONDS)
+    return approvers
 
 
 def resolve_active_membership(request: HttpRequest) -> Membership | None:

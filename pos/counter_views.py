@@ -16,10 +16,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from billing.services.payments import TenderInput
 from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput
-from core.models import Membership
 from core.money import quantize
-from core.roles import CAPABILITIES, role_has
-from core.scoping import capability_required
+from core.roles import role_has
+from core.scoping import approvers_for, approvers_listed, capability_required
 from core.services import staff_pin_verify
 from inventory.selectors import product_by_barcode
 from pos.counter import (
@@ -282,23 +281,15 @@ def receipt_page(request: HttpRequest, order: Order, *, main_only: bool = False)
             "terminal_label": terminal_label(order.terminal) if order.terminal else "",
             "refundable": order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM),
             "self_approves": role_has(request.membership.role, "pos.approve"),
-            "approvers": _approvers(request),
+            "approvers": approvers_listed(request.property),
             "base_template": "main_only.html" if main_only else "base.html",
         },
     )
 
 
 def _approvers(request: HttpRequest):
-    return (
-        Membership.objects.filter(
-            property=request.property,
-            is_active=True,
-            user__is_active=True,
-            role__in=CAPABILITIES["pos.approve"],
-        )
-        .select_related("user")
-        .order_by("user__last_name", "user__username")
-    )
+    """Who may approve here (checked in the database when an approval is made)."""
+    return approvers_for(request.property)
 
 
 @require_POST

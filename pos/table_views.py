@@ -26,10 +26,9 @@ from django_htmx.http import (
 
 from billing.services.payments import TenderInput
 from core.exceptions import DomainError, InvalidInput
-from core.models import Membership
 from core.money import ZERO, quantize
-from core.roles import CAPABILITIES, discount_limit, role_has
-from core.scoping import capability_required
+from core.roles import discount_limit, role_has
+from core.scoping import approvers_for, approvers_listed, capability_required
 from core.services import staff_pin_verify
 from pos.counter import parse_quantity
 from pos.counter_views import receipt_page
@@ -202,16 +201,8 @@ def _tab_or_404(request: HttpRequest, tab_id: int) -> TableTab:
 
 
 def _approvers(request: HttpRequest):
-    return (
-        Membership.objects.filter(
-            property=request.property,
-            is_active=True,
-            user__is_active=True,
-            role__in=CAPABILITIES["pos.approve"],
-        )
-        .select_related("user")
-        .order_by("user__last_name", "user__username")
-    )
+    """Who may approve here (checked in the database when an approval is made)."""
+    return approvers_for(request.property)
 
 
 def _int(raw, default=None):
@@ -301,7 +292,7 @@ def _cart_context(request: HttpRequest, tab: TableTab) -> dict:
         "self_approves": role_has(role, "pos.approve"),
         "discount_limit": discount_limit(role),
         # a query set: read by the template only when a sent line shows its void form
-        "approvers": _approvers(request),
+        "approvers": approvers_listed(request.property),
         # a fresh key per screen: a double tap on Pay replays the same part
         "pay_key": str(uuid.uuid4()),
         "error": error,
