@@ -69,21 +69,8 @@ def _publish_send(print_job_id: int) -> bool:
     return True
 
 
-def _job_create(
-    *,
-    printer: Printer,
-    kind: str,
-    document: Document | None,
-    idempotency_key: str,
-    open_drawer: bool,
-    actor,
-    reprint_of: PrintJob | None = None,
-    new_key: bool = False,
-) -> tuple[PrintJob, bool]:
-    """Create the job row (or find the one with this key). Returns (job, created).
-
-    `new_key`: the caller's key names a row its own transaction just created (a new
-    ticket), so no job can hold it yet: no lookup, no savepoint."""
+def _job_check(*, printer: Printer, kind: str, document: Document | None, open_drawer: bool):
+    """Refuse a job that cannot print, before anything is written."""
     if kind not in PrintJob.Kind.values:
         raise InvalidInput(f"Unknown print job kind {kind!r}")
     expected = DOCUMENT_CLASSES.get(kind)
@@ -95,6 +82,24 @@ def _job_create(
         raise InvalidInput("Only a receipt or a drawer job opens the cash drawer")
     if open_drawer and _drawer_of(printer) is None:
         raise NoCashDrawer()
+
+
+def _job_create(
+    *,
+    printer: Printer,
+    kind: str,
+    document: Document | None,
+    idempotency_key: str,
+    open_drawer: bool,
+    actor,
+    reprint_of: PrintJob | None = None,
+    new_key: bool = False,
+) -> tuple[PrintJob, bool]:
+    """Create the job row (or find the one with this key), after `_job_check`. Returns (job,
+    created).
+
+    `new_key`: the caller's key names a row its own transaction just created (a new
+    ticket), so no job can hold it yet: no lookup, no savepoint."""
 
     def create() -> PrintJob:
         return PrintJob.objects.create(
@@ -147,7 +152,6 @@ def _record_drawer_opening(
     return opening
 
 
-@transaction.atomic
 def print_job_enqueue(
     *,
     printer: Printer,
@@ -168,24 +172,28 @@ def print_job_enqueue(
     Raises: InvalidInput (document does not fit the kind), NoCashDrawer, IdempotencyConflict.
     After commit: `print_job_send_task`.
     """
-    job, created = _job_create(
-        printer=printer,
-        kind=kind,
-        document=document,
-        idempotency_key=idempotency_key,
-        open_drawer=open_drawer,
-        actor=actor,
-        new_key=new_key,
-    )
-    if created:
-        if open_drawer:  # a cash payment, with or without a receipt (no-sale has its own path)
-            _record_drawer_opening(
-                job=job,
-                reason=DrawerOpening.Reason.CASH_PAYMENT,
-                actor=actor,
-                data={"ticket_number": getattr(document, "ticket_number", "")},
-            )
-        _enqueue_send(job.pk)
+    _job_check(printer=printer, kind=kind, document=document, open_drawer=open_drawer)
+    # A new key needs no savepoint: what can still fail is a write, and a failed write
+    # aborts the caller's transaction (a sale) on PostgreSQL whatever a savepoint says.
+    with transaction.atomic(savepoint=not new_key):
+        job, created = _job_create(
+            printer=printer,
+            kind=kind,
+            document=document,
+            idempotency_key=idempotency_key,
+            open_drawer=open_drawer,
+            actor=actor,
+            new_key=new_key,
+        )
+        if created:
+            if open_drawer:  # a cash payment, with or without a receipt (no-sale: own path)
+                _record_drawer_opening(
+                    job=job,
+                    reason=DrawerOpening.Reason.CASH_PAYMENT,
+                    actor=actor,
+                    data={"ticket_number": getattr(document, "ticket_number", "")},
+                )
+            _enqueue_send(job.pk)
     return job
 
 
@@ -299,6 +307,9 @@ def receipt_reprint(
     document = ReceiptDocument.from_json(original.document).as_duplicate(
         reprint_count=reprint_count
     )
+    _job_check(
+        printer=target_printer, kind=PrintJob.Kind.RECEIPT, document=document, open_drawer=False
+    )
     job, _created = _job_create(
         printer=target_printer,
         kind=PrintJob.Kind.RECEIPT,
@@ -365,6 +376,7 @@ def drawer_open_no_sale(
     membership = membership_for(actor, drawer.property_id)
     if membership is None or not role_has(membership.role, "pos.approve"):
         raise PermissionDenied()
+    _job_check(printer=drawer.printer, kind=PrintJob.Kind.DRAWER, document=None, open_drawer=True)
     job, created = _job_create(
         printer=drawer.printer,
         kind=PrintJob.Kind.DRAWER,

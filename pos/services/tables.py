@@ -159,16 +159,25 @@ def tab_send(*, tab: TableTab, actor, fire_next: bool = False) -> list[KitchenTi
         by_station = defaultdict(list)
         for line in pending:
             by_station[(station_for(line.product), line.course)].append(line)
-        tickets = []
-        for (station, course), lines in sorted(by_station.items()):
-            ticket = KitchenTicket.objects.create(
-                property=locked.property, tab=locked, station=station, sent_by=actor, course=course
-            )
-            TabLine.objects.filter(pk__in=[line.pk for line in lines]).update(kitchen_ticket=ticket)
+        groups = sorted(by_station.items())
+        # one INSERT for the tickets and one UPDATE for their lines, whatever their number
+        tickets = KitchenTicket.objects.bulk_create(
+            [
+                KitchenTicket(
+                    property=locked.property,
+                    tab=locked,
+                    station=station,
+                    sent_by=actor,
+                    course=course,
+                )
+                for (station, course), _lines in groups
+            ]
+        )
+        for ticket, (_key, lines) in zip(tickets, groups, strict=True):
             for line in lines:
                 line.kitchen_ticket = ticket
-            tickets.append(ticket)
         if tickets:
+            TabLine.objects.bulk_update(pending, ["kitchen_ticket"])
             _print_kitchen_tickets(tab=locked, tickets=tickets, lines=pending, actor=actor)
             audit_log(
                 action="pos.table.fired" if fire_next else "pos.table.sent",

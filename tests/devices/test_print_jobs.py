@@ -150,6 +150,26 @@ def test_drawer_cannot_open_on_a_printer_without_one(network_printer, enqueued):
     assert not PrintJob.objects.exists()
 
 
+@pytest.mark.parametrize("new_key", [False, True])
+def test_a_refused_job_leaves_the_callers_transaction_going(network_printer, enqueued, new_key):
+    """A job refused before anything is written (no drawer, a document of the wrong kind)
+    never dooms the sale around it, with or without the savepoint a known key skips."""
+    with transaction.atomic():
+        with pytest.raises(NoCashDrawer):
+            _receipt_job(network_printer, open_drawer=True, new_key=new_key)
+        with pytest.raises(Exception, match="prints a"):
+            print_job_enqueue(
+                printer=network_printer,
+                kind="kitchen",
+                document=make_receipt(),
+                idempotency_key="k-1",
+                new_key=new_key,
+            )
+        job = _receipt_job(network_printer, key="sale-2", new_key=new_key)
+    assert list(PrintJob.objects.values_list("pk", flat=True)) == [job.pk]
+    assert enqueued.ids == [job.pk]
+
+
 def test_reprint_is_a_duplicata_with_its_count_and_never_opens_the_drawer(
     network_printer, bar_drawer, listener, manager, write_artifact, enqueued
 ):
