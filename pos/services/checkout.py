@@ -86,6 +86,7 @@ def order_checkout(
     tip: Decimal = Decimal("0.00"),
     table_label: str = "",
     covers: int = 0,
+    caller_replays: bool = False,
 ) -> Order:
     """Sell `lines` at `terminal` in one transaction: quote (channel POS), consume capacity
     and offer stock, issue the numbered ticket, then either charge the in-house stay of
@@ -100,6 +101,8 @@ def order_checkout(
     Idempotent: a replay with the same `client_key` returns the first Order, creates nothing.
     `products`: the lines' products when the caller already loaded them (see `quote`).
     `table_label`, `covers`: the table a waiter's tab was served at (kept on the order).
+    `caller_replays`: the caller already looked `client_key` up under a lock it holds and
+    rolls back with this sale (a tab's part): no savepoint and no replay lookup here.
     A new sale's order carries what it wrote (`ticket._issued_lines`, `ticket._issued_vat`,
     `order._payments`) so the caller can answer without reading it back.
     Raises: SoldOut/ClosedForSale/OfferExhausted (409), InvalidInput/PaymentInvalid/NotInHouse
@@ -120,8 +123,9 @@ def order_checkout(
         if tip and room_number:
             raise InvalidInput(_("A tip is taken with a payment, not on a room charge."))
         # A savepoint, not durable=True: the API runs this inside idempotent_response's
-        # transaction so that the Idempotency-Key record commits with the sale.
-        with transaction.atomic():
+        # transaction so that the Idempotency-Key record commits with the sale. A caller
+        # that replays by itself needs none: any error here aborts its transaction too.
+        with transaction.atomic(savepoint=not caller_replays):
             return _checkout(
                 property=property,
                 terminal=terminal,
@@ -144,7 +148,11 @@ def order_checkout(
         # replay fails earlier (the last unit is gone — sold by the first attempt). Either
         # way the first result is the answer and this attempt wrote nothing. A new sale
         # pays no lookup for this.
-        if client_key and (order := _replayed(property=property, client_key=client_key)):
+        if (
+            client_key
+            and not caller_replays
+            and (order := _replayed(property=property, client_key=client_key))
+        ):
             return order
         raise
 

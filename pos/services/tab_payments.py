@@ -304,6 +304,8 @@ def tab_pay_part(
             # the dishes as the waiter's menu holds them (cached under the catalog token):
             # the quote needs no catalog query for a table's own dishes
             products=_menu_products(locked.property),
+            # this part's key was looked up above, under the tab's lock
+            caller_replays=True,
         )
         part = TabPart.objects.create(
             tab=locked,
