@@ -356,17 +356,24 @@ def quote(
             _("Unknown product: %(ids)s.") % {"ids": ", ".join(map(str, missing))},
             extra={"unknown_products": sorted(missing)},
         )
+    # most sales have neither: building an empty query costs as much as running one
     variant_ids = {line.variant_id for line in lines if line.variant_id}
-    variants = {
-        v.pk: v for v in Variant.objects.filter(pk__in=variant_ids, product__property=property)
-    }
+    variants = (
+        {v.pk: v for v in Variant.objects.filter(pk__in=variant_ids, product__property=property)}
+        if variant_ids
+        else {}
+    )
     modifier_ids = {m for line in lines for m in line.modifier_ids}
-    modifiers = {
-        m.pk: m
-        for m in Modifier.objects.filter(
-            pk__in=modifier_ids, group__property=property
-        ).prefetch_related("group__products")
-    }
+    modifiers = (
+        {
+            m.pk: m
+            for m in Modifier.objects.filter(
+                pk__in=modifier_ids, group__property=property
+            ).prefetch_related("group__products")
+        }
+        if modifier_ids
+        else {}
+    )
     book = _PriceBook(
         property=property, channel=channel, product_ids=set(products), rate_plan_ids=rate_plan_ids
     )
