@@ -276,7 +276,10 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     # when: the dessert was a mistake: void it; the manager's PIN is typed wrong first
     dessert = TabLine.objects.get(tab__table__label="5", product=product("creme-brulee"))
     tablet.click(f"[data-testid=void-{dessert.pk}]")
-    assert_touch_targets(tablet, [f"[data-testid=void-{dessert.pk}]", "[data-testid=void-confirm]"])
+    # the confirm button of the dessert's own form, once its <details> has opened
+    confirm = f"[data-testid=line-{dessert.pk}] [data-testid=void-confirm]"
+    tablet.wait_for_selector(confirm, state="visible")
+    assert_touch_targets(tablet, [f"[data-testid=void-{dessert.pk}]", confirm])
     form = tablet.locator(f"[data-testid=line-{dessert.pk}] [data-testid=void-form]")
     form.locator("[data-testid=void-reason]").fill("Ordered by mistake")
     form.locator("[data-testid=approver]").select_option(str(manager.pk))
