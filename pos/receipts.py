@@ -138,20 +138,15 @@ def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> 
     """Ask for a sale's receipt by e-mail: checked here, recorded in the audit trail, sent
     after commit by receipt_email_task through the outbox (a broker down loses nothing).
     Raises: InvalidInput on a bad address."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
     from django.db import transaction
 
     from core.audit import audit_log
     from core.exceptions import InvalidInput
     from core.outbox import outbox_enqueue
+    from core.validators import email_address
     from pos.tasks import receipt_email_task
 
-    email = (email or "").strip()[:254]
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidInput(_("Enter a valid e-mail address."))
+    email = email_address(email)
     if order.ticket_id is None:
         raise InvalidInput(_("This sale has no receipt."))
     with transaction.atomic():

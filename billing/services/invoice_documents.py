@@ -6,9 +6,7 @@ issued. Sending happens in a Celery task enqueued after commit (billing.tasks)."
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -19,6 +17,7 @@ from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.money import ZERO, quantize
 from core.outbox import outbox_enqueue
+from core.validators import email_address
 
 TOURIST_TAX = "tourist_tax"
 
@@ -113,13 +112,10 @@ def invoice_email_request(*, invoice: Invoice, email: str, actor) -> str:
     """The front desk's "e-mail it": to `email`, else the address snapshotted on the invoice;
     checked, recorded in the audit trail, sent after commit. Returns the address used.
     Raises InvalidInput (no address, or not a valid one)."""
-    email = (email or "").strip().lower()[:254] or invoice.email
+    email = (email or "").strip().lower() or invoice.email
     if not email:
         raise InvalidInput(_("Enter the guest's e-mail address."))
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidInput(_("“%(email)s” is not a valid e-mail address.") % {"email": email[:100]})
+    email = email_address(email)
     with transaction.atomic():
         audit_log(
             action="billing.invoice.email_requested",

@@ -468,7 +468,7 @@ def test_receipt_e_mailed_after_commit_by_the_task(tablet, tables, product, mail
     order = Order.objects.get()
     # when: a bad address, then a good one (the task is enqueued on commit)
     bad = tablet.post(f"/pos/receipts/{order.pk}/email/", {"email": "nope"}, follow=True)
-    assert "Enter a valid e-mail address." in error_of(bad)
+    assert "“nope” is not a valid e-mail address." in error_of(bad)
     with django_capture_on_commit_callbacks() as callbacks:
         tablet.post(f"/pos/receipts/{order.pk}/email/", {"email": "camille@example.com"})
     assert len(callbacks) == 1 and mailoutbox == []
