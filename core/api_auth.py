@@ -13,10 +13,15 @@ for at most API_AUTH_CACHE_SECONDS, and dropped on every change that could alter
 - a membership saved or deleted (role changed, removed, deactivated);
 - the property or its organisation saved (name, timezone, business-day roll).
 
+The POS screens' list of managers who may approve (core.scoping.approvers_listed) is dropped
+per property when one of its memberships, or one of its users, changes (not on a mere
+sign-in, which only writes `last_login`).
+
 Each drop happens now and again after commit, so a request that read the old rows while
 the change was being written cannot put them back. A bulk `QuerySet.update()` sends no
 signal: code that changes users, tokens or memberships that way must call
-`api_auth_forget_users`; the short lifetime bounds anything missed.
+`api_auth_forget_users` (and `core.scoping.approvers_forget`); the short lifetime bounds
+anything missed.
 """
 
 import hashlib
@@ -33,7 +38,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from core.models import Membership, Organization, Property
-from core.scoping import memberships_for, property_staff_token_key, staff_token_key
+from core.scoping import approvers_forget, memberships_for, staff_token_key
 
 User = settings.AUTH_USER_MODEL
 
@@ -75,17 +80,12 @@ def api_auth_forget(token_keys: Iterable[str]) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def api_auth_forget_users(user_ids: Iterable[int], property_ids: Iterable[int] = ()) -> None:
-    """Drop the cached sign-in of every token of these users, their staff screens' cached
-    memberships and the approvers lists of their properties and of `property_ids` (core.
-    scoping), now and after commit (two queries)."""
+def api_auth_forget_users(user_ids: Iterable[int]) -> None:
+    """Drop the cached sign-in of every token of these users (one query), and their staff
+    screens' cached memberships (core.scoping), now and after commit."""
     ids = [pk for pk in set(user_ids) if pk is not None]
     if ids:
-        properties = set(property_ids) | set(
-            Membership.objects.filter(user_id__in=ids).values_list("property_id", flat=True)
-        )
         staff_keys = [staff_token_key(pk) for pk in ids]
-        staff_keys += [property_staff_token_key(pk) for pk in properties if pk is not None]
         cache.delete_many(staff_keys)
         transaction.on_commit(lambda: cache.delete_many(staff_keys))
         api_auth_forget(Token.objects.filter(user_id__in=ids).values_list("key", flat=True))
@@ -97,15 +97,22 @@ def _token_changed(sender, instance: Token, **kwargs) -> None:
 
 
 @receiver([post_save, post_delete], sender=User)
-def _user_changed(sender, instance, created: bool = False, **kwargs) -> None:
-    if not created:  # a new user has no token yet
-        api_auth_forget_users([instance.pk])
+def _user_changed(sender, instance, created: bool = False, update_fields=None, **kwargs) -> None:
+    if created:  # a new user has no token and no membership yet
+        return
+    api_auth_forget_users([instance.pk])
+    if not (update_fields and set(update_fields) <= {"last_login"}):  # not a mere sign-in
+        approvers_forget(user_ids=[instance.pk])
 
 
 @receiver([post_save, post_delete], sender=Membership)
 def _membership_changed(sender, instance: Membership, **kwargs) -> None:
-    # its property by name: a deleted membership is no longer found by the query
-    api_auth_forget_users([instance.user_id], property_ids=[instance.property_id])
+    api_auth_forget_users([instance.user_id])
+    # the properties by name: a deleted membership is no longer found by a query, and one
+    # moved to another property leaves the list of the property it was loaded with
+    approvers_forget(
+        property_ids=[instance.property_id, getattr(instance, "_loaded_property_id", None)]
+    )
 
 
 @receiver(post_save, sender=Property)

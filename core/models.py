@@ -164,6 +164,14 @@ class Membership(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.user} @ {self.property} ({self.get_role_display()})"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # the property it was loaded with: a membership moved to another property must
+        # also leave the cached lists of the first one (core.api_auth)
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_property_id = instance.__dict__.get("property_id")
+        return instance
+
 
 class StaffProfile(TimeStampedModel):
     """Per-person settings: the quick-switch PIN (hashed like a password) and language."""

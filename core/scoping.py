@@ -1,8 +1,9 @@
 """Tenancy: every view and API endpoint reads through these helpers, so a staff member of
 property A can never reach a row of property B, whatever id they put in a URL."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,7 +13,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django_htmx.http import HttpResponseClientRedirect
 
-from core.cache_tokens import current_token
+from core.cache_tokens import current_token, drop_token
 from core.models import Membership, Property
 from core.roles import CAPABILITIES, role_has
 
@@ -78,17 +79,38 @@ def property_staff_token_key(property_id: int) -> str:
     return f"property-staff-version:{property_id}"
 
 
-def approvers_listed(property: Property) -> list[Membership]:
+class Approver(NamedTuple):
+    user_id: int
+    name: str
+
+
+def approvers_listed(property: Property) -> list[Approver]:
     """`approvers_for` as the POS screens list it beside every void and discount form (each
-    tap on a tablet redraws them): cached under the property's staff token, which
-    core.api_auth's signals drop when a membership of the property, or one of its users,
-    changes. Only the list shown is cached; an approval is checked against the database."""
+    tap on a tablet redraws them): ids and names only, cached under the property's staff
+    token, which `approvers_forget` drops (core.api_auth's signals: a membership of the
+    property, or one of its users, changed). Only the list shown is cached; an approval is
+    checked against the database."""
     key = f"staff-approvers:{property.pk}:{current_token(property_staff_token_key(property.pk))}"
     approvers = cache.get(key)
     if approvers is None:
-        approvers = list(approvers_for(property))
+        approvers = [
+            Approver(m.user_id, m.user.get_full_name() or m.user.get_username())
+            for m in approvers_for(property)
+        ]
         cache.set(key, approvers, timeout=settings.API_AUTH_CACHE_SECONDS)
     return approvers
+
+
+def approvers_forget(*, user_ids: Iterable[int] = (), property_ids: Iterable[int] = ()) -> None:
+    """Drop the approvers lists of `property_ids` and of every property where these users
+    work (one query), now and after commit."""
+    properties = {pk for pk in property_ids if pk is not None}
+    if ids := [pk for pk in user_ids if pk is not None]:
+        properties |= set(
+            Membership.objects.filter(user_id__in=ids).values_list("property_id", flat=True)
+        )
+    for pk in properties:
+        drop_token(property_staff_token_key(pk))
 
 
 def resolve_active_membership(request: HttpRequest) -> Membership | None:

@@ -269,6 +269,8 @@ def receipt_page(request: HttpRequest, order: Order, *, main_only: bool = False)
     `main_only`, the page's <main> alone for htmx)."""
     payments = list(order.ticket.payments.all())
     change = sum((p.change for p in payments), Decimal("0.00"))
+    refundable = order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM)
+    self_approves = role_has(request.membership.role, "pos.approve")
     return render(
         request,
         "pos/counter_receipt.html",
@@ -279,17 +281,15 @@ def receipt_page(request: HttpRequest, order: Order, *, main_only: bool = False)
             "change": change,
             "charged_to_room": order.status == Order.Status.CHARGED_TO_ROOM,
             "terminal_label": terminal_label(order.terminal) if order.terminal else "",
-            "refundable": order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM),
-            "self_approves": role_has(request.membership.role, "pos.approve"),
-            "approvers": approvers_listed(request.property),
+            "refundable": refundable,
+            "self_approves": self_approves,
+            # for the refund form of someone who needs a manager's PIN
+            "approvers": approvers_listed(request.property)
+            if refundable and not self_approves
+            else [],
             "base_template": "main_only.html" if main_only else "base.html",
         },
     )
-
-
-def _approvers(request: HttpRequest):
-    """Who may approve here (checked in the database when an approval is made)."""
-    return approvers_for(request.property)
 
 
 @require_POST
@@ -311,7 +311,7 @@ def counter_refund(request: HttpRequest, order_id: int) -> HttpResponse:
                 approver_id = int(request.POST.get("approver", ""))
             except ValueError:
                 raise InvalidInput(_("Choose the manager who approves."))
-            if not _approvers(request).filter(user_id=approver_id).exists():
+            if not approvers_for(request.property).filter(user_id=approver_id).exists():
                 raise InvalidInput(_("Choose the manager who approves."))
             approver = staff_pin_verify(
                 property=request.property,

@@ -53,3 +53,24 @@ def test_a_role_change_is_seen_by_the_next_request(signed_in, hotel):
     membership.role = Role.MANAGER
     membership.save()
     assert client.get("/pos/cash/").status_code == 200
+
+
+def test_approvers_lists_follow_a_membership_moved_and_ignore_a_mere_sign_in(hotel, other_hotel):
+    from django.contrib.auth import user_logged_in
+
+    from core.scoping import approvers_listed
+
+    boss = make_staff(hotel, Role.MANAGER, username="boss")
+    assert [a.user_id for a in approvers_listed(hotel)] == [boss.pk]
+    assert approvers_listed(other_hotel) == []
+    # a sign-in writes last_login only: the list stays cached
+    user_logged_in.send(sender=boss.__class__, request=None, user=boss)
+    with CaptureQueriesContext(connection) as queries:
+        assert [a.user_id for a in approvers_listed(hotel)] == [boss.pk]
+    assert not queries.captured_queries
+    # the membership moved to the other hotel (the admin edits its property)
+    membership = Membership.objects.get(user=boss)
+    membership.property = other_hotel
+    membership.save()
+    assert approvers_listed(hotel) == []
+    assert [a.user_id for a in approvers_listed(other_hotel)] == [boss.pk]
