@@ -3,6 +3,7 @@ orders), and the after-commit print / drawer jobs of a sale."""
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from devices.documents import (
     VatBreakdownLine,
 )
 from devices.models import CashDrawer, PrintJob
-from devices.services import print_job_enqueue
+from devices.services import print_job_enqueue, receipt_reprint
 from pos.models import Terminal
 
 ZERO = Decimal("0.00")
@@ -113,7 +114,7 @@ def sale_print_jobs(
                 printer=printer,
                 kind=PrintJob.Kind.RECEIPT,
                 document=receipt_document(ticket=ticket, lines=lines, payments=payments),
-                idempotency_key=f"pos.ticket:{ticket.pk}:receipt",
+                idempotency_key=receipt_key(ticket),
                 open_drawer=open_drawer,
                 actor=actor,
                 new_key=True,  # the ticket was issued in this transaction
@@ -132,6 +133,32 @@ def sale_print_jobs(
             )
         )
     return jobs
+
+
+def receipt_key(ticket: Ticket) -> str:
+    """The idempotency key of a ticket's receipt print job (there is one original)."""
+    return f"pos.ticket:{ticket.pk}:receipt"
+
+
+def receipt_print_request(*, terminal: Terminal, ticket: Ticket, actor) -> PrintJob:
+    """A receipt asked for after the sale (loi AGEC: paper on request) on `terminal`'s
+    printer: the original the first time, then a copy marked DUPLICATA with its number each
+    time (NF525), a double tap included. Never opens the cash drawer. Sent after commit."""
+    with transaction.atomic():
+        original = PrintJob.objects.filter(idempotency_key=receipt_key(ticket)).first()
+        if original is not None:
+            return receipt_reprint(print_job=original, printer=terminal.printer, actor=actor)
+        return print_job_enqueue(
+            printer=terminal.printer,
+            kind=PrintJob.Kind.RECEIPT,
+            document=receipt_document(
+                ticket=ticket,
+                lines=list(ticket.lines.all()),
+                payments=list(ticket.payments.order_by("pk")),
+            ),
+            idempotency_key=receipt_key(ticket),
+            actor=actor,
+        )
 
 
 def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> None:

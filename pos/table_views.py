@@ -7,7 +7,6 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +32,7 @@ from core.services import staff_pin_verify
 from pos.counter import parse_quantity
 from pos.counter_views import receipt_page
 from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
-from pos.receipts import receipt_email_request, sale_print_jobs
+from pos.receipts import receipt_email_request, receipt_print_request
 from pos.selectors import (
     guest_suggestions,
     in_house_search,
@@ -200,11 +199,6 @@ def _tab_or_404(request: HttpRequest, tab_id: int) -> TableTab:
     return tab
 
 
-def _approvers(request: HttpRequest):
-    """Who may approve here (checked in the database when an approval is made)."""
-    return approvers_for(request.property)
-
-
 def _int(raw, default=None):
     try:
         return int(raw)
@@ -272,6 +266,7 @@ def _cart_context(request: HttpRequest, tab: TableTab) -> dict:
         else None
     )
     role = request.membership.role
+    self_approves = role_has(role, "pos.approve")
     return {
         "tab": tab,
         "rows": rows,
@@ -289,10 +284,10 @@ def _cart_context(request: HttpRequest, tab: TableTab) -> dict:
         "ready_tickets": ready,
         "next_cover": next_cover,
         "cover_parts_left": tab.split_parts - cover_parts_done if tab.split_parts else 0,
-        "self_approves": role_has(role, "pos.approve"),
+        "self_approves": self_approves,
         "discount_limit": discount_limit(role),
-        # a query set: read by the template only when a sent line shows its void form
-        "approvers": approvers_listed(request.property),
+        # for the void and discount forms of someone who needs a manager's PIN
+        "approvers": [] if self_approves else approvers_listed(request.property),
         # a fresh key per screen: a double tap on Pay replays the same part
         "pay_key": str(uuid.uuid4()),
         "error": error,
@@ -430,7 +425,10 @@ def _approver(request: HttpRequest, *, needed: bool = True):
     if not needed or role_has(request.membership.role, "pos.approve"):
         return request.user
     approver_id = _int(request.POST.get("approver"))
-    if approver_id is None or not _approvers(request).filter(user_id=approver_id).exists():
+    if (
+        approver_id is None
+        or not approvers_for(request.property).filter(user_id=approver_id).exists()
+    ):
         raise InvalidInput(_("Choose the manager who approves."))
     terminal = terminal_for_request(request)
     return staff_pin_verify(
@@ -778,14 +776,9 @@ def receipt_print(request: HttpRequest, order_id: int) -> HttpResponse:
     if terminal is None or terminal.printer_id is None:
         messages.error(request, _("This terminal has no receipt printer."))
         return redirect("pos:counter_receipt", order_id=order.pk)
-    with transaction.atomic():
-        sale_print_jobs(
-            terminal=terminal,
-            ticket=order.ticket,
-            lines=list(order.ticket.lines.all()),
-            payments=[],
-            print_receipt=True,
-            actor=request.user,
-        )
-    messages.success(request, _("The receipt is printing."))
+    job = receipt_print_request(terminal=terminal, ticket=order.ticket, actor=request.user)
+    if job.is_duplicate:
+        messages.success(request, _("A copy of the receipt (duplicate) is printing."))
+    else:
+        messages.success(request, _("The receipt is printing."))
     return redirect("pos:counter_receipt", order_id=order.pk)

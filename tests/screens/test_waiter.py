@@ -455,6 +455,38 @@ def test_tab_shows_a_new_price_at_once(tablet, tables, product):
     assert Order.objects.get(tab=tab).ticket.total == Decimal("31.40")
 
 
+# --- receipt on paper ----------------------------------------------------------------------
+
+
+def test_receipt_printed_on_request_then_as_numbered_duplicates(tablet, tables, product, terminal,
+                                                                 hotel):  # fmt: skip
+    """Paper only when asked (loi AGEC); a second tap, or a second guest asking, prints a
+    copy marked DUPLICATA with its number (NF525), never a second original nor an error."""
+    from devices.models import Printer, PrintJob
+
+    terminal.printer = Printer.objects.create(
+        property=hotel, code="salle", name="Salle", connection="file", file_path="/dev/null"
+    )
+    terminal.save()
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "p1"})
+    order = Order.objects.get(tab=tab)
+    assert not PrintJob.objects.filter(kind="receipt").exists()
+    first = tablet.post(f"/pos/receipts/{order.pk}/print/", follow=True)
+    second = tablet.post(f"/pos/receipts/{order.pk}/print/", follow=True)
+    third = tablet.post(f"/pos/receipts/{order.pk}/print/", follow=True)
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert "The receipt is printing." in first.content.decode()
+    assert "A copy of the receipt (duplicate) is printing." in second.content.decode()
+    jobs = list(PrintJob.objects.filter(kind="receipt").order_by("pk"))
+    assert [(j.is_duplicate, j.open_drawer) for j in jobs] == [(False, False), (True, False),
+                                                               (True, False)]  # fmt: skip
+    assert len(jobs[0].document["payments"]) == 1  # the original shows the tender
+    assert [j.document["fiscal"]["reprint_count"] for j in jobs] == [0, 1, 2]
+    assert jobs[1].reprint_of_id == jobs[2].reprint_of_id == jobs[0].pk
+
+
 # --- receipt by e-mail ---------------------------------------------------------------------
 
 
