@@ -132,6 +132,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # one entry per product price list, dish and token: Django's 300 would cull
+            # (delete a third of the files) every few minutes of service
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
     CELERY_BROKER_URL = "filesystem://"

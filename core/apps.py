@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core import api_auth  # noqa: F401  (API sign-in cache invalidation)
+        from core import api_auth, checks  # noqa: F401  (cache invalidation, system checks)
         from core.navigation import NavItem, register
 
         register(NavItem(_("Staff"), "core:staff_list", "manage.staff", order=800))

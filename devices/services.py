@@ -95,11 +95,12 @@ def _job_create(
     reprint_of: PrintJob | None = None,
     new_key: bool = False,
 ) -> tuple[PrintJob, bool]:
-    """Create the job row (or find the one with this key), after `_job_check`. Returns (job,
-    created).
+    """Check the job (`_job_check`), then create its row (or find the one with this key).
+    Returns (job, created).
 
     `new_key`: the caller's key names a row its own transaction just created (a new
     ticket), so no job can hold it yet: no lookup, no savepoint."""
+    _job_check(printer=printer, kind=kind, document=document, open_drawer=open_drawer)
 
     def create() -> PrintJob:
         return PrintJob.objects.create(
@@ -172,9 +173,10 @@ def print_job_enqueue(
     Raises: InvalidInput (document does not fit the kind), NoCashDrawer, IdempotencyConflict.
     After commit: `print_job_send_task`.
     """
+    # Refused before the block below: a refusal then never touches the caller's transaction.
     _job_check(printer=printer, kind=kind, document=document, open_drawer=open_drawer)
-    # A new key needs no savepoint: what can still fail is a write, and a failed write
-    # aborts the caller's transaction (a sale) on PostgreSQL whatever a savepoint says.
+    # A new key needs no savepoint: no job can hold it, so nothing inside can fail but a
+    # write, and no caller carries on after a failed write (a sale rolls back whole).
     with transaction.atomic(savepoint=not new_key):
         job, created = _job_create(
             printer=printer,
@@ -307,9 +309,6 @@ def receipt_reprint(
     document = ReceiptDocument.from_json(original.document).as_duplicate(
         reprint_count=reprint_count
     )
-    _job_check(
-        printer=target_printer, kind=PrintJob.Kind.RECEIPT, document=document, open_drawer=False
-    )
     job, _created = _job_create(
         printer=target_printer,
         kind=PrintJob.Kind.RECEIPT,
@@ -376,7 +375,6 @@ def drawer_open_no_sale(
     membership = membership_for(actor, drawer.property_id)
     if membership is None or not role_has(membership.role, "pos.approve"):
         raise PermissionDenied()
-    _job_check(printer=drawer.printer, kind=PrintJob.Kind.DRAWER, document=None, open_drawer=True)
     job, created = _job_create(
         printer=drawer.printer,
         kind=PrintJob.Kind.DRAWER,

@@ -1,4 +1,5 @@
-"""The Redis cache backend: Django's, with one Redis client kept per connection pool."""
+"""The Redis cache backend (one Redis client kept per connection pool) and the check that the
+embedded SQLite is recent enough."""
 
 import threading
 
@@ -20,3 +21,16 @@ def test_the_cache_keeps_one_client_and_still_reads_what_others_write():
     assert seen == [{"table": 5}]
     cache.delete("backend-test")
     assert cache.get("backend-test") is None
+
+
+def test_an_old_sqlite_is_refused_at_start():
+    from django.core.management import call_command
+
+    from core.checks import sqlite_errors
+
+    sqlite = "django.db.backends.sqlite3"
+    errors = sqlite_errors(sqlite, (3, 31, 1), "3.31.1")
+    assert [e.id for e in errors] == ["auberge.E001"] and "3.31.1 is too old" in errors[0].msg
+    assert sqlite_errors(sqlite, (3, 40, 1), "3.40.1") == []
+    assert sqlite_errors("django.db.backends.postgresql", (3, 0), "3.0") == []
+    call_command("check")  # this machine's database passes

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_log
-from core.exceptions import IdempotencyConflict, PermissionDenied
+from core.exceptions import IdempotencyConflict, InvalidInput, PermissionDenied
 from core.models import AuditEntry, Role
 from devices.documents import document_from_json
 from devices.exceptions import NoCashDrawer, PrinterUnavailable, PrintJobNotRetryable
@@ -157,7 +157,7 @@ def test_a_refused_job_leaves_the_callers_transaction_going(network_printer, enq
     with transaction.atomic():
         with pytest.raises(NoCashDrawer):
             _receipt_job(network_printer, open_drawer=True, new_key=new_key)
-        with pytest.raises(Exception, match="prints a"):
+        with pytest.raises(InvalidInput, match="prints a"):
             print_job_enqueue(
                 printer=network_printer,
                 kind="kitchen",
