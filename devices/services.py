@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -67,6 +68,21 @@ def _publish_send(print_job_id: int) -> bool:
         logger.warning("print job %s not published (%s): the sweep will", print_job_id, exc)
         return False
     return True
+
+
+def _publish_batch(print_job_ids: list[int]) -> None:
+    """After commit: one job is published as it is; several (a send's station tickets) go as
+    one message, and the worker hands each job its own send task, retries included. A
+    broker down leaves them queued for the minute sweep, as for one job."""
+    if len(print_job_ids) == 1:
+        _publish_send(print_job_ids[0])
+        return
+    from devices.tasks import print_jobs_relay_task
+
+    try:
+        print_jobs_relay_task.delay(print_job_ids=print_job_ids)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep publishes them later
+        logger.warning("print jobs %s not published (%s): the sweep will", print_job_ids, exc)
 
 
 def _job_check(*, printer: Printer, kind: str, document: Document | None, open_drawer: bool):
@@ -197,6 +213,35 @@ def print_job_enqueue(
                 )
             _enqueue_send(job.pk)
     return job
+
+
+def print_jobs_enqueue_new(
+    *, printer_documents: Sequence[tuple[Printer, Document, str]], kind: str, actor=None
+) -> list[PrintJob]:
+    """Record several print jobs of `kind` (printer, document, idempotency key), each key
+    naming a row the caller's transaction has just created (a send's kitchen tickets): all
+    checked before anything is written, then one INSERT, and one message after commit.
+    No drawer opens. Raises: InvalidInput (a document that does not fit the kind)."""
+    for printer, document, _key in printer_documents:
+        _job_check(printer=printer, kind=kind, document=document, open_drawer=False)
+    created_by = actor if getattr(actor, "is_authenticated", False) else None
+    jobs = PrintJob.objects.bulk_create(
+        [
+            PrintJob(
+                property_id=printer.property_id,
+                printer=printer,
+                kind=kind,
+                document=document.to_json(),
+                idempotency_key=key,
+                created_by=created_by,
+            )
+            for printer, document, key in printer_documents
+        ]
+    )
+    if jobs:
+        ids = [job.pk for job in jobs]
+        transaction.on_commit(lambda: _publish_batch(ids))
+    return jobs
 
 
 def print_job_render(*, print_job: PrintJob) -> bytes:
@@ -433,6 +478,7 @@ __all__ = [
     "PrinterUnavailable",
     "drawer_open_no_sale",
     "print_job_enqueue",
+    "print_jobs_enqueue_new",
     "print_job_render",
     "print_job_retry",
     "print_job_send",

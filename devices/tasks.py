@@ -22,6 +22,15 @@ def print_job_send_task(self, *, print_job_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def print_jobs_relay_task(*, print_job_ids: list[int]) -> None:
+    """Hand each job of a batch (a send's station tickets, published as one message from
+    the request) its own send task and retries. A redelivery publishes them again: the send
+    service's claim makes that harmless."""
+    for print_job_id in print_job_ids:
+        print_job_send_task.delay(print_job_id=print_job_id)
+
+
+@shared_task(acks_late=True)
 def print_jobs_reset_stale_task() -> int:
     """Periodic: hand back jobs left "sending" by a worker that died mid-send."""
     from devices.services import print_jobs_reset_stale

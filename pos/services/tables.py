@@ -13,7 +13,7 @@ from core.audit import audit_log
 from core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from devices.documents import KitchenItem, KitchenTicketDocument
 from devices.models import PrintJob
-from devices.services import print_job_enqueue
+from devices.services import print_jobs_enqueue_new
 from inventory.catalog_cache import catalog_version
 from inventory.models import Channel, Product, RevenueCategory
 from inventory.services.pricing import QuoteLineInput, quote
@@ -450,6 +450,8 @@ def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines
     if not any(t.station in printers for t in tickets):
         return
     sent_at = timezone.localtime(timezone.now(), tab.property.tz)
+    waiter = actor.get_full_name() or actor.get_username()
+    jobs = []
     for ticket in tickets:
         printer = printers.get(ticket.station)
         if printer is None:
@@ -459,19 +461,15 @@ def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines
             for line in lines
             if station_for(line.product) == ticket.station
         )
-        print_job_enqueue(
-            printer=printer,
-            kind=PrintJob.Kind.KITCHEN,
-            document=KitchenTicketDocument(
-                station=ticket.station,
-                table=tab.table.label,
-                items=items,
-                sent_at=sent_at,
-                covers=tab.covers,
-                waiter=actor.get_full_name() or actor.get_username(),
-                order_reference=f"K{ticket.pk}",
-            ),
-            idempotency_key=f"pos.kitchenticket:{ticket.pk}",
-            actor=actor,
-            new_key=True,  # the ticket was created in this transaction: no job holds its key
+        document = KitchenTicketDocument(
+            station=ticket.station,
+            table=tab.table.label,
+            items=items,
+            sent_at=sent_at,
+            covers=tab.covers,
+            waiter=waiter,
+            order_reference=f"K{ticket.pk}",
         )
+        # the ticket was created in this transaction: no job holds its key yet
+        jobs.append((printer, document, f"pos.kitchenticket:{ticket.pk}"))
+    print_jobs_enqueue_new(printer_documents=jobs, kind=PrintJob.Kind.KITCHEN, actor=actor)

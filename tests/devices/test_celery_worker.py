@@ -6,6 +6,7 @@ import pytest
 from celery import signals
 from celery.contrib.testing.worker import start_worker
 from django.db import connections, transaction
+from django.utils import timezone
 
 from config.celery import app
 from devices.models import PrintJob
@@ -89,3 +90,44 @@ def test_worker_retries_until_the_printer_is_back_and_prints_once(hotel, free_po
     assert job.attempts >= 2
     assert len(server.connections) == 1
     assert server.received.count(b"Ticket T-000123") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_prints_each_station_ticket_of_one_send(hotel, celery_worker):
+    """A send to two stations is published as one message; the worker prints both."""
+    from devices.documents import KitchenItem, KitchenTicketDocument
+    from devices.services import print_jobs_enqueue_new
+
+    kitchen, bar = TcpListener(), TcpListener()
+    printers = [PrinterFactory(property=hotel, port=s.port) for s in (kitchen, bar)]
+    try:
+        with transaction.atomic():
+            jobs = print_jobs_enqueue_new(
+                printer_documents=[
+                    (
+                        printer,
+                        KitchenTicketDocument(
+                            station=station,
+                            table="5",
+                            items=(KitchenItem(name=dish),),
+                            sent_at=timezone.now(),
+                            covers=2,
+                            waiter="Camille",
+                            order_reference=f"K{n}",
+                        ),
+                        f"w-kitchen-{n}",
+                    )
+                    for n, (printer, station, dish) in enumerate(
+                        zip(printers, ("kitchen", "bar"), ("Loup", "Spritz"), strict=True)
+                    )
+                ],
+                kind="kitchen",
+            )
+        kitchen.wait_for(1, timeout=20)
+        bar.wait_for(1, timeout=20)
+        for job in jobs:
+            _wait_for_status(job, PrintJob.Status.PRINTED)
+    finally:
+        kitchen.close()
+        bar.close()
+    assert b"Loup" in kitchen.received and b"Spritz" in bar.received

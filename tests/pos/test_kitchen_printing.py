@@ -48,3 +48,33 @@ def test_send_prints_the_kitchen_station_ticket_once(
     assert b"\x1b!0" in data  # ESC ! 0x30: double width and height, the large type
     assert tab_send(tab=tab, actor=cashier) == []
     assert PrintJob.objects.count() == 1
+
+
+def test_a_send_to_two_stations_writes_both_jobs_and_publishes_one_message(
+    hotel, catalog, product, terminal, cashier, kitchen_printer, django_capture_on_commit_callbacks
+):
+    from unittest.mock import patch
+
+    from devices.tasks import print_job_send_task, print_jobs_relay_task
+
+    bar_printer = Printer.objects.create(
+        property=hotel, code="bar", name="Bar", connection="file", file_path="/dev/null"
+    )
+    StationPrinter.objects.create(property=hotel, station="bar", printer=bar_printer)
+    table = Table.objects.create(property=hotel, outlet=terminal.outlet, label="5", seats=4)
+    tab = table_open(table=table, covers=2, actor=cashier)
+    tab_add_line(tab=tab, product=product("entrecote"), actor=cashier)
+    tab_add_line(tab=tab, product=product("spritz"), actor=cashier)
+    with patch.object(print_jobs_relay_task, "delay") as relay:
+        with django_capture_on_commit_callbacks(execute=True):
+            tab_send(tab=tab, actor=cashier)
+    jobs = {job.printer_id: job for job in PrintJob.objects.all()}
+    assert set(jobs) == {kitchen_printer.pk, bar_printer.pk}
+    assert {job.status for job in jobs.values()} == {PrintJob.Status.QUEUED}
+    relay.assert_called_once_with(print_job_ids=sorted(job.pk for job in jobs.values()))
+    # the worker hands each job its own send task (and retries)
+    with patch.object(print_job_send_task, "delay") as send:
+        print_jobs_relay_task.run(print_job_ids=relay.call_args.kwargs["print_job_ids"])
+    assert sorted(c.kwargs["print_job_id"] for c in send.call_args_list) == sorted(
+        job.pk for job in jobs.values()
+    )
