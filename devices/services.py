@@ -52,37 +52,28 @@ def _drawer_of(printer: Printer) -> CashDrawer | None:
     return drawer if drawer.is_active else None
 
 
-def _enqueue_send(print_job_id: int) -> None:
-    """Publish the send task after commit. The job row is the outbox: a broker down at that
-    moment leaves it queued (logged, never raised into the sale that just committed) and the
-    minute sweep publishes it again (print_jobs_reset_stale)."""
-    transaction.on_commit(lambda: _publish_send(print_job_id))
+def _enqueue_send(*print_job_ids: int) -> None:
+    """Publish the send of these jobs after commit. The job rows are the outbox: a broker
+    down at that moment leaves them queued (logged, never raised into the sale that just
+    committed) and the minute sweep publishes them again (print_jobs_reset_stale)."""
+    ids = list(print_job_ids)
+    transaction.on_commit(lambda: _publish_send(ids))
 
 
-def _publish_send(print_job_id: int) -> bool:
-    from devices.tasks import print_job_send_task
+def _publish_send(print_job_ids: list[int]) -> bool:
+    """One job's send task; several jobs (a send's station tickets) as one message that the
+    worker splits into one send task per job, each with its own retries."""
+    from devices.tasks import print_job_send_task, print_jobs_relay_task
 
     try:
-        print_job_send_task.delay(print_job_id=print_job_id)
+        if len(print_job_ids) == 1:
+            print_job_send_task.delay(print_job_id=print_job_ids[0])
+        else:
+            print_jobs_relay_task.delay(print_job_ids=print_job_ids)
     except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep publishes it later
-        logger.warning("print job %s not published (%s): the sweep will", print_job_id, exc)
+        logger.warning("print jobs %s not published (%s): the sweep will", print_job_ids, exc)
         return False
     return True
-
-
-def _publish_batch(print_job_ids: list[int]) -> None:
-    """After commit: one job is published as it is; several (a send's station tickets) go as
-    one message, and the worker hands each job its own send task, retries included. A
-    broker down leaves them queued for the minute sweep, as for one job."""
-    if len(print_job_ids) == 1:
-        _publish_send(print_job_ids[0])
-        return
-    from devices.tasks import print_jobs_relay_task
-
-    try:
-        print_jobs_relay_task.delay(print_job_ids=print_job_ids)
-    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep publishes them later
-        logger.warning("print jobs %s not published (%s): the sweep will", print_job_ids, exc)
 
 
 def _job_check(*, printer: Printer, kind: str, document: Document | None, open_drawer: bool):
@@ -239,8 +230,7 @@ def print_jobs_enqueue_new(
         ]
     )
     if jobs:
-        ids = [job.pk for job in jobs]
-        transaction.on_commit(lambda: _publish_batch(ids))
+        _enqueue_send(*(job.pk for job in jobs))
     return jobs
 
 

@@ -776,7 +776,11 @@ def receipt_print(request: HttpRequest, order_id: int) -> HttpResponse:
     if terminal is None or terminal.printer_id is None:
         messages.error(request, _("This terminal has no receipt printer."))
         return redirect("pos:counter_receipt", order_id=order.pk)
-    job = receipt_print_request(terminal=terminal, ticket=order.ticket, actor=request.user)
+    try:
+        job = receipt_print_request(terminal=terminal, ticket=order.ticket, actor=request.user)
+    except DomainError as exc:  # e.g. the same receipt asked for at another till that instant
+        messages.error(request, str(exc.message))
+        return redirect("pos:counter_receipt", order_id=order.pk)
     if job.is_duplicate:
         messages.success(request, _("A copy of the receipt (duplicate) is printing."))
     else:
