@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from billing.services.payments import TenderInput
 from core.audit import audit_log
-from core.exceptions import InvalidInput
+from core.exceptions import InvalidInput, NotFound
 from core.money import ZERO, quantize
 from inventory.catalog_cache import catalog_version
 from inventory.models import Channel, Product
@@ -217,8 +217,13 @@ def tab_pay_part(
         # the tab row only: a plain FOR UPDATE over a join would also lock the table and the
         # property rows, and every table's payment would wait for the others'
         locked = (
-            TableTab.objects.select_for_update(of=("self",)).select_related("table").get(pk=tab.pk)
+            TableTab.objects.select_for_update(of=("self",))
+            .select_related("table")
+            .filter(pk=tab.pk, property_id=tab.property_id)  # the read that scopes the tab
+            .first()
         )
+        if locked is None:
+            raise NotFound(_("No such table."))
         locked.property = tab.property
         # the tab's parts and any part already paid with this key (keys are unique across
         # tabs), in one read

@@ -68,13 +68,17 @@ def table_open(*, table: Table, covers: int, actor) -> TableTab:
 
 
 def _open_tab_for_update(tab: TableTab) -> TableTab:
-    """The tab and its table, locked. The property is the caller's tab's own (not joined:
-    a wide row, and one that no tab should lock)."""
+    """The tab and its table, locked, read in the caller's tab's property (a view may pass
+    a tab it has not read: this is the read that scopes it). The property is the caller's
+    tab's own (not joined: a wide row, and one that no tab should lock)."""
     locked = (
         TableTab.objects.select_for_update(of=("self", "table"))
         .select_related("table")
-        .get(pk=tab.pk)
+        .filter(pk=tab.pk, property_id=tab.property_id)
+        .first()
     )
+    if locked is None:
+        raise NotFound(_("No such table."))
     locked.property = tab.property
     if locked.status != TableTab.Status.OPEN:
         raise Conflict(_("This table is already closed."))

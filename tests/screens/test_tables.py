@@ -131,6 +131,48 @@ def test_tabs_and_kitchen_of_another_property_are_hidden(client, table, other_ho
     assert client.get("/pos/kitchen/pastry/").status_code == 404
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_tap_on_a_tab_of_another_property_is_a_404_and_changes_nothing(
+    client, table, other_hotel, till, product, htmx
+):
+    tab = open_tab(till, table)
+    till.post(f"/pos/tabs/{tab.pk}/add/", {"product_id": product("biere").pk})
+    client.force_login(make_staff(other_hotel, Role.WAITER, username="elsewhere"))
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    for action, data in (
+        ("add", {"product_id": product("biere").pk}),
+        ("send", {}),
+        ("pay", {"action": "cash", "pay_key": "elsewhere-1"}),
+    ):
+        response = client.post(f"/pos/tabs/{tab.pk}/{action}/", data, **headers)
+        assert response.status_code == 404, action
+    tab.refresh_from_db()
+    assert tab.status == TableTab.Status.OPEN
+    assert [line.kitchen_ticket_id for line in tab.lines.all()] == [None]
+    assert not KitchenTicket.objects.exists() and not Order.objects.exists()
+    # and no error message waits for that waiter's next page
+    assert 'class="msg-error"' not in client.get("/pos/tables/").content.decode()
+
+
+def test_the_tab_services_refuse_a_tab_of_another_property(
+    table, other_hotel, till, terminal, product
+):
+    from core.exceptions import NotFound
+    from pos.services.tab_payments import tab_pay_part
+    from pos.services.tables import tab_send
+
+    tab = open_tab(till, table)
+    till.post(f"/pos/tabs/{tab.pk}/add/", {"product_id": product("biere").pk})
+    # the tab's id, claimed by another property (the views pass the tab unread)
+    elsewhere = TableTab.from_db(None, ["id", "property_id"], [tab.pk, other_hotel.pk])
+    elsewhere.property = other_hotel
+    with pytest.raises(NotFound):
+        tab_send(tab=elsewhere, actor=None)
+    with pytest.raises(NotFound):
+        tab_pay_part(tab=elsewhere, terminal=terminal, actor=None, client_key="elsewhere-2")
+    assert not KitchenTicket.objects.exists() and not Order.objects.exists()
+
+
 def test_housekeeping_cannot_see_the_kitchen(client, hotel):
     client.force_login(make_staff(hotel, Role.HOUSEKEEPING, username="hk"))
     assert client.get("/pos/kitchen/").status_code == 403

@@ -414,7 +414,7 @@ def test_tab_screen_and_add_item_query_counts(tablet, tables, product,
     # tab, its lines and parts, the managers and the tables to move to, whatever its size
     with django_assert_max_num_queries(10):
         assert tablet.get(f"/pos/tabs/{tab.pk}/").status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         add(tablet, tab, product("cafe"))
     with django_assert_max_num_queries(10):
         assert tablet.get(f"/pos/tabs/{tab.pk}/").status_code == 200
@@ -427,11 +427,11 @@ def test_send_and_pay_query_counts(tablet, tables, product, django_assert_max_nu
     for code in ("entrecote", "salade-nicoise", "biere", "creme-brulee", "spritz"):
         add(tablet, tab, product(code))
     # two stations, no printer: the tickets in one INSERT and their lines in one UPDATE
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         tablet.post(f"/pos/tabs/{tab.pk}/send/")
     # 15 of them are the sale itself (order_checkout: ticket, lines, VAT, journal, payment),
     # without a savepoint of its own or a price read (prices are cached per product)
-    with django_assert_max_num_queries(28):
+    with django_assert_max_num_queries(27):
         response = tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "k1"})
     order = Order.objects.get(tab=tab)
     assert response["Location"] == f"/pos/counter/receipt/{order.pk}/"
