@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestTokensMiddleware",
     # the public iCal feed needs none of the staff middleware below (OTAs poll it often)
     "channels_sync.middleware.FeedFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
+from core.cache_tokens import versioned_get
 from core.scoping import staff_token
 
 
@@ -22,7 +23,7 @@ class CachedModelBackend(ModelBackend):
         except (TypeError, ValueError):
             return None
         key = f"staff-user:{user_id}:{staff_token(user_id)}"
-        user = cache.get(key)
+        user = versioned_get(key)
         if user is None:
             user = super().get_user(user_id)  # None for an unknown or inactive user
             if user is None:

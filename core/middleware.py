@@ -1,6 +1,19 @@
 from django.utils import translation
 
+from core.cache_tokens import tokens_for_request
 from core.scoping import resolve_active_membership
+
+
+class RequestTokensMiddleware:
+    """Each cache version token is read once per request (core.cache_tokens): a tap read
+    the catalogue, terminals and staff tokens seven times."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with tokens_for_request():
+            return self.get_response(request)
 
 
 class ActivePropertyMiddleware:

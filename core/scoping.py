@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django_htmx.http import HttpResponseClientRedirect
 
-from core.cache_tokens import current_token, drop_token
+from core.cache_tokens import current_token, drop_token, versioned_get
 from core.models import Membership, Property
 from core.roles import CAPABILITIES, role_has
 
@@ -52,7 +52,7 @@ def _staff_memberships(user) -> list[Membership]:
     them during a change stores them under a token that is already gone, so a revoked role
     never comes back."""
     key = f"staff-memberships:{user.pk}:{staff_token(user.pk)}"
-    memberships = cache.get(key)
+    memberships = versioned_get(key)
     if memberships is None:
         memberships = list(memberships_for(user))
         cache.set(key, memberships, timeout=settings.API_AUTH_CACHE_SECONDS)
@@ -91,7 +91,7 @@ def approvers_listed(property: Property) -> list[Approver]:
     property, or one of its users, changed). Only the list shown is cached; an approval is
     checked against the database."""
     key = f"staff-approvers:{property.pk}:{current_token(property_staff_token_key(property.pk))}"
-    approvers = cache.get(key)
+    approvers = versioned_get(key)
     if approvers is None:
         approvers = [
             Approver(m.user_id, m.user.get_full_name() or m.user.get_username())

@@ -3,6 +3,7 @@
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
+from core.cache_tokens import versioned_get
 from core.models import Property
 from pms.models import Reservation
 from pos.models import Order, Outlet, Terminal
@@ -34,7 +35,7 @@ def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | N
         return None
     ((field, value),) = lookup.items()
     key = f"pos:terminal:{terminals_version()}:{property.pk}:{field}:{value}"
-    terminal = cache.get(key)
+    terminal = versioned_get(key)
     if terminal is None:
         terminal = (
             Terminal.objects.filter(property=property, is_active=True, **lookup)
@@ -203,7 +204,7 @@ def table_menu(*, property: Property) -> dict:
     from pos.counter import counter_categories
 
     key = f"pos:table-menu:{property.pk}:{catalog_version(property_id=property.pk)}"
-    menu = cache.get(key)
+    menu = versioned_get(key)
     if menu is None:
         products: dict[int, list] = {}
         for product in (

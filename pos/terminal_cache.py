@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from core.cache_tokens import current_token, drop_token
+from core.cache_tokens import current_token, drop_token, versioned_get
 from devices.models import CashDrawer, Printer
 from pos.models import Outlet, StationPrinter, Terminal
 
@@ -39,7 +39,7 @@ def station_printers(*, property) -> dict:
     """{station: Printer} of the property's active station printers (kitchen, bar...),
     read by every send to the kitchen; cached under the same token."""
     key = f"pos:station-printers:{terminals_version()}:{property.pk}"
-    printers = cache.get(key)
+    printers = versioned_get(key)
     if printers is None:
         printers = {
             sp.station: sp.printer

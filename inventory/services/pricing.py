@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from core.cache_tokens import versioned_get_many
 from core.exceptions import InvalidInput, PermissionDenied
 from core.models import Property
 from core.money import ZERO, quantize, vat_from_gross
@@ -177,7 +178,7 @@ def _product_prices(*, property: Property, product_ids: set[int]) -> dict:
     not depend on the (separately cached) plans a quote then picks from it."""
     token = catalog_version(property_id=property.pk)  # before reading any row
     keys = {pk: f"inventory:product-prices:{property.pk}:{token}:{pk}" for pk in product_ids}
-    found = cache.get_many(list(keys.values()))
+    found = versioned_get_many(list(keys.values()))
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
         rows: dict[int, list[Price]] = {pk: [] for pk in missing}

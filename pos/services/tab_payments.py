@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from billing.services.payments import TenderInput
 from core.audit import audit_log
+from core.cache_tokens import versioned_get, versioned_get_many
 from core.exceptions import InvalidInput, NotFound
 from core.money import ZERO, quantize
 from inventory.catalog_cache import catalog_version
@@ -79,7 +80,7 @@ def _quoted_prices(
     token = catalog_version(property_id=property.pk)  # before reading any row
     day = property.business_date()
     keys = [_price_key(property.pk, day, token, line) for line in inputs]
-    found = cache.get_many(keys)
+    found = versioned_get_many(keys)
     missing = [i for i, key in enumerate(keys) if key not in found]
     if missing:
         quoted = quote(
@@ -113,7 +114,7 @@ def known_line_description(*, property, line: QuoteLineInput, token: str) -> str
     what the quote checks (product on sale, modifiers, quantity) is all in the catalog,
     and any change to the catalog makes a new token."""
     key = _price_key(property.pk, property.business_date(), token, line)
-    return cache.get(_description_key(key))
+    return versioned_get(_description_key(key))
 
 
 def tab_priced_lines(
