@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Payment, Ticket
+from core.exceptions import IdempotencyConflict
 from devices.documents import (
     FiscalMentions,
     ReceiptDocument,
@@ -143,22 +144,26 @@ def receipt_key(ticket: Ticket) -> str:
 def receipt_print_request(*, terminal: Terminal, ticket: Ticket, actor) -> PrintJob:
     """A receipt asked for after the sale (loi AGEC: paper on request) on `terminal`'s
     printer: the original the first time, then a copy marked DUPLICATA with its number each
-    time (NF525), a double tap included. Never opens the cash drawer. Sent after commit."""
+    time (NF525), a double tap included. Never opens the cash drawer. Sent after commit.
+    Two tills asking at the same instant: one prints the original, the other a duplicate."""
     with transaction.atomic():
         original = PrintJob.objects.filter(idempotency_key=receipt_key(ticket)).first()
-        if original is not None:
-            return receipt_reprint(print_job=original, printer=terminal.printer, actor=actor)
-        return print_job_enqueue(
-            printer=terminal.printer,
-            kind=PrintJob.Kind.RECEIPT,
-            document=receipt_document(
-                ticket=ticket,
-                lines=list(ticket.lines.all()),
-                payments=list(ticket.payments.order_by("pk")),
-            ),
-            idempotency_key=receipt_key(ticket),
-            actor=actor,
-        )
+        if original is None:
+            try:
+                return print_job_enqueue(
+                    printer=terminal.printer,
+                    kind=PrintJob.Kind.RECEIPT,
+                    document=receipt_document(
+                        ticket=ticket,
+                        lines=list(ticket.lines.all()),
+                        payments=list(ticket.payments.order_by("pk")),
+                    ),
+                    idempotency_key=receipt_key(ticket),
+                    actor=actor,
+                )
+            except IdempotencyConflict:  # another till's original committed meanwhile
+                original = PrintJob.objects.get(idempotency_key=receipt_key(ticket))
+        return receipt_reprint(print_job=original, printer=terminal.printer, actor=actor)
 
 
 def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> None:

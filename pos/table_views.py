@@ -793,7 +793,7 @@ def receipt_print(request: HttpRequest, order_id: int) -> HttpResponse:
         return redirect("pos:counter_receipt", order_id=order.pk)
     try:
         job = receipt_print_request(terminal=terminal, ticket=order.ticket, actor=request.user)
-    except DomainError as exc:  # e.g. the same receipt asked for at another till that instant
+    except DomainError as exc:  # a printer that cannot take the job: said, never a 500
         messages.error(request, str(exc.message))
         return redirect("pos:counter_receipt", order_id=order.pk)
     if job.is_duplicate:
