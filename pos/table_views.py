@@ -59,7 +59,7 @@ from pos.services.tables import (
     tab_mark_served,
     tab_merge,
     tab_remove_line,
-    tab_send,
+    tab_send_and_read,
     tab_transfer,
     tab_void_line,
     table_open,
@@ -179,7 +179,8 @@ def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
         # the Open form targets <main> itself: a poll of the floor plan that replaced the
         # form meanwhile cannot lose this answer (a retarget would be looked up from it)
         # the tab just created carries its table and property
-        context = {**_page_context(request, tab), "base_template": "main_only.html"}
+        # a tab just opened has no lines yet
+        context = {**_page_context(request, tab, lines=[]), "base_template": "main_only.html"}
         response = render(request, "pos/tab.html", context)
         return push_url(response, reverse("pos:tab", args=[tab.pk]))
     return redirect("pos:tab", tab_id=tab.pk)
@@ -235,11 +236,19 @@ def _menu_context(request: HttpRequest, tab: TableTab) -> dict:
     }
 
 
-def _cart_context(request: HttpRequest, tab: TableTab) -> dict:
+def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | None = None) -> dict:
     """What the order column shows: lines, totals, parts paid, what is ready, held or to
-    send, and the payment form. Every tap on the tablet redraws it (and only it)."""
-    lines = list(tab.lines.select_related("kitchen_ticket"))
-    parts = list(tab.parts.select_related("order__ticket"))
+    send, and the payment form. Every tap on the tablet redraws it (and only it).
+    `lines`: the tab's lines with their tickets, when the caller has them (else read)."""
+    if lines is None:
+        lines = list(tab.lines.select_related("kitchen_ticket"))
+    # A part pays for lines (which are never deleted once paid): a tab without lines has no
+    # parts, and a tab a service has just locked says whether it has any (most have none).
+    parts = (
+        list(tab.parts.select_related("order__ticket"))
+        if lines and getattr(tab, "has_parts", True)
+        else []
+    )
     priced, error = [], ""
     try:
         priced = tab_priced_lines(tab=tab, lines=lines, parts=parts, cached=True)
@@ -304,11 +313,11 @@ def _cart_context(request: HttpRequest, tab: TableTab) -> dict:
     }
 
 
-def _page_context(request: HttpRequest, tab: TableTab) -> dict:
+def _page_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | None = None) -> dict:
     guest_q = (request.GET.get("guest_q") or "").strip()[:50]
     return {
         **_menu_context(request, tab),
-        **_cart_context(request, tab),
+        **_cart_context(request, tab, lines=lines),
         "free_tables": Table.objects.filter(
             property=request.property, outlet_id=tab.table.outlet_id, is_active=True
         ).exclude(tabs__status=TableTab.Status.OPEN),
@@ -346,12 +355,13 @@ def _back(
     error: DomainError | None = None,
     request=None,
     fresh: TableTab | None = None,
+    lines: list[TabLine] | None = None,
     **params,
 ):
     """Back to the tab, on the menu category and course the waiter was using. A tap from
     the tablet (htmx) gets the order column redrawn at once, with its message, in the same
     response: no redirect, no second request. `fresh`: the tab as the service just locked
-    and left it (else it is read again)."""
+    and left it (else it is read again); `lines`: its lines as the service read them."""
     partial = request is not None and _is_partial(request)
     if partial or error is not None:
         # as the service left it; a tab of another property (the service said NotFound) is a
@@ -362,7 +372,7 @@ def _back(
     if partial:
         if tab.status == TableTab.Status.CLOSED:
             return _left_tab(request, tab)
-        context = {**_cart_context(request, tab), "partial": True}
+        context = {**_cart_context(request, tab, lines=lines), "partial": True}
         return render(request, "pos/tab.html#cart", context)
     url = reverse("pos:tab", args=[tab.pk])
     query = "&".join(f"{k}={v}" for k, v in params.items() if v and str(v).isdigit())
@@ -506,14 +516,14 @@ def tab_send_view(request: HttpRequest, tab_id: int) -> HttpResponse:
             tab_fire_next_course(tab=tab, actor=request.user)
             messages.success(request, _("Next course fired."))
             return _back(tab, request=request)
-        tickets = tab_send(tab=tab, actor=request.user)
+        sent = tab_send_and_read(tab=tab, actor=request.user)
     except DomainError as exc:
         return _back(tab, exc, request)
-    if tickets:
+    if sent.tickets:
         messages.success(request, _("Sent to the kitchen."))
     else:
         messages.error(request, _("Nothing new to send."))
-    return _back(tab, request=request, fresh=tickets[0].tab if tickets else None)
+    return _back(tab, request=request, fresh=sent.tab, lines=sent.lines)
 
 
 @require_POST

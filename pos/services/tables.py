@@ -4,8 +4,10 @@ the kitchen and bar displays, bump a ticket, pay or charge the tab to a room."""
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,7 @@ from pos.models import (
     Table,
     TableTab,
     TabLine,
+    TabPart,
 )
 from pos.services.tab_payments import known_line_description, remember_line_price
 from pos.terminal_cache import station_printers
@@ -70,11 +73,14 @@ def table_open(*, table: Table, covers: int, actor) -> TableTab:
 def _open_tab_for_update(tab: TableTab) -> TableTab:
     """The tab and its table, locked, read in the caller's tab's property (a view may pass
     a tab it has not read: this is the read that scopes it). The property is the caller's
-    tab's own (not joined: a wide row, and one that no tab should lock)."""
+    tab's own (not joined: a wide row, and one that no tab should lock). `has_parts`: whether
+    any part of the bill is paid yet."""
     locked = (
         TableTab.objects.select_for_update(of=("self", "table"))
         .select_related("table")
         .filter(pk=tab.pk, property_id=tab.property_id)
+        # parts are paid under this lock: the screen that follows reads them only if any
+        .annotate(has_parts=Exists(TabPart.objects.filter(tab_id=OuterRef("pk"))))
         .first()
     )
     if locked is None:
@@ -135,9 +141,18 @@ def tab_remove_line(*, tab: TableTab, line_id: int, actor) -> None:
             raise NotFound(_("No such line."))
         if line.kitchen_ticket_id:
             raise InvalidInput(_("This item was already sent to the kitchen."))
-        if line.paid_part_id:
+        # a share of the bill paid by amount or cover counts on the line too
+        if line.paid_part_id or (locked.has_parts and _allocated(locked).get(line.pk)):
             raise InvalidInput(_("This item is already paid."))
         line.delete()
+
+
+class Sent(NamedTuple):
+    """What a send made, and the tab as it left it (the order screen redraws from it)."""
+
+    tickets: list[KitchenTicket]
+    tab: TableTab
+    lines: list[TabLine]  # all the tab's lines, each with its ticket (if sent)
 
 
 def tab_send(*, tab: TableTab, actor, fire_next: bool = False) -> list[KitchenTicket]:
@@ -148,13 +163,18 @@ def tab_send(*, tab: TableTab, actor, fire_next: bool = False) -> list[KitchenTi
     send only sends what was added to courses already fired.
     Locks: the tab row. Idempotent: nothing new to send creates nothing.
     Raises: Conflict on a closed tab."""
+    return tab_send_and_read(tab=tab, actor=actor, fire_next=fire_next).tickets
+
+
+def tab_send_and_read(*, tab: TableTab, actor, fire_next: bool = False) -> Sent:
+    """`tab_send`, also returning the tab and all its lines as read under its lock (the
+    lines to send are among them: one read serves the send and the screen after it)."""
     with transaction.atomic():
         locked = _open_tab_for_update(tab)
-        pending = list(
-            TabLine.objects.filter(
-                tab=locked, kitchen_ticket__isnull=True, voided_at__isnull=True
-            ).select_related("product")
-        )
+        lines = list(TabLine.objects.filter(tab=locked).select_related("product", "kitchen_ticket"))
+        pending = [
+            line for line in lines if line.kitchen_ticket_id is None and line.voided_at is None
+        ]
         held = sorted({line.course for line in pending if line.course > locked.fired_course})
         if held and (fire_next or locked.fired_course == 0):
             locked.fired_course = held[0]
@@ -177,8 +197,8 @@ def tab_send(*, tab: TableTab, actor, fire_next: bool = False) -> list[KitchenTi
                 for (station, course), _lines in groups
             ]
         )
-        for ticket, (_key, lines) in zip(tickets, groups, strict=True):
-            for line in lines:
+        for ticket, (_key, group) in zip(tickets, groups, strict=True):
+            for line in group:
                 line.kitchen_ticket = ticket
         if tickets:
             TabLine.objects.bulk_update(pending, ["kitchen_ticket"])
@@ -195,7 +215,7 @@ def tab_send(*, tab: TableTab, actor, fire_next: bool = False) -> list[KitchenTi
                     "course": locked.fired_course,
                 },
             )
-    return tickets
+    return Sent(tickets=tickets, tab=locked, lines=lines)
 
 
 def tab_fire_next_course(*, tab: TableTab, actor) -> list[KitchenTicket]:

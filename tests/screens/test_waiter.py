@@ -261,6 +261,37 @@ def test_an_unsent_line_is_removed_not_voided(tablet, tables, product, manager):
     assert "This item was not sent yet: remove it instead." in error_of(response)
 
 
+def test_a_line_with_a_share_paid_cannot_be_removed(tablet, tables, product):
+    """20.00 paid by amount is spread over the lines: removing one of them would take money
+    already paid off the bill."""
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    add(tablet, tab, product("salade-nicoise"))
+    tablet.post(
+        f"/pos/tabs/{tab.pk}/pay/",
+        {"split": "amount", "amount": "20", "action": "cash", "pay_key": "r1"},
+    )
+    line = line_of(tab, "entrecote")
+    page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    assert f'data-testid="remove-{line.pk}"' not in page
+    response = tablet.post(f"/pos/tabs/{tab.pk}/lines/{line.pk}/remove/", follow=True)
+    assert "This item is already paid." in error_of(response)
+    assert TabLine.objects.filter(tab=tab).count() == 2
+    # the rest is still what the two lines leave
+    tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "r2"})
+    assert Order.objects.order_by("pk").last().ticket.total == Decimal("27.00")
+
+
+def test_an_unsent_line_without_a_share_paid_is_removed(tablet, tables, product):
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    line = line_of(tab, "entrecote")
+    page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    assert f'data-testid="remove-{line.pk}"' in page
+    tablet.post(f"/pos/tabs/{tab.pk}/lines/{line.pk}/remove/")
+    assert not TabLine.objects.filter(tab=tab).exists()
+
+
 def test_discount_beyond_the_waiters_limit_needs_a_manager_pin(tablet, tables, product,
                                                                 manager):  # fmt: skip
     tab = open_tab(tablet, tables["5"])

@@ -36,6 +36,42 @@ def test_opening_a_table_answers_with_the_tab_screen_and_its_address(tablet, tab
     assert 'data-testid="tab"' in page and "Table 5 · 3 covers" in page
 
 
+def test_opening_a_table_reads_no_lines_for_the_tab_it_has_just_created(
+    tablet, tables, django_assert_max_num_queries
+):
+    hx_post(tablet, f"/pos/tables/{tables['6'].pk}/open/", {"covers": "2"})  # menu cached
+    # the table, its lock, the tab and its audit entry, then the screen's free tables and
+    # open tabs (to move or merge)
+    with django_assert_max_num_queries(9):
+        response = hx_post(tablet, f"/pos/tables/{tables['5'].pk}/open/", {"covers": "2"})
+    assert 'data-testid="tab"' in response.content.decode()
+    assert "Tap a dish or a drink." in response.content.decode()
+
+
+def test_each_tap_after_a_share_is_paid_still_shows_what_is_left(tablet, tables, product):
+    """A tab with a part paid: the order column that add and send redraw lists the part
+    and the balance, as the whole tab page does."""
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))  # 29.00
+    paid = hx_post(
+        tablet,
+        f"/pos/tabs/{tab.pk}/pay/",
+        {"split": "amount", "amount": "10", "action": "cash", "pay_key": "s1"},
+    )
+    assert 'data-testid="balance">19.00 €' in paid.content.decode()
+    added = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": product("biere").pk})
+    cart = added.content.decode()
+    assert 'data-testid="parts"' in cart and "10.00 €" in cart
+    assert 'data-testid="balance">24.00 €' in cart
+    sent = hx_post(tablet, f"/pos/tabs/{tab.pk}/send/").content.decode()
+    assert "Sent to the kitchen." in sent
+    assert 'data-testid="parts"' in sent and 'data-testid="balance">24.00 €' in sent
+    # and without a part, no balance line
+    other = open_tab(tablet, tables["6"])
+    fresh = hx_post(tablet, f"/pos/tabs/{other.pk}/add/", {"product_id": product("biere").pk})
+    assert 'data-testid="balance"' not in fresh.content.decode()
+
+
 def test_a_table_opened_meanwhile_sends_the_tablet_back_to_the_floor_plan(tablet, tables):
     """Two waiters open table 5 at once (or the plan was 5 s old): the second tablet gets
     the whole floor plan again with the reason, not an empty screen."""
@@ -61,9 +97,9 @@ def test_adding_an_item_redraws_the_order_column_only(tablet, tables, product,
     rib_eye = product("entrecote")
     add(tablet, tab, rib_eye)
     # a dish already ordered today (validated and priced then, under the catalog token):
-    # the tab, the new line (tab locked, insert), then the column: lines and parts (the
-    # signed-in user and the managers who may approve come from the cache)
-    with django_assert_max_num_queries(8):
+    # the tab locked (it says it has no part paid yet), the new line, then the column's
+    # lines (the signed-in user and the managers who may approve come from the cache)
+    with django_assert_max_num_queries(6):
         response = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
     assert response.status_code == 200
     cart = response.content.decode()
@@ -118,9 +154,14 @@ def test_a_dish_is_named_in_each_waiters_language(tablet, tables, product):
 
 def test_send_redraws_the_order_column_with_its_message(tablet, tables, product,
                                                         django_assert_max_num_queries):  # fmt: skip
+    earlier = open_tab(tablet, tables["6"])  # the stations' printers read and cached
+    add(tablet, earlier, product("biere"))
+    hx_post(tablet, f"/pos/tabs/{earlier.pk}/send/")
     tab = open_tab(tablet, tables["5"])
     add(tablet, tab, product("entrecote"))
-    with django_assert_max_num_queries(24):
+    # the tab locked, its lines (the column is redrawn from them), the course fired, the
+    # ticket, its lines marked, the audit entry
+    with django_assert_max_num_queries(8):
         response = hx_post(tablet, f"/pos/tabs/{tab.pk}/send/")
     cart = response.content.decode()
     assert response.status_code == 200 and "Sent to the kitchen." in cart
