@@ -22,8 +22,15 @@ def sequence_take(*, property: Property, series: str) -> int | None:
 
 
 def journal_head_for_update(*, property: Property, chain: str) -> JournalHead:
-    """The tip of a journal chain, created on first use and locked until commit."""
-    head = JournalHead.objects.filter(property=property, chain=chain).select_for_update().first()
+    """The tip of a journal chain, created on first use and locked until commit. Its row
+    alone: the model's ordering (by property name) would join the property row and lock it
+    too, and compile an ORDER BY that a lookup by its unique key does not need."""
+    rows = (
+        JournalHead.objects.filter(property=property, chain=chain)
+        .select_for_update(of=("self",))
+        .order_by()[:1]
+    )
+    head = next(iter(rows), None)
     if head is None:
         try:
             with transaction.atomic():

@@ -160,7 +160,9 @@ def _show_screen(request: HttpRequest, response: HttpResponse, url: str) -> Http
 @require_POST
 @capability_required("pos.sell")
 def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
-    table = Table.objects.filter(property=request.property, pk=table_id, is_active=True).first()
+    # by its key: no ORDER BY (the floor plan's, which joins the outlet) to build
+    rows = Table.objects.filter(property=request.property, pk=table_id, is_active=True)
+    table = next(iter(rows.order_by()[:1]), None)
     if table is None:
         raise Http404
     table.property = request.property  # the filter's own: no second read
@@ -189,11 +191,8 @@ def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
 def _tab_or_404(request: HttpRequest, tab_id: int) -> TableTab:
     """The tab with its table. The guest and reservation are read only when the tab has one
     (most have not), and the property is the request's own (the filter guarantees it)."""
-    tab = (
-        TableTab.objects.filter(property=request.property, pk=tab_id)
-        .select_related("table")
-        .first()
-    )
+    rows = TableTab.objects.filter(property=request.property, pk=tab_id).select_related("table")
+    tab = next(iter(rows.order_by()[:1]), None)  # by its key: no ORDER BY to build
     if tab is None:
         raise Http404
     tab.property = request.property
@@ -318,9 +317,12 @@ def _page_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
     return {
         **_menu_context(request, tab),
         **_cart_context(request, tab, lines=lines),
+        # one outlet's tables, in the floor plan's order (without joining the outlet for it)
         "free_tables": Table.objects.filter(
             property=request.property, outlet_id=tab.table.outlet_id, is_active=True
-        ).exclude(tabs__status=TableTab.Status.OPEN),
+        )
+        .exclude(tabs__status=TableTab.Status.OPEN)
+        .order_by("pos_y", "pos_x", "label"),
         "other_tabs": TableTab.objects.filter(
             property=request.property, status=TableTab.Status.OPEN
         )

@@ -121,8 +121,8 @@ def cash_movement_record(
         raise InvalidInput(_("Give the reason for this cash movement."))
     signed = amount if direction == CashMovement.Direction.IN else -amount
     with transaction.atomic():
-        locked = (
-            CashSession.objects.select_for_update()
+        locked = (  # the session's row alone, not its till's, outlet's or property's
+            CashSession.objects.select_for_update(of=("self",))
             .select_related("terminal__outlet", "property")
             .get(pk=session.pk)
         )
@@ -192,8 +192,8 @@ def cash_session_close(*, session: CashSession, actor, counted_cash: Decimal) ->
     closed session (Conflict) and changes nothing."""
     counted_cash = _check_amount(counted_cash)
     with transaction.atomic():
-        locked = (
-            CashSession.objects.select_for_update()
+        locked = (  # the session's row alone, not its till's or outlet's
+            CashSession.objects.select_for_update(of=("self",))
             .select_related("terminal__outlet")
             .get(pk=session.pk)
         )

@@ -217,20 +217,19 @@ def tab_pay_part(
     with transaction.atomic():
         # the tab row only: a plain FOR UPDATE over a join would also lock the table and the
         # property rows, and every table's payment would wait for the others'
-        locked = (
+        rows = (
             TableTab.objects.select_for_update(of=("self",))
             .select_related("table")
             .filter(pk=tab.pk, property_id=tab.property_id)  # the read that scopes the tab
-            .first()
+            .order_by()[:1]  # by its key: no ORDER BY to build (first() would add one)
         )
+        locked = next(iter(rows), None)
         if locked is None:
             raise NotFound(_("No such table."))
         locked.property = tab.property
         # the tab's parts and any part already paid with this key (keys are unique across
         # tabs), in one read
-        rows = list(
-            TabPart.objects.filter(Q(tab=locked) | Q(client_key=client_key)).select_related("order")
-        )
+        rows = list(TabPart.objects.filter(Q(tab=locked) | Q(client_key=client_key)).order_by())
         if done := next((p for p in rows if p.client_key == client_key), None):
             if done.tab_id != tab.pk:
                 raise InvalidInput(_("This payment was already used for another table."))

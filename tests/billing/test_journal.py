@@ -162,3 +162,36 @@ def test_sign_in_is_a_technical_event(client, hotel, staff_of):
     client.post("/login/", {"username": "claire", "password": "pw-secret-123"})
     event = JournalEntry.objects.get(property=hotel, chain="jet")
     assert (event.code, event.actor) == ("80", "claire")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sale_locks_its_journal_chain_not_the_property(hotel, sell):
+    """While a sale holds its journal chain, another connection can still lock (and so
+    update) the property's row — the manager saving its settings does not wait for the tills
+    — but not the chain's tip, which orders the sales."""
+    import psycopg
+
+    from billing.lock_objects import journal_head_for_update
+
+    sell()  # the chain exists
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"],
+        autocommit=True,
+    )
+    try:
+        with transaction.atomic():
+            head = journal_head_for_update(property=hotel, chain=JournalEntry.Chain.FISCAL)
+            other.execute(
+                "SELECT id FROM core_property WHERE id = %s FOR UPDATE NOWAIT", [hotel.pk]
+            )
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    "SELECT id FROM billing_journalhead WHERE id = %s FOR UPDATE NOWAIT",
+                    [head.pk],
+                )
+    finally:
+        other.close()
