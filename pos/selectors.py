@@ -3,7 +3,7 @@
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
-from core.cache_tokens import versioned_get
+from core.cache_tokens import versioned_get, versioned_get_many
 from core.models import Property
 from pms.models import Reservation
 from pos.models import Order, Outlet, Terminal
@@ -203,7 +203,8 @@ def table_menu(*, property: Property) -> dict:
     from inventory.selectors import products_for_property
     from pos.counter import counter_categories
 
-    key = f"pos:table-menu:{property.pk}:{catalog_version(property_id=property.pk)}"
+    token = catalog_version(property_id=property.pk)
+    key = f"pos:table-menu:{property.pk}:{token}"
     menu = versioned_get(key)
     if menu is None:
         products: dict[int, list] = {}
@@ -221,4 +222,33 @@ def table_menu(*, property: Property) -> dict:
             products.setdefault(product.category_id, []).append(product)
         menu = {"categories": counter_categories(property=property), "products": products}
         cache.set(key, menu, timeout=3600)
+        _keep_menu_products(property, token, [p for ps in products.values() for p in ps])
     return menu
+
+
+def _menu_product_key(property_id: int, token: str, product_id: int) -> str:
+    return f"pos:table-dish:{property_id}:{token}:{product_id}"
+
+
+def _keep_menu_products(property: Property, token: str, products) -> None:
+    cache.set_many({_menu_product_key(property.pk, token, p.pk): p for p in products}, timeout=3600)
+
+
+def table_menu_products(*, property: Property, ids) -> dict:
+    """{pk: Product} of the waiter's menu for these ids (those not on it are left out), as
+    table_menu holds them. Each dish is also kept on its own under the catalog token: a tap
+    that adds a dish or pays a tab unpickles its few dishes (tens of microseconds), not the
+    whole menu (over a millisecond)."""
+    from inventory.catalog_cache import catalog_version
+
+    ids = set(ids)
+    token = catalog_version(property_id=property.pk)
+    keys = {_menu_product_key(property.pk, token, pk): pk for pk in ids}
+    found = versioned_get_many(list(keys))
+    if len(found) == len(keys):
+        return {keys[key]: product for key, product in found.items()}
+    # one entry evicted or the menu not built yet under this token: the whole menu, once
+    on_menu = {p.pk: p for ps in table_menu(property=property)["products"].values() for p in ps}
+    wanted = {pk: on_menu[pk] for pk in ids if pk in on_menu}
+    _keep_menu_products(property, token, wanted.values())
+    return wanted

@@ -40,6 +40,7 @@ from pos.selectors import (
     order_get,
     reservation_by_reference,
     table_menu,
+    table_menu_products,
 )
 from pos.services.tab_payments import (
     cover_part_amount,
@@ -408,16 +409,8 @@ def tab_add(request: HttpRequest, tab_id: int) -> HttpResponse:
             ][:20]
         except ValueError:
             raise InvalidInput(_("No such product."))
-        # the menu the tablet shows (cached; active products without capacity)
-        product = next(
-            (
-                p
-                for products in table_menu(property=request.property)["products"].values()
-                for p in products
-                if p.pk == product_id
-            ),
-            None,
-        )
+        # a dish of the menu the tablet shows (cached; active products without capacity)
+        product = table_menu_products(property=request.property, ids=[product_id]).get(product_id)
         if product is None:
             raise InvalidInput(_("No such product."))
         line = tab_add_line(

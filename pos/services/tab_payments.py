@@ -27,7 +27,7 @@ from inventory.catalog_cache import catalog_version
 from inventory.models import Channel, Product
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import Order, TableTab, TabLine, TabPart, Terminal
-from pos.selectors import table_menu
+from pos.selectors import table_menu_products
 from pos.services.checkout import order_checkout
 
 CENT = Decimal("0.01")
@@ -308,7 +308,7 @@ def tab_pay_part(
             covers=locked.covers,
             # the dishes as the waiter's menu holds them (cached under the catalog token):
             # the quote needs no catalog query for a table's own dishes
-            products=_menu_products(locked.property),
+            products=_menu_products(locked.property, inputs),
             # this part's key was looked up above, under the tab's lock
             caller_replays=True,
         )
@@ -346,8 +346,8 @@ def tab_pay_part(
     return part
 
 
-def _menu_products(property) -> dict[int, Product]:
-    return {p.pk: p for items in table_menu(property=property)["products"].values() for p in items}
+def _menu_products(property, inputs: Sequence[QuoteLineInput]) -> dict[int, Product]:
+    return table_menu_products(property=property, ids={i.product_id for i in inputs})
 
 
 def _share_input(p: PricedLine, value: Decimal) -> QuoteLineInput:
