@@ -1,7 +1,7 @@
 """The one-transaction POS sale (POS-5, PLT-3): quote, capacity, ticket, payment or room
 charge, audit — committed together or not at all. And its refund."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -87,6 +87,7 @@ def order_checkout(
     table_label: str = "",
     covers: int = 0,
     caller_replays: bool = False,
+    on_order: Callable[[Order], None] | None = None,
 ) -> Order:
     """Sell `lines` at `terminal` in one transaction: quote (channel POS), consume capacity
     and offer stock, issue the numbered ticket, then either charge the in-house stay of
@@ -103,6 +104,10 @@ def order_checkout(
     `table_label`, `covers`: the table a waiter's tab was served at (kept on the order).
     `caller_replays`: the caller already looked `client_key` up under a lock it holds and
     rolls back with this sale (a tab's part): no savepoint and no replay lookup here.
+    `on_order(order)`: the caller's own writes for this sale (a tab's part), run once the
+    sale is priced, before its ticket is numbered: the numbering row and the journal chain
+    stay locked until commit and every other till of the property waits for them, so the
+    less is written after them, the shorter that wait.
     A new sale's order carries what it wrote (`ticket._issued_lines`, `ticket._issued_vat`,
     `order._payments`) so the caller can answer without reading it back.
     Raises: SoldOut/ClosedForSale/OfferExhausted (409), InvalidInput/PaymentInvalid/NotInHouse
@@ -141,6 +146,7 @@ def order_checkout(
                 tip=tip,
                 table_label=table_label,
                 covers=covers,
+                on_order=on_order,
             )
     except (IntegrityError, DomainError):
         # A replay of a committed sale: its order row holds the client_key, so the INSERT
@@ -173,6 +179,7 @@ def _checkout(
     tip: Decimal = Decimal("0.00"),
     table_label: str = "",
     covers: int = 0,
+    on_order: Callable[[Order], None] | None = None,
 ) -> Order:
     business_date = property.business_date()
     outlet = terminal.outlet
@@ -231,6 +238,9 @@ def _checkout(
             if line.product.capacity_pool_id
         },
     )
+    if on_order is not None:
+        on_order(order)
+    # from here on the ticket numbering and the journal chain are locked until commit
     ticket = ticket_issue(
         property=property,
         lines=quoted.lines,

@@ -195,6 +195,31 @@ def test_the_last_payment_answers_with_the_receipt_screen(
     assert Order.objects.filter(tab=tab).count() == 1
 
 
+def test_a_tab_payment_writes_the_tab_before_the_property_wide_locks(tablet, tables, product):
+    """The ticket numbering and the journal chain are one row each per property, locked
+    until commit: every other till's sale waits for them. The tab's part, its lines and the
+    tab itself are written before them, so that little is left to do once they are held."""
+    first = open_tab(tablet, tables["6"])  # the numbering and the chain exist
+    add(tablet, first, product("biere"))
+    hx_post(tablet, f"/pos/tabs/{first.pk}/pay/", {"action": "cash", "pay_key": "w0"})
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    with CaptureQueriesContext(connection) as queries:
+        hx_post(tablet, f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "w1"})
+    sql = [q["sql"] for q in queries.captured_queries]
+    numbering = next(i for i, q in enumerate(sql) if "UPDATE billing_numbersequence" in q)
+    tab_writes = [
+        i
+        for i, q in enumerate(sql)
+        if q.startswith(
+            ('INSERT INTO "pos_tabpart"', 'UPDATE "pos_tabletab"', 'UPDATE "pos_tabline"')
+        )
+    ]
+    assert len(tab_writes) == 3 and max(tab_writes) < numbering
+    assert TableTab.objects.get(pk=tab.pk).status == TableTab.Status.CLOSED
+    assert Order.objects.get(tab=tab).ticket.total == product("entrecote").price
+
+
 def test_a_part_payment_keeps_the_tab_open_and_says_what_is_left(tablet, tables, product):
     tab = open_tab(tablet, tables["5"])
     add(tablet, tab, product("entrecote"))
