@@ -98,7 +98,8 @@ def test_adding_an_item_redraws_the_order_column_only(tablet, tables, product,
     add(tablet, tab, rib_eye)
     # a dish already ordered today (validated and priced then, under the catalog token):
     # the tab locked (it says it has no part paid yet), the new line, then the column's
-    # lines (the signed-in user and the managers who may approve come from the cache)
+    # lines, in a transaction of its own (two savepoints here, in the test's transaction);
+    # the managers who may approve are read this first time, then come from the cache
     with django_assert_max_num_queries(6):
         response = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
     assert response.status_code == 200
