@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 
 from billing.models import JournalHead
 from core.models import Property
+from core.queries import one_by_key
 
 
 def sequence_take(*, property: Property, series: str) -> int | None:
@@ -25,12 +26,9 @@ def journal_head_for_update(*, property: Property, chain: str) -> JournalHead:
     """The tip of a journal chain, created on first use and locked until commit. Its row
     alone: the model's ordering (by property name) would join the property row and lock it
     too, and compile an ORDER BY that a lookup by its unique key does not need."""
-    rows = (
-        JournalHead.objects.filter(property=property, chain=chain)
-        .select_for_update(of=("self",))
-        .order_by()[:1]
+    head = one_by_key(
+        JournalHead.objects.filter(property=property, chain=chain).select_for_update(of=("self",))
     )
-    head = next(iter(rows), None)
     if head is None:
         try:
             with transaction.atomic():

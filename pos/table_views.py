@@ -26,6 +26,7 @@ from django_htmx.http import (
 from billing.services.payments import TenderInput
 from core.exceptions import DomainError, InvalidInput
 from core.money import ZERO, quantize
+from core.queries import one_by_key
 from core.roles import discount_limit, role_has
 from core.scoping import approvers_for, approvers_listed, capability_required
 from core.services import staff_pin_verify
@@ -161,9 +162,7 @@ def _show_screen(request: HttpRequest, response: HttpResponse, url: str) -> Http
 @require_POST
 @capability_required("pos.sell")
 def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
-    # by its key: no ORDER BY (the floor plan's, which joins the outlet) to build
-    rows = Table.objects.filter(property=request.property, pk=table_id, is_active=True)
-    table = next(iter(rows.order_by()[:1]), None)
+    table = one_by_key(Table.objects.filter(property=request.property, pk=table_id, is_active=True))
     if table is None:
         raise Http404
     table.property = request.property  # the filter's own: no second read
@@ -192,8 +191,9 @@ def open_table(request: HttpRequest, table_id: int) -> HttpResponse:
 def _tab_or_404(request: HttpRequest, tab_id: int) -> TableTab:
     """The tab with its table. The guest and reservation are read only when the tab has one
     (most have not), and the property is the request's own (the filter guarantees it)."""
-    rows = TableTab.objects.filter(property=request.property, pk=tab_id).select_related("table")
-    tab = next(iter(rows.order_by()[:1]), None)  # by its key: no ORDER BY to build
+    tab = one_by_key(
+        TableTab.objects.filter(property=request.property, pk=tab_id).select_related("table")
+    )
     if tab is None:
         raise Http404
     tab.property = request.property

@@ -23,6 +23,7 @@ from core.audit import audit_log
 from core.cache_tokens import versioned_get, versioned_get_many
 from core.exceptions import InvalidInput, NotFound
 from core.money import ZERO, quantize
+from core.queries import one_by_key
 from inventory.catalog_cache import catalog_version
 from inventory.models import Channel, Product
 from inventory.services.pricing import QuoteLineInput, quote
@@ -217,13 +218,11 @@ def tab_pay_part(
     with transaction.atomic():
         # the tab row only: a plain FOR UPDATE over a join would also lock the table and the
         # property rows, and every table's payment would wait for the others'
-        rows = (
+        locked = one_by_key(
             TableTab.objects.select_for_update(of=("self",))
             .select_related("table")
             .filter(pk=tab.pk, property_id=tab.property_id)  # the read that scopes the tab
-            .order_by()[:1]  # by its key: no ORDER BY to build (first() would add one)
         )
-        locked = next(iter(rows), None)
         if locked is None:
             raise NotFound(_("No such table."))
         locked.property = tab.property

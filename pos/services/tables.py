@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.queries import one_by_key
 from devices.documents import KitchenItem, KitchenTicketDocument
 from devices.models import PrintJob
 from devices.services import print_jobs_enqueue_new
@@ -75,15 +76,13 @@ def _open_tab_for_update(tab: TableTab) -> TableTab:
     a tab it has not read: this is the read that scopes it). The property is the caller's
     tab's own (not joined: a wide row, and one that no tab should lock). `has_parts`: whether
     any part of the bill is paid yet."""
-    rows = (
+    locked = one_by_key(
         TableTab.objects.select_for_update(of=("self", "table"))
         .select_related("table")
         .filter(pk=tab.pk, property_id=tab.property_id)
         # parts are paid under this lock: the screen that follows reads them only if any
         .annotate(has_parts=Exists(TabPart.objects.filter(tab_id=OuterRef("pk"))))
-        .order_by()[:1]  # by its key: no ORDER BY to build (first() would add one)
     )
-    locked = next(iter(rows), None)
     if locked is None:
         raise NotFound(_("No such table."))
     locked.property = tab.property
