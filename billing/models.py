@@ -286,6 +286,10 @@ class JournalEntry(models.Model):
     previous_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
+    # 1: the entry's own fields only (before document seals); 2: also `document_hash`, the
+    # SHA-256 of its document's canonical content (billing.services.seals)
+    version = models.PositiveSmallIntegerField(default=1)
+    document_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["property", "chain", "sequence"]
@@ -300,6 +304,35 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}#{self.sequence} {self.kind} {self.document_number}"
+
+
+class JournalCheckpoint(models.Model):
+    """A chain's head (sequence and hash) signed with the installation's Ed25519 key at a
+    closure: entries removed from the chain's end up to that point can no longer go unseen,
+    since nobody without the private key (kept outside the database) can sign a shorter head.
+    Insert-only (PostgreSQL trigger)."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    chain = models.CharField(max_length=10, choices=JournalEntry.Chain.choices)
+    sequence = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    closure = models.ForeignKey(
+        "Closure", on_delete=models.PROTECT, null=True, blank=True, related_name="checkpoints"
+    )
+    signed_at = models.DateTimeField()
+    signature = models.TextField()
+    key_fingerprint = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["property", "chain", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "chain", "sequence"], name="journal_checkpoint_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.sequence} signed {self.signed_at:%Y-%m-%d}"
 
 
 class Closure(models.Model):

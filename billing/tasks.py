@@ -64,3 +64,25 @@ def export_jobs_requeue_task() -> int:
     from billing.services.exports import export_jobs_requeue
 
     return export_jobs_requeue()
+
+
+@shared_task(acks_late=True)
+def journal_verify_task() -> int:
+    """Beat, daily at 05:15 (after the closures, before the exports): verify every
+    property's fiscal record, record each run in its JET, and e-mail the property's managers
+    and accountants when something is broken. Returns the number of broken properties."""
+    from billing.services.verification import (
+        property_verify,
+        verification_alert,
+        verification_record,
+    )
+    from core.models import Property
+
+    broken = 0
+    for prop in Property.objects.order_by("pk"):
+        result = property_verify(property=prop)
+        verification_record(result, actor="beat")
+        if not result.ok:
+            broken += 1
+            verification_alert(result)
+    return broken

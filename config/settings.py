@@ -177,6 +177,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.closures_run_due_task",
         "schedule": crontab(hour=5, minute=0),
     },
+    # daily at 05:15 Paris, after the closures: verify the fiscal record (documents, chains,
+    # signed checkpoints), recorded in the JET; managers are e-mailed when it is broken
+    "billing-journal-verify": {
+        "task": "billing.tasks.journal_verify_task",
+        "schedule": crontab(hour=5, minute=15),
+    },
     # daily at 05:30 Paris, after the closures: yesterday's FEC and CSV into VAR_DIR/exports
     "billing-accounting-exports": {
         "task": "billing.tasks.accounting_exports_task",

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from billing.models import Closure, JournalEntry
+from billing.services.checkpoints import checkpoints_sign
 from billing.services.journal import (
     JET_CLOSURE,
     JET_YEAR_CLOSURE,
@@ -14,6 +15,7 @@ from billing.services.journal import (
     jet_event,
     journal_append,
 )
+from billing.services.seals import closure_seal
 from core.exceptions import InvalidInput
 from core.models import Property
 
@@ -45,7 +47,19 @@ def closure_run(*, property: Property, period: str, day: date, actor=None) -> Cl
     if start > today or (period != Closure.Period.DAY and end > today):
         raise InvalidInput(_("This period is not over yet: it cannot be closed."))
     totals = fiscal_totals(property=property, start=start, end=end)
+    closed_by = actor if getattr(actor, "pk", None) else None
+    sealed = {
+        "period": period,
+        "start": start,
+        "end": end,
+        "gross": totals["gross"],
+        "net": totals["net"],
+        "vat": totals["vat"],
+        "entries_count": totals["count"],
+        "closed_by_id": closed_by.pk if closed_by is not None else None,
+    }
     entry = journal_append(
+        document_hash=closure_seal(sealed),
         property=property,
         kind=JournalEntry.Kind.CLOSURE,
         code=period,
@@ -69,7 +83,7 @@ def closure_run(*, property: Property, period: str, day: date, actor=None) -> Cl
         perpetual_total=entry.perpetual_total,
         perpetual_total_abs=entry.perpetual_total_abs,
         journal_entry=entry,
-        closed_by=actor if getattr(actor, "pk", None) else None,
+        closed_by=closed_by,
     )
     jet_event(
         property=property,
@@ -77,6 +91,7 @@ def closure_run(*, property: Property, period: str, day: date, actor=None) -> Cl
         code=JET_YEAR_CLOSURE if period == Closure.Period.YEAR else JET_CLOSURE,
         payload={"period": period, "start": start, "closure": closure.pk},
     )
+    checkpoints_sign(property=property, closure=closure)
     return closure
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from billing.models import Folio, FolioLine, Invoice, InvoiceLine, InvoiceVat, JournalEntry
 from billing.services.invoice_documents import invoice_email_enqueue
 from billing.services.journal import journal_append, vat_json
+from billing.services.seals import invoice_seal
 from billing.services.sequences import sequence_next
 from core.audit import audit_log
 from core.exceptions import InvalidInput
@@ -160,7 +161,7 @@ def _create_document(
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
-    InvoiceVat.objects.bulk_create(
+    invoice_vat = InvoiceVat.objects.bulk_create(
         [
             InvoiceVat(invoice=invoice, rate=rate, net=net, vat=vat, gross=gross)
             for rate, net, vat, gross in vat_rows
@@ -180,6 +181,7 @@ def _create_document(
         vat=vat_json(journal_vat),
         actor=actor,
         payload={"total": total, "tourist_tax": tourist_tax, **payload},
+        document_hash=invoice_seal(invoice, lines, invoice_vat),
     )
     if invoice.email:
         invoice_email_enqueue(invoice=invoice)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from billing.lock_objects import journal_head_for_update
 from billing.models import JournalEntry
+from billing.services.seals import SEAL_VERSION
 from core.models import Property
 from core.money import ZERO
 
@@ -42,6 +43,8 @@ JET_CLOSURE = "50"
 JET_YEAR_CLOSURE = "60"
 JET_LOGIN = "80"
 JET_VERIFICATION_FAILED = "90"
+# Auberge's own code beside NP's list: a verification that found the journal intact
+JET_VERIFICATION_PASSED = "91"
 JET_SETTINGS_CHANGED = "240"
 JET_INIT = "260"
 
@@ -73,7 +76,11 @@ def hash_of(previous_hash: str, fields: dict) -> str:
 
 
 def canonical_fields(entry: JournalEntry) -> dict:
-    """The entry's hashed fields as plain JSON values (strings for money and dates)."""
+    """The entry's hashed fields as plain JSON values (strings for money and dates).
+
+    Version 1 (entries written before document seals) hashes the entry's own fields; version
+    2 adds the version and `document_hash`, the seal of the document the entry records
+    (billing.services.seals). Each entry is hashed and verified with its own version."""
     fields = {
         "property": entry.property_id,
         "chain": entry.chain,
@@ -94,6 +101,9 @@ def canonical_fields(entry: JournalEntry) -> dict:
         "payload": entry.payload,
         "created_at": entry.created_at,
     }
+    if entry.version >= 2:
+        fields["version"] = entry.version
+        fields["document_hash"] = entry.document_hash
     return _plain(fields)
 
 
@@ -129,9 +139,12 @@ def journal_append(
     actor=None,
     terminal: str = "",
     payload: dict | None = None,
+    document_hash: str = "",
 ) -> JournalEntry:
     """Append one event to a chain, in the caller's transaction.
 
+    `document_hash` is the seal of the recorded document's content (billing.services.seals):
+    the entry's own hash covers it, so the document cannot change unseen.
     Locks: the chain's JournalHead row (serialises appends: no gap, no fork).
     """
     with transaction.atomic(savepoint=False):
@@ -159,6 +172,8 @@ def journal_append(
             payload=_plain(payload or {}),
             previous_hash=head.last_hash,
             created_at=timezone.now().replace(microsecond=0),
+            version=SEAL_VERSION,
+            document_hash=document_hash,
         )
         entry.hash = entry_hash(entry)
         entry.save(force_insert=True)

@@ -17,6 +17,7 @@ from billing.exceptions import PaymentInvalid
 from billing.models import Folio, JournalEntry, Payment, Ticket
 from billing.services.folios import folio_totals
 from billing.services.journal import journal_append
+from billing.services.seals import payments_seal
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
@@ -235,7 +236,11 @@ def _journal_payments(
         gross=sum((p.amount for p in payments), ZERO),
         actor=actor,
         terminal=terminal,
-        payload={"payments": [[p.method, p.amount, p.terminal_reference] for p in payments]},
+        payload={
+            "payments": [[p.method, p.amount, p.terminal_reference] for p in payments],
+            "ids": [p.pk for p in payments],
+        },
+        document_hash=payments_seal(payments),
     )
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Folio, JournalEntry, Ticket, TicketLine, TicketVat
 from billing.services.journal import journal_append, vat_json
+from billing.services.seals import ticket_seal
 from billing.services.sequences import sequence_next
 from core.exceptions import InvalidInput
 from core.models import Property
@@ -102,6 +103,7 @@ def ticket_issue(
             ]
         )
         ticket._journal_entry = journal_append(
+            document_hash=ticket_seal(ticket, ticket_lines, ticket_vat, tenders or []),
             property=property,
             kind=JournalEntry.Kind.RECEIPT,
             document=ticket,

@@ -1,14 +1,18 @@
-"""Check every fiscal and technical-event chain; exit non-zero naming the first broken entry."""
+"""Verify every property's fiscal record: chains, sealed documents, numbering, closures and
+signed checkpoints. Exits non-zero naming the first broken document; each run is a JET
+event (who, when, result, first finding)."""
+
+import getpass
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from billing.models import JournalEntry
-from billing.services.journal import JET_VERIFICATION_FAILED, jet_event, journal_verify
+from billing.services.verification import property_verify, verification_record
 from core.models import Property
 
 
 class Command(BaseCommand):
-    help = "Verify the hash chains and perpetual totals of the fiscal journal and the JET."
+    help = "Verify the fiscal journal and the documents it seals; non-zero exit when broken."
 
     def add_arguments(self, parser):
         parser.add_argument("--property", help="slug of one property (default: all)")
@@ -17,30 +21,26 @@ class Command(BaseCommand):
         properties = Property.objects.order_by("pk")
         if options["property"]:
             properties = properties.filter(slug=options["property"])
+            if not properties.exists():
+                raise CommandError(f"No property with the slug {options['property']!r}.")
+        actor = f"manage.py ({getpass.getuser()})"
         failures = []
         for prop in properties:
-            for chain in JournalEntry.Chain.values:
-                result = journal_verify(property=prop, chain=chain)
-                if result.ok:
-                    self.stdout.write(f"OK   {prop.slug} {chain}: {result.checked} entries")
-                    continue
-                broken = result.broken
-                line = (
-                    f"BROKEN {prop.slug} {chain}: entry id={broken.pk} "
-                    f"sequence={broken.sequence} ({broken.kind} "
-                    f"{broken.document_number}): {result.reason}"
+            result = property_verify(property=prop)
+            verification_record(result, actor=actor)
+            for chain, count in result.entries.items():
+                self.stdout.write(
+                    f"{'OK  ' if result.ok else 'CHECKED'} {prop.slug} {chain}: {count} entries"
                 )
+            if result.checkpoint is not None:
+                self.stdout.write(
+                    f"     {prop.slug}: signed checkpoint fiscal #{result.checkpoint.sequence} "
+                    f"({timezone.localtime(result.checkpoint.signed_at):%Y-%m-%d %H:%M}), "
+                    f"{result.unsigned} entries since"
+                )
+            for problem in result.problems[:20]:
+                line = f"BROKEN {prop.slug} {problem}"
                 self.stdout.write(line)
                 failures.append(line)
-                jet_event(
-                    property=prop,
-                    code=JET_VERIFICATION_FAILED,
-                    payload={
-                        "chain": chain,
-                        "entry": broken.pk,
-                        "sequence": broken.sequence,
-                        "reason": result.reason,
-                    },
-                )
         if failures:
             raise CommandError(failures[0])

@@ -1,0 +1,591 @@
+"""Verify a property's fiscal record as a whole: chains, documents, numbering, closures, heads.
+
+`journal_verify` proves that a chain is intact. This proves that what the chain describes is
+still there and unchanged (docs/fiscal.md, "Verification"):
+
+- each chain: sequence without gap, links, hashes, perpetual totals; its head row equals its
+  last entry; each signed checkpoint has a valid signature and the chain still holds the
+  signed entry — entries missing after the last entry up to a checkpoint are named;
+- each sealed entry (version 2): its document's canonical content, recomputed from the rows,
+  equals the seal (a ticket with its lines, VAT and tenders; the payments of a payment
+  entry; an invoice or credit note; a closure); every entry's document exists, whatever
+  the version;
+- every ticket, invoice and credit note has its entry, and their numbering has no gap (up to
+  the numbering row's counter: a removed last document is a gap too);
+- each closure equals the entries of its period appended before it.
+
+Streams the chain in batches (constant memory), a few queries per batch.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from billing.models import (
+    Closure,
+    Invoice,
+    InvoiceLine,
+    InvoiceVat,
+    JournalCheckpoint,
+    JournalEntry,
+    JournalHead,
+    NumberSequence,
+    Payment,
+    Ticket,
+    TicketLine,
+    TicketVat,
+)
+from billing.services import seals, signing
+from billing.services.checkpoints import checkpoint_valid
+from billing.services.journal import (
+    FISCAL,
+    JET_VERIFICATION_FAILED,
+    JET_VERIFICATION_PASSED,
+    TOTAL_KINDS,
+    entry_hash,
+    jet_event,
+)
+from core.models import Property
+from core.money import ZERO
+
+BATCH = 2000
+MAX_PROBLEMS = 50
+TICKET_SERIES = "ticket"
+INVOICE_PREFIXES = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "A"}
+Kind = JournalEntry.Kind
+
+
+@dataclass
+class Problem:
+    """One finding, named as a person looks it up: the document's number, or the entry."""
+
+    document: str
+    reason: str
+    chain: str = FISCAL
+    sequence: int | None = None
+    entry_id: int | None = None
+
+    def __str__(self) -> str:
+        where = (
+            f" — entry id={self.entry_id} sequence={self.sequence} ({self.chain})"
+            if self.entry_id
+            else ""
+        )
+        return f"{self.document}: {self.reason}{where}"
+
+
+@dataclass
+class Verification:
+    property: Property
+    entries: dict = field(default_factory=dict)  # chain → entries checked
+    sealed: int = 0  # version-2 entries whose document was recomputed
+    unsealed: int = 0  # version-1 entries: chain and existence only
+    checkpoint: JournalCheckpoint | None = None  # the latest valid fiscal checkpoint
+    unsigned: int = 0  # fiscal entries after it
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def add(self, document: str, reason: str, entry: JournalEntry | None = None) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(
+                Problem(
+                    document=document,
+                    reason=reason,
+                    chain=entry.chain if entry is not None else FISCAL,
+                    sequence=entry.sequence if entry is not None else None,
+                    entry_id=entry.pk if entry is not None else None,
+                )
+            )
+
+
+def _batches(queryset, size: int = BATCH) -> Iterator[list]:
+    batch = []
+    for item in queryset.iterator(chunk_size=size):
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _grouped(queryset, key: str, fields: tuple) -> dict[int, list[dict]]:
+    groups: dict[int, list[dict]] = defaultdict(list)
+    for row in queryset.values(key, *fields):
+        groups[row[key]].append(row)
+    return groups
+
+
+def _span(chain: str, first: int, last: int) -> str:
+    return f"{chain} #{first}" if first == last else f"{chain} #{first}–#{last}"
+
+
+def _ticket_name(number) -> str:
+    return f"T{int(number):06d}"
+
+
+class _Documents:
+    """The documents of one batch of fiscal entries, read in a few queries."""
+
+    def __init__(self, property: Property, entries: list[JournalEntry], covered: set[int]):
+        ids = defaultdict(set)
+        payment_ids: set[int] = set()
+        for entry in entries:
+            if entry.document_type and entry.document_id.isdigit():
+                ids[entry.document_type].add(int(entry.document_id))
+            if entry.kind == Kind.PAYMENT and entry.version >= 2:
+                payment_ids.update(entry.payload.get("ids", []))
+        ticket_ids = ids["billing.ticket"]
+        self.tickets = {
+            row["id"]: row
+            for row in Ticket.objects.filter(pk__in=ticket_ids, property=property).values(
+                "id", *seals.TICKET_FIELDS
+            )
+        }
+        sealed_tickets = [
+            int(e.document_id)
+            for e in entries
+            if e.kind == Kind.RECEIPT and e.version >= 2 and e.document_type == "billing.ticket"
+        ]
+        self.ticket_lines = _grouped(
+            TicketLine.objects.filter(ticket_id__in=sealed_tickets),
+            "ticket_id",
+            seals.TICKET_LINE_FIELDS,
+        )
+        self.ticket_vat = _grouped(
+            TicketVat.objects.filter(ticket_id__in=sealed_tickets), "ticket_id", seals.VAT_FIELDS
+        )
+        self.tenders: dict[int, list] = defaultdict(list)
+        sale_payments = Payment.objects.filter(ticket_id__in=sealed_tickets, amount__gt=0)
+        tender_fields = ("id", "ticket_id", "method", "amount", "terminal_reference")
+        for row in sale_payments.values(*tender_fields):
+            if row["id"] not in covered:
+                self.tenders[row["ticket_id"]].append(
+                    (row["method"], row["amount"], row["terminal_reference"])
+                )
+        self.payments = {
+            row["id"]: row
+            for row in Payment.objects.filter(pk__in=payment_ids, property=property).values(
+                *seals.PAYMENT_FIELDS
+            )
+        }
+        invoice_ids = ids["billing.invoice"]
+        self.invoices = {
+            row["id"]: row
+            for row in Invoice.objects.filter(pk__in=invoice_ids, property=property).values(
+                "id", *seals.INVOICE_FIELDS
+            )
+        }
+        self.invoice_lines = _grouped(
+            InvoiceLine.objects.filter(invoice_id__in=invoice_ids),
+            "invoice_id",
+            seals.INVOICE_LINE_FIELDS,
+        )
+        self.invoice_vat = _grouped(
+            InvoiceVat.objects.filter(invoice_id__in=invoice_ids), "invoice_id", seals.VAT_FIELDS
+        )
+        closure_entries = [e.pk for e in entries if e.kind == Kind.CLOSURE]
+        self.closures = {
+            row["journal_entry_id"]: row
+            for row in Closure.objects.filter(journal_entry_id__in=closure_entries).values(
+                "journal_entry_id",
+                "last_sequence",
+                "perpetual_total",
+                "perpetual_total_abs",
+                *seals.CLOSURE_FIELDS,
+            )
+        }
+        self.folios = set()
+        folio_ids = ids["billing.folio"]
+        if folio_ids:
+            from billing.models import Folio
+
+            self.folios = set(
+                Folio.objects.filter(pk__in=folio_ids, property=property).values_list(
+                    "pk", flat=True
+                )
+            )
+
+
+class _PeriodTotals:
+    """Sales entries per business date, as seen so far in the chain: what a closure appended
+    at this point must have found."""
+
+    def __init__(self):
+        self.days: dict[date, list] = defaultdict(lambda: [ZERO, ZERO, 0, defaultdict(Decimal)])
+
+    def add(self, entry: JournalEntry) -> None:
+        day = self.days[entry.business_date]
+        day[0] += entry.gross
+        day[1] += entry.net
+        day[2] += 1
+        for rate, row in (entry.vat or {}).items():
+            day[3][rate] += Decimal(row.get("gross", "0"))
+
+    def between(self, start: date, end: date) -> tuple[Decimal, Decimal, int, dict]:
+        gross, net, count, vat = ZERO, ZERO, 0, defaultdict(Decimal)
+        for day, (g, n, c, v) in self.days.items():
+            if start <= day < end:
+                gross, net, count = gross + g, net + n, count + c
+                for rate, amount in v.items():
+                    vat[rate] += amount
+        return gross, net, count, vat
+
+
+def _check_document(
+    verification: Verification,
+    entry: JournalEntry,
+    docs: _Documents,
+    totals: _PeriodTotals,
+) -> None:
+    kind, sealed = entry.kind, entry.version >= 2
+    if entry.document_type == "billing.ticket":
+        ticket = docs.tickets.get(int(entry.document_id))
+        name = entry.document_number or f"ticket {entry.document_id}"
+        if ticket is None:
+            verification.add(name, "the ticket is missing", entry)
+            return
+        if sealed and kind == Kind.RECEIPT:
+            verification.sealed += 1
+            seal = seals.ticket_seal(
+                ticket,
+                docs.ticket_lines.get(ticket["id"], []),
+                docs.ticket_vat.get(ticket["id"], []),
+                docs.tenders.get(ticket["id"], []),
+            )
+            if seal != entry.document_hash:
+                verification.add(
+                    _ticket_name(ticket["number"]),
+                    "the ticket, its lines or its payments differ from what was sealed",
+                    entry,
+                )
+                return
+    elif entry.document_type == "billing.invoice":
+        invoice = docs.invoices.get(int(entry.document_id))
+        if invoice is None:
+            label = "credit note" if kind == Kind.CREDIT_NOTE else "invoice"
+            verification.add(entry.document_number, f"the {label} is missing", entry)
+            return
+        if sealed:
+            verification.sealed += 1
+            seal = seals.invoice_seal(
+                invoice,
+                docs.invoice_lines.get(invoice["id"], []),
+                docs.invoice_vat.get(invoice["id"], []),
+            )
+            if seal != entry.document_hash:
+                verification.add(
+                    invoice["number"], "the document differs from what was sealed", entry
+                )
+                return
+    elif entry.document_type == "billing.folio":
+        if int(entry.document_id) not in docs.folios:
+            verification.add(f"folio {entry.document_id}", "the folio is missing", entry)
+            return
+    if kind == Kind.PAYMENT and sealed:
+        ids = entry.payload.get("ids", [])
+        rows = [docs.payments[i] for i in ids if i in docs.payments]
+        name = f"payments of {entry.document_number or entry.document_id}"
+        if len(rows) != len(ids):
+            verification.add(name, "a payment is missing", entry)
+        elif seals.payments_seal(rows) != entry.document_hash:
+            verification.add(name, "a payment differs from what was sealed", entry)
+        else:
+            verification.sealed += 1
+    elif kind == Kind.CLOSURE:
+        _check_closure(verification, entry, docs.closures.get(entry.pk), totals)
+    elif not sealed:
+        verification.unsealed += 1
+
+
+def _check_closure(
+    verification: Verification, entry: JournalEntry, closure: dict | None, totals: _PeriodTotals
+) -> None:
+    payload = entry.payload or {}
+    name = f"{payload.get('period', entry.code)} closure of {payload.get('start', '?')}"
+    if closure is None:
+        verification.add(name, "the closure is missing", entry)
+        return
+    if (
+        closure["last_sequence"] != entry.sequence
+        or closure["perpetual_total"] != entry.perpetual_total
+        or closure["perpetual_total_abs"] != entry.perpetual_total_abs
+    ):
+        verification.add(name, "its sequence or perpetual totals differ from its entry", entry)
+        return
+    if entry.version >= 2:
+        verification.sealed += 1
+        if seals.closure_seal(closure) != entry.document_hash:
+            verification.add(name, "the closure differs from what was sealed", entry)
+            return
+    gross, net, count, vat = totals.between(closure["start"], closure["end"])
+    entry_vat = {rate: Decimal(row.get("gross", "0")) for rate, row in (entry.vat or {}).items()}
+    if (
+        gross != entry.gross
+        or net != entry.net
+        or count != payload.get("count", count)
+        or {r: v for r, v in vat.items() if v} != {r: v for r, v in entry_vat.items() if v}
+    ):
+        verification.add(
+            name,
+            f"its totals ({entry.gross:.2f}) differ from the entries of its period ({gross:.2f})",
+            entry,
+        )
+
+
+def _walk_chain(verification: Verification, property: Property, chain: str) -> None:
+    """Chain, documents, closures and checkpoints of one chain, in one streamed pass."""
+    public_pem = signing.public_key_pem()
+    checkpoints = {}
+    for checkpoint in JournalCheckpoint.objects.filter(property=property, chain=chain):
+        if checkpoint_valid(checkpoint, public_pem):
+            checkpoints[checkpoint.sequence] = checkpoint
+        else:
+            verification.add(
+                f"checkpoint {chain} #{checkpoint.sequence}",
+                "its signature does not match the installation's public key",
+            )
+    covered: set[int] = set()
+    if chain == FISCAL:
+        payments = JournalEntry.objects.filter(
+            property=property, chain=FISCAL, kind=Kind.PAYMENT, version__gte=2
+        ).values_list("payload", flat=True)
+        for payload in payments.iterator(chunk_size=BATCH):
+            covered.update(payload.get("ids", []))
+    totals = _PeriodTotals()
+    previous_hash, expected, checked = "", 1, 0
+    perpetual, perpetual_abs = ZERO, ZERO
+    last: JournalEntry | None = None
+    entries = JournalEntry.objects.filter(property=property, chain=chain).order_by("sequence")
+    for batch in _batches(entries):
+        docs = _Documents(property, batch, covered) if chain == FISCAL else None
+        for entry in batch:
+            checked += 1
+            moves_total = chain == FISCAL and entry.kind in TOTAL_KINDS
+            perpetual += entry.gross if moves_total else ZERO
+            perpetual_abs += abs(entry.gross) if moves_total else ZERO
+            label = entry.document_number or f"{chain} #{entry.sequence}"
+            if entry.sequence != expected:
+                verification.add(label, f"entry {chain} #{expected} is missing", entry)
+            elif entry.previous_hash != previous_hash:
+                verification.add(label, "link to the previous entry is broken", entry)
+            elif entry_hash(entry) != entry.hash:
+                verification.add(label, "entry content does not match its hash", entry)
+            elif entry.perpetual_total != perpetual or entry.perpetual_total_abs != perpetual_abs:
+                verification.add(label, "perpetual totals do not add up", entry)
+            checkpoint = checkpoints.get(entry.sequence)
+            if checkpoint is not None and checkpoint.hash != entry.hash:
+                verification.add(label, "differs from the signed checkpoint", entry)
+            if docs is not None:
+                _check_document(verification, entry, docs, totals)
+                if moves_total:
+                    totals.add(entry)
+            previous_hash, expected, last = entry.hash, entry.sequence + 1, entry
+            perpetual, perpetual_abs = entry.perpetual_total, entry.perpetual_total_abs
+    verification.entries[chain] = checked
+    last_sequence = last.sequence if last is not None else 0
+    signed = max(checkpoints, default=0)
+    if signed > last_sequence:
+        verification.add(
+            _span(chain, last_sequence + 1, signed),
+            f"entries missing after the last one: the checkpoint signed "
+            f"{timezone.localtime(checkpoints[signed].signed_at):%Y-%m-%d %H:%M} "
+            f"reached #{signed}",
+        )
+    head = JournalHead.objects.filter(property=property, chain=chain).first()
+    if head is not None and (
+        head.last_sequence != last_sequence or head.last_hash != (last.hash if last else "")
+    ):
+        verification.add(
+            _span(chain, last_sequence + 1, head.last_sequence)
+            if head.last_sequence > last_sequence
+            else f"{chain} head",
+            f"the chain's head is at #{head.last_sequence}, its last entry at #{last_sequence}",
+        )
+    if chain == FISCAL:
+        valid = [c for s, c in sorted(checkpoints.items()) if s <= last_sequence]
+        verification.checkpoint = valid[-1] if valid else None
+        verification.unsigned = last_sequence - (valid[-1].sequence if valid else 0)
+
+
+def _missing_entries(verification: Verification, property: Property) -> None:
+    """Documents with no journal entry (inserted behind the application's back)."""
+    receipts = JournalEntry.objects.filter(
+        property=property,
+        chain=FISCAL,
+        kind=Kind.RECEIPT,
+        document_type="billing.ticket",
+        document_id=OuterRef("text_id"),
+    )
+    orphan = (
+        Ticket.objects.filter(property=property)
+        .annotate(text_id=Cast("pk", CharField()))
+        .filter(~Exists(receipts))
+        .order_by("number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    if orphan is not None:
+        verification.add(_ticket_name(orphan), "the ticket has no journal entry")
+    recorded = JournalEntry.objects.filter(
+        property=property,
+        chain=FISCAL,
+        kind__in=[Kind.INVOICE, Kind.CREDIT_NOTE],
+        document_type="billing.invoice",
+        document_id=OuterRef("text_id"),
+    )
+    orphan = (
+        Invoice.objects.filter(property=property)
+        .annotate(text_id=Cast("pk", CharField()))
+        .filter(~Exists(recorded))
+        .order_by("pk")
+        .values_list("number", flat=True)
+        .first()
+    )
+    if orphan is not None:
+        verification.add(orphan, "the document has no journal entry")
+    orphan = (
+        Closure.objects.filter(property=property)
+        .filter(~Exists(JournalEntry.objects.filter(pk=OuterRef("journal_entry_id"))))
+        .values_list("period", "start")
+        .first()
+    )
+    if orphan is not None:
+        verification.add(f"{orphan[0]} closure of {orphan[1]}", "its journal entry is missing")
+
+
+def _numbering(verification: Verification, property: Property) -> None:
+    """Gap-free numbering per series, up to the counter of its numbering row."""
+    counters = dict(
+        NumberSequence.objects.filter(property=property).values_list("series", "next_value")
+    )
+    series_of = [(TICKET_SERIES, Ticket.objects.filter(property=property), "number", None)]
+    for series in counters:
+        kind, _, year = series.rpartition("-")
+        if kind in INVOICE_PREFIXES and year.isdigit():
+            series_of.append(
+                (series, Invoice.objects.filter(property=property, series=series), "sequence", kind)
+            )
+    for series, queryset, column, kind in series_of:
+
+        def name(n, kind=kind, series=series):
+            if kind is None:
+                return _ticket_name(n)
+            return f"{INVOICE_PREFIXES[kind]}{series.rpartition('-')[2]}-{n:06d}"
+
+        expected = 1
+        numbers = queryset.order_by(column).values_list(column, flat=True)
+        for number in numbers.iterator(chunk_size=10_000):
+            if number != expected:
+                verification.add(name(expected), "missing from the numbering (a gap)")
+                break
+            expected += 1
+        else:
+            top = counters.get(series, 1) - 1
+            if top >= expected:
+                verification.add(name(expected), f"missing: the numbering reached {name(top)}")
+
+
+def property_verify(*, property: Property) -> Verification:
+    """Everything above for one property; `problems` lists what is wrong, first found first."""
+    verification = Verification(property=property)
+    for chain in (FISCAL, JournalEntry.Chain.JET):
+        _walk_chain(verification, property, chain)
+    _missing_entries(verification, property)
+    _numbering(verification, property)
+    return verification
+
+
+def verification_record(verification: Verification, *, actor: str) -> JournalEntry:
+    """The JET event of a verification: who, when (the entry's time), the result and the
+    first finding, so the accountant's screen and an auditor see every run."""
+    first = verification.first
+    checkpoint = verification.checkpoint
+    return jet_event(
+        property=verification.property,
+        code=JET_VERIFICATION_PASSED if verification.ok else JET_VERIFICATION_FAILED,
+        actor=SimpleNamespace(username=actor[:150]),
+        payload={
+            "result": "ok" if verification.ok else "broken",
+            "entries": verification.entries,
+            "sealed": verification.sealed,
+            "problems": len(verification.problems),
+            "first": str(first) if first else "",
+            "entry": first.entry_id if first else None,
+            "sequence": first.sequence if first else None,
+            "checkpoint": checkpoint.sequence if checkpoint else None,
+            "unsigned": verification.unsigned,
+        },
+    )
+
+
+def last_verification(*, property: Property) -> JournalEntry | None:
+    """The latest verification event of a property (passed or failed)."""
+    return (
+        JournalEntry.objects.filter(
+            property=property,
+            chain=JournalEntry.Chain.JET,
+            code__in=[JET_VERIFICATION_PASSED, JET_VERIFICATION_FAILED],
+        )
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def verification_alert(verification: Verification) -> int:
+    """E-mail a broken verification to the property's managers and accountants, in the
+    property's language. Called after the run is recorded, outside any transaction."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from core.models import Role
+
+    prop = verification.property
+    recipients = sorted(
+        set(
+            get_user_model()
+            .objects.filter(
+                memberships__property=prop,
+                memberships__role__in=[Role.MANAGER, Role.ACCOUNTANT],
+                memberships__is_active=True,
+                is_active=True,
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    if not recipients:
+        return 0
+    with translation.override(prop.default_language or "fr"):
+        subject = _("%(property)s: the fiscal journal verification failed") % {
+            "property": prop.name
+        }
+        lines = [
+            _("The nightly verification of the fiscal record found %(count)s problem(s).")
+            % {"count": len(verification.problems)},
+            _("First: %(problem)s") % {"problem": verification.first},
+            "",
+            *[str(p) for p in verification.problems[:20]],
+            "",
+            _(
+                "Nothing is repaired automatically: keep the database as it is and call your "
+                "Auberge administrator."
+            ),
+        ]
+    return send_mail(subject, "\n".join(lines), None, recipients)
