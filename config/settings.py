@@ -126,6 +126,10 @@ else:
     DATABASES["default"].setdefault("TEST", {})
     DATABASES["default"]["TEST"].setdefault("NAME", env.str("TEST_DATABASE_NAME", default=None))
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# Least privilege (docs/fiscal.md): the application connects as a role that may only read
+# and insert fiscal rows; `manage.py migrate` connects as the owner named here instead, then
+# (re)grants the application role. Unset: migrations use DATABASE_URL (development).
+DATABASE_MIGRATE_URL = env.str("DATABASE_MIGRATE_URL", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------

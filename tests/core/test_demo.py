@@ -126,7 +126,19 @@ def test_docker_compose_parses_and_names_the_services():
     import yaml
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert set(compose["services"]) == {"web", "worker", "beat", "db", "redis"}
+    services = compose["services"]
+    assert set(services) == {"migrate", "web", "worker", "beat", "db", "redis"}
+    # only the one-shot migration knows the owner's password; the app runs as its own role
+    assert "DATABASE_MIGRATE_URL" in services["migrate"]["environment"]
+    assert services["migrate"]["command"] == "python manage.py migrate --noinput"
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert "DATABASE_MIGRATE_URL" not in environment
+        assert environment["DATABASE_URL"].startswith("postgres://auberge_app:")
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    assert "APP_DB_PASSWORD=" in (ROOT / ".env.example").read_text()
     assert "gunicorn" in compose["services"]["web"]["command"]
     assert "worker" in compose["services"]["worker"]["command"]
     assert "beat" in compose["services"]["beat"]["command"]
