@@ -18,10 +18,18 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing.models import Closure, ExportJob, Invoice, JournalEntry, Payment, Ticket
+from billing.models import (
+    Closure,
+    ExportJob,
+    Invoice,
+    JournalCheckpoint,
+    JournalEntry,
+    Payment,
+    Ticket,
+)
 from billing.services import signing
 from billing.services.accounting import (
     csv_filename,
@@ -33,9 +41,14 @@ from billing.services.accounting import (
 from billing.services.closures import closure_run
 from billing.services.exports import export_job_request
 from billing.services.invoice_documents import invoice_pdf_filename, invoice_pdf_render
-from billing.services.journal import JET_ARCHIVE, jet_event, journal_verify
+from billing.services.journal import JET_ARCHIVE, jet_event
 from billing.services.reconciliation import cash_count_record, reconciliation_for_day
 from billing.services.tourist_tax import tourist_tax_report
+from billing.services.verification import (
+    last_verification,
+    property_verify,
+    verification_record,
+)
 from core.exceptions import DomainError
 from core.scoping import capability_required, get_scoped_or_404, scope
 
@@ -69,24 +82,29 @@ def accounting(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "verify":
-            for chain in JournalEntry.Chain.values:
-                result = journal_verify(property=prop, chain=chain)
-                if result.ok:
-                    messages.success(
-                        request,
-                        _("%(chain)s: %(count)s entries verified, chain intact.")
-                        % {"chain": chain, "count": result.checked},
+            result = property_verify(property=prop)
+            verification_record(result, actor=request.user.get_username())
+            if result.ok:
+                count = sum(result.entries.values())
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s entry and the documents it seals verified: chain intact.",
+                        "%(count)s entries and the documents they seal verified: chain intact.",
+                        count,
                     )
-                else:
-                    messages.error(
-                        request,
-                        _("%(chain)s: entry %(sequence)s is broken (%(reason)s).")
-                        % {
-                            "chain": chain,
-                            "sequence": result.broken.sequence,
-                            "reason": result.reason,
-                        },
+                    % {"count": count},
+                )
+            else:
+                messages.error(
+                    request,
+                    ngettext(
+                        "The journal is broken (%(count)s finding). First: %(first)s",
+                        "The journal is broken (%(count)s findings). First: %(first)s",
+                        len(result.problems),
                     )
+                    % {"count": len(result.problems), "first": result.first},
+                )
         elif action == "count":
             try:
                 day = date.fromisoformat(request.POST.get("day", ""))
@@ -150,6 +168,12 @@ def accounting(request: HttpRequest) -> HttpResponse:
             "jobs": scope(ExportJob.objects.all(), request).order_by("-created_at", "-pk")[:10],
             "export_kinds": ExportJob.Kind.choices,
             "key_fingerprint": _key_fingerprint(),
+            "last_verification": last_verification(property=prop),
+            "checkpoint": JournalCheckpoint.objects.filter(
+                property=prop, chain=JournalEntry.Chain.FISCAL
+            )
+            .order_by("-sequence")
+            .first(),
         },
     )
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from billing.models import Closure, JournalEntry
@@ -82,7 +83,21 @@ def test_closure_and_verification_from_the_screen(client, hotel, accountant, inv
     )
     assert Closure.objects.filter(property=hotel, period="day", start=yesterday).exists()
     response = client.post(reverse("billing:accounting"), {"action": "verify"}, follow=True)
-    assert "chain intact" in response.content.decode()
+    page = response.content.decode()
+    assert "chain intact" in page
+    # the screen shows the run and the closure's signed checkpoint, verified
+    closure = Closure.objects.get(property=hotel, period="day", start=yesterday)
+    assert "Last verification: intact" in page and accountant.username in page
+    assert f"Last signed checkpoint: entry #{closure.journal_entry.sequence}" in page
+    assert "Verified." in page
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("UPDATE billing_invoice SET total = 1.00 WHERE id = %s", [invoice.pk])
+        cursor.execute("SET session_replication_role = origin")
+    response = client.post(reverse("billing:accounting"), {"action": "verify"}, follow=True)
+    page = response.content.decode()
+    assert "The journal is broken" in page and invoice.number in page
+    assert "Last verification: BROKEN" in page
 
 
 def test_invoice_pdf_is_scoped_to_the_property(
