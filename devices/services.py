@@ -21,6 +21,7 @@ from core.audit import audit_log
 from core.exceptions import IdempotencyConflict, InvalidInput, PermissionDenied
 from core.roles import role_has
 from core.scoping import membership_for
+from core.signals import receipt_reprinted
 from devices.documents import (
     DOCUMENT_CLASSES,
     Document,
@@ -344,7 +345,7 @@ def receipt_reprint(
     document = ReceiptDocument.from_json(original.document).as_duplicate(
         reprint_count=reprint_count
     )
-    job, _created = _job_create(
+    job, created = _job_create(
         printer=target_printer,
         kind=PrintJob.Kind.RECEIPT,
         document=document,
@@ -353,6 +354,15 @@ def receipt_reprint(
         actor=actor,
         reprint_of=original,
     )
+    if created:
+        receipt_reprinted.send(
+            sender=PrintJob,
+            property=original.property,
+            ticket_number=document.ticket_number,
+            copy=reprint_count,
+            actor=actor,
+            printer=target_printer.name,
+        )
     audit_log(
         action="devices.receipt.reprinted",
         property=original.property,

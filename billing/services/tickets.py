@@ -128,3 +128,29 @@ def ticket_issue(
     ticket._issued_lines = ticket_lines
     ticket._issued_vat = ticket_vat
     return ticket
+
+
+def ticket_duplicate_record(
+    *, property: Property, ticket_number: str, copy: int, actor, printer: str = ""
+) -> JournalEntry | None:
+    """Journal a receipt's duplicate (NF525): a DUPLICATE entry naming the ticket and the copy
+    number. The entry is its own document (nothing else is written); the ticket it copies
+    must exist. Returns None for a number that is not one of the property's tickets (a
+    receipt document that names no ticket, e.g. a test print)."""
+    number = ticket_number[1:] if ticket_number[:1] == "T" else ""
+    ticket = (
+        Ticket.objects.filter(property=property, number=int(number)).first()
+        if number.isdigit()
+        else None
+    )
+    if ticket is None:
+        return None
+    return journal_append(
+        property=property,
+        kind=JournalEntry.Kind.DUPLICATE,
+        document=ticket,
+        document_number=str(ticket),
+        actor=actor,
+        terminal=printer,
+        payload={"copy": copy, "printer": printer[:100]},
+    )

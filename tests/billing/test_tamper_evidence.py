@@ -309,3 +309,28 @@ def test_documents_are_the_same_seen_from_memory_and_from_the_rows(books, hotel)
     assert Payment.objects.filter(property=hotel).count() == 5
     assert Ticket.objects.filter(property=hotel).count() == 4
     assert Invoice.objects.filter(property=hotel).count() == 2
+
+
+def test_each_duplicate_receipt_is_journaled_and_verified(books, hotel, manager):
+    from devices.models import Printer
+    from pos.receipts import receipt_print_request
+    from tests.factories.pos import make_terminal
+
+    terminal = make_terminal(hotel)
+    terminal.printer = Printer.objects.create(
+        property=hotel, code="bar", name="Bar", connection="file", file_path="/dev/null"
+    )
+    terminal.save()
+    ticket = books["tickets"][1]
+    for _ in range(3):  # the original, then two numbered copies
+        receipt_print_request(terminal=terminal, ticket=ticket, actor=manager)
+    duplicates = JournalEntry.objects.filter(property=hotel, kind="duplicate").order_by("sequence")
+    assert [(d.document_number, d.payload["copy"]) for d in duplicates] == [
+        ("T000002", 1),
+        ("T000002", 2),
+    ]
+    assert duplicates[0].actor == manager.username and duplicates[0].gross == 0
+    assert property_verify(property=hotel).ok
+    superuser("DELETE FROM billing_ticket WHERE id = %s", [ticket.pk])
+    problems = [str(p) for p in property_verify(property=hotel).problems]
+    assert sum("T000002: the ticket is missing" in p for p in problems) == 3, problems
