@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import CharField, Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -347,7 +347,20 @@ def _check_closure(
         )
 
 
-def _walk_chain(verification: Verification, property: Property, chain: str) -> None:
+def _covered_payments(property: Property) -> set[int]:
+    """Ids of the payments that sealed payment entries record (folio payments, refunds)."""
+    covered: set[int] = set()
+    payloads = JournalEntry.objects.filter(
+        property=property, chain=FISCAL, kind=Kind.PAYMENT, version__gte=2
+    ).values_list("payload", flat=True)
+    for payload in payloads.iterator(chunk_size=BATCH):
+        covered.update(payload.get("ids", []))
+    return covered
+
+
+def _walk_chain(
+    verification: Verification, property: Property, chain: str, covered: set[int]
+) -> None:
     """Chain, documents, closures and checkpoints of one chain, in one streamed pass."""
     public_pem = signing.public_key_pem()
     checkpoints = {}
@@ -359,13 +372,6 @@ def _walk_chain(verification: Verification, property: Property, chain: str) -> N
                 f"checkpoint {chain} #{checkpoint.sequence}",
                 "its signature does not match the installation's public key",
             )
-    covered: set[int] = set()
-    if chain == FISCAL:
-        payments = JournalEntry.objects.filter(
-            property=property, chain=FISCAL, kind=Kind.PAYMENT, version__gte=2
-        ).values_list("payload", flat=True)
-        for payload in payments.iterator(chunk_size=BATCH):
-            covered.update(payload.get("ids", []))
     totals = _PeriodTotals()
     previous_hash, expected, checked = "", 1, 0
     perpetual, perpetual_abs = ZERO, ZERO
@@ -422,8 +428,25 @@ def _walk_chain(verification: Verification, property: Property, chain: str) -> N
         verification.unsigned = last_sequence - (valid[-1].sequence if valid else 0)
 
 
-def _missing_entries(verification: Verification, property: Property) -> None:
-    """Documents with no journal entry (inserted behind the application's back)."""
+def _missing_entries(verification: Verification, property: Property, covered: set[int]) -> None:
+    """Documents with no journal entry (inserted behind the application's back).
+
+    Payments: from the first sealed payment entry on, every folio payment and every refund
+    must be one an entry records (a sale's own payments are checked against its receipt)."""
+    if covered:
+        unrecorded = (
+            Payment.objects.filter(property=property, pk__gte=min(covered))
+            .filter(Q(ticket__isnull=True) | Q(amount__lt=0))
+            .order_by("pk")
+            .values_list("pk", "amount", "folio_id", "ticket_id")
+        )
+        for pk, amount, folio_id, ticket_id in unrecorded.iterator(chunk_size=10_000):
+            if pk not in covered:
+                where = f"folio {folio_id}" if folio_id else f"ticket {ticket_id}"
+                verification.add(
+                    f"payment {pk} ({amount:.2f} on {where})", "the payment has no journal entry"
+                )
+                break
     receipts = JournalEntry.objects.filter(
         property=property,
         chain=FISCAL,
@@ -503,9 +526,10 @@ def _numbering(verification: Verification, property: Property) -> None:
 def property_verify(*, property: Property) -> Verification:
     """Everything above for one property; `problems` lists what is wrong, first found first."""
     verification = Verification(property=property)
+    covered = _covered_payments(property)
     for chain in (FISCAL, JournalEntry.Chain.JET):
-        _walk_chain(verification, property, chain)
-    _missing_entries(verification, property)
+        _walk_chain(verification, property, chain, covered)
+    _missing_entries(verification, property, covered)
     _numbering(verification, property)
     return verification
 

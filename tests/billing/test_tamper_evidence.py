@@ -223,6 +223,20 @@ def test_a_forged_ticket_without_entry_is_named(books, hotel):
     assert any("T000005: missing from the numbering" in p for p in problems), problems
 
 
+def test_a_forged_folio_payment_without_entry_is_named(books, hotel):
+    folio_id = books["invoice"].folio_id
+    superuser(
+        "INSERT INTO billing_payment (property_id, method, amount, change, terminal_reference, "
+        "folio_id, business_date, terminal, created_at) "
+        "VALUES (%s, 'cash', -50.00, 0, '', %s, now()::date, '', now())",
+        [hotel.pk, folio_id],
+    )
+    problems = [str(p) for p in property_verify(property=hotel).problems]
+    assert any(
+        f"(-50.00 on folio {folio_id}): the payment has no journal entry" in p for p in problems
+    ), problems
+
+
 def test_a_truncated_chain_with_its_head_reset_is_caught_by_the_signed_checkpoint(books, hotel):
     """The attacker removes every entry from the closure on and resets the head, so the
     chain left is valid; the checkpoint signed at the closure still names the loss."""
