@@ -49,15 +49,20 @@ JET_SETTINGS_CHANGED = "240"
 JET_INIT = "260"
 
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
 def _plain(value):
+    if type(value) in _AS_IS:  # most values: a verification calls this millions of times
+        return value
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [v if type(v) in _AS_IS else _plain(v) for v in value]
     return value
 
 

@@ -24,7 +24,7 @@ are verified with it.
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -134,29 +134,33 @@ CLOSURE_FIELDS = (
 )
 
 _THOUSANDTH = Decimal("0.001")
+_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 def _plain(value):
     """One spelling per value: decimals to 3 places (money and quantities alike), dates in
     ISO, UUIDs as text, JSON recursively — whatever the side it was read from."""
-    if isinstance(value, Decimal):
-        return format(value.quantize(_THOUSANDTH), "f")
-    if isinstance(value, float | int) and not isinstance(value, bool):
+    kind = type(value)
+    if kind in _AS_IS:  # the common case first: a verification calls this millions of times
         return value
+    if kind is Decimal:
+        return format(value.quantize(_THOUSANDTH), "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return format(value.quantize(_THOUSANDTH), "f")
+    if isinstance(value, dict):
+        return {str(k): v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [v if type(v) in _AS_IS else _plain(v) for v in value]
     return value
 
 
 def _row(source, fields: Iterable[str]) -> list:
-    if isinstance(source, Mapping):
-        return [_plain(source[name]) for name in fields]
+    if isinstance(source, dict):
+        return [v if type(v) in _AS_IS else _plain(v) for v in (source[name] for name in fields)]
     values = []
     for name in fields:
         value = getattr(source, name)

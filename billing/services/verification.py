@@ -24,8 +24,7 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import CharField, Exists, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from billing.models import (
@@ -60,6 +59,8 @@ MAX_PROBLEMS = 50
 TICKET_SERIES = "ticket"
 INVOICE_PREFIXES = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "A"}
 Kind = JournalEntry.Kind
+# the entry that issues a document (a void or duplicate only refers to it)
+RECORDING_KINDS = frozenset({Kind.RECEIPT, Kind.INVOICE, Kind.CREDIT_NOTE})
 
 
 @dataclass
@@ -90,6 +91,8 @@ class Verification:
     checkpoint: JournalCheckpoint | None = None  # the latest valid fiscal checkpoint
     unsigned: int = 0  # fiscal entries after it
     problems: list[Problem] = field(default_factory=list)
+    # ids of the tickets (receipts) and invoices (invoices, credit notes) the chain records
+    recorded: dict = field(default_factory=lambda: defaultdict(set), repr=False)
 
     @property
     def ok(self) -> bool:
@@ -397,6 +400,8 @@ def _walk_chain(
             if checkpoint is not None and checkpoint.hash != entry.hash:
                 verification.add(label, "differs from the signed checkpoint", entry)
             if docs is not None:
+                if entry.kind in RECORDING_KINDS and entry.document_id.isdigit():
+                    verification.recorded[entry.document_type].add(int(entry.document_id))
                 _check_document(verification, entry, docs, totals)
                 if moves_total:
                     totals.add(entry)
@@ -447,40 +452,17 @@ def _missing_entries(verification: Verification, property: Property, covered: se
                     f"payment {pk} ({amount:.2f} on {where})", "the payment has no journal entry"
                 )
                 break
-    receipts = JournalEntry.objects.filter(
-        property=property,
-        chain=FISCAL,
-        kind=Kind.RECEIPT,
-        document_type="billing.ticket",
-        document_id=OuterRef("text_id"),
-    )
-    orphan = (
-        Ticket.objects.filter(property=property)
-        .annotate(text_id=Cast("pk", CharField()))
-        .filter(~Exists(receipts))
-        .order_by("number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    if orphan is not None:
-        verification.add(_ticket_name(orphan), "the ticket has no journal entry")
-    recorded = JournalEntry.objects.filter(
-        property=property,
-        chain=FISCAL,
-        kind__in=[Kind.INVOICE, Kind.CREDIT_NOTE],
-        document_type="billing.invoice",
-        document_id=OuterRef("text_id"),
-    )
-    orphan = (
-        Invoice.objects.filter(property=property)
-        .annotate(text_id=Cast("pk", CharField()))
-        .filter(~Exists(recorded))
-        .order_by("pk")
-        .values_list("number", flat=True)
-        .first()
-    )
-    if orphan is not None:
-        verification.add(orphan, "the document has no journal entry")
+    # streamed, not an anti-join: ids of the entries' documents were collected on the walk
+    tickets = Ticket.objects.filter(property=property).order_by("number")
+    for pk, number in tickets.values_list("pk", "number").iterator(chunk_size=10_000):
+        if pk not in verification.recorded["billing.ticket"]:
+            verification.add(_ticket_name(number), "the ticket has no journal entry")
+            break
+    invoices = Invoice.objects.filter(property=property).order_by("pk")
+    for pk, number in invoices.values_list("pk", "number").iterator(chunk_size=10_000):
+        if pk not in verification.recorded["billing.invoice"]:
+            verification.add(number, "the document has no journal entry")
+            break
     orphan = (
         Closure.objects.filter(property=property)
         .filter(~Exists(JournalEntry.objects.filter(pk=OuterRef("journal_entry_id"))))
