@@ -139,7 +139,7 @@ def guest_suggestions(*, property: Property, tab) -> dict:
 
     from billing.models import TicketLine
     from inventory.models import Product
-    from pos.counter import today_availability
+    from pos.services.counter_cart import today_availability
 
     guest = tab.guest
     orders = list(
@@ -201,7 +201,7 @@ def table_menu(*, property: Property) -> dict:
     from inventory.catalog_cache import catalog_version
     from inventory.models import ModifierGroup
     from inventory.selectors import products_for_property
-    from pos.counter import counter_categories
+    from pos.services.counter_cart import counter_categories
 
     token = catalog_version(property_id=property.pk)
     key = f"pos:table-menu:{property.pk}:{token}"

@@ -24,7 +24,7 @@ from pms.selectors import in_house_room
 from pos.exceptions import AlreadyRefunded, NotInHouse
 from pos.lock_objects import order_for_update
 from pos.models import Order, Terminal
-from pos.receipts import sale_print_jobs
+from pos.services.receipts import sale_print_jobs
 
 AUDIT_CHANNEL = "pos"
 ROOM_CHARGE_SOURCE = "pos.ticketline"

@@ -21,7 +21,10 @@ from core.roles import role_has
 from core.scoping import approvers_for, approvers_listed, capability_required
 from core.services import staff_pin_verify
 from inventory.selectors import product_by_barcode
-from pos.counter import (
+from pos.models import Order
+from pos.selectors import order_get, reservation_by_reference
+from pos.services.checkout import order_checkout, order_refund
+from pos.services.counter_cart import (
     cart_add,
     cart_clear,
     cart_get,
@@ -35,11 +38,8 @@ from pos.counter import (
     quick_keys,
     today_availability,
 )
-from pos.models import Order
-from pos.selectors import order_get, reservation_by_reference
-from pos.services.checkout import order_checkout, order_refund
 from pos.terminals import terminal_for_request
-from pos.views import terminal_label
+from pos.views.terminals import terminal_label
 
 
 def _cart_context(request: HttpRequest, *, error: str = "") -> dict:

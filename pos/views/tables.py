@@ -1,7 +1,8 @@
 """Waiter tablet (POS-2/3): floor plan, a table's tab with items, modifiers and courses, send
 and fire to the kitchen and bar, voids and discounts approved by a manager's PIN on the same
 screen, transfer and merge, the in-house guest, split bills and payment (cash with change,
-card with tip, voucher, room, several tenders); and the kitchen display per station."""
+card with tip, voucher, room, several tenders). The kitchen display is pos.views.kitchen, the
+receipt actions pos.views.receipts."""
 
 import uuid
 from decimal import Decimal, InvalidOperation
@@ -11,8 +12,8 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import (
@@ -30,10 +31,7 @@ from core.queries import one_by_key
 from core.roles import discount_limit, role_has
 from core.scoping import approvers_for, approvers_listed, capability_required
 from core.services import staff_pin_verify
-from pos.counter import parse_quantity
-from pos.counter_views import receipt_page
 from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
-from pos.receipts import receipt_email_request, receipt_print_request
 from pos.selectors import (
     guest_suggestions,
     in_house_search,
@@ -43,6 +41,7 @@ from pos.selectors import (
     table_menu,
     table_menu_products,
 )
+from pos.services.counter_cart import parse_quantity
 from pos.services.tab_payments import (
     cover_part_amount,
     tab_balance,
@@ -52,8 +51,6 @@ from pos.services.tab_payments import (
 )
 from pos.services.tables import (
     MAX_COURSE,
-    STATIONS,
-    kitchen_ticket_bump,
     tab_add_line,
     tab_attach_guest,
     tab_fire_next_course,
@@ -67,7 +64,8 @@ from pos.services.tables import (
     table_open,
 )
 from pos.terminals import terminal_for_request
-from pos.views import terminal_label
+from pos.views.counter import receipt_page
+from pos.views.terminals import terminal_label
 
 
 def course_name(course: int) -> str:
@@ -715,94 +713,3 @@ def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpRespo
         _("Part paid (receipt %(ticket)s). Next part.") % {"ticket": part.order.ticket},
     )
     return _back(tab, request=request)
-
-
-def _station_or_404(station: str) -> str:
-    if station not in STATIONS:
-        raise Http404
-    return station
-
-
-@require_GET
-@capability_required("kitchen.view")
-def kitchen(request: HttpRequest, station: str) -> HttpResponse:
-    return _kitchen_page(request, _station_or_404(station))
-
-
-def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
-    """The station's tickets (whole page, or the list alone for htmx polling and bumps)."""
-    tickets = (
-        KitchenTicket.objects.filter(
-            property=request.property, station=station, status=KitchenTicket.Status.NEW
-        )
-        .select_related("tab__table", "sent_by")
-        .prefetch_related(Prefetch("lines", queryset=TabLine.objects.order_by("pk")))
-    )
-    context = {
-        "station": station,
-        "tickets": [(t, course_name(t.course)) for t in tickets],
-        "stations": STATIONS,
-    }
-    if request.htmx:
-        return render(request, "pos/kitchen.html#tickets", context)
-    return render(request, "pos/kitchen.html", context)
-
-
-@require_POST
-@capability_required("kitchen.view")
-def kitchen_bump(request: HttpRequest, station: str, ticket_id: int) -> HttpResponse:
-    station = _station_or_404(station)
-    ticket = KitchenTicket.objects.filter(
-        property=request.property, station=station, pk=ticket_id
-    ).first()
-    if ticket is None:
-        raise Http404
-    kitchen_ticket_bump(ticket=ticket, actor=request.user)
-    if request.htmx:
-        # the list without the bumped ticket, at once (kitchen() itself only answers GET)
-        return _kitchen_page(request, station)
-    return redirect("pos:kitchen", station=station)
-
-
-@require_POST
-@capability_required("pos.sell")
-def receipt_email(request: HttpRequest, order_id: int) -> HttpResponse:
-    """E-mail the receipt of a sale (sent after commit by a retried task)."""
-    order = order_get(property=request.property, order_id=order_id)
-    if order is None or order.ticket is None:
-        raise Http404
-    try:
-        receipt_email_request(
-            order=order,
-            email=request.POST.get("email", ""),
-            actor=request.user,
-            language=(get_language() or "fr")[:2],
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The receipt is on its way."))
-    return redirect("pos:counter_receipt", order_id=order.pk)
-
-
-@require_POST
-@capability_required("pos.sell")
-def receipt_print(request: HttpRequest, order_id: int) -> HttpResponse:
-    """Print the receipt on this terminal's printer (on request only, loi AGEC)."""
-    order = order_get(property=request.property, order_id=order_id)
-    if order is None or order.ticket is None:
-        raise Http404
-    terminal = terminal_for_request(request)
-    if terminal is None or terminal.printer_id is None:
-        messages.error(request, _("This terminal has no receipt printer."))
-        return redirect("pos:counter_receipt", order_id=order.pk)
-    try:
-        job = receipt_print_request(terminal=terminal, ticket=order.ticket, actor=request.user)
-    except DomainError as exc:  # a printer that cannot take the job: said, never a 500
-        messages.error(request, str(exc.message))
-        return redirect("pos:counter_receipt", order_id=order.pk)
-    if job.is_duplicate:
-        messages.success(request, _("A copy of the receipt (duplicate) is printing."))
-    else:
-        messages.success(request, _("The receipt is printing."))
-    return redirect("pos:counter_receipt", order_id=order.pk)
