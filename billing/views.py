@@ -23,15 +23,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing.models import Closure, ExportJob, Invoice, JournalEntry, Payment, Ticket
 from billing.services import signing
-from billing.services.accounting import (
+from billing.services.closures import closure_run
+from billing.services.exports import export_job_request
+from billing.services.fec import (
     csv_filename,
     csv_rows,
     fec_filename,
     fec_rows,
     stream_lines,
 )
-from billing.services.closures import closure_run
-from billing.services.exports import export_job_request
 from billing.services.invoice_documents import invoice_pdf_filename, invoice_pdf_render
 from billing.services.journal import JET_ARCHIVE, jet_event, journal_verify
 from billing.services.reconciliation import cash_count_record, reconciliation_for_day

@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import ExportJob, FolioLine, InvoiceLine, Payment, TicketLine
-from billing.services.accounting import (
-    RECEIPTED_SOURCE_PREFIX,
+from billing.services.accounting import RECEIPTED_SOURCE_PREFIX
+from billing.services.fec import (
     csv_filename,
     csv_rows,
     fec_filename,

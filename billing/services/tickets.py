@@ -126,3 +126,29 @@ def ticket_issue(
     ticket._issued_lines = ticket_lines
     ticket._issued_vat = ticket_vat
     return ticket
+
+
+def ticket_void(
+    *, property: Property, ticket: Ticket, actor, terminal: str = "", reason: str
+) -> JournalEntry:
+    """Record the cancellation of an issued ticket in the fiscal journal: one VOID entry with
+    the ticket's totals and VAT rows negated, the reason and the number it cancels. The ticket
+    itself is never changed (a correction is a new document).
+
+    Runs inside the caller's transaction (e.g. pos order_refund, which has locked the order).
+    Locks: the fiscal journal head until commit.
+    Idempotent: no — the caller refuses a second void of the same sale.
+    """
+    vat_rows = list(ticket.vat_lines.all())
+    return journal_append(
+        property=property,
+        kind=JournalEntry.Kind.VOID,
+        document=ticket,
+        document_number=str(ticket),
+        gross=-ticket.total,
+        net=-sum((row.net for row in vat_rows), Decimal("0")),
+        vat=vat_json((r.rate, -r.net, -r.vat, -r.gross) for r in vat_rows),
+        actor=actor,
+        terminal=terminal,
+        payload={"reason": reason[:300], "cancels": ticket.number},
+    )

@@ -8,11 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import JournalEntry, Payment, Ticket
+from billing.models import Payment, Ticket
 from billing.services.folios import ChargeInput, folio_post_charges, folio_reverse_lines
-from billing.services.journal import journal_append, vat_json
 from billing.services.payments import TenderInput, payments_record, payments_reverse
-from billing.services.tickets import ticket_issue
+from billing.services.tickets import ticket_issue, ticket_void
 from core.audit import audit_log
 from core.exceptions import DomainError, IdempotencyConflict, InvalidInput, NotFound
 from core.models import Property
@@ -348,17 +347,8 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
         ticket = locked.ticket
         refunds: list[Payment] = []
         reversals = []
-        journal_append(
-            property=prop,
-            kind=JournalEntry.Kind.VOID,
-            document=ticket,
-            document_number=str(ticket),
-            gross=-ticket.total,
-            net=-sum((row.net for row in ticket.vat_lines.all()), Decimal("0")),
-            vat=vat_json((r.rate, -r.net, -r.vat, -r.gross) for r in ticket.vat_lines.all()),
-            actor=actor,
-            terminal=terminal_label,
-            payload={"reason": reason[:300], "cancels": ticket.number},
+        ticket_void(
+            property=prop, ticket=ticket, actor=actor, terminal=terminal_label, reason=reason
         )
         if locked.status == Order.Status.CHARGED_TO_ROOM:
             folio = ticket.folio
