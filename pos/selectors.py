@@ -10,6 +10,29 @@ from pos.models import Order, Outlet, Terminal
 from pos.terminal_cache import TERMINAL_CACHE_SECONDS, terminals_version
 
 
+def line_pending(line) -> bool:
+    """A tab line not sent to a station yet and not voided."""
+    return line.kitchen_ticket_id is None and line.voided_at is None
+
+
+def course_held(*, course: int, fired_course: int) -> bool:
+    """The held-course rule, written once for the send, the order column and the tab page:
+    before the first send nothing is held (fired_course 0: the first send fires the lowest
+    course ordered, with every course up to it); after it, a course after the one fired waits
+    for "fire"."""
+    return fired_course > 0 and course > fired_course
+
+
+def line_held(line, *, fired_course: int) -> bool:
+    """A pending line of a course that waits for "fire"."""
+    return line_pending(line) and course_held(course=line.course, fired_course=fired_course)
+
+
+def line_to_send(line, *, fired_course: int) -> bool:
+    """A pending line that the next send takes to its station."""
+    return line_pending(line) and not course_held(course=line.course, fired_course=fired_course)
+
+
 def outlets_with_terminals(*, property: Property) -> QuerySet[Outlet]:
     """The property's outlets, each with its terminals (two queries)."""
     return (

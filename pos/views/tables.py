@@ -35,6 +35,8 @@ from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
 from pos.selectors import (
     guest_suggestions,
     in_house_search,
+    line_held,
+    line_to_send,
     order_as_sold,
     order_get,
     reservation_by_reference,
@@ -253,19 +255,14 @@ def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
     except DomainError as exc:
         error = str(exc.message)
     by_line = {p.line.pk: p for p in priced}
-    rows = [(line, by_line.get(line.pk), course_name(line.course)) for line in lines]
+    fired = tab.fired_course
+    rows = [
+        (line, by_line.get(line.pk), course_name(line.course), line_held(line, fired_course=fired))
+        for line in lines
+    ]
     balance = tab_balance(priced)
     total = sum((p.total for p in priced), ZERO)
-    held = sorted(
-        {
-            line.course
-            for line in lines
-            if line.kitchen_ticket_id is None
-            and line.voided_at is None
-            and line.course > tab.fired_course
-            and tab.fired_course > 0
-        }
-    )
+    held = sorted({line.course for line in lines if line_held(line, fired_course=fired)})
     # every ticket of the tab carries its lines (sent lines are voided, never deleted, and
     # follow their tickets on a merge): the tickets are those of the lines, no query needed
     tickets = {
@@ -291,12 +288,7 @@ def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
         "balance": balance,
         "parts": parts,
         "paid_so_far": total - balance,
-        "unsent": any(
-            line.kitchen_ticket_id is None
-            and line.voided_at is None
-            and (line.course <= tab.fired_course or tab.fired_course == 0)
-            for line in lines
-        ),
+        "unsent": any(line_to_send(line, fired_course=fired) for line in lines),
         "held_courses": [course_name(c) for c in held],
         "ready_tickets": ready,
         "next_cover": next_cover,
