@@ -4,18 +4,16 @@ Who may read a folio: capability `billing.read` (front desk, manager, accountant
 POS roles (waiter, bartender, cashier) do not read folios: a room charge answers them with
 the ticket and the folio's public id only, so a bar tablet never lists a guest's stay."""
 
-from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from billing.models import Folio, Invoice
+from billing.models import Invoice
 from billing.selectors import folio_detail
-from billing.services.invoices import credit_note_issue, invoice_issue
+from billing.services.invoices import credit_note_issue_for_invoice, invoice_issue_for_folio
 from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
-from core.exceptions import InvalidInput, NotFound
+from core.exceptions import NotFound
 
 
 class _Money(serializers.DecimalField):
@@ -151,30 +149,15 @@ class InvoiceIssueApi(PropertyScopedApi):
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        prop = self.property
 
         def compute():
-            from crm.models import Company
-
-            with transaction.atomic():
-                folio = Folio.objects.filter(property=prop, public_id=public_id).first()
-                if folio is None:
-                    raise NotFound()
-                lines = None
-                if data["lines"] is not None:
-                    lines = list(folio.lines.filter(pk__in=data["lines"]))
-                    if len(lines) != len(set(data["lines"])):
-                        raise InvalidInput(_("This line belongs to another folio."))
-                company = None
-                if data["company"] is not None:
-                    company = Company.objects.filter(
-                        organization=prop.organization, pk=data["company"]
-                    ).first()
-                    if company is None:
-                        raise NotFound()
-                invoice = invoice_issue(
-                    folio=folio, actor=request.user, lines=lines, company=company
-                )
+            invoice = invoice_issue_for_folio(
+                property=self.property,
+                folio_public_id=public_id,
+                actor=request.user,
+                line_ids=data["lines"],
+                company_id=data["company"],
+            )
             return status.HTTP_201_CREATED, _invoice_payload(invoice)
 
         return idempotent_response(request, scope="billing.invoice.issue", compute=compute)
@@ -210,25 +193,16 @@ class CreditNoteIssueApi(PropertyScopedApi):
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        prop = self.property
 
         def compute():
-            with transaction.atomic():
-                invoice = Invoice.objects.filter(property=prop, public_id=public_id).first()
-                if invoice is None:
-                    raise NotFound()
-                lines = None
-                if data["lines"] is not None:
-                    lines = list(invoice.lines.filter(pk__in=data["lines"]))
-                    if len(lines) != len(set(data["lines"])):
-                        raise InvalidInput(_("This line belongs to another invoice."))
-                note = credit_note_issue(
-                    invoice=invoice,
-                    actor=request.user,
-                    reason=data["reason"],
-                    lines=lines,
-                    amount=data["amount"],
-                )
+            note = credit_note_issue_for_invoice(
+                property=self.property,
+                invoice_public_id=public_id,
+                actor=request.user,
+                reason=data["reason"],
+                line_ids=data["lines"],
+                amount=data["amount"],
+            )
             return status.HTTP_201_CREATED, _invoice_payload(note)
 
         return idempotent_response(request, scope="billing.credit_note.issue", compute=compute)
