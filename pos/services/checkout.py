@@ -394,3 +394,23 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
             },
         )
     return locked
+
+
+def order_refund_approved(
+    *, order: Order, approver, requested_by, reason: str, terminal: str = ""
+) -> Order:
+    """`order_refund` approved by a manager on a till's screen, with the approval in the
+    audit trail (who asked, who approved), in one transaction.
+    Raises: what order_refund raises."""
+    with transaction.atomic():
+        refunded = order_refund(order=order, actor=approver, reason=reason)
+        audit_log(
+            action="pos.order.refund_approved",
+            property=refunded.property,
+            actor=approver,
+            target=refunded,
+            terminal=terminal,
+            channel="pos",
+            data={"requested_by": requested_by.pk, "ticket": refunded.ticket.number},
+        )
+    return refunded

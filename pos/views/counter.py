@@ -5,7 +5,6 @@ card, split tender or a charge to a room, and the receipt on screen."""
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,16 +13,15 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing.services.payments import TenderInput
-from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput
 from core.money import quantize
 from core.roles import role_has
-from core.scoping import approvers_for, approvers_listed, capability_required
-from core.services import staff_pin_verify
+from core.scoping import approvers_listed, capability_required
 from inventory.selectors import product_by_barcode
 from pos.models import Order
 from pos.selectors import order_get, reservation_by_reference
-from pos.services.checkout import order_checkout, order_refund
+from pos.services.approvals import approver_verify
+from pos.services.checkout import order_checkout, order_refund_approved
 from pos.services.counter_cart import (
     cart_add,
     cart_clear,
@@ -304,34 +302,25 @@ def counter_refund(request: HttpRequest, order_id: int) -> HttpResponse:
     terminal = terminal_for_request(request)
     label = terminal_label(terminal) if terminal else ""
     try:
-        if role_has(request.membership.role, "pos.approve"):
-            approver = request.user
-        else:
-            try:
-                approver_id = int(request.POST.get("approver", ""))
-            except ValueError:
-                raise InvalidInput(_("Choose the manager who approves."))
-            if not approvers_for(request.property).filter(user_id=approver_id).exists():
-                raise InvalidInput(_("Choose the manager who approves."))
-            approver = staff_pin_verify(
-                property=request.property,
-                user_id=approver_id,
-                pin=(request.POST.get("pin") or "")[:12],
-                terminal=label,
-            )
-        with transaction.atomic():
-            refunded = order_refund(
-                order=order, actor=approver, reason=request.POST.get("reason", "")
-            )
-            audit_log(
-                action="pos.order.refund_approved",
-                property=request.property,
-                actor=approver,
-                target=refunded,
-                terminal=label,
-                channel="pos",
-                data={"requested_by": request.user.pk, "ticket": order.ticket.number},
-            )
+        try:
+            approver_id = int(request.POST.get("approver", ""))
+        except ValueError:
+            approver_id = None
+        approver = approver_verify(
+            property=request.property,
+            user=request.user,
+            role=request.membership.role,
+            approver_id=approver_id,
+            pin=(request.POST.get("pin") or "")[:12],
+            terminal=label,
+        )
+        order_refund_approved(
+            order=order,
+            approver=approver,
+            requested_by=request.user,
+            reason=request.POST.get("reason", ""),
+            terminal=label,
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return back

@@ -29,8 +29,7 @@ from core.exceptions import DomainError, InvalidInput
 from core.money import ZERO, quantize
 from core.queries import one_by_key
 from core.roles import discount_limit, role_has
-from core.scoping import approvers_for, approvers_listed, capability_required
-from core.services import staff_pin_verify
+from core.scoping import approvers_listed, capability_required
 from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
 from pos.selectors import (
     guest_suggestions,
@@ -43,6 +42,7 @@ from pos.selectors import (
     table_menu,
     table_menu_products,
 )
+from pos.services.approvals import approver_verify
 from pos.services.counter_cart import parse_quantity
 from pos.services.tab_payments import (
     cover_part_amount,
@@ -432,17 +432,13 @@ def _approver(request: HttpRequest, *, needed: bool = True):
     """The manager approving on this screen: the signed-in user when they may approve,
     otherwise the manager chosen in the list, after their PIN."""
     if not needed or role_has(request.membership.role, "pos.approve"):
-        return request.user
-    approver_id = _int(request.POST.get("approver"))
-    if (
-        approver_id is None
-        or not approvers_for(request.property).filter(user_id=approver_id).exists()
-    ):
-        raise InvalidInput(_("Choose the manager who approves."))
+        return request.user  # (read no terminal for it)
     terminal = terminal_for_request(request)
-    return staff_pin_verify(
+    return approver_verify(
         property=request.property,
-        user_id=approver_id,
+        user=request.user,
+        role=request.membership.role,
+        approver_id=_int(request.POST.get("approver")),
         pin=(request.POST.get("pin") or "")[:12],
         terminal=terminal_label(terminal) if terminal else "",
     )
