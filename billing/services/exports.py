@@ -68,8 +68,9 @@ def export_job_request(
 def export_job_enqueue(*, job_id: int) -> bool:
     """Send the job's task to the broker. On failure the job stays pending with a clear
     message (the web request still succeeds); returns whether it was sent."""
+    from celery import current_app as app
+
     from billing.tasks import export_job_task
-    from config.celery import app
 
     try:
         if app.conf.task_always_eager:

@@ -1,4 +1,4 @@
-"""Invoices and credit notes (REFERENCE.md §3.3): numbered without gaps per series, frozen at
+"""Invoices and credit notes (French invoicing rules): numbered without gaps per series, frozen at
 issue (insert-only rows), journaled in the fiscal chain.
 
 Numbering: one series per property, document kind and year — "F2026-000001" for invoices,
@@ -35,7 +35,7 @@ def _number(*, property, kind: str, year: int) -> tuple[str, int, str]:
 
 
 def seller_snapshot(property) -> dict:
-    """The seller's identity as printed (legal mentions of REFERENCE.md §3.3)."""
+    """The seller's identity as printed (the legal mentions a French invoice carries)."""
     return {
         "name": property.name,
         "legal_name": property.legal_name,
