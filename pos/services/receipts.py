@@ -176,7 +176,6 @@ def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> 
     from core.exceptions import InvalidInput
     from core.outbox import outbox_enqueue
     from core.validators import email_address
-    from pos.tasks import receipt_email_task
 
     email = email_address(email)
     if order.ticket_id is None:
@@ -191,7 +190,7 @@ def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> 
             data={"ticket": order.ticket.number},
         )
         outbox_enqueue(
-            task=receipt_email_task.name,
+            task="pos.tasks.receipt_email_task",
             kwargs={"order_id": order.pk, "email": email, "language": language},
             property=order.property,
         )
