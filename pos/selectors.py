@@ -103,23 +103,6 @@ def order_get(*, property: Property, order_id: int) -> Order | None:
     return order
 
 
-def order_as_sold(order: Order) -> Order | None:
-    """The order a checkout has just returned, ready for its receipt screen without reading
-    it back: its ticket's lines, VAT rows and payments are the rows the sale wrote (see
-    order_checkout). None for an order that did not come from a sale in this request (a
-    replay): read it with order_get."""
-    ticket = order.ticket if order.ticket_id else None
-    if ticket is None or not hasattr(ticket, "_issued_lines") or not hasattr(order, "_payments"):
-        return None
-    # what prefetch_related would have put there: ticket.lines.all() and the others read it
-    ticket._prefetched_objects_cache = {
-        "lines": list(ticket._issued_lines),
-        "vat_lines": list(ticket._issued_vat),
-        "payments": list(order._payments),
-    }
-    return order
-
-
 def in_house_search(*, property: Property, query: str, limit: int = 8) -> list[dict]:
     """In-house stays whose room number is `query`, or whose guest's name contains it (to
     attach a table to a guest): [{reservation, guest, rooms}] in two queries."""

@@ -2,6 +2,7 @@
 updated or deleted once issued (a correction is a new document)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,6 +18,16 @@ from core.money import ZERO, quantize
 TICKET_SERIES = "ticket"
 
 
+@dataclass(frozen=True)
+class IssuedTicket:
+    """A ticket as ticket_issue wrote it, with its rows: the caller reads none of them back."""
+
+    ticket: Ticket
+    lines: list[TicketLine]
+    vat_lines: list[TicketVat]
+    journal_entry: JournalEntry
+
+
 def ticket_issue(
     *,
     property: Property,
@@ -29,14 +40,15 @@ def ticket_issue(
     guest=None,
     tip: Decimal = ZERO,
     tenders: list | None = None,
-) -> Ticket:
+) -> IssuedTicket:
     """Issue a numbered ticket for quoted `lines` (inventory.services.pricing.QuotedLine).
 
     Each TicketLine copies the quote's price, VAT rate and amount, net, revenue category and
     applied rule; one TicketVat row per rate holds the sum of the lines at that rate.
     Locks: the ticket NumberSequence row and the fiscal journal head until commit.
     Journal: one "receipt" entry (with `tenders`, when the caller records them with it).
-    Idempotent: no — the caller (e.g. pos order_checkout) replays by its own key.
+    Idempotent: no — the caller (e.g. pos sale_checkout) replays by its own key.
+    Returns the ticket with the rows it wrote (IssuedTicket).
     Raises: InvalidInput on an empty ticket, an unknown status or a negative tip.
     """
     if not lines:
@@ -101,7 +113,7 @@ def ticket_issue(
                 for rate, row in sorted(vat_rows.items(), reverse=True)
             ]
         )
-        ticket._journal_entry = journal_append(
+        entry = journal_append(
             property=property,
             kind=JournalEntry.Kind.RECEIPT,
             document=ticket,
@@ -122,10 +134,9 @@ def ticket_issue(
                 "tenders": tenders or [],
             },
         )
-    # the caller gets the lines without re-reading them
-    ticket._issued_lines = ticket_lines
-    ticket._issued_vat = ticket_vat
-    return ticket
+    return IssuedTicket(
+        ticket=ticket, lines=ticket_lines, vat_lines=ticket_vat, journal_entry=entry
+    )
 
 
 def ticket_void(

@@ -21,7 +21,7 @@ from inventory.selectors import product_by_barcode
 from pos.models import Order
 from pos.selectors import order_get, reservation_by_reference
 from pos.services.approvals import approver_verify
-from pos.services.checkout import order_checkout, order_refund_approved
+from pos.services.checkout import Sale, SaleRequest, order_refund_approved, sale_checkout
 from pos.services.counter_cart import (
     cart_add,
     cart_clear,
@@ -230,20 +230,22 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
             reservation = reservation_by_reference(property=prop, reference=ref)
             if reservation is None:
                 raise InvalidInput(_("No reservation %(ref)s.") % {"ref": ref})
-        order = order_checkout(
-            property=prop,
-            terminal=terminal,
-            actor=request.user,
-            lines=lines,
-            tenders=tenders,
-            room_number=room_number,
-            reservation=reservation,
-            client_key=cart["client_key"],
+        sale = sale_checkout(
+            SaleRequest(
+                property=prop,
+                terminal=terminal,
+                actor=request.user,
+                lines=lines,
+                tenders=tenders,
+                room_number=room_number,
+                reservation=reservation,
+                client_key=cart["client_key"],
+            )
         )
     except DomainError as exc:
         return _cart_response(request, error=str(exc.message))
     cart_clear(request.session, property=prop)
-    return _to_receipt(request, order)
+    return _to_receipt(request, sale.order)
 
 
 def _to_receipt(request: HttpRequest, order: Order) -> HttpResponse:
@@ -259,13 +261,14 @@ def counter_receipt(request: HttpRequest, order_id: int) -> HttpResponse:
     order = order_get(property=request.property, order_id=order_id)
     if order is None or order.ticket is None:
         raise Http404
-    return receipt_page(request, order)
+    return receipt_page(request, Sale.of_order(order))
 
 
-def receipt_page(request: HttpRequest, order: Order, *, main_only: bool = False) -> HttpResponse:
-    """The receipt screen of a sale (also drawn straight after a tablet's last payment:
-    `main_only`, the page's <main> alone for htmx)."""
-    payments = list(order.ticket.payments.all())
+def receipt_page(request: HttpRequest, sale: Sale, *, main_only: bool = False) -> HttpResponse:
+    """The receipt screen of a sale (also drawn straight after a tablet's last payment, from
+    the rows the payment wrote: `main_only`, the page's <main> alone for htmx)."""
+    order = sale.order
+    payments = sale.payments
     change = sum((p.change for p in payments), Decimal("0.00"))
     refundable = order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM)
     self_approves = role_has(request.membership.role, "pos.approve")
@@ -275,6 +278,8 @@ def receipt_page(request: HttpRequest, order: Order, *, main_only: bool = False)
         {
             "order": order,
             "ticket": order.ticket,
+            "lines": sale.lines,
+            "vat_lines": sale.vat_lines,
             "payments": payments,
             "change": change,
             "charged_to_room": order.status == Order.Status.CHARGED_TO_ROOM,

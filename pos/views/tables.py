@@ -36,15 +36,16 @@ from pos.selectors import (
     in_house_search,
     line_held,
     line_to_send,
-    order_as_sold,
     order_get,
     reservation_by_reference,
     table_menu,
     table_menu_products,
 )
 from pos.services.approvals import approver_verify
+from pos.services.checkout import Sale
 from pos.services.counter_cart import parse_quantity
 from pos.services.tab_payments import (
+    PaidPart,
     cover_part_amount,
     tab_balance,
     tab_pay_part,
@@ -379,7 +380,8 @@ def _left_tab(request: HttpRequest, tab: TableTab) -> HttpResponse:
         order = order_get(property=request.property, order_id=tab.order_id)
         if order is not None and order.ticket is not None:
             url = reverse("pos:counter_receipt", args=[order.pk])
-            return _show_screen(request, receipt_page(request, order, main_only=True), url)
+            page = receipt_page(request, Sale.of_order(order), main_only=True)
+            return _show_screen(request, page, url)
     return HttpResponseClientRedirect(reverse("pos:floor"))
 
 
@@ -663,7 +665,7 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
         line_ids = [_int(v) for v in request.POST.getlist("line")]
         if None in line_ids:
             raise InvalidInput(_("Choose the items this guest pays."))
-        part = tab_pay_part(
+        paid = tab_pay_part(
             tab=tab,
             terminal=terminal,
             actor=request.user,
@@ -679,10 +681,11 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _back(tab, exc, request)
-    return _after_part(request, tab, part)
+    return _after_part(request, tab, paid)
 
 
-def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpResponse:
+def _after_part(request: HttpRequest, tab: TableTab, paid: PaidPart) -> HttpResponse:
+    part = paid.part
     if TabPart.tab.is_cached(part):
         status = part.tab.status  # the tab the payment just locked and updated
     else:  # a replay: read it again
@@ -690,11 +693,12 @@ def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpRespo
         status = tab.status
     if status == TableTab.Status.CLOSED:
         if _is_partial(request):
-            order = order_as_sold(part.order) or order_get(
-                property=request.property, order_id=part.order_id
+            # the rows the payment wrote; a replay's, read back
+            sale = paid.sale or Sale.of_order(
+                order_get(property=request.property, order_id=part.order_id)
             )
             url = reverse("pos:counter_receipt", args=[part.order_id])
-            return _show_screen(request, receipt_page(request, order, main_only=True), url)
+            return _show_screen(request, receipt_page(request, sale, main_only=True), url)
         return redirect("pos:counter_receipt", order_id=part.order_id)
     messages.success(
         request,
