@@ -61,9 +61,9 @@ class PaymentOutputSerializer(serializers.Serializer):
     terminal_reference = serializers.CharField()
 
 
+# serialises a pos.services.checkout.Sale: the order, its ticket and the ticket's rows (a
+# comment, not a docstring: the docstring would become the schema's description)
 class OrderOutputSerializer(serializers.Serializer):
-    """A sale (pos.services.checkout.Sale): the order, its ticket and the ticket's rows."""
-
     order = serializers.IntegerField(source="order.pk")
     status = serializers.CharField(source="order.status")
     ticket = serializers.UUIDField(source="order.ticket.public_id")
