@@ -9,7 +9,7 @@ ticket lines, folio lines, payments, all with business dates).
 
 Then each export runs in a child process streaming to a file, and we report the child's
 peak resident memory (getrusage ru_maxrss) and lines/s. The FEC has one balanced entry per
-journal and day (Z-type entries, REFERENCE.md §2.3), so its line count is small although it
+journal and day (Z-type entries, docs/accounting.md), so its line count is small although it
 reads the million document lines; the CSV has one row per document line (≥ 1 million)."""
 
 import json
@@ -29,7 +29,7 @@ from datetime import date
 from benchmarks import harness
 harness.setup_django()
 from core.models import Property
-from billing.services.accounting import csv_rows, fec_rows, stream_lines
+from billing.services.fec import csv_rows, fec_rows, stream_lines
 kind, start, end = sys.argv[1], date.fromisoformat(sys.argv[2]), date.fromisoformat(sys.argv[3])
 prop = Property.objects.get(slug="bench-fec")
 rows = fec_rows if kind == "fec" else csv_rows

@@ -142,7 +142,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(TouristTaxRate)
 class TouristTaxRateAdmin(admin.ModelAdmin):
-    """Editable: the commune's tariffs change every 1 January (REFERENCE.md §4)."""
+    """Editable: the commune's tariffs change every 1 January."""
 
     list_display = ["property", "classification", "valid_from", "amount", "departmental_pct"]
     list_filter = ["property", "classification"]

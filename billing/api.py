@@ -4,18 +4,16 @@ Who may read a folio: capability `billing.read` (front desk, manager, accountant
 POS roles (waiter, bartender, cashier) do not read folios: a room charge answers them with
 the ticket and the folio's public id only, so a bar tablet never lists a guest's stay."""
 
-from django.db import transaction
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from billing.models import Folio, Invoice
+from billing.models import Invoice
 from billing.selectors import folio_detail
-from billing.services.invoices import credit_note_issue, invoice_issue
+from billing.services.invoices import credit_note_issue_for_invoice, invoice_issue_for_folio
 from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
-from core.exceptions import InvalidInput, NotFound
+from core.exceptions import NotFound
 
 
 class _Money(serializers.DecimalField):
@@ -123,115 +121,103 @@ def _invoice_payload(invoice: Invoice) -> dict:
     return json.loads(json.dumps(data, cls=JSONEncoder))
 
 
-class InvoiceIssueApi(PropertyScopedApi):
+def _line_ids() -> serializers.ListField:
+    """The ids of some of the document's lines (none: every line)."""
+    return serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=1000,
+    )
+
+
+# the component names the nested serializers had (core.schema prefixed them with the view)
+@extend_schema_serializer(component_name="InvoiceIssueBillingInvoiceIssueInput")
+class InvoiceIssueInput(serializers.Serializer):
+    lines = _line_ids()
+    company = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+@extend_schema_serializer(component_name="CreditNoteIssueBillingCreditNoteIssueInput")
+class CreditNoteIssueInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+    lines = _line_ids()
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
+    )
+
+
+def _issue_schema(operation_id: str, request) -> dict:
+    return {
+        "post": extend_schema(
+            operation_id=operation_id,
+            request=request,
+            responses={201: InvoiceOutputSerializer},
+            parameters=[IDEMPOTENCY_PARAMETER],
+        )
+    }
+
+
+class _DocumentIssueApi(PropertyScopedApi):
+    """POST: parse the input, issue the document with the subclass's billing service in the
+    write an Idempotency-Key replays (`scope`), answer 201 with it."""
+
+    InputSerializer: type[serializers.Serializer]
+    scope: str
+
+    def issue(self, request, public_id, data: dict) -> Invoice:
+        raise NotImplementedError
+
+    def post(self, request, property_slug: str, public_id):
+        params = self.InputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+
+        def compute():
+            return status.HTTP_201_CREATED, _invoice_payload(self.issue(request, public_id, data))
+
+        return idempotent_response(request, scope=self.scope, compute=compute)
+
+
+@extend_schema_view(**_issue_schema("billing_invoice_issue", InvoiceIssueInput))
+class InvoiceIssueApi(_DocumentIssueApi):
     """Issue an invoice for a folio: every line not yet invoiced, or the listed folio lines
     (split folio: e.g. the room nights to a company, the extras to the guest).
     Capability billing.read (front desk, manager, accountant, admin)."""
 
     capability = "billing.read"
+    InputSerializer = InvoiceIssueInput
+    scope = "billing.invoice.issue"
 
-    @extend_schema_serializer(component_name="BillingInvoiceIssueInput")
-    class InputSerializer(serializers.Serializer):
-        lines = serializers.ListField(
-            child=serializers.IntegerField(),
-            required=False,
-            allow_null=True,
-            default=None,
-            max_length=1000,
+    def issue(self, request, public_id, data: dict) -> Invoice:
+        return invoice_issue_for_folio(
+            property=self.property,
+            folio_public_id=public_id,
+            actor=request.user,
+            line_ids=data["lines"],
+            company_id=data["company"],
         )
-        company = serializers.IntegerField(required=False, allow_null=True, default=None)
-
-    @extend_schema(
-        operation_id="billing_invoice_issue",
-        request=InputSerializer,
-        responses={201: InvoiceOutputSerializer},
-        parameters=[IDEMPOTENCY_PARAMETER],
-    )
-    def post(self, request, property_slug: str, public_id):
-        params = self.InputSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        prop = self.property
-
-        def compute():
-            from crm.models import Company
-
-            with transaction.atomic():
-                folio = Folio.objects.filter(property=prop, public_id=public_id).first()
-                if folio is None:
-                    raise NotFound()
-                lines = None
-                if data["lines"] is not None:
-                    lines = list(folio.lines.filter(pk__in=data["lines"]))
-                    if len(lines) != len(set(data["lines"])):
-                        raise InvalidInput(_("This line belongs to another folio."))
-                company = None
-                if data["company"] is not None:
-                    company = Company.objects.filter(
-                        organization=prop.organization, pk=data["company"]
-                    ).first()
-                    if company is None:
-                        raise NotFound()
-                invoice = invoice_issue(
-                    folio=folio, actor=request.user, lines=lines, company=company
-                )
-            return status.HTTP_201_CREATED, _invoice_payload(invoice)
-
-        return idempotent_response(request, scope="billing.invoice.issue", compute=compute)
 
 
-class CreditNoteIssueApi(PropertyScopedApi):
+@extend_schema_view(**_issue_schema("billing_credit_note_issue", CreditNoteIssueInput))
+class CreditNoteIssueApi(_DocumentIssueApi):
     """Credit an invoice: in full, some of its lines, or an amount (spread over its VAT
     rates). Capability billing.accounting (accountant, manager, admin)."""
 
     capability = "billing.accounting"
+    InputSerializer = CreditNoteIssueInput
+    scope = "billing.credit_note.issue"
 
-    @extend_schema_serializer(component_name="BillingCreditNoteIssueInput")
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=300)
-        lines = serializers.ListField(
-            child=serializers.IntegerField(),
-            required=False,
-            allow_null=True,
-            default=None,
-            max_length=1000,
+    def issue(self, request, public_id, data: dict) -> Invoice:
+        return credit_note_issue_for_invoice(
+            property=self.property,
+            invoice_public_id=public_id,
+            actor=request.user,
+            reason=data["reason"],
+            line_ids=data["lines"],
+            amount=data["amount"],
         )
-        amount = serializers.DecimalField(
-            max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
-        )
-
-    @extend_schema(
-        operation_id="billing_credit_note_issue",
-        request=InputSerializer,
-        responses={201: InvoiceOutputSerializer},
-        parameters=[IDEMPOTENCY_PARAMETER],
-    )
-    def post(self, request, property_slug: str, public_id):
-        params = self.InputSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        prop = self.property
-
-        def compute():
-            with transaction.atomic():
-                invoice = Invoice.objects.filter(property=prop, public_id=public_id).first()
-                if invoice is None:
-                    raise NotFound()
-                lines = None
-                if data["lines"] is not None:
-                    lines = list(invoice.lines.filter(pk__in=data["lines"]))
-                    if len(lines) != len(set(data["lines"])):
-                        raise InvalidInput(_("This line belongs to another invoice."))
-                note = credit_note_issue(
-                    invoice=invoice,
-                    actor=request.user,
-                    reason=data["reason"],
-                    lines=lines,
-                    amount=data["amount"],
-                )
-            return status.HTTP_201_CREATED, _invoice_payload(note)
-
-        return idempotent_response(request, scope="billing.credit_note.issue", compute=compute)
 
 
 class InvoiceDetailApi(PropertyScopedApi):

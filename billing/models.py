@@ -244,7 +244,7 @@ class JournalHead(models.Model):
 
 
 class JournalEntry(models.Model):
-    """An append-only, hash-chained fiscal event (NF525 principles, REFERENCE.md §1).
+    """An append-only, hash-chained fiscal event (NF525 principles, docs/architecture.md).
 
     chain "fiscal": receipts, invoices, credit notes, payments, voids, duplicates, cash-session
     closes and closures, with perpetual grand totals. chain "jet": the technical-event journal
@@ -464,7 +464,7 @@ class InvoiceVat(models.Model):
 
 
 class TouristTaxRate(models.Model):
-    """Taxe de séjour au réel (REFERENCE.md §4): the commune's tariff per taxable person and
+    """Taxe de séjour au réel: the commune's tariff per taxable person and
     night for a classification, from a date, plus the additional departmental / regional
     percentages collected with it. Per property and dated: never a constant."""
 
@@ -533,7 +533,7 @@ class TouristTaxNight(models.Model):
 
 class AccountingAccount(models.Model):
     """A property's override of one account of the chart mapping (billing.services.accounting
-    DEFAULT_ACCOUNTS holds the French defaults, REFERENCE.md §2.2). Keys: "revenue:<category>",
+    DEFAULT_ACCOUNTS holds the French defaults, docs/accounting.md). Keys: "revenue:<category>",
     "vat:<rate>", "tourist_tax", "customers", "deposits", "payment:<method>"."""
 
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="accounts")

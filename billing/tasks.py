@@ -37,7 +37,7 @@ def accounting_exports_task() -> int:
 
     from django.conf import settings
 
-    from billing.services.accounting import exports_write
+    from billing.services.fec import exports_write
     from core.models import Property
 
     count = 0

@@ -31,15 +31,15 @@ from billing.models import (
     Ticket,
 )
 from billing.services import signing
-from billing.services.accounting import (
+from billing.services.closures import closure_run
+from billing.services.exports import export_job_request
+from billing.services.fec import (
     csv_filename,
     csv_rows,
     fec_filename,
     fec_rows,
     stream_lines,
 )
-from billing.services.closures import closure_run
-from billing.services.exports import export_job_request
 from billing.services.invoice_documents import invoice_pdf_filename, invoice_pdf_render
 from billing.services.journal import JET_ARCHIVE, jet_event
 from billing.services.reconciliation import cash_count_record, reconciliation_for_day

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "devices",
     "channels_sync",
     "reporting",
+    "demo",  # manage.py seed_demo (above every app)
 ]
 
 MIDDLEWARE = [
@@ -101,7 +102,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'auberge.sqlite3'}")}
-# Services own their transactions (STYLE C4): never wrap whole requests.
+# Services own their transactions: never wrap whole requests.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock at BEGIN so the locking services stay correct on SQLite.
@@ -174,7 +175,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Periodic tasks, declared in code (STYLE C7); later capabilities add theirs here.
+# Periodic tasks, declared in code; later capabilities add theirs here.
 CELERY_BEAT_SCHEDULE = {
     # daily at 05:00 Paris, after the business day rolled: daily (monthly, yearly) closures
     "billing-closures": {

@@ -47,7 +47,7 @@ class Property(TimeStampedModel):
     """A hotel, campsite or gîte: the tenant every business row belongs to."""
 
     class Classification(models.TextChoices):
-        # Tourist-tax categories (REFERENCE.md, taxe de séjour).
+        # Tourist-tax categories (taxe de séjour: the tariff depends on the classification).
         UNCLASSIFIED = "unclassified", _("Unclassified")
         STARS_1 = "1", _("1 star")
         STARS_2 = "2", _("2 stars")

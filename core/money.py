@@ -1,4 +1,4 @@
-"""Money is Decimal, rounded once per line with ROUND_HALF_UP (DESIGN.md, STYLE C8)."""
+"""Money is Decimal, rounded once per line with ROUND_HALF_UP (VAT per line, summed per rate)."""
 
 from decimal import ROUND_HALF_UP, Decimal
 

@@ -1,3 +1,4 @@
+from celery import current_app as celery_app
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -14,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from config.celery import app as celery_app
 from core.exceptions import DomainError
 from core.models import Membership, Property
 from core.scoping import SESSION_KEY, capability_required, membership_for

@@ -1,4 +1,4 @@
-"""Every row lock of the devices app, in one place (STYLE: evaluated, fixed order)."""
+"""Every row lock of the devices app, in one place (evaluated, in a fixed order)."""
 
 from devices.models import PrintJob
 

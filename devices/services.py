@@ -43,6 +43,8 @@ STALE_SENDING_AFTER = timedelta(minutes=5)
 # A job still queued this long after it was written was not published (broker down then).
 UNPUBLISHED_AFTER = timedelta(minutes=1)
 ERROR_MAX_LENGTH = 2000
+PRINT_JOB_SEND_TASK = "devices.tasks.print_job_send_task"
+PRINT_JOBS_RELAY_TASK = "devices.tasks.print_jobs_relay_task"
 
 
 def _drawer_of(printer: Printer) -> CashDrawer | None:
@@ -64,13 +66,13 @@ def _enqueue_send(*print_job_ids: int) -> None:
 def _publish_send(print_job_ids: list[int]) -> bool:
     """One job's send task; several jobs (a send's station tickets) as one message that the
     worker splits into one send task per job, each with its own retries."""
-    from devices.tasks import print_job_send_task, print_jobs_relay_task
+    from celery import current_app
 
-    try:
+    try:  # the tasks named, not imported (devices.tasks imports this module)
         if len(print_job_ids) == 1:
-            print_job_send_task.delay(print_job_id=print_job_ids[0])
+            current_app.tasks[PRINT_JOB_SEND_TASK].delay(print_job_id=print_job_ids[0])
         else:
-            print_jobs_relay_task.delay(print_job_ids=print_job_ids)
+            current_app.tasks[PRINT_JOBS_RELAY_TASK].delay(print_job_ids=print_job_ids)
     except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep publishes it later
         logger.warning("print jobs %s not published (%s): the sweep will", print_job_ids, exc)
         return False

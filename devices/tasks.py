@@ -1,4 +1,4 @@
-"""Celery tasks of the devices app: thin, idempotent, retried with backoff (STYLE C7)."""
+"""Celery tasks of the devices app: thin, idempotent, retried with backoff."""
 
 from celery import shared_task
 

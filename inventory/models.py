@@ -40,7 +40,7 @@ class RevenueCategory(models.TextChoices):
     TOURIST_TAX = "tourist_tax", _("Tourist tax")
 
 
-# French VAT rates (REFERENCE.md §3.1); the rate is copied onto every sold line.
+# French VAT rates (20, 10, 5.5, 2.1 %, and 0 for exempt); the rate is copied onto every sold line.
 VAT_RATES = (Decimal("20.00"), Decimal("10.00"), Decimal("5.50"), Decimal("2.10"), Decimal("0.00"))
 VAT_RATE_CHOICES = [(r, f"{r.normalize():f} %") for r in VAT_RATES]
 

@@ -1,6 +1,7 @@
-"""Cache invalidation only (STYLE C13): a change to prices, seasons or offers drops the
-property's cached pricing configuration; a change to the catalog (products, categories,
-modifiers, prices) drops every cache built from it (inventory.catalog_cache)."""
+"""Cache invalidation only (signals never carry business rules): a change to prices, seasons
+or offers drops the property's cached pricing configuration; a change to the catalog
+(products, categories, modifiers, prices) drops every cache built from it
+(inventory.catalog_cache)."""
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import m2m_changed, post_delete, post_save

@@ -3,7 +3,6 @@
 Thin: parse with an InputSerializer, resolve codes through the property, call a service or a
 selector, answer with an OutputSerializer. Domain errors are mapped once by core.api."""
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -13,7 +12,6 @@ from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_respon
 from core.exceptions import InvalidInput, PermissionDenied
 from core.money import ZERO, quantize
 from core.roles import role_has
-from crm.services import guest_create
 from inventory.models import Channel, Product
 from inventory.services.capacity import MAX_SPAN_DAYS
 from pms.models import Reservation, RoomType
@@ -24,7 +22,7 @@ from pms.services import (
     reservation_cancel,
     reservation_check_in,
     reservation_check_out,
-    reservation_create,
+    reservation_create_for_guest,
     reservation_modify,
 )
 
@@ -375,24 +373,19 @@ class ReservationCreateApi(PropertyScopedApi):
             )
 
         def compute():
-            with transaction.atomic():
-                prop = self.property
-                guest = guest_create(
-                    organization=prop.organization, actor=request.user, **data["guest"]
-                )
-                reservation = reservation_create(
-                    property=prop,
-                    guest=guest,
-                    arrival=data["arrival"],
-                    departure=data["departure"],
-                    rooms=_room_requests(prop, data["rooms"]),
-                    extras=_extra_requests(prop, data["extras"]),
-                    channel=data["channel"],
-                    actor=request.user,
-                    company=guest.company,
-                    external_reference=data["external_reference"],
-                    notes=data["notes"],
-                )
+            prop = self.property
+            reservation = reservation_create_for_guest(
+                property=prop,
+                guest=data["guest"],
+                arrival=data["arrival"],
+                departure=data["departure"],
+                rooms=_room_requests(prop, data["rooms"]),
+                extras=_extra_requests(prop, data["extras"]),
+                channel=data["channel"],
+                actor=request.user,
+                external_reference=data["external_reference"],
+                notes=data["notes"],
+            )
             detail = reservation_detail(property=prop, reference=reservation.reference)
             return status.HTTP_201_CREATED, _jsonable(reservation_payload(detail))
 

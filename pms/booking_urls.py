@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pms import booking_views
+from pms.views import booking as booking_views
 
 app_name = "booking"
 

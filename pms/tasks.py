@@ -28,7 +28,7 @@ def booking_emails_task(
     after commit by a worker: a slow or failing SMTP server never touches the guest's page.
     Published through the outbox: the claim on `outbox_id` sends them once."""
     from core.outbox import outbox_run
-    from pms.booking_services import booking_emails_send
+    from pms.services.booking import booking_emails_send
 
     outbox_run(
         outbox_id,
@@ -42,6 +42,6 @@ def booking_emails_task(
 def options_expire_task() -> int:
     """Beat, every minute: options whose hold ran out (abandoned booking-engine payment steps)
     are cancelled and their capacity returns to sale. Idempotent."""
-    from pms.booking_services import options_expire
+    from pms.services.booking import options_expire
 
     return options_expire()

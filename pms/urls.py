@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pms import frontdesk_views as views
+from pms.views import frontdesk as views
 
 app_name = "frontdesk"
 

@@ -10,6 +10,29 @@ from pos.models import Order, Outlet, Terminal
 from pos.terminal_cache import TERMINAL_CACHE_SECONDS, terminals_version
 
 
+def line_pending(line) -> bool:
+    """A tab line not sent to a station yet and not voided."""
+    return line.kitchen_ticket_id is None and line.voided_at is None
+
+
+def course_held(*, course: int, fired_course: int) -> bool:
+    """The held-course rule, written once for the send, the order column and the tab page:
+    before the first send nothing is held (fired_course 0: the first send fires the lowest
+    course ordered, with every course up to it); after it, a course after the one fired waits
+    for "fire"."""
+    return fired_course > 0 and course > fired_course
+
+
+def line_held(line, *, fired_course: int) -> bool:
+    """A pending line of a course that waits for "fire"."""
+    return line_pending(line) and course_held(course=line.course, fired_course=fired_course)
+
+
+def line_to_send(line, *, fired_course: int) -> bool:
+    """A pending line that the next send takes to its station."""
+    return line_pending(line) and not course_held(course=line.course, fired_course=fired_course)
+
+
 def outlets_with_terminals(*, property: Property) -> QuerySet[Outlet]:
     """The property's outlets, each with its terminals (two queries)."""
     return (
@@ -80,23 +103,6 @@ def order_get(*, property: Property, order_id: int) -> Order | None:
     return order
 
 
-def order_as_sold(order: Order) -> Order | None:
-    """The order a checkout has just returned, ready for its receipt screen without reading
-    it back: its ticket's lines, VAT rows and payments are the rows the sale wrote (see
-    order_checkout). None for an order that did not come from a sale in this request (a
-    replay): read it with order_get."""
-    ticket = order.ticket if order.ticket_id else None
-    if ticket is None or not hasattr(ticket, "_issued_lines") or not hasattr(order, "_payments"):
-        return None
-    # what prefetch_related would have put there: ticket.lines.all() and the others read it
-    ticket._prefetched_objects_cache = {
-        "lines": list(ticket._issued_lines),
-        "vat_lines": list(ticket._issued_vat),
-        "payments": list(order._payments),
-    }
-    return order
-
-
 def in_house_search(*, property: Property, query: str, limit: int = 8) -> list[dict]:
     """In-house stays whose room number is `query`, or whose guest's name contains it (to
     attach a table to a guest): [{reservation, guest, rooms}] in two queries."""
@@ -139,7 +145,7 @@ def guest_suggestions(*, property: Property, tab) -> dict:
 
     from billing.models import TicketLine
     from inventory.models import Product
-    from pos.counter import today_availability
+    from pos.services.counter_cart import today_availability
 
     guest = tab.guest
     orders = list(
@@ -201,7 +207,7 @@ def table_menu(*, property: Property) -> dict:
     from inventory.catalog_cache import catalog_version
     from inventory.models import ModifierGroup
     from inventory.selectors import products_for_property
-    from pos.counter import counter_categories
+    from pos.services.counter_cart import counter_categories
 
     token = catalog_version(property_id=property.pk)
     key = f"pos:table-menu:{property.pk}:{token}"

@@ -10,7 +10,7 @@ def receipt_email_task(
     """E-mail a sale's receipt (published through the outbox by receipt_email_request): a slow
     or failing SMTP server never holds the waiter's screen, a broker down loses nothing."""
     from core.outbox import outbox_run
-    from pos.receipts import receipt_email_send
+    from pos.services.receipts import receipt_email_send
 
     return bool(
         outbox_run(

@@ -1,5 +1,5 @@
-"""On PostgreSQL, fiscal rows cannot be updated or deleted, whoever connects (DESIGN.md:
-append-only fiscal records). A correction is a new document. SQLite relies on the services."""
+"""On PostgreSQL, fiscal rows cannot be updated or deleted, whoever connects (append-only
+fiscal records, docs/architecture.md). A correction is a new document. SQLite relies on the services."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""The signed period archive (NF525 "archivage", REFERENCE.md §1.2–1.3), verifiable offline.
+"""The signed period archive (NF525 "archivage"), verifiable offline.
 
 A ZIP holding, for [start, end):
     tickets.csv      one row per ticket line (number, dates, outlet, terminal, cashier, VAT…)

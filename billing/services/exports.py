@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import ExportJob, FolioLine, InvoiceLine, Payment, TicketLine
-from billing.services.accounting import (
-    RECEIPTED_SOURCE_PREFIX,
+from billing.services.accounting import RECEIPTED_SOURCE_PREFIX
+from billing.services.fec import (
     csv_filename,
     csv_rows,
     fec_filename,
@@ -68,9 +68,10 @@ def export_job_request(
 def export_job_enqueue(*, job_id: int) -> bool:
     """Send the job's task to the broker. On failure the job stays pending with a clear
     message (the web request still succeeds); returns whether it was sent."""
-    from billing.tasks import export_job_task
-    from config.celery import app
+    from celery import current_app as app
 
+    # the task named, not imported (billing.tasks imports this module)
+    export_job_task = app.tasks["billing.tasks.export_job_task"]
     try:
         if app.conf.task_always_eager:
             export_job_task.delay(job_id)

@@ -1,4 +1,5 @@
-"""Folios: open one for a stay, post charges to it. Lines are append-only (DESIGN.md)."""
+"""Folios: open one for a stay, post charges to it. Lines are append-only: a correction is a
+reversing line, never an update."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass

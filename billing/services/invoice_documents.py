@@ -99,10 +99,8 @@ def invoice_email_send(*, invoice: Invoice, email: str = "") -> bool:
 def invoice_email_enqueue(*, invoice: Invoice, email: str = "") -> None:
     """Send the invoice's PDF after commit, through the outbox: a broker down when the
     invoice is issued or the button pressed delays the e-mail, never loses it or the page."""
-    from billing.tasks import invoice_email_task
-
     outbox_enqueue(
-        task=invoice_email_task.name,
+        task="billing.tasks.invoice_email_task",
         kwargs={"invoice_id": invoice.pk, "email": email},
         property=invoice.property,
     )

@@ -1,4 +1,4 @@
-"""Invoices and credit notes (REFERENCE.md §3.3): numbered without gaps per series, frozen at
+"""Invoices and credit notes (French invoicing rules): numbered without gaps per series, frozen at
 issue (insert-only rows), journaled in the fiscal chain.
 
 Numbering: one series per property, document kind and year — "F2026-000001" for invoices,
@@ -20,7 +20,7 @@ from billing.services.journal import journal_append, vat_json
 from billing.services.seals import invoice_seal
 from billing.services.sequences import sequence_next
 from core.audit import audit_log
-from core.exceptions import InvalidInput
+from core.exceptions import InvalidInput, NotFound
 from core.money import ZERO, quantize, vat_from_gross
 
 TOURIST_TAX = "tourist_tax"
@@ -36,7 +36,7 @@ def _number(*, property, kind: str, year: int) -> tuple[str, int, str]:
 
 
 def seller_snapshot(property) -> dict:
-    """The seller's identity as printed (legal mentions of REFERENCE.md §3.3)."""
+    """The seller's identity as printed (the legal mentions a French invoice carries)."""
     return {
         "name": property.name,
         "legal_name": property.legal_name,
@@ -445,3 +445,68 @@ def _amount_lines(*, invoice: Invoice, amount: Decimal) -> list[InvoiceLine]:
             )
         )
     return lines
+
+
+def _picked(related, ids: Sequence[int] | None, *, refused: str) -> list | None:
+    """The lines of one document listed by id (None: no list, the whole document); an id of
+    another document (or none) is refused with `refused`."""
+    if ids is None:
+        return None
+    lines = list(related.filter(pk__in=ids))
+    if len(lines) != len(set(ids)):
+        raise InvalidInput(refused)
+    return lines
+
+
+def invoice_issue_for_folio(
+    *,
+    property,
+    folio_public_id,
+    actor,
+    line_ids: Sequence[int] | None = None,
+    company_id: int | None = None,
+) -> Invoice:
+    """`invoice_issue` for a folio of `property` named by its public id: every line not yet
+    invoiced, or the listed lines of that folio, to the guest or to one of the organisation's
+    companies. The folio, its lines and the company are read in the issuing transaction.
+    Raises: NotFound for a folio or company of another property (or none), InvalidInput for a
+    line of another folio; and what invoice_issue raises."""
+    from crm.models import Company
+
+    with transaction.atomic():
+        folio = Folio.objects.filter(property=property, public_id=folio_public_id).first()
+        if folio is None:
+            raise NotFound()
+        lines = _picked(folio.lines, line_ids, refused=_("This line belongs to another folio."))
+        company = None
+        if company_id is not None:
+            company = Company.objects.filter(
+                organization=property.organization, pk=company_id
+            ).first()
+            if company is None:
+                raise NotFound()
+        return invoice_issue(folio=folio, actor=actor, lines=lines, company=company)
+
+
+def credit_note_issue_for_invoice(
+    *,
+    property,
+    invoice_public_id,
+    actor,
+    reason: str,
+    line_ids: Sequence[int] | None = None,
+    amount: Decimal | None = None,
+) -> Invoice:
+    """`credit_note_issue` for an invoice of `property` named by its public id: in full, the
+    listed lines of that invoice, or an amount. The invoice and its lines are read in the
+    issuing transaction.
+    Raises: NotFound for an invoice of another property (or none), InvalidInput for a line of
+    another invoice; and what credit_note_issue raises."""
+    with transaction.atomic():
+        invoice = Invoice.objects.filter(property=property, public_id=invoice_public_id).first()
+        if invoice is None:
+            raise NotFound()
+        lines = _picked(invoice.lines, line_ids, refused=_("This line belongs to another invoice."))
+        return credit_note_issue(
+            invoice=invoice, actor=actor, reason=reason, lines=lines, amount=amount
+        )

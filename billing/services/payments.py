@@ -113,10 +113,12 @@ def payments_record(
     terminal: str = "",
     amount_due: Decimal | None = None,
     journal: bool = True,
+    new_ticket: bool = False,
 ) -> list[Payment]:
     """Record a (split) payment against a ticket or a folio.
 
-    Ticket: the tenders must sum exactly to what is still due (total + tip − already paid).
+    Ticket: the tenders must sum exactly to what is still due (total + tip − already paid;
+    `new_ticket`: the ticket was issued in this transaction, nothing is paid yet, no read).
     Folio: a deposit or a settlement; the tenders must sum to `amount_due` when given,
     otherwise any positive amount is accepted (a deposit may precede the charges).
     Cash computes change from `tendered`; card needs a terminal reference; no card numbers.
@@ -143,7 +145,7 @@ def payments_record(
     if ticket is not None:
         already = (
             ticket.payments.aggregate(total=Sum("amount"))["total"] or ZERO
-            if not getattr(ticket, "_issued_lines", None)
+            if not new_ticket
             else ZERO  # freshly issued in this transaction: nothing paid yet
         )
         amount_due = ticket.total + ticket.tip - already

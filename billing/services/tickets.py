@@ -2,6 +2,7 @@
 updated or deleted once issued (a correction is a new document)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -18,6 +19,16 @@ from core.money import ZERO, quantize
 TICKET_SERIES = "ticket"
 
 
+@dataclass(frozen=True)
+class IssuedTicket:
+    """A ticket as ticket_issue wrote it, with its rows: the caller reads none of them back."""
+
+    ticket: Ticket
+    lines: list[TicketLine]
+    vat_lines: list[TicketVat]
+    journal_entry: JournalEntry
+
+
 def ticket_issue(
     *,
     property: Property,
@@ -30,14 +41,15 @@ def ticket_issue(
     guest=None,
     tip: Decimal = ZERO,
     tenders: list | None = None,
-) -> Ticket:
+) -> IssuedTicket:
     """Issue a numbered ticket for quoted `lines` (inventory.services.pricing.QuotedLine).
 
     Each TicketLine copies the quote's price, VAT rate and amount, net, revenue category and
     applied rule; one TicketVat row per rate holds the sum of the lines at that rate.
     Locks: the ticket NumberSequence row and the fiscal journal head until commit.
     Journal: one "receipt" entry (with `tenders`, when the caller records them with it).
-    Idempotent: no — the caller (e.g. pos order_checkout) replays by its own key.
+    Idempotent: no — the caller (e.g. pos sale_checkout) replays by its own key.
+    Returns the ticket with the rows it wrote (IssuedTicket).
     Raises: InvalidInput on an empty ticket, an unknown status or a negative tip.
     """
     if not lines:
@@ -102,7 +114,7 @@ def ticket_issue(
                 for rate, row in sorted(vat_rows.items(), reverse=True)
             ]
         )
-        ticket._journal_entry = journal_append(
+        entry = journal_append(
             document_hash=ticket_seal(ticket, ticket_lines, ticket_vat, tenders or []),
             property=property,
             kind=JournalEntry.Kind.RECEIPT,
@@ -124,10 +136,35 @@ def ticket_issue(
                 "tenders": tenders or [],
             },
         )
-    # the caller gets the lines without re-reading them
-    ticket._issued_lines = ticket_lines
-    ticket._issued_vat = ticket_vat
-    return ticket
+    return IssuedTicket(
+        ticket=ticket, lines=ticket_lines, vat_lines=ticket_vat, journal_entry=entry
+    )
+
+
+def ticket_void(
+    *, property: Property, ticket: Ticket, actor, terminal: str = "", reason: str
+) -> JournalEntry:
+    """Record the cancellation of an issued ticket in the fiscal journal: one VOID entry with
+    the ticket's totals and VAT rows negated, the reason and the number it cancels. The ticket
+    itself is never changed (a correction is a new document).
+
+    Runs inside the caller's transaction (e.g. pos order_refund, which has locked the order).
+    Locks: the fiscal journal head until commit.
+    Idempotent: no — the caller refuses a second void of the same sale.
+    """
+    vat_rows = list(ticket.vat_lines.all())
+    return journal_append(
+        property=property,
+        kind=JournalEntry.Kind.VOID,
+        document=ticket,
+        document_number=str(ticket),
+        gross=-ticket.total,
+        net=-sum((row.net for row in vat_rows), Decimal("0")),
+        vat=vat_json((r.rate, -r.net, -r.vat, -r.gross) for r in vat_rows),
+        actor=actor,
+        terminal=terminal,
+        payload={"reason": reason[:300], "cancels": ticket.number},
+    )
 
 
 def ticket_duplicate_record(

@@ -1,6 +1,7 @@
-"""Taxe de séjour au réel (PMS-6, REFERENCE.md §4): tax = tariff(classification, night) ×
-taxable persons × nights, posted to the folio as a VAT-free "tourist_tax" line per night
-(shown outside VAT on the invoice, collected for the commune), with a period report.
+"""Taxe de séjour au réel (PMS-6, the commune's tariff per taxable person and night):
+tax = tariff(classification, night) × taxable persons × nights, posted to the folio as a
+VAT-free "tourist_tax" line per night (shown outside VAT on the invoice, collected for the
+commune), with a period report.
 
 Billing knows no reservation: the caller (pms check-out) passes the nights, the persons and
 a `source_prefix` that identifies the stay room, e.g. "pms.touristtax:<reservation_room_id>";

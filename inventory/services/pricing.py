@@ -97,7 +97,7 @@ class Quote:
 
     @property
     def vat_by_rate(self) -> dict[Decimal, dict[str, Decimal]]:
-        """{rate: {net, vat, gross}} — the sum of the rounded lines (DESIGN.md: per line)."""
+        """{rate: {net, vat, gross}} — the sum of the rounded lines (VAT is computed per line)."""
         out: dict[Decimal, dict[str, Decimal]] = {}
         for line in self.lines:
             row = out.setdefault(line.vat_rate, {"net": ZERO, "vat": ZERO, "gross": ZERO})

@@ -1,5 +1,5 @@
 """On PostgreSQL the database itself refuses two live assignments of one room that overlap
-(DESIGN.md: room assignments cannot overlap). SQLite relies on the same check in the service."""
+(room assignments never overlap: docs/architecture.md). SQLite relies on the same check in the service."""
 
 from django.db import migrations
 

@@ -5,6 +5,7 @@ from pms.services.reservations import (
     RoomRequest,
     reservation_cancel,
     reservation_create,
+    reservation_create_for_guest,
     reservation_mark_no_show,
     reservation_modify,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "reservation_check_in",
     "reservation_check_out",
     "reservation_create",
+    "reservation_create_for_guest",
     "reservation_mark_no_show",
     "reservation_modify",
     "room_assign",

@@ -23,6 +23,7 @@ from core.exceptions import InvalidInput
 from core.models import Property
 from core.money import ZERO, quantize
 from crm.models import Company, Guest
+from crm.services import guest_create
 from inventory.models import CapacityPool, Channel, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
 from inventory.services.pricing import QuotedLine, QuoteLineInput, promotions_consume, quote
@@ -402,6 +403,40 @@ def reservation_create(
         },
     )
     return reservation
+
+
+def reservation_create_for_guest(
+    *,
+    property: Property,
+    guest: dict,
+    arrival: date,
+    departure: date,
+    rooms: Sequence[RoomRequest],
+    channel: str,
+    actor=None,
+    extras: Sequence[ExtraRequest] = (),
+    external_reference: str = "",
+    notes: str = "",
+) -> Reservation:
+    """The guest (`guest`: guest_create's first_name, last_name, email, phone, language; the
+    organisation's guest with the same e-mail when there is one) and their booking, billed to
+    the guest's company if any, in one transaction: a refused booking leaves no guest behind.
+    Raises: what guest_create and reservation_create raise."""
+    with transaction.atomic():
+        person = guest_create(organization=property.organization, actor=actor, **guest)
+        return reservation_create(
+            property=property,
+            guest=person,
+            arrival=arrival,
+            departure=departure,
+            rooms=rooms,
+            extras=extras,
+            channel=channel,
+            actor=actor,
+            company=person.company,
+            external_reference=external_reference,
+            notes=notes,
+        )
 
 
 def _live_rooms(reservation: Reservation) -> list[ReservationRoom]:

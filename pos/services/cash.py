@@ -20,7 +20,7 @@ from core.money import quantize
 from pos.models import CashMovement, CashSession, Terminal
 
 MAX_CASH = Decimal("1000000")
-JET_CASH_MOVEMENT = "910"  # non-item amount (REFERENCE.md §1.3)
+JET_CASH_MOVEMENT = "910"  # non-item amount (the JET code NF525 implementations use)
 
 
 def terminal_label(terminal: Terminal) -> str:

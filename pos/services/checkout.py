@@ -2,17 +2,18 @@
 charge, audit — committed together or not at all. And its refund."""
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import JournalEntry, Payment, Ticket
+from billing.models import JournalEntry, Payment, Ticket, TicketLine, TicketVat
 from billing.services.folios import ChargeInput, folio_post_charges, folio_reverse_lines
-from billing.services.journal import journal_append, vat_json
 from billing.services.payments import TenderInput, payments_record, payments_reverse
-from billing.services.tickets import ticket_issue
+from billing.services.tickets import ticket_issue, ticket_void
 from core.audit import audit_log
 from core.exceptions import DomainError, IdempotencyConflict, InvalidInput, NotFound
 from core.models import Property
@@ -24,7 +25,7 @@ from pms.selectors import in_house_room
 from pos.exceptions import AlreadyRefunded, NotInHouse
 from pos.lock_objects import order_for_update
 from pos.models import Order, Terminal
-from pos.receipts import sale_print_jobs
+from pos.services.receipts import sale_print_jobs
 
 AUDIT_CHANNEL = "pos"
 ROOM_CHARGE_SOURCE = "pos.ticketline"
@@ -70,84 +71,106 @@ def _capacity_needs(quoted) -> list[CapacityNeed]:
     return needs
 
 
-def order_checkout(
-    *,
-    property: Property,
-    terminal: Terminal,
-    actor,
-    lines: Sequence[QuoteLineInput],
-    tenders: Sequence[TenderInput] = (),
-    room_number: str | None = None,
-    reservation: Reservation | None = None,
-    client_key: str | None = None,
-    allow_price_override: bool = False,
-    print_receipt: bool = False,
-    products: Mapping[int, Product] | None = None,
-    tip: Decimal = Decimal("0.00"),
-    table_label: str = "",
-    covers: int = 0,
-    caller_replays: bool = False,
-    on_order: Callable[[Order], None] | None = None,
-) -> Order:
-    """Sell `lines` at `terminal` in one transaction: quote (channel POS), consume capacity
-    and offer stock, issue the numbered ticket, then either charge the in-house stay of
-    `room_number` (folio lines, ticket CHARGED_TO_ROOM) or record `tenders` (which must sum
-    exactly to the total plus `tip`). `tip` is kept on the ticket apart from the sale (no
-    VAT, not revenue: billing books it to the tips account). `reservation` links a paid
-    sale to a stay without charging it.
+@dataclass(frozen=True)
+class SaleRequest:
+    """What a sale is asked for (see sale_checkout)."""
+
+    property: Property
+    terminal: Terminal
+    actor: Any
+    lines: Sequence[QuoteLineInput]
+    tenders: Sequence[TenderInput] = ()
+    room_number: str | None = None
+    reservation: Reservation | None = None
+    client_key: str | None = None
+    allow_price_override: bool = False
+    print_receipt: bool = False
+    # the lines' products when the caller already loaded them (see `quote`)
+    products: Mapping[int, Product] | None = None
+    tip: Decimal = Decimal("0.00")
+    # the table a waiter's tab was served at (kept on the order)
+    table_label: str = ""
+    covers: int = 0
+    # the caller already looked `client_key` up under a lock it holds and rolls back with
+    # this sale (a tab's part): no savepoint and no replay lookup here
+    caller_replays: bool = False
+    # the caller's own writes for this sale (a tab's part), run once the sale is priced,
+    # before its ticket is numbered
+    on_order: Callable[[Order], None] | None = None
+
+
+@dataclass(frozen=True)
+class Sale:
+    """What a sale wrote, so that the caller answers without reading it back: the order (its
+    ticket attached), the ticket's lines and VAT rows, the payments (none for a room charge)
+    and the receipt's journal entry. A replay (`replayed`) is the first sale's order, read
+    back by its client_key, with nothing else: read the rest with `Sale.of_order`."""
+
+    order: Order
+    lines: list[TicketLine] = field(default_factory=list)
+    vat_lines: list[TicketVat] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    journal_entry: JournalEntry | None = None
+    replayed: bool = False
+
+    @classmethod
+    def of_order(cls, order: Order) -> "Sale":
+        """The sale of an order read from the database (its ticket's lines, VAT rows and
+        payments prefetched, e.g. by pos.selectors.order_get)."""
+        ticket = order.ticket
+        return cls(
+            order=order,
+            lines=list(ticket.lines.all()),
+            vat_lines=list(ticket.vat_lines.all()),
+            payments=list(ticket.payments.all()),
+        )
+
+
+def order_checkout(**fields) -> Order:
+    """The sale for a caller that needs only its order (the demo, benchmarks, tests):
+    `sale_checkout(SaleRequest(**fields)).order`."""
+    return sale_checkout(SaleRequest(**fields)).order
+
+
+def sale_checkout(request: SaleRequest) -> Sale:
+    """Sell `request.lines` at `request.terminal` in one transaction: quote (channel POS),
+    consume capacity and offer stock, issue the numbered ticket, then either charge the
+    in-house stay of `room_number` (folio lines, ticket CHARGED_TO_ROOM) or record `tenders`
+    (which must sum exactly to the total plus `tip`). `tip` is kept on the ticket apart from
+    the sale (no VAT, not revenue: billing books it to the tips account). `reservation` links
+    a paid sale to a stay without charging it.
 
     After commit: the receipt when `print_receipt` (paper only on request) and the cash
     drawer kick on a cash payment, on the terminal's printer (devices print jobs).
     Locks: Order (client_key unique index) → Promotion → CapacityBucket → NumberSequence.
-    Idempotent: a replay with the same `client_key` returns the first Order, creates nothing.
-    `products`: the lines' products when the caller already loaded them (see `quote`).
-    `table_label`, `covers`: the table a waiter's tab was served at (kept on the order).
-    `caller_replays`: the caller already looked `client_key` up under a lock it holds and
-    rolls back with this sale (a tab's part): no savepoint and no replay lookup here.
-    `on_order(order)`: the caller's own writes for this sale (a tab's part), run once the
-    sale is priced, before its ticket is numbered: the numbering row and the journal chain
-    stay locked until commit and every other till of the property waits for them, so the
-    less is written after them, the shorter that wait.
-    A new sale's order carries what it wrote (`ticket._issued_lines`, `ticket._issued_vat`,
-    `order._payments`) so the caller can answer without reading it back.
+    Idempotent: a replay with the same `client_key` returns the first Order (`replayed`),
+    creates nothing.
+    `on_order(order)` runs before the ticket is numbered: the numbering row and the journal
+    chain stay locked until commit and every other till of the property waits for them, so
+    the less is written after them, the shorter that wait.
     Raises: SoldOut/ClosedForSale/OfferExhausted (409), InvalidInput/PaymentInvalid/NotInHouse
     (422), PermissionDenied (403) on a price override without the right, NotFound (404) for
     a terminal or reservation of another property. On any error nothing is written.
     """
-    client_key = (client_key or "").strip()[:100] or None
+    property, terminal, reservation = request.property, request.terminal, request.reservation
+    client_key = (request.client_key or "").strip()[:100] or None
     try:
         if terminal.property_id != property.pk or not terminal.is_active:
             raise NotFound(_("No such terminal."))
         if reservation is not None and reservation.property_id != property.pk:
             raise NotFound(_("No such reservation."))
-        room_number = (room_number or "").strip() or None
-        if room_number and tenders:
+        room_number = (request.room_number or "").strip() or None
+        if room_number and request.tenders:
             raise InvalidInput(_("A sale charged to a room takes no payment."))
-        if not room_number and not tenders:
+        if not room_number and not request.tenders:
             raise InvalidInput(_("Add a payment or a room number."))
-        if tip and room_number:
+        if request.tip and room_number:
             raise InvalidInput(_("A tip is taken with a payment, not on a room charge."))
         # A savepoint, not durable=True: the API runs this inside idempotent_response's
         # transaction so that the Idempotency-Key record commits with the sale. A caller
         # that replays by itself needs none: any error here aborts its transaction too.
-        with transaction.atomic(savepoint=not caller_replays):
-            return _checkout(
-                property=property,
-                terminal=terminal,
-                actor=actor,
-                lines=lines,
-                tenders=tenders,
-                room_number=room_number,
-                reservation=reservation,
-                client_key=client_key,
-                allow_price_override=allow_price_override,
-                print_receipt=print_receipt,
-                products=products,
-                tip=tip,
-                table_label=table_label,
-                covers=covers,
-                on_order=on_order,
-            )
+        with transaction.atomic(savepoint=not request.caller_replays):
+            return _checkout(request, client_key=client_key, room_number=room_number)
     except (IntegrityError, DomainError):
         # A replay of a committed sale: its order row holds the client_key, so the INSERT
         # (first write of the sale, waiting for a concurrent first attempt) conflicts; or the
@@ -156,31 +179,16 @@ def order_checkout(
         # pays no lookup for this.
         if (
             client_key
-            and not caller_replays
+            and not request.caller_replays
             and (order := _replayed(property=property, client_key=client_key))
         ):
-            return order
+            return Sale(order=order, replayed=True)
         raise
 
 
-def _checkout(
-    *,
-    property: Property,
-    terminal: Terminal,
-    actor,
-    lines: Sequence[QuoteLineInput],
-    tenders: Sequence[TenderInput],
-    room_number: str | None,
-    reservation: Reservation | None,
-    client_key: str | None,
-    allow_price_override: bool,
-    print_receipt: bool = False,
-    products: Mapping[int, Product] | None = None,
-    tip: Decimal = Decimal("0.00"),
-    table_label: str = "",
-    covers: int = 0,
-    on_order: Callable[[Order], None] | None = None,
-) -> Order:
+def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str | None) -> Sale:
+    property, terminal, actor = request.property, request.terminal, request.actor
+    reservation, tenders = request.reservation, request.tenders
     business_date = property.business_date()
     outlet = terminal.outlet
     # the order row first: it takes the client_key (a concurrent retry waits here, a replay
@@ -195,8 +203,8 @@ def _checkout(
         guest=reservation.guest if reservation is not None else None,
         created_by=actor,
         business_date=business_date,
-        table_label=table_label[:30],
-        covers=covers,
+        table_label=request.table_label[:30],
+        covers=request.covers,
     )
     stay = None
     if room_number:
@@ -215,9 +223,9 @@ def _checkout(
     quoted = quote(
         property=property,
         channel=Channel.POS,
-        lines=lines,
-        allow_price_override=allow_price_override,
-        products=products,
+        lines=request.lines,
+        allow_price_override=request.allow_price_override,
+        products=request.products,
     )
     terminal_label = f"{outlet.name} · {terminal.name}"
     update_fields = ["status", "ticket", "updated_at"]
@@ -238,10 +246,10 @@ def _checkout(
             if line.product.capacity_pool_id
         },
     )
-    if on_order is not None:
-        on_order(order)
+    if request.on_order is not None:
+        request.on_order(order)
     # from here on the ticket numbering and the journal chain are locked until commit
-    ticket = ticket_issue(
+    issued = ticket_issue(
         property=property,
         lines=quoted.lines,
         cashier=actor,
@@ -250,10 +258,11 @@ def _checkout(
         status=Ticket.Status.CHARGED_TO_ROOM if stay else Ticket.Status.PAID,
         folio=stay.reservation.folio if stay else None,
         guest=guest,
-        tip=tip,
+        tip=request.tip,
         # the receipt's journal entry carries its tenders: one fiscal entry per sale
         tenders=[[t.method, t.amount, t.terminal_reference] for t in tenders],
     )
+    ticket = issued.ticket
     if stay is not None:
         folio_post_charges(
             folio=stay.reservation.folio,
@@ -270,7 +279,7 @@ def _checkout(
                     product_id=line.product_id,
                     applied_rule=line.applied_rule,
                 )
-                for line in ticket._issued_lines
+                for line in issued.lines
             ],
             actor=actor,
             terminal=terminal_label,
@@ -286,6 +295,7 @@ def _checkout(
             actor=actor,
             terminal=terminal_label,
             journal=False,
+            new_ticket=True,
         )
         order.status = Order.Status.PAID
     order.ticket = ticket
@@ -310,13 +320,19 @@ def _checkout(
     sale_print_jobs(
         terminal=terminal,
         ticket=ticket,
-        lines=ticket._issued_lines,
+        lines=issued.lines,
         payments=payments,
-        print_receipt=print_receipt,
+        print_receipt=request.print_receipt,
         actor=actor,
+        journal_entry=issued.journal_entry,
     )
-    order._payments = payments
-    return order
+    return Sale(
+        order=order,
+        lines=issued.lines,
+        vat_lines=issued.vat_lines,
+        payments=payments,
+        journal_entry=issued.journal_entry,
+    )
 
 
 def order_refund(*, order: Order, actor, reason: str) -> Order:
@@ -348,17 +364,8 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
         ticket = locked.ticket
         refunds: list[Payment] = []
         reversals = []
-        journal_append(
-            property=prop,
-            kind=JournalEntry.Kind.VOID,
-            document=ticket,
-            document_number=str(ticket),
-            gross=-ticket.total,
-            net=-sum((row.net for row in ticket.vat_lines.all()), Decimal("0")),
-            vat=vat_json((r.rate, -r.net, -r.vat, -r.gross) for r in ticket.vat_lines.all()),
-            actor=actor,
-            terminal=terminal_label,
-            payload={"reason": reason[:300], "cancels": ticket.number},
+        ticket_void(
+            property=prop, ticket=ticket, actor=actor, terminal=terminal_label, reason=reason
         )
         if locked.status == Order.Status.CHARGED_TO_ROOM:
             folio = ticket.folio
@@ -404,3 +411,23 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
             },
         )
     return locked
+
+
+def order_refund_approved(
+    *, order: Order, approver, requested_by, reason: str, terminal: str = ""
+) -> Order:
+    """`order_refund` approved by a manager on a till's screen, with the approval in the
+    audit trail (who asked, who approved), in one transaction.
+    Raises: what order_refund raises."""
+    with transaction.atomic():
+        refunded = order_refund(order=order, actor=approver, reason=reason)
+        audit_log(
+            action="pos.order.refund_approved",
+            property=refunded.property,
+            actor=approver,
+            target=refunded,
+            terminal=terminal,
+            channel="pos",
+            data={"requested_by": requested_by.pk, "ticket": refunded.ticket.number},
+        )
+    return refunded

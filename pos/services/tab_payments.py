@@ -1,5 +1,5 @@
 """Paying a table (POS-3): the whole bill, or split by item, by cover (N equal parts) or by
-amount. Each part is its own sale through order_checkout (own Order, ticket and client_key),
+amount. Each part is its own sale through sale_checkout (own Order, ticket and client_key),
 so a double tap on Pay never sells a part twice; the tab closes when nothing is left to pay.
 
 Parts by cover or by amount carry each line's share (`TabPart.allocation`), so the parts'
@@ -29,7 +29,7 @@ from inventory.models import Channel, Product
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import Order, TableTab, TabLine, TabPart, Terminal
 from pos.selectors import table_menu_products
-from pos.services.checkout import order_checkout
+from pos.services.checkout import Sale, SaleRequest, sale_checkout
 
 CENT = Decimal("0.01")
 PRICE_CACHE_SECONDS = 6 * 3600
@@ -193,6 +193,15 @@ def _share(priced: Sequence[PricedLine], amount: Decimal, balance: Decimal) -> d
     return {pk: v for pk, v in shares.items() if v > 0}
 
 
+@dataclass(frozen=True)
+class PaidPart:
+    """A part paid, and the sale that paid it (its rows, for the receipt screen); `sale` is
+    None for a replay of a part already paid (its order is read back)."""
+
+    part: TabPart
+    sale: Sale | None
+
+
 def tab_pay_part(
     *,
     tab: TableTab,
@@ -205,15 +214,16 @@ def tab_pay_part(
     room_number: str | None = None,
     tip: Decimal = ZERO,
     client_key: str = "",
-) -> TabPart:
+) -> PaidPart:
     """Pay one part of the tab (or all that is left, kind FULL) in one transaction.
 
     `tenders_for(due)` returns the tenders for the part's amount once it is known (the
     screen asks "cash given", "card reference"...; the amount comes from here).
     Locks: the tab row (parts of one table are paid one after the other), then what
-    order_checkout locks. Idempotent: a replay of `client_key` returns the first part.
+    the sale (pos.services.checkout.sale_checkout) locks. Idempotent: a replay of
+    `client_key` returns the first part (with no sale).
     Raises: InvalidInput on an empty choice, an amount above the balance, lines already
-    paid; whatever order_checkout raises (nothing is written then)."""
+    paid; whatever the sale raises (nothing is written then)."""
     client_key = (client_key or "").strip()[:80] or str(tab.client_key)
     with transaction.atomic():
         # the tab row only: a plain FOR UPDATE over a join would also lock the table and the
@@ -232,12 +242,12 @@ def tab_pay_part(
         if done := next((p for p in rows if p.client_key == client_key), None):
             if done.tab_id != tab.pk:
                 raise InvalidInput(_("This payment was already used for another table."))
-            return done
+            return PaidPart(part=done, sale=None)
         if locked.status != TableTab.Status.OPEN:
             raise InvalidInput(_("This table is already closed."))
         parts = rows
         # the prices the tab page showed (same quote, kept under the catalog token);
-        # order_checkout quotes the lines again and refuses tenders that do not match
+        # the sale quotes the lines again and refuses tenders that do not match
         priced = tab_priced_lines(
             tab=locked, lines=list(locked.lines.all()), parts=parts, cached=True
         )
@@ -295,7 +305,7 @@ def tab_pay_part(
 
         def record_part(order: Order) -> None:
             """The part, its lines and the tab, written with the sale's order before its
-            ticket is numbered (see order_checkout: the other tills wait less)."""
+            ticket is numbered (see sale_checkout: the other tills wait less)."""
             part = TabPart.objects.create(
                 tab=locked,
                 kind=kind,
@@ -331,29 +341,31 @@ def tab_pay_part(
             )
             written.append(part)
 
-        order_checkout(
-            property=locked.property,
-            terminal=terminal,
-            actor=actor,
-            lines=inputs,
-            tenders=tenders,
-            room_number=room_number,
-            reservation=locked.reservation if not room_number else None,
-            client_key=f"tab:{client_key}",
-            # the shares and discounts are computed here, not typed by the waiter
-            allow_price_override=True,
-            tip=quantize(tip or ZERO),
-            table_label=locked.table.label,
-            covers=locked.covers,
-            # the dishes as the waiter's menu holds them (cached under the catalog token):
-            # the quote needs no catalog query for a table's own dishes
-            products=_menu_products(locked.property, inputs),
-            # this part's key was looked up above, under the tab's lock
-            caller_replays=True,
-            on_order=record_part,
+        sale = sale_checkout(
+            SaleRequest(
+                property=locked.property,
+                terminal=terminal,
+                actor=actor,
+                lines=inputs,
+                tenders=tenders,
+                room_number=room_number,
+                reservation=locked.reservation if not room_number else None,
+                client_key=f"tab:{client_key}",
+                # the shares and discounts are computed here, not typed by the waiter
+                allow_price_override=True,
+                tip=quantize(tip or ZERO),
+                table_label=locked.table.label,
+                covers=locked.covers,
+                # the dishes as the waiter's menu holds them (cached under the catalog token):
+                # the quote needs no catalog query for a table's own dishes
+                products=_menu_products(locked.property, inputs),
+                # this part's key was looked up above, under the tab's lock
+                caller_replays=True,
+                on_order=record_part,
+            )
         )
         (part,) = written
-    return part
+    return PaidPart(part=part, sale=sale)
 
 
 def _menu_products(property, inputs: Sequence[QuoteLineInput]) -> dict[int, Product]:
@@ -397,7 +409,7 @@ def tab_checkout(
     returns the same Order (the tab's own client_key)."""
     if tab.order_id:
         return tab.order
-    part = tab_pay_part(
+    paid = tab_pay_part(
         tab=tab,
         terminal=terminal,
         actor=actor,
@@ -406,4 +418,4 @@ def tab_checkout(
         room_number=room_number,
         client_key=str(tab.client_key),
     )
-    return part.order
+    return paid.part.order

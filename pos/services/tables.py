@@ -27,6 +27,7 @@ from pos.models import (
     TabLine,
     TabPart,
 )
+from pos.selectors import line_held, line_pending, line_to_send
 from pos.services.tab_payments import known_line_description, remember_line_price
 from pos.terminal_cache import station_printers
 
@@ -172,14 +173,18 @@ def tab_send_and_read(*, tab: TableTab, actor, fire_next: bool = False) -> Sent:
     with transaction.atomic():
         locked = _open_tab_for_update(tab)
         lines = list(TabLine.objects.filter(tab=locked).select_related("product", "kitchen_ticket"))
-        pending = [
-            line for line in lines if line.kitchen_ticket_id is None and line.voided_at is None
-        ]
-        held = sorted({line.course for line in pending if line.course > locked.fired_course})
-        if held and (fire_next or locked.fired_course == 0):
-            locked.fired_course = held[0]
+        pending = [line for line in lines if line_pending(line)]
+        if locked.fired_course == 0 and pending:  # the first send: the lowest course ordered
+            fire = min(line.course for line in pending)
+        else:  # fire: the next held course
+            held = [
+                line.course for line in pending if line_held(line, fired_course=locked.fired_course)
+            ]
+            fire = min(held) if fire_next and held else None
+        if fire is not None:
+            locked.fired_course = fire
             locked.save(update_fields=["fired_course", "updated_at"])
-        pending = [line for line in pending if line.course <= locked.fired_course]
+        pending = [line for line in pending if line_to_send(line, fired_course=locked.fired_course)]
         by_station = defaultdict(list)
         for line in pending:
             by_station[(station_for(line.product), line.course)].append(line)

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from billing.models import AccountingAccount, JournalEntry
-from billing.services.accounting import (
+from billing.services.accounting import daily_entries
+from billing.services.fec import (
     FEC_COLUMNS,
     csv_rows,
-    daily_entries,
     exports_write,
     fec_filename,
     fec_rows,

@@ -1,5 +1,5 @@
 """Deposits (acomptes) go to 4191 with their VAT when cashed and are transferred to 411 when
-the invoice is issued (REFERENCE.md §2.3); every entry and every day balances."""
+the invoice is issued (docs/accounting.md); every entry and every day balances."""
 
 from collections import defaultdict
 from datetime import timedelta

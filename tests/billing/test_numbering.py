@@ -35,7 +35,7 @@ def test_twenty_concurrent_tickets_get_consecutive_numbers(hotel, catalog, produ
                     outlet_name="Bar",
                     terminal_name="Caisse 1",
                     status=Ticket.Status.PAID,
-                )
+                ).ticket
             numbers.append(ticket.number)
         except Exception as exc:  # reported below
             errors.append(exc)

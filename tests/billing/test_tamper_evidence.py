@@ -327,7 +327,7 @@ def test_documents_are_the_same_seen_from_memory_and_from_the_rows(books, hotel)
 
 def test_each_duplicate_receipt_is_journaled_and_verified(books, hotel, manager):
     from devices.models import Printer
-    from pos.receipts import receipt_print_request
+    from pos.services.receipts import receipt_print_request
     from tests.factories.pos import make_terminal
 
     terminal = make_terminal(hotel)

@@ -1,4 +1,4 @@
-"""OTA-like feeds written from REFERENCE.md §5.2, and a real HTTP server to serve them."""
+"""OTA-like iCal feeds, and a real HTTP server to serve them."""
 
 import threading
 import time

@@ -41,7 +41,7 @@ def test_the_wsgi_module_loads_every_view_before_freezing():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     code = (
         "import gc, sys, config.wsgi; "
-        "print(gc.get_freeze_count() > 50_000, 'pos.table_views' in sys.modules, "
+        "print(gc.get_freeze_count() > 50_000, 'pos.views.tables' in sys.modules, "
         "gc.get_threshold()[0])"
     )
     out = subprocess.run(

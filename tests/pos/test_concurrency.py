@@ -53,7 +53,7 @@ def test_two_tills_asking_for_the_same_receipt_at_once_print_an_original_and_a_d
     hotel, catalog, product, cashier
 ):
     from devices.models import Printer, PrintJob
-    from pos.receipts import receipt_print_request
+    from pos.services.receipts import receipt_print_request
     from tests.concurrency import race
 
     tills = []

@@ -5,7 +5,6 @@ card, split tender or a charge to a room, and the receipt on screen."""
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,14 +13,16 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing.services.payments import TenderInput
-from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput
 from core.money import quantize
 from core.roles import role_has
-from core.scoping import approvers_for, approvers_listed, capability_required
-from core.services import staff_pin_verify
+from core.scoping import approvers_listed, capability_required
 from inventory.selectors import product_by_barcode
-from pos.counter import (
+from pos.models import Order
+from pos.selectors import order_get, reservation_by_reference
+from pos.services.approvals import approver_verify
+from pos.services.checkout import Sale, SaleRequest, order_refund_approved, sale_checkout
+from pos.services.counter_cart import (
     cart_add,
     cart_clear,
     cart_get,
@@ -35,11 +36,8 @@ from pos.counter import (
     quick_keys,
     today_availability,
 )
-from pos.models import Order
-from pos.selectors import order_get, reservation_by_reference
-from pos.services.checkout import order_checkout, order_refund
 from pos.terminals import terminal_for_request
-from pos.views import terminal_label
+from pos.views.terminals import terminal_label
 
 
 def _cart_context(request: HttpRequest, *, error: str = "") -> dict:
@@ -232,20 +230,22 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
             reservation = reservation_by_reference(property=prop, reference=ref)
             if reservation is None:
                 raise InvalidInput(_("No reservation %(ref)s.") % {"ref": ref})
-        order = order_checkout(
-            property=prop,
-            terminal=terminal,
-            actor=request.user,
-            lines=lines,
-            tenders=tenders,
-            room_number=room_number,
-            reservation=reservation,
-            client_key=cart["client_key"],
+        sale = sale_checkout(
+            SaleRequest(
+                property=prop,
+                terminal=terminal,
+                actor=request.user,
+                lines=lines,
+                tenders=tenders,
+                room_number=room_number,
+                reservation=reservation,
+                client_key=cart["client_key"],
+            )
         )
     except DomainError as exc:
         return _cart_response(request, error=str(exc.message))
     cart_clear(request.session, property=prop)
-    return _to_receipt(request, order)
+    return _to_receipt(request, sale.order)
 
 
 def _to_receipt(request: HttpRequest, order: Order) -> HttpResponse:
@@ -261,13 +261,14 @@ def counter_receipt(request: HttpRequest, order_id: int) -> HttpResponse:
     order = order_get(property=request.property, order_id=order_id)
     if order is None or order.ticket is None:
         raise Http404
-    return receipt_page(request, order)
+    return receipt_page(request, Sale.of_order(order))
 
 
-def receipt_page(request: HttpRequest, order: Order, *, main_only: bool = False) -> HttpResponse:
-    """The receipt screen of a sale (also drawn straight after a tablet's last payment:
-    `main_only`, the page's <main> alone for htmx)."""
-    payments = list(order.ticket.payments.all())
+def receipt_page(request: HttpRequest, sale: Sale, *, main_only: bool = False) -> HttpResponse:
+    """The receipt screen of a sale (also drawn straight after a tablet's last payment, from
+    the rows the payment wrote: `main_only`, the page's <main> alone for htmx)."""
+    order = sale.order
+    payments = sale.payments
     change = sum((p.change for p in payments), Decimal("0.00"))
     refundable = order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM)
     self_approves = role_has(request.membership.role, "pos.approve")
@@ -277,6 +278,8 @@ def receipt_page(request: HttpRequest, order: Order, *, main_only: bool = False)
         {
             "order": order,
             "ticket": order.ticket,
+            "lines": sale.lines,
+            "vat_lines": sale.vat_lines,
             "payments": payments,
             "change": change,
             "charged_to_room": order.status == Order.Status.CHARGED_TO_ROOM,
@@ -304,34 +307,25 @@ def counter_refund(request: HttpRequest, order_id: int) -> HttpResponse:
     terminal = terminal_for_request(request)
     label = terminal_label(terminal) if terminal else ""
     try:
-        if role_has(request.membership.role, "pos.approve"):
-            approver = request.user
-        else:
-            try:
-                approver_id = int(request.POST.get("approver", ""))
-            except ValueError:
-                raise InvalidInput(_("Choose the manager who approves."))
-            if not approvers_for(request.property).filter(user_id=approver_id).exists():
-                raise InvalidInput(_("Choose the manager who approves."))
-            approver = staff_pin_verify(
-                property=request.property,
-                user_id=approver_id,
-                pin=(request.POST.get("pin") or "")[:12],
-                terminal=label,
-            )
-        with transaction.atomic():
-            refunded = order_refund(
-                order=order, actor=approver, reason=request.POST.get("reason", "")
-            )
-            audit_log(
-                action="pos.order.refund_approved",
-                property=request.property,
-                actor=approver,
-                target=refunded,
-                terminal=label,
-                channel="pos",
-                data={"requested_by": request.user.pk, "ticket": order.ticket.number},
-            )
+        try:
+            approver_id = int(request.POST.get("approver", ""))
+        except ValueError:
+            approver_id = None
+        approver = approver_verify(
+            property=request.property,
+            user=request.user,
+            role=request.membership.role,
+            approver_id=approver_id,
+            pin=(request.POST.get("pin") or "")[:12],
+            terminal=label,
+        )
+        order_refund_approved(
+            order=order,
+            approver=approver,
+            requested_by=request.user,
+            reason=request.POST.get("reason", ""),
+            terminal=label,
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return back

@@ -10,7 +10,7 @@ from django.test import Client
 
 from core.terminals import COOKIE
 from pms.models import Reservation
-from tests.screens.conftest import terminal_cookie
+from tests.factories.screens import terminal_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

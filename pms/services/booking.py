@@ -29,8 +29,8 @@ from inventory.services.capacity import capacity_confirm
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.lock_objects import reservation_for_update
 from pms.models import Reservation, RoomType
-from pms.payment_providers import PaymentStart, provider_for
 from pms.services import ExtraRequest, RoomRequest, reservation_cancel, reservation_create
+from pms.services.payment_providers import PaymentStart, provider_for
 
 HOLD_MINUTES = 15
 CHANNEL = Channel.BOOKING_ENGINE

@@ -30,14 +30,17 @@ from core.money import quantize
 from core.roles import role_has
 from core.scoping import capability_required
 from inventory.models import RevenueCategory
-from pms.frontdesk_selectors import desk_extra_products, folio_documents, room_grid, rooms_ready_for
 from pms.models import Reservation, Room
 from pms.selectors import (
     arrivals_for_date,
     departures_for_date,
+    desk_extra_products,
+    folio_documents,
     in_house_for_date,
     reservation_detail,
     reservation_get,
+    room_grid,
+    rooms_ready_for,
 )
 from pms.services.rooms import room_move
 from pms.services.stays import (

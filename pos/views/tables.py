@@ -1,7 +1,8 @@
 """Waiter tablet (POS-2/3): floor plan, a table's tab with items, modifiers and courses, send
 and fire to the kitchen and bar, voids and discounts approved by a manager's PIN on the same
 screen, transfer and merge, the in-house guest, split bills and payment (cash with change,
-card with tip, voucher, room, several tenders); and the kitchen display per station."""
+card with tip, voucher, room, several tenders). The kitchen display is pos.views.kitchen, the
+receipt actions pos.views.receipts."""
 
 import uuid
 from decimal import Decimal, InvalidOperation
@@ -11,8 +12,8 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import (
@@ -28,22 +29,23 @@ from core.exceptions import DomainError, InvalidInput
 from core.money import ZERO, quantize
 from core.queries import one_by_key
 from core.roles import discount_limit, role_has
-from core.scoping import approvers_for, approvers_listed, capability_required
-from core.services import staff_pin_verify
-from pos.counter import parse_quantity
-from pos.counter_views import receipt_page
+from core.scoping import approvers_listed, capability_required
 from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
-from pos.receipts import receipt_email_request, receipt_print_request
 from pos.selectors import (
     guest_suggestions,
     in_house_search,
-    order_as_sold,
+    line_held,
+    line_to_send,
     order_get,
     reservation_by_reference,
     table_menu,
     table_menu_products,
 )
+from pos.services.approvals import approver_verify
+from pos.services.checkout import Sale
+from pos.services.counter_cart import parse_quantity
 from pos.services.tab_payments import (
+    PaidPart,
     cover_part_amount,
     tab_balance,
     tab_pay_part,
@@ -52,8 +54,6 @@ from pos.services.tab_payments import (
 )
 from pos.services.tables import (
     MAX_COURSE,
-    STATIONS,
-    kitchen_ticket_bump,
     tab_add_line,
     tab_attach_guest,
     tab_fire_next_course,
@@ -67,7 +67,8 @@ from pos.services.tables import (
     table_open,
 )
 from pos.terminals import terminal_for_request
-from pos.views import terminal_label
+from pos.views.counter import receipt_page
+from pos.views.terminals import terminal_label
 
 
 def course_name(course: int) -> str:
@@ -255,19 +256,14 @@ def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
     except DomainError as exc:
         error = str(exc.message)
     by_line = {p.line.pk: p for p in priced}
-    rows = [(line, by_line.get(line.pk), course_name(line.course)) for line in lines]
+    fired = tab.fired_course
+    rows = [
+        (line, by_line.get(line.pk), course_name(line.course), line_held(line, fired_course=fired))
+        for line in lines
+    ]
     balance = tab_balance(priced)
     total = sum((p.total for p in priced), ZERO)
-    held = sorted(
-        {
-            line.course
-            for line in lines
-            if line.kitchen_ticket_id is None
-            and line.voided_at is None
-            and line.course > tab.fired_course
-            and tab.fired_course > 0
-        }
-    )
+    held = sorted({line.course for line in lines if line_held(line, fired_course=fired)})
     # every ticket of the tab carries its lines (sent lines are voided, never deleted, and
     # follow their tickets on a merge): the tickets are those of the lines, no query needed
     tickets = {
@@ -293,12 +289,7 @@ def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
         "balance": balance,
         "parts": parts,
         "paid_so_far": total - balance,
-        "unsent": any(
-            line.kitchen_ticket_id is None
-            and line.voided_at is None
-            and (line.course <= tab.fired_course or tab.fired_course == 0)
-            for line in lines
-        ),
+        "unsent": any(line_to_send(line, fired_course=fired) for line in lines),
         "held_courses": [course_name(c) for c in held],
         "ready_tickets": ready,
         "next_cover": next_cover,
@@ -389,7 +380,8 @@ def _left_tab(request: HttpRequest, tab: TableTab) -> HttpResponse:
         order = order_get(property=request.property, order_id=tab.order_id)
         if order is not None and order.ticket is not None:
             url = reverse("pos:counter_receipt", args=[order.pk])
-            return _show_screen(request, receipt_page(request, order, main_only=True), url)
+            page = receipt_page(request, Sale.of_order(order), main_only=True)
+            return _show_screen(request, page, url)
     return HttpResponseClientRedirect(reverse("pos:floor"))
 
 
@@ -442,17 +434,13 @@ def _approver(request: HttpRequest, *, needed: bool = True):
     """The manager approving on this screen: the signed-in user when they may approve,
     otherwise the manager chosen in the list, after their PIN."""
     if not needed or role_has(request.membership.role, "pos.approve"):
-        return request.user
-    approver_id = _int(request.POST.get("approver"))
-    if (
-        approver_id is None
-        or not approvers_for(request.property).filter(user_id=approver_id).exists()
-    ):
-        raise InvalidInput(_("Choose the manager who approves."))
+        return request.user  # (read no terminal for it)
     terminal = terminal_for_request(request)
-    return staff_pin_verify(
+    return approver_verify(
         property=request.property,
-        user_id=approver_id,
+        user=request.user,
+        role=request.membership.role,
+        approver_id=_int(request.POST.get("approver")),
         pin=(request.POST.get("pin") or "")[:12],
         terminal=terminal_label(terminal) if terminal else "",
     )
@@ -677,7 +665,7 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
         line_ids = [_int(v) for v in request.POST.getlist("line")]
         if None in line_ids:
             raise InvalidInput(_("Choose the items this guest pays."))
-        part = tab_pay_part(
+        paid = tab_pay_part(
             tab=tab,
             terminal=terminal,
             actor=request.user,
@@ -693,10 +681,11 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _back(tab, exc, request)
-    return _after_part(request, tab, part)
+    return _after_part(request, tab, paid)
 
 
-def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpResponse:
+def _after_part(request: HttpRequest, tab: TableTab, paid: PaidPart) -> HttpResponse:
+    part = paid.part
     if TabPart.tab.is_cached(part):
         status = part.tab.status  # the tab the payment just locked and updated
     else:  # a replay: read it again
@@ -704,105 +693,15 @@ def _after_part(request: HttpRequest, tab: TableTab, part: TabPart) -> HttpRespo
         status = tab.status
     if status == TableTab.Status.CLOSED:
         if _is_partial(request):
-            order = order_as_sold(part.order) or order_get(
-                property=request.property, order_id=part.order_id
+            # the rows the payment wrote; a replay's, read back
+            sale = paid.sale or Sale.of_order(
+                order_get(property=request.property, order_id=part.order_id)
             )
             url = reverse("pos:counter_receipt", args=[part.order_id])
-            return _show_screen(request, receipt_page(request, order, main_only=True), url)
+            return _show_screen(request, receipt_page(request, sale, main_only=True), url)
         return redirect("pos:counter_receipt", order_id=part.order_id)
     messages.success(
         request,
         _("Part paid (receipt %(ticket)s). Next part.") % {"ticket": part.order.ticket},
     )
     return _back(tab, request=request)
-
-
-def _station_or_404(station: str) -> str:
-    if station not in STATIONS:
-        raise Http404
-    return station
-
-
-@require_GET
-@capability_required("kitchen.view")
-def kitchen(request: HttpRequest, station: str) -> HttpResponse:
-    return _kitchen_page(request, _station_or_404(station))
-
-
-def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
-    """The station's tickets (whole page, or the list alone for htmx polling and bumps)."""
-    tickets = (
-        KitchenTicket.objects.filter(
-            property=request.property, station=station, status=KitchenTicket.Status.NEW
-        )
-        .select_related("tab__table", "sent_by")
-        .prefetch_related(Prefetch("lines", queryset=TabLine.objects.order_by("pk")))
-    )
-    context = {
-        "station": station,
-        "tickets": [(t, course_name(t.course)) for t in tickets],
-        "stations": STATIONS,
-    }
-    if request.htmx:
-        return render(request, "pos/kitchen.html#tickets", context)
-    return render(request, "pos/kitchen.html", context)
-
-
-@require_POST
-@capability_required("kitchen.view")
-def kitchen_bump(request: HttpRequest, station: str, ticket_id: int) -> HttpResponse:
-    station = _station_or_404(station)
-    ticket = KitchenTicket.objects.filter(
-        property=request.property, station=station, pk=ticket_id
-    ).first()
-    if ticket is None:
-        raise Http404
-    kitchen_ticket_bump(ticket=ticket, actor=request.user)
-    if request.htmx:
-        # the list without the bumped ticket, at once (kitchen() itself only answers GET)
-        return _kitchen_page(request, station)
-    return redirect("pos:kitchen", station=station)
-
-
-@require_POST
-@capability_required("pos.sell")
-def receipt_email(request: HttpRequest, order_id: int) -> HttpResponse:
-    """E-mail the receipt of a sale (sent after commit by a retried task)."""
-    order = order_get(property=request.property, order_id=order_id)
-    if order is None or order.ticket is None:
-        raise Http404
-    try:
-        receipt_email_request(
-            order=order,
-            email=request.POST.get("email", ""),
-            actor=request.user,
-            language=(get_language() or "fr")[:2],
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The receipt is on its way."))
-    return redirect("pos:counter_receipt", order_id=order.pk)
-
-
-@require_POST
-@capability_required("pos.sell")
-def receipt_print(request: HttpRequest, order_id: int) -> HttpResponse:
-    """Print the receipt on this terminal's printer (on request only, loi AGEC)."""
-    order = order_get(property=request.property, order_id=order_id)
-    if order is None or order.ticket is None:
-        raise Http404
-    terminal = terminal_for_request(request)
-    if terminal is None or terminal.printer_id is None:
-        messages.error(request, _("This terminal has no receipt printer."))
-        return redirect("pos:counter_receipt", order_id=order.pk)
-    try:
-        job = receipt_print_request(terminal=terminal, ticket=order.ticket, actor=request.user)
-    except DomainError as exc:  # a printer that cannot take the job: said, never a 500
-        messages.error(request, str(exc.message))
-        return redirect("pos:counter_receipt", order_id=order.pk)
-    if job.is_duplicate:
-        messages.success(request, _("A copy of the receipt (duplicate) is printing."))
-    else:
-        messages.success(request, _("The receipt is printing."))
-    return redirect("pos:counter_receipt", order_id=order.pk)

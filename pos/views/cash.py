@@ -37,6 +37,15 @@ def _open_session(request, terminal):
     )
 
 
+def _this_drawer(request) -> CashSession | None:
+    """The open drawer of this till; None (said in a message) when there is none."""
+    terminal = terminal_for_request(request)
+    session = _open_session(request, terminal) if terminal else None
+    if session is None:
+        messages.error(request, _("No drawer is open on this till."))
+    return session
+
+
 @require_GET
 @capability_required("pos.cash")
 def drawer(request: HttpRequest) -> HttpResponse:
@@ -70,10 +79,8 @@ def drawer_open(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required("pos.cash")
 def drawer_close(request: HttpRequest) -> HttpResponse:
-    terminal = terminal_for_request(request)
-    session = _open_session(request, terminal) if terminal else None
+    session = _this_drawer(request)
     if session is None:
-        messages.error(request, _("No drawer is open on this till."))
         return redirect("pos:cash")
     try:
         closed = cash_session_close(
@@ -89,10 +96,8 @@ def drawer_close(request: HttpRequest) -> HttpResponse:
 @capability_required("pos.cash")
 def drawer_movement(request: HttpRequest) -> HttpResponse:
     """Cash in / cash out of the open drawer, with a required reason."""
-    terminal = terminal_for_request(request)
-    session = _open_session(request, terminal) if terminal else None
+    session = _this_drawer(request)
     if session is None:
-        messages.error(request, _("No drawer is open on this till."))
         return redirect("pos:cash")
     try:
         movement = cash_movement_record(
@@ -115,10 +120,8 @@ def drawer_movement(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required("pos.cash")
 def x_report(request: HttpRequest) -> HttpResponse:
-    terminal = terminal_for_request(request)
-    session = _open_session(request, terminal) if terminal else None
+    session = _this_drawer(request)
     if session is None:
-        messages.error(request, _("No drawer is open on this till."))
         return redirect("pos:cash")
     return render(
         request,

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from core.models import OutboxMessage
 from inventory.models import CapacityAllocation, Product
-from pms import booking_services
 from pms.models import Reservation
 from pms.services import RoomRequest, reservation_create
+from pms.services import booking as booking_services
 from pms.tasks import booking_emails_task
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from pms.models import Reservation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "booking"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "booking"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from core.models import Membership, Role
 from pos.models import KitchenTicket, Order, TableTab, TabLine
 from tests.factories.core import make_staff
-from tests.screens.test_waiter import add, open_tab
+from tests.pos.screens.test_waiter import add, open_tab
 
 pytestmark = pytest.mark.django_db
 

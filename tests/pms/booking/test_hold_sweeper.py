@@ -8,10 +8,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from inventory.models import CapacityAllocation
-from pms.booking_services import booking_offers
 from pms.models import Reservation
+from pms.services.booking import booking_offers
 from pms.tasks import options_expire_task
-from tests.booking.test_booking_engine import GUEST, stay
+from tests.pms.booking.test_booking_engine import GUEST, stay
 
 
 def _available(hotel, day, code="classique") -> int:

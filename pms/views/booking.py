@@ -20,9 +20,9 @@ from django_ratelimit.decorators import ratelimit
 from core.exceptions import DomainError
 from core.models import Property
 from inventory.exceptions import SoldOut
-from pms import booking_services as booking
 from pms.models import Reservation, RoomType
-from pms.payment_providers import providers
+from pms.services import booking
+from pms.services.payment_providers import providers
 
 MAX_STAY = 30
 RATE = "30/m"

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Payment, Ticket
+from billing.models import JournalEntry, Payment, Ticket
 from core.exceptions import IdempotencyConflict
 from devices.documents import (
     FiscalMentions,
@@ -25,10 +25,16 @@ ZERO = Decimal("0.00")
 
 
 def receipt_document(
-    *, ticket: Ticket, lines, payments: list[Payment], language: str = "fr"
+    *,
+    ticket: Ticket,
+    lines,
+    payments: list[Payment],
+    language: str = "fr",
+    journal_entry: JournalEntry | None = None,
 ) -> ReceiptDocument:
     """Build the receipt from the issued ticket rows (what the tax office sees), with the
-    journal hash excerpt as its fiscal mention."""
+    hash excerpt of its `journal_entry` (the sale's receipt entry, when the sale that just
+    wrote it prints it) as its fiscal mention."""
     prop = ticket.property
     vat: dict[Decimal, list[Decimal]] = {}
     for line in lines:
@@ -36,7 +42,7 @@ def receipt_document(
         row[0] += line.net
         row[1] += line.vat_amount
         row[2] += line.total
-    entry = getattr(ticket, "_journal_entry", None)
+    entry = journal_entry
     cash = [p for p in payments if p.method == Payment.Method.CASH]
     return ReceiptDocument(
         header=ReceiptHeader(
@@ -95,6 +101,7 @@ def sale_print_jobs(
     payments: list[Payment],
     print_receipt: bool,
     actor,
+    journal_entry: JournalEntry | None = None,
 ) -> list[PrintJob]:
     """In the sale's transaction: the receipt (only on request, loi AGEC) and the drawer kick
     on a cash payment, queued to the terminal's printer and sent after commit. A printer that
@@ -114,7 +121,9 @@ def sale_print_jobs(
             print_job_enqueue(
                 printer=printer,
                 kind=PrintJob.Kind.RECEIPT,
-                document=receipt_document(ticket=ticket, lines=lines, payments=payments),
+                document=receipt_document(
+                    ticket=ticket, lines=lines, payments=payments, journal_entry=journal_entry
+                ),
                 idempotency_key=receipt_key(ticket),
                 open_drawer=open_drawer,
                 actor=actor,
@@ -176,7 +185,6 @@ def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> 
     from core.exceptions import InvalidInput
     from core.outbox import outbox_enqueue
     from core.validators import email_address
-    from pos.tasks import receipt_email_task
 
     email = email_address(email)
     if order.ticket_id is None:
@@ -191,7 +199,7 @@ def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> 
             data={"ticket": order.ticket.number},
         )
         outbox_enqueue(
-            task=receipt_email_task.name,
+            task="pos.tasks.receipt_email_task",
             kwargs={"order_id": order.pk, "email": email, "language": language},
             property=order.property,
         )

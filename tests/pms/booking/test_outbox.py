@@ -13,7 +13,7 @@ from core.outbox import outbox_dispatch_pending, outbox_publish
 from core.tasks import outbox_dispatch_task
 from pms.models import Reservation
 from pms.tasks import booking_emails_task
-from tests.booking.test_booking_engine import GUEST, stay
+from tests.pms.booking.test_booking_engine import GUEST, stay
 from tests.worker import broker_down, running_worker
 
 

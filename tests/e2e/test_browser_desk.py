@@ -13,8 +13,8 @@ import pytest
 from billing.models import Invoice, Payment
 from core.models import Role
 from pms.models import Reservation, Room
+from tests.e2e import test_browser as shared
 from tests.factories.core import make_staff
-from tests.screens import test_browser as shared
 
 # the live-server browser fixtures of test_browser.py, shared rather than copied
 _async_unsafe = shared._async_unsafe

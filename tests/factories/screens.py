@@ -1,3 +1,6 @@
+"""Fixtures of the staff-screen tests (a bound till, a waiter's tablet, tables, rooms and a
+reservation maker), imported by the conftest of each folder whose tests drive the screens."""
+
 import pytest
 from django.core import signing
 from django.test import Client

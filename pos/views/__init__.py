@@ -1,0 +1,1 @@
+"""The POS screens, one module per screen: terminals, counter, cash, tables, kitchen, receipts."""

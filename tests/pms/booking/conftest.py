@@ -1,0 +1,1 @@
+from tests.worker import celery_worker  # noqa: F401
