@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every later layer (rate limits, sign-in records) sees the client's address
+    "core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestTokensMiddleware",
     # the public iCal feed needs none of the staff middleware below (OTAs poll it often)
@@ -243,6 +245,13 @@ LOGOUT_REDIRECT_URL = "core:login"
 PIN_MAX_FAILURES = env.int("PIN_MAX_FAILURES", default=5)
 PIN_LOCK_SECONDS = env.int("PIN_LOCK_SECONDS", default=300)
 RATELIMIT_USE_CACHE = "default"
+# Password sign-in: per client address and per username (lower-cased), each in its window
+LOGIN_RATE_PER_ADDRESS = env.str("LOGIN_RATE_PER_ADDRESS", default="20/5m")
+LOGIN_RATE_PER_USERNAME = env.str("LOGIN_RATE_PER_USERNAME", default="10/5m")
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For (the TLS proxy:
+# 1). 0 trusts no header: REMOTE_ADDR is the client. Set it to the real count, never more, or
+# a client could choose its own address (docs/deployment.md).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- I18N -----------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -1,10 +1,11 @@
 """Transactional outbox: tasks that must leave after commit even if the broker is down then.
 
 `outbox_enqueue` writes an OutboxMessage in the caller's transaction and tries to publish the
-task on commit; a broker error is logged, never raised (the guest's booking stands, the page
-renders). The beat sweep `outbox_dispatch_pending` publishes what is still pending. The task
-runs its work through `outbox_run`, which claims the row first: a message published twice
-(on commit and by the sweep) runs once.
+task on commit, by name (`send_task`: the web processes need not import the task); a broker
+error is logged, never raised (the guest's booking stands, the page renders). The beat sweep
+`outbox_dispatch_pending` publishes what is still pending. The task runs its work through
+`outbox_run`, which claims the row first: a message published twice (on commit and by the
+sweep) runs once.
 """
 
 import logging
@@ -42,12 +43,18 @@ def outbox_publish(*, message_id: int) -> bool:
     message = OutboxMessage.objects.filter(pk=message_id, status="pending").first()
     if message is None:
         return False
+    kwargs = {**message.kwargs, "outbox_id": message.pk}
     try:
-        current_app.tasks[message.task].apply_async(
-            kwargs={**message.kwargs, "outbox_id": message.pk},
-            retry=True,
-            retry_policy=PUBLISH_RETRY_POLICY,
-        )
+        if current_app.conf.task_always_eager:
+            # in-process (tests, a demo without a worker): the task must be imported here
+            current_app.loader.import_default_modules()
+            current_app.tasks[message.task].apply_async(kwargs=kwargs)
+        else:
+            # by name through the broker: the web processes never import the tasks modules,
+            # the worker that runs the task has it registered
+            current_app.send_task(
+                message.task, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            )
     except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep publishes it later
         logger.warning("outbox message %s not published (%s): will retry", message_id, exc)
         OutboxMessage.objects.filter(pk=message_id).update(last_error=f"publish: {exc}"[:2000])

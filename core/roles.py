@@ -16,6 +16,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "pms.housekeeping": frozenset({Role.HOUSEKEEPING, Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
     "inventory.sell_online": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
     "billing.read": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ACCOUNTANT, Role.ADMIN}),
+    # a guest's e-mail, phone and the notes of a stay (personal data)
+    "guests.contact": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ACCOUNTANT, Role.ADMIN}),
     "billing.accounting": frozenset({Role.ACCOUNTANT, Role.MANAGER, Role.ADMIN}),
     "manage": frozenset({Role.MANAGER, Role.ADMIN}),
     "manage.staff": frozenset({Role.MANAGER, Role.ADMIN}),

@@ -8,12 +8,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.decorators import ratelimit
+from django_ratelimit.core import get_usage
 
 from core.exceptions import DomainError
 from core.models import Membership, Property
@@ -22,16 +22,47 @@ from core.services import pin_is_locked, staff_pin_set, staff_pin_verify
 from core.terminals import terminal_binding
 
 
-@method_decorator(ratelimit(key="ip", rate="20/5m", method="POST", block=False), name="post")
+def _username_key(group, request) -> str:
+    return request.POST.get("username", "").strip().lower()
+
+
+def login_throttle_wait(request: HttpRequest) -> int:
+    """Count this sign-in attempt against the client's address and the username it names;
+    the seconds to wait when either is over its limit, else 0."""
+    waits = []
+    for key, rate in (
+        ("ip", settings.LOGIN_RATE_PER_ADDRESS),
+        (_username_key, settings.LOGIN_RATE_PER_USERNAME),
+    ):
+        usage = get_usage(
+            request, group="core.login", key=key, rate=rate, method="POST", increment=True
+        )
+        if usage and usage["should_limit"]:
+            waits.append(max(usage["time_left"], 1))
+    return max(waits, default=0)
+
+
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if getattr(request, "limited", False):
+        wait = login_throttle_wait(request)
+        if wait:
             form = self.get_form()
-            form.add_error(None, _("Too many attempts. Wait a few minutes and try again."))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            minutes = -(-wait // 60)
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many sign-in attempts. Try again in %(minutes)d minute.",
+                    "Too many sign-in attempts. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait)
+            return response
         return super().post(request, *args, **kwargs)
 
 

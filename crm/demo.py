@@ -1,7 +1,7 @@
 """Demo guests of Hôtel Les Pins: about forty French guests and one corporate customer.
-Idempotent: guests are found again by e-mail (guest_create), the company by name."""
+Idempotent: guests are found again by e-mail, the company by name."""
 
-from crm.models import Company
+from crm.models import Company, Guest
 from crm.services import guest_create
 
 FIRST_NAMES = [
@@ -40,7 +40,8 @@ def seed(context: dict) -> None:
         first = FIRST_NAMES[i % len(FIRST_NAMES)]
         email = f"{first}.{last}".lower().translate(ASCII) + "@exemple.fr"
         guests.append(
-            guest_create(
+            Guest.objects.filter(organization=org, email=email).order_by("pk").first()
+            or guest_create(
                 organization=org,
                 first_name=first,
                 last_name=last,

@@ -26,10 +26,11 @@ def guest_create(
     company: Company | None = None,
     actor=None,
 ) -> Guest:
-    """Create a guest, or return the organisation's existing guest with the same e-mail.
+    """Create a guest with the identity the booker typed.
 
-    Idempotent by e-mail: a second booking with the same address reuses the profile (blank
-    first name / phone are filled in, nothing else is overwritten).
+    Never reuses another profile silently, even one with the same e-mail: a booking made with a
+    known address carries the name it was made under (reservation, folio, invoice). Profiles
+    that share an e-mail are a suggestion for staff (`crm.selectors.guests_sharing_email`).
     Raises: InvalidInput on a missing last name, a malformed e-mail, an unknown language or a
     company of another organisation.
     """
@@ -53,28 +54,6 @@ def guest_create(
         language = "fr"
     if company is not None and company.organization_id != organization.pk:
         raise InvalidInput(_("Unknown company."), extra={"field": "company"})
-
-    if email:
-        existing = (
-            Guest.objects.select_for_update()
-            .filter(organization=organization, email__iexact=email)
-            .order_by("pk")
-            .first()
-        )
-        if existing is not None:
-            changed = []
-            if not existing.first_name and first_name:
-                existing.first_name = first_name
-                changed.append("first_name")
-            if not existing.phone and phone:
-                existing.phone = phone
-                changed.append("phone")
-            if existing.company_id is None and company is not None:
-                existing.company = company
-                changed.append("company")
-            if changed:
-                existing.save(update_fields=[*changed, "updated_at"])
-            return existing
 
     guest = Guest(
         organization=organization,

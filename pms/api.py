@@ -47,8 +47,9 @@ class GuestOutput(serializers.Serializer):
     public_id = serializers.UUIDField()
     first_name = serializers.CharField()
     last_name = serializers.CharField()
-    email = serializers.CharField()
-    phone = serializers.CharField()
+    # contact details: only for roles with `guests.contact` (absent otherwise)
+    email = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False)
 
 
 class NightPriceOutput(serializers.Serializer):
@@ -109,19 +110,22 @@ class ReservationOutput(serializers.Serializer):
     children = serializers.IntegerField()
     total = serializers.CharField()
     currency = serializers.CharField()
-    notes = serializers.CharField()
+    notes = serializers.CharField(required=False)  # guests.contact: may name the guest's needs
     guest = GuestOutput()
     company = serializers.CharField(allow_null=True)
     rooms = ReservationRoomOutput(many=True)
     extras = ReservationExtraOutput(many=True)
-    folio = FolioOutput(allow_null=True)
+    folio = FolioOutput(allow_null=True, required=False)  # only for roles with billing.read
     checked_in_at = serializers.DateTimeField(allow_null=True)
     checked_out_at = serializers.DateTimeField(allow_null=True)
 
 
-def reservation_payload(reservation: Reservation) -> dict:
-    """The JSON of a reservation read through pms.selectors.reservation_detail."""
+def reservation_payload(reservation: Reservation, *, role: str) -> dict:
+    """The JSON of a reservation read through pms.selectors.reservation_detail, shaped by the
+    caller's role: the guest's contact details and the notes need `guests.contact`, the folio
+    `billing.read` (a bar tablet charging a room reads the stay and the guest's name only)."""
     currency = reservation.property.currency
+    guest = reservation.guest
     folio = reservation.folio
     data = {
         "reference": reservation.reference,
@@ -136,7 +140,13 @@ def reservation_payload(reservation: Reservation) -> dict:
         "total": _money(reservation.total_price, currency),
         "currency": currency,
         "notes": reservation.notes,
-        "guest": reservation.guest,
+        "guest": {
+            "public_id": guest.public_id,
+            "first_name": guest.first_name,
+            "last_name": guest.last_name,
+            "email": guest.email,
+            "phone": guest.phone,
+        },
         "company": reservation.company.name if reservation.company else None,
         "rooms": [
             {
@@ -172,7 +182,7 @@ def reservation_payload(reservation: Reservation) -> dict:
         "checked_in_at": reservation.checked_in_at,
         "checked_out_at": reservation.checked_out_at,
     }
-    if folio is not None:
+    if folio is not None and role_has(role, "billing.read"):
         lines = list(folio.lines.all())
         data["folio"] = {
             "public_id": folio.public_id,
@@ -190,7 +200,12 @@ def reservation_payload(reservation: Reservation) -> dict:
             ],
             "charges": _money(sum((line.total for line in lines), ZERO), currency),
         }
-    return ReservationOutput(data).data
+    out = ReservationOutput(data).data
+    if not role_has(role, "guests.contact"):
+        del out["notes"], out["guest"]["email"], out["guest"]["phone"]
+    if not role_has(role, "billing.read"):
+        del out["folio"]
+    return out
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -387,7 +402,8 @@ class ReservationCreateApi(PropertyScopedApi):
                 notes=data["notes"],
             )
             detail = reservation_detail(property=prop, reference=reservation.reference)
-            return status.HTTP_201_CREATED, _jsonable(reservation_payload(detail))
+            payload = reservation_payload(detail, role=self.membership.role)
+            return status.HTTP_201_CREATED, _jsonable(payload)
 
         return idempotent_response(request, scope="pms.reservation.create", compute=compute)
 
@@ -420,7 +436,7 @@ class ReservationDetailApi(PropertyScopedApi):
     @extend_schema(responses=ReservationOutput)
     def get(self, request, property_slug: str, reference: str):
         detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail))
+        return Response(reservation_payload(detail, role=self.membership.role))
 
     @extend_schema(request=PatchSerializer, responses=ReservationOutput)
     def patch(self, request, property_slug: str, reference: str):
@@ -436,7 +452,7 @@ class ReservationDetailApi(PropertyScopedApi):
             rooms=_room_requests(self.property, data["rooms"]) if "rooms" in data else None,
         )
         detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail))
+        return Response(reservation_payload(detail, role=self.membership.role))
 
 
 class ReservationCancelApi(PropertyScopedApi):
@@ -459,7 +475,7 @@ class ReservationCancelApi(PropertyScopedApi):
             reason=params.validated_data.get("reason", ""),
         )
         detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail))
+        return Response(reservation_payload(detail, role=self.membership.role))
 
 
 class ReservationCheckInApi(PropertyScopedApi):
@@ -505,7 +521,7 @@ class ReservationCheckInApi(PropertyScopedApi):
             assignments={a["reservation_room"]: rooms[a["room"]] for a in wanted} or None,
         )
         detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail))
+        return Response(reservation_payload(detail, role=self.membership.role))
 
 
 class ReservationCheckOutApi(PropertyScopedApi):
@@ -518,4 +534,4 @@ class ReservationCheckOutApi(PropertyScopedApi):
         reservation = reservation_get(property=self.property, reference=reference)
         reservation_check_out(reservation=reservation, actor=request.user)
         detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail))
+        return Response(reservation_payload(detail, role=self.membership.role))

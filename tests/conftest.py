@@ -4,6 +4,7 @@ from django.utils import translation
 
 from core.models import Role
 from tests.factories.core import PropertyFactory, make_staff
+from tests.server import gunicorn_server  # noqa: F401  (a real gunicorn on 127.0.0.1)
 
 
 @pytest.fixture(autouse=True)

@@ -29,6 +29,7 @@ from core.exceptions import DomainError, InvalidInput, NotFound, PermissionDenie
 from core.money import quantize
 from core.roles import role_has
 from core.scoping import capability_required
+from crm.selectors import guests_sharing_email
 from inventory.models import RevenueCategory
 from pms.models import Reservation, Room
 from pms.selectors import (
@@ -144,6 +145,8 @@ def _desk_context(request: HttpRequest, res: Reservation) -> dict:
             and any(li.revenue_category == RevenueCategory.ACCOMMODATION for li in uninvoiced)
         ),
         "guest_email": res.guest.email,
+        # perhaps the same person: shown to the desk, never merged by the booking itself
+        "same_email_guests": list(guests_sharing_email(guest=res.guest)[:5]),
         "methods": METHODS,
     }
 

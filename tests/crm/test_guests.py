@@ -1,10 +1,11 @@
-"""Guest profiles: validation and one profile per e-mail within an organisation (CRM-1)."""
+"""Guest profiles: validation, and a profile per booker even when e-mails match (CRM-1)."""
 
 import pytest
 
 from core.exceptions import InvalidInput
 from core.models import AuditEntry
 from crm.models import Company, Guest
+from crm.selectors import guests_sharing_email
 from crm.services import guest_create
 from tests.factories.core import OrganizationFactory
 
@@ -34,7 +35,7 @@ def test_guest_create_stores_a_clean_profile(hotel):
     )
 
 
-def test_same_email_in_the_organisation_returns_the_existing_guest(hotel):
+def test_same_email_in_the_organisation_is_a_new_profile_with_the_typed_identity(hotel):
     # given
     first = guest_create(organization=hotel.organization, last_name="Dupont", email="a@exemple.fr")
     # when
@@ -45,11 +46,13 @@ def test_same_email_in_the_organisation_returns_the_existing_guest(hotel):
         email="A@exemple.fr",
         phone="0600000000",
     )
-    # then: same profile, blanks filled, last name kept
-    assert again.pk == first.pk
-    again.refresh_from_db()
-    assert (again.first_name, again.last_name, again.phone) == ("Léa", "Dupont", "0600000000")
-    assert Guest.objects.count() == 1
+    # then: a profile of its own, the first one untouched, the match a suggestion
+    assert again.pk != first.pk
+    assert (again.first_name, again.last_name, again.phone) == ("Léa", "Autre", "0600000000")
+    first.refresh_from_db()
+    assert (first.first_name, first.last_name, first.phone) == ("", "Dupont", "")
+    assert list(guests_sharing_email(guest=again)) == [first]
+    assert list(guests_sharing_email(guest=first)) == [again]
 
 
 def test_same_email_in_another_organisation_is_another_guest(hotel):

@@ -261,7 +261,7 @@ def test_detail_reads_the_reservation_in_few_queries(
     from pms.services import room_nights_post
 
     room_nights_post(property=hotel, business_date=day(-1))
-    client.force_login(staff_of(hotel, Role.WAITER))  # api.use may read
+    client.force_login(staff_of(hotel, Role.FRONT_DESK))  # billing.read: with the folio
     # session, user, membership x2, staff profile (middleware) + 4 for the reservation
     with django_assert_max_num_queries(12):
         response = client.get(f"{base}/reservations/{reservation.reference}")
