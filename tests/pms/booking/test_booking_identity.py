@@ -12,7 +12,7 @@ from core.models import Role
 from crm.models import Guest
 from crm.services import guest_create
 from pms.models import Reservation
-from tests.booking.test_booking_engine import GUEST, stay
+from tests.pms.booking.test_booking_engine import GUEST, stay
 from tests.factories.core import make_staff
 
 pytestmark = pytest.mark.django_db

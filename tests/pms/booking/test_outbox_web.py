@@ -9,7 +9,7 @@ from django.core import mail
 
 from core.models import OutboxMessage
 from pms.models import Reservation
-from tests.booking.test_booking_engine import GUEST, stay
+from tests.pms.booking.test_booking_engine import GUEST, stay
 from tests.server import wait_for
 from tests.worker import running_worker
 
