@@ -27,7 +27,7 @@ from types import SimpleNamespace
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from billing.models import (
     Closure,
@@ -140,7 +140,11 @@ def _span(chain: str, first: int, last: int) -> str:
 
 
 def _closure_name(period, start) -> str:
-    periods = {"day": _("day"), "month": _("month"), "year": _("year")}
+    periods = {
+        "day": pgettext("closure period", "day"),
+        "month": pgettext("closure period", "month"),
+        "year": pgettext("closure period", "year"),
+    }
     return _("%(period)s closure of %(start)s") % {
         "period": periods.get(period, period),
         "start": start,
