@@ -60,7 +60,10 @@ def _plain(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
+        return {
+            str(k): v if type(v) in _AS_IS else f"{v:.2f}" if type(v) is Decimal else _plain(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [v if type(v) in _AS_IS else _plain(v) for v in value]
     return value

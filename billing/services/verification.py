@@ -17,13 +17,15 @@ still there and unchanged (docs/fiscal.md, "Verification"):
 Streams the chain in batches (constant memory), a few queries per batch.
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.db import connection, connections
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,7 +58,7 @@ from billing.services.journal import (
 from core.models import Property
 from core.money import ZERO
 
-BATCH = 2000
+BATCH = 1000
 MAX_PROBLEMS = 50
 TICKET_SERIES = "ticket"
 INVOICE_PREFIXES = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "A"}
@@ -238,6 +240,70 @@ class _Documents:
             )
 
 
+# An entry as the walk reads it: the hashed fields and the few the checks name, without the
+# cost of a model instance (a year of sales is hundreds of thousands of entries).
+_ENTRY_FIELDS = (
+    "pk",
+    "property_id",
+    "chain",
+    "sequence",
+    "kind",
+    "code",
+    "document_type",
+    "document_id",
+    "document_number",
+    "business_date",
+    "gross",
+    "net",
+    "vat",
+    "perpetual_total",
+    "perpetual_total_abs",
+    "actor",
+    "terminal",
+    "payload",
+    "previous_hash",
+    "hash",
+    "created_at",
+    "version",
+    "document_hash",
+)
+_EntryRow = namedtuple("_EntryRow", _ENTRY_FIELDS)
+
+
+def _with_documents(
+    property: Property, batches: Iterator[list], covered: set[int], fiscal: bool
+) -> Iterator[tuple[list, "_Documents | None"]]:
+    """Each batch of entries with its documents. Outside a transaction the next batch's
+    documents are read by a second connection (a thread) while this one checks the current
+    batch: PostgreSQL's work and Python's overlap. In a transaction (whose rows another
+    connection could not see) they are read in turn."""
+    batches = ([_EntryRow._make(row) for row in batch] for batch in batches)
+    if not fiscal:
+        for batch in batches:
+            yield batch, None
+        return
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        for batch in batches:
+            yield batch, _Documents(property, batch, covered)
+        return
+
+    def read(batch):
+        try:
+            return _Documents(property, batch, covered)
+        finally:
+            connections.close_all()  # the thread's own connection
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for batch in batches:
+            future = pool.submit(read, batch)
+            if pending is not None:
+                yield pending[0], pending[1].result()
+            pending = (batch, future)
+        if pending is not None:
+            yield pending[0], pending[1].result()
+
+
 class _PeriodTotals:
     """Sales entries per business date, as seen so far in the chain: what a closure appended
     at this point must have found."""
@@ -403,9 +469,12 @@ def _walk_chain(
     previous_hash, expected, checked = "", 1, 0
     perpetual, perpetual_abs = ZERO, ZERO
     last: JournalEntry | None = None
-    entries = JournalEntry.objects.filter(property=property, chain=chain).order_by("sequence")
-    for batch in _batches(entries):
-        docs = _Documents(property, batch, covered) if chain == FISCAL else None
+    rows = (
+        JournalEntry.objects.filter(property=property, chain=chain)
+        .order_by("sequence")
+        .values_list(*_ENTRY_FIELDS)
+    )
+    for batch, docs in _with_documents(property, _batches(rows), covered, chain == FISCAL):
         for entry in batch:
             checked += 1
             moves_total = chain == FISCAL and entry.kind in TOTAL_KINDS
