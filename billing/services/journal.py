@@ -1,4 +1,5 @@
-"""The tamper-evident fiscal journal (BIL-6, NF525 principles in REFERENCE.md §1).
+"""The tamper-evident fiscal journal (BIL-6; NF525: inalterability, security, conservation and
+archiving of the sales data, docs/fiscal.md).
 
 Every fiscal event is appended to a per-property chain in the same transaction as the
 document it records: sequence n+1 after n, `hash = SHA-256(previous_hash + canonical JSON)`,
@@ -36,7 +37,9 @@ TOTAL_KINDS = frozenset(
     }
 )
 
-# JET event codes, after the codes NF525 implementations use (REFERENCE.md §1.3).
+# JET event codes, after those a certified French POS publishes (20 monthly archive, 40
+# logout, 50 closing, 60 year closing, 80 login, 90 signature-chain verification failure,
+# 240 integrator change, 260 JET initialisation).
 JET_ARCHIVE = "20"
 JET_LOGOUT = "40"
 JET_CLOSURE = "50"
@@ -60,7 +63,10 @@ def _plain(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
+        return {
+            str(k): v if type(v) in _AS_IS else f"{v:.2f}" if type(v) is Decimal else _plain(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [v if type(v) in _AS_IS else _plain(v) for v in value]
     return value

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 
 from django.db.models import DateTimeField
 
@@ -158,9 +159,20 @@ def _plain(value):
     return value
 
 
-def _row(source, fields: Iterable[str]) -> list:
-    if isinstance(source, dict):
-        return [v if type(v) in _AS_IS else _plain(v) for v in (source[name] for name in fields)]
+_GETTERS: dict[tuple, itemgetter] = {}
+
+
+def _row(source, fields: tuple[str, ...]) -> list:
+    if isinstance(source, dict):  # a row read by the verifier: the hot path
+        getter = _GETTERS.get(fields) or _GETTERS.setdefault(fields, itemgetter(*fields))
+        return [
+            v
+            if type(v) in _AS_IS
+            else format(v.quantize(_THOUSANDTH), "f")
+            if type(v) is Decimal
+            else _plain(v)
+            for v in getter(source)
+        ]
     values = []
     for name in fields:
         value = getattr(source, name)

@@ -17,15 +17,19 @@ still there and unchanged (docs/fiscal.md, "Verification"):
 Streams the chain in batches (constant memory), a few queries per batch.
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.db import connection, connections
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from billing.models import (
     Closure,
@@ -54,7 +58,7 @@ from billing.services.journal import (
 from core.models import Property
 from core.money import ZERO
 
-BATCH = 2000
+BATCH = 1000
 MAX_PROBLEMS = 50
 TICKET_SERIES = "ticket"
 INVOICE_PREFIXES = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "A"}
@@ -135,6 +139,18 @@ def _grouped(queryset, key: str, fields: tuple) -> dict[int, list[dict]]:
 
 def _span(chain: str, first: int, last: int) -> str:
     return f"{chain} #{first}" if first == last else f"{chain} #{first}–#{last}"
+
+
+def _closure_name(period, start) -> str:
+    periods = {
+        "day": pgettext("closure period", "day"),
+        "month": pgettext("closure period", "month"),
+        "year": pgettext("closure period", "year"),
+    }
+    return _("%(period)s closure of %(start)s") % {
+        "period": periods.get(period, period),
+        "start": start,
+    }
 
 
 def _ticket_name(number) -> str:
@@ -224,6 +240,70 @@ class _Documents:
             )
 
 
+# An entry as the walk reads it: the hashed fields and the few the checks name, without the
+# cost of a model instance (a year of sales is hundreds of thousands of entries).
+_ENTRY_FIELDS = (
+    "pk",
+    "property_id",
+    "chain",
+    "sequence",
+    "kind",
+    "code",
+    "document_type",
+    "document_id",
+    "document_number",
+    "business_date",
+    "gross",
+    "net",
+    "vat",
+    "perpetual_total",
+    "perpetual_total_abs",
+    "actor",
+    "terminal",
+    "payload",
+    "previous_hash",
+    "hash",
+    "created_at",
+    "version",
+    "document_hash",
+)
+_EntryRow = namedtuple("_EntryRow", _ENTRY_FIELDS)
+
+
+def _with_documents(
+    property: Property, batches: Iterator[list], covered: set[int], fiscal: bool
+) -> Iterator[tuple[list, "_Documents | None"]]:
+    """Each batch of entries with its documents. Outside a transaction the next batch's
+    documents are read by a second connection (a thread) while this one checks the current
+    batch: PostgreSQL's work and Python's overlap. In a transaction (whose rows another
+    connection could not see) they are read in turn."""
+    batches = ([_EntryRow._make(row) for row in batch] for batch in batches)
+    if not fiscal:
+        for batch in batches:
+            yield batch, None
+        return
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        for batch in batches:
+            yield batch, _Documents(property, batch, covered)
+        return
+
+    def read(batch):
+        try:
+            return _Documents(property, batch, covered)
+        finally:
+            connections.close_all()  # the thread's own connection
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for batch in batches:
+            future = pool.submit(read, batch)
+            if pending is not None:
+                yield pending[0], pending[1].result()
+            pending = (batch, future)
+        if pending is not None:
+            yield pending[0], pending[1].result()
+
+
 class _PeriodTotals:
     """Sales entries per business date, as seen so far in the chain: what a closure appended
     at this point must have found."""
@@ -260,7 +340,7 @@ def _check_document(
         ticket = docs.tickets.get(int(entry.document_id))
         name = entry.document_number or f"ticket {entry.document_id}"
         if ticket is None:
-            verification.add(name, "the ticket is missing", entry)
+            verification.add(name, _("the ticket is missing"), entry)
             return
         if sealed and kind == Kind.RECEIPT:
             verification.sealed += 1
@@ -273,15 +353,22 @@ def _check_document(
             if seal != entry.document_hash:
                 verification.add(
                     _ticket_name(ticket["number"]),
-                    "the ticket, its lines or its payments differ from what was sealed",
+                    _("the ticket, its lines or its payments differ from what was sealed"),
                     entry,
                 )
                 return
     elif entry.document_type == "billing.invoice":
         invoice = docs.invoices.get(int(entry.document_id))
         if invoice is None:
-            label = "credit note" if kind == Kind.CREDIT_NOTE else "invoice"
-            verification.add(entry.document_number, f"the {label} is missing", entry)
+            verification.add(
+                entry.document_number,
+                (
+                    _("the credit note is missing")
+                    if kind == Kind.CREDIT_NOTE
+                    else _("the invoice is missing")
+                ),
+                entry,
+            )
             return
         if sealed:
             verification.sealed += 1
@@ -292,7 +379,7 @@ def _check_document(
             )
             if seal != entry.document_hash:
                 verification.add(
-                    invoice["number"], "the document differs from what was sealed", entry
+                    invoice["number"], _("the document differs from what was sealed"), entry
                 )
                 return
     elif entry.document_type == "billing.folio":
@@ -302,11 +389,13 @@ def _check_document(
     if kind == Kind.PAYMENT and sealed:
         ids = entry.payload.get("ids", [])
         rows = [docs.payments[i] for i in ids if i in docs.payments]
-        name = f"payments of {entry.document_number or entry.document_id}"
+        name = _("payments of %(document)s") % {
+            "document": entry.document_number or entry.document_id
+        }
         if len(rows) != len(ids):
-            verification.add(name, "a payment is missing", entry)
+            verification.add(name, _("a payment is missing"), entry)
         elif seals.payments_seal(rows) != entry.document_hash:
-            verification.add(name, "a payment differs from what was sealed", entry)
+            verification.add(name, _("a payment differs from what was sealed"), entry)
         else:
             verification.sealed += 1
     elif kind == Kind.CLOSURE:
@@ -319,21 +408,21 @@ def _check_closure(
     verification: Verification, entry: JournalEntry, closure: dict | None, totals: _PeriodTotals
 ) -> None:
     payload = entry.payload or {}
-    name = f"{payload.get('period', entry.code)} closure of {payload.get('start', '?')}"
+    name = _closure_name(payload.get("period", entry.code), payload.get("start", "?"))
     if closure is None:
-        verification.add(name, "the closure is missing", entry)
+        verification.add(name, _("the closure is missing"), entry)
         return
     if (
         closure["last_sequence"] != entry.sequence
         or closure["perpetual_total"] != entry.perpetual_total
         or closure["perpetual_total_abs"] != entry.perpetual_total_abs
     ):
-        verification.add(name, "its sequence or perpetual totals differ from its entry", entry)
+        verification.add(name, _("its sequence or perpetual totals differ from its entry"), entry)
         return
     if entry.version >= 2:
         verification.sealed += 1
         if seals.closure_seal(closure) != entry.document_hash:
-            verification.add(name, "the closure differs from what was sealed", entry)
+            verification.add(name, _("the closure differs from what was sealed"), entry)
             return
     gross, net, count, vat = totals.between(closure["start"], closure["end"])
     entry_vat = {rate: Decimal(row.get("gross", "0")) for rate, row in (entry.vat or {}).items()}
@@ -345,7 +434,8 @@ def _check_closure(
     ):
         verification.add(
             name,
-            f"its totals ({entry.gross:.2f}) differ from the entries of its period ({gross:.2f})",
+            _("its totals (%(closed)s) differ from the entries of its period (%(found)s)")
+            % {"closed": f"{entry.gross:.2f}", "found": f"{gross:.2f}"},
             entry,
         )
 
@@ -373,15 +463,18 @@ def _walk_chain(
         else:
             verification.add(
                 f"checkpoint {chain} #{checkpoint.sequence}",
-                "its signature does not match the installation's public key",
+                _("its signature does not match the installation's public key"),
             )
     totals = _PeriodTotals()
     previous_hash, expected, checked = "", 1, 0
     perpetual, perpetual_abs = ZERO, ZERO
     last: JournalEntry | None = None
-    entries = JournalEntry.objects.filter(property=property, chain=chain).order_by("sequence")
-    for batch in _batches(entries):
-        docs = _Documents(property, batch, covered) if chain == FISCAL else None
+    rows = (
+        JournalEntry.objects.filter(property=property, chain=chain)
+        .order_by("sequence")
+        .values_list(*_ENTRY_FIELDS)
+    )
+    for batch, docs in _with_documents(property, _batches(rows), covered, chain == FISCAL):
         for entry in batch:
             checked += 1
             moves_total = chain == FISCAL and entry.kind in TOTAL_KINDS
@@ -389,16 +482,20 @@ def _walk_chain(
             perpetual_abs += abs(entry.gross) if moves_total else ZERO
             label = entry.document_number or f"{chain} #{entry.sequence}"
             if entry.sequence != expected:
-                verification.add(label, f"entry {chain} #{expected} is missing", entry)
+                verification.add(
+                    label,
+                    _("entry %(chain)s #%(n)s is missing") % {"chain": chain, "n": expected},
+                    entry,
+                )
             elif entry.previous_hash != previous_hash:
-                verification.add(label, "link to the previous entry is broken", entry)
+                verification.add(label, _("link to the previous entry is broken"), entry)
             elif entry_hash(entry) != entry.hash:
-                verification.add(label, "entry content does not match its hash", entry)
+                verification.add(label, _("entry content does not match its hash"), entry)
             elif entry.perpetual_total != perpetual or entry.perpetual_total_abs != perpetual_abs:
-                verification.add(label, "perpetual totals do not add up", entry)
+                verification.add(label, _("perpetual totals do not add up"), entry)
             checkpoint = checkpoints.get(entry.sequence)
             if checkpoint is not None and checkpoint.hash != entry.hash:
-                verification.add(label, "differs from the signed checkpoint", entry)
+                verification.add(label, _("differs from the signed checkpoint"), entry)
             if docs is not None:
                 if entry.kind in RECORDING_KINDS and entry.document_id.isdigit():
                     verification.recorded[entry.document_type].add(int(entry.document_id))
@@ -413,9 +510,11 @@ def _walk_chain(
     if signed > last_sequence:
         verification.add(
             _span(chain, last_sequence + 1, signed),
-            f"entries missing after the last one: the checkpoint signed "
-            f"{timezone.localtime(checkpoints[signed].signed_at):%Y-%m-%d %H:%M} "
-            f"reached #{signed}",
+            _("entries missing after the last one: the checkpoint signed %(signed)s reached #%(n)s")
+            % {
+                "signed": f"{timezone.localtime(checkpoints[signed].signed_at):%Y-%m-%d %H:%M}",
+                "n": signed,
+            },
         )
     head = JournalHead.objects.filter(property=property, chain=chain).first()
     if head is not None and (
@@ -425,7 +524,8 @@ def _walk_chain(
             _span(chain, last_sequence + 1, head.last_sequence)
             if head.last_sequence > last_sequence
             else f"{chain} head",
-            f"the chain's head is at #{head.last_sequence}, its last entry at #{last_sequence}",
+            _("the chain's head is at #%(head)s, its last entry at #%(last)s")
+            % {"head": head.last_sequence, "last": last_sequence},
         )
     if chain == FISCAL:
         valid = [c for s, c in sorted(checkpoints.items()) if s <= last_sequence]
@@ -447,21 +547,27 @@ def _missing_entries(verification: Verification, property: Property, covered: se
         )
         for pk, amount, folio_id, ticket_id in unrecorded.iterator(chunk_size=10_000):
             if pk not in covered:
-                where = f"folio {folio_id}" if folio_id else f"ticket {ticket_id}"
+                where = (
+                    _("folio %(id)s") % {"id": folio_id}
+                    if folio_id
+                    else _("ticket %(id)s") % {"id": ticket_id}
+                )
                 verification.add(
-                    f"payment {pk} ({amount:.2f} on {where})", "the payment has no journal entry"
+                    _("payment %(id)s (%(amount)s on %(where)s)")
+                    % {"id": pk, "amount": f"{amount:.2f}", "where": where},
+                    _("the payment has no journal entry"),
                 )
                 break
     # streamed, not an anti-join: ids of the entries' documents were collected on the walk
     tickets = Ticket.objects.filter(property=property).order_by("number")
     for pk, number in tickets.values_list("pk", "number").iterator(chunk_size=10_000):
         if pk not in verification.recorded["billing.ticket"]:
-            verification.add(_ticket_name(number), "the ticket has no journal entry")
+            verification.add(_ticket_name(number), _("the ticket has no journal entry"))
             break
     invoices = Invoice.objects.filter(property=property).order_by("pk")
     for pk, number in invoices.values_list("pk", "number").iterator(chunk_size=10_000):
         if pk not in verification.recorded["billing.invoice"]:
-            verification.add(number, "the document has no journal entry")
+            verification.add(number, _("the document has no journal entry"))
             break
     orphan = (
         Closure.objects.filter(property=property)
@@ -470,7 +576,7 @@ def _missing_entries(verification: Verification, property: Property, covered: se
         .first()
     )
     if orphan is not None:
-        verification.add(f"{orphan[0]} closure of {orphan[1]}", "its journal entry is missing")
+        verification.add(_closure_name(*orphan), _("its journal entry is missing"))
 
 
 def _numbering(verification: Verification, property: Property) -> None:
@@ -480,7 +586,7 @@ def _numbering(verification: Verification, property: Property) -> None:
     )
     series_of = [(TICKET_SERIES, Ticket.objects.filter(property=property), "number", None)]
     for series in counters:
-        kind, _, year = series.rpartition("-")
+        kind, _sep, year = series.rpartition("-")
         if kind in INVOICE_PREFIXES and year.isdigit():
             series_of.append(
                 (series, Invoice.objects.filter(property=property, series=series), "sequence", kind)
@@ -496,13 +602,16 @@ def _numbering(verification: Verification, property: Property) -> None:
         numbers = queryset.order_by(column).values_list(column, flat=True)
         for number in numbers.iterator(chunk_size=10_000):
             if number != expected:
-                verification.add(name(expected), "missing from the numbering (a gap)")
+                verification.add(name(expected), _("missing from the numbering (a gap)"))
                 break
             expected += 1
         else:
             top = counters.get(series, 1) - 1
             if top >= expected:
-                verification.add(name(expected), f"missing: the numbering reached {name(top)}")
+                verification.add(
+                    name(expected),
+                    _("missing: the numbering reached %(last)s") % {"last": name(top)},
+                )
 
 
 def property_verify(*, property: Property) -> Verification:
@@ -558,7 +667,6 @@ def verification_alert(verification: Verification) -> int:
     from django.contrib.auth import get_user_model
     from django.core.mail import send_mail
     from django.utils import translation
-    from django.utils.translation import gettext as _
 
     from core.models import Role
 
@@ -582,9 +690,14 @@ def verification_alert(verification: Verification) -> int:
         subject = _("%(property)s: the fiscal journal verification failed") % {
             "property": prop.name
         }
+        count = len(verification.problems)
         lines = [
-            _("The nightly verification of the fiscal record found %(count)s problem(s).")
-            % {"count": len(verification.problems)},
+            ngettext(
+                "The nightly verification of the fiscal record found %(count)s problem.",
+                "The nightly verification of the fiscal record found %(count)s problems.",
+                count,
+            )
+            % {"count": count},
             _("First: %(problem)s") % {"problem": verification.first},
             "",
             *[str(p) for p in verification.problems[:20]],
