@@ -172,6 +172,7 @@ def details(request: HttpRequest, slug: str) -> HttpResponse:
     products = list(booking.online_extras(property=prop))
     form = GuestForm(request.POST if request.method == "POST" else None)
     error = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             reservation = booking.booking_hold(
@@ -193,10 +194,12 @@ def details(request: HttpRequest, slug: str) -> HttpResponse:
                 "booking:payment", kwargs={"slug": slug, "public_id": reservation.public_id}
             )
             return redirect(f"{url}?lang={translation.get_language()}")
-        except SoldOut:
+        except SoldOut as exc:
             error = _("Sorry, this room is no longer available for these dates.")
+            status = _details_status(exc)
         except DomainError as exc:
             error = exc.message
+            status = _details_status(exc)
     return render(
         request,
         "pms/booking/details.html",
@@ -210,8 +213,20 @@ def details(request: HttpRequest, slug: str) -> HttpResponse:
             "query": source.urlencode() if request.method == "GET" else "",
             "lang": translation.get_language(),
         },
-        status=409 if error and "available" in error else 200,
+        status=status,
     )
+
+
+# the domain errors that mean "no longer on sale": 409, in every language (the status is
+# decided on the exception's code, never on its translated message)
+UNAVAILABLE_CODES = frozenset(
+    {"sold_out", "closed_for_sale", "offer_exhausted", "room_not_available"}
+)
+
+
+def _details_status(exc: DomainError) -> int:
+    """409 when what the guest chose is no longer on sale; 200 (the form again) otherwise."""
+    return 409 if exc.code in UNAVAILABLE_CODES else 200
 
 
 def _int(value) -> int:
