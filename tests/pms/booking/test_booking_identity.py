@@ -12,8 +12,8 @@ from core.models import Role
 from crm.models import Guest
 from crm.services import guest_create
 from pms.models import Reservation
-from tests.pms.booking.test_booking_engine import GUEST, stay
 from tests.factories.core import make_staff
+from tests.pms.booking.test_booking_engine import GUEST, stay
 
 pytestmark = pytest.mark.django_db
 D = Decimal
