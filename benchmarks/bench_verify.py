@@ -43,31 +43,12 @@ print(json.dumps({
 }))
 """
 
-ENTRY_COLUMNS = (
-    "id",
-    "property_id",
-    "chain",
-    "sequence",
-    "kind",
-    "code",
-    "document_type",
-    "document_id",
-    "document_number",
-    "business_date",
-    "gross",
-    "net",
-    "vat",
-    "perpetual_total",
-    "perpetual_total_abs",
-    "actor",
-    "terminal",
-    "payload",
-    "previous_hash",
-    "hash",
-    "created_at",
-    "version",
-    "document_hash",
-)
+
+def entry_columns() -> tuple[str, ...]:
+    """The journal's columns, as the verifier reads them ("pk" is the column "id")."""
+    from billing.services.verification import _ENTRY_FIELDS
+
+    return ("id", *_ENTRY_FIELDS[1:])
 
 
 def seal_journal() -> dict:
@@ -129,7 +110,7 @@ def seal_journal() -> dict:
         state["hash"] = e.hash
         return [
             json.dumps(v) if isinstance(v, dict) else v
-            for v in (getattr(e, column) for column in ENTRY_COLUMNS)
+            for v in (getattr(e, column) for column in columns_)
         ]
 
     day_totals = None
@@ -141,7 +122,8 @@ def seal_journal() -> dict:
     with connection.cursor() as cur:
         cur.execute("SELECT COALESCE(max(id), 0) FROM billing_journalentry")
         state["id"] = cur.fetchone()[0]
-    columns = ", ".join(ENTRY_COLUMNS)
+    columns_ = entry_columns()
+    columns = ", ".join(columns_)
     # the rows go through a connection of their own: Django's keeps reading the documents
     with psycopg.connect(harness.bench_database_url()) as raw, raw.cursor() as cur:
         with cur.copy(f"COPY billing_journalentry ({columns}) FROM STDIN") as copy:
