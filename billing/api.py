@@ -4,6 +4,8 @@ Who may read a folio: capability `billing.read` (front desk, manager, accountant
 POS roles (waiter, bartender, cashier) do not read folios: a room charge answers them with
 the ticket and the folio's public id only, so a bar tablet never lists a guest's stay."""
 
+from collections.abc import Callable
+
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -165,9 +167,8 @@ class _DocumentIssueApi(PropertyScopedApi):
 
     InputSerializer: type[serializers.Serializer]
     scope: str
-
-    def issue(self, request, public_id, data: dict) -> Invoice:
-        raise NotImplementedError
+    # each subclass defines issue(self, request, public_id, data) -> Invoice with its service
+    issue: Callable[..., Invoice]
 
     def post(self, request, property_slug: str, public_id):
         params = self.InputSerializer(data=request.data)

@@ -10,11 +10,13 @@ the chain still holds the signed entry: entries missing up to the latest checkpo
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import lock_objects
 from billing.models import Closure, JournalCheckpoint, JournalEntry
 from billing.services import signing
 from billing.services.journal import canonical_text
+from core.exceptions import InvalidInput
 from core.models import Property
 
 
@@ -35,8 +37,18 @@ def checkpoints_sign(*, property: Property, closure: Closure | None = None) -> l
     """Sign the head of each of the property's chains, in the caller's transaction.
 
     Locks: each chain's JournalHead (fiscal, then JET: the order journal_append takes them),
-    so the signed head is the last entry at commit. A chain with no entry is skipped."""
-    key = signing.signing_key()
+    so the signed head is the last entry at commit. A chain with no entry is skipped.
+    Raises InvalidInput when the signing key cannot be read: a closure that cannot sign its
+    checkpoint is not done (the caller's transaction rolls back)."""
+    try:
+        key = signing.signing_key()
+    except (OSError, ValueError, TypeError):
+        raise InvalidInput(
+            _(
+                "The fiscal signing key cannot be read (FISCAL_SIGNING_KEY or "
+                "FISCAL_SIGNING_KEY_FILE): nothing was closed. Ask your administrator."
+            )
+        )
     fingerprint = signing.fingerprint(signing.public_key_pem(key))
     signed_at = timezone.now().replace(microsecond=0)
     checkpoints = []

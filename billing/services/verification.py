@@ -455,9 +455,19 @@ def _walk_chain(
     verification: Verification, property: Property, chain: str, covered: set[int]
 ) -> None:
     """Chain, documents, closures and checkpoints of one chain, in one streamed pass."""
-    public_pem = signing.public_key_pem()
+    try:
+        public_pem = signing.public_key_pem()
+    except (OSError, ValueError, TypeError):
+        public_pem = None
+        if chain == FISCAL:
+            verification.add(
+                _("signing key"),
+                _("cannot be read: the signed checkpoints could not be checked"),
+            )
     checkpoints = {}
     for checkpoint in JournalCheckpoint.objects.filter(property=property, chain=chain):
+        if public_pem is None:
+            continue
         if checkpoint_valid(checkpoint, public_pem):
             checkpoints[checkpoint.sequence] = checkpoint
         else:

@@ -348,3 +348,31 @@ def test_each_duplicate_receipt_is_journaled_and_verified(books, hotel, manager)
     superuser("DELETE FROM billing_ticket WHERE id = %s", [ticket.pk])
     problems = [str(p) for p in property_verify(property=hotel).problems]
     assert sum("T000002: the ticket is missing" in p for p in problems) == 3, problems
+
+
+def test_an_unreadable_signing_key_refuses_the_closure_and_is_reported(
+    books, hotel, client, staff_of, settings
+):
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from core.exceptions import InvalidInput
+
+    settings.FISCAL_SIGNING_KEY_FILE = "/nonexistent/fiscal-key.pem"
+    yesterday = hotel.business_date() - timedelta(days=1)
+    with pytest.raises(InvalidInput, match="signing key cannot be read"):
+        closure_run(property=hotel, period=Closure.Period.DAY, day=yesterday)
+    assert not Closure.objects.filter(property=hotel, start=yesterday).exists()
+    # from the accountant's screen: a message, not an error page
+    client.force_login(staff_of(hotel, Role.ACCOUNTANT, username="compta"))
+    response = client.post(
+        reverse("billing:accounting"),
+        {"action": "closure", "period": "day", "day": yesterday.isoformat()},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "signing key cannot be read" in response.content.decode()
+    assert not Closure.objects.filter(property=hotel, start=yesterday).exists()
+    problems = [str(p) for p in property_verify(property=hotel).problems]
+    assert problems == ["signing key: cannot be read: the signed checkpoints could not be checked"]
