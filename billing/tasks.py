@@ -49,21 +49,15 @@ def accounting_exports_task() -> int:
 
 # An export of a year streams up to millions of lines: more time than the default limits.
 @shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
-def export_job_task(job_id: int) -> str:
-    """Run one on-demand export (enqueued on commit by export_job_request). Not retried
-    automatically: a failure is shown on the job, and the accountant asks again."""
+def export_job_task(job_id: int, outbox_id: int | None = None) -> str:
+    """Run one on-demand export (published through the outbox by export_job_request; the
+    claim on `outbox_id` runs it once). Not retried automatically: a failure is shown on the
+    job, and the accountant asks again."""
     from billing.services.exports import export_job_run
+    from core.outbox import outbox_run
 
-    job = export_job_run(job_id=job_id)
-    return job.status if job is not None else "missing"
-
-
-@shared_task(acks_late=True)
-def export_jobs_requeue_task() -> int:
-    """Beat, every 5 minutes: re-send exports left pending while the broker was down."""
-    from billing.services.exports import export_jobs_requeue
-
-    return export_jobs_requeue()
+    job = outbox_run(outbox_id, lambda: export_job_run(job_id=job_id))
+    return job.status if job is not None else "already run"
 
 
 @shared_task(acks_late=True)

@@ -195,11 +195,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.accounting_exports_task",
         "schedule": crontab(hour=5, minute=30),
     },
-    # every 5 minutes: on-demand exports left pending while the broker was down
-    "billing-export-jobs-requeue": {
-        "task": "billing.tasks.export_jobs_requeue_task",
-        "schedule": crontab(minute="*/5"),
-    },
     # every 5 minutes: return expired capacity holds (booking engine carts, OTA applies) to sale
     "release-expired-holds": {
         "task": "inventory.tasks.holds_release_expired_task",

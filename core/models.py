@@ -278,6 +278,9 @@ class OutboxMessage(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    # how long a claimed run may take before the sweep deems its worker dead and sends it
+    # again: minutes for an e-mail, an hour for a year's export or verification
+    stale_after = models.DurationField(default=timedelta(minutes=15))
 
     class Meta:
         ordering = ["created_at", "pk"]

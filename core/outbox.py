@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 
 from core.models import OutboxMessage, Property
@@ -23,15 +23,25 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 REDISPATCH_AFTER = timedelta(minutes=2)  # a published message not run by then is sent again
-STALE_RUNNING_AFTER = timedelta(minutes=15)  # a worker that died mid-task
+STALE_RUNNING_AFTER = timedelta(minutes=15)  # a worker that died mid-task (the default)
 MAX_ATTEMPTS = 10
 # fail fast when the broker is down: the sweep will publish it later
 PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1}
 
 
-def outbox_enqueue(*, task: str, kwargs: dict, property: Property | None = None) -> OutboxMessage:
-    """Record `task(**kwargs, outbox_id=...)` in the current transaction; publish after commit."""
-    message = OutboxMessage.objects.create(property=property, task=task, kwargs=kwargs)
+def outbox_enqueue(
+    *,
+    task: str,
+    kwargs: dict,
+    property: Property | None = None,
+    stale_after: timedelta = STALE_RUNNING_AFTER,
+) -> OutboxMessage:
+    """Record `task(**kwargs, outbox_id=...)` in the current transaction; publish after commit.
+    `stale_after` is the longest the task may run: a claim older than that is a dead worker's,
+    and the sweep sends the message again (give long tasks their time limit, not the default)."""
+    message = OutboxMessage.objects.create(
+        property=property, task=task, kwargs=kwargs, stale_after=stale_after
+    )
     transaction.on_commit(lambda: outbox_publish(message_id=message.pk))
     return message
 
@@ -104,7 +114,10 @@ def outbox_dispatch_pending(*, now: datetime | None = None, limit: int = 500) ->
     and not run) and hand back those left running by a dead worker. Returns how many."""
     now = now or timezone.now()
     OutboxMessage.objects.filter(
-        status=OutboxMessage.Status.RUNNING, claimed_at__lt=now - STALE_RUNNING_AFTER
+        status=OutboxMessage.Status.RUNNING,
+        claimed_at__lt=ExpressionWrapper(
+            Value(now) - F("stale_after"), output_field=DateTimeField()
+        ),
     ).update(status=OutboxMessage.Status.PENDING)
     due = (
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)

@@ -3,8 +3,9 @@ signed archive for a period; an ExportJob row is created and a Celery task write
 storage line by line (constant memory), keeping the row's progress up to date so the screen
 can show a progress bar, then a download link.
 
-The task is enqueued after commit. When the broker cannot be reached the job stays pending
-with a message saying so (never a 500), and `export_jobs_requeue` (beat) retries later."""
+The task leaves through the outbox (core/outbox.py), written in the request's transaction.
+When the broker cannot be reached the job stays pending with a message saying so (never a
+500), and the outbox sweep (beat, every minute) publishes it once the broker is back."""
 
 import hashlib
 import logging
@@ -32,13 +33,16 @@ from billing.services.fec import (
 )
 from billing.services.journal import JET_ARCHIVE, jet_event
 from core.exceptions import InvalidInput
-from core.models import Property
+from core.models import OutboxMessage, Property
+from core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
 MAX_DAYS = 366
 PROGRESS_EVERY_LINES = 5000
 PROGRESS_EVERY_SECONDS = 1.0
+# the task's hard time limit (billing.tasks.export_job_task): a year streams millions of lines
+EXPORT_TIME_LIMIT = timedelta(hours=1)
 BROKER_DOWN = "The task queue cannot be reached: the export will start as soon as it is back."
 
 
@@ -61,45 +65,26 @@ def export_job_request(
             end=end,
             requested_by=actor if getattr(actor, "pk", None) else None,
         )
-        transaction.on_commit(lambda: export_job_enqueue(job_id=job.pk))
+        message = outbox_enqueue(
+            task="billing.tasks.export_job_task",
+            kwargs={"job_id": job.pk},
+            property=property,
+            stale_after=EXPORT_TIME_LIMIT + timedelta(minutes=5),
+        )
+        # registered after the outbox's own publish, so it runs after it
+        transaction.on_commit(
+            lambda: _export_note_unpublished(job_id=job.pk, message_id=message.pk)
+        )
     return job
 
 
-def export_job_enqueue(*, job_id: int) -> bool:
-    """Send the job's task to the broker. On failure the job stays pending with a clear
-    message (the web request still succeeds); returns whether it was sent."""
-    from celery import current_app as app
-
-    # the task named, not imported (billing.tasks imports this module)
-    export_job_task = app.tasks["billing.tasks.export_job_task"]
-    try:
-        if app.conf.task_always_eager:
-            export_job_task.delay(job_id)
-        else:
-            # its own connection, one quick attempt: a dead broker must not hang the request
-            with app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=1, timeout=2)
-                export_job_task.apply_async(args=[job_id], connection=conn, retry=False)
-    except Exception as exc:  # any broker error means "not sent": say so on the job
-        logger.warning("export job %s not enqueued: %s", job_id, exc)
+def _export_note_unpublished(*, job_id: int, message_id: int) -> None:
+    """After the commit's publish: a job whose task did not reach the broker says so on the
+    screen (the outbox sweep publishes it once the broker is back, and the run clears it)."""
+    if OutboxMessage.objects.filter(pk=message_id, dispatched_at__isnull=True).exists():
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
             message=BROKER_DOWN
         )
-        return False
-    ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(message="")
-    return True
-
-
-def export_jobs_requeue(*, older_than: timedelta = timedelta(minutes=2)) -> int:
-    """Re-send jobs still pending after `older_than` (the broker was down when they were
-    asked for). The task ignores a job that already ran, so a double send is harmless."""
-    cutoff = timezone.now() - older_than
-    count = 0
-    for job_id in ExportJob.objects.filter(
-        status=ExportJob.Status.PENDING, created_at__lt=cutoff
-    ).values_list("pk", flat=True):
-        count += export_job_enqueue(job_id=job_id)
-    return count
 
 
 def export_estimate(*, property: Property, kind: str, start: date, end: date) -> int:

@@ -14,11 +14,13 @@ from django.urls import reverse
 from kombu import pools
 
 from billing.models import ExportJob, JournalEntry
-from billing.services.exports import export_job_enqueue, export_job_run
+from billing.tasks import export_job_task
 from billing.services.folios import ChargeInput, folio_open, folio_post_charges
 from billing.services.invoices import invoice_issue
 from config.celery import app
-from core.models import Role
+from core.models import OutboxMessage, Role
+from core.outbox import outbox_dispatch_pending
+from tests.worker import broker_down
 
 D = Decimal
 
@@ -137,22 +139,24 @@ def test_broker_down_leaves_the_job_pending_with_a_message(
     client, hotel, accountant, sales, storage
 ):
     client.force_login(accountant)
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
-    try:
+    with broker_down():
         response = client.post(reverse("billing:export_job_start"), _period(hotel, "fec"))
-    finally:
-        app.conf.broker_url = original
     assert response.status_code == 302
     job = ExportJob.objects.get(property=hotel)
     assert job.status == "pending" and "cannot be reached" in job.message
     page = client.get(reverse("billing:accounting")).content.decode()
     assert "The task queue cannot be reached" in page
-    # the broker is back: the requeue sends it, a run finishes it and clears the message
-    assert export_job_enqueue(job_id=job.pk) is True
+    message = OutboxMessage.objects.get(task="billing.tasks.export_job_task")
+    assert message.kwargs == {"job_id": job.pk} and message.dispatched_at is None
+    # the broker is back: the outbox sweep publishes it, the run finishes it and clears the
+    # message; a second delivery of the same message does nothing
+    assert outbox_dispatch_pending() == 1
     app.control.purge()
-    job = export_job_run(job_id=job.pk)
+    assert export_job_task(job.pk, outbox_id=message.pk) == "done"
+    job.refresh_from_db()
     assert job.status == "done" and job.message == ""
+    assert export_job_task(job.pk, outbox_id=message.pk) == "already run"
+    assert JournalEntry.objects.filter(chain="jet", code="20", payload__kind="fec").count() == 1
 
 
 @pytest.mark.django_db
