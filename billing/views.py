@@ -18,7 +18,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing.models import (
@@ -46,8 +46,8 @@ from billing.services.reconciliation import cash_count_record, reconciliation_fo
 from billing.services.tourist_tax import tourist_tax_report
 from billing.services.verification import (
     last_verification,
-    property_verify,
-    verification_record,
+    verification_in_progress,
+    verification_request,
 )
 from core.exceptions import DomainError
 from core.scoping import capability_required, get_scoped_or_404, scope
@@ -82,29 +82,19 @@ def accounting(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "verify":
-            result = property_verify(property=prop)
-            verification_record(result, actor=request.user.get_username())
-            if result.ok:
-                count = sum(result.entries.values())
+            _message, created = verification_request(
+                property=prop, actor=request.user.get_username()
+            )
+            if created:
                 messages.success(
                     request,
-                    ngettext(
-                        "%(count)s entry and the documents it seals verified: chain intact.",
-                        "%(count)s entries and the documents they seal verified: chain intact.",
-                        count,
-                    )
-                    % {"count": count},
+                    _(
+                        "Verification started: the result appears below when it is done "
+                        "(a year takes a few minutes)."
+                    ),
                 )
             else:
-                messages.error(
-                    request,
-                    ngettext(
-                        "The journal is broken (%(count)s finding). First: %(first)s",
-                        "The journal is broken (%(count)s findings). First: %(first)s",
-                        len(result.problems),
-                    )
-                    % {"count": len(result.problems), "first": result.first},
-                )
+                messages.info(request, _("A verification is already under way."))
         elif action == "count":
             try:
                 day = date.fromisoformat(request.POST.get("day", ""))
@@ -168,14 +158,29 @@ def accounting(request: HttpRequest) -> HttpResponse:
             "jobs": scope(ExportJob.objects.all(), request).order_by("-created_at", "-pk")[:10],
             "export_kinds": ExportJob.Kind.choices,
             "key_fingerprint": _key_fingerprint(),
-            "last_verification": last_verification(property=prop),
-            "checkpoint": JournalCheckpoint.objects.filter(
-                property=prop, chain=JournalEntry.Chain.FISCAL
-            )
-            .order_by("-sequence")
-            .first(),
+            **_integrity(prop),
         },
     )
+
+
+def _integrity(prop) -> dict:
+    """The integrity line: the last verification, one under way, the last signed checkpoint."""
+    return {
+        "last_verification": last_verification(property=prop),
+        "verification_pending": verification_in_progress(property=prop),
+        "checkpoint": JournalCheckpoint.objects.filter(
+            property=prop, chain=JournalEntry.Chain.FISCAL
+        )
+        .order_by("-sequence")
+        .first(),
+    }
+
+
+@require_GET
+@capability_required("billing.accounting")
+def verification_status(request: HttpRequest) -> HttpResponse:
+    """The integrity line (HTMX polls it while a verification is under way)."""
+    return render(request, "billing/_integrity.html", _integrity(request.property))
 
 
 DOCUMENT_KINDS = (

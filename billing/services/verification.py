@@ -21,11 +21,11 @@ from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,8 +55,9 @@ from billing.services.journal import (
     entry_hash,
     jet_event,
 )
-from core.models import Property
+from core.models import OutboxMessage, Property
 from core.money import ZERO
+from core.outbox import outbox_enqueue
 
 BATCH = 1000
 MAX_PROBLEMS = 50
@@ -655,6 +656,43 @@ def verification_record(verification: Verification, *, actor: str) -> JournalEnt
             "checkpoint": checkpoint.sequence if checkpoint else None,
             "unsigned": verification.unsigned,
         },
+    )
+
+
+VERIFY_TASK = "billing.tasks.journal_verify_task"
+# the task's hard time limit: a year of a busy property takes minutes, never this long
+VERIFY_TIME_LIMIT = timedelta(hours=1)
+
+
+def verification_request(*, property: Property, actor: str) -> tuple[OutboxMessage, bool]:
+    """Ask a worker to verify the property's record (a year takes longer than a web request
+    may last). One at a time: a verification already waiting or running is returned instead
+    of a second one. Returns (message, created)."""
+    with transaction.atomic():
+        # the property row is the lock: two clicks at once queue one verification
+        Property.objects.select_for_update().filter(pk=property.pk).first()
+        pending = verification_in_progress(property=property)
+        if pending is not None:
+            return pending, False
+        message = outbox_enqueue(
+            task=VERIFY_TASK,
+            kwargs={"property_id": property.pk, "actor": actor[:150]},
+            property=property,
+            stale_after=VERIFY_TIME_LIMIT + timedelta(minutes=5),
+        )
+    return message, True
+
+
+def verification_in_progress(*, property: Property) -> OutboxMessage | None:
+    """The verification asked for on the screen and not finished yet, if any."""
+    return (
+        OutboxMessage.objects.filter(
+            property=property,
+            task=VERIFY_TASK,
+            status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.RUNNING],
+        )
+        .order_by("-created_at", "-pk")
+        .first()
     )
 
 

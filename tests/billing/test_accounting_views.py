@@ -2,6 +2,7 @@
 
 import csv
 import io
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,7 +13,9 @@ from django.urls import reverse
 from billing.models import Closure, JournalEntry
 from billing.services.folios import ChargeInput, folio_open, folio_post_charges
 from billing.services.invoices import invoice_issue
-from core.models import Role
+from core.models import OutboxMessage, Role
+from core.outbox import outbox_dispatch_pending
+from tests.worker import broker_down, running_worker
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -73,30 +76,74 @@ def test_bad_period_changes_nothing(client, hotel, accountant):
     assert not JournalEntry.objects.filter(chain="jet", code="20").exists()
 
 
-def test_closure_and_verification_from_the_screen(client, hotel, accountant, invoice):
+def test_closure_from_the_screen_signs_a_checkpoint(client, hotel, accountant, invoice):
     client.force_login(accountant)
     yesterday = hotel.business_date() - timedelta(days=1)
-    response = client.post(
+    client.post(
         reverse("billing:accounting"),
         {"action": "closure", "period": "day", "day": yesterday.isoformat()},
         follow=True,
     )
-    assert Closure.objects.filter(property=hotel, period="day", start=yesterday).exists()
-    response = client.post(reverse("billing:accounting"), {"action": "verify"}, follow=True)
-    page = response.content.decode()
-    assert "chain intact" in page
-    # the screen shows the run and the closure's signed checkpoint, verified
     closure = Closure.objects.get(property=hotel, period="day", start=yesterday)
-    assert "Last verification: intact" in page and accountant.username in page
+    page = client.get(reverse("billing:accounting")).content.decode()
     assert f"Last signed checkpoint: entry #{closure.journal_entry.sequence}" in page
-    assert "Verified." in page
+    assert "The journal has not been verified yet." in page
+
+
+def _wait_verified(client, count: int, timeout: float = 30) -> str:
+    """Poll the integrity line as the screen does until the worker recorded `count` runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = JournalEntry.objects.filter(chain="jet", code__in=["90", "91"]).count()
+        if (
+            runs >= count
+            and not OutboxMessage.objects.filter(status__in=["pending", "running"]).exists()
+        ):
+            return client.get(reverse("billing:verification_status")).content.decode()
+        time.sleep(0.2)
+    raise AssertionError("the verification did not finish")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verification_runs_on_a_worker_and_shows_on_the_screen(client, hotel, accountant, invoice):
+    """A year takes minutes, longer than a web request may last: the button queues the
+    verification for a worker, one at a time, and the screen polls until the result is in."""
+    client.force_login(accountant)
+    yesterday = hotel.business_date() - timedelta(days=1)
+    client.post(
+        reverse("billing:accounting"),
+        {"action": "closure", "period": "day", "day": yesterday.isoformat()},
+    )
+    with broker_down():
+        page = client.post(
+            reverse("billing:accounting"), {"action": "verify"}, follow=True
+        ).content.decode()
+        assert "Verification started" in page
+        assert "Verification under way (asked by compta" in page and 'hx-trigger="every 3s"' in page
+        again = client.post(
+            reverse("billing:accounting"), {"action": "verify"}, follow=True
+        ).content.decode()
+        assert "A verification is already under way." in again
+    assert OutboxMessage.objects.filter(task="billing.tasks.journal_verify_task").count() == 1
+
+    # the broker is back: the sweep publishes it, a real worker runs it
+    with running_worker():
+        outbox_dispatch_pending()
+        line = _wait_verified(client, 1)
+    assert "Last verification: intact" in line and "compta" in line
+    closure = Closure.objects.get(property=hotel, period="day", start=yesterday)
+    assert f"Last signed checkpoint: entry #{closure.journal_entry.sequence}" in line
+    assert "Verified." in line and "hx-trigger" not in line
+
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
         cursor.execute("UPDATE billing_invoice SET total = 1.00 WHERE id = %s", [invoice.pk])
         cursor.execute("SET session_replication_role = origin")
-    response = client.post(reverse("billing:accounting"), {"action": "verify"}, follow=True)
-    page = response.content.decode()
-    assert "The journal is broken" in page and invoice.number in page
+    with running_worker():
+        client.post(reverse("billing:accounting"), {"action": "verify"})
+        line = _wait_verified(client, 2)
+    assert "Last verification: BROKEN" in line and invoice.number in line
+    page = client.get(reverse("billing:accounting")).content.decode()
     assert "Last verification: BROKEN" in page
 
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from kombu import pools
 
 from billing.models import ExportJob, JournalEntry
-from billing.tasks import export_job_task
 from billing.services.folios import ChargeInput, folio_open, folio_post_charges
 from billing.services.invoices import invoice_issue
+from billing.tasks import export_job_task
 from config.celery import app
 from core.models import OutboxMessage, Role
 from core.outbox import outbox_dispatch_pending
