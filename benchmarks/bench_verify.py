@@ -7,9 +7,10 @@ journal is then written as the services write it — one sealed receipt entry pe
 Closure row and a signed checkpoint — streamed into PostgreSQL with COPY.
 
 The verification (billing.services.verification.property_verify: chains, every document
-recomputed against its seal, numbering, closures, head, checkpoints) runs in a child process;
-we report its wall time, CPU time and peak resident memory (getrusage ru_maxrss). Targets:
-< 60 s and < 200 MB."""
+recomputed against its seal, numbering, closures, head, checkpoints) runs in a child process,
+which cuts the fiscal chain into one part per core, each walked by a process of its own; we
+report the wall time, the CPU time of all those processes and the peak resident memory of the
+largest (getrusage ru_maxrss). Targets: < 60 s and < 200 MB."""
 
 import json
 import os
@@ -28,18 +29,21 @@ import json, resource, sys, time
 from benchmarks import harness
 harness.setup_django()
 from core.models import Property
-from billing.services.verification import property_verify
+from billing.services.verification import _parts, property_verify
 prop = Property.objects.get(slug="bench-fec")
 started, cpu = time.perf_counter(), time.process_time()
 result = property_verify(property=prop)
+seconds = time.perf_counter() - started
+parts = resource.getrusage(resource.RUSAGE_CHILDREN)  # the parts' processes, if any
 print(json.dumps({
-    "seconds": time.perf_counter() - started,
-    "cpu_seconds": time.process_time() - cpu,
+    "seconds": seconds,
+    "cpu_seconds": time.process_time() - cpu + parts.ru_utime + parts.ru_stime,
     "ok": result.ok,
     "problems": [str(p) for p in result.problems[:5]],
     "entries": sum(result.entries.values()),
     "sealed": result.sealed,
-    "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "parts": len(_parts(prop, None)),
+    "maxrss_mb": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, parts.ru_maxrss) / 1024,
 }))
 """
 
@@ -338,7 +342,8 @@ def main() -> None:
             ),
             (
                 "verification: wall time (CPU time)",
-                f"**{result['seconds']} s** ({result['cpu_seconds']} s CPU, "
+                f"**{result['seconds']} s** ({result['cpu_seconds']} s CPU in "
+                f"{result.get('parts', 1)} parts, "
                 f"{rate:,} document lines/s, {result['sealed']:,} documents recomputed)",
                 "< 60 s",
             ),

@@ -168,6 +168,10 @@ else:
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
     }
+# Journal verification (billing.services.verification): a fiscal chain of at least this many
+# entries is verified in parts, one child process per core (or VERIFY_PROCESSES)
+VERIFY_PROCESSES = env.int("VERIFY_PROCESSES", default=0) or None
+VERIFY_PARALLEL_MIN_ENTRIES = env.int("VERIFY_PARALLEL_MIN_ENTRIES", default=100_000)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

@@ -122,6 +122,37 @@ def entry_hash(entry: JournalEntry) -> str:
     return hashlib.sha256((entry.previous_hash + canonical(entry)).encode()).hexdigest()
 
 
+def stored_entry_hash(entry) -> str:
+    """`entry_hash` of an entry read back from the database (the verifier's hot path, a few
+    hundred thousand times a year): its JSON fields were stored plain, so only the scalars
+    need spelling. Must equal `entry_hash` — every verification test checks it does."""
+    business_date = entry.business_date
+    fields = {
+        "property": entry.property_id,
+        "chain": entry.chain,
+        "sequence": entry.sequence,
+        "kind": entry.kind,
+        "code": entry.code,
+        "document_type": entry.document_type,
+        "document_id": entry.document_id,
+        "document_number": entry.document_number,
+        "business_date": business_date.isoformat() if business_date is not None else None,
+        "gross": f"{entry.gross:.2f}",
+        "net": f"{entry.net:.2f}",
+        "vat": entry.vat,
+        "perpetual_total": f"{entry.perpetual_total:.2f}",
+        "perpetual_total_abs": f"{entry.perpetual_total_abs:.2f}",
+        "actor": entry.actor,
+        "terminal": entry.terminal,
+        "payload": entry.payload,
+        "created_at": entry.created_at.isoformat(),
+    }
+    if entry.version >= 2:
+        fields["version"] = entry.version
+        fields["document_hash"] = entry.document_hash
+    return hashlib.sha256((entry.previous_hash + canonical_text(fields)).encode()).hexdigest()
+
+
 def vat_json(rows: Iterable[tuple[Decimal, Decimal, Decimal, Decimal]]) -> dict:
     """{"20.00": {"net": "9.17", "vat": "1.83", "gross": "11.00"}, ...} from (rate, net, vat,
     gross) rows — strings, so the hash never depends on float formatting."""

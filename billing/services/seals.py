@@ -163,6 +163,8 @@ _GETTERS: dict[tuple, itemgetter] = {}
 
 
 def _row(source, fields: tuple[str, ...]) -> list:
+    if type(source) is tuple:  # the verifier's rows, read from SQL already plain
+        return list(source)
     if isinstance(source, dict):  # a row read by the verifier: the hot path
         getter = _GETTERS.get(fields) or _GETTERS.setdefault(fields, itemgetter(*fields))
         return [

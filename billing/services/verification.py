@@ -17,17 +17,36 @@ still there and unchanged (docs/fiscal.md, "Verification"):
 Streams the chain in batches (constant memory), a few queries per batch.
 """
 
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
 from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from urllib.parse import quote
 
+from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import (
+    Count,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    Exists,
+    JSONField,
+    OuterRef,
+    Q,
+    Sum,
+    UUIDField,
+)
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -52,12 +71,14 @@ from billing.services.journal import (
     JET_VERIFICATION_FAILED,
     JET_VERIFICATION_PASSED,
     TOTAL_KINDS,
-    entry_hash,
     jet_event,
+    stored_entry_hash,
 )
 from core.models import OutboxMessage, Property
 from core.money import ZERO
 from core.outbox import outbox_enqueue
+
+logger = logging.getLogger(__name__)
 
 BATCH = 1000
 MAX_PROBLEMS = 50
@@ -138,6 +159,57 @@ def _grouped(queryset, key: str, fields: tuple) -> dict[int, list[dict]]:
     return groups
 
 
+def _plain_columns(model, fields: tuple[str, ...]) -> tuple[str, list[int]]:
+    """SELECT expressions that read `fields` already in the seal's spelling (decimals to 3
+    places, dates in ISO, UUIDs as text), so PostgreSQL does in C what Python would do a few
+    million times; and the positions of JSON columns (read as text)."""
+    columns, json_at = [], []
+    for position, name in enumerate(fields):
+        field = model._meta.get_field(name)
+        column = f'"{field.column}"'
+        if isinstance(field, DecimalField):
+            # every money, rate and quantity column has at most 3 places: no rounding here
+            columns.append(f"round({column}, 3)::text")
+        elif isinstance(field, DateTimeField):
+            raise ValueError(f"{name}: a datetime has no plain SQL spelling here")
+        elif isinstance(field, DateField):
+            columns.append(f"to_char({column}, 'YYYY-MM-DD')")
+        elif isinstance(field, UUIDField):
+            columns.append(f"{column}::text")
+        else:
+            if isinstance(field, JSONField):
+                json_at.append(position)
+            columns.append(column)
+    return ", ".join(columns), json_at
+
+
+def _plain_rows(
+    model, key: str, fields: tuple[str, ...], ids, property: Property | None = None
+) -> Iterator[tuple]:
+    """(key, row) for the rows whose `key` column is in `ids` (and of `property`); row:
+    `fields` as the seal's plain values (seals take such a tuple as already plain)."""
+    if not ids:
+        return
+    columns, json_at = _plain_columns(model, fields)
+    table = model._meta.db_table
+    key_column = model._meta.get_field(key).column
+    where, params = f'"{key_column}" = ANY(%s)', [list(ids)]
+    if property is not None:
+        where, params = f'{where} AND "property_id" = %s', [*params, property.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "{key_column}", {columns} FROM "{table}" WHERE {where}',  # noqa: S608
+            params,
+        )
+        for row in cursor.fetchall():
+            if json_at:
+                row = list(row)
+                for position in json_at:
+                    value = row[position + 1]
+                    row[position + 1] = json.loads(value) if isinstance(value, str) else value
+            yield row[0], tuple(row[1:])
+
+
 def _span(chain: str, first: int, last: int) -> str:
     return f"{chain} #{first}" if first == last else f"{chain} #{first}–#{last}"
 
@@ -170,25 +242,40 @@ class _Documents:
             if entry.kind == Kind.PAYMENT and entry.version >= 2:
                 payment_ids.update(entry.payload.get("ids", []))
         ticket_ids = ids["billing.ticket"]
-        self.tickets = {
-            row["id"]: row
-            for row in Ticket.objects.filter(pk__in=ticket_ids, property=property).values(
-                "id", *seals.TICKET_FIELDS
-            )
-        }
         sealed_tickets = [
             int(e.document_id)
             for e in entries
             if e.kind == Kind.RECEIPT and e.version >= 2 and e.document_type == "billing.ticket"
         ]
-        self.ticket_lines = _grouped(
-            TicketLine.objects.filter(ticket_id__in=sealed_tickets),
-            "ticket_id",
-            seals.TICKET_LINE_FIELDS,
-        )
-        self.ticket_vat = _grouped(
-            TicketVat.objects.filter(ticket_id__in=sealed_tickets), "ticket_id", seals.VAT_FIELDS
-        )
+        # ticket id → (number, the ticket's sealed fields)
+        self.tickets: dict[int, tuple] = {}
+        self.ticket_lines: dict[int, list] = defaultdict(list)
+        self.ticket_vat: dict[int, list] = defaultdict(list)
+        if connection.vendor == "postgresql":
+            number_at = seals.TICKET_FIELDS.index("number")
+            for pk, row in _plain_rows(Ticket, "id", seals.TICKET_FIELDS, ticket_ids, property):
+                self.tickets[pk] = (row[number_at], row)
+            for pk, row in _plain_rows(
+                TicketLine, "ticket_id", seals.TICKET_LINE_FIELDS, sealed_tickets
+            ):
+                self.ticket_lines[pk].append(row)
+            for pk, row in _plain_rows(TicketVat, "ticket_id", seals.VAT_FIELDS, sealed_tickets):
+                self.ticket_vat[pk].append(row)
+        else:
+            for row in Ticket.objects.filter(pk__in=ticket_ids, property=property).values(
+                "id", *seals.TICKET_FIELDS
+            ):
+                self.tickets[row["id"]] = (row["number"], row)
+            self.ticket_lines = _grouped(
+                TicketLine.objects.filter(ticket_id__in=sealed_tickets),
+                "ticket_id",
+                seals.TICKET_LINE_FIELDS,
+            )
+            self.ticket_vat = _grouped(
+                TicketVat.objects.filter(ticket_id__in=sealed_tickets),
+                "ticket_id",
+                seals.VAT_FIELDS,
+            )
         self.tenders: dict[int, list] = defaultdict(list)
         sale_payments = Payment.objects.filter(ticket_id__in=sealed_tickets, amount__gt=0)
         tender_fields = ("id", "ticket_id", "method", "amount", "terminal_reference")
@@ -320,6 +407,32 @@ class _PeriodTotals:
         for rate, row in (entry.vat or {}).items():
             day[3][rate] += Decimal(row.get("gross", "0"))
 
+    @classmethod
+    def before(cls, property: Property, sequence: int) -> "_PeriodTotals":
+        """The totals of the fiscal sales entries before `sequence`, added up in SQL: where a
+        part of the chain starts, what its closures' periods already hold (those entries are
+        verified by the parts before it)."""
+        totals = cls()
+        entries = JournalEntry.objects.filter(
+            property=property, chain=FISCAL, kind__in=TOTAL_KINDS, sequence__lt=sequence
+        )
+        for row in entries.values("business_date").annotate(
+            gross=Sum("gross"), net=Sum("net"), count=Count("pk")
+        ):
+            day = totals.days[row["business_date"]]
+            day[0], day[1], day[2] = row["gross"], row["net"], row["count"]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT e.business_date, v.key, SUM((v.value->>'gross')::numeric) "
+                "FROM billing_journalentry e, jsonb_each(e.vat) v "
+                "WHERE e.property_id = %s AND e.chain = %s AND e.kind = ANY(%s) "
+                "AND e.sequence < %s AND jsonb_typeof(e.vat) = 'object' GROUP BY 1, 2",
+                [property.pk, FISCAL, list(TOTAL_KINDS), sequence],
+            )
+            for day, rate, gross in cursor.fetchall():
+                totals.days[day][3][rate] += gross
+        return totals
+
     def between(self, start: date, end: date) -> tuple[Decimal, Decimal, int, dict]:
         gross, net, count, vat = ZERO, ZERO, 0, defaultdict(Decimal)
         for day, (g, n, c, v) in self.days.items():
@@ -338,22 +451,24 @@ def _check_document(
 ) -> None:
     kind, sealed = entry.kind, entry.version >= 2
     if entry.document_type == "billing.ticket":
-        ticket = docs.tickets.get(int(entry.document_id))
+        ticket_id = int(entry.document_id)
+        found = docs.tickets.get(ticket_id)
         name = entry.document_number or f"ticket {entry.document_id}"
-        if ticket is None:
+        if found is None:
             verification.add(name, _("the ticket is missing"), entry)
             return
+        number, ticket = found
         if sealed and kind == Kind.RECEIPT:
             verification.sealed += 1
             seal = seals.ticket_seal(
                 ticket,
-                docs.ticket_lines.get(ticket["id"], []),
-                docs.ticket_vat.get(ticket["id"], []),
-                docs.tenders.get(ticket["id"], []),
+                docs.ticket_lines.get(ticket_id, []),
+                docs.ticket_vat.get(ticket_id, []),
+                docs.tenders.get(ticket_id, []),
             )
             if seal != entry.document_hash:
                 verification.add(
-                    _ticket_name(ticket["number"]),
+                    _ticket_name(number),
                     _("the ticket, its lines or its payments differ from what was sealed"),
                     entry,
                 )
@@ -452,23 +567,22 @@ def _covered_payments(property: Property) -> set[int]:
     return covered
 
 
-def _walk_chain(
-    verification: Verification, property: Property, chain: str, covered: set[int]
-) -> None:
-    """Chain, documents, closures and checkpoints of one chain, in one streamed pass."""
+def _checkpoints(
+    verification: Verification, property: Property, chain: str
+) -> dict[int, JournalCheckpoint]:
+    """The chain's checkpoints whose signature is valid, by sequence; an invalid signature or
+    an unreadable key is a finding."""
     try:
         public_pem = signing.public_key_pem()
     except (OSError, ValueError, TypeError):
-        public_pem = None
         if chain == FISCAL:
             verification.add(
                 _("signing key"),
                 _("cannot be read: the signed checkpoints could not be checked"),
             )
+        return {}
     checkpoints = {}
     for checkpoint in JournalCheckpoint.objects.filter(property=property, chain=chain):
-        if public_pem is None:
-            continue
         if checkpoint_valid(checkpoint, public_pem):
             checkpoints[checkpoint.sequence] = checkpoint
         else:
@@ -476,21 +590,49 @@ def _walk_chain(
                 f"checkpoint {chain} #{checkpoint.sequence}",
                 _("its signature does not match the installation's public key"),
             )
-    totals = _PeriodTotals()
-    previous_hash, expected, checked = "", 1, 0
-    perpetual, perpetual_abs = ZERO, ZERO
-    last: JournalEntry | None = None
-    rows = (
-        JournalEntry.objects.filter(property=property, chain=chain)
-        .order_by("sequence")
-        .values_list(*_ENTRY_FIELDS)
-    )
+    return checkpoints
+
+
+@dataclass
+class _Start:
+    """Where a walk starts: its first sequence and, as stored, the entry before it (its hash
+    and perpetual totals; None when that entry is missing — a finding of the part before)."""
+
+    sequence: int = 1
+    previous_hash: str | None = ""
+    perpetual: Decimal | None = ZERO
+    perpetual_abs: Decimal | None = ZERO
+
+
+def _walk_chain(
+    verification: Verification,
+    property: Property,
+    chain: str,
+    covered: set[int],
+    signed: dict[int, str],
+    start: _Start | None = None,
+    last_sequence: int | None = None,
+    totals: "_PeriodTotals | None" = None,
+) -> "_EntryRow | None":
+    """Chain, documents and closures of one chain (or of the part from `start` to
+    `last_sequence`), in one streamed pass; `signed`: the hash each valid checkpoint signed,
+    by sequence. Returns the last entry walked."""
+    start = start or _Start()
+    totals = totals or _PeriodTotals()
+    previous_hash, expected, checked = start.previous_hash, start.sequence, 0
+    perpetual, perpetual_abs = start.perpetual, start.perpetual_abs
+    last = None
+    rows = JournalEntry.objects.filter(property=property, chain=chain, sequence__gte=start.sequence)
+    if last_sequence is not None:
+        rows = rows.filter(sequence__lte=last_sequence)
+    rows = rows.order_by("sequence").values_list(*_ENTRY_FIELDS)
     for batch, docs in _with_documents(property, _batches(rows), covered, chain == FISCAL):
         for entry in batch:
             checked += 1
             moves_total = chain == FISCAL and entry.kind in TOTAL_KINDS
-            perpetual += entry.gross if moves_total else ZERO
-            perpetual_abs += abs(entry.gross) if moves_total else ZERO
+            if perpetual is not None:
+                perpetual += entry.gross if moves_total else ZERO
+                perpetual_abs += abs(entry.gross) if moves_total else ZERO
             label = entry.document_number or f"{chain} #{entry.sequence}"
             if entry.sequence != expected:
                 verification.add(
@@ -498,14 +640,16 @@ def _walk_chain(
                     _("entry %(chain)s #%(n)s is missing") % {"chain": chain, "n": expected},
                     entry,
                 )
-            elif entry.previous_hash != previous_hash:
+            elif previous_hash is not None and entry.previous_hash != previous_hash:
                 verification.add(label, _("link to the previous entry is broken"), entry)
-            elif entry_hash(entry) != entry.hash:
+            elif stored_entry_hash(entry) != entry.hash:
                 verification.add(label, _("entry content does not match its hash"), entry)
-            elif entry.perpetual_total != perpetual or entry.perpetual_total_abs != perpetual_abs:
+            elif perpetual is not None and (
+                entry.perpetual_total != perpetual or entry.perpetual_total_abs != perpetual_abs
+            ):
                 verification.add(label, _("perpetual totals do not add up"), entry)
-            checkpoint = checkpoints.get(entry.sequence)
-            if checkpoint is not None and checkpoint.hash != entry.hash:
+            signed_hash = signed.get(entry.sequence)
+            if signed_hash is not None and signed_hash != entry.hash:
                 verification.add(label, _("differs from the signed checkpoint"), entry)
             if docs is not None:
                 if entry.kind in RECORDING_KINDS and entry.document_id.isdigit():
@@ -515,8 +659,20 @@ def _walk_chain(
                     totals.add(entry)
             previous_hash, expected, last = entry.hash, entry.sequence + 1, entry
             perpetual, perpetual_abs = entry.perpetual_total, entry.perpetual_total_abs
-    verification.entries[chain] = checked
-    last_sequence = last.sequence if last is not None else 0
+    verification.entries[chain] = verification.entries.get(chain, 0) + checked
+    return last
+
+
+def _chain_end(
+    verification: Verification,
+    property: Property,
+    chain: str,
+    last_sequence: int,
+    last_hash: str,
+    checkpoints: dict[int, JournalCheckpoint],
+) -> None:
+    """After the last entry: entries a checkpoint signed but missing, the head row, and the
+    latest checkpoint reached."""
     signed = max(checkpoints, default=0)
     if signed > last_sequence:
         verification.add(
@@ -528,9 +684,7 @@ def _walk_chain(
             },
         )
     head = JournalHead.objects.filter(property=property, chain=chain).first()
-    if head is not None and (
-        head.last_sequence != last_sequence or head.last_hash != (last.hash if last else "")
-    ):
+    if head is not None and (head.last_sequence != last_sequence or head.last_hash != last_hash):
         verification.add(
             _span(chain, last_sequence + 1, head.last_sequence)
             if head.last_sequence > last_sequence
@@ -542,6 +696,22 @@ def _walk_chain(
         valid = [c for s, c in sorted(checkpoints.items()) if s <= last_sequence]
         verification.checkpoint = valid[-1] if valid else None
         verification.unsigned = last_sequence - (valid[-1].sequence if valid else 0)
+
+
+def _verify_chain(
+    verification: Verification, property: Property, chain: str, covered: set[int]
+) -> None:
+    checkpoints = _checkpoints(verification, property, chain)
+    signed = {sequence: c.hash for sequence, c in checkpoints.items()}
+    last = _walk_chain(verification, property, chain, covered, signed)
+    _chain_end(
+        verification,
+        property,
+        chain,
+        last.sequence if last is not None else 0,
+        last.hash if last is not None else "",
+        checkpoints,
+    )
 
 
 def _missing_entries(verification: Verification, property: Property, covered: set[int]) -> None:
@@ -625,15 +795,186 @@ def _numbering(verification: Verification, property: Property) -> None:
                 )
 
 
-def property_verify(*, property: Property) -> Verification:
-    """Everything above for one property; `problems` lists what is wrong, first found first."""
+def property_verify(*, property: Property, processes: int | None = None) -> Verification:
+    """Everything above for one property; `problems` lists what is wrong, first found first.
+
+    A long fiscal chain (settings.VERIFY_PARALLEL_MIN_ENTRIES) is cut into `processes` parts
+    (settings.VERIFY_PROCESSES, default the machine's cores) walked by as many child
+    processes, while this one walks the JET chain and the numbering; then the parts are
+    stitched (docs/fiscal.md, "Verification")."""
+    parts = _parts(property, processes)
+    if len(parts) > 1:
+        try:
+            return _verify_in_parts(Verification(property=property), property, parts)
+        except _PartFailed as exc:
+            # a part's process died (memory, a signal): verify in one walk rather than not
+            logger.warning("verification in parts failed (%s): one walk instead", exc)
     verification = Verification(property=property)
     covered = _covered_payments(property)
     for chain in (FISCAL, JournalEntry.Chain.JET):
-        _walk_chain(verification, property, chain, covered)
+        _verify_chain(verification, property, chain, covered)
     _missing_entries(verification, property, covered)
     _numbering(verification, property)
     return verification
+
+
+class _PartFailed(Exception):
+    """A part's process did not finish."""
+
+
+def _parts(property: Property, processes: int | None) -> list[tuple[int, int | None]]:
+    """[(first, last)] sequences of the fiscal chain's parts; the last part is open-ended
+    (entries appended while it runs, or beyond a head that lies, are walked too)."""
+    if processes is None:
+        processes = settings.VERIFY_PROCESSES or os.cpu_count() or 1
+    if processes < 2 or connection.in_atomic_block or connection.vendor != "postgresql":
+        return [(1, None)]
+    head = JournalHead.objects.filter(property=property, chain=FISCAL).first()
+    count = head.last_sequence if head is not None else 0
+    if count < settings.VERIFY_PARALLEL_MIN_ENTRIES:
+        return [(1, None)]
+    size = -(-count // processes)
+    bounds = [(1 + i * size, (i + 1) * size) for i in range(processes)]
+    return [*bounds[:-1], (bounds[-1][0], None)]
+
+
+def _child_environment() -> dict[str, str]:
+    """The environment of a part's process: this one's, with the database this process uses
+    (under tests, the test database)."""
+    db = connection.settings_dict
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
+    }
+
+
+def _verify_in_parts(
+    verification: Verification, property: Property, parts: list[tuple[int, int | None]]
+) -> Verification:
+    """Start one process per part, walk the JET chain and the numbering meanwhile, stitch."""
+    checkpoints = _checkpoints(verification, property, FISCAL)
+    covered = _covered_payments(property)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    env = _child_environment()
+    with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
+        # what every part needs and this process has already checked: the hashes the valid
+        # checkpoints signed, the payments that payment entries record
+        given = os.path.join(tmp, "given.json")
+        with open(given, "w", encoding="utf-8") as handle:
+            json.dump(
+                {
+                    "signed": {str(seq): c.hash for seq, c in checkpoints.items()},
+                    "covered": sorted(covered),
+                },
+                handle,
+            )
+        children = []
+        for index, (first, last) in enumerate(parts):
+            out = os.path.join(tmp, f"part-{index}.json")
+            command = [
+                sys.executable,
+                str(settings.BASE_DIR / "manage.py"),
+                "verify_journal_part",
+                f"--property-id={property.pk}",
+                f"--first={first}",
+                f"--given={given}",
+                f"--out={out}",
+                f"--language={language}",
+            ]
+            if last is not None:
+                command.append(f"--last={last}")
+            # our own interpreter and manage.py, arguments we built: no untrusted input
+            children.append((subprocess.Popen(command, env=env), out))  # noqa: S603
+        tail = Verification(property=property)
+        _verify_chain(tail, property, JournalEntry.Chain.JET, set())
+        _numbering(tail, property)
+        results = []
+        for child, out in children:
+            if child.wait() != 0:
+                for other, _out in children:
+                    other.kill()
+                raise _PartFailed(f"exit {child.returncode}")
+            with open(out, encoding="utf-8") as handle:
+                results.append(json.load(handle))
+    last_sequence, last_hash = 0, ""
+    for (first, _last), result in zip(parts, results, strict=True):
+        if first > 1 and last_sequence != first - 1:
+            # the part before ended early: its last entries are missing
+            verification.add(
+                _span(FISCAL, last_sequence + 1, first - 1),
+                _("entry %(chain)s #%(n)s is missing") % {"chain": FISCAL, "n": last_sequence + 1},
+            )
+        for problem in result["problems"]:
+            if len(verification.problems) < MAX_PROBLEMS:
+                verification.problems.append(Problem(**problem))
+        verification.entries[FISCAL] = verification.entries.get(FISCAL, 0) + result["checked"]
+        verification.sealed += result["sealed"]
+        verification.unsealed += result["unsealed"]
+        for document_type, ids in result["recorded"].items():
+            verification.recorded[document_type].update(ids)
+        if result["last"] is not None:
+            last_sequence, last_hash = result["last"]
+    _chain_end(verification, property, FISCAL, last_sequence, last_hash, checkpoints)
+    for problem in tail.problems:
+        if len(verification.problems) < MAX_PROBLEMS:
+            verification.problems.append(problem)
+    verification.entries.update(tail.entries)
+    _missing_entries(verification, property, covered)
+    return verification
+
+
+def property_verify_part(
+    *,
+    property: Property,
+    first: int,
+    last: int | None,
+    signed: dict[int, str],
+    covered: set[int],
+) -> dict:
+    """One part of the fiscal chain (a child process of property_verify): chain, documents
+    and closures from `first` to `last`, as JSON for the parent to stitch. Starts from the
+    stored entry before `first`; the part before verifies that entry."""
+    verification = Verification(property=property)
+    start = _Start(sequence=first)
+    if first > 1:
+        before = (
+            JournalEntry.objects.filter(property=property, chain=FISCAL, sequence=first - 1)
+            .values("hash", "perpetual_total", "perpetual_total_abs")
+            .first()
+        )
+        if before is None:
+            start = _Start(sequence=first, previous_hash=None, perpetual=None, perpetual_abs=None)
+        else:
+            start = _Start(
+                sequence=first,
+                previous_hash=before["hash"],
+                perpetual=before["perpetual_total"],
+                perpetual_abs=before["perpetual_total_abs"],
+            )
+    last_entry = _walk_chain(
+        verification,
+        property,
+        FISCAL,
+        covered,
+        signed,
+        start=start,
+        last_sequence=last,
+        totals=_PeriodTotals.before(property, first),
+    )
+    return {
+        "problems": [asdict(problem) for problem in verification.problems],
+        "checked": verification.entries.get(FISCAL, 0),
+        "sealed": verification.sealed,
+        "unsealed": verification.unsealed,
+        "recorded": {kind: sorted(ids) for kind, ids in verification.recorded.items()},
+        "last": [last_entry.sequence, last_entry.hash] if last_entry is not None else None,
+    }
 
 
 def verification_record(verification: Verification, *, actor: str) -> JournalEntry:
