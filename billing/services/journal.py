@@ -86,12 +86,11 @@ def hash_of(previous_hash: str, fields: dict) -> str:
     return hashlib.sha256((previous_hash + canonical_text(fields)).encode()).hexdigest()
 
 
-def canonical_fields(entry: JournalEntry) -> dict:
-    """The entry's hashed fields as plain JSON values (strings for money and dates).
+_MONEY_FIELDS = ("gross", "net", "perpetual_total", "perpetual_total_abs")
 
-    Version 1 (entries written before document seals) hashes the entry's own fields; version
-    2 adds the version and `document_hash`, the seal of the document the entry records
-    (billing.services.seals). Each entry is hashed and verified with its own version."""
+
+def _entry_fields(entry) -> dict:
+    """The hashed fields as the entry holds them (version 2 adds two)."""
     fields = {
         "property": entry.property_id,
         "chain": entry.chain,
@@ -102,11 +101,11 @@ def canonical_fields(entry: JournalEntry) -> dict:
         "document_id": entry.document_id,
         "document_number": entry.document_number,
         "business_date": entry.business_date,
-        "gross": Decimal(entry.gross),
-        "net": Decimal(entry.net),
+        "gross": entry.gross,
+        "net": entry.net,
         "vat": entry.vat,
-        "perpetual_total": Decimal(entry.perpetual_total),
-        "perpetual_total_abs": Decimal(entry.perpetual_total_abs),
+        "perpetual_total": entry.perpetual_total,
+        "perpetual_total_abs": entry.perpetual_total_abs,
         "actor": entry.actor,
         "terminal": entry.terminal,
         "payload": entry.payload,
@@ -115,6 +114,18 @@ def canonical_fields(entry: JournalEntry) -> dict:
     if entry.version >= 2:
         fields["version"] = entry.version
         fields["document_hash"] = entry.document_hash
+    return fields
+
+
+def canonical_fields(entry: JournalEntry) -> dict:
+    """The entry's hashed fields as plain JSON values (strings for money and dates).
+
+    Version 1 (entries written before document seals) hashes the entry's own fields; version
+    2 adds the version and `document_hash`, the seal of the document the entry records
+    (billing.services.seals). Each entry is hashed and verified with its own version."""
+    fields = _entry_fields(entry)
+    for name in _MONEY_FIELDS:
+        fields[name] = Decimal(fields[name])
     return _plain(fields)
 
 
@@ -126,30 +137,12 @@ def stored_entry_hash(entry) -> str:
     """`entry_hash` of an entry read back from the database (the verifier's hot path, a few
     hundred thousand times a year): its JSON fields were stored plain, so only the scalars
     need spelling. Must equal `entry_hash` — every verification test checks it does."""
-    business_date = entry.business_date
-    fields = {
-        "property": entry.property_id,
-        "chain": entry.chain,
-        "sequence": entry.sequence,
-        "kind": entry.kind,
-        "code": entry.code,
-        "document_type": entry.document_type,
-        "document_id": entry.document_id,
-        "document_number": entry.document_number,
-        "business_date": business_date.isoformat() if business_date is not None else None,
-        "gross": f"{entry.gross:.2f}",
-        "net": f"{entry.net:.2f}",
-        "vat": entry.vat,
-        "perpetual_total": f"{entry.perpetual_total:.2f}",
-        "perpetual_total_abs": f"{entry.perpetual_total_abs:.2f}",
-        "actor": entry.actor,
-        "terminal": entry.terminal,
-        "payload": entry.payload,
-        "created_at": entry.created_at.isoformat(),
-    }
-    if entry.version >= 2:
-        fields["version"] = entry.version
-        fields["document_hash"] = entry.document_hash
+    fields = _entry_fields(entry)
+    for name in _MONEY_FIELDS:
+        fields[name] = f"{fields[name]:.2f}"
+    business_date = fields["business_date"]
+    fields["business_date"] = business_date.isoformat() if business_date is not None else None
+    fields["created_at"] = fields["created_at"].isoformat()
     return hashlib.sha256((entry.previous_hash + canonical_text(fields)).encode()).hexdigest()
 
 
