@@ -164,14 +164,22 @@ class TicketLine(SaleLineFields):
         ordering = ["ticket", "pk"]
 
 
-class TicketVat(models.Model):
-    """The VAT breakdown of a ticket, one row per rate (sum of its lines)."""
+class VatBreakdown(models.Model):
+    """One row per VAT rate of a document: the sums of its lines at that rate."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="vat_lines")
     rate = models.DecimalField(max_digits=5, decimal_places=2)
     net = money_field()
     vat = money_field()
     gross = money_field()
+
+    class Meta:
+        abstract = True
+
+
+class TicketVat(VatBreakdown):
+    """The VAT breakdown of a ticket (sum of its lines)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="vat_lines")
 
     class Meta:
         ordering = ["ticket", "-rate"]
@@ -447,14 +455,10 @@ class InvoiceLine(SaleLineFields):
         ordering = ["invoice", "pk"]
 
 
-class InvoiceVat(models.Model):
-    """The VAT breakdown of an invoice, one row per rate (tourist tax excluded)."""
+class InvoiceVat(VatBreakdown):
+    """The VAT breakdown of an invoice (tourist tax excluded)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="vat_lines")
-    rate = models.DecimalField(max_digits=5, decimal_places=2)
-    net = money_field()
-    vat = money_field()
-    gross = money_field()
 
     class Meta:
         ordering = ["invoice", "-rate"]
