@@ -342,6 +342,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "PMS and POS on one database: availability, quotes, reservations, orders.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/schema/ and /api/docs/: staff or an API token only (docs/api.md)
+    "SERVE_PERMISSIONS": ["core.api.StaffMember"],
     # vendored Swagger UI: no CDN
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -9,8 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.services import two_factor_enrol
@@ -49,7 +49,10 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         token = request.POST.get("token", "").strip().replace(" ", "")
-        if token.isdigit() and device.verify_token(token):
+        allowed, _why = device.verify_is_allowed()
+        if not allowed:
+            error = _throttled()
+        elif token.isdigit() and device.verify_token(token):
             codes = two_factor_enrol(user=request.user, device=device, backup_codes=BACKUP_CODES)
             otp_login(request, device)
             return render(
@@ -57,7 +60,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                 "core/two_factor_codes.html",
                 {"codes": codes, "next": _next(request)},
             )
-        error = _("This code is not right. Type the 6 digits the app shows now.")
+        else:
+            error = _("This code is not right. Type the 6 digits the app shows now.")
     return render(
         request,
         "core/two_factor_setup.html",
@@ -70,6 +74,10 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         },
         status=422 if error else 200,
     )
+
+
+def _throttled() -> str:
+    return _("Too many wrong codes: wait a few seconds, then type the code again.")
 
 
 def _base32(device: TOTPDevice) -> str:
@@ -87,11 +95,14 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         token = request.POST.get("token", "").strip().replace(" ", "")
-        device = match_token(request.user, token) if token else None
-        if device is not None:
+        # django-otp waits longer after each wrong code (per device): say so, do not match
+        if any(not d.verify_is_allowed()[0] for d in devices_for_user(request.user)):
+            error = _throttled()
+        elif (device := match_token(request.user, token) if token else None) is not None:
             otp_login(request, device)
             return redirect(_next(request))
-        error = _("This code is not right. Type the code your app shows, or a backup code.")
+        else:
+            error = _("This code is not right. Type the code your app shows, or a backup code.")
     return render(
         request,
         "core/two_factor_verify.html",

@@ -199,7 +199,7 @@ def test_refund_needs_a_managers_pin(till, hotel, product, manager):
     before = snapshot()
     # when: a wrong PIN
     wrong = till.post(
-        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "0000"}, follow=True
+        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "000000"}, follow=True
     )
     # then
     assert wrong.status_code == 200 and 'class="msg-error"' in wrong.content.decode()

@@ -50,7 +50,7 @@ def test_pin_switch_never_redirects_off_site(till, boss):
 
 def test_wrong_pin_is_shown_in_french_and_keeps_the_user(till, cashier, boss):
     till.cookies["django_language"] = "fr"
-    response = till.post("/pin/", {"user_id": boss.pk, "pin": "0000", "next": "/pos/counter/"})
+    response = till.post("/pin/", {"user_id": boss.pk, "pin": "000000", "next": "/pos/counter/"})
     assert response.status_code == 403
     assert "Code PIN erroné." in response.content.decode()
     assert int(till.session["_auth_user_id"]) == cashier.pk
