@@ -1,5 +1,6 @@
 """Staff services: PIN management and switching."""
 
+import hashlib
 import time
 
 from django.conf import settings
@@ -45,7 +46,9 @@ def _failures_key(user_id: int) -> str:
 
 
 def _device_key(property_id: int, device: str) -> str:
-    return f"pin-failures-device:{property_id}:{device}"
+    # the device id of an older binding holds its label: a digest keeps the key plain
+    digest = hashlib.sha256(device.encode()).hexdigest()[:32]
+    return f"pin-failures-device:{property_id}:{digest}"
 
 
 def _property_key(property_id: int) -> str:
