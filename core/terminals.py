@@ -57,6 +57,12 @@ def binding_device(binding: dict) -> str:
     return f"terminal-{binding.get('terminal_id')}-{binding.get('label', '')}"
 
 
+def request_device(request: HttpRequest) -> str:
+    """The device key of the terminal this browser is bound to, or "" (not bound)."""
+    binding = terminal_binding(request)
+    return binding_device(binding) if binding else ""
+
+
 def unbind_terminal(response: HttpResponse) -> None:
     response.delete_cookie(COOKIE)
 
