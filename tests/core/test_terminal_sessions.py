@@ -275,3 +275,26 @@ def test_a_password_session_does_not_expire_with_the_terminal_setting(
     session[SEEN] = time.time() - 3600
     session.save()
     assert client.get("/pos/counter/").status_code == 200
+
+
+@override_settings(PIN_SESSION_IDLE_SECONDS=300)
+def test_an_htmx_tap_after_inactivity_goes_back_to_the_pin_screen(client, hotel, bar, waiter):
+    bind(client, hotel, terminal=bar)
+    pin(client, waiter, "2222")
+    session = client.session
+    session[SEEN] = time.time() - 301
+    session.save()
+    response = client.get("/pos/tables/", HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == "/pin/?next=/pos/tables/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_pin_screen_and_its_refusals_speak_french(client, hotel, manager):
+    bind(client, hotel)
+    client.cookies["django_language"] = "fr"
+    short = pin(client, manager, "6666").content.decode()
+    assert "Le code PIN d&#x27;un responsable comporte désormais 6 chiffres" in short
+    for _ in range(5):
+        response = pin(client, manager, "000000")
+    assert response.status_code == 429
+    assert "Trop de codes PIN erronés. Réessayez dans 5 minutes" in response.content.decode()
