@@ -67,7 +67,17 @@ class ChannelConnection(TimeStampedModel):
     kind = models.CharField(_("channel"), max_length=10, choices=Kind.choices)
     url = models.URLField(_("calendar URL"), max_length=1000)
     interval_minutes = models.PositiveIntegerField(_("pull every (minutes)"), default=30)
-    allow_private_addresses = models.BooleanField(default=False)
+    # lifts the SSRF guard for this connection only: a superuser's switch in the admin,
+    # audited (channels_sync.services.imports.connection_private_addresses_set)
+    allow_private_addresses = models.BooleanField(
+        _("allow private addresses"),
+        default=False,
+        help_text=_(
+            "Let this feed be downloaded from a private or loopback address (a calendar "
+            "served on the hotel's own network). Off unless you know why: it lifts the "
+            "protection against requests to internal services."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     guest = models.ForeignKey(
         "crm.Guest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -38,7 +38,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # the admin site asks administrators for the second factor (core.admin_site)
+    "core.admin_site.AubergeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +52,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "inventory",
     "crm",
@@ -76,9 +80,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the administrator passed the second factor (TOTP)
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # PIN sessions: idle expiry, no password-only screens; the admin's second factor
+    "core.terminal_sessions.TerminalSessionMiddleware",
     "core.middleware.ActivePropertyMiddleware",
 ]
 
@@ -243,6 +251,25 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
 PIN_MAX_FAILURES = env.int("PIN_MAX_FAILURES", default=5)
 PIN_LOCK_SECONDS = env.int("PIN_LOCK_SECONDS", default=300)
+# Wrong PINs per device (a bound browser) and per property in the same window, whoever the
+# PIN was for: one device cannot try everyone's PIN in turn (docs/security.md)
+PIN_DEVICE_MAX_FAILURES = env.int("PIN_DEVICE_MAX_FAILURES", default=10)
+PIN_PROPERTY_MAX_FAILURES = env.int("PIN_PROPERTY_MAX_FAILURES", default=30)
+# A terminal session (opened by a PIN) ends after this many seconds without a request
+PIN_SESSION_IDLE_SECONDS = env.int("PIN_SESSION_IDLE_SECONDS", default=300)
+# What a terminal session never reaches (a "sign in with your password" page instead)
+TERMINAL_PASSWORD_ONLY_PATHS = [
+    "/admin/",
+    "/api/",
+    "/account/",
+    "/billing/",
+    "/channels/",
+    "/staff/",
+    "/property/",
+    "/pos/terminals/",
+]
+# The second factor's issuer name in the authenticator app
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Auberge")
 RATELIMIT_USE_CACHE = "default"
 # Password sign-in: per client address and per username (lower-cased), each in its window
 LOGIN_RATE_PER_ADDRESS = env.str("LOGIN_RATE_PER_ADDRESS", default="20/5m")
@@ -314,6 +341,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "PMS and POS on one database: availability, quotes, reservations, orders.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/schema/ and /api/docs/: staff or an API token only (docs/api.md)
+    "SERVE_PERMISSIONS": ["core.api.StaffMember"],
     # vendored Swagger UI: no CDN
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

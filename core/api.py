@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -43,6 +44,18 @@ def exception_handler(exc, context):
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         response.data = {"code": exc.default_code, "message": str(detail), "extra": {}}
     return response
+
+
+class StaffMember(BasePermission):
+    """The OpenAPI schema and its Swagger UI: a signed-in staff member (password session) or
+    an API token of one; not anonymous callers (the schema maps every write of the API), and
+    not a PIN session (core.terminal_sessions keeps those off /api/)."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return user.is_superuser or memberships_for(user).exists()
 
 
 class PropertyScopedApi(APIView):

@@ -8,7 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from core import api_auth, checks  # noqa: F401  (cache invalidation, system checks)
+        from core.terminal_sessions import clear_terminal_session
+
+        # a sign-in by password is a full session (the PIN switch marks its own afterwards)
+        user_logged_in.connect(clear_terminal_session, dispatch_uid="core.terminal_session")
         from core.navigation import NavItem, register
 
         register(NavItem(_("Staff"), "core:staff_list", "manage.staff", order=800))

@@ -25,10 +25,13 @@ def register(item: NavItem) -> None:
         _REGISTRY.append(item)
 
 
-def items_for(role: str | None) -> list[dict]:
+def items_for(role: str | None, allowed: frozenset[str] | None = None) -> list[dict]:
+    """The menu of `role`; `allowed` narrows it to these capabilities (a PIN session)."""
     out = []
     for item in sorted(_REGISTRY, key=lambda i: (i.order, str(i.label))):
         if not role_has(role, item.capability):
+            continue
+        if allowed is not None and item.capability not in allowed:
             continue
         try:
             url = reverse(item.url_name)

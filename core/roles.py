@@ -57,3 +57,33 @@ DISCOUNT_LIMITS: dict[str, int] = {
 
 def discount_limit(role: str | None) -> int:
     return DISCOUNT_LIMITS.get(role, 0) if role else 0
+
+
+# Roles that work the floor, the bar or the desk: only they appear on a shared terminal's PIN
+# list and may open a terminal session (an administrator or an accountant signs in with the
+# password; a superuser never appears, whatever their role).
+OPERATIONAL_ROLES: frozenset[str] = frozenset(
+    {
+        Role.WAITER,
+        Role.BARTENDER,
+        Role.CASHIER,
+        Role.FRONT_DESK,
+        Role.HOUSEKEEPING,
+        Role.MANAGER,
+    }
+)
+
+# Roles that grant management rights: their PIN has 6 digits (it approves voids and refunds).
+MANAGER_ROLES: frozenset[str] = CAPABILITIES["manage"] | CAPABILITIES["pos.approve"]
+MANAGER_PIN_DIGITS = 6
+
+# What a terminal session (opened by a PIN) may use: the outlet's screens on a POS terminal,
+# and the desk's operational screens on a device bound to the whole property. Everything
+# else (back office, exports, accounting, closures, staff, admin) needs the password.
+TERMINAL_CAPABILITIES_POS: frozenset[str] = frozenset(
+    {"pos.sell", "pos.cash", "pos.approve", "kitchen.view"}
+)
+TERMINAL_CAPABILITIES_PROPERTY: frozenset[str] = TERMINAL_CAPABILITIES_POS | {
+    "pms.frontdesk",
+    "pms.housekeeping",
+}

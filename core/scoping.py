@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from core.cache_tokens import current_token, drop_token, versioned_get
 from core.models import Membership, Property
 from core.roles import CAPABILITIES, role_has
+from core.terminal_sessions import password_required, terminal_allows
 
 SESSION_KEY = "active_property_id"
 
@@ -156,6 +157,9 @@ def capability_required(capability: str) -> Callable:
             membership = getattr(request, "membership", None)
             if membership is None or not role_has(membership.role, capability):
                 raise PermissionDenied
+            if not terminal_allows(request, capability):
+                # a PIN session: this screen needs the password (not the terminal's)
+                return password_required(request)
             return view(request, *args, **kwargs)
 
         return wrapped

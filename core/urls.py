@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from core import views
+from core import two_factor, views
 
 app_name = "core"
 
@@ -11,5 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("pin/", views.pin_switch, name="pin_switch"),
     path("staff/", views.staff_list, name="staff_list"),
+    path("account/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("account/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
     path("property/switch/", views.property_switch, name="property_switch"),
 ]

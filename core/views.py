@@ -17,9 +17,11 @@ from django_ratelimit.core import get_usage
 
 from core.exceptions import DomainError
 from core.models import Membership, Property
+from core.roles import OPERATIONAL_ROLES
 from core.scoping import SESSION_KEY, capability_required, membership_for
-from core.services import pin_is_locked, staff_pin_set, staff_pin_verify
-from core.terminals import terminal_binding
+from core.services import staff_pin_set, staff_pin_verify
+from core.terminal_sessions import is_terminal_session, start_terminal_session
+from core.terminals import binding_device, terminal_binding
 
 
 def _username_key(group, request) -> str:
@@ -45,6 +47,11 @@ def login_throttle_wait(request: HttpRequest) -> int:
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        # someone in a PIN session came for a screen that needs the password: the form
+        self.redirect_authenticated_user = not is_terminal_session(request)
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         wait = login_throttle_wait(request)
@@ -90,29 +97,46 @@ def property_switch(request: HttpRequest) -> HttpResponse:
     return redirect("core:home")
 
 
-def _terminal_property(request: HttpRequest) -> tuple[Property | None, str]:
-    binding = terminal_binding(request)
-    if binding:
-        prop = Property.objects.filter(pk=binding["property_id"]).first()
-        return prop, binding.get("label", "")
-    return getattr(request, "property", None), ""
-
-
-@never_cache
-def pin_switch(request: HttpRequest) -> HttpResponse:
-    """Shared terminal: tap your name, type your PIN; the device stays bound to its outlet."""
-    prop, terminal_label = _terminal_property(request)
-    if prop is None:
-        return redirect(f"{settings.LOGIN_URL and '/login/'}?next=/pin/")
-    staff = (
-        Membership.objects.filter(property=prop, is_active=True, user__is_active=True)
+def pin_staff(prop: Property):
+    """Who may tap their name on a terminal of `prop`: active people with an operational
+    role there and a PIN, never a superuser (they sign in with the password)."""
+    return (
+        Membership.objects.filter(
+            property=prop,
+            is_active=True,
+            user__is_active=True,
+            user__is_superuser=False,
+            role__in=OPERATIONAL_ROLES,
+        )
         .exclude(user__staff_profile__pin_hash="")
         .filter(user__staff_profile__isnull=False)
         .select_related("user")
         .order_by("user__first_name", "user__username")
     )
+
+
+@never_cache
+def pin_switch(request: HttpRequest) -> HttpResponse:
+    """Shared terminal: tap your name, type your PIN; the device stays bound to its outlet.
+    Only a bound device shows it: the PIN opens a terminal session (core.terminal_sessions)
+    for this device, never a full one."""
+    binding = terminal_binding(request)
+    prop = Property.objects.filter(pk=binding["property_id"]).first() if binding else None
+    if prop is None:
+        if request.user.is_authenticated:
+            messages.info(
+                request,
+                _(
+                    "This device is not a shared terminal: a manager binds it to one "
+                    "(POS, Terminals) before anyone can switch with a PIN."
+                ),
+            )
+            return redirect("core:home")
+        return redirect("/login/?next=/pin/")
+    terminal_label = binding.get("label", "")
     error = None
     status = 200
+    wait = 0
     selected = None
     if request.method == "POST":
         try:
@@ -126,23 +150,27 @@ def pin_switch(request: HttpRequest) -> HttpResponse:
                 user_id=user_id,
                 pin=request.POST.get("pin", ""),
                 terminal=terminal_label,
+                device=binding_device(binding),
+                sign_in=True,
             )
         except DomainError as exc:
             error = exc.message
-            status = 429 if pin_is_locked(user_id=user_id) else 403
+            status = exc.status_code
+            wait = exc.extra.get("wait", 0)
         else:
             login(request, user, backend="core.auth_backend.CachedModelBackend")
+            start_terminal_session(request, property_id=prop.pk, binding=binding)
             request.session[SESSION_KEY] = prop.pk
             next_url = request.POST.get("next") or ""
             if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 next_url = ""
             return redirect(next_url or "core:home")
-    return render(
+    response = render(
         request,
         "core/pin_switch.html",
         {
             "pin_property": prop,
-            "staff": staff,
+            "staff": pin_staff(prop),
             "error": error,
             "selected": selected,
             "terminal_label": terminal_label,
@@ -150,6 +178,9 @@ def pin_switch(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 @require_GET

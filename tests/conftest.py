@@ -44,7 +44,7 @@ def staff_of(db):
 
 @pytest.fixture
 def manager(hotel):
-    return make_staff(hotel, Role.MANAGER, username="manager", pin="6666")
+    return make_staff(hotel, Role.MANAGER, username="manager", pin="666666")
 
 
 @pytest.fixture

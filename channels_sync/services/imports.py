@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from channels_sync.models import ChannelAlert, ChannelBlock, ChannelConnection, ChannelPull
 from core.audit import audit_log
-from core.exceptions import DomainError, InvalidInput
+from core.exceptions import DomainError, InvalidInput, PermissionDenied
 from core.models import Property
 from core.outbox import outbox_enqueue
 from crm.services import guest_create
@@ -513,3 +513,30 @@ def connection_create(
         data={"kind": kind, "room": room.number},
     )
     return connection
+
+
+@transaction.atomic
+def connection_private_addresses_set(
+    *, connection: ChannelConnection, allowed: bool, actor
+) -> ChannelConnection:
+    """Let one connection's downloads reach private and loopback addresses (a feed served
+    on the hotel's own network), or stop it. Only a superuser may (it lifts the SSRF guard
+    of check_url for that connection); each change is in the audit trail.
+    Raises: PermissionDenied for anyone else."""
+    if not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("Only a superuser may allow private addresses."))
+    locked = ChannelConnection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
+    if locked.allow_private_addresses == allowed:
+        return locked
+    locked.allow_private_addresses = allowed
+    locked.save(update_fields=["allow_private_addresses", "updated_at"])
+    audit_log(
+        action="channels_sync.connection.private_addresses_allowed"
+        if allowed
+        else "channels_sync.connection.private_addresses_refused",
+        property=locked.property,
+        actor=actor,
+        target=locked,
+        data={"allow_private_addresses": allowed, "url": locked.url},
+    )
+    return locked

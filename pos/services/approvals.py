@@ -11,14 +11,24 @@ from core.services import staff_pin_verify
 
 
 def approver_verify(
-    *, property, user, role: str, approver_id: int | None, pin: str, terminal: str = ""
+    *,
+    property,
+    user,
+    role: str,
+    approver_id: int | None,
+    pin: str,
+    terminal: str = "",
+    device: str = "",
 ):
     """The user who approves: `user` when `role` may approve, else the approver chosen
-    (`approver_id`) once their `pin` is checked (staff_pin_verify: wrong PIN and lockout).
+    (`approver_id`) once their `pin` is checked (staff_pin_verify: wrong PIN and the
+    throttles per person, per `device` and per property).
     Raises: InvalidInput when no approver of the property is chosen; what staff_pin_verify
     raises."""
     if role_has(role, "pos.approve"):
         return user
     if approver_id is None or not approvers_for(property).filter(user_id=approver_id).exists():
         raise InvalidInput(_("Choose the manager who approves."))
-    return staff_pin_verify(property=property, user_id=approver_id, pin=pin, terminal=terminal)
+    return staff_pin_verify(
+        property=property, user_id=approver_id, pin=pin, terminal=terminal, device=device
+    )

@@ -17,6 +17,7 @@ from core.exceptions import DomainError, InvalidInput
 from core.money import quantize
 from core.roles import role_has
 from core.scoping import approvers_listed, capability_required
+from core.terminals import request_device
 from inventory.selectors import product_by_barcode
 from pos.models import Order
 from pos.selectors import order_get, reservation_by_reference
@@ -318,6 +319,7 @@ def counter_refund(request: HttpRequest, order_id: int) -> HttpResponse:
             approver_id=approver_id,
             pin=(request.POST.get("pin") or "")[:12],
             terminal=label,
+            device=request_device(request),
         )
         order_refund_approved(
             order=order,

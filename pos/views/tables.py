@@ -30,6 +30,7 @@ from core.money import ZERO, quantize
 from core.queries import one_by_key
 from core.roles import discount_limit, role_has
 from core.scoping import approvers_listed, capability_required
+from core.terminals import request_device
 from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
 from pos.selectors import (
     guest_suggestions,
@@ -443,6 +444,7 @@ def _approver(request: HttpRequest, *, needed: bool = True):
         approver_id=_int(request.POST.get("approver")),
         pin=(request.POST.get("pin") or "")[:12],
         terminal=terminal_label(terminal) if terminal else "",
+        device=request_device(request),
     )
 
 

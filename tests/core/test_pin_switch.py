@@ -35,7 +35,7 @@ def test_right_pin_signs_the_waiter_in(client, hotel, waiter):
 def test_switch_replaces_the_previous_user_and_keeps_the_terminal(client, hotel, waiter, manager):
     bind(client, hotel, label="Terrasse")
     client.post("/pin/", {"user_id": waiter.pk, "pin": "2222"})
-    client.post("/pin/", {"user_id": manager.pk, "pin": "6666"})
+    client.post("/pin/", {"user_id": manager.pk, "pin": "666666"})
     assert int(client.session["_auth_user_id"]) == manager.pk
     assert "Terrasse" in client.get("/pin/").content.decode()
 
@@ -68,7 +68,7 @@ def test_lock_is_per_person(client, hotel, waiter, manager):
     bind(client, hotel)
     for _ in range(3):
         client.post("/pin/", {"user_id": waiter.pk, "pin": "0000"})
-    response = client.post("/pin/", {"user_id": manager.pk, "pin": "6666"})
+    response = client.post("/pin/", {"user_id": manager.pk, "pin": "666666"})
     assert response.status_code == 302
 
 

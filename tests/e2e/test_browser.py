@@ -283,7 +283,7 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     form = tablet.locator(f"[data-testid=line-{dessert.pk}] [data-testid=void-form]")
     form.locator("[data-testid=void-reason]").fill("Ordered by mistake")
     form.locator("[data-testid=approver]").select_option(str(manager.pk))
-    form.locator("[data-testid=pin]").fill("0000")
+    form.locator("[data-testid=pin]").fill("000000")
     form.locator("[data-testid=void-confirm]").click()
     # then: refused on the screen, nothing voided
     tablet.wait_for_selector(".messages >> text=Wrong PIN.")
@@ -294,7 +294,7 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     form = tablet.locator(f"[data-testid=line-{dessert.pk}] [data-testid=void-form]")
     form.locator("[data-testid=void-reason]").fill("Ordered by mistake")
     form.locator("[data-testid=approver]").select_option(str(manager.pk))
-    form.locator("[data-testid=pin]").fill("6666")
+    form.locator("[data-testid=pin]").fill("666666")
     form.locator("[data-testid=void-confirm]").click()
     tablet.wait_for_selector("text=The item is voided.")
     assert tablet.inner_text("[data-testid=total]").strip() == "47.00 €"

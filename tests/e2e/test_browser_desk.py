@@ -140,7 +140,7 @@ def staff_screens(hotel, catalog, rooms, book, terminal):
         assignments={res.rooms.get().pk: Room.objects.get(property=hotel, number="101").pk},
     )
     later = book("superieure", nights=2, offset=3, last_name="Plustard")
-    manager = make_staff(hotel, Role.MANAGER, username="boss", pin="6666")
+    manager = make_staff(hotel, Role.MANAGER, username="boss", pin="666666")
     start = hotel.business_date() + timedelta(days=7)
     screens = {
         "home": "/",

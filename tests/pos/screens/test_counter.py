@@ -199,7 +199,7 @@ def test_refund_needs_a_managers_pin(till, hotel, product, manager):
     before = snapshot()
     # when: a wrong PIN
     wrong = till.post(
-        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "0000"}, follow=True
+        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "000000"}, follow=True
     )
     # then
     assert wrong.status_code == 200 and 'class="msg-error"' in wrong.content.decode()
@@ -211,7 +211,7 @@ def test_refund_needs_a_managers_pin(till, hotel, product, manager):
     }  # only the failed-PIN audit entry
     # when: the manager's PIN
     done = till.post(
-        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "6666"}, follow=True
+        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "666666"}, follow=True
     )
     # then
     order.refresh_from_db()
@@ -219,7 +219,7 @@ def test_refund_needs_a_managers_pin(till, hotel, product, manager):
     assert "The sale is refunded." in done.content.decode()
     assert Payment.objects.filter(ticket=order.ticket, amount__lt=0).count() == 1
     again = till.post(
-        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "6666"}, follow=True
+        url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "666666"}, follow=True
     )
     assert "already been refunded" in again.content.decode()
 

@@ -20,7 +20,7 @@ POS_SCREENS = ["/pos/counter/", "/pos/tables/", "/pos/kitchen/kitchen/", "/pos/c
 
 @pytest.fixture
 def boss(hotel):
-    return make_staff(hotel, Role.MANAGER, username="boss", pin="6666")
+    return make_staff(hotel, Role.MANAGER, username="boss", pin="666666")
 
 
 @pytest.mark.parametrize("path", POS_SCREENS)
@@ -32,7 +32,7 @@ def test_pin_switch_from_every_pos_screen_comes_back_to_it(till, hotel, cashier,
     pin_page = till.get(f"/pin/?next={quote(path, safe='')}").content.decode()
     assert f'name="next" value="{path}"' in pin_page
     # when: the manager taps their name and types their PIN
-    switched = till.post("/pin/", {"user_id": boss.pk, "pin": "6666", "next": path})
+    switched = till.post("/pin/", {"user_id": boss.pk, "pin": "666666", "next": path})
     # then: back on the same screen, as the manager
     assert switched.status_code == 302 and switched["Location"] == path
     assert int(till.session["_auth_user_id"]) == boss.pk
@@ -43,14 +43,14 @@ def test_pin_switch_from_every_pos_screen_comes_back_to_it(till, hotel, cashier,
 
 def test_pin_switch_never_redirects_off_site(till, boss):
     response = till.post(
-        "/pin/", {"user_id": boss.pk, "pin": "6666", "next": "https://evil.example/"}
+        "/pin/", {"user_id": boss.pk, "pin": "666666", "next": "https://evil.example/"}
     )
     assert response.status_code == 302 and response["Location"] == "/"
 
 
 def test_wrong_pin_is_shown_in_french_and_keeps_the_user(till, cashier, boss):
     till.cookies["django_language"] = "fr"
-    response = till.post("/pin/", {"user_id": boss.pk, "pin": "0000", "next": "/pos/counter/"})
+    response = till.post("/pin/", {"user_id": boss.pk, "pin": "000000", "next": "/pos/counter/"})
     assert response.status_code == 403
     assert "Code PIN erroné." in response.content.decode()
     assert int(till.session["_auth_user_id"]) == cashier.pk

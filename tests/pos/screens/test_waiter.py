@@ -219,15 +219,17 @@ def test_void_after_send_needs_a_manager_pin_and_a_reason(tablet, tables, produc
     tab, line = sent_line(tablet, tables, product)
     url = f"/pos/tabs/{tab.pk}/lines/{line.pk}/void/"
     # when: no reason, then a wrong PIN
-    no_reason = tablet.post(url, {"approver": manager.pk, "pin": "6666"}, follow=True)
-    wrong = tablet.post(url, {"reason": "Cold", "approver": manager.pk, "pin": "1234"}, follow=True)
+    no_reason = tablet.post(url, {"approver": manager.pk, "pin": "666666"}, follow=True)
+    wrong = tablet.post(
+        url, {"reason": "Cold", "approver": manager.pk, "pin": "123456"}, follow=True
+    )
     # then: refused, nothing voided
     assert "Give a reason for the void." in error_of(no_reason)
     assert "Wrong PIN." in error_of(wrong)
     line.refresh_from_db()
     assert line.voided_at is None
     # when: the right PIN
-    tablet.post(url, {"reason": "Cold", "approver": manager.pk, "pin": "6666"})
+    tablet.post(url, {"reason": "Cold", "approver": manager.pk, "pin": "666666"})
     # then: voided, off the bill, in the audit trail with both people
     line.refresh_from_db()
     assert line.voided_at is not None and line.void_approved_by == manager
@@ -243,7 +245,7 @@ def test_wrong_pin_is_shown_in_french_for_a_french_waiter(tablet, tables, produc
     tablet.cookies["django_language"] = "fr"
     response = tablet.post(
         f"/pos/tabs/{tab.pk}/lines/{line.pk}/void/",
-        {"reason": "Froid", "approver": manager.pk, "pin": "0000"},
+        {"reason": "Froid", "approver": manager.pk, "pin": "000000"},
         follow=True,
     )
     assert "Code PIN erroné." in error_of(response)
@@ -255,7 +257,7 @@ def test_an_unsent_line_is_removed_not_voided(tablet, tables, product, manager):
     line = line_of(tab, "entrecote")
     response = tablet.post(
         f"/pos/tabs/{tab.pk}/lines/{line.pk}/void/",
-        {"reason": "x", "approver": manager.pk, "pin": "6666"},
+        {"reason": "x", "approver": manager.pk, "pin": "666666"},
         follow=True,
     )
     assert "This item was not sent yet: remove it instead." in error_of(response)
@@ -303,11 +305,13 @@ def test_discount_beyond_the_waiters_limit_needs_a_manager_pin(tablet, tables, p
     line.refresh_from_db()
     assert line.discount_percent == Decimal("10.00")
     # when: 50 % with a wrong PIN, then the right one
-    wrong = tablet.post(url, {"percent": "50", "approver": manager.pk, "pin": "1"}, follow=True)
+    wrong = tablet.post(
+        url, {"percent": "50", "approver": manager.pk, "pin": "111111"}, follow=True
+    )
     assert "Wrong PIN." in error_of(wrong)
     line.refresh_from_db()
     assert line.discount_percent == Decimal("10.00")
-    tablet.post(url, {"percent": "50", "approver": manager.pk, "pin": "6666"})
+    tablet.post(url, {"percent": "50", "approver": manager.pk, "pin": "666666"})
     line.refresh_from_db()
     assert line.discount_percent == Decimal("50.00")
     assert AuditEntry.objects.filter(action="pos.table.line_discounted", actor=manager).exists()
