@@ -319,6 +319,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # request and response components apart: a request's required text is non-blank
+    # (minLength 1), which an answer's text need not be
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Security (production switches on from the environment) ---------------------------
