@@ -4,6 +4,7 @@ with its fiscal tables still append-only; a wrong key, a tampered archive and a 
 is not empty are refused with a clear message and nothing written."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -78,6 +79,13 @@ def restore_db():
 def backup_settings(settings, tmp_path):
     settings.BACKUP_KEY = KEY
     settings.BACKUP_DIR = str(tmp_path / "backups")
+    media = tmp_path / "media"
+    (media / "logos").mkdir(parents=True)
+    (media / "logos" / "les-pins.png").write_bytes(b"\x89PNG logo")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(media)}},
+    }
     return settings
 
 
@@ -138,6 +146,8 @@ def test_a_demo_with_sales_restores_into_a_fresh_database_and_verifies(
     assert "Database restored" in restored.stdout
     assert "Fiscal signing key restored" in restored.stdout
     assert (tmp_path / "restored-var" / "fiscal-signing-key.pem").exists()
+    logo = tmp_path / "restored-var" / "media" / "logos" / "les-pins.png"
+    assert logo.read_bytes() == b"\x89PNG logo"  # the media files came back too
 
     verified = _manage("verify_journal", env=env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -259,3 +269,65 @@ def test_the_retention_keeps_the_latest_days_and_weeks(tmp_path):
     assert kept[:2] == ["auberge-20260322T114500Z.backup", "auberge-20260329T114500Z.backup"]
     assert len(kept) == 9
     assert (tmp_path / "notes.txt").exists()
+
+
+def test_the_nightly_task_writes_an_archive_and_applies_the_retention(backup_settings, db):
+    from config.celery import app
+    from core.tasks import backup_task
+
+    schedule = app.conf.beat_schedule
+    assert any(e["task"] == "core.tasks.backup_task" for e in schedule.values())
+    folder = Path(backup_settings.BACKUP_DIR)
+    folder.mkdir(parents=True)
+    old = folder / "auberge-20200101T054500Z.backup"
+    old.write_bytes(b"x")
+    backup_settings.BACKUP_KEEP_DAILY = 1
+    backup_settings.BACKUP_KEEP_WEEKLY = 1
+
+    written = Path(backup_task())
+
+    assert written.parent == folder and written.exists()
+    assert not old.exists()  # past the retention
+
+
+def test_the_nightly_task_without_a_key_writes_nothing(backup_settings, db, caplog):
+    from core.tasks import backup_task
+
+    backup_settings.BACKUP_KEY = ""
+    assert backup_task().startswith("failed")
+    assert "BACKUP_KEY is not set" in caplog.text
+    assert not list(Path(backup_settings.BACKUP_DIR).glob("*.backup"))
+
+
+def test_sqlite_backs_up_and_restores_by_file(tmp_path):
+    """The embedded default (`make run`): SQLite's online backup, restored into an empty file."""
+    source = tmp_path / "source.sqlite3"
+    with sqlite3.connect(source) as db:
+        db.execute("CREATE TABLE demo_note (id integer primary key, text varchar)")
+        db.execute("INSERT INTO demo_note (text) VALUES ('Chambre 12 : oreiller en plus')")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "AUBERGE_TESTING", "DATABASE_MIGRATE_URL"}
+    }
+    env.update(
+        DJANGO_DEBUG="True",
+        BACKUP_KEY=KEY,
+        AUBERGE_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL=f"sqlite:///{source}",
+    )
+    made = _manage("backup", "--dir", str(tmp_path / "backups"), env=env)
+    assert made.returncode == 0, made.stderr
+    archive = next((tmp_path / "backups").glob("auberge-*.backup"))
+
+    target = tmp_path / "target.sqlite3"
+    env.update(DATABASE_URL=f"sqlite:///{target}", AUBERGE_VAR_DIR=str(tmp_path / "var2"))
+    restored = _manage("restore", str(archive), env=env)
+    assert restored.returncode == 0, restored.stderr
+    with sqlite3.connect(target) as db:
+        assert db.execute("SELECT text FROM demo_note").fetchall() == [
+            ("Chambre 12 : oreiller en plus",)
+        ]
+    again = _manage("restore", str(archive), env=env)
+    assert again.returncode != 0
+    assert "The database is not empty" in again.stderr
