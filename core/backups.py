@@ -324,6 +324,24 @@ def _grant_application_role() -> None:
             app_role_grant(connection, app["USER"])
 
 
+def _privilege_warning() -> str:
+    """Restored without an owner of its own, the application's role owns the tables: it
+    could switch the fiscal triggers off. Said, as `migrate` says it."""
+    from core.db_roles import role_is_privileged
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql" or getattr(settings, "DATABASE_MIGRATE_URL", ""):
+        return ""
+    user = connection.settings_dict.get("USER")
+    if not user or not role_is_privileged(connection, user):
+        return ""
+    return _(
+        "Warning: %(role)s is a superuser or owns the restored tables: it can switch the "
+        "fiscal triggers off. Restore with DATABASE_MIGRATE_URL (the owner) and give the "
+        "application a role of its own."
+    ) % {"role": user}
+
+
 # --- media --------------------------------------------------------------------------------
 
 

@@ -143,8 +143,9 @@ def test_a_demo_with_sales_restores_into_a_fresh_database_and_verifies(
     )
     restored = _manage("restore", str(archive), env=env)
     assert restored.returncode == 0, restored.stderr
-    assert "Database restored" in restored.stdout
-    assert "Fiscal signing key restored" in restored.stdout
+    # manage.py speaks the installation's language (French)
+    assert "Base de données restaurée" in restored.stdout
+    assert "Clé de signature fiscale restaurée" in restored.stdout
     assert (tmp_path / "restored-var" / "fiscal-signing-key.pem").exists()
     logo = tmp_path / "restored-var" / "media" / "logos" / "les-pins.png"
     assert logo.read_bytes() == b"\x89PNG logo"  # the media files came back too
@@ -330,4 +331,4 @@ def test_sqlite_backs_up_and_restores_by_file(tmp_path):
         ]
     again = _manage("restore", str(archive), env=env)
     assert again.returncode != 0
-    assert "The database is not empty" in again.stderr
+    assert "La base de données n’est pas vide" in again.stderr
