@@ -217,3 +217,16 @@ def test_an_unknown_api_path_answers_the_error_envelope(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "message": "Not found.", "extra": {}}
+
+
+def test_a_request_django_refuses_answers_the_error_envelope(client, hotel, manager):
+    # more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS: refused by Django itself, as JSON
+    token = Token.objects.create(user=manager)
+    response = client.post(
+        f"/api/v1/properties/{hotel.slug}/quote",
+        "&".join(f"f{i}=1" for i in range(1500)),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"code": "bad_request", "message": "Bad request.", "extra": {}}
