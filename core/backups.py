@@ -144,6 +144,8 @@ def decrypt_stream(source: BinaryIO, target: BinaryIO, key: bytes) -> None:
     salt = header[len(MAGIC) : len(MAGIC) + SALT_BYTES]
     check = header[len(MAGIC) + SALT_BYTES : len(MAGIC) + SALT_BYTES + CHECK_BYTES]
     chunk_bytes = int.from_bytes(header[-4:], "big")
+    if not 0 < chunk_bytes <= 64 * CHUNK_BYTES:  # authenticated below; bounded before reading
+        raise BackupError(_("This archive is damaged or was tampered with: nothing was restored."))
     file_key, expected = _file_key(key, salt)
     if not hmac.compare_digest(check, expected):
         raise BackupError(_("This archive was made with another BACKUP_KEY: nothing was restored."))
@@ -243,7 +245,7 @@ def _dump_database(folder: Path) -> str:
 
 
 @contextmanager
-def _as_owner():
+def _as_owner() -> Iterator[dict]:
     """The default connection as DATABASE_MIGRATE_URL's owner for the block (as `migrate`
     does); unchanged without it. Yields the application's credentials."""
     connection = connections["default"]
