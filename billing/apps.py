@@ -9,7 +9,19 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from billing import signals  # noqa: F401  (JET sign-in/sign-out receivers)
+        from billing.services import signing
+        from core.backups import Secret, secret_register
         from core.navigation import NavItem, register
+
+        # the key that signs the journal's checkpoints lives outside the database: a backup
+        # carries it, a restore puts it back (core.backups)
+        secret_register(
+            Secret(
+                name="fiscal-signing-key.pem",
+                read=signing.key_pem_for_backup,
+                install=signing.key_install_from_backup,
+            )
+        )
 
         register(
             NavItem(

@@ -237,6 +237,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_sync.tasks.connections_pull_due_task",
         "schedule": crontab(minute="*/5"),
     },
+    # daily at 05:45 Paris, after the closures and exports: an encrypted backup, then the
+    # retention (core.backups; nothing is written while BACKUP_KEY is unset)
+    "core-backup": {
+        "task": "core.tasks.backup_task",
+        "schedule": crontab(hour=5, minute=45),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------
@@ -293,6 +299,13 @@ DEFAULT_CURRENCY = "EUR"
 FISCAL_SIGNING_KEY = env.str("FISCAL_SIGNING_KEY", default="")
 FISCAL_SIGNING_KEY_FILE = env.str("FISCAL_SIGNING_KEY_FILE", default="")
 
+# Backups (core.backups, docs/backups.md): the archive key (32 bytes, URL-safe base64; never in
+# the archive), the folder archives go to, and how many the nightly run keeps
+BACKUP_KEY = env.str("BACKUP_KEY", default="")
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=4)
+
 # CA bundle (PEM file) for the iCal downloads' certificate checks; unset → the public CAs
 ICAL_CA_BUNDLE = env.str("ICAL_CA_BUNDLE", default="")
 
@@ -347,6 +360,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # request and response components apart: a request's required text is non-blank
+    # (minLength 1), which an answer's text need not be
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Security (production switches on from the environment) ---------------------------

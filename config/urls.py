@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("core.urls")),
 ]
 
+handler400 = "core.errors.bad_request"
 handler403 = "core.errors.forbidden"
 handler404 = "core.errors.not_found"
 handler500 = "core.errors.server_error"

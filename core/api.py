@@ -39,7 +39,8 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, drf_exceptions.ValidationError):
         response.status_code = 422
-        response.data = {"code": "invalid", "message": _("Invalid input."), "extra": response.data}
+        extra = response.data if isinstance(response.data, dict) else {"errors": response.data}
+        response.data = {"code": "invalid", "message": _("Invalid input."), "extra": extra}
     elif isinstance(exc, drf_exceptions.APIException):
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         response.data = {"code": exc.default_code, "message": str(detail), "extra": {}}

@@ -11,23 +11,35 @@ def _wants_json(request) -> bool:
     )
 
 
+def bad_request(request, exception=None):
+    """A request Django refuses before any view (too many fields, a malformed body)."""
+    if _wants_json(request):
+        return JsonResponse(
+            {"code": "bad_request", "message": _("Bad request."), "extra": {}}, status=400
+        )
+    return render(request, "errors/400.html", status=400)
+
+
 def forbidden(request, exception=None):
     if _wants_json(request):
         return JsonResponse(
-            {"code": "forbidden", "message": _("You are not allowed to do this.")}, status=403
+            {"code": "forbidden", "message": _("You are not allowed to do this."), "extra": {}},
+            status=403,
         )
     return render(request, "errors/403.html", status=403)
 
 
 def not_found(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
+        return JsonResponse(
+            {"code": "not_found", "message": _("Not found."), "extra": {}}, status=404
+        )
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request):
     if _wants_json(request):
         return JsonResponse(
-            {"code": "server_error", "message": _("Something went wrong.")}, status=500
+            {"code": "server_error", "message": _("Something went wrong."), "extra": {}}, status=500
         )
     return render(request, "errors/500.html", status=500)

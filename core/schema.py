@@ -1,6 +1,29 @@
 """OpenAPI schema generation settings (drf-spectacular)."""
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer of the API (core.api.exception_handler, core.errors): a stable
+    `code` to branch on, a translated `message` to show, and `extra` (the invalid fields of a
+    422, the unknown codes, …; empty when there is nothing more to say)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    extra = serializers.DictField()
+
+
+# the errors an endpoint may answer besides what its view declares, and why
+_ERROR_DESCRIPTIONS = {
+    "400": "Malformed request body (not parseable).",
+    "401": "No credentials, or an invalid or revoked token.",
+    "403": "The caller's role does not allow this.",
+    "404": "No such property for this caller, or no such object in it.",
+    "409": "Conflict with the current state (sold out, already done, retried key reused).",
+    "415": "Unsupported request body media type.",
+    "422": "Invalid input: `extra` names the fields and what is wrong with them.",
+}
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -14,3 +37,47 @@ class AutoSchema(SpectacularAutoSchema):
         if outer and "." not in outer and inner.endswith("Serializer"):
             return outer.removesuffix("Api") + name
         return name
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """Lists say how many items they take (drf-spectacular reads neither `allow_empty`
+        nor a nested list's `min_length`/`max_length`): a client learns it from the schema,
+        not from a 422."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListField | serializers.ListSerializer) and schema:
+            if schema.get("type") == "array":
+                low = getattr(field, "min_length", None) or (0 if field.allow_empty else 1)
+                if low:
+                    schema["minItems"] = max(schema.get("minItems", 0), low)
+                high = getattr(field, "max_length", None)
+                if high is not None:
+                    schema["maxItems"] = min(schema.get("maxItems", high), high)
+        return schema
+
+    def _error_statuses(self) -> list[str]:
+        """What else this operation can answer: every one needs credentials; one under a
+        property also a role there (403) and the property or object (404); input can be
+        invalid (422); a write can conflict (409); a body can be unreadable (400, 415)."""
+        statuses = ["401"]
+        if "{" in self.path:
+            statuses += ["403", "404"]
+        writes = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        if writes or any(p.get("in") == "query" for p in self._get_parameters()):
+            statuses.append("422")
+        if writes:
+            statuses += ["400", "409", "415"]
+        return statuses
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        error = self.resolve_serializer(ErrorSerializer, "response").ref
+        for status in self._error_statuses():
+            responses.setdefault(
+                status,
+                {
+                    "content": {"application/json": {"schema": error}},
+                    "description": _ERROR_DESCRIPTIONS[status],
+                },
+            )
+        return responses

@@ -9,3 +9,22 @@ def outbox_dispatch_task() -> int:
     from core.outbox import outbox_dispatch_pending
 
     return outbox_dispatch_pending()
+
+
+@shared_task(acks_late=True)
+def backup_task() -> str:
+    """Beat, nightly: an encrypted backup into BACKUP_DIR, then the retention. Without
+    BACKUP_KEY nothing is written (logged as an error, every night, until it is set)."""
+    import logging
+
+    from django.conf import settings
+
+    from core.backups import BackupError, backup_create, backups_prune
+
+    try:
+        archive = backup_create()
+    except BackupError as error:
+        logging.getLogger(__name__).error("backup: %s", error)
+        return f"failed: {error}"
+    backups_prune(daily=settings.BACKUP_KEEP_DAILY, weekly=settings.BACKUP_KEEP_WEEKLY)
+    return str(archive)

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -127,12 +126,23 @@ class ProductListApi(PropertyScopedApi):
         vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
         revenue_category = serializers.CharField()
         ean13 = serializers.CharField()
-        capacity = serializers.CharField(source="capacity_pool.kind", default=None)
+        # the kind of stock it sells from (nights, slots, …); null: not counted
+        capacity = serializers.CharField(source="capacity_pool.kind", default=None, allow_null=True)
 
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request, property_slug):
         products = products_for_property(property=self.property)
         return Response(self.OutputSerializer(products, many=True).data)
+
+
+class ProductAvailabilitySerializer(serializers.Serializer):
+    product = serializers.CharField()
+    capacity = serializers.CharField(allow_null=True)
+    # units left per slot time ("HH:MM", or "day"), one integer per day from `start`; absent
+    # when the product is not counted
+    available = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()), required=False
+    )
 
 
 class ProductAvailabilityApi(PropertyScopedApi):
@@ -152,7 +162,13 @@ class ProductAvailabilityApi(PropertyScopedApi):
                 raise serializers.ValidationError(_("At most 366 days at once."))
             return attrs
 
-    @extend_schema(parameters=[FilterSerializer], responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        channel = serializers.CharField()
+        start = serializers.DateField()
+        end = serializers.DateField()
+        products = ProductAvailabilitySerializer(many=True)
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
     def get(self, request, property_slug):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -4,7 +4,7 @@ Thin: parse with an InputSerializer, resolve codes through the property, call a 
 selector, answer with an OutputSerializer. Domain errors are mapped once by core.api."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -254,6 +254,21 @@ def _extra_requests(property, extras: list[dict]) -> list[ExtraRequest]:
     ]
 
 
+@extend_schema_serializer(component_name="PmsReservationCreateGuestInput")
+class GuestInput(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    language = serializers.CharField(max_length=5, required=False, default="fr")
+
+
+@extend_schema_serializer(component_name="PmsReservationCheckInAssignmentInput")
+class AssignmentInput(serializers.Serializer):
+    reservation_room = serializers.IntegerField()
+    room = serializers.CharField(max_length=10)
+
+
 # --- endpoints ------------------------------------------------------------------------------
 
 
@@ -278,8 +293,8 @@ class AvailabilityApi(PropertyScopedApi):
 
     @extend_schema_serializer(component_name="PmsAvailabilityInput")
     class InputSerializer(serializers.Serializer):
-        start = serializers.DateField()
-        end = serializers.DateField()
+        start = serializers.DateField(help_text="First night, YYYY-MM-DD")
+        end = serializers.DateField(help_text="Day after the last night, YYYY-MM-DD")
         channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.FRONT_DESK)
 
         def validate(self, attrs):
@@ -299,14 +314,7 @@ class AvailabilityApi(PropertyScopedApi):
         currency = serializers.CharField()
         room_types = AvailabilityRoomTypeOutput(many=True)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("start", str, description="First night, YYYY-MM-DD"),
-            OpenApiParameter("end", str, description="Day after the last night, YYYY-MM-DD"),
-            OpenApiParameter("channel", str, required=False, enum=Channel.values),
-        ],
-        responses=OutputSerializer,
-    )
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
     def get(self, request, property_slug: str):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -345,17 +353,9 @@ class ReservationCreateApi(PropertyScopedApi):
 
     capability = "pms.frontdesk"
 
-    @extend_schema_serializer(component_name="PmsReservationCreateGuestInput")
-    class GuestInput(serializers.Serializer):
-        first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-        last_name = serializers.CharField(max_length=100)
-        email = serializers.EmailField(required=False, allow_blank=True)
-        phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-        language = serializers.CharField(max_length=5, required=False, default="fr")
-
     @extend_schema_serializer(component_name="PmsReservationCreateInput")
     class InputSerializer(serializers.Serializer):
-        guest = serializers.DictField()  # validated by GuestInput below (nested errors)
+        guest = GuestInput()
         arrival = serializers.DateField()
         departure = serializers.DateField()
         rooms = RoomInput(many=True, allow_empty=False, max_length=20)
@@ -365,11 +365,6 @@ class ReservationCreateApi(PropertyScopedApi):
             max_length=100, required=False, allow_blank=True, default=""
         )
         notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-        def validate_guest(self, value):
-            guest = ReservationCreateApi.GuestInput(data=value)
-            guest.is_valid(raise_exception=True)
-            return guest.validated_data
 
     @extend_schema(
         request=InputSerializer,
@@ -483,19 +478,9 @@ class ReservationCheckInApi(PropertyScopedApi):
 
     capability = "pms.frontdesk"
 
-    @extend_schema_serializer(component_name="PmsReservationCheckInAssignmentInput")
-    class AssignmentInput(serializers.Serializer):
-        reservation_room = serializers.IntegerField()
-        room = serializers.CharField(max_length=10)
-
     @extend_schema_serializer(component_name="PmsReservationCheckInInput")
     class InputSerializer(serializers.Serializer):
-        rooms = serializers.ListField(required=False, default=list, max_length=20)
-
-        def validate_rooms(self, value):
-            items = ReservationCheckInApi.AssignmentInput(data=value, many=True)
-            items.is_valid(raise_exception=True)
-            return items.validated_data
+        rooms = AssignmentInput(many=True, required=False, default=list, max_length=20)
 
     @extend_schema(request=InputSerializer, responses=ReservationOutput)
     def post(self, request, property_slug: str, reference: str):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -16,20 +16,14 @@ from billing.services.payments import TenderInput
 from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
 from core.exceptions import InvalidInput, NotFound, PermissionDenied
 from core.roles import role_has
+from core.schema import ErrorSerializer
 from inventory.models import Product
 from inventory.selectors import products_for_property
 from inventory.services.pricing import QuoteLineInput
 from pos.selectors import order_get, reservation_by_reference, terminal_get
 from pos.services.checkout import Sale, SaleRequest, order_refund, sale_checkout
 
-ERROR = inline_serializer(
-    "Error",
-    {
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
-        "extra": serializers.DictField(),
-    },
-)
+ERROR = ErrorSerializer
 
 
 class VatOutputSerializer(serializers.Serializer):
@@ -83,7 +77,8 @@ class OrderOutputSerializer(serializers.Serializer):
     folio = serializers.SerializerMethodField()
     reservation = serializers.SerializerMethodField()
 
-    def get_change(self, sale: Sale) -> Decimal:
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_change(self, sale: Sale) -> str:
         total = sum((p.change for p in sale.payments), Decimal("0.00"))
         return serializers.DecimalField(max_digits=14, decimal_places=2).to_representation(total)
 
@@ -170,11 +165,17 @@ class OrderCheckoutApi(PropertyScopedApi):
             "OrderCheckoutInput",
             {
                 "terminal": serializers.UUIDField(),
-                "lines": LineInputSerializer(many=True),
-                "tenders": TenderInputSerializer(many=True, required=False),
-                "room_number": serializers.CharField(required=False, allow_null=True),
-                "reservation": serializers.CharField(required=False, allow_null=True),
-                "client_key": serializers.CharField(required=False, allow_null=True),
+                "lines": LineInputSerializer(many=True, allow_empty=False, max_length=500),
+                "tenders": TenderInputSerializer(many=True, required=False, max_length=10),
+                "room_number": serializers.CharField(
+                    required=False, allow_blank=True, allow_null=True, max_length=10
+                ),
+                "reservation": serializers.CharField(
+                    required=False, allow_blank=True, allow_null=True, max_length=20
+                ),
+                "client_key": serializers.CharField(
+                    required=False, allow_blank=True, allow_null=True, max_length=200
+                ),
                 "print_receipt": serializers.BooleanField(required=False, default=False),
             },
         ),

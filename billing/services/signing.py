@@ -88,3 +88,51 @@ def verify(data: bytes, signature_b64: bytes, public_pem: bytes) -> bool:
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
+
+
+def key_pem_for_backup() -> bytes:
+    """The private key in use, as PEM, for core.backups (generated first if it never was)."""
+    pem = _configured_pem()
+    if pem is None:
+        signing_key()
+        pem = (Path(settings.VAR_DIR) / KEY_FILE_NAME).read_bytes()
+    return pem
+
+
+def key_install_from_backup(pem: bytes) -> str:
+    """Put a backed-up key back (core.backups' restore); what was done, for the operator.
+
+    With no key configured it becomes the per-install key file. A configured key
+    (FISCAL_SIGNING_KEY, FISCAL_SIGNING_KEY_FILE) is never overwritten: if it is another key,
+    the archive's is written beside it and the operator is told to configure it, since the
+    restored checkpoints only verify with the key that signed them."""
+    from django.utils.translation import gettext as _
+
+    wanted = fingerprint(public_key_pem(serialization.load_pem_private_key(pem, password=None)))
+    configured = _configured_pem()
+    var_dir = Path(settings.VAR_DIR)
+    if configured is not None:
+        current = serialization.load_pem_private_key(configured, password=None)
+        if fingerprint(public_key_pem(current)) == wanted:
+            return _("Fiscal signing key: the configured key is the archive's (%(fp)s).") % {
+                "fp": wanted
+            }
+        path = var_dir / "fiscal-signing-key.restored.pem"
+        _write_private(path, pem)
+        return _(
+            "Warning: the configured fiscal signing key is not the archive's (%(fp)s); the "
+            "archive's key was written to %(path)s: configure it (FISCAL_SIGNING_KEY_FILE) or "
+            "the journal's checkpoints will not verify."
+        ) % {"fp": wanted, "path": path}
+    path = var_dir / KEY_FILE_NAME
+    if path.exists() and path.read_bytes() != pem:
+        path.rename(path.with_suffix(f".pem.replaced-{os.getpid()}"))
+    _write_private(path, pem)
+    return _("Fiscal signing key restored into %(path)s (%(fp)s).") % {"path": path, "fp": wanted}
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
