@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.models import Invoice
+from billing.services.facturx import facturx_pdf, invoice_facturx_xml, invoice_is_business
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.money import ZERO, quantize
@@ -49,16 +50,29 @@ def invoice_context(*, invoice: Invoice) -> dict:
 
 
 def invoice_pdf_render(*, invoice: Invoice, language: str | None = None) -> bytes:
-    """The PDF of an issued invoice or credit note, from its stored snapshot."""
+    """The PDF of an issued invoice or credit note, from its stored snapshot: for a business
+    customer a Factur-X e-invoice (PDF/A-3b with its EN 16931 XML), else a plain PDF.
+    Raises FacturXError when a business customer's snapshot cannot make a valid XML."""
     from weasyprint import HTML
 
     language = language or invoice.property.default_language
+    business = invoice_is_business(invoice)
+    xml = invoice_facturx_xml(invoice, language=language) if business else None
     with translation.override(language):
         html = render_to_string(
             "billing/pdf/invoice.html",
-            {**invoice_context(invoice=invoice), "LANGUAGE_CODE": language},
+            {
+                **invoice_context(invoice=invoice),
+                "LANGUAGE_CODE": language,
+                "facturx": business,
+            },
         )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    document = HTML(string=html, base_url=str(settings.BASE_DIR))
+    if xml is None:
+        return document.write_pdf()
+    pdf = document.write_pdf(pdf_variant="pdf/a-3b")
+    with translation.override(language):
+        return facturx_pdf(pdf=pdf, xml=xml, invoice=invoice, language=language)
 
 
 def invoice_pdf_filename(invoice: Invoice) -> str:

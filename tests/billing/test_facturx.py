@@ -1,0 +1,246 @@
+"""Factur-X e-invoices (BIL-8): a business customer's invoice and credit note are PDF/A-3 with
+their EN 16931 CII XML embedded; the XML passes the XSD and its totals are the invoice's."""
+
+import io
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from facturx import get_facturx_xml_from_pdf, xml_check_xsd
+from lxml import etree
+from pypdf import PdfReader
+
+from billing.services.folios import ChargeInput, folio_open, folio_post_charges
+from billing.services.invoice_documents import invoice_pdf_render
+from billing.services.invoices import credit_note_issue, invoice_issue
+from billing.services.payments import TenderInput, payments_record
+from core.roles import Role
+from crm.models import Company, Guest
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+}
+SUM = (
+    "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
+    "ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
+)
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["/usr/bin/pdftotext", "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def pdf_catalog(pdf: bytes) -> tuple[dict, str]:
+    """The PDF's catalog and its XMP metadata (where PDF/A and Factur-X declare themselves)."""
+    catalog = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    return catalog, catalog["/Metadata"].get_object().get_data().decode()
+
+
+def embedded_xml(pdf: bytes) -> bytes:
+    filename, xml = get_facturx_xml_from_pdf(pdf, check_xsd=False)
+    assert filename == "factur-x.xml"
+    return xml
+
+
+def facturx_totals(xml: bytes) -> dict:
+    """What a buyer's software reads from the XML: line totals, the VAT breakdown per
+    category and rate, and the document totals."""
+    root = etree.fromstring(xml)
+
+    def amount(path):
+        return D(root.findtext(path, namespaces=NS))
+
+    vat = {}
+    for row in root.findall(
+        "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
+        "ram:ApplicableTradeTax",
+        NS,
+    ):
+        key = (row.findtext("ram:CategoryCode", namespaces=NS), D(row.findtext(
+            "ram:RateApplicablePercent", namespaces=NS)))  # fmt: skip
+        vat[key] = (
+            D(row.findtext("ram:BasisAmount", namespaces=NS)),
+            D(row.findtext("ram:CalculatedAmount", namespaces=NS)),
+        )
+    return {
+        "type": root.findtext("rsm:ExchangedDocument/ram:TypeCode", namespaces=NS),
+        "number": root.findtext("rsm:ExchangedDocument/ram:ID", namespaces=NS),
+        "profile": root.findtext(
+            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+            namespaces=NS,
+        ),
+        "lines": [
+            D(el.text)
+            for el in root.iterfind(
+                "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/"
+                "ram:SpecifiedLineTradeSettlement/"
+                "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
+                NS,
+            )
+        ],
+        "vat": vat,
+        "line_total": amount(SUM + "ram:LineTotalAmount"),
+        "tax_basis": amount(SUM + "ram:TaxBasisTotalAmount"),
+        "tax_total": amount(SUM + "ram:TaxTotalAmount"),
+        "grand_total": amount(SUM + "ram:GrandTotalAmount"),
+        "paid": amount(SUM + "ram:TotalPrepaidAmount"),
+        "due": amount(SUM + "ram:DuePayableAmount"),
+        "buyer_siren": root.findtext(
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/"
+            "ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID",
+            namespaces=NS,
+        ),
+        "buyer_vat": root.findtext(
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/"
+            "ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID",
+            namespaces=NS,
+        ),
+        "preceding": root.findtext(
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
+            "ram:InvoiceReferencedDocument/ram:IssuerAssignedID",
+            namespaces=NS,
+        ),
+    }
+
+
+def assert_totals_match(invoice, totals, sign=1):
+    """The XML's totals are the invoice's, to the cent (a credit note's are positive)."""
+    lines = list(invoice.lines.all())
+    assert totals["lines"] == [sign * line.net for line in lines]
+    assert totals["line_total"] == totals["tax_basis"] == sign * invoice.net
+    assert totals["tax_total"] == sign * invoice.vat_total
+    assert totals["grand_total"] == sign * invoice.total
+    assert totals["due"] == sign * invoice.total - totals["paid"]
+    expected_vat = {
+        ("S", row.rate): (sign * row.net, sign * row.vat) for row in invoice.vat_lines.all()
+    }
+    if invoice.tourist_tax:
+        expected_vat[("E", D("0.00"))] = (sign * invoice.tourist_tax, D("0.00"))
+    assert totals["vat"] == expected_vat
+
+
+@pytest.fixture
+def company(hotel):
+    return Company.objects.create(
+        organization=hotel.organization,
+        name="Provence Événements SARL",
+        siren="812345676",
+        siret="81234567600017",
+        vat_number="FR19812345676",
+        address="4 quai de l'Épi",
+        postal_code="83990",
+        city="Saint-Tropez",
+        email="compta@provence-evenements.example",
+    )
+
+
+@pytest.fixture
+def folio(hotel, company, manager):
+    hotel.address_line, hotel.postal_code = "1 chemin des Pins", "06000"
+    hotel.save()
+    guest = Guest.objects.create(
+        organization=hotel.organization, last_name="Roux", first_name="Paul", company=company
+    )
+    folio = folio_open(property=hotel, holder_name="Paul Roux", guest=guest)
+    folio_post_charges(
+        folio=folio,
+        charges=[
+            ChargeInput(
+                "Chambre double", D("2"), D("110.00"), D("220.00"), D("10.00"),
+                "accommodation", source="n",
+            ),
+            ChargeInput("Dîner", D("2"), D("33.00"), D("66.00"), D("10.00"), "food", source="f"),
+            ChargeInput(
+                "Vin rouge", D("1"), D("28.50"), D("28.50"), D("20.00"), "alcohol", source="w"
+            ),
+            ChargeInput(
+                "Massage 60 min", D("1"), D("89.99"), D("89.99"), D("20.00"), "services",
+                source="s",
+            ),
+            ChargeInput(
+                "Taxe de séjour", D("2"), D("1.65"), D("3.30"), D("0"), "tourist_tax", source="t"
+            ),
+        ],
+    )  # fmt: skip
+    payments_record(
+        property=hotel,
+        folio=folio,
+        tenders=[TenderInput("card", D("100.00"), terminal_reference="AUTH-1")],
+        actor=manager,
+    )
+    return folio
+
+
+def test_business_invoice_is_pdfa3_with_an_xsd_valid_en16931_xml_of_its_totals(
+    folio, company, manager, tmp_path
+):
+    invoice = invoice_issue(folio=folio, actor=manager, company=company)
+
+    pdf = invoice_pdf_render(invoice=invoice, language="fr")
+
+    catalog, xmp = pdf_catalog(pdf)
+    assert "/OutputIntents" in catalog and "/AF" in catalog  # PDF/A-3: colours, attachments
+    assert "pdfaid:part>3<" in xmp or 'pdfaid:part="3"' in xmp, xmp
+    assert "EN 16931" in xmp and "factur-x.xml" in xmp  # the Factur-X XMP extension
+    xml = embedded_xml(pdf)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    totals = facturx_totals(xml)
+    assert totals["type"] == "380" and totals["number"] == invoice.number
+    assert totals["profile"] == "urn:cen.eu:en16931:2017"
+    assert totals["buyer_siren"] == "812345676" and totals["buyer_vat"] == "FR19812345676"
+    assert_totals_match(invoice, totals)
+    assert totals["grand_total"] == D("407.79")  # 220 + 66 + 28.50 + 89.99 + 3.30
+    assert totals["paid"] == D("100.00") and totals["due"] == D("307.79")
+    # the PDF a person reads shows the same totals
+    text = pdf_text(pdf, tmp_path)
+    assert invoice.number in text and "407.79" in text.replace(",", ".")
+
+
+def test_business_credit_note_is_type_381_referencing_the_invoice(
+    folio, company, manager, tmp_path
+):
+    invoice = invoice_issue(folio=folio, actor=manager, company=company)
+    note = credit_note_issue(invoice=invoice, actor=manager, reason="Erreur de facturation")
+
+    xml = embedded_xml(invoice_pdf_render(invoice=note, language="fr"))
+
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    totals = facturx_totals(xml)
+    assert totals["type"] == "381" and totals["preceding"] == invoice.number
+    assert_totals_match(note, totals, sign=-1)
+    assert totals["grand_total"] == D("407.79") and totals["paid"] == D("0.00")
+
+
+def test_consumer_invoice_stays_a_plain_pdf(folio, manager):
+    invoice = invoice_issue(folio=folio, actor=manager)  # to the guest, not the company
+
+    pdf = invoice_pdf_render(invoice=invoice, language="fr")
+
+    assert pdf.startswith(b"%PDF")
+    filename, xml = get_facturx_xml_from_pdf(pdf, check_xsd=False)
+    assert not xml and "pdfaid" not in str(PdfReader(io.BytesIO(pdf)).xmp_metadata)
+
+
+def test_staff_download_serves_the_facturx_pdf_to_business_customers(
+    client, hotel, folio, company, manager, staff_of
+):
+    invoice = invoice_issue(folio=folio, actor=manager, company=company)
+    client.force_login(staff_of(hotel, Role.ACCOUNTANT, username="compta"))
+
+    response = client.get(reverse("billing:invoice_pdf", args=[invoice.public_id]))
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    xml = embedded_xml(response.content)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert facturx_totals(xml)["grand_total"] == invoice.total
