@@ -190,7 +190,7 @@ def invoice_facturx_data(invoice: Invoice) -> dict:
     data["BT-72"] = max(dates) if dates else invoice.business_date
     notes = []
     if buyer.get("guest"):
-        notes.append({"BT-22": _("Guest: %(name)s") % {"name": buyer["guest"]}})
+        notes.append({"BT-22": f"{_('Guest')}: {buyer['guest']}"})  # as the PDF says it
     if credit:
         if invoice.reason:
             notes.append({"BT-22": _("Reason: %(reason)s") % {"reason": invoice.reason}})

@@ -2,12 +2,15 @@
 their EN 16931 CII XML embedded; the XML passes the XSD and its totals are the invoice's."""
 
 import io
+import re
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import facturx
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.urls import reverse
 from facturx import get_facturx_xml_from_pdf, xml_check_xsd
 from lxml import etree
@@ -17,8 +20,12 @@ from billing.services.folios import ChargeInput, folio_open, folio_post_charges
 from billing.services.invoice_documents import invoice_pdf_render
 from billing.services.invoices import credit_note_issue, invoice_issue
 from billing.services.payments import TenderInput, payments_record
+from core.models import Property
 from core.roles import Role
 from crm.models import Company, Guest
+from pms.demo import COMPANY_STAY
+from pms.models import Reservation
+from pms.services.stays import stay_invoice_issue
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -281,3 +288,60 @@ def test_the_business_rules_check_catches_a_total_that_does_not_add_up(folio, co
     errors = schematron_errors(etree.tostring(root))
 
     assert any(error.startswith("BR-CO-15") for error in errors), errors
+
+
+AMOUNT = re.compile(r"-?\d{1,3}(?:[ \u00a0\u202f.,]?\d{3})*[.,]\d{2}(?!\d)")
+
+
+def amounts(line: str) -> list[Decimal]:
+    """The money amounts on one line of the PDF's text, whatever the locale's separators
+    ("1 234,56 €", "€1,234.56", "272,73")."""
+    values = []
+    for raw in AMOUNT.findall(line):
+        digits = re.sub(r"[ \u00a0\u202f.,]", "", raw[:-3])
+        values.append(Decimal(f"{digits}.{raw[-2:]}"))
+    return values
+
+
+def pdf_line(text: str, label: str) -> list[Decimal]:
+    (line,) = [row for row in text.splitlines() if row.strip().startswith(label)]
+    return amounts(line[len(line) - len(line.lstrip()) + len(label) :])
+
+
+def test_demo_company_guest_gets_a_facturx_invoice_whose_xml_totals_equal_the_pdf(tmp_path):
+    """Issue 17: a Factur-X invoice for the demo's company guest passes facturx's XSD check
+    (and the EN 16931 rules), and its XML totals equal the PDF's."""
+    call_command("seed_demo")
+    hotel = Property.objects.get(slug="les-pins")
+    stay = Reservation.objects.select_related("company").get(
+        property=hotel, external_reference=COMPANY_STAY
+    )
+    assert stay.status == Reservation.Status.CHECKED_OUT
+    assert stay.company.siren and stay.company.vat_number
+    reception = get_user_model().objects.get(username="reception")
+
+    (invoice,) = stay_invoice_issue(reservation=stay, actor=reception, to_company=True)
+    pdf = invoice_pdf_render(invoice=invoice)  # the property's language: French
+
+    xml = embedded_xml(pdf)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert schematron_errors(xml) == []
+    totals = facturx_totals(xml)
+    assert totals["buyer_siren"] == stay.company.siren
+    assert_totals_match(invoice, totals)
+    categories = {line.revenue_category for line in invoice.lines.all()}
+    assert {"accommodation", "food", "tourist_tax"} <= categories
+    # the PDF a person reads shows the XML's totals
+    text = pdf_text(pdf, tmp_path)
+    assert "Factur-X" in text and "812345676" in text
+    for (code, rate), (basis, vat) in totals["vat"].items():
+        if code == "S":
+            net, vat_shown, _gross = pdf_line(text, f"TVA {rate.normalize():f} %")
+            assert (net, vat_shown) == (basis, vat)
+    (sales_net, vat_total, _sales_gross) = pdf_line(text, "Total  ")
+    (tourist_tax,) = pdf_line(text, "Taxe de séjour (hors TVA)")
+    assert sales_net + tourist_tax == totals["tax_basis"]
+    assert vat_total == totals["tax_total"]
+    assert pdf_line(text, "Total à payer TTC (EUR)") == [totals["grand_total"]]
+    assert pdf_line(text, "Réglé (imputé sur cette facture)") == [totals["paid"]]
+    assert pdf_line(text, "Solde") == [totals["due"]]
