@@ -220,14 +220,14 @@ def invoice_facturx_xml(invoice: Invoice, *, language: str | None = None) -> byt
     from facturx import generate_cii_xml
 
     language = language or invoice.property.default_language
-    with translation.override(language):
+    with translation.override(language):  # the document's language, not the reader's
         data = invoice_facturx_data(invoice)
-        try:
-            return generate_cii_xml(data, level=LEVEL, check_xsd=True, check_schematron=False)
-        except Exception as exc:  # the library raises plain Exception/ValueError on bad data
-            raise FacturXError(
-                _("This invoice cannot be made a Factur-X e-invoice: %(error)s") % {"error": exc}
-            ) from exc
+    try:
+        return generate_cii_xml(data, level=LEVEL, check_xsd=True, check_schematron=False)
+    except Exception as exc:  # the library raises plain Exception/ValueError on bad data
+        raise FacturXError(
+            _("This invoice cannot be made a Factur-X e-invoice: %(error)s") % {"error": exc}
+        ) from exc
 
 
 def facturx_pdf(*, pdf: bytes, xml: bytes, invoice: Invoice, language: str) -> bytes:
@@ -235,7 +235,8 @@ def facturx_pdf(*, pdf: bytes, xml: bytes, invoice: Invoice, language: str) -> b
     from facturx import generate_from_binary
 
     seller = (invoice.seller or {}).get("legal_name") or (invoice.seller or {}).get("name", "")
-    kind = _("Credit note") if invoice.kind == Invoice.Kind.CREDIT_NOTE else _("Invoice")
+    with translation.override(language):
+        kind = _("Credit note") if invoice.kind == Invoice.Kind.CREDIT_NOTE else _("Invoice")
     title = f"{seller}: {kind} {invoice.number}"
     try:
         return generate_from_binary(

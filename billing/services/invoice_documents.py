@@ -100,8 +100,7 @@ def invoice_pdf_render(*, invoice: Invoice, language: str | None = None) -> byte
     if xml is None:
         return document.write_pdf()
     pdf = document.write_pdf(pdf_variant="pdf/a-3b")
-    with translation.override(language):
-        return facturx_pdf(pdf=pdf, xml=xml, invoice=invoice, language=language)
+    return facturx_pdf(pdf=pdf, xml=xml, invoice=invoice, language=language)
 
 
 def invoice_pdf_filename(invoice: Invoice) -> str:

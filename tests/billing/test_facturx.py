@@ -345,3 +345,26 @@ def test_demo_company_guest_gets_a_facturx_invoice_whose_xml_totals_equal_the_pd
     assert pdf_line(text, "Total à payer TTC (EUR)") == [totals["grand_total"]]
     assert pdf_line(text, "Réglé (imputé sur cette facture)") == [totals["paid"]]
     assert pdf_line(text, "Solde") == [totals["due"]]
+
+
+def test_an_e_invoice_that_cannot_be_made_sends_the_user_back_with_the_reason(
+    client, hotel, folio, company, manager, staff_of, monkeypatch
+):
+    """The XML of a business invoice fails its XSD check (here forced): no 500, no broken
+    PDF, the screen the accountant came from says why."""
+    invoice = invoice_issue(folio=folio, actor=manager, company=company)
+    client.force_login(staff_of(hotel, Role.ACCOUNTANT, username="compta"))
+
+    def broken(*args, **kwargs):
+        raise ValueError("Required field BT-1 is not in data_dict.")
+
+    monkeypatch.setattr(facturx, "generate_cii_xml", broken)
+    response = client.get(
+        reverse("billing:invoice_pdf", args=[invoice.public_id]),
+        HTTP_REFERER="http://testserver/billing/accounting/",
+        follow=True,
+    )
+
+    assert response.redirect_chain[0] == ("http://testserver/billing/accounting/", 302)
+    page = response.content.decode()
+    assert "This invoice cannot be made a Factur-X e-invoice" in page and "BT-1" in page
