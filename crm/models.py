@@ -18,6 +18,17 @@ def validate_siren(value: str) -> None:
         raise ValidationError(_("A SIREN is 9 digits with a valid check digit."))
 
 
+def validate_vat_number(value: str) -> None:
+    """A French VAT number (FR + key + SIREN) must have its right key; others are taken as
+    typed (their formats vary by country)."""
+    from stdnum.fr import tva
+
+    if value[:2].upper() == "FR" and not tva.is_valid(value):
+        raise ValidationError(
+            _("This French VAT number is not valid (FR, a 2-character key, the SIREN).")
+        )
+
+
 class Company(TimeStampedModel):
     """A business customer: its staff may be entitled to corporate rate plans (PRC-3); its
     SIREN or VAT number makes its invoices Factur-X e-invoices (BIL-8)."""
@@ -26,7 +37,9 @@ class Company(TimeStampedModel):
         Organization, on_delete=models.CASCADE, related_name="companies"
     )
     name = models.CharField(_("name"), max_length=200)
-    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    vat_number = models.CharField(
+        _("VAT number"), max_length=20, blank=True, validators=[validate_vat_number]
+    )
     siren = models.CharField(
         _("SIREN"),
         max_length=9,
@@ -54,6 +67,10 @@ class Company(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.siren and self.siret and self.siret[:9] != self.siren:
+            raise ValidationError({"siret": _("The SIRET must start with the company's SIREN.")})
 
     @property
     def legal_id(self) -> str:

@@ -10,11 +10,13 @@ from pathlib import Path
 import facturx
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from facturx import get_facturx_xml_from_pdf, xml_check_xsd
 from lxml import etree
 from pypdf import PdfReader
+from stdnum.fr import siret, tva
 
 from billing.services.folios import ChargeInput, folio_open, folio_post_charges
 from billing.services.invoice_documents import invoice_pdf_render
@@ -317,6 +319,9 @@ def test_demo_company_guest_gets_a_facturx_invoice_whose_xml_totals_equal_the_pd
         property=hotel, external_reference=COMPANY_STAY
     )
     assert stay.status == Reservation.Status.CHECKED_OUT
+    # seller and buyer have identities a platform accepts (check digits right)
+    assert siret.is_valid(hotel.siret) and tva.is_valid(hotel.vat_number)
+    stay.company.full_clean()
     assert stay.company.siren and stay.company.vat_number
     reception = get_user_model().objects.get(username="reception")
 
@@ -368,3 +373,17 @@ def test_an_e_invoice_that_cannot_be_made_sends_the_user_back_with_the_reason(
     assert response.redirect_chain[0] == ("http://testserver/billing/accounting/", 302)
     page = response.content.decode()
     assert "This invoice cannot be made a Factur-X e-invoice" in page and "BT-1" in page
+
+
+def test_a_business_invoice_is_e_mailed_as_factur_x(
+    folio, company, manager, celery_eager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = invoice_issue(folio=folio, actor=manager, company=company)
+
+    (message,) = mail.outbox
+    assert message.to == ["compta@provence-evenements.example"]
+    name, content, mimetype = message.attachments[0]
+    assert name == f"{invoice.number}.pdf" and mimetype == "application/pdf"
+    xml = embedded_xml(content)
+    assert facturx_totals(xml)["grand_total"] == invoice.total
