@@ -342,8 +342,6 @@ def stay_invoice_issue(
             return [invoice_issue(folio=folio, actor=actor, company=reservation.company)]
         if not split:
             return [invoice_issue(folio=folio, actor=actor)]
-        if reservation.company is None:
-            raise InvalidInput(_("No company pays this stay."))
         rooms = [li for li in lines if li.revenue_category == RevenueCategory.ACCOMMODATION]
         rest = [li for li in lines if li.revenue_category != RevenueCategory.ACCOMMODATION]
         if not rooms:

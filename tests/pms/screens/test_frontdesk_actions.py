@@ -382,6 +382,12 @@ def test_whole_invoice_to_the_company_downloads_as_factur_x(desk, hotel, in_hous
     assert filename == "factur-x.xml" and invoice.number.encode() in xml
 
 
+def test_invoice_to_the_company_without_a_company_is_refused(desk, checked_out):
+    response = desk.post(url(checked_out, "invoice/"), {"mode": "company"}, **HX)
+    assert "No company pays this stay." in response.content.decode()
+    assert Invoice.objects.count() == 0
+
+
 def test_e_mail_the_invoice_after_commit(
     desk, checked_out, eager, django_capture_on_commit_callbacks
 ):
