@@ -387,3 +387,47 @@ def test_a_business_invoice_is_e_mailed_as_factur_x(
     assert name == f"{invoice.number}.pdf" and mimetype == "application/pdf"
     xml = embedded_xml(content)
     assert facturx_totals(xml)["grand_total"] == invoice.total
+
+
+def test_a_discount_line_and_an_exempt_sale_still_make_a_valid_e_invoice(hotel, company, manager):
+    """A negative line (a gesture at 10 %) keeps a positive net price (BR-27); an exempt
+    sale and the tourist tax share one exempt VAT row, so every EN 16931 rule holds."""
+    folio = folio_open(property=hotel, holder_name="Provence Événements SARL")
+    folio_post_charges(
+        folio=folio,
+        charges=[
+            ChargeInput("Chambre", D("1"), D("120.00"), D("120.00"), D("10.00"),
+                        "accommodation", source="n"),
+            ChargeInput("Geste commercial", D("1"), D("-12.00"), D("-12.00"), D("10.00"),
+                        "accommodation", source="g"),
+            ChargeInput("Timbre", D("2"), D("1.50"), D("3.00"), D("0.00"), "goods", source="x"),
+            ChargeInput("Taxe de séjour", D("1"), D("1.65"), D("1.65"), D("0"), "tourist_tax",
+                        source="t"),
+        ],
+    )  # fmt: skip
+    invoice = invoice_issue(folio=folio, actor=manager, company=company)
+
+    xml = embedded_xml(invoice_pdf_render(invoice=invoice, language="en"))
+
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert schematron_errors(xml) == []
+    totals = facturx_totals(xml)
+    assert totals["vat"][("E", D("0.00"))] == (D("4.65"), D("0.00"))
+    assert totals["grand_total"] == invoice.total == D("112.65")
+    root = etree.fromstring(xml)
+    prices = root.iterfind(".//ram:NetPriceProductTradePrice/ram:ChargeAmount", NS)
+    assert all(D(price.text) >= 0 for price in prices)
+
+
+def test_a_credit_note_for_an_amount_is_a_valid_e_invoice_of_that_amount(folio, company, manager):
+    invoice = invoice_issue(folio=folio, actor=manager, company=company)
+    note = credit_note_issue(
+        invoice=invoice, actor=manager, reason="Geste commercial", amount=D("50.00")
+    )
+
+    xml = embedded_xml(invoice_pdf_render(invoice=note, language="fr"))
+
+    assert schematron_errors(xml) == []
+    totals = facturx_totals(xml)
+    assert totals["type"] == "381" and totals["grand_total"] == D("50.00")
+    assert_totals_match(note, totals, sign=-1)
