@@ -42,13 +42,8 @@ class FacturXError(DomainError):
 
 
 def invoice_is_business(invoice: Invoice) -> bool:
-    """True when the invoice's buyer, as frozen at issue, is a company known by its SIREN
-    (or SIRET) or its VAT number: its PDF is then a Factur-X e-invoice. A consumer's invoice
-    stays a plain PDF."""
-    buyer = invoice.buyer or {}
-    return buyer.get("type") == "company" and any(
-        (buyer.get(key) or "").strip() for key in ("siren", "siret", "vat_number")
-    )
+    """True when the invoice is issued as Factur-X (`Invoice.is_e_invoice`)."""
+    return invoice.is_e_invoice
 
 
 def _siren(party: dict) -> str:

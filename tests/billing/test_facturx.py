@@ -261,6 +261,7 @@ def test_consumer_invoice_stays_a_plain_pdf(folio, manager):
 
     pdf = invoice_pdf_render(invoice=invoice, language="fr")
 
+    assert not invoice.is_e_invoice
     assert pdf.startswith(b"%PDF")
     filename, xml = get_facturx_xml_from_pdf(pdf, check_xsd=False)
     assert not xml and "pdfaid" not in str(PdfReader(io.BytesIO(pdf)).xmp_metadata)
@@ -271,6 +272,11 @@ def test_staff_download_serves_the_facturx_pdf_to_business_customers(
 ):
     invoice = invoice_issue(folio=folio, actor=manager, company=company)
     client.force_login(staff_of(hotel, Role.ACCOUNTANT, username="compta"))
+    day = invoice.business_date.isoformat()
+    screen = client.get(
+        reverse("billing:accounting"), {"start": day, "end": day, "documents": "invoices"}
+    ).content.decode()
+    assert invoice.number in screen and "PDF (Factur-X)" in screen
 
     response = client.get(reverse("billing:invoice_pdf", args=[invoice.public_id]))
 
