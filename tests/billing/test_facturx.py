@@ -3,7 +3,6 @@ their EN 16931 CII XML embedded; the XML passes the XSD and its totals are the i
 
 import io
 import re
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from crm.models import Company, Guest
 from pms.demo import COMPANY_STAY
 from pms.models import Reservation
 from pms.services.stays import stay_invoice_issue
+from tests.billing.test_invoice_pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -43,17 +43,6 @@ SUM = (
     "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
     "ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
 )
-
-
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["/usr/bin/pdftotext", "-layout", str(path), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 def pdf_catalog(pdf: bytes) -> tuple[dict, str]:
