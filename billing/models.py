@@ -442,6 +442,15 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @builtins.property
+    def is_e_invoice(self) -> bool:
+        """A Factur-X e-invoice (BIL-8): the buyer, as frozen at issue, is a company known by
+        its SIREN (or SIRET) or its VAT number. A consumer's invoice is a plain PDF."""
+        buyer = self.buyer or {}
+        return buyer.get("type") == "company" and any(
+            (buyer.get(key) or "").strip() for key in ("siren", "siret", "vat_number")
+        )
+
 
 class InvoiceLine(SaleLineFields):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")

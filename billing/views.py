@@ -17,6 +17,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -318,9 +319,21 @@ def accounting_export(request: HttpRequest, kind: str) -> HttpResponse:
 @require_GET
 @capability_required("billing.read")
 def invoice_pdf(request: HttpRequest, public_id) -> HttpResponse:
+    """The PDF (a Factur-X for a business customer). A snapshot that cannot make a valid
+    e-invoice sends the user back to the screen they came from with the reason, not a 500."""
     invoice = get_scoped_or_404(
         Invoice.objects.select_related("property", "original"), request, public_id=public_id
     )
-    response = HttpResponse(invoice_pdf_render(invoice=invoice), content_type="application/pdf")
+    try:
+        pdf = invoice_pdf_render(invoice=invoice)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = "/"
+        return redirect(back)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
     return response

@@ -5,9 +5,9 @@ from crm.models import Company, Guest
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "siret", "email"]
+    list_display = ["name", "organization", "siren", "vat_number", "email"]
     list_filter = ["organization"]
-    search_fields = ["name", "siret", "vat_number"]
+    search_fields = ["name", "siren", "siret", "vat_number"]
     filter_horizontal = ["rate_plans"]
 
 

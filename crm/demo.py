@@ -22,14 +22,19 @@ ASCII = str.maketrans("éèêëàâîïôûùç", "eeeeaaiiouuc")
 def seed(context: dict) -> None:
     prop = context["property"]
     org = prop.organization
-    company, _ = Company.objects.get_or_create(
+    # a business customer: its SIREN and VAT number make its invoices Factur-X e-invoices
+    company, _ = Company.objects.update_or_create(
         organization=org,
         name="Provence Événements SARL",
         defaults={
-            "siret": "81234567800019",
-            "vat_number": "FR45812345678",
+            "siren": "812345676",
+            "siret": "81234567600017",
+            "vat_number": "FR19812345676",
             "email": "compta@provence-evenements.example",
-            "address": "4 quai de l'Épi\n83990 Saint-Tropez",
+            "address": "4 quai de l'Épi",
+            "postal_code": "83990",
+            "city": "Saint-Tropez",
+            "country": "FR",
         },
     )
     plans = context.get("rate_plans") or {}

@@ -92,6 +92,37 @@ def _assign_all(reservation: Reservation) -> bool:
     return True
 
 
+COMPANY_STAY = "DEMO-COMPANY"
+
+
+def _company_stay(prop, company, guests, types, breakfast, actor, today) -> None:
+    """A stay the company pays, checked out two days ago with breakfast: its invoice to the
+    company (SIREN and VAT number) is a Factur-X e-invoice. Made before the other stays so a
+    room is always free."""
+    guest = next((g for g in guests if company and g.company_id == company.pk), None)
+    if guest is None:
+        return
+    arrival = today - timedelta(days=4)
+    reservation = reservation_create(
+        property=prop,
+        guest=guest,
+        arrival=arrival,
+        departure=arrival + timedelta(days=2),
+        rooms=[RoomRequest(types["superieure"].pk, 1, 0)],
+        channel=Channel.FRONT_DESK,
+        actor=actor,
+        company=company,
+        extras=[ExtraRequest(product_id=breakfast.pk, quantity=1, day=arrival + timedelta(days=1))]
+        if breakfast
+        else [],
+        external_reference=COMPANY_STAY,
+        allow_past=True,
+    )
+    if _assign_all(reservation):
+        reservation_check_in(reservation=reservation, actor=actor, allow_past=True)
+        reservation_check_out(reservation=reservation, actor=actor)
+
+
 def seed(context: dict) -> None:
     prop = context["property"]
     types = room_types_seed(prop)
@@ -110,6 +141,7 @@ def seed(context: dict) -> None:
     codes = list(types)
     weights = [10, 7, 4, 3]
     channels = [Channel.FRONT_DESK] * 5 + [Channel.BOOKING_ENGINE] * 3 + [Channel.OTA] * 2
+    _company_stay(prop, company, guests, types, breakfast, actor, today)
     # create in arrival order so past stays are checked out before later ones arrive
     plans = sorted(
         (rng.randint(-30, 60), rng.choice([1, 2, 2, 3, 3, 4, 5, 7]), n)

@@ -11,8 +11,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.models import Invoice
+from billing.services.facturx import facturx_pdf, invoice_facturx_xml, invoice_is_business
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.money import ZERO, quantize
@@ -20,6 +22,31 @@ from core.outbox import outbox_enqueue
 from core.validators import email_address
 
 TOURIST_TAX = "tourist_tax"
+# How the PDF groups the lines (story S1): kind, heading, the revenue categories it holds.
+# A category not listed falls under services.
+LINE_GROUPS = (
+    ("accommodation", gettext_lazy("Accommodation"), {"accommodation"}),
+    ("food_drinks", gettext_lazy("Food & drinks"), {"food", "drinks", "alcohol"}),
+    ("services", gettext_lazy("Services"), {"services"}),
+    ("goods", gettext_lazy("Shop"), {"goods"}),
+)
+DEFAULT_GROUP = "services"
+
+
+def line_groups(lines) -> list[dict]:
+    """The sale lines by kind, in LINE_GROUPS order, each with its subtotals excl. and incl.
+    VAT; empty kinds left out. The tourist tax is not a sale and is shown apart."""
+    groups = {kind: {"kind": kind, "label": label, "lines": []} for kind, label, _c in LINE_GROUPS}
+    kind_of = {cat: kind for kind, _label, cats in LINE_GROUPS for cat in cats}
+    for line in lines:
+        groups[kind_of.get(line.revenue_category, DEFAULT_GROUP)]["lines"].append(line)
+    result = []
+    for group in groups.values():
+        if group["lines"]:
+            group["net"] = sum((li.net for li in group["lines"]), ZERO)
+            group["gross"] = sum((li.total for li in group["lines"]), ZERO)
+            result.append(group)
+    return result
 
 
 def invoice_context(*, invoice: Invoice) -> dict:
@@ -34,12 +61,15 @@ def invoice_context(*, invoice: Invoice) -> dict:
         sale_lines.append(line)
     dates = [line.service_date for line in lines if line.service_date]
     vat_lines = list(invoice.vat_lines.all())
+    buyer = invoice.buyer or {}
     return {
         "invoice": invoice,
         "seller": invoice.seller,
-        "buyer": invoice.buyer,
-        "sale_lines": sale_lines,
+        "buyer": buyer,
+        "buyer_siren": buyer.get("siren") or (buyer.get("siret") or "")[:9],
+        "groups": line_groups(sale_lines),
         "tax_lines": tax_lines,
+        "tax_total": sum((line.total for line in tax_lines), ZERO),
         "vat_lines": vat_lines,
         "sales_net": sum((row.net for row in vat_lines), ZERO),
         "sales_gross": sum((row.gross for row in vat_lines), ZERO),
@@ -49,16 +79,28 @@ def invoice_context(*, invoice: Invoice) -> dict:
 
 
 def invoice_pdf_render(*, invoice: Invoice, language: str | None = None) -> bytes:
-    """The PDF of an issued invoice or credit note, from its stored snapshot."""
+    """The PDF of an issued invoice or credit note, from its stored snapshot: for a business
+    customer a Factur-X e-invoice (PDF/A-3b with its EN 16931 XML), else a plain PDF.
+    Raises FacturXError when a business customer's snapshot cannot make a valid XML."""
     from weasyprint import HTML
 
     language = language or invoice.property.default_language
+    business = invoice_is_business(invoice)
+    xml = invoice_facturx_xml(invoice, language=language) if business else None
     with translation.override(language):
         html = render_to_string(
             "billing/pdf/invoice.html",
-            {**invoice_context(invoice=invoice), "LANGUAGE_CODE": language},
+            {
+                **invoice_context(invoice=invoice),
+                "LANGUAGE_CODE": language,
+                "facturx": business,
+            },
         )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    document = HTML(string=html, base_url=str(settings.BASE_DIR))
+    if xml is None:
+        return document.write_pdf()
+    pdf = document.write_pdf(pdf_variant="pdf/a-3b")
+    return facturx_pdf(pdf=pdf, xml=xml, invoice=invoice, language=language)
 
 
 def invoice_pdf_filename(invoice: Invoice) -> str:

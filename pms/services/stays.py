@@ -321,10 +321,13 @@ def stay_check_in_at_desk(
     return reservation
 
 
-def stay_invoice_issue(*, reservation: Reservation, actor, split: bool = False) -> list:
-    """After check-out, invoice what is left on the stay's folio: one consolidated invoice,
-    or (`split`, a company paying the room) the room nights to the company and the rest to
-    the guest. All or nothing; numbers come from billing's series.
+def stay_invoice_issue(
+    *, reservation: Reservation, actor, split: bool = False, to_company: bool = False
+) -> list:
+    """After check-out, invoice what is left on the stay's folio: one consolidated invoice to
+    the guest, or to the stay's company (`to_company`: a business customer, so a Factur-X
+    e-invoice), or (`split`, a company paying the room) the room nights to the company and
+    the rest to the guest. All or nothing; numbers come from billing's series.
     Raises InvalidInput (not checked out, nothing left, no company, no room night left)."""
     if reservation.status != Reservation.Status.CHECKED_OUT or reservation.folio is None:
         raise InvalidInput(_("Issue the invoice after check-out."))
@@ -333,10 +336,12 @@ def stay_invoice_issue(*, reservation: Reservation, actor, split: bool = False) 
         lines = folio_lines_not_invoiced(folio=folio)
         if not lines:
             raise InvalidInput(_("Nothing left to invoice on this folio."))
+        if (split or to_company) and reservation.company is None:
+            raise InvalidInput(_("No company pays this stay."))
+        if to_company:
+            return [invoice_issue(folio=folio, actor=actor, company=reservation.company)]
         if not split:
             return [invoice_issue(folio=folio, actor=actor)]
-        if reservation.company is None:
-            raise InvalidInput(_("No company pays this stay."))
         rooms = [li for li in lines if li.revenue_category == RevenueCategory.ACCOMMODATION]
         rest = [li for li in lines if li.revenue_category != RevenueCategory.ACCOMMODATION]
         if not rooms:

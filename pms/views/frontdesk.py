@@ -379,12 +379,17 @@ def settle(request: HttpRequest, reference: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @capability_required("pms.frontdesk")
 def issue_invoice(request: HttpRequest, reference: str) -> HttpResponse:
-    """After check-out: one consolidated invoice, or (a company paying the room) the room
-    nights to the company and the rest to the guest. Numbers come from billing's series."""
+    """After check-out: one consolidated invoice (to the guest, or to the stay's company), or
+    (a company paying the room) the room nights to the company and the rest to the guest.
+    Numbers come from billing's series."""
     res = _reservation_or_404(request, reference)
+    mode = request.POST.get("mode")
     try:
         issued = stay_invoice_issue(
-            reservation=res, actor=request.user, split=request.POST.get("mode") == "split"
+            reservation=res,
+            actor=request.user,
+            split=mode == "split",
+            to_company=mode == "company",
         )
     except DomainError as exc:
         return _done(request, reference, error=str(exc.message), where="invoices")

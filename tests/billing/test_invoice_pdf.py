@@ -107,3 +107,69 @@ def test_credit_note_pdf_references_the_invoice(folio, manager, tmp_path):
     text = pdf_text(invoice_pdf_render(invoice=note, language="en"), tmp_path)
 
     assert note.number in text and invoice.number in text and "-343.30" in text
+
+
+@pytest.fixture
+def family_folio(hotel):
+    """Story S1: the room, breakfast, an aperitif charged to the room, a spa treatment and
+    the tourist tax on one folio."""
+    folio = folio_open(property=hotel, holder_name="Famille Martin")
+    folio_post_charges(
+        folio=folio,
+        charges=[
+            ChargeInput("Chambre familiale", D("2"), D("150.00"), D("300.00"), D("10.00"),
+                        "accommodation", source="n"),
+            ChargeInput("Petit-déjeuner", D("4"), D("14.00"), D("56.00"), D("10.00"), "food",
+                        source="b"),
+            ChargeInput("Pastis", D("2"), D("6.00"), D("12.00"), D("20.00"), "alcohol",
+                        source="a"),
+            ChargeInput("Jus d'orange", D("2"), D("4.50"), D("9.00"), D("10.00"), "drinks",
+                        source="j"),
+            ChargeInput("Massage 60 min", D("1"), D("90.00"), D("90.00"), D("20.00"),
+                        "services", source="s"),
+            ChargeInput("Taxe de séjour", D("4"), D("1.65"), D("6.60"), D("0"), "tourist_tax",
+                        source="t"),
+        ],
+    )  # fmt: skip
+    return folio
+
+
+def section(text: str, start: str, end: str) -> str:
+    assert start in text and end in text, text
+    return text[text.index(start) : text.index(end)]
+
+
+@pytest.mark.parametrize(
+    "language, headings, subtotal",
+    [
+        ("en", ["Accommodation", "Food & drinks", "Services", "Tourist tax"], "Subtotal"),
+        ("fr", ["Hébergement", "Restauration et boissons", "Services", "Taxe de séjour ("],
+         "Sous-total"),
+    ],
+)  # fmt: skip
+def test_pdf_groups_lines_by_kind_with_subtotals(
+    family_folio, manager, tmp_path, language, headings, subtotal
+):
+    invoice = invoice_issue(folio=family_folio, actor=manager)
+
+    text = pdf_text(invoice_pdf_render(invoice=invoice, language=language), tmp_path)
+    normal = text.replace(",", ".")
+
+    rooms, food, services, tax = (
+        section(normal, headings[0], headings[1]),
+        section(normal, headings[1], headings[2]),
+        section(normal, headings[2], headings[3]),
+        section(normal, headings[3], "VAT 20 %" if language == "en" else "TVA 20 %"),
+    )
+    assert "Chambre familiale" in rooms and "Petit" not in rooms
+    assert all(name in food for name in ("Petit-déjeuner", "Pastis", "Jus d'orange"))
+    assert "Massage" in services and "Pastis" not in services
+    assert "Taxe de séjour" in tax and "6.60" in tax
+    # each kind closes with its subtotal excl. and incl. VAT
+    assert f"{subtotal} {headings[0]}" in rooms and "272.73" in rooms and "300.00" in rooms
+    assert f"{subtotal} {headings[1]}" in food  # 56 + 12 + 9 = 77.00 incl. VAT
+    assert "77.00" in food.split(subtotal)[-1]
+    assert "75.00" in services.split(subtotal)[-1] and "90.00" in services.split(subtotal)[-1]
+    # then the VAT breakdown per rate, and the total with the tourist tax
+    assert "10 %" in normal and "20 %" in normal
+    assert "473.60" in normal  # 300 + 77 + 90 + 6.60

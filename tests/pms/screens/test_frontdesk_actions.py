@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from facturx import get_facturx_xml_from_pdf
 
 from billing.models import FolioLine, Invoice, Payment
 from billing.tasks import invoice_email_task
@@ -353,6 +354,38 @@ def test_split_invoice_room_to_the_company_extras_to_the_guest(desk, hotel, in_h
     assert {li.revenue_category for li in to_company.lines.all()} == {"accommodation"}
     assert to_guest.company is None
     assert "Espresso" in [li.description for li in to_guest.lines.all()]
+
+
+def test_whole_invoice_to_the_company_downloads_as_factur_x(desk, hotel, in_house, product):
+    # given: a business customer known by its SIREN and VAT number pays the whole stay
+    company = Company.objects.create(
+        organization=hotel.organization,
+        name="Acme SAS",
+        siren="812345676",
+        vat_number="FR19812345676",
+    )
+    Reservation.objects.filter(pk=in_house.pk).update(company=company)
+    desk.post(
+        url(in_house, "extra/"), {"product_id": product("cafe").pk, "quantity": "1", "key": "c"}
+    )
+    desk.post(url(in_house, "check-out/"))
+    assert "Everything to Acme SAS" in desk.get(url(in_house)).content.decode()
+    # when
+    desk.post(url(in_house, "invoice/"), {"mode": "company"}, **HX)
+    # then: one invoice to the company, and the desk's PDF carries its Factur-X XML
+    (invoice,) = Invoice.objects.filter(folio=in_house.folio)
+    assert invoice.company == company and invoice.buyer["siren"] == "812345676"
+    assert {li.revenue_category for li in invoice.lines.all()} >= {"accommodation", "drinks"}
+    pdf = desk.get(f"/billing/invoices/{invoice.public_id}.pdf")
+    assert pdf.status_code == 200
+    filename, xml = get_facturx_xml_from_pdf(pdf.content, check_xsd=True)
+    assert filename == "factur-x.xml" and invoice.number.encode() in xml
+
+
+def test_invoice_to_the_company_without_a_company_is_refused(desk, checked_out):
+    response = desk.post(url(checked_out, "invoice/"), {"mode": "company"}, **HX)
+    assert "No company pays this stay." in response.content.decode()
+    assert Invoice.objects.count() == 0
 
 
 def test_e_mail_the_invoice_after_commit(
