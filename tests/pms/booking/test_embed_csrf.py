@@ -180,6 +180,7 @@ def test_anything_but_a_website_address_is_refused_with_a_clear_error(hotel, val
 
 def test_the_admin_edits_the_list_and_refuses_a_bad_one(admin_client, hotel):
     url = f"/admin/core/property/{hotel.pk}/change/"
+    admin_client.cookies["django_language"] = "en"
     form = admin_client.get(url)
     assert form.status_code == 200 and "booking_frame_ancestors" in form.content.decode()
     data = {
