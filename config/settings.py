@@ -342,6 +342,8 @@ AUTHENTICATION_BACKENDS = ["core.auth_backend.CachedModelBackend"]
 # busy tablet skipped one SQL round trip (benchmarks/bench_waiter.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 X_FRAME_OPTIONS = "DENY"
+# a form refused by the CSRF check gets our page (Django's own has an inline style)
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 # Content-Security-Policy (django-csp 4.x), strict for every page: scripts and styles only from
 # our own static files (no inline <script>, event handler, style attribute or eval), nothing
 # framed, no plugin. The booking engine lets the property's own websites frame it

@@ -163,3 +163,14 @@ def test_no_template_has_inline_script_handler_or_style():
                 offences.append(f"{path.relative_to(ROOT)}: {name}: {match.group(0)[:80]}")
     assert offences == []
     assert len(list(template_files())) > 30  # the walk above saw the real folders
+
+
+def test_a_form_refused_by_the_csrf_check_gets_a_translated_page_under_the_policy(db):
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies["django_language"] = "en"
+    response = browser.post("/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "This form has expired: reload the page and try again." in response.content.decode()
+    assert_strict("/login/ (CSRF refused)", response)
+    api = browser.post("/login/", {}, headers={"Accept": "application/json"})
+    assert api.status_code == 403 and api.json()["code"] == "csrf_failed"
