@@ -25,8 +25,8 @@ def email_address(value: str) -> str:
 # A web origin as a CSP source: scheme, host (a leading "*." for every subdomain), optional
 # port; no path, quote, semicolon or space (any of which could change the policy itself).
 _ORIGIN = re.compile(
-    r"^https?://(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-    r"(:[0-9]{1,5})?$"
+    r"https?://(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+    r"(:[0-9]{1,5})?"
 )
 MAX_EMBED_ORIGINS = 20
 
@@ -41,7 +41,7 @@ def embed_origins(value: str) -> list[str]:
         origin = raw.strip().lower().rstrip("/")
         if not origin:
             continue
-        if not _ORIGIN.match(origin):
+        if not _ORIGIN.fullmatch(origin):
             raise ValidationError(
                 _("“%(origin)s” is not a website address such as https://www.example.com.")
                 % {"origin": raw[:100]},
