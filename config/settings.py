@@ -308,6 +308,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    # JSON only: DRF's browsable API pages carry inline styles the Content-Security-Policy
+    # blocks, and the API is for integrations; /api/docs/ documents it and tries it out
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }

@@ -174,3 +174,12 @@ def test_a_form_refused_by_the_csrf_check_gets_a_translated_page_under_the_polic
     assert_strict("/login/ (CSRF refused)", response)
     api = browser.post("/login/", {}, headers={"Accept": "application/json"})
     assert api.status_code == 403 and api.json()["code"] == "csrf_failed"
+
+
+def test_the_api_answers_json_to_a_browser_too(client, manager):
+    # DRF's browsable API (inline styles) is off: a staff browser reading the API gets JSON
+    client.force_login(manager)
+    response = client.get("/api/v1/me", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert_strict("/api/v1/me", response)
