@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "core",
     "inventory",
     "crm",
@@ -71,6 +73,9 @@ MIDDLEWARE = [
     # first: every later layer (rate limits, sign-in records) sees the client's address
     "core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (docs/security.md); the booking engine, the
+    # admin and the API docs adjust it per view (core.csp)
+    "csp.middleware.CSPMiddleware",
     "core.middleware.RequestTokensMiddleware",
     # the public iCal feed needs none of the staff middleware below (OTAs poll it often)
     "channels_sync.middleware.FeedFastPathMiddleware",
@@ -342,6 +347,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    # JSON only: DRF's browsable API pages carry inline styles the Content-Security-Policy
+    # blocks, and the API is for integrations; /api/docs/ documents it and tries it out
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -381,6 +389,27 @@ AUTHENTICATION_BACKENDS = ["core.auth_backend.CachedModelBackend"]
 # busy tablet skipped one SQL round trip (benchmarks/bench_waiter.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 X_FRAME_OPTIONS = "DENY"
+# a form refused by the CSRF check gets our page (Django's own has an inline style)
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
+# Content-Security-Policy (django-csp 4.x), strict for every page: scripts and styles only from
+# our own static files (no inline <script>, event handler, style attribute or eval), nothing
+# framed, no plugin. The booking engine lets the property's own websites frame it
+# (Property.booking_frame_ancestors); the Django admin and the Swagger UI get the few
+# relaxations they need (core.csp). docs/security.md says why each source is there.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

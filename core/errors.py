@@ -43,3 +43,17 @@ def server_error(request):
             {"code": "server_error", "message": _("Something went wrong."), "extra": {}}, status=500
         )
     return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by Django's CSRF check (an old tab, cookies cleared): our own page in
+    the user's language. Django's default has an inline style, which the CSP blocks."""
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "code": "csrf_failed",
+                "message": _("This form has expired: reload the page and try again."),
+            },
+            status=403,
+        )
+    return render(request, "errors/csrf.html", status=403)

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import embed_origins, validate_embed_origins
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
@@ -100,6 +102,18 @@ class Property(TimeStampedModel):
     default_language = models.CharField(
         _("default language"), max_length=5, choices=settings.LANGUAGES, default="fr"
     )
+    # The websites that may show the public booking engine in a frame (CSP frame-ancestors):
+    # empty, only the engine's own pages may; staff screens can never be framed.
+    booking_frame_ancestors = models.TextField(
+        _("websites that may embed the booking engine"),
+        blank=True,
+        default="",
+        validators=[validate_embed_origins],
+        help_text=_(
+            "One address per line, such as https://www.hotel-les-pins.fr (https://*.example.com "
+            "for every subdomain). Empty: the booking engine cannot be shown on another website."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -129,6 +143,13 @@ class Property(TimeStampedModel):
 
     def local_now(self) -> datetime:
         return timezone.localtime(timezone.now(), self.tz)
+
+    def booking_embed_origins(self) -> list[str]:
+        """The origins allowed to frame this property's booking engine (checked on save)."""
+        try:
+            return embed_origins(self.booking_frame_ancestors)
+        except ValidationError:
+            return []  # a value written around the validator frames nothing
 
 
 class Role(models.TextChoices):

@@ -5,8 +5,10 @@ search -> details (extras, guest) -> payment -> confirmation. Embeddable in an i
 """
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,15 +16,17 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.decorators import ratelimit
 
+from core.csp import BOOKING_PROPERTY_ATTR, booking_engine_frame_policy
 from core.exceptions import DomainError
 from core.models import Property
 from inventory.exceptions import SoldOut
 from pms.models import Reservation, RoomType
 from pms.services import booking
 from pms.services.payment_providers import providers
+from pms.views.booking_csrf import FORM_TOKEN_FIELD, booking_form_token, booking_post_refused
 
 MAX_STAY = 30
 RATE = "30/m"
@@ -69,8 +73,16 @@ class GuestForm(forms.Form):
     accept = forms.BooleanField(label=gettext_lazy("I accept the booking conditions"))
 
 
-def _property(slug: str) -> Property:
-    return get_object_or_404(Property, slug=slug)
+def _property(request: HttpRequest, slug: str) -> Property:
+    """The engine's property; kept on the request for its frame-ancestors (core.csp)."""
+    prop = get_object_or_404(Property, slug=slug)
+    setattr(request, BOOKING_PROPERTY_ATTR, prop)
+    return prop
+
+
+def _form_token(prop: Property) -> dict:
+    """What the engine's forms carry instead of Django's CSRF token (booking_csrf)."""
+    return {"token_field": FORM_TOKEN_FIELD, "form_token": booking_form_token(prop)}
 
 
 def _language(request: HttpRequest) -> None:
@@ -93,14 +105,17 @@ def _search_form(request, prop, data):
     return SearchForm(data, today=prop.business_date())
 
 
-@xframe_options_exempt
+@booking_engine_frame_policy
+@csrf_exempt  # the POST is checked without the cookie a framed engine lacks (booking_csrf)
 @ratelimit(key="ip", rate=RATE, method="POST", block=False)
 def search(request: HttpRequest, slug: str) -> HttpResponse:
     """GET/POST /book/<slug>/: dates and party -> available room types with their price."""
-    prop = _property(slug)
+    prop = _property(request, slug)
     _language(request)
     if getattr(request, "limited", False):
         return _limited(request, prop)
+    if (refused := booking_post_refused(request, prop)) is not None:
+        return refused
     data = (
         request.POST
         if request.method == "POST"
@@ -129,7 +144,13 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "pms/booking/search.html",
-        {"property": prop, "form": form, "offers": offers, "lang": translation.get_language()},
+        {
+            "property": prop,
+            "form": form,
+            "offers": offers,
+            "lang": translation.get_language(),
+            **_form_token(prop),
+        },
     )
 
 
@@ -155,15 +176,18 @@ def _extras_from(request, products) -> list:
     return out
 
 
-@xframe_options_exempt
+@booking_engine_frame_policy
+@csrf_exempt  # the POST is checked without the cookie a framed engine lacks (booking_csrf)
 @ratelimit(key="ip", rate=RATE, method="POST", block=False)
 def details(request: HttpRequest, slug: str) -> HttpResponse:
     """GET/POST /book/<slug>/details/?room_type=&arrival=&departure=&adults=&children=:
     extras and guest details; POST holds the room and goes to the payment step."""
-    prop = _property(slug)
+    prop = _property(request, slug)
     _language(request)
     if getattr(request, "limited", False):
         return _limited(request, prop)
+    if (refused := booking_post_refused(request, prop)) is not None:
+        return refused
     source = request.POST if request.method == "POST" else request.GET
     stay = _search_form(request, prop, source)
     room_type = RoomType.objects.filter(property=prop, pk=_int(source.get("room_type"))).first()
@@ -212,6 +236,7 @@ def details(request: HttpRequest, slug: str) -> HttpResponse:
             "error": error,
             "query": source.urlencode() if request.method == "GET" else "",
             "lang": translation.get_language(),
+            **_form_token(prop),
         },
         status=status,
     )
@@ -245,14 +270,17 @@ def _reservation(prop: Property, public_id) -> Reservation:
     )
 
 
-@xframe_options_exempt
+@booking_engine_frame_policy
+@csrf_exempt  # the POST is checked without the cookie a framed engine lacks (booking_csrf)
 @ratelimit(key="ip", rate=RATE, method="POST", block=False)
 def payment(request: HttpRequest, slug: str, public_id) -> HttpResponse:
     """GET/POST /book/<slug>/pay/<public_id>/: choose how to pay; confirms the booking."""
-    prop = _property(slug)
+    prop = _property(request, slug)
     _language(request)
     if getattr(request, "limited", False):
         return _limited(request, prop)
+    if (refused := booking_post_refused(request, prop)) is not None:
+        return refused
     reservation = _reservation(prop, public_id)
     if reservation.status == Reservation.Status.CONFIRMED:
         return redirect(reverse("booking:done", kwargs={"slug": slug, "public_id": public_id}))
@@ -262,9 +290,11 @@ def payment(request: HttpRequest, slug: str, public_id) -> HttpResponse:
             started = booking.booking_confirm(
                 reservation=reservation, provider_code=request.POST.get("provider", "")
             )
-            request.session[f"booking-{public_id}"] = str(started.instructions)
             url = reverse("booking:done", kwargs={"slug": slug, "public_id": public_id})
-            return redirect(f"{url}?lang={translation.get_language()}")
+            query = urlencode(
+                {"lang": translation.get_language(), "note": _note_dump(public_id, started)}
+            )
+            return redirect(f"{url}?{query}")
         except booking.NoLongerAvailable as exc:
             booking.booking_abandon(reservation=reservation)
             error = exc.message
@@ -280,14 +310,32 @@ def payment(request: HttpRequest, slug: str, public_id) -> HttpResponse:
             "error": error,
             "hold_minutes": booking.HOLD_MINUTES,
             "lang": translation.get_language(),
+            **_form_token(prop),
         },
     )
 
 
-@xframe_options_exempt
+def _note_salt(public_id) -> str:
+    return f"pms.booking.done.{public_id}"
+
+
+def _note_dump(public_id, started) -> str:
+    """The provider's instructions, signed for this booking, for the confirmation page's
+    address: a framed engine has no session cookie (booking_csrf), so no session holds them."""
+    return signing.dumps(str(started.instructions), salt=_note_salt(public_id), compress=True)
+
+
+def _note_load(public_id, value: str) -> str:
+    try:
+        return str(signing.loads(value, salt=_note_salt(public_id)))
+    except signing.BadSignature:
+        return ""
+
+
+@booking_engine_frame_policy
 def done(request: HttpRequest, slug: str, public_id) -> HttpResponse:
     """GET /book/<slug>/done/<public_id>/: the confirmation page."""
-    prop = _property(slug)
+    prop = _property(request, slug)
     _language(request)
     reservation = _reservation(prop, public_id)
     if reservation.status != Reservation.Status.CONFIRMED:
@@ -299,6 +347,6 @@ def done(request: HttpRequest, slug: str, public_id) -> HttpResponse:
             "property": prop,
             "reservation": reservation,
             "extras": reservation.extras.filter(is_cancelled=False),
-            "instructions": request.session.get(f"booking-{public_id}", ""),
+            "instructions": _note_load(public_id, request.GET.get("note", "")),
         },
     )

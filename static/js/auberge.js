@@ -30,3 +30,23 @@ document.addEventListener("htmx:pushedIntoHistory", function (evt) {
     input.value = path;
   });
 });
+// Behaviours that were inline attributes (the Content-Security-Policy runs no inline script,
+// event handler or hx-on): declared with data- attributes, wired here once for the document.
+// <select data-autosubmit>: choosing an option submits its form (the property switcher).
+document.addEventListener("change", function (evt) {
+  var select = evt.target.closest && evt.target.closest("select[data-autosubmit]");
+  if (select && select.form) select.form.submit();
+});
+// <form data-reset-after-request="always|success" [data-refocus]>: after its htmx request the
+// form is emptied (always, or only when it succeeded) and its first input takes the focus again
+// (the scanner's next barcode).
+document.addEventListener("htmx:afterRequest", function (evt) {
+  var form = evt.target.closest && evt.target.closest("form[data-reset-after-request]");
+  if (!form) return;
+  if (form.dataset.resetAfterRequest === "success" && !evt.detail.successful) return;
+  form.reset();
+  if (form.hasAttribute("data-refocus")) {
+    var input = form.querySelector("input:not([type=hidden])");
+    if (input) input.focus();
+  }
+});

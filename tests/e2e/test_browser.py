@@ -7,23 +7,17 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from core.terminals import COOKIE
 from pms.models import Reservation
+from tests.browser import CHROMIUM_ARGS, assert_no_csp_violation, watch_csp
 from tests.factories.screens import terminal_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
 VIEWPORTS = [(768, 1024), (1280, 800)]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +51,17 @@ def viewport(request):
 
 @pytest.fixture
 def open_as(browser, live_server, viewport):
-    """open_as(user, terminal=None) -> a page signed in as `user`, in English."""
+    """open_as(user, terminal=None) -> a page signed in as `user`, in English; the test fails
+    on any Content-Security-Policy violation of its pages."""
     contexts = []
+    watches: list[list[str]] = []
 
     def make(user, terminal=None):
         client = Client()
         client.force_login(user)
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         contexts.append(context)
+        watches.append(watch_csp(context))
         cookies = [
             {
                 "name": settings.SESSION_COOKIE_NAME,
@@ -85,6 +82,7 @@ def open_as(browser, live_server, viewport):
     yield make
     for context in contexts:
         context.close()
+    assert_no_csp_violation([v for watch in watches for v in watch])
 
 
 def assert_touch_targets(page, selectors):
@@ -360,9 +358,8 @@ def test_quick_taps_on_the_tablet_lose_no_dish(open_as, live_server, viewport, h
     tablet.wait_for_selector("[data-testid=menu-entrecote]")
     for code in ("entrecote", "salade-nicoise", "entrecote"):
         tablet.click(f"[data-testid=menu-{code}]", no_wait_after=True)
-    tablet.wait_for_function(
-        "document.querySelectorAll('[data-testid=tab] tr[data-testid^=line-]').length === 3"
-    )
+    # a locator, not wait_for_function: the page's CSP runs no string as script (no eval)
+    expect(tablet.locator("[data-testid=tab] tr[data-testid^=line-]")).to_have_count(3)
     assert TabLine.objects.filter(tab__table__label="Q1").count() == 3
     expected = 2 * product("entrecote").price + product("salade-nicoise").price
     assert tablet.inner_text("[data-testid=total]").strip() == f"{expected:.2f} €"

@@ -5,18 +5,11 @@ from pathlib import Path
 import pytest
 
 from pms.models import Reservation
+from tests.browser import CHROMIUM_ARGS, assert_no_csp_violation, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "booking"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -28,11 +21,13 @@ def browser_page(monkeypatch):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        context = browser.new_context(viewport={"width": 1000, "height": 1400})
+        violations = watch_csp(context)
         try:
-            yield page
+            yield context.new_page()
         finally:
             browser.close()
+        assert_no_csp_violation(violations)
 
 
 def test_guest_books_a_stay_with_breakfast_in_chromium(
