@@ -4,6 +4,8 @@ work under their policies. The shared `open_as` fixture fails a test on any CSP 
 
 import pytest
 from django.contrib.auth import get_user_model
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from core.models import Membership, Role
@@ -52,6 +54,14 @@ def test_the_barcode_field_is_emptied_and_focused_after_each_scan(
 
 def test_the_admin_edits_a_property_under_the_policy(open_as, live_server, hotel, superuser):
     page = open_as(superuser)
+    page.goto(f"{live_server.url}/admin/")
+    # the admin asks an administrator for a second factor first: enrol, under the policy too
+    expect(page.locator("[data-testid=otp-secret]")).to_be_visible()
+    assert page.locator("svg").count() >= 1  # the QR code, inline SVG (no script)
+    device = TOTPDevice.objects.get(user=superuser, confirmed=False)
+    page.fill("#token", f"{totp(device.bin_key, step=device.step, t0=device.t0):06d}")
+    page.locator("#token").press("Enter")
+    expect(page.locator("li code").first).to_be_visible()  # the backup codes, shown once
     page.goto(f"{live_server.url}/admin/")
     page.click("a[href$='/admin/core/property/']")
     page.click(f"text={hotel.name}")

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import Property
 from pms.models import Reservation
@@ -178,7 +179,14 @@ def test_anything_but_a_website_address_is_refused_with_a_clear_error(hotel, val
     )
 
 
-def test_the_admin_edits_the_list_and_refuses_a_bad_one(admin_client, hotel):
+def test_the_admin_edits_the_list_and_refuses_a_bad_one(admin_user, hotel):
+    # a password session that passed the admin's second factor (django-otp's session key)
+    admin_client = Client()
+    admin_client.force_login(admin_user)
+    device = TOTPDevice.objects.create(user=admin_user, name="app", confirmed=True)
+    session = admin_client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
     url = f"/admin/core/property/{hotel.pk}/change/"
     admin_client.cookies["django_language"] = "en"
     form = admin_client.get(url)
