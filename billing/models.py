@@ -235,6 +235,9 @@ class JournalHead(models.Model):
     last_hash = models.CharField(max_length=64, blank=True)
     perpetual_total = money_field(default=0)
     perpetual_total_abs = money_field(default=0)
+    # The fiscal chain's last closed business day, read under the head's lock by every
+    # append: no document lands on a day once its closure has counted it.
+    closed_through = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["property", "chain"]

@@ -74,7 +74,11 @@ def folio_post_charges(
     """
     if folio.status != Folio.Status.OPEN:
         raise InvalidInput(_("This folio is settled: no new charges."))
-    business_date = business_date or folio.property.business_date()
+    today = folio.property.business_date()
+    closed = folio.property.closed_through
+    # a night posted late for a day already closed counts on the next open day
+    if business_date is None or (closed is not None and business_date <= closed):
+        business_date = today
     sources = [c.source for c in charges if c.source]
     already = (
         set(
