@@ -42,7 +42,11 @@ from billing.services.fec import (
 )
 from billing.services.invoice_documents import invoice_pdf_filename, invoice_pdf_render
 from billing.services.journal import JET_ARCHIVE, jet_event
-from billing.services.reconciliation import cash_count_record, reconciliation_for_day
+from billing.services.reconciliation import (
+    cash_count_record,
+    reconciliation_difference,
+    reconciliation_for_day,
+)
 from billing.services.tourist_tax import tourist_tax_report
 from billing.services.verification import (
     last_verification,
@@ -150,6 +154,7 @@ def accounting(request: HttpRequest) -> HttpResponse:
     )
     documents_kind, documents = _documents(request, period)
     closures = scope(Closure.objects.all(), request).order_by("-start", "period")[:20]
+    reconciliation = reconciliation_for_day(property=prop, business_date=period["end"])
     return render(
         request,
         "billing/accounting.html",
@@ -162,7 +167,8 @@ def accounting(request: HttpRequest) -> HttpResponse:
             "closures": closures,
             "periods": Closure.Period.choices,
             "report": report,
-            "reconciliation": reconciliation_for_day(property=prop, business_date=period["end"]),
+            "reconciliation": reconciliation,
+            "day_difference": reconciliation_difference(reconciliation),
             "methods": Payment.Method.choices,
             "yesterday": prop.business_date() - timedelta(days=1),
             "jobs": scope(ExportJob.objects.all(), request).order_by("-created_at", "-pk")[:10],
