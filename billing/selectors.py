@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from billing.models import Folio, FolioLine, Payment, Ticket
+from billing.models import Folio, FolioLine, JournalEntry, Payment, Ticket
 from core.exceptions import NotFound
 from core.models import Property
 from core.money import ZERO
@@ -66,3 +66,30 @@ def ticket_get(*, property: Property, number: int) -> Ticket | None:
         .prefetch_related("lines", "vat_lines", "payments")
         .first()
     )
+
+
+def tickets_voided(*, property: Property, tickets) -> set[int]:
+    """The pks of `tickets` cancelled by a VOID entry (a refund): one query. A ticket never
+    changes, so its state after a refund is read from the journal, not from its row."""
+    ids = [str(t.pk) for t in tickets]
+    if not ids:
+        return set()
+    return {
+        int(pk)
+        for pk in JournalEntry.objects.filter(
+            property=property,
+            chain=JournalEntry.Chain.FISCAL,
+            kind=JournalEntry.Kind.VOID,
+            document_type="billing.ticket",
+            document_id__in=ids,
+        ).values_list("document_id", flat=True)
+    }
+
+
+def ticket_state_label(ticket: Ticket, *, voided: bool) -> str:
+    """What a person reads as a ticket's state: Paid, Charged to room, Refunded, Cancelled."""
+    if not voided:
+        return ticket.get_status_display()
+    if ticket.status == Ticket.Status.PAID:
+        return _("Refunded")
+    return _("Cancelled")

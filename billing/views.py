@@ -30,6 +30,7 @@ from billing.models import (
     Payment,
     Ticket,
 )
+from billing.selectors import ticket_state_label, tickets_voided
 from billing.services import signing
 from billing.services.closures import closure_run
 from billing.services.exports import export_job_request
@@ -214,6 +215,10 @@ def _documents(request: HttpRequest, period: dict):
             .order_by("-business_date", "-sequence")
         )
     page = Paginator(rows, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    if kind == "tickets":
+        voided = tickets_voided(property=request.property, tickets=page.object_list)
+        for ticket in page.object_list:
+            ticket.state_label = ticket_state_label(ticket, voided=ticket.pk in voided)
     return kind, page
 
 

@@ -324,8 +324,10 @@ def receipt_reprint(
     actor,
     idempotency_key: str | None = None,
     printer: Printer | None = None,
+    document: ReceiptDocument | None = None,
 ) -> PrintJob:
-    """A new job printing the same receipt marked "DUPLICATA" with its reprint number.
+    """A new job printing the same receipt marked "DUPLICATA" with its reprint number
+    (`document`: the receipt as it stands now, when the sale changed since, e.g. refunded).
 
     Locks: the original receipt job (reprint numbers never collide).
     Never opens the cash drawer. Raises: NotAReceipt, InvalidInput (printer elsewhere).
@@ -344,7 +346,7 @@ def receipt_reprint(
                 raise IdempotencyConflict()
             return existing
     reprint_count = original.reprints.count() + 1
-    document = ReceiptDocument.from_json(original.document).as_duplicate(
+    document = (document or ReceiptDocument.from_json(original.document)).as_duplicate(
         reprint_count=reprint_count
     )
     job, created = _job_create(
