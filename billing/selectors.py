@@ -93,3 +93,37 @@ def ticket_state_label(ticket: Ticket, *, voided: bool) -> str:
     if ticket.status == Ticket.Status.PAID:
         return _("Refunded")
     return _("Cancelled")
+
+
+def open_balances(*, property: Property) -> list[Folio]:
+    """Folios of departed stays whose balance is not settled (left open on a manager's PIN
+    or transferred to a company's account), oldest first, with `charges`, `paid` and
+    `balance`: three queries whatever the number of folios."""
+    from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    def total(model, field):
+        return Coalesce(
+            Subquery(
+                model.objects.filter(folio=OuterRef("pk"))
+                .order_by()
+                .values("folio")
+                .annotate(t=Sum(field))
+                .values("t")
+            ),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+
+    folios = list(
+        Folio.objects.filter(
+            property=property, status=Folio.Status.OPEN, left_open_at__isnull=False
+        )
+        # the stay (pms' reverse one-to-one, by name: billing imports nothing of pms)
+        .select_related("company", "guest", "left_open_by", "reservation")
+        .annotate(charges=total(FolioLine, "total"), paid=total(Payment, "amount"))
+        .order_by("left_open_at", "pk")
+    )
+    for folio in folios:
+        folio.balance = folio.charges - folio.paid
+    return [f for f in folios if f.balance != 0]

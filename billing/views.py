@@ -30,7 +30,7 @@ from billing.models import (
     Payment,
     Ticket,
 )
-from billing.selectors import ticket_state_label, tickets_voided
+from billing.selectors import open_balances, ticket_state_label, tickets_voided
 from billing.services import signing
 from billing.services.closures import closure_run
 from billing.services.exports import export_job_request
@@ -55,6 +55,7 @@ from billing.services.verification import (
     verification_record,
 )
 from core.exceptions import DomainError
+from core.money import ZERO
 from core.scoping import capability_required, get_scoped_or_404, scope
 
 MAX_EXPORT_DAYS = 366
@@ -330,3 +331,19 @@ def invoice_pdf(request: HttpRequest, public_id) -> HttpResponse:
     response = HttpResponse(invoice_pdf_render(invoice=invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
     return response
+
+
+@require_GET
+@capability_required("billing.read")
+def open_balances_list(request: HttpRequest) -> HttpResponse:
+    """Stays that left with their balance not settled (left open on a manager's PIN, or on a
+    company's account): what the desk chases, the manager watches and the accountant books."""
+    folios = open_balances(property=request.property)
+    return render(
+        request,
+        "billing/open_balances.html",
+        {
+            "folios": folios,
+            "total": sum((f.balance for f in folios), ZERO),
+        },
+    )

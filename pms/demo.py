@@ -13,6 +13,7 @@ from inventory.demo import ROOM_TYPES
 from inventory.models import Channel, Product
 from pms.models import Reservation, Room, RoomAssignment, RoomType
 from pms.services import (
+    DepartureBalance,
     ExtraRequest,
     RoomRequest,
     reservation_check_in,
@@ -159,7 +160,14 @@ def seed(context: dict) -> None:
         if departure <= today:
             if _assign_all(reservation):
                 reservation_check_in(reservation=reservation, actor=actor, allow_past=True)
-                reservation_check_out(reservation=reservation, actor=actor)
+                reservation_check_out(
+                    reservation=reservation,
+                    actor=actor,
+                    # a company's stay goes on its account (city ledger); the others pay
+                    open_balance=DepartureBalance(company=company)
+                    if reservation.company_id
+                    else DepartureBalance(pay_method="card", pay_reference=f"TPE-{n}"),
+                )
         elif arrival <= today:
             if _assign_all(reservation):
                 reservation_check_in(reservation=reservation, actor=actor)

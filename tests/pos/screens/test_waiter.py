@@ -48,7 +48,7 @@ def test_split_by_item_pays_each_part_then_closes(tablet, tables, product):
     tab.refresh_from_db()
     assert tab.status == TableTab.Status.OPEN
     page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
-    assert 'data-testid="balance">10.00 €' in page
+    assert 'data-testid="balance">€10.00' in page
     # when: the second pays the rest in cash
     second = tablet.post(
         f"/pos/tabs/{tab.pk}/pay/",
@@ -235,7 +235,7 @@ def test_void_after_send_needs_a_manager_pin_and_a_reason(tablet, tables, produc
     assert entry.actor == manager and entry.data["reason"] == "Cold"
     assert entry.data["requested_by"] == line.voided_by_id
     page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
-    assert 'data-testid="total">0.00 €' in page
+    assert 'data-testid="total">€0.00' in page
 
 
 def test_wrong_pin_is_shown_in_french_for_a_french_waiter(tablet, tables, product, manager):
@@ -476,11 +476,11 @@ def test_tab_shows_a_new_price_at_once(tablet, tables, product):
     entrecote = product("entrecote")
     add(tablet, tab, entrecote)
     page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
-    assert f'data-testid="total">{entrecote.price:.2f} €' in page
+    assert f'data-testid="total">€{entrecote.price:.2f}' in page
     entrecote.price = Decimal("31.40")
     entrecote.save()
     page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
-    assert 'data-testid="total">31.40 €' in page
+    assert 'data-testid="total">€31.40' in page
     response = tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "k2"})
     assert response.status_code == 302
     assert Order.objects.get(tab=tab).ticket.total == Decimal("31.40")
