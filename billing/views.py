@@ -55,6 +55,7 @@ from billing.services.verification import (
     verification_record,
 )
 from core.exceptions import DomainError
+from core.formatting import money
 from core.money import ZERO
 from core.scoping import capability_required, get_scoped_or_404, scope
 
@@ -144,7 +145,7 @@ def accounting(request: HttpRequest) -> HttpResponse:
                     messages.success(
                         request,
                         _("Closure %(closure)s done: %(gross)s.")
-                        % {"closure": closure, "gross": closure.gross},
+                        % {"closure": closure, "gross": money(closure.gross)},
                     )
                 except DomainError as exc:
                     messages.error(request, str(exc))

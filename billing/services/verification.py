@@ -55,6 +55,7 @@ from billing.services.journal import (
     entry_hash,
     jet_event,
 )
+from core.formatting import money
 from core.models import Property
 from core.money import ZERO
 
@@ -564,7 +565,7 @@ def _missing_entries(verification: Verification, property: Property, covered: se
                 )
                 verification.add(
                     _("payment %(id)s (%(amount)s on %(where)s)")
-                    % {"id": pk, "amount": f"{amount:.2f}", "where": where},
+                    % {"id": pk, "amount": money(amount), "where": where},
                     _("the payment has no journal entry"),
                 )
                 break

@@ -386,7 +386,7 @@ def stay_check_in_at_desk(
     if deposit is not None and 0 < reservation.total_price < deposit.amount:
         raise InvalidInput(
             _("The deposit (%(paid)s) is more than the stay (%(total)s).")
-            % {"paid": deposit.amount, "total": reservation.total_price}
+            % {"paid": money(deposit.amount), "total": money(reservation.total_price)}
         )
     with transaction.atomic():
         if identity is not None:

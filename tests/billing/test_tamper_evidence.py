@@ -233,7 +233,7 @@ def test_a_forged_folio_payment_without_entry_is_named(books, hotel):
     )
     problems = [str(p) for p in property_verify(property=hotel).problems]
     assert any(
-        f"(-50.00 on folio {folio_id}): the payment has no journal entry" in p for p in problems
+        f"(-€50.00 on folio {folio_id}): the payment has no journal entry" in p for p in problems
     ), problems
 
 

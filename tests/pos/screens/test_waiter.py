@@ -110,7 +110,7 @@ def test_split_by_amount_and_an_amount_above_the_balance_is_refused(tablet, tabl
         follow=True,
     )
     # then
-    assert "60.00 is more than what is left to pay (47.00)." in error_of(too_much)
+    assert "€60.00 is more than what is left to pay (€47.00)." in error_of(too_much)
     assert Order.objects.count() == 0
     # when: 20.00, then the rest
     tablet.post(
