@@ -129,3 +129,21 @@ def test_the_nightly_run_closes_every_open_day_in_order(hotel, sell, days_ago):
         today - timedelta(days=1),
     ]
     assert JournalEntry.objects.filter(property=hotel, kind="closure").count() >= 3
+
+
+def test_a_room_night_posted_late_for_a_closed_day_counts_on_the_next_open_day(hotel):
+    from billing.services.folios import ChargeInput, folio_open, folio_post_charges
+
+    today = hotel.business_date()
+    closure_run(property=hotel, period=Closure.Period.DAY, day=today)
+    folio = folio_open(property=hotel, holder_name="Jeanne")
+    (night,) = folio_post_charges(
+        folio=folio,
+        charges=[
+            ChargeInput(
+                "Chambre", Decimal("1"), Decimal("90"), Decimal("90"), Decimal("10"), "room"
+            )
+        ],
+        business_date=today,
+    )
+    assert night.business_date == today + timedelta(days=1)
