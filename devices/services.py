@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -317,6 +317,31 @@ def print_job_retry(*, print_job: PrintJob, actor) -> PrintJob:
     return print_job
 
 
+# Who can redraw a receipt as its sale stands now (a refund since the original): pos
+# registers one at start-up (devices imports nothing of pos or billing).
+ReceiptSource = Callable[..., "ReceiptDocument | None"]
+_receipt_sources: list[ReceiptSource] = []
+
+
+def register_receipt_source(source: ReceiptSource) -> None:
+    """`source(property=, ticket_number=, language=)` returns the receipt of that ticket as
+    it stands now, or None when it knows no such ticket."""
+    if source not in _receipt_sources:
+        _receipt_sources.append(source)
+
+
+def _receipt_now(original: PrintJob, stored: ReceiptDocument) -> ReceiptDocument:
+    for source in _receipt_sources:
+        current = source(
+            property=original.property,
+            ticket_number=stored.ticket_number,
+            language=stored.language,
+        )
+        if current is not None:
+            return current
+    return stored
+
+
 @transaction.atomic
 def receipt_reprint(
     *,
@@ -346,9 +371,9 @@ def receipt_reprint(
                 raise IdempotencyConflict()
             return existing
     reprint_count = original.reprints.count() + 1
-    document = (document or ReceiptDocument.from_json(original.document)).as_duplicate(
-        reprint_count=reprint_count
-    )
+    if document is None:
+        document = _receipt_now(original, ReceiptDocument.from_json(original.document))
+    document = document.as_duplicate(reprint_count=reprint_count)
     job, created = _job_create(
         printer=target_printer,
         kind=PrintJob.Kind.RECEIPT,

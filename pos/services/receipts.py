@@ -121,6 +121,24 @@ def receipt_document_now(*, ticket: Ticket, language: str = "fr") -> ReceiptDocu
     )
 
 
+def receipt_document_for_number(
+    *, property, ticket_number: str, language: str = "fr"
+) -> ReceiptDocument | None:
+    """devices' receipt source: the receipt of ticket "T000123" of `property` as it stands
+    now (a reprint from the printers' screen shows a refund too); None for another number."""
+    number = ticket_number[1:] if ticket_number[:1] == "T" else ""
+    ticket = (
+        Ticket.objects.filter(property=property, number=int(number))
+        .select_related("property", "cashier")
+        .first()
+        if number.isdigit()
+        else None
+    )
+    if ticket is None:
+        return None
+    return receipt_document_now(ticket=ticket, language=language)
+
+
 def sale_print_jobs(
     *,
     terminal: Terminal,

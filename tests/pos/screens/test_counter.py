@@ -271,6 +271,12 @@ def test_a_refunded_sale_reads_refunded_everywhere_and_gives_no_change(
     assert any("REFUNDED" in line for line in document.footer)
     original = PrintJob.objects.get(pk=copy.reprint_of_id)
     assert ReceiptDocument.from_json(original.document).change == Decimal("7.50")
+    # a copy asked from the printers' screen (devices) is the sale as it stands too
+    from devices.services import receipt_reprint
+
+    again = ReceiptDocument.from_json(receipt_reprint(print_job=original, actor=manager).document)
+    assert again.reprint_count == 2 and again.change == 0
+    assert any("REFUNDED" in line for line in again.footer)
     # the accountant's list of receipts: "Refunded", not "Paid"
     client.force_login(staff_of(hotel, Role.ACCOUNTANT, username="compta"))
     day = order.ticket.business_date.isoformat()
