@@ -436,7 +436,7 @@ def _check_closure(
         verification.add(
             name,
             _("its totals (%(closed)s) differ from the entries of its period (%(found)s)")
-            % {"closed": f"{entry.gross:.2f}", "found": f"{gross:.2f}"},
+            % {"closed": money(entry.gross), "found": money(gross)},
             entry,
         )
 
