@@ -2,13 +2,14 @@
 taken at the front desk, each compared with what was counted, amounts as a French
 accountant writes them; the check-out's balance choice and the open balances list."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from billing.services.folios import folio_open
 from billing.services.payments import TenderInput, payments_record
-from core.models import Role
+from core.models import Property, Role
 from pos.services.cash import cash_session_close, cash_session_open
 from pos.services.checkout import order_checkout
 from tests.e2e.test_browser import (  # noqa: F401  (the browser fixtures)
@@ -80,6 +81,23 @@ def test_reconciliation_in_french(
     assert total.endswith("-4,50\u00a0€") and "pas encore comptés" not in total
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "money-reconciliation-fr", viewport)
+    # when: the accountant closes the day in the evening, and the bar sells one more coffee
+    page.select_option("select[name=period]", "day")
+    page.fill("input[type=date][name=day]", day)
+    page.click("text=Lancer la clôture")
+    page.wait_for_selector("text=22,00\u00a0€")
+    late = order_checkout(
+        property=Property.objects.get(pk=hotel.pk),
+        terminal=terminal,
+        actor=manager,
+        lines=[line(product("cafe"), "1")],
+        tenders=[TenderInput(method="cash", amount=D("2.50"))],
+    )
+    # then: the coffee is on the next business day; the closure still holds the day's 22 €
+    assert late.ticket.business_date == hotel.business_date() + timedelta(days=1)
+    page.reload()
+    closure_row = page.locator("tr", has_text="Journalière").first.inner_text()
+    assert "22,00\u00a0€" in closure_row
 
 
 def test_check_out_balance_choice_and_open_balances(
