@@ -31,3 +31,11 @@ class BillingConfig(AppConfig):
                 order=70,
             )
         )
+        register(
+            NavItem(
+                label=_("Open balances"),
+                url_name="billing:open_balances",
+                capability="billing.read",
+                order=72,
+            )
+        )

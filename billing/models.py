@@ -54,6 +54,18 @@ class Folio(TimeStampedModel):
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     currency = models.CharField(max_length=3, default="EUR")
+    # A stay checked out with its balance not settled: transferred to a company's account
+    # (city ledger) or left open on a manager's PIN; listed in the open balances until paid.
+    left_open_at = models.DateTimeField(_("left open at"), null=True, blank=True)
+    left_open_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    left_open_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -243,6 +255,9 @@ class JournalHead(models.Model):
     last_hash = models.CharField(max_length=64, blank=True)
     perpetual_total = money_field(default=0)
     perpetual_total_abs = money_field(default=0)
+    # The fiscal chain's last closed business day, read under the head's lock by every
+    # append: no document lands on a day once its closure has counted it.
+    closed_through = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["property", "chain"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from billing.models import Folio, FolioLine, Payment, Ticket
+from billing.models import Folio, FolioLine, JournalEntry, Payment, Ticket
 from core.exceptions import NotFound
 from core.models import Property
 from core.money import ZERO
@@ -66,3 +66,64 @@ def ticket_get(*, property: Property, number: int) -> Ticket | None:
         .prefetch_related("lines", "vat_lines", "payments")
         .first()
     )
+
+
+def tickets_voided(*, property: Property, tickets) -> set[int]:
+    """The pks of `tickets` cancelled by a VOID entry (a refund): one query. A ticket never
+    changes, so its state after a refund is read from the journal, not from its row."""
+    ids = [str(t.pk) for t in tickets]
+    if not ids:
+        return set()
+    return {
+        int(pk)
+        for pk in JournalEntry.objects.filter(
+            property=property,
+            chain=JournalEntry.Chain.FISCAL,
+            kind=JournalEntry.Kind.VOID,
+            document_type="billing.ticket",
+            document_id__in=ids,
+        ).values_list("document_id", flat=True)
+    }
+
+
+def ticket_state_label(ticket: Ticket, *, voided: bool) -> str:
+    """What a person reads as a ticket's state: Paid, Charged to room, Refunded, Cancelled."""
+    if not voided:
+        return ticket.get_status_display()
+    if ticket.status == Ticket.Status.PAID:
+        return _("Refunded")
+    return _("Cancelled")
+
+
+def open_balances(*, property: Property) -> list[Folio]:
+    """Folios of departed stays whose balance is not settled (left open on a manager's PIN
+    or transferred to a company's account), oldest first, with `charges`, `paid` and
+    `balance`: three queries whatever the number of folios."""
+    from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    def total(model, field):
+        return Coalesce(
+            Subquery(
+                model.objects.filter(folio=OuterRef("pk"))
+                .order_by()
+                .values("folio")
+                .annotate(t=Sum(field))
+                .values("t")
+            ),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+
+    folios = list(
+        Folio.objects.filter(
+            property=property, status=Folio.Status.OPEN, left_open_at__isnull=False
+        )
+        # the stay (pms' reverse one-to-one, by name: billing imports nothing of pms)
+        .select_related("company", "guest", "left_open_by", "reservation")
+        .annotate(charges=total(FolioLine, "total"), paid=total(Payment, "amount"))
+        .order_by("left_open_at", "pk")
+    )
+    for folio in folios:
+        folio.balance = folio.charges - folio.paid
+    return [f for f in folios if f.balance != 0]

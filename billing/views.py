@@ -31,6 +31,7 @@ from billing.models import (
     Payment,
     Ticket,
 )
+from billing.selectors import open_balances, ticket_state_label, tickets_voided
 from billing.services import signing
 from billing.services.closures import closure_run
 from billing.services.exports import export_job_request
@@ -43,7 +44,11 @@ from billing.services.fec import (
 )
 from billing.services.invoice_documents import invoice_pdf_filename, invoice_pdf_render
 from billing.services.journal import JET_ARCHIVE, jet_event
-from billing.services.reconciliation import cash_count_record, reconciliation_for_day
+from billing.services.reconciliation import (
+    cash_count_record,
+    reconciliation_difference,
+    reconciliation_for_day,
+)
 from billing.services.tourist_tax import tourist_tax_report
 from billing.services.verification import (
     last_verification,
@@ -51,6 +56,8 @@ from billing.services.verification import (
     verification_request,
 )
 from core.exceptions import DomainError
+from core.formatting import money
+from core.money import ZERO
 from core.scoping import capability_required, get_scoped_or_404, scope
 
 MAX_EXPORT_DAYS = 366
@@ -129,7 +136,7 @@ def accounting(request: HttpRequest) -> HttpResponse:
                     messages.success(
                         request,
                         _("Closure %(closure)s done: %(gross)s.")
-                        % {"closure": closure, "gross": closure.gross},
+                        % {"closure": closure, "gross": money(closure.gross)},
                     )
                 except DomainError as exc:
                     messages.error(request, str(exc))
@@ -141,6 +148,7 @@ def accounting(request: HttpRequest) -> HttpResponse:
     )
     documents_kind, documents = _documents(request, period)
     closures = scope(Closure.objects.all(), request).order_by("-start", "period")[:20]
+    reconciliation = reconciliation_for_day(property=prop, business_date=period["end"])
     return render(
         request,
         "billing/accounting.html",
@@ -153,7 +161,8 @@ def accounting(request: HttpRequest) -> HttpResponse:
             "closures": closures,
             "periods": Closure.Period.choices,
             "report": report,
-            "reconciliation": reconciliation_for_day(property=prop, business_date=period["end"]),
+            "reconciliation": reconciliation,
+            "day_difference": reconciliation_difference(reconciliation),
             "methods": Payment.Method.choices,
             "yesterday": prop.business_date() - timedelta(days=1),
             "jobs": scope(ExportJob.objects.all(), request).order_by("-created_at", "-pk")[:10],
@@ -214,6 +223,10 @@ def _documents(request: HttpRequest, period: dict):
             .order_by("-business_date", "-sequence")
         )
     page = Paginator(rows, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    if kind == "tickets":
+        voided = tickets_voided(property=request.property, tickets=page.object_list)
+        for ticket in page.object_list:
+            ticket.state_label = ticket_state_label(ticket, voided=ticket.pk in voided)
     return kind, page
 
 
@@ -337,3 +350,19 @@ def invoice_pdf(request: HttpRequest, public_id) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
     return response
+
+
+@require_GET
+@capability_required("billing.read")
+def open_balances_list(request: HttpRequest) -> HttpResponse:
+    """Stays that left with their balance not settled (left open on a manager's PIN, or on a
+    company's account): what the desk chases, the manager watches and the accountant books."""
+    folios = open_balances(property=request.property)
+    return render(
+        request,
+        "billing/open_balances.html",
+        {
+            "folios": folios,
+            "total": sum((f.balance for f in folios), ZERO),
+        },
+    )

@@ -111,6 +111,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.staff_context",
             ],
+            # money, number, rate and day filters in every template (core.formatting)
+            "builtins": ["core.templatetags.formatting"],
         },
     },
 ]

@@ -114,6 +114,15 @@ class Property(TimeStampedModel):
             "for every subdomain). Empty: the booking engine cannot be shown on another website."
         ),
     )
+    # Written by billing's daily closure only: a closed day takes no more documents, so
+    # business_date() never answers a day on or before this one.
+    closed_through = models.DateField(
+        _("closed through"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The last business day closed: later documents take the next day."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -139,6 +148,15 @@ class Property(TimeStampedModel):
         return (local - timedelta(hours=self.business_day_roll_hour)).date()
 
     def business_date(self) -> date:
+        """Today's business date for a new document: the clock's (business_date_at), or the
+        day after the last closed day when the evening's closure has already ended today."""
+        today = self.business_date_at(timezone.now())
+        if self.closed_through is not None and today <= self.closed_through:
+            return self.closed_through + timedelta(days=1)
+        return today
+
+    def clock_business_date(self) -> date:
+        """The business date of the clock alone, whatever has been closed."""
         return self.business_date_at(timezone.now())
 
     def local_now(self) -> datetime:

@@ -19,6 +19,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # a guest's e-mail, phone and the notes of a stay (personal data)
     "guests.contact": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ACCOUNTANT, Role.ADMIN}),
     "billing.accounting": frozenset({Role.ACCOUNTANT, Role.MANAGER, Role.ADMIN}),
+    # transfer a departing guest's balance to a company's account (city ledger)
+    "billing.city_ledger": frozenset({Role.ACCOUNTANT, Role.MANAGER, Role.ADMIN}),
     "manage": frozenset({Role.MANAGER, Role.ADMIN}),
     "manage.staff": frozenset({Role.MANAGER, Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),

@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from escpos.printer import Dummy
 
+from core import formatting
 from devices.documents import (
     Document,
     KitchenTicketDocument,
@@ -61,12 +62,19 @@ Element = Text | Qr
 # --- formatting helpers ---------------------------------------------------------------
 
 
+def _printable(text: str) -> str:
+    # no-break spaces (French grouping, before the sign) survive few code pages: plain space
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
 def format_money(amount: Decimal, language: str) -> str:
-    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
-    if language.startswith("fr"):
-        # French: 1 234,50 (narrow space would not survive most code pages: plain space)
-        text = text.replace(",", " ").replace(".", ",")
-    return text
+    """An amount without its sign, as core.formatting writes it: 1 234,50 / 1,234.50."""
+    return _printable(formatting.number(amount, 2, language=language))
+
+
+def format_amount(amount: Decimal, currency: str, language: str) -> str:
+    """An amount with its currency sign (the total): 23,80 € / €23.80."""
+    return _printable(formatting.money(amount, currency, language=language))
 
 
 def format_quantity(quantity: Decimal, language: str) -> str:
@@ -114,7 +122,6 @@ def layout_receipt(doc: ReceiptDocument, columns: int) -> list[Element]:
     lang = doc.language
     half = columns // 2
     money = lambda amount: format_money(amount, lang)  # noqa: E731
-    symbol = CURRENCY_SYMBOLS.get(doc.currency, doc.currency)
     out: list[Element] = []
 
     if doc.is_duplicate:
@@ -167,7 +174,7 @@ def layout_receipt(doc: ReceiptDocument, columns: int) -> list[Element]:
         ]
     out += [Text(line) for line in _left_right(_("Total excl. VAT"), money(doc.total_net), columns)]
     out += [Text(line) for line in _left_right(_("VAT"), money(doc.total_vat), columns)]
-    total = f"{money(doc.total_gross)} {symbol}"
+    total = format_amount(doc.total_gross, doc.currency, lang)
     out += [Text(line, bold=True, double=True) for line in _left_right(_("TOTAL"), total, half)]
     out.append(_rule(columns))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -317,6 +317,31 @@ def print_job_retry(*, print_job: PrintJob, actor) -> PrintJob:
     return print_job
 
 
+# Who can redraw a receipt as its sale stands now (a refund since the original): pos
+# registers one at start-up (devices imports nothing of pos or billing).
+ReceiptSource = Callable[..., "ReceiptDocument | None"]
+_receipt_sources: list[ReceiptSource] = []
+
+
+def register_receipt_source(source: ReceiptSource) -> None:
+    """`source(property=, ticket_number=, language=)` returns the receipt of that ticket as
+    it stands now, or None when it knows no such ticket."""
+    if source not in _receipt_sources:
+        _receipt_sources.append(source)
+
+
+def _receipt_now(original: PrintJob, stored: ReceiptDocument) -> ReceiptDocument:
+    for source in _receipt_sources:
+        current = source(
+            property=original.property,
+            ticket_number=stored.ticket_number,
+            language=stored.language,
+        )
+        if current is not None:
+            return current
+    return stored
+
+
 @transaction.atomic
 def receipt_reprint(
     *,
@@ -324,8 +349,10 @@ def receipt_reprint(
     actor,
     idempotency_key: str | None = None,
     printer: Printer | None = None,
+    document: ReceiptDocument | None = None,
 ) -> PrintJob:
-    """A new job printing the same receipt marked "DUPLICATA" with its reprint number.
+    """A new job printing the same receipt marked "DUPLICATA" with its reprint number
+    (`document`: the receipt as it stands now, when the sale changed since, e.g. refunded).
 
     Locks: the original receipt job (reprint numbers never collide).
     Never opens the cash drawer. Raises: NotAReceipt, InvalidInput (printer elsewhere).
@@ -344,9 +371,9 @@ def receipt_reprint(
                 raise IdempotencyConflict()
             return existing
     reprint_count = original.reprints.count() + 1
-    document = ReceiptDocument.from_json(original.document).as_duplicate(
-        reprint_count=reprint_count
-    )
+    if document is None:
+        document = _receipt_now(original, ReceiptDocument.from_json(original.document))
+    document = document.as_duplicate(reprint_count=reprint_count)
     job, created = _job_create(
         printer=target_printer,
         kind=PrintJob.Kind.RECEIPT,

@@ -17,6 +17,7 @@ from inventory.services.capacity import MAX_SPAN_DAYS
 from pms.models import Reservation, RoomType
 from pms.selectors import reservation_detail, reservation_get, room_types_availability
 from pms.services import (
+    DepartureBalance,
     ExtraRequest,
     RoomRequest,
     reservation_cancel,
@@ -509,14 +510,43 @@ class ReservationCheckInApi(PropertyScopedApi):
         return Response(reservation_payload(detail, role=self.membership.role))
 
 
+class CheckOutPaymentInput(serializers.Serializer):
+    method = serializers.ChoiceField(choices=["card", "cash", "bank_transfer"])
+    terminal_reference = serializers.CharField(max_length=100, required=False, default="")
+    tendered = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
+    )
+
+
+class CheckOutInput(serializers.Serializer):
+    payment = CheckOutPaymentInput(required=False)
+
+
 class ReservationCheckOutApi(PropertyScopedApi):
-    """Check the guests out: every night and extra is posted to the folio. Idempotent."""
+    """Check the guests out: every night and extra is posted to the folio. Idempotent.
+    A balance left is refused (422 `balance_due`, `extra.balance`) unless `payment` pays
+    all of it now; a transfer to a company or a balance left open is a desk screen's act
+    (a role or a manager's PIN)."""
 
     capability = "pms.frontdesk"
 
-    @extend_schema(request=None, responses=ReservationOutput)
+    @extend_schema(request=CheckOutInput, responses=ReservationOutput)
     def post(self, request, property_slug: str, reference: str):
+        params = CheckOutInput(data=request.data or {})
+        params.is_valid(raise_exception=True)
+        payment = params.validated_data.get("payment")
         reservation = reservation_get(property=self.property, reference=reference)
-        reservation_check_out(reservation=reservation, actor=request.user)
+        reservation_check_out(
+            reservation=reservation,
+            actor=request.user,
+            open_balance=DepartureBalance(
+                pay_method=payment["method"],
+                pay_reference=payment["terminal_reference"],
+                pay_tendered=payment["tendered"],
+                pay_terminal="API",
+            )
+            if payment
+            else None,
+        )
         detail = reservation_detail(property=self.property, reference=reference)
         return Response(reservation_payload(detail, role=self.membership.role))

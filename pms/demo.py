@@ -1,18 +1,26 @@
 """Demo hotel: 24 rooms in four types and about 120 reservations over the past 30 and next
 60 days, all made through the services (past stays checked out, current ones in house, future
-ones confirmed). Idempotent: reservations are keyed by external_reference "DEMO-<n>" and
+ones confirmed), the past month replayed day by day so every document has its own business
+date. Idempotent: reservations are keyed by external_reference "DEMO-<n>" and
 skipped when they already exist."""
 
 import random
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from unittest import mock
 
 from django.contrib.auth import get_user_model
+from django.db.models import Sum
+from django.utils import timezone
 
+from billing.models import Payment
+from billing.services.closures import closures_run_due
+from billing.services.reconciliation import cash_count_record
 from core.exceptions import DomainError
 from inventory.demo import ROOM_TYPES
 from inventory.models import Channel, Product
 from pms.models import Reservation, Room, RoomAssignment, RoomType
 from pms.services import (
+    DepartureBalance,
     ExtraRequest,
     RoomRequest,
     reservation_check_in,
@@ -24,6 +32,7 @@ from pms.services import (
     room_nights_post,
     room_type_sync_capacity,
 )
+from pms.services.rooms import live_assignment
 
 # code -> (base occupancy, max occupancy, first room number)
 LAYOUT = {
@@ -95,13 +104,14 @@ def _assign_all(reservation: Reservation) -> bool:
 COMPANY_STAY = "DEMO-COMPANY"
 
 
-def _company_stay(prop, company, guests, types, breakfast, actor, today) -> None:
-    """A stay the company pays, checked out two days ago with breakfast: its invoice to the
-    company (SIREN and VAT number) is a Factur-X e-invoice. Made before the other stays so a
-    room is always free."""
+def _company_stay(prop, company, guests, types, breakfast, actor, today) -> Reservation | None:
+    """A stay the company pays, arrived four days ago for two nights with breakfast (the
+    month's replay checks it in and out on its account): its invoice to the company (SIREN
+    and VAT number) is a Factur-X e-invoice. Made before the other stays so a room is always
+    free."""
     guest = next((g for g in guests if company and g.company_id == company.pk), None)
     if guest is None:
-        return
+        return None
     arrival = today - timedelta(days=4)
     reservation = reservation_create(
         property=prop,
@@ -118,9 +128,7 @@ def _company_stay(prop, company, guests, types, breakfast, actor, today) -> None
         external_reference=COMPANY_STAY,
         allow_past=True,
     )
-    if _assign_all(reservation):
-        reservation_check_in(reservation=reservation, actor=actor, allow_past=True)
-        reservation_check_out(reservation=reservation, actor=actor)
+    return reservation if _assign_all(reservation) else None
 
 
 def seed(context: dict) -> None:
@@ -141,8 +149,10 @@ def seed(context: dict) -> None:
     codes = list(types)
     weights = [10, 7, 4, 3]
     channels = [Channel.FRONT_DESK] * 5 + [Channel.BOOKING_ENGINE] * 3 + [Channel.OTA] * 2
-    _company_stay(prop, company, guests, types, breakfast, actor, today)
-    # create in arrival order so past stays are checked out before later ones arrive
+    stays: list[Reservation] = []  # arrived by today, rooms assigned: replayed day by day
+    company_stay = _company_stay(prop, company, guests, types, breakfast, actor, today)
+    if company_stay is not None:
+        stays.append(company_stay)
     plans = sorted(
         (rng.randint(-30, 60), rng.choice([1, 2, 2, 3, 3, 4, 5, 7]), n)
         for n in range(1, DEMO_RESERVATIONS + 1)
@@ -188,15 +198,78 @@ def seed(context: dict) -> None:
             )
         except DomainError:
             continue  # sold out on one night: a real hotel would refuse it too
-        if departure <= today:
-            if _assign_all(reservation):
-                reservation_check_in(reservation=reservation, actor=actor, allow_past=True)
-                reservation_check_out(reservation=reservation, actor=actor)
-        elif arrival <= today:
-            if _assign_all(reservation):
-                reservation_check_in(reservation=reservation, actor=actor)
-        elif offset <= 3:
+        if arrival <= today and _assign_all(reservation):
+            stays.append(reservation)
+        elif arrival > today and offset <= 3:
             _assign_all(reservation)
-    # night audit of the nights already spent by the guests in house
-    for back in range(30, 0, -1):
-        room_nights_post(property=prop, business_date=today - timedelta(days=back))
+    _replay_the_month(prop, stays, today=today, actor=actor, company=company)
+
+
+def _at(prop, day, hour: int):
+    """Run the services as if it were `hour` o'clock (local) on `day`: every document they
+    write takes that business date (the demo replays a month; nothing else moves the
+    clock)."""
+    # in UTC, as timezone.now() answers (a hashed timestamp must read back the same)
+    moment = datetime.combine(day, time(hour), tzinfo=prop.tz).astimezone(UTC)
+    return mock.patch.object(timezone, "now", return_value=moment)
+
+
+def _check_in(reservation, actor, *, allow_past: bool) -> None:
+    for rr in reservation.rooms.filter(is_cancelled=False):
+        room = live_assignment(rr)
+        if room is not None and room.room.housekeeping_status != Room.Housekeeping.CLEAN:
+            room_housekeeping_set(room=room.room, status=Room.Housekeeping.CLEAN)
+    reservation_check_in(reservation=reservation, actor=actor, allow_past=allow_past)
+
+
+def _replay_the_month(prop, stays, *, today, actor, company) -> None:
+    """The past month day by day, in the order a hotel lives it: arrivals at 15:00, the
+    night audit at 23:00 (each night on its own business date), departures at 11:00 paying
+    by card or on their company's account; then the card terminal's count of each day and
+    the closures the nightly beat would have made. So the first FEC or CSV export of a new
+    user is a real month, not a month of room nights on today's date."""
+    first = min((r.arrival for r in stays), default=today)
+    for offset in range((today - first).days + 1):
+        day = first + timedelta(days=offset)
+        past = day < today
+        for reservation in [r for r in stays if r.departure == day]:
+            with _at(prop, day, 11):
+                reservation_check_out(
+                    reservation=reservation,
+                    actor=actor,
+                    # a company's stay goes on its account (city ledger); the others pay
+                    open_balance=DepartureBalance(company=company)
+                    if reservation.company_id
+                    else DepartureBalance(pay_method="card", pay_reference=f"TPE-{reservation.pk}"),
+                )
+        for reservation in [r for r in stays if r.arrival == day]:
+            if past:
+                with _at(prop, day, 15):
+                    _check_in(reservation, actor, allow_past=True)
+            else:
+                _check_in(reservation, actor, allow_past=False)
+        if past:
+            with _at(prop, day, 23):
+                room_nights_post(property=prop, business_date=day)
+    _count_and_close(prop, today=today, actor=actor)
+
+
+def _count_and_close(prop, *, today, actor) -> None:
+    """Each past day's card slip counted as recorded (the demo reconciles to 0,00 €), then
+    the closures of the days, and of last month, that the beat makes at 05:00."""
+    totals = (
+        Payment.objects.filter(property=prop, business_date__lt=today)
+        .values("business_date", "method")
+        .annotate(total=Sum("amount"))
+        .order_by("business_date", "method")
+    )
+    for row in totals:
+        cash_count_record(
+            property=prop,
+            business_date=row["business_date"],
+            method=row["method"],
+            counted=row["total"],
+            actor=actor,
+            note="Ticket de fin de journée du TPE",
+        )
+    closures_run_due(property=prop)

@@ -23,3 +23,11 @@ class RoomNotAvailable(Conflict):
 class RoomNotReady(InvalidInput):
     code = "room_not_ready"
     default_message = _("This room is not ready.")
+
+
+class BalanceDue(InvalidInput):
+    """Check-out refused: the folio's balance is not settled (nor transferred, nor left open
+    with a manager's approval). `extra["balance"]` holds the amount."""
+
+    code = "balance_due"
+    default_message = _("The balance must be settled before check-out.")

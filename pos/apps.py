@@ -10,11 +10,15 @@ class PosConfig(AppConfig):
     def ready(self) -> None:
         from billing.services.reconciliation import register_cash_drawer_source
         from core.navigation import NavItem, register
+        from devices.services import register_receipt_source
         from pos import terminal_cache  # noqa: F401  (drops cached terminals on set-up changes)
         from pos.services.cash import cash_drawers_for_day
+        from pos.services.receipts import receipt_document_for_number
 
         # billing's reconciliation reads the drawers' X/Z numbers (one source of truth)
         register_cash_drawer_source(cash_drawers_for_day)
+        # a receipt reprinted from the printers' screen shows the sale as it stands now
+        register_receipt_source(receipt_document_for_number)
 
         register(
             NavItem(label=_("Counter"), url_name="pos:counter", capability="pos.sell", order=20)

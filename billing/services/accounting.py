@@ -37,6 +37,7 @@ from billing.models import (
     Ticket,
     TicketLine,
 )
+from core.formatting import rate as format_rate
 from core.models import Property
 from core.money import ZERO, vat_from_gross
 
@@ -122,6 +123,12 @@ class Entry:
     @property
     def credit(self) -> Decimal:
         return sum((line.credit for line in self.lines), ZERO)
+
+
+def vat_label(rate) -> str:
+    """The VAT line's label in the books, in French as the FEC is: "TVA 20 %", "TVA 5,5 %"
+    (plain spaces: an accounting file is no place for no-break spaces)."""
+    return "TVA " + format_rate(rate, language="fr").replace("\u00a0", " ")
 
 
 def _signed(account, label, text, amount: Decimal, *, credit: bool, aux=("", "")) -> EntryLine:
@@ -220,7 +227,7 @@ def daily_entries(
         for rate, amount in sorted(vat.items(), reverse=True):
             if amount:
                 entry.lines.append(
-                    _signed(chart.vat(rate), "", f"TVA {rate:.2f} %", amount, credit=True)
+                    _signed(chart.vat(rate), "", vat_label(rate), amount, credit=True)
                 )
         entries.append(entry)
     payments = (

@@ -8,9 +8,11 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, FolioLine
+from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
 from core.money import ZERO, quantize, vat_from_gross
@@ -74,7 +76,11 @@ def folio_post_charges(
     """
     if folio.status != Folio.Status.OPEN:
         raise InvalidInput(_("This folio is settled: no new charges."))
-    business_date = business_date or folio.property.business_date()
+    today = folio.property.business_date()
+    closed = folio.property.closed_through
+    # a night posted late for a day already closed counts on the next open day
+    if business_date is None or (closed is not None and business_date <= closed):
+        business_date = today
     sources = [c.source for c in charges if c.source]
     already = (
         set(
@@ -181,3 +187,27 @@ def folio_reverse_lines(
         if source not in already
     ]
     return FolioLine.objects.bulk_create(reversals)
+
+
+def folio_leave_open(*, folio: Folio, approver, reason: str, actor=None) -> Folio:
+    """Let a stay leave with its balance not settled: the folio stays open, in the open
+    balances list, with who approved (a manager whose PIN the caller checked) and why.
+    Runs in the caller's transaction (the check-out). Raises InvalidInput without a reason."""
+    reason = " ".join((reason or "").split())[:300]
+    if not reason:
+        raise InvalidInput(_("Give the reason for leaving the balance open."))
+    if getattr(approver, "pk", None) is None:
+        raise InvalidInput(_("Choose the manager who approves."))
+    folio.left_open_at = timezone.now()
+    folio.left_open_reason = reason
+    folio.left_open_by = approver
+    folio.save(update_fields=["left_open_at", "left_open_reason", "left_open_by", "updated_at"])
+    totals = folio_totals(folio=folio)
+    audit_log(
+        action="billing.folio.left_open",
+        property=folio.property,
+        actor=actor,
+        target=folio,
+        data={"balance": str(totals["balance"]), "reason": reason, "approver": approver.pk},
+    )
+    return folio

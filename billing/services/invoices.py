@@ -514,3 +514,34 @@ def credit_note_issue_for_invoice(
         return credit_note_issue(
             invoice=invoice, actor=actor, reason=reason, lines=lines, amount=amount
         )
+
+
+def folio_transfer_to_company(*, folio: Folio, company, actor) -> Invoice | None:
+    """Transfer a departing stay's balance to a company's account (city ledger, compte
+    débiteur): what is not invoiced yet is invoiced to the company, and the folio, open,
+    joins the open balances under the company's name until the company pays. The caller
+    checks that the actor's role may transfer (billing.city_ledger).
+    Runs in the caller's transaction. Returns the invoice (None when all was invoiced).
+    Raises InvalidInput for a company of another organisation."""
+    if company is None or company.organization_id != folio.property.organization_id:
+        raise InvalidInput(_("Choose one of your companies' accounts."))
+    invoice = None
+    if folio_lines_not_invoiced(folio=folio):
+        invoice = invoice_issue(folio=folio, actor=actor, company=company)
+    folio.company = company
+    folio.left_open_at = timezone.now()
+    folio.left_open_reason = _("Transferred to the account of %(company)s") % {
+        "company": company.name
+    }
+    folio.left_open_by = actor if getattr(actor, "pk", None) else None
+    folio.save(
+        update_fields=["company", "left_open_at", "left_open_reason", "left_open_by", "updated_at"]
+    )
+    audit_log(
+        action="billing.folio.transferred",
+        property=folio.property,
+        actor=actor,
+        target=folio,
+        data={"company": company.pk, "invoice": invoice.number if invoice else ""},
+    )
+    return invoice

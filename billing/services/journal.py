@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from billing.exceptions import DayClosed
 from billing.lock_objects import journal_head_for_update
 from billing.models import JournalEntry
 from billing.services.seals import SEAL_VERSION
@@ -180,10 +181,21 @@ def journal_append(
 
     `document_hash` is the seal of the recorded document's content (billing.services.seals):
     the entry's own hash covers it, so the document cannot change unseen.
+    Raises DayClosed for a fiscal document dated on a day already closed.
     Locks: the chain's JournalHead row (serialises appends: no gap, no fork).
     """
     with transaction.atomic(savepoint=False):
         head = journal_head_for_update(property=property, chain=chain)
+        business_date = business_date or property.business_date()
+        if (
+            head.closed_through is not None
+            and chain == FISCAL
+            and kind != JournalEntry.Kind.CLOSURE
+            and business_date <= head.closed_through
+        ):
+            # the closure committed while this document was being written with the day's
+            # date (the caller's property was read before): refuse, the retry takes the next
+            raise DayClosed()
         moves_total = chain == FISCAL and kind in TOTAL_KINDS
         perpetual = head.perpetual_total + (gross if moves_total else ZERO)
         perpetual_abs = head.perpetual_total_abs + (abs(gross) if moves_total else ZERO)
@@ -196,7 +208,7 @@ def journal_append(
             document_type=document._meta.label_lower if document is not None else "",
             document_id=str(document.pk) if document is not None else "",
             document_number=document_number,
-            business_date=business_date or property.business_date(),
+            business_date=business_date,
             gross=gross,
             net=net,
             vat=vat or {},

@@ -20,6 +20,7 @@ from billing.services.journal import journal_append
 from billing.services.seals import payments_seal
 from core.audit import audit_log
 from core.exceptions import InvalidInput
+from core.formatting import money
 from core.models import Property
 from core.money import ZERO, quantize
 
@@ -83,7 +84,7 @@ def _build(
         if tendered < amount:
             raise PaymentInvalid(
                 _("Cash handed over (%(tendered)s) is less than the amount (%(amount)s).")
-                % {"tendered": tendered, "amount": amount}
+                % {"tendered": money(tendered), "amount": money(amount)}
             )
         change = tendered - amount
     elif tender.tendered is not None and _money(tender.tendered, _("The amount")) != amount:
@@ -152,7 +153,7 @@ def payments_record(
     if amount_due is not None and paid != amount_due:
         raise PaymentInvalid(
             _("The payments (%(paid)s) must add up to the amount due (%(due)s).")
-            % {"paid": paid, "due": amount_due},
+            % {"paid": money(paid), "due": money(amount_due)},
             extra={"paid": str(paid), "due": str(amount_due)},
         )
     for payment in payments:
@@ -262,7 +263,7 @@ def folio_settle(
         if paid > balance:
             raise InvalidInput(
                 _("The payment (%(paid)s) is more than the balance (%(due)s).")
-                % {"paid": paid, "due": balance}
+                % {"paid": money(paid), "due": money(balance)}
             )
         return payments_record(
             property=property, folio=locked, tenders=tenders, actor=actor, terminal=terminal

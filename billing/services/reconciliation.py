@@ -1,10 +1,12 @@
 """Reconciliation per business day: payments recorded by method vs what was counted.
 
-Cash has one source of truth: the till drawers (cash sessions). Their X/Z numbers come from a
-provider the POS registers at start-up (`register_cash_drawer_source`: billing must not import
-pos); when a day has drawers, the cash counted is theirs (counted − float), the cash expected
-is the day's cash payments plus the drawers' cash in/out. Manual counts (CashCount) are for
-the other methods (card batch totals…) and for cash on days without any drawer."""
+Expected, per method, is the sum of the day's payments (immutable rows, refunds included).
+Counted is what people counted: for cash, each till drawer's blind count net of its float and
+of its cash in/out (the X/Z numbers come from a provider the POS registers at start-up,
+`register_cash_drawer_source`: billing must not import pos), plus the front desk's own count
+(a CashCount) of the cash taken outside any drawer; for the other methods the latest count
+(the card terminal's batch total…). Difference = counted − expected, and the day's difference
+is the sum over the methods counted."""
 
 from collections.abc import Callable
 from datetime import date
@@ -76,7 +78,7 @@ def cash_count_record(
 
 def reconciliation_for_day(*, property: Property, business_date: date) -> list[dict]:
     """Per payment method with payments or a count that day: expected (sum of payments,
-    refunds included), counted (latest count, None if not counted), difference."""
+    refunds included), counted (None while something is not counted), difference."""
     expected = dict(
         Payment.objects.filter(property=property, business_date=business_date)
         .values("method")
@@ -103,29 +105,49 @@ def reconciliation_for_day(*, property: Property, business_date: date) -> list[d
             "difference": None if cnt is None else cnt - exp,
         }
         if method == Payment.Method.CASH and drawers:
-            row.update(_cash_from_drawers(exp, drawers))
+            row.update(_cash_from_drawers(exp, cnt, drawers))
         rows.append(row)
     return rows
 
 
-def _cash_from_drawers(payments: Decimal, drawers: list[dict]) -> dict:
-    """The cash row when the day has drawers: expected = cash payments + movements; counted
-    = what the closed drawers counted, net of their floats (None while one is still open);
-    `outside_drawers` = cash payments taken at no drawer of the day (e.g. front desk)."""
-    movements = sum((d["movements"] for d in drawers), ZERO)
+def reconciliation_difference(rows: list[dict]) -> dict:
+    """The day's accounting difference: the sum of the counted methods' differences, and
+    whether a method with payments is still to be counted."""
+    return {
+        "difference": sum((r["difference"] for r in rows if r["difference"] is not None), ZERO),
+        "complete": all(r["counted"] is not None for r in rows),
+    }
+
+
+def _cash_from_drawers(payments: Decimal, desk_count: Decimal | None, drawers: list[dict]):
+    """The cash row when the day has drawers. Each drawer's part of the payments is its cash
+    sales; what it counted for them is its blind count less its float and its cash in/out
+    (None while it is open). The rest of the cash payments was taken outside any drawer (the
+    front desk) and is compared with the day's cash count, when one was recorded."""
     in_drawers = sum((d["cash_sales"] for d in drawers), ZERO)
-    expected = payments + movements
-    all_closed = all(d["counted"] is not None for d in drawers)
+    outside = payments - in_drawers
+    parts = []
+    for d in drawers:
+        net = None if d["counted"] is None else d["counted"] - d["opening_float"] - d["movements"]
+        parts.append({**d, "payments": d["cash_sales"], "counted_payments": net})
+    drawers_counted = (
+        None
+        if any(p["counted_payments"] is None for p in parts)
+        else sum((p["counted_payments"] for p in parts), ZERO)
+    )
+    if desk_count is None and outside == 0:
+        desk_count = ZERO  # nothing taken outside the drawers: nothing to count there
     counted = (
-        sum((d["counted"] - d["opening_float"] for d in drawers), ZERO) if all_closed else None
+        None if drawers_counted is None or desk_count is None else drawers_counted + desk_count
     )
     return {
-        "expected": expected,
+        "expected": payments,
         "counted": counted,
-        "difference": None if counted is None else counted - expected,
-        "movements": movements,
-        "outside_drawers": payments - in_drawers,
-        "drawers": drawers,
+        "difference": None if counted is None else counted - payments,
+        "outside_drawers": outside,
+        "outside_counted": desk_count,
+        "outside_difference": None if desk_count is None else desk_count - outside,
+        "drawers": parts,
         "drawers_difference": sum(
             (d["difference"] for d in drawers if d["difference"] is not None), ZERO
         ),

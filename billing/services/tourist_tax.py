@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from billing.models import Folio, TouristTaxNight, TouristTaxRate
 from billing.services.folios import ChargeInput, folio_post_charges
 from core.exceptions import InvalidInput
+from core.formatting import money
 from core.models import Property
 from core.money import ZERO, quantize
 
@@ -97,7 +98,11 @@ def tourist_tax_post(
                     charges=[
                         ChargeInput(
                             description=_("Tourist tax, night of %(date)s: %(persons)s × %(rate)s")
-                            % {"date": f"{night:%d/%m/%Y}", "persons": taxable, "rate": per_person},
+                            % {
+                                "date": f"{night:%d/%m/%Y}",
+                                "persons": taxable,
+                                "rate": money(per_person),
+                            },
                             quantity=Decimal(taxable),
                             unit_price=per_person,
                             total=amount,

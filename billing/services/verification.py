@@ -74,6 +74,7 @@ from billing.services.journal import (
     jet_event,
     stored_entry_hash,
 )
+from core.formatting import money
 from core.models import OutboxMessage, Property
 from core.money import ZERO
 from core.outbox import outbox_enqueue
@@ -551,7 +552,7 @@ def _check_closure(
         verification.add(
             name,
             _("its totals (%(closed)s) differ from the entries of its period (%(found)s)")
-            % {"closed": f"{entry.gross:.2f}", "found": f"{gross:.2f}"},
+            % {"closed": money(entry.gross), "found": money(gross)},
             entry,
         )
 
@@ -735,7 +736,7 @@ def _missing_entries(verification: Verification, property: Property, covered: se
                 )
                 verification.add(
                     _("payment %(id)s (%(amount)s on %(where)s)")
-                    % {"id": pk, "amount": f"{amount:.2f}", "where": where},
+                    % {"id": pk, "amount": money(amount), "where": where},
                     _("the payment has no journal entry"),
                 )
                 break

@@ -19,7 +19,12 @@ from pms.services.rooms import (
     room_set_active,
     room_type_sync_capacity,
 )
-from pms.services.stays import reservation_check_in, reservation_check_out, room_nights_post
+from pms.services.stays import (
+    DepartureBalance,
+    reservation_check_in,
+    reservation_check_out,
+    room_nights_post,
+)
 
 __all__ = [
     "ExtraRequest",
@@ -27,6 +32,7 @@ __all__ = [
     "reservation_cancel",
     "reservation_check_in",
     "reservation_check_out",
+    "DepartureBalance",
     "reservation_create",
     "reservation_create_for_guest",
     "reservation_mark_no_show",

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.formatting import money
 from core.money import quantize
 
 
@@ -42,8 +43,8 @@ class PayAtProperty(PaymentProvider):
     def start(self, *, reservation) -> PaymentStart:
         return PaymentStart(
             confirmed=True,
-            instructions=_("You pay %(amount)s %(currency)s at the property.")
-            % {"amount": reservation.total_price, "currency": reservation.property.currency},
+            instructions=_("You pay %(amount)s at the property.")
+            % {"amount": money(reservation.total_price, reservation.property.currency)},
             amount_due_now=Decimal("0"),
         )
 

@@ -15,18 +15,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, FolioLine
-from billing.services.folios import ChargeInput, folio_holder_rename, folio_post_charges
-from billing.services.invoices import folio_lines_not_invoiced, invoice_issue
-from billing.services.payments import TenderInput, payments_record
+from billing.services.folios import (
+    ChargeInput,
+    folio_holder_rename,
+    folio_leave_open,
+    folio_post_charges,
+    folio_totals,
+)
+from billing.services.invoices import (
+    folio_lines_not_invoiced,
+    folio_transfer_to_company,
+    invoice_issue,
+)
+from billing.services.payments import TenderInput, folio_settle, payments_record
 from billing.services.tourist_tax import tourist_tax_post
 from core.audit import audit_log
 from core.exceptions import InvalidInput, NotFound
+from core.formatting import money
 from core.models import Property
 from crm.services import guest_identity_update
 from inventory.models import CapacityPool, Channel, Product, RevenueCategory
 from inventory.services.capacity import CapacityNeed, capacity_consume
 from inventory.services.pricing import QuoteLineInput, quote
-from pms.exceptions import InvalidReservationState, RoomNotReady
+from pms.exceptions import BalanceDue, InvalidReservationState, RoomNotReady
 from pms.lock_objects import reservation_for_update
 from pms.models import Reservation, ReservationExtra, ReservationRoom, Room
 from pms.services.rooms import live_assignment, room_assign
@@ -151,9 +162,29 @@ def _stay_nights(reservation: Reservation, until: date | None = None) -> list[da
     return [date.fromordinal(d) for d in range(reservation.arrival.toordinal(), end.toordinal())]
 
 
+@dataclass(frozen=True)
+class DepartureBalance:
+    """What to do with a departing stay's balance that is not settled: pay it now with
+    `pay_method` (the exact balance, in the check-out's transaction), transfer it to
+    `company`'s account (city ledger; the caller checked the role may), or leave it open on
+    the approval of `approver` (a manager whose PIN the caller checked) for `reason`."""
+
+    pay_method: str = ""
+    pay_reference: str = ""
+    pay_tendered: Decimal | None = None
+    pay_terminal: str = ""
+    company: object | None = None
+    approver: object | None = None
+    reason: str = ""
+
+
 @transaction.atomic
 def reservation_check_out(
-    *, reservation: Reservation, actor=None, tourist_tax_exemptions: dict | None = None
+    *,
+    reservation: Reservation,
+    actor=None,
+    tourist_tax_exemptions: dict | None = None,
+    open_balance: DepartureBalance | None = None,
 ) -> Reservation:
     """Check the guests out: every room night and extra not yet posted goes on the folio,
     then the tourist tax of each room (billing.services.tourist_tax.tourist_tax_post, source
@@ -161,9 +192,15 @@ def reservation_check_out(
     `tourist_tax_exemptions` maps a reservation room id to other exempt adults by reason);
     the reservation is checked out and its rooms become dirty.
 
+    The folio's balance must then be zero, unless `open_balance` transfers it to a company's
+    account or leaves it open (the folio joins the open balances): a guest never leaves with
+    money due and nobody the wiser.
+
     Idempotent: a checked-out reservation is returned unchanged (and posts nothing).
-    Locks: Reservation.
-    Raises: InvalidReservationState when the guest is not in house.
+    Locks: Reservation (then the folio and the invoice numbering when the balance is
+    transferred to a company).
+    Raises: InvalidReservationState when the guest is not in house; BalanceDue (nothing
+    posted) when a balance is left and not dealt with.
     """
     reservation = reservation_for_update(reservation_id=reservation.pk)
     if reservation.status == Reservation.Status.CHECKED_OUT:
@@ -190,6 +227,8 @@ def reservation_check_out(
                 actor=actor,
             )
         )
+    if reservation.folio is not None:
+        _departure_balance(reservation, open_balance=open_balance, actor=actor)
     Room.objects.filter(pk__in=[r.room_id for r in rooms if r.room_id]).update(
         housekeeping_status=Room.Housekeeping.DIRTY, updated_at=timezone.now()
     )
@@ -204,6 +243,63 @@ def reservation_check_out(
         data={"lines_posted": posted},
     )
     return reservation
+
+
+def _departure_balance(
+    reservation: Reservation, *, open_balance: DepartureBalance | None, actor
+) -> None:
+    folio = reservation.folio
+    balance = folio_totals(folio=folio)["balance"]
+    if balance == 0:
+        return
+    amount = money(balance, folio.currency)
+    chosen = open_balance is not None and (
+        (open_balance.pay_method and balance > 0)
+        or open_balance.company is not None
+        or open_balance.approver is not None
+    )
+    if not chosen:
+        if balance > 0:
+            message = _(
+                "%(amount)s is still due: settle it, transfer it to a company's account or "
+                "leave it open with a manager's PIN and a reason."
+            )
+        else:
+            message = _(
+                "The guest has %(amount)s in credit: refund it, or leave it open with a "
+                "manager's PIN and a reason."
+            )
+        raise BalanceDue(
+            message % {"amount": money(abs(balance), folio.currency)},
+            extra={"balance": str(balance)},
+        )
+    if open_balance.pay_method and balance > 0:
+        folio_settle(
+            property=reservation.property,
+            folio=folio,
+            tenders=[
+                TenderInput(
+                    method=open_balance.pay_method,
+                    amount=balance,
+                    tendered=open_balance.pay_tendered,
+                    terminal_reference=open_balance.pay_reference,
+                )
+            ],
+            actor=actor,
+            terminal=open_balance.pay_terminal,
+        )
+    elif open_balance.company is not None:
+        if balance < 0:
+            raise BalanceDue(
+                _("A credit of %(amount)s cannot be transferred to a company.")
+                % {"amount": amount},
+                extra={"balance": str(balance)},
+            )
+        folio_transfer_to_company(folio=folio, company=open_balance.company, actor=actor)
+    else:
+        folio_leave_open(
+            folio=folio, approver=open_balance.approver, reason=open_balance.reason, actor=actor
+        )
 
 
 @transaction.atomic
@@ -290,7 +386,7 @@ def stay_check_in_at_desk(
     if deposit is not None and 0 < reservation.total_price < deposit.amount:
         raise InvalidInput(
             _("The deposit (%(paid)s) is more than the stay (%(total)s).")
-            % {"paid": deposit.amount, "total": reservation.total_price}
+            % {"paid": money(deposit.amount), "total": money(reservation.total_price)}
         )
     with transaction.atomic():
         if identity is not None:

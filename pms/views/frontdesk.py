@@ -26,9 +26,12 @@ from billing.services.invoice_documents import invoice_email_request
 from billing.services.invoices import credit_note_issue, folio_lines_not_invoiced
 from billing.services.payments import TenderInput, folio_settle
 from core.exceptions import DomainError, InvalidInput, NotFound, PermissionDenied
+from core.formatting import money
 from core.money import quantize
 from core.roles import role_has
-from core.scoping import capability_required
+from core.scoping import approvers_for, approvers_listed, capability_required
+from core.services import staff_pin_verify
+from crm.models import Company
 from crm.selectors import guests_sharing_email
 from inventory.models import RevenueCategory
 from pms.models import Reservation, Room
@@ -45,6 +48,7 @@ from pms.selectors import (
 )
 from pms.services.rooms import room_move
 from pms.services.stays import (
+    DepartureBalance,
     IdentityInput,
     reservation_check_out,
     stay_check_in_at_desk,
@@ -148,6 +152,16 @@ def _desk_context(request: HttpRequest, res: Reservation) -> dict:
         # perhaps the same person: shown to the desk, never merged by the booking itself
         "same_email_guests": list(guests_sharing_email(guest=res.guest)[:5]),
         "methods": METHODS,
+        # the check-out's choices for a balance not settled
+        "may_transfer": role_has(
+            request.membership.role if request.membership else None, "billing.city_ledger"
+        ),
+        "companies": list(
+            Company.objects.filter(organization_id=prop.organization_id).order_by("name")
+        )
+        if res.status == Status.IN_HOUSE
+        else [],
+        "approvers": approvers_listed(prop) if res.status == Status.IN_HOUSE else [],
     }
 
 
@@ -262,7 +276,7 @@ def check_in(request: HttpRequest, reference: str) -> HttpResponse:
         return _done(request, reference, error=str(exc.message), where="check-in")
     notice = _("%(ref)s is checked in.") % {"ref": reference}
     if deposit:
-        notice += " " + _("Deposit of %(amount)s recorded.") % {"amount": deposit}
+        notice += " " + _("Deposit of %(amount)s recorded.") % {"amount": money(deposit)}
     return _done(request, reference, notice=notice)
 
 
@@ -328,7 +342,7 @@ def post_extra(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         reference,
         notice=_("%(what)s posted (%(amount)s).")
-        % {"what": line.description, "amount": f"{line.total:.2f} €"},
+        % {"what": line.description, "amount": money(line.total)},
         where="folio",
     )
 
@@ -339,12 +353,66 @@ def post_extra(request: HttpRequest, reference: str) -> HttpResponse:
 def check_out(request: HttpRequest, reference: str) -> HttpResponse:
     res = _reservation_or_404(request, reference)
     try:
-        reservation_check_out(reservation=res, actor=request.user)
+        reservation_check_out(
+            reservation=res, actor=request.user, open_balance=_open_balance(request)
+        )
     except DomainError as exc:
         return _done(request, reference, error=str(exc.message), where="check-out")
     return _done(
         request, reference, notice=_("%(ref)s is checked out.") % {"ref": reference}, where="settle"
     )
+
+
+def _open_balance(request: HttpRequest) -> DepartureBalance | None:
+    """The check-out form's choice for a balance not settled: none (it must be settled), a
+    transfer to a company's account (roles with billing.city_ledger), or left open on a
+    manager's PIN and a reason. Raises PermissionDenied, InvalidInput, what the PIN check
+    raises (wrong PIN, lockout)."""
+    choice = request.POST.get("balance", "")
+    if choice == "pay":
+        tender = _tender(request, Decimal("0.00"), prefix="pay_")
+        return DepartureBalance(
+            pay_method=tender.method,
+            pay_reference=tender.terminal_reference,
+            pay_tendered=tender.tendered,
+            pay_terminal=TERMINAL,
+        )
+    if choice == "transfer":
+        membership = getattr(request, "membership", None)
+        if not role_has(membership.role if membership else None, "billing.city_ledger"):
+            raise PermissionDenied(
+                _("Only a manager or the accountant may transfer a balance to a company.")
+            )
+        try:
+            company_id = int(request.POST.get("company", ""))
+        except ValueError:
+            company_id = None
+        company = Company.objects.filter(
+            organization_id=request.property.organization_id, pk=company_id
+        ).first()
+        if company is None:
+            raise InvalidInput(_("Choose one of your companies' accounts."))
+        return DepartureBalance(company=company)
+    if choice == "open":
+        reason = " ".join(request.POST.get("reason", "").split())
+        if not reason:
+            raise InvalidInput(_("Give the reason for leaving the balance open."))
+        try:
+            approver_id = int(request.POST.get("approver", ""))
+        except ValueError:
+            approver_id = None
+        if (
+            approver_id is None
+            or not approvers_for(request.property).filter(user_id=approver_id).exists()
+        ):
+            raise InvalidInput(_("Choose the manager who approves."))
+        approver = staff_pin_verify(
+            property=request.property,
+            user_id=approver_id,
+            pin=(request.POST.get("pin") or "")[:12],
+        )
+        return DepartureBalance(approver=approver, reason=reason)
+    return None
 
 
 @require_POST
@@ -370,7 +438,7 @@ def settle(request: HttpRequest, reference: str) -> HttpResponse:
     return _done(
         request,
         reference,
-        notice=_("Payment of %(amount)s recorded.") % {"amount": amount},
+        notice=_("Payment of %(amount)s recorded.") % {"amount": money(amount)},
         where="invoices",
     )
 
@@ -460,7 +528,7 @@ def credit_note(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         reference,
         notice=_("Credit note %(number)s issued (%(amount)s).")
-        % {"number": note.number, "amount": f"{note.total:.2f} €"},
+        % {"number": note.number, "amount": money(note.total)},
         where="invoices",
     )
 

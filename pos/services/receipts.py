@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import JournalEntry, Payment, Ticket
+from billing.selectors import tickets_voided
 from core.exceptions import IdempotencyConflict
 from devices.documents import (
     FiscalMentions,
@@ -31,10 +32,12 @@ def receipt_document(
     payments: list[Payment],
     language: str = "fr",
     journal_entry: JournalEntry | None = None,
+    voided: bool = False,
 ) -> ReceiptDocument:
     """Build the receipt from the issued ticket rows (what the tax office sees), with the
     hash excerpt of its `journal_entry` (the sale's receipt entry, when the sale that just
-    wrote it prints it) as its fiscal mention."""
+    wrote it prints it) as its fiscal mention. A `voided` ticket (refunded) says so, lists
+    its refunds and gives no change."""
     prop = ticket.property
     vat: dict[Decimal, list[Decimal]] = {}
     for line in lines:
@@ -78,19 +81,62 @@ def receipt_document(
         total_vat=sum((v[1] for v in vat.values()), ZERO),
         total_gross=ticket.total,
         payments=tuple(
-            ReceiptPayment(label=p.get_method_display(), amount=p.amount) for p in payments
+            ReceiptPayment(
+                label=p.get_method_display()
+                if p.amount >= 0
+                else _("Refund · %(method)s") % {"method": p.get_method_display()},
+                amount=p.amount,
+            )
+            for p in payments
         ),
-        change=sum((p.change for p in cash), ZERO),
+        change=ZERO if voided else sum((p.change for p in cash), ZERO),
         tip=ticket.tip,
         fiscal=FiscalMentions(
             document_number=str(ticket), hash_excerpt=entry.hash[:8] if entry else ""
         ),
         qr_payload=f"{prop.siret}|{ticket}|{ticket.total}|{entry.hash[:16] if entry else ''}",
-        footer=(_("Thank you for your visit"),)
-        if ticket.status == Ticket.Status.PAID
-        else (_("Charged to the room"),),
+        footer=_receipt_footer(ticket, voided=voided),
         language=language,
     )
+
+
+def _receipt_footer(ticket: Ticket, *, voided: bool) -> tuple[str, ...]:
+    if voided and ticket.status == Ticket.Status.PAID:
+        return (_("REFUNDED: this sale was cancelled and refunded."),)
+    if voided:
+        return (_("CANCELLED: this sale was taken off the room folio."),)
+    if ticket.status == Ticket.Status.PAID:
+        return (_("Thank you for your visit"),)
+    return (_("Charged to the room"),)
+
+
+def receipt_document_now(*, ticket: Ticket, language: str = "fr") -> ReceiptDocument:
+    """The receipt of a ticket as it stands now: its refunds (a VOID entry) included."""
+    return receipt_document(
+        ticket=ticket,
+        lines=list(ticket.lines.all()),
+        payments=list(ticket.payments.order_by("pk")),
+        language=language,
+        voided=bool(tickets_voided(property=ticket.property, tickets=[ticket])),
+    )
+
+
+def receipt_document_for_number(
+    *, property, ticket_number: str, language: str = "fr"
+) -> ReceiptDocument | None:
+    """devices' receipt source: the receipt of ticket "T000123" of `property` as it stands
+    now (a reprint from the printers' screen shows a refund too); None for another number."""
+    number = ticket_number[1:] if ticket_number[:1] == "T" else ""
+    ticket = (
+        Ticket.objects.filter(property=property, number=int(number))
+        .select_related("property", "cashier")
+        .first()
+        if number.isdigit()
+        else None
+    )
+    if ticket is None:
+        return None
+    return receipt_document_now(ticket=ticket, language=language)
 
 
 def sale_print_jobs(
@@ -162,17 +208,19 @@ def receipt_print_request(*, terminal: Terminal, ticket: Ticket, actor) -> Print
                 return print_job_enqueue(
                     printer=terminal.printer,
                     kind=PrintJob.Kind.RECEIPT,
-                    document=receipt_document(
-                        ticket=ticket,
-                        lines=list(ticket.lines.all()),
-                        payments=list(ticket.payments.order_by("pk")),
-                    ),
+                    document=receipt_document_now(ticket=ticket),
                     idempotency_key=receipt_key(ticket),
                     actor=actor,
                 )
             except IdempotencyConflict:  # another till's original committed meanwhile
                 original = PrintJob.objects.get(idempotency_key=receipt_key(ticket))
-        return receipt_reprint(print_job=original, printer=terminal.printer, actor=actor)
+        # the copy shows the sale as it stands (a refund since the original included)
+        return receipt_reprint(
+            print_job=original,
+            printer=terminal.printer,
+            actor=actor,
+            document=receipt_document_now(ticket=ticket),
+        )
 
 
 def receipt_email_request(*, order, email: str, actor, language: str = "fr") -> None:
@@ -222,12 +270,7 @@ def receipt_email_send(*, order_id: int, email: str, language: str = "fr") -> bo
         return False
     ticket = order.ticket
     with translation.override(language):
-        document = receipt_document(
-            ticket=ticket,
-            lines=list(ticket.lines.all()),
-            payments=list(ticket.payments.all()),
-            language=language,
-        )
+        document = receipt_document_now(ticket=ticket, language=language)
         body = render_text(document, columns=48)
         subject = _("Your receipt %(number)s · %(name)s") % {
             "number": ticket,

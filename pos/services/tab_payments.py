@@ -22,6 +22,7 @@ from billing.services.payments import TenderInput
 from core.audit import audit_log
 from core.cache_tokens import versioned_get, versioned_get_many
 from core.exceptions import InvalidInput, NotFound
+from core.formatting import money
 from core.money import ZERO, quantize
 from core.queries import one_by_key
 from inventory.catalog_cache import catalog_version
@@ -278,7 +279,7 @@ def tab_pay_part(
             if amount > balance:
                 raise InvalidInput(
                     _("%(amount)s is more than what is left to pay (%(balance)s).")
-                    % {"amount": amount, "balance": balance}
+                    % {"amount": money(amount), "balance": money(balance)}
                 )
             if amount == balance:
                 kind_effective = "rest"

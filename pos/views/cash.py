@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import DomainError, InvalidInput
+from core.formatting import money
 from core.scoping import capability_required
 from pos.models import CashSession
 from pos.services.cash import (
@@ -109,8 +110,11 @@ def drawer_movement(request: HttpRequest) -> HttpResponse:
         )
         messages.success(
             request,
-            _("%(direction)s of %(amount)s € recorded.")
-            % {"direction": movement.get_direction_display(), "amount": abs(movement.amount)},
+            _("%(direction)s of %(amount)s recorded.")
+            % {
+                "direction": movement.get_direction_display(),
+                "amount": money(abs(movement.amount)),
+            },
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))

@@ -189,7 +189,7 @@ def test_reconciliation_compares_payments_with_counts(client, hotel, accountant,
         D("-0.50"),
     )
     page = client.get(reverse("billing:accounting"), period(hotel)).content.decode()
-    assert "-0.50" in page
+    assert "-€0.50" in page
     count = CashCount.objects.count()
     for bad in (
         {"method": "gold", "counted": "1"},

@@ -106,7 +106,7 @@ def test_credit_note_pdf_references_the_invoice(folio, manager, tmp_path):
 
     text = pdf_text(invoice_pdf_render(invoice=note, language="en"), tmp_path)
 
-    assert note.number in text and invoice.number in text and "-343.30" in text
+    assert note.number in text and invoice.number in text and "-€343.30" in text
 
 
 @pytest.fixture

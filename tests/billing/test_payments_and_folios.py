@@ -161,5 +161,6 @@ def test_two_desks_settling_the_same_folio_at_once_pay_it_once(hotel, folio, man
     assert sum(isinstance(r, list) for r in results) == 1
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 1 and isinstance(refused[0], InvalidInput)
-    assert "(0.00)" in str(refused[0].message)  # the balance left: nothing
+    # the balance left: nothing (a thread speaks the site's language, French)
+    assert "(0,00\u00a0€)" in str(refused[0].message)
     assert Payment.objects.filter(folio=folio).count() == 1

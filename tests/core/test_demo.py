@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,48 @@ def test_seed_demo_twice_gives_the_same_counts(capsys):
     out = capsys.readouterr().out
     for username, *_ in DEMO_STAFF:
         assert demo_password(username) in out
+
+
+@pytest.mark.django_db
+def test_the_demo_books_a_real_month_on_its_own_business_dates():
+    from collections import Counter
+    from decimal import Decimal
+
+    from billing.models import Closure, FolioLine, Payment
+    from billing.services.fec import fec_rows
+    from billing.services.reconciliation import (
+        reconciliation_difference,
+        reconciliation_for_day,
+    )
+    from core.models import Property
+
+    call_command("seed_demo")
+    hotel = Property.objects.get(slug="les-pins")
+    today = hotel.business_date()
+    start = today - timedelta(days=30)
+    # each room night on the business date of its night, not on the day the demo ran
+    nights = FolioLine.objects.filter(folio__property=hotel, source__startswith="pms.night:")
+    assert nights.exists()
+    assert all(line.business_date == line.service_date for line in nights)
+    # the month's FEC: entries spread over the month, balanced day by day
+    rows = list(fec_rows(property=hotel, start=start, end=today))[1:]
+    per_day = Counter(row[3] for row in rows)
+    assert len(per_day) >= 20
+    assert max(per_day.values()) < len(rows) / 5  # no day holds the month
+    for day in per_day:
+        lines = [r for r in rows if r[3] == day]
+        debit = sum(Decimal(r[11].replace(",", ".") or 0) for r in lines)
+        credit = sum(Decimal(r[12].replace(",", ".") or 0) for r in lines)
+        assert debit == credit, day
+    # the past days are closed in order and reconcile to zero
+    yesterday = today - timedelta(days=1)
+    assert Closure.objects.filter(property=hotel, period="day", start=yesterday).exists()
+    paid_days = Payment.objects.filter(property=hotel, business_date__lt=today)
+    last_paid = paid_days.order_by("-business_date").values_list("business_date", flat=True)[0]
+    rows = reconciliation_for_day(property=hotel, business_date=last_paid)
+    total = reconciliation_difference(rows)
+    assert rows and total == {"difference": Decimal("0.00"), "complete": True}
+    call_command("verify_journal")
 
 
 def free_port() -> int:

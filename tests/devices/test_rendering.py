@@ -51,7 +51,7 @@ def test_receipt_bytes_initialise_select_cp858_and_encode_accents():
     assert b"Cr\x8ame br\x96l\x82e" in data  # è=0x8A û=0x96 é=0x82 in CP858
     assert "Café".encode("cp858") == b"Caf\x82"
     assert b"Caf\x82" in data
-    assert "23.80 €".encode("cp858") in data  # € = 0xD5 in CP858
+    assert "€23.80".encode("cp858") in data  # € = 0xD5 in CP858
     assert BOLD_ON in data and DOUBLE_SIZE in data
     assert QR in data and b"https://auberge.example/r/T-000123" in data
     assert data.endswith(b"\x1bd\x06" + CUT)  # feed 6 lines, full cut
@@ -63,7 +63,7 @@ def test_receipt_bytes_on_a_cp1252_printer_use_its_table():
     data = render_escpos(make_receipt(), settings=PrintSettings(code_page="CP1252"))
     assert ESC_CP1252 in data
     assert b"Caf\xe9" in data
-    assert b"23.80 \x80" in data  # € = 0x80 in CP1252
+    assert b"\x8023.80" in data  # € = 0x80 in CP1252
 
 
 def test_drawer_pulse_only_when_asked():
@@ -101,7 +101,7 @@ def test_plain_text_receipt_shows_header_lines_vat_and_totals(columns, write_art
     assert vat_rows == [["10%", "16.18", "1.62", "17.80"], ["20%", "5.00", "1.00", "6.00"]]
     assert "Total excl. VAT".ljust(columns - 5) + "21.18" in lines
     assert "VAT".ljust(columns - 4) + "2.62" in lines
-    assert "TOTAL".ljust(columns // 2 - 7) + "23.80 €" in lines
+    assert "TOTAL".ljust(columns // 2 - 6) + "€23.80" in lines
     assert "Espèces".ljust(columns - 5) + "30.00" in lines
     assert "Change".ljust(columns - 4) + "6.20" in lines
     assert "Document no. BAR1-2026-000123" in lines

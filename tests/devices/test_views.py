@@ -134,7 +134,7 @@ def test_preview_shows_the_paper_as_text(client, manager, failed_receipt):
     response = client.get(reverse("devices:job_preview", args=[failed_receipt.pk]))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Crème brûlée" in page and "Ticket T-000123" in page and "23.80 €" in page
+    assert "Crème brûlée" in page and "Ticket T-000123" in page and "€23.80" in page
 
 
 def test_demo_seed_creates_file_printers_idempotently(db, settings, tmp_path):

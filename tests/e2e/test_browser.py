@@ -109,7 +109,7 @@ def test_counter_sale_by_barcode_paid_in_cash(open_as, live_server, viewport, ho
     page.fill("[data-testid=barcode]", product("cafe").ean13)
     page.press("[data-testid=barcode]", "Enter")
     page.wait_for_selector("[data-testid=cart] >> text=Espresso")
-    assert page.inner_text("[data-testid=total]").strip() == "2.50 €"
+    assert page.inner_text("[data-testid=total]").strip() == "€2.50"
     assert_touch_targets(
         page, ["[data-testid=pay-cash]", "[data-testid=pay-card]", "[data-testid=pay-room]"]
     )
@@ -117,7 +117,7 @@ def test_counter_sale_by_barcode_paid_in_cash(open_as, live_server, viewport, ho
     page.click("[data-testid=pay-cash]")
     # then
     page.wait_for_selector("[data-testid=receipt]")
-    assert "7.50 €" in page.inner_text("[data-testid=change]")
+    assert "€7.50" in page.inner_text("[data-testid=change]")
     assert_touch_targets(page, ["[data-testid=new-sale]"])
     screenshot(page, "counter-cash-sale", viewport)
 
@@ -134,16 +134,18 @@ def test_front_desk_check_in_and_check_out(open_as, live_server, viewport, hotel
     # then
     page.wait_for_selector("[data-testid=check-out]")
     assert page.inner_text("[data-testid=status]") == "In house"
-    # when: check out and settle
+    # when: check out with the night unpaid: refused, the amount said
     page.click("[data-testid=check-out]")
-    page.wait_for_selector("[data-testid=settle-form]")
-    assert page.inner_text("[data-testid=balance]").strip() != "0.00 €"
-    page.fill("#reference", "TPE-42")
-    assert_touch_targets(page, ["[data-testid=settle]"])
-    page.click("[data-testid=settle]")
+    page.wait_for_selector("[data-testid=error] >> text=is still due")
+    assert page.inner_text("[data-testid=status]") == "In house"
+    # when: check out taking the payment of the whole balance by card
+    page.check("[data-testid=balance-pay]")
+    page.fill("[data-testid=balance-pay-reference]", "TPE-42")
+    assert_touch_targets(page, ["[data-testid=check-out]"])
+    page.click("[data-testid=check-out]")
     # then
-    page.wait_for_selector("text=recorded")
-    assert page.inner_text("[data-testid=balance]").strip() == "0.00 €"
+    page.wait_for_selector("text=is checked out")
+    assert page.inner_text("[data-testid=balance]").strip() == "€0.00"
     res.refresh_from_db()
     assert res.status == Reservation.Status.CHECKED_OUT
     screenshot(page, "frontdesk-check-in-out", viewport)
@@ -171,7 +173,7 @@ def test_room_charge_appears_on_the_front_desk_folio(open_as, live_server, viewp
     desk = open_as(clerk)
     desk.goto(f"{live_server.url}/frontdesk/reservations/{res.reference}/")
     folio = desk.inner_text("[data-testid=folio]")
-    assert "Espresso" in folio and "2.50 €" in folio
+    assert "Espresso" in folio and "€2.50" in folio
     screenshot(desk, "room-charge-on-folio", viewport)
     # and a room without a guest is refused on the till's screen
     till.goto(f"{live_server.url}/pos/counter/")
@@ -225,7 +227,7 @@ def test_waiter_tablet_table_to_kitchen_display_and_payment(open_as, live_server
     tablet.wait_for_selector("[data-testid=receipt]")
     assert tablet.url.endswith(f"/pos/counter/receipt/{Order.objects.get(tab=tab).pk}/")
     assert tablet.title().startswith("Receipt")
-    assert "29.00 €" in tablet.inner_text("[data-testid=receipt-total]")
+    assert "€29.00" in tablet.inner_text("[data-testid=receipt-total]")
     screenshot(tablet, "waiter-table-paid", viewport)
 
 
@@ -263,7 +265,7 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     tablet.click(f"nav[aria-label=Categories] >> text={product('creme-brulee').category.name_en}")
     tablet.click("[data-testid=menu-creme-brulee]")
     tablet.wait_for_selector("[data-testid=tab] >> text=Crème brûlée")
-    assert tablet.inner_text("[data-testid=total]").strip() == "56.00 €"
+    assert tablet.inner_text("[data-testid=total]").strip() == "€56.00"
     assert_touch_targets(
         tablet,
         ["[data-testid=send]", "[data-testid=menu-creme-brulee]", "[data-testid=course-2]",
@@ -295,7 +297,7 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     form.locator("[data-testid=pin]").fill("666666")
     form.locator("[data-testid=void-confirm]").click()
     tablet.wait_for_selector("text=The item is voided.")
-    assert tablet.inner_text("[data-testid=total]").strip() == "47.00 €"
+    assert tablet.inner_text("[data-testid=total]").strip() == "€47.00"
     dessert.refresh_from_db()
     assert dessert.void_approved_by == manager and dessert.void_reason == "Ordered by mistake"
     screenshot(tablet, "waiter-tab-voided", viewport)
@@ -326,13 +328,13 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     tablet.fill("[data-testid=room-number]", "12")
     tablet.click("[data-testid=pay-room]")
     tablet.wait_for_selector("[data-testid=charged-to-room]")
-    assert tablet.inner_text("[data-testid=receipt-total]").strip() == "47.00 €"
+    assert tablet.inner_text("[data-testid=receipt-total]").strip() == "€47.00"
     screenshot(tablet, "waiter-room-12-charged", viewport)
     # then: the front desk sees it on room 12's folio
     desk = open_as(clerk)
     desk.goto(f"{live_server.url}/frontdesk/reservations/{res.reference}/")
     folio = desk.inner_text("[data-testid=folio-lines]")
-    assert "Grilled rib-eye" in folio and "29.00 €" in folio and "18.00 €" in folio
+    assert "Grilled rib-eye" in folio and "€29.00" in folio and "€18.00" in folio
     assert "Crème brûlée" not in folio
     screenshot(desk, "waiter-room-12-folio", viewport)
 
@@ -362,5 +364,5 @@ def test_quick_taps_on_the_tablet_lose_no_dish(open_as, live_server, viewport, h
     expect(tablet.locator("[data-testid=tab] tr[data-testid^=line-]")).to_have_count(3)
     assert TabLine.objects.filter(tab__table__label="Q1").count() == 3
     expected = 2 * product("entrecote").price + product("salade-nicoise").price
-    assert tablet.inner_text("[data-testid=total]").strip() == f"{expected:.2f} €"
+    assert tablet.inner_text("[data-testid=total]").strip() == f"€{expected:.2f}"
     screenshot(tablet, "waiter-quick-taps", viewport)

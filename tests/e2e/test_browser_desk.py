@@ -43,7 +43,7 @@ def test_front_desk_stay_from_check_in_to_invoice(open_as, live_server, viewport
     page.fill("#deposit_reference", "TPE-50")
     page.click("[data-testid=check-in]")
     # then
-    page.wait_for_selector("[data-testid=notice] >> text=Deposit of 50.00 recorded.")
+    page.wait_for_selector("[data-testid=notice] >> text=Deposit of €50.00 recorded.")
     assert page.inner_text("[data-testid=status]") == "In house"
     assert "Deposit · Card · TPE-50" in page.inner_text("[data-testid=payments]")
     first_room = page.inner_text("[data-testid=room-number]")
@@ -62,17 +62,18 @@ def test_front_desk_stay_from_check_in_to_invoice(open_as, live_server, viewport
     page.fill("#quantity", "2")
     page.click("[data-testid=post-extra]")
     # then
-    page.wait_for_selector("[data-testid=notice] >> text=posted (5.00 €)")
+    page.wait_for_selector("[data-testid=notice] >> text=posted (€5.00)")
     assert "Espresso" in page.inner_text("[data-testid=folio-lines]")
     screenshot(page, "desk-3-extra", viewport)
-    # when: check out and settle the balance by card
+    # when: check out, the guest paying the balance by card
     page.click("[data-testid=check-out]")
-    page.wait_for_selector("[data-testid=settle-form]")
+    page.wait_for_selector("[data-testid=error] >> text=is still due")
+    page.check("[data-testid=balance-pay]")
+    page.fill("[data-testid=balance-pay-reference]", "TPE-51")
+    page.click("[data-testid=check-out]")
+    page.wait_for_selector("[data-testid=notice] >> text=is checked out")
     assert page.inner_text("[data-testid=status]") == "Checked out"
-    page.fill("#reference", "TPE-51")
-    page.click("[data-testid=settle]")
-    page.wait_for_selector("[data-testid=notice] >> text=recorded")
-    assert page.inner_text("[data-testid=balance]").strip() == "0.00 €"
+    assert page.inner_text("[data-testid=balance]").strip() == "€0.00"
     # when: issue the invoice
     page.click("[data-testid=issue-invoice]")
     page.wait_for_selector("[data-testid=notice] >> text=issued")

@@ -180,8 +180,15 @@ def test_the_family_stay(hotel, stage):
     assert too_late.status_code == 409
     assert too_late.json()["code"] == "sold_out"
 
-    # 8. check-out: the folio shows every line, VAT per rate adds up
-    out = desk.post(base + f"reservations/{reference}/check-out", format="json")
+    # 8. check-out: refused while a balance is due, then paid by card with it; the folio
+    # shows every line, VAT per rate adds up
+    due = desk.post(base + f"reservations/{reference}/check-out", format="json")
+    assert due.status_code == 422 and due.json()["code"] == "balance_due"
+    out = desk.post(
+        base + f"reservations/{reference}/check-out",
+        {"payment": {"method": "card", "terminal_reference": "TPE-8"}},
+        format="json",
+    )
     assert out.status_code == 200, out.json()
     folio = desk.get(base + f"folios/{reservation['folio']['public_id']}").json()
     descriptions = [line["description"] for line in folio["lines"]]

@@ -391,7 +391,13 @@ def test_check_in_and_check_out_endpoints(desk, base, hotel, rooms, guest, day, 
     assert data["status"] == "in_house" and data["rooms"][0]["room"] == "203"
     assert [line["source"].split(":")[0] for line in data["folio"]["lines"]] == ["pms.extra"]
 
-    out = desk.post(f"{url}/check-out")
+    refused = desk.post(f"{url}/check-out")
+    assert refused.status_code == 422 and refused.json()["code"] == "balance_due"
+    out = desk.post(
+        f"{url}/check-out",
+        {"payment": {"method": "card", "terminal_reference": "TPE-2"}},
+        content_type="application/json",
+    )
     assert out.status_code == 200
     assert out.json()["status"] == "checked_out"
     again = desk.post(f"{url}/check-out")

@@ -31,8 +31,11 @@ from pms.services import (
     room_set_active,
     room_type_sync_capacity,
 )
+from pms.services.stays import DepartureBalance
 
 pytestmark = pytest.mark.django_db
+# the guest pays the whole balance by card as they leave
+BY_CARD = DepartureBalance(pay_method="card", pay_reference="TPE-1")
 
 
 def book(hotel, guest, room_type, arrival, departure, n=1, channel=Channel.OTA, **kw):
@@ -238,8 +241,8 @@ def test_check_out_posts_every_night_once(hotel, rooms, guest, day, room, clerk)
     # the night audit already posted the first night
     assert room_nights_post(property=hotel, business_date=day(-2)) == 2
     # when
-    reservation_check_out(reservation=reservation, actor=clerk)
-    reservation_check_out(reservation=reservation, actor=clerk)
+    reservation_check_out(reservation=reservation, actor=clerk, open_balance=BY_CARD)
+    reservation_check_out(reservation=reservation, actor=clerk, open_balance=BY_CARD)
     # then: 3 nights x 2 rooms, each once
     lines = FolioLine.objects.filter(folio=reservation.folio)
     assert lines.count() == 6

@@ -19,8 +19,11 @@ from pms.services import (
     reservation_check_out,
     reservation_create,
 )
+from pms.services.stays import DepartureBalance
 
 pytestmark = pytest.mark.django_db
+# the guest pays the whole balance by card as they leave
+BY_CARD = DepartureBalance(pay_method="card", pay_reference="TPE-1")
 D = Decimal
 
 
@@ -57,8 +60,8 @@ def test_check_out_posts_tax_for_adults_only_once(hotel, tax, rooms, guest, day,
     # given: 2 adults and 1 child, 2 nights, 3★ at 1.50 + 10 %
     reservation = stay(hotel, guest, rooms["familiale"], day(-1), day(1), adults=2, children=1)
     # when
-    reservation_check_out(reservation=reservation, actor=clerk)
-    reservation_check_out(reservation=reservation, actor=clerk)
+    reservation_check_out(reservation=reservation, actor=clerk, open_balance=BY_CARD)
+    reservation_check_out(reservation=reservation, actor=clerk, open_balance=BY_CARD)
     # then
     lines = FolioLine.objects.filter(folio=reservation.folio, revenue_category="tourist_tax")
     assert lines.count() == 2
@@ -83,7 +86,10 @@ def test_other_exemptions_and_no_rate_means_no_tax(hotel, tax, rooms, guest, day
     reservation = stay(hotel, guest, rooms["classique"], day(0), day(1), adults=2, children=0)
     rr = reservation.rooms.get()
     reservation_check_out(
-        reservation=reservation, actor=clerk, tourist_tax_exemptions={rr.pk: {"seasonal_worker": 1}}
+        reservation=reservation,
+        actor=clerk,
+        tourist_tax_exemptions={rr.pk: {"seasonal_worker": 1}},
+        open_balance=BY_CARD,
     )
     (night,) = TouristTaxNight.objects.filter(folio=reservation.folio)
     assert (night.taxable_persons, night.amount, night.exempt) == (
@@ -94,7 +100,7 @@ def test_other_exemptions_and_no_rate_means_no_tax(hotel, tax, rooms, guest, day
 
     tax.delete()
     other = stay(hotel, guest, rooms["classique"], day(0), day(1), adults=2, children=0)
-    reservation_check_out(reservation=other, actor=clerk)
+    reservation_check_out(reservation=other, actor=clerk, open_balance=BY_CARD)
     assert not FolioLine.objects.filter(folio=other.folio, revenue_category="tourist_tax").exists()
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from billing.models import JournalEntry
 from billing.services.folios import folio_open
 from billing.services.payments import TenderInput, payments_record
-from billing.services.reconciliation import reconciliation_for_day
+from billing.services.reconciliation import cash_count_record, reconciliation_for_day
 from core.exceptions import Conflict, InvalidInput
 from core.models import AuditEntry, Role
 from pos.models import CashMovement, CashSession
@@ -64,11 +64,11 @@ def test_cash_in_and_out_from_the_screen_are_counted_and_reported(
     expected = D("100.00") + sales + D("50.00") - D("12.40")
     x = client.get(reverse("pos:cash_x")).content.decode()
     assert "Monnaie du coffre" in x and "Livraison glaçons payée" in x
-    assert f"{expected} €" in x
+    assert f"€{expected}" in x
 
     response = client.post(reverse("pos:cash_close"), {"counted": str(expected - D("1.00"))})
     z = client.get(response["Location"]).content.decode()
-    assert "Livraison glaçons payée" in z and "-1.00 €" in z
+    assert "Livraison glaçons payée" in z and "-€1.00" in z
     drawer.refresh_from_db()
     assert drawer.expected_cash == expected and drawer.difference == D("-1.00")
 
@@ -78,8 +78,9 @@ def test_cash_in_and_out_from_the_screen_are_counted_and_reported(
         for r in reconciliation_for_day(property=hotel, business_date=hotel.business_date())
         if r["method"] == "cash"
     ]
-    assert cash["expected"] == sales + D("37.60")
-    assert cash["counted"] == expected - D("1.00") - D("100.00")
+    # expected: the cash payments alone; counted: the drawer's count less float and cash in/out
+    assert cash["expected"] == sales
+    assert cash["counted"] == expected - D("1.00") - D("100.00") - D("37.60") == sales - 1
     assert cash["difference"] == D("-1.00") == cash["drawers_difference"]
     assert cash["outside_drawers"] == D("0.00")
     (row,) = cash["drawers"]
@@ -103,18 +104,40 @@ def test_reconciliation_on_the_accountant_screen_names_cash_outside_drawers(
     client.force_login(accountant)
     day = hotel.business_date().isoformat()
     page = client.get(reverse("billing:accounting"), {"start": day, "end": day}).content.decode()
-    assert "Cash taken outside any drawer: 30.00" in page
+    assert "Cash taken outside any drawer (front desk)" in page
     (cash,) = [
         r
         for r in reconciliation_for_day(property=hotel, business_date=hotel.business_date())
         if r["method"] == "cash"
     ]
-    # 30 taken at the desk + (−20) out of the drawer expected; the drawer's 0 net counted
-    assert (cash["expected"], cash["counted"], cash["difference"]) == (
-        D("10.00"),
-        D("-20.00"),
-        D("-30.00"),
+    # 30 taken at the desk is expected; the drawer (80 float, 20 out, 60 counted) is right,
+    # its count is not the desk's: the desk cash stays "not counted" until counted
+    assert (cash["expected"], cash["counted"], cash["difference"]) == (D("30.00"), None, None)
+    (drawer_row,) = cash["drawers"]
+    assert (drawer_row["payments"], drawer_row["counted_payments"]) == (D("0.00"), D("0.00"))
+    cash_count_record(
+        property=hotel,
+        business_date=hotel.business_date(),
+        method="cash",
+        counted="30",
+        actor=accountant,
     )
+    (cash,) = [
+        r
+        for r in reconciliation_for_day(property=hotel, business_date=hotel.business_date())
+        if r["method"] == "cash"
+    ]
+    assert (cash["expected"], cash["counted"], cash["difference"]) == (
+        D("30.00"),
+        D("30.00"),
+        D("0.00"),
+    )
+    page = client.get(reverse("billing:accounting"), {"start": day, "end": day}).content.decode()
+    assert "Enregistré" not in page  # English screen
+    row = page[page.index('data-method="cash"') :]
+    assert "€30.00" in row[: row.index("</tr>")]
+    footer = page[page.index('data-testid="day-difference"') :]
+    assert "€0.00" in footer[: footer.index("</tr>")]
 
 
 def test_movement_rules(hotel, manager, terminal):

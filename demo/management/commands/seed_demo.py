@@ -2,8 +2,10 @@
 
 from importlib import import_module
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import translation
 
 # Each app that has demo data exposes `<app>.demo.seed(context) -> None` (core returns the
 # context). Order follows the layering: lower apps first.
@@ -16,7 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from core import demo as core_demo
 
-        with transaction.atomic():
+        # the demo is a French hotel: what its services write (night and tax lines, labels)
+        # is in French, whatever language the caller's shell or test speaks
+        with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
             context = core_demo.seed()
             for app in DEMO_APPS:
                 try:

@@ -62,27 +62,27 @@ def test_check_in_check_out_and_settle(desk, hotel, book):
     assert RoomAssignment.objects.get(reservation_room=rr).room.number == "102"
     page = desk.get(url).content.decode()
     assert "is checked in" in page and 'data-testid="check-out"' in page
-    # when: check out
-    out = desk.post(url + "check-out/", follow=True)
-    # then
+    # when: check out with the night not paid
+    refused = desk.post(url + "check-out/", follow=True).content.decode()
+    # then: refused, with the amount due, nothing posted
     res.refresh_from_db()
-    assert res.status == Reservation.Status.CHECKED_OUT
-    page = out.content.decode()
-    assert 'data-testid="settle-form"' in page
-    balance = res.folio.lines.first().total
-    assert balance > 0 and f"{balance:.2f}" in page
-    # when: settle
-    done = desk.post(
-        url + "payment/",
-        {"amount": str(balance), "method": "card", "reference": "TPE-1"},
+    assert res.status == Reservation.Status.IN_HOUSE
+    assert "is still due: settle it" in refused
+    assert not res.folio.lines.exists()
+    # when: check out taking the payment of the whole balance by card
+    out = desk.post(
+        url + "check-out/",
+        {"balance": "pay", "pay_method": "card", "pay_reference": "TPE-1"},
         follow=True,
     )
     # then
+    res.refresh_from_db()
+    assert res.status == Reservation.Status.CHECKED_OUT
+    balance = res.folio.lines.first().total
     payment = Payment.objects.get(folio=res.folio)
-    assert payment.amount == balance and payment.terminal_reference == "TPE-1"
-    assert "0.00 €" in done.content.decode() and 'data-testid="settle-form"' not in (
-        done.content.decode()
-    )
+    assert payment.amount == balance > 0 and payment.terminal_reference == "TPE-1"
+    page = out.content.decode()
+    assert "€0.00" in page and 'data-testid="settle-form"' not in page
 
 
 def test_check_in_into_a_dirty_room_is_refused_on_screen(desk, hotel, book):
@@ -121,7 +121,6 @@ def test_settlement_above_the_balance_is_refused(desk, hotel, book):
         f"/frontdesk/reservations/{res.reference}/check-in/",
         {f"room_{res.rooms.get().pk}": room(hotel, "103").pk},
     )
-    desk.post(f"/frontdesk/reservations/{res.reference}/check-out/")
     # when
     response = desk.post(
         f"/frontdesk/reservations/{res.reference}/payment/",
@@ -195,5 +194,5 @@ def test_folio_shows_a_room_charge_from_the_counter(till, hotel, book, product):
     clerk = make_staff(hotel, Role.FRONT_DESK, username="clerk2")
     till.force_login(clerk)
     page = till.get(f"/frontdesk/reservations/{res.reference}/").content.decode()
-    assert "Espresso" in page and "2.50 €" in page
+    assert "Espresso" in page and "€2.50" in page
     assert res.folio.lines.get().total == Decimal("2.50")

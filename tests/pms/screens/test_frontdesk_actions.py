@@ -17,7 +17,7 @@ from crm.models import Company
 from inventory.models import Channel
 from pms.models import Reservation, Room, RoomAssignment
 from pms.services.rooms import room_assign
-from pms.services.stays import reservation_check_in, reservation_check_out
+from pms.services.stays import DepartureBalance, reservation_check_in, reservation_check_out
 from tests.factories.core import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,10 @@ def url(res, action=""):
     return f"/frontdesk/reservations/{res.reference}/{action}"
 
 
+# the check-out form's "take the payment of the whole balance now", by card
+PAY_NOW = {"balance": "pay", "pay_method": "card", "pay_reference": "TPE-3"}
+
+
 @pytest.fixture
 def in_house(hotel, book):
     """A guest in house in room 101 (two nights from today)."""
@@ -50,7 +54,10 @@ def in_house(hotel, book):
 
 @pytest.fixture
 def checked_out(in_house):
-    reservation_check_out(reservation=in_house)
+    reservation_check_out(
+        reservation=in_house,
+        open_balance=DepartureBalance(pay_method="card", pay_reference="TPE-9"),
+    )
     in_house.refresh_from_db()
     return in_house
 
@@ -87,7 +94,7 @@ def test_htmx_check_in_with_identity_and_deposit(desk, hotel, book):
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body and 'id="desk"' in body
-    assert "is checked in." in body and "Deposit of 50.00 recorded." in body
+    assert "is checked in." in body and "Deposit of €50.00 recorded." in body
     assert response["Vary"] and "HX-Request" in response["Vary"]
     res.refresh_from_db()
     assert res.status == Reservation.Status.IN_HOUSE
@@ -244,7 +251,7 @@ def test_post_an_extra_once_even_on_a_double_tap(desk, hotel, in_house, product)
     line = FolioLine.objects.get(folio=in_house.folio)
     assert (line.quantity, line.total, line.product_id) == (Decimal("2"), Decimal("5.00"), cafe.pk)
     body = first.content.decode()
-    assert "posted (5.00 €)" in body and 'data-testid="balance">5.00 €' in body
+    assert "posted (€5.00)" in body and 'data-testid="balance">€5.00' in body
 
 
 def test_extras_counted_in_stock_consume_it(desk, in_house, product):
@@ -298,7 +305,7 @@ def test_payment_errors_inline_and_payment_recorded(desk, in_house, product):
     # then
     assert "is more than the balance" in too_much.content.decode()
     assert "Choose a payment method." in no_method.content.decode()
-    assert "Payment of 5.00 recorded." in paid.content.decode()
+    assert "Payment of €5.00 recorded." in paid.content.decode()
     payment = Payment.objects.get(folio=in_house.folio)
     assert (payment.amount, payment.change) == (Decimal("5.00"), Decimal("5.00"))
 
@@ -307,10 +314,10 @@ def test_payment_errors_inline_and_payment_recorded(desk, in_house, product):
 
 
 def test_check_out_then_issue_the_invoice_and_download_its_pdf(desk, in_house):
-    # when: check out with htmx
-    out = desk.post(url(in_house, "check-out/"), **HX)
+    # when: check out with htmx, the guest paying the balance by card
+    out = desk.post(url(in_house, "check-out/"), PAY_NOW, **HX)
     body = out.content.decode()
-    assert "is checked out." in body and 'data-testid="settle-form"' in body
+    assert "is checked out." in body and 'data-testid="settle-form"' not in body
     assert 'data-testid="issue-invoice"' in body
     # when: issue the invoice
     issued = desk.post(url(in_house, "invoice/"), {"mode": "all"}, **HX).content.decode()
@@ -343,7 +350,7 @@ def test_split_invoice_room_to_the_company_extras_to_the_guest(desk, hotel, in_h
     desk.post(
         url(in_house, "extra/"), {"product_id": product("cafe").pk, "quantity": "1", "key": "c"}
     )
-    desk.post(url(in_house, "check-out/"))
+    desk.post(url(in_house, "check-out/"), PAY_NOW)
     page = desk.get(url(in_house)).content.decode()
     assert "Room nights to Acme SAS, extras to the guest" in page
     # when
@@ -483,7 +490,7 @@ def test_credit_notes_need_a_manager(client, desk, hotel, checked_out, manager):
     assert "A credit note needs a reason." in no_reason.content.decode()
     note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
     assert (note.total, note.original, note.reason) == (Decimal("-10.00"), invoice, "Bruit")
-    assert f"Credit note {note.number} issued (-10.00 €)." in partial.content.decode()
+    assert f"Credit note {note.number} issued (-€10.00)." in partial.content.decode()
     # and more than what is left is refused
     too_much = client.post(
         url(checked_out, "credit-note/"),

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from billing.models import FolioLine, Payment, Ticket
 from core.models import Role
@@ -238,3 +239,49 @@ def test_refund_approver_must_be_a_manager(till, hotel, product, cashier):
     assert "Choose the manager who approves." in response.content.decode()
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
+
+
+def test_a_refunded_sale_reads_refunded_everywhere_and_gives_no_change(
+    till, client, hotel, product, manager, terminal, staff_of
+):
+    from devices.documents import ReceiptDocument
+    from devices.models import Printer, PrintJob
+    from pos.services.receipts import receipt_print_request
+
+    terminal.printer = Printer.objects.create(
+        property=hotel, code="bar", name="Bar", connection="file", file_path="/dev/null"
+    )
+    terminal.save()
+    till.post("/pos/counter/add/", {"product_id": product("cafe").pk}, **HX)
+    key = cart_key(till, hotel)
+    till.post("/pos/counter/pay/", {"client_key": key, "action": "cash", "tendered": "10"}, **HX)
+    order = Order.objects.get(client_key=key)
+    url = f"/pos/counter/receipt/{order.pk}/"
+    receipt_print_request(terminal=terminal, ticket=order.ticket, actor=manager)  # original
+    till.post(url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "6666"})
+    # the receipt screen: refunded, the refund listed, no change to give
+    page = till.get(url).content.decode()
+    assert 'data-testid="refunded"' in page and "Change due" not in page
+    assert "Refund · Cash" in page
+    # the reprinted receipt: a duplicate that shows the refund and gives no change
+    copy = receipt_print_request(terminal=terminal, ticket=order.ticket, actor=manager)
+    document = ReceiptDocument.from_json(copy.document)
+    assert document.is_duplicate and document.change == 0
+    assert [p.amount for p in document.payments] == [Decimal("2.50"), Decimal("-2.50")]
+    assert any("REFUNDED" in line for line in document.footer)
+    original = PrintJob.objects.get(pk=copy.reprint_of_id)
+    assert ReceiptDocument.from_json(original.document).change == Decimal("7.50")
+    # a copy asked from the printers' screen (devices) is the sale as it stands too
+    from devices.services import receipt_reprint
+
+    again = ReceiptDocument.from_json(receipt_reprint(print_job=original, actor=manager).document)
+    assert again.reprint_count == 2 and again.change == 0
+    assert any("REFUNDED" in line for line in again.footer)
+    # the accountant's list of receipts: "Refunded", not "Paid"
+    client.force_login(staff_of(hotel, Role.ACCOUNTANT, username="compta"))
+    day = order.ticket.business_date.isoformat()
+    listing = client.get(
+        reverse("billing:accounting"), {"start": day, "end": day, "documents": "tickets"}
+    ).content.decode()
+    state = listing[listing.index('data-testid="ticket-state"') :]
+    assert state[: state.index("</td>")].endswith("Refunded")

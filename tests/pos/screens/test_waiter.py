@@ -48,7 +48,7 @@ def test_split_by_item_pays_each_part_then_closes(tablet, tables, product):
     tab.refresh_from_db()
     assert tab.status == TableTab.Status.OPEN
     page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
-    assert 'data-testid="balance">10.00 €' in page
+    assert 'data-testid="balance">€10.00' in page
     # when: the second pays the rest in cash
     second = tablet.post(
         f"/pos/tabs/{tab.pk}/pay/",
@@ -110,7 +110,7 @@ def test_split_by_amount_and_an_amount_above_the_balance_is_refused(tablet, tabl
         follow=True,
     )
     # then
-    assert "60.00 is more than what is left to pay (47.00)." in error_of(too_much)
+    assert "€60.00 is more than what is left to pay (€47.00)." in error_of(too_much)
     assert Order.objects.count() == 0
     # when: 20.00, then the rest
     tablet.post(
@@ -237,7 +237,7 @@ def test_void_after_send_needs_a_manager_pin_and_a_reason(tablet, tables, produc
     assert entry.actor == manager and entry.data["reason"] == "Cold"
     assert entry.data["requested_by"] == line.voided_by_id
     page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
-    assert 'data-testid="total">0.00 €' in page
+    assert 'data-testid="total">€0.00' in page
 
 
 def test_wrong_pin_is_shown_in_french_for_a_french_waiter(tablet, tables, product, manager):
@@ -480,11 +480,11 @@ def test_tab_shows_a_new_price_at_once(tablet, tables, product):
     entrecote = product("entrecote")
     add(tablet, tab, entrecote)
     page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
-    assert f'data-testid="total">{entrecote.price:.2f} €' in page
+    assert f'data-testid="total">€{entrecote.price:.2f}' in page
     entrecote.price = Decimal("31.40")
     entrecote.save()
     page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
-    assert 'data-testid="total">31.40 €' in page
+    assert 'data-testid="total">€31.40' in page
     response = tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "k2"})
     assert response.status_code == 302
     assert Order.objects.get(tab=tab).ticket.total == Decimal("31.40")

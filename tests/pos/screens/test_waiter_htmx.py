@@ -58,14 +58,14 @@ def test_each_tap_after_a_share_is_paid_still_shows_what_is_left(tablet, tables,
         f"/pos/tabs/{tab.pk}/pay/",
         {"split": "amount", "amount": "10", "action": "cash", "pay_key": "s1"},
     )
-    assert 'data-testid="balance">19.00 €' in paid.content.decode()
+    assert 'data-testid="balance">€19.00' in paid.content.decode()
     added = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": product("biere").pk})
     cart = added.content.decode()
-    assert 'data-testid="parts"' in cart and "10.00 €" in cart
-    assert 'data-testid="balance">24.00 €' in cart
+    assert 'data-testid="parts"' in cart and "€10.00" in cart
+    assert 'data-testid="balance">€24.00' in cart
     sent = hx_post(tablet, f"/pos/tabs/{tab.pk}/send/").content.decode()
     assert "Sent to the kitchen." in sent
-    assert 'data-testid="parts"' in sent and 'data-testid="balance">24.00 €' in sent
+    assert 'data-testid="parts"' in sent and 'data-testid="balance">€24.00' in sent
     # and without a part, no balance line
     other = open_tab(tablet, tables["6"])
     fresh = hx_post(tablet, f"/pos/tabs/{other.pk}/add/", {"product_id": product("biere").pk})
@@ -105,7 +105,7 @@ def test_adding_an_item_redraws_the_order_column_only(tablet, tables, product,
     assert response.status_code == 200
     cart = response.content.decode()
     assert cart.lstrip().startswith('<div id="cart">') and "<html" not in cart
-    assert "Grilled rib-eye" in cart and 'data-testid="total">63.00 €' in cart
+    assert "Grilled rib-eye" in cart and 'data-testid="total">€63.00' in cart
     assert TabLine.objects.filter(tab=tab).count() == 3
 
 
@@ -138,7 +138,7 @@ def test_the_same_dish_twice_is_quoted_once_until_the_catalog_changes(tablet, ta
     lines = list(TabLine.objects.filter(tab=tab))
     assert len(lines) == 3 and len({line.description for line in lines}) == 1
     assert lines[0].description.startswith("Grilled rib-eye")
-    assert 'data-testid="total">93.00 €' in third.content.decode()
+    assert 'data-testid="total">€93.00' in third.content.decode()
 
 
 def test_a_dish_is_named_in_each_waiters_language(tablet, tables, product):
@@ -233,7 +233,7 @@ def test_a_part_payment_keeps_the_tab_open_and_says_what_is_left(tablet, tables,
     )
     cart = response.content.decode()
     assert response.status_code == 200 and "HX-Push-Url" not in response
-    assert "Part paid" in cart and 'data-testid="balance">5.00 €' in cart
+    assert "Part paid" in cart and 'data-testid="balance">€5.00' in cart
 
 
 def test_a_tap_on_a_tab_paid_on_another_tablet_shows_its_receipt(tablet, tables, product):
