@@ -53,7 +53,7 @@ def test_a_front_desk_clerk_cannot_transfer_to_a_company(client, clerk, hotel, i
 
 def test_a_manager_transfers_the_balance_to_the_company_account(client, hotel, in_house):
     company = Company.objects.create(organization=hotel.organization, name="Acme SAS")
-    client.force_login(make_staff(hotel, Role.MANAGER, username="boss", pin="6666"))
+    client.force_login(make_staff(hotel, Role.MANAGER, username="boss", pin="666666"))
     client.post(url(in_house, "check-out/"), {"balance": "transfer", "company": company.pk})
     in_house.refresh_from_db()
     assert in_house.status == Reservation.Status.CHECKED_OUT
@@ -69,12 +69,12 @@ def test_a_manager_transfers_the_balance_to_the_company_account(client, hotel, i
 
 
 def test_left_open_needs_a_managers_pin_and_a_reason(client, clerk, hotel, in_house):
-    manager = make_staff(hotel, Role.MANAGER, username="boss", pin="6666")
+    manager = make_staff(hotel, Role.MANAGER, username="boss", pin="666666")
     client.force_login(clerk)
     base = {"balance": "open", "approver": manager.pk}
     for data, error in (
-        ({**base, "pin": "6666", "reason": "  "}, "Give the reason"),
-        ({**base, "pin": "0000", "reason": "Paiera demain"}, ""),
+        ({**base, "pin": "666666", "reason": "  "}, "Give the reason"),
+        ({**base, "pin": "000000", "reason": "Paiera demain"}, ""),
         ({**base, "approver": clerk.pk, "pin": "1", "reason": "x"}, "Choose the manager"),
     ):
         page = client.post(url(in_house, "check-out/"), data, **HX).content.decode()
@@ -82,7 +82,8 @@ def test_left_open_needs_a_managers_pin_and_a_reason(client, clerk, hotel, in_ho
         assert in_house.status == Reservation.Status.IN_HOUSE
         assert 'data-testid="error"' in page and error in page
     client.post(
-        url(in_house, "check-out/"), {**base, "pin": "6666", "reason": "Paiera demain par virement"}
+        url(in_house, "check-out/"),
+        {**base, "pin": "666666", "reason": "Paiera demain par virement"},
     )
     in_house.refresh_from_db()
     assert in_house.status == Reservation.Status.CHECKED_OUT
