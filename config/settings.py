@@ -323,6 +323,11 @@ WEBHOOKS_RETRY_MAX_SECONDS = env.int("WEBHOOKS_RETRY_MAX_SECONDS", default=6 * 3
 # a subscription failing for this many days is switched off and its managers e-mailed
 WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=3)
 
+# Card terminals (docs/card-terminals.md): how long the till's Pay request waits for the
+# terminal's answer before it tells the cashier to press Card again (the exchange goes on in
+# a worker; the answer is never lost and never charged twice). Below gunicorn's timeout.
+CARD_TILL_WAIT_SECONDS = env.float("CARD_TILL_WAIT_SECONDS", default=20.0)
+
 # --- Static ---------------------------------------------------------------------------
 
 STATIC_URL = "static/"
