@@ -18,6 +18,7 @@ from core.money import quantize
 from core.roles import role_has
 from core.scoping import approvers_listed, capability_required
 from core.terminals import request_device
+from devices.cards import card_approvals_unused
 from inventory.selectors import product_by_barcode
 from pos.models import Order
 from pos.selectors import order_get, reservation_by_reference
@@ -98,6 +99,9 @@ def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200) 
 @capability_required("pos.sell")
 def counter(request: HttpRequest) -> HttpResponse:
     context = {**_cart_context(request), **_products_context(request, _category_param(request))}
+    # card approvals no sale recorded (the till stopped waiting, then another tender was
+    # taken): shown until a sale uses them or the card is refunded at the terminal
+    context["card_approvals_unused"] = card_approvals_unused(property=request.property)
     if request.htmx and request.GET.get("category") is not None:
         return render(request, "pos/counter.html#products", context)
     return render(request, "pos/counter.html", context)

@@ -133,12 +133,16 @@ def test_an_approval_after_the_till_gave_up_is_paid_once_never_twice(
                 time.sleep(0.1)
         tx = CardTransaction.objects.get()
         assert tx.late is True and tx.given_up_at is not None
+        # flagged at the till until a sale records it
+        page = till.get("/pos/counter/").content.decode()
+        assert 'data-testid="card-approvals-unused"' in page and "424242" in page
         # pressing Card once more records that approval: no second request to the terminal
         paid = _pay_card(till, key)
     assert "HX-Redirect" in paid
     assert len(sim.requests) == 1
     payment = Payment.objects.get()
     assert (payment.amount, payment.terminal_reference) == (D("42.50"), "424242")
+    assert "card-approvals-unused" not in till.get("/pos/counter/").content.decode()
 
 
 def test_a_terminal_that_never_answers_blocks_a_second_charge_and_the_manual_reference_remains(
