@@ -357,6 +357,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # DRF's token authentication, with the token's user and memberships cached briefly
         "core.api_auth.CachedTokenAuthentication",
+        # scoped tokens a manager creates on screen (Bearer aub_…: core.api_tokens)
+        "core.api_tokens.ScopedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
