@@ -69,8 +69,14 @@ def card_charge_start(
                         % {"amount": tx.amount}
                     )
                 return tx
+        stale_before = timezone.now() - timedelta(seconds=reader.answer_timeout + 60)
         for tx in attempts:
-            if tx.status in CardTransaction.IN_FLIGHT:
+            if tx.status == CardTransaction.Status.SENT and tx.sent_at < stale_before:
+                # its worker died while the terminal had the request: nobody knows
+                tx.status = CardTransaction.Status.UNKNOWN
+                tx.message = "no answer recorded"
+                tx.save(update_fields=["status", "message"])
+            elif tx.status in CardTransaction.IN_FLIGHT:
                 return tx
         for tx in attempts:
             if tx.status == CardTransaction.Status.UNKNOWN:

@@ -92,6 +92,26 @@ def test_a_booking_engine_booking_reaches_the_receiver_and_a_500_is_retried(
         assert delivery.log.count() == 3
 
 
+def test_a_booking_engine_payment_sends_reservation_changed_confirmed(
+    private_targets, client, hotel, rooms, room_type, day
+):
+    with running_receiver() as receiver:
+        subscription = webhook_subscription_create(
+            property=hotel, url=receiver.url, events=["reservation.created", "reservation.changed"]
+        )
+        held = client.post(
+            f"/book/{hotel.slug}/details/", {**stay(day, room_type("classique")), **GUEST}
+        )
+        paid = client.post(held.url.split("?")[0], {"provider": "bank_transfer"})
+        assert paid.status_code == 302
+        events = [_verified(subscription, r) for r in receiver.received]
+    assert [(e["type"], e["data"]["status"]) for e in events] == [
+        ("reservation.created", "option"),
+        ("reservation.changed", "confirmed"),
+    ]
+    assert events[0]["data"]["id"] == events[1]["data"]["id"]
+
+
 def test_a_till_sale_sends_order_paid(private_targets, hotel, catalog, product, terminal, cashier):
     with running_receiver() as receiver:
         subscription = webhook_subscription_create(
