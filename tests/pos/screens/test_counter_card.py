@@ -53,6 +53,7 @@ def test_an_approved_card_pays_42_50_once_with_the_authorisation_on_the_receipt(
     ) as sim:
         _reader(hotel, terminal, sim)
         key = _cart_of_42_50(till, hotel, product)
+        assert 'data-testid="card-reader-hint"' in till.get("/pos/counter/").content.decode()
         paid = _pay_card(till, key)
         # a double tap after the sale went through: the same receipt, no second charge
         again = _pay_card(till, key)
