@@ -9,5 +9,6 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from core.navigation import NavItem, register
+        from webhooks import signals  # noqa: F401  (the cached subscriptions)
 
         register(NavItem(_("Webhooks"), "webhooks:list", "manage", order=620))

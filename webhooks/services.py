@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -164,20 +165,40 @@ def webhook_secret_rotate(*, subscription: WebhookSubscription, actor=None) -> s
 # --- emitting --------------------------------------------------------------------------------
 
 
+def _cache_key(property_id: int) -> str:
+    return f"webhooks:active:{property_id}"
+
+
+def _active_subscriptions(property_id: int) -> list[tuple[int, list[str]]]:
+    """(id, events) of the property's active subscriptions, from the shared cache: the sale
+    and the booking ask on every call, and the answer changes only when a manager edits a
+    subscription (webhooks.signals drops it, now and after commit)."""
+    key = _cache_key(property_id)
+    found = cache.get(key)
+    if found is None:
+        found = list(
+            WebhookSubscription.objects.filter(property_id=property_id, is_active=True)
+            .order_by("pk")
+            .values_list("pk", "events")
+        )
+        cache.set(key, found, timeout=3600)
+    return found
+
+
+def webhooks_forget(property_id: int) -> None:
+    key = _cache_key(property_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def webhook_emit(*, property: Property, event: str, data: dict | Callable[[], dict]) -> int:
     """Record `event` for every active subscription of `property` that asked for it, in the
     caller's transaction (one query when nobody subscribed; `data` may be a function, built
     only when someone did). Returns how many deliveries."""
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    subscriptions = [
-        s
-        for s in WebhookSubscription.objects.filter(property=property, is_active=True).only(
-            "pk", "events"
-        )
-        if event in s.events
-    ]
-    if not subscriptions:
+    subscription_ids = [pk for pk, events in _active_subscriptions(property.pk) if event in events]
+    if not subscription_ids:
         return 0
     now = timezone.now()
     payload = {
@@ -192,14 +213,14 @@ def webhook_emit(*, property: Property, event: str, data: dict | Callable[[], di
     deliveries = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
-                subscription=s,
+                subscription_id=pk,
                 message_id=f"msg_{uuid.uuid4().hex}",
                 event=event,
                 payload=payload,
                 queued_at=now,
                 created_at=now,
             )
-            for s in subscriptions
+            for pk in subscription_ids
         ]
     )
     for delivery in deliveries:

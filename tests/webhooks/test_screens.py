@@ -111,3 +111,18 @@ def test_the_api_manages_subscriptions_and_refuses_a_private_address(
 
     assert api.delete(f"{base}/{body['id']}").status_code == 204
     assert not WebhookSubscription.objects.exists()
+
+
+def test_the_cached_subscriptions_follow_every_change(settings, hotel, manager):
+    from webhooks.services import webhook_emit, webhook_subscription_update
+
+    subscription, _delivery = make_subscription(hotel)
+    assert webhook_emit(property=hotel, event="order.paid", data={}) == 1  # now cached
+    webhook_subscription_update(subscription=subscription, is_active=False, actor=manager)
+    assert webhook_emit(property=hotel, event="order.paid", data={}) == 0
+    webhook_subscription_update(subscription=subscription, is_active=True, actor=manager)
+    webhook_subscription_update(subscription=subscription, events=["stay.checked_in"])
+    assert webhook_emit(property=hotel, event="order.paid", data={}) == 0
+    assert webhook_emit(property=hotel, event="stay.checked_in", data={}) == 1
+    subscription.delete()
+    assert webhook_emit(property=hotel, event="stay.checked_in", data={}) == 0
