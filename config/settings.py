@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "pms",
     "pos",
     "devices",
+    "webhooks",
     "channels_sync",
     "reporting",
     "demo",  # manage.py seed_demo (above every app)
@@ -224,6 +225,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.outbox_dispatch_task",
         "schedule": crontab(minute="*"),
     },
+    # every minute: webhook deliveries whose backoff elapsed are sent again
+    "webhooks-retry-due": {
+        "task": "webhooks.tasks.webhooks_retry_due_task",
+        "schedule": crontab(minute="*"),
+    },
     # every minute: booking-engine options whose hold ran out are cancelled (capacity back)
     "pms-expire-options": {
         "task": "pms.tasks.options_expire_task",
@@ -316,6 +322,19 @@ BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=4)
 # CA bundle (PEM file) for the iCal downloads' certificate checks; unset → the public CAs
 ICAL_CA_BUNDLE = env.str("ICAL_CA_BUNDLE", default="")
 
+# Webhooks (docs/webhooks.md). Targets on private or loopback addresses are refused unless
+# WEBHOOKS_ALLOW_PRIVATE_TARGETS is on (tests, or a receiver on the hotel's own network).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
+WEBHOOKS_RETRY_MAX_SECONDS = env.int("WEBHOOKS_RETRY_MAX_SECONDS", default=6 * 3600)
+# a subscription failing for this many days is switched off and its managers e-mailed
+WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=3)
+
+# Card terminals (docs/card-terminals.md): how long the till's Pay request waits for the
+# terminal's answer before it tells the cashier to press Card again (the exchange goes on in
+# a worker; the answer is never lost and never charged twice). Below gunicorn's timeout.
+CARD_TILL_WAIT_SECONDS = env.float("CARD_TILL_WAIT_SECONDS", default=20.0)
+
 # --- Static ---------------------------------------------------------------------------
 
 STATIC_URL = "static/"
@@ -345,6 +364,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # DRF's token authentication, with the token's user and memberships cached briefly
         "core.api_auth.CachedTokenAuthentication",
+        # scoped tokens a manager creates on screen (Bearer aub_…: core.api_tokens)
+        "core.api_tokens.ScopedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

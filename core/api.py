@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api_tokens import scoped_token_check
 from core.exceptions import DomainError, IdempotencyConflict
 from core.models import IdempotencyRecord, Membership, Property
 from core.roles import role_has
@@ -80,8 +81,14 @@ class PropertyScopedApi(APIView):
             raise drf_exceptions.NotFound(_("No such property."))
         if not role_has(membership.role, self.capability):
             raise drf_exceptions.PermissionDenied(_("Your role does not allow this."))
+        # a scoped token (core.api_tokens): its areas, and read-only
+        scoped_token_check(request.auth, method=request.method, area=self.api_area())
         self.membership: Membership = membership
         self.property: Property = membership.property
+
+    def api_area(self) -> str:
+        """The area of the API a scoped token must open: the view's app by default."""
+        return getattr(self, "area", None) or type(self).__module__.split(".")[0]
 
 
 IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -169,7 +176,11 @@ class MeApi(APIView):
                 "username": request.user.get_username(),
                 "properties": [
                     {"slug": m.property.slug, "name": m.property.name, "role": m.role}
-                    for m in memberships_for(request.user)
+                    for m in (
+                        request.auth.memberships.values()
+                        if getattr(request.auth, "scoped", False)
+                        else memberships_for(request.user)
+                    )
                 ],
             }
         )

@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from core import api_auth, checks  # noqa: F401  (cache invalidation, system checks)
+        from core import api_auth, api_tokens, checks  # noqa: F401  (cache invalidation, checks)
         from core.terminal_sessions import clear_terminal_session
 
         # a sign-in by password is a full session (the PIN switch marks its own afterwards)
@@ -20,3 +20,4 @@ class CoreConfig(AppConfig):
         register(NavItem(_("Staff"), "core:staff_list", "manage.staff", order=800))
         register(NavItem(_("Administration"), "admin:index", "admin", order=900))
         register(NavItem(_("API"), "api-docs", "manage", order=910))
+        register(NavItem(_("API tokens"), "core:api_tokens", "manage", order=915))

@@ -329,3 +329,38 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk} ({self.status})"
+
+
+class ApiToken(TimeStampedModel):
+    """A scoped API token a manager creates for an integrator: one property, read-only or
+    read-write, limited to some areas of the API. It acts with its creator's role at that
+    property (it dies with their membership). Only a digest of the key is kept: the key is
+    shown once, at creation (core.api_tokens)."""
+
+    AREAS = {
+        "inventory": _("Catalogue, availability and quotes"),
+        "pms": _("Reservations and stays"),
+        "billing": _("Folios and invoices"),
+        "pos": _("Till sales"),
+        "webhooks": _("Webhooks"),
+    }
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False)
+    read_only = models.BooleanField(_("read only"), default=True)
+    areas = models.JSONField(_("areas"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["property", "-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

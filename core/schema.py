@@ -1,5 +1,6 @@
 """OpenAPI schema generation settings (drf-spectacular)."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers
 
@@ -81,3 +82,17 @@ class AutoSchema(SpectacularAutoSchema):
                 },
             )
         return responses
+
+
+class ScopedTokenScheme(OpenApiAuthenticationExtension):
+    """The scoped tokens a manager creates on screen (core.api_tokens): `Bearer aub_…`."""
+
+    target_class = "core.api_tokens.ScopedTokenAuthentication"
+    name = "scopedToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A scoped token (one property, read-only or read-write, some areas).",
+        }

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from core import two_factor, views
+from core import token_views, two_factor, views
 
 app_name = "core"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("account/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"),
     path("account/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
     path("property/switch/", views.property_switch, name="property_switch"),
+    path("api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", token_views.api_token_revoke_view, name="api_token_revoke"),
 ]

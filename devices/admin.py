@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from devices.models import CashDrawer, DrawerOpening, Printer, PrintJob
+from devices.models import CardReader, CardTransaction, CashDrawer, DrawerOpening, Printer, PrintJob
 
 
 class CashDrawerInline(admin.StackedInline):
@@ -68,4 +68,38 @@ class DrawerOpeningAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CardReader)
+class CardReaderAdmin(admin.ModelAdmin):
+    """A card terminal on the shop's LAN (or a relay's address: docs/card-terminals.md);
+    a POS terminal points at it (its "card terminal" field)."""
+
+    list_display = ["name", "property", "host", "port", "till_number", "is_active"]
+    list_filter = ["property", "is_active"]
+
+
+@admin.register(CardTransaction)
+class CardTransactionAdmin(admin.ModelAdmin):
+    """What the card terminals answered: read-only (masked card numbers only)."""
+
+    list_display = [
+        "created_at",
+        "reference",
+        "attempt",
+        "amount",
+        "status",
+        "authorisation",
+        "late",
+        "used_for",
+    ]
+    list_filter = ["property", "status", "late"]
+    search_fields = ["reference", "authorisation"]
+    readonly_fields = [f.name for f in CardTransaction._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -267,3 +267,88 @@ class DrawerOpening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.drawer} {self.get_reason_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CardReader(TimeStampedModel):
+    """A card payment terminal on the shop's network (Caisse-AP over IP). The server, or a
+    relay on the shop's LAN (docs/card-terminals.md), opens the TCP connection to it."""
+
+    class Protocol(models.TextChoices):
+        CAISSE_AP_IP = "caisse_ap_ip", _("Caisse-AP over IP")
+
+    property = models.ForeignKey(
+        Property, on_delete=models.CASCADE, related_name="card_readers", verbose_name=_("property")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    protocol = models.CharField(
+        _("protocol"), max_length=20, choices=Protocol.choices, default=Protocol.CAISSE_AP_IP
+    )
+    host = models.CharField(_("host"), max_length=255)
+    port = models.PositiveIntegerField(
+        _("port"), default=8888, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    till_number = models.CharField(_("till number"), max_length=2, default="01")
+    # how long the terminal may take (the cardholder types the PIN, tries again…)
+    answer_timeout = models.PositiveIntegerField(_("answer time-out (seconds)"), default=180)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["property", "name"]
+        verbose_name = _("card terminal")
+        verbose_name_plural = _("card terminals")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CardTransaction(models.Model):
+    """One request to a card terminal for a sale (`reference`: the sale's key), and what it
+    answered. Only the masked card number and the authorisation are kept. At most one attempt
+    of a sale is in flight, and none is started while an earlier one's outcome is unknown:
+    a card is never charged twice for one sale."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Waiting for the card")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        ABANDONED = "abandoned", _("Abandoned")
+        ERROR = "error", _("Not carried out")
+        UNREACHABLE = "unreachable", _("Terminal unreachable")
+        UNKNOWN = "unknown", _("No answer: check the terminal")
+
+    IN_FLIGHT = (Status.PENDING, Status.SENT)
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    reader = models.ForeignKey(CardReader, on_delete=models.PROTECT, related_name="transactions")
+    reference = models.CharField(max_length=100)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    refund = models.BooleanField(default=False)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    failure_code = models.CharField(max_length=2, blank=True)
+    authorisation = models.CharField(max_length=20, blank=True)
+    masked_pan = models.CharField(max_length=19, blank=True)
+    card_type = models.CharField(max_length=3, blank=True)
+    message = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # the till stopped waiting before the answer came: an approval after that is "late"
+    given_up_at = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(default=False)
+    # the payment it became (a sale's key), or empty while unused
+    used_for = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "reference", "attempt"], name="card_transaction_attempt"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="card_transaction_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}#{self.attempt} {self.status}"

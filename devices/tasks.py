@@ -36,3 +36,12 @@ def print_jobs_reset_stale_task() -> int:
     from devices.services import print_jobs_reset_stale
 
     return print_jobs_reset_stale()
+
+
+@shared_task(acks_late=True)
+def card_exchange_task(transaction_id: int, outbox_id: int | None = None):
+    """One card terminal exchange (may wait minutes for the cardholder): sent at most once."""
+    from core.outbox import outbox_run
+    from devices.cards import card_exchange
+
+    outbox_run(outbox_id, lambda: card_exchange(transaction_id=transaction_id))

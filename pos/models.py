@@ -54,6 +54,18 @@ class Terminal(TimeStampedModel):
         verbose_name=_("receipt printer"),
         help_text=_("Receipts on request, and the cash drawer attached to it."),
     )
+    card_reader = models.ForeignKey(
+        "devices.CardReader",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="terminals",
+        verbose_name=_("card terminal"),
+        help_text=_(
+            "The card tender sends the amount to it; without one, it asks for the "
+            "terminal reference."
+        ),
+    )
 
     class Meta:
         ordering = ["outlet", "name"]

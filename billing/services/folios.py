@@ -16,6 +16,7 @@ from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
 from core.money import ZERO, quantize, vat_from_gross
+from webhooks.services import webhook_emit
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,30 @@ def folio_post_charges(
             )
         )
     with transaction.atomic():
-        return FolioLine.objects.bulk_create(lines)
+        created = FolioLine.objects.bulk_create(lines)
+        if created:
+            webhook_emit(
+                property=folio.property,
+                event="folio.charge_posted",
+                data={
+                    "folio_id": folio.public_id,
+                    "currency": folio.property.currency,
+                    "lines": [
+                        {
+                            "description": line.description,
+                            "quantity": line.quantity,
+                            "unit_price": line.unit_price,
+                            "total": line.total,
+                            "vat_rate": line.vat_rate,
+                            "service_date": line.service_date,
+                            "business_date": line.business_date,
+                            "source": line.source,
+                        }
+                        for line in created
+                    ],
+                },
+            )
+        return created
 
 
 def folio_totals(*, folio: Folio) -> dict[str, Decimal]:

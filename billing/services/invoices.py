@@ -22,6 +22,7 @@ from billing.services.sequences import sequence_next
 from core.audit import audit_log
 from core.exceptions import InvalidInput, NotFound
 from core.money import ZERO, quantize, vat_from_gross
+from webhooks.services import webhook_emit
 
 TOURIST_TAX = "tourist_tax"
 # Folio lines posted by a POS charge-to-room: their ticket was already journaled as a receipt.
@@ -195,6 +196,23 @@ def _create_document(
         actor=actor,
         target=invoice,
         data={"number": number, "total": str(total)},
+    )
+    webhook_emit(
+        property=property,
+        event="invoice.issued" if kind == Invoice.Kind.INVOICE else "credit_note.issued",
+        data={
+            "id": invoice.public_id,
+            "number": number,
+            "original_number": original.number if original is not None else None,
+            "folio_id": folio.public_id,
+            "issue_date": invoice.issue_date,
+            "currency": invoice.currency,
+            "total": total,
+            "net": invoice.net,
+            "vat_total": vat_total,
+            "paid": paid,
+            "balance": invoice.balance,
+        },
     )
     return invoice
 

@@ -9,16 +9,13 @@ An event that cannot be booked (sold out, room taken) becomes a conflict alert, 
 double booking.
 """
 
-import ipaddress
-import socket
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import icalendar
 import requests
-import requests.adapters
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -29,6 +26,7 @@ from channels_sync.models import ChannelAlert, ChannelBlock, ChannelConnection, 
 from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput, PermissionDenied
 from core.models import Property
+from core.net import UnsafeUrl, pinned_session, pinned_target, resolve_checked
 from core.outbox import outbox_enqueue
 from crm.services import guest_create
 from inventory.models import Channel
@@ -70,61 +68,26 @@ class FeedEvent:
 # --- fetching --------------------------------------------------------------------------------
 
 
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
-
-
 def check_url(url: str, *, allow_private: bool) -> str:
     """Resolve the host once and refuse anything but http(s) to a public address (unless
     private addresses are allowed). Returns the checked address the download must connect
-    to: a second DNS answer (rebinding) is never asked for. Raises FeedError."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FeedError(_("Only http and https calendar addresses are accepted."))
+    to: a second DNS answer (rebinding) is never asked for (core.net). Raises FeedError."""
     try:
-        port = parts.port
-        infos = socket.getaddrinfo(parts.hostname, port or None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError, ValueError):
-        raise FeedError(_("The calendar host name does not resolve."))
-    addresses = [info[4][0] for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
-    if not addresses:
-        raise FeedError(_("The calendar host name does not resolve."))
-    if not allow_private and not all(_is_public(address) for address in addresses):
+        return resolve_checked(url, allow_private=allow_private)
+    except UnsafeUrl as exc:
+        if exc.reason == "scheme":
+            raise FeedError(_("Only http and https calendar addresses are accepted."))
+        if exc.reason == "unresolved":
+            raise FeedError(_("The calendar host name does not resolve."))
         raise FeedError(_("The calendar address points to a private or local network."))
-    return addresses[0]
-
-
-class _PinnedTLSAdapter(requests.adapters.HTTPAdapter):
-    """HTTPS to an IP address while SNI and certificate verification use the host name."""
-
-    def __init__(self, hostname: str):
-        self.hostname = hostname
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs.update(server_hostname=self.hostname, assert_hostname=self.hostname)
-        super().init_poolmanager(*args, **kwargs)
 
 
 def _pinned_get(url: str, address: str) -> requests.Response:
     """GET `url` by connecting to `address` (the checked one), with the URL's Host header."""
-    parts = urlsplit(url)
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    host = f"[{ip}]" if ip.version == 6 else str(ip)
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    host_header = parts.hostname if not parts.port else f"{parts.hostname}:{parts.port}"
-    if ":" in parts.hostname:  # an IPv6 literal in the URL itself
-        host_header = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port else "")
-    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    with requests.Session() as session:
-        session.trust_env = False  # no proxy from the environment: we connect where we checked
-        # certificates checked against the host name (SNI too), by the system's CAs or the
-        # bundle the operator names (a company proxy's CA, say)
-        session.verify = settings.ICAL_CA_BUNDLE or True
-        session.mount("https://", _PinnedTLSAdapter(parts.hostname))
+    pinned, host_header = pinned_target(url, address)
+    # certificates checked against the host name (SNI too), by the system's CAs or the
+    # bundle the operator names (a company proxy's CA, say)
+    with pinned_session(url, verify=settings.ICAL_CA_BUNDLE or True) as session:
         return session.get(
             pinned,
             timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),

@@ -31,6 +31,7 @@ from pms.lock_objects import reservation_for_update
 from pms.models import Reservation, RoomType
 from pms.services import ExtraRequest, RoomRequest, reservation_cancel, reservation_create
 from pms.services.payment_providers import PaymentStart, provider_for
+from pms.services.reservations import reservation_webhook
 
 HOLD_MINUTES = 15
 CHANNEL = Channel.BOOKING_ENGINE
@@ -259,6 +260,8 @@ def booking_confirm(
         channel=CHANNEL,
         data={"provider": provider.code, "due_now": str(started.amount_due_now)},
     )
+    # the option became a confirmed booking: subscribers see the new status
+    reservation_webhook(reservation, "reservation.changed")
     language = reservation.guest.language or reservation.property.default_language
     # through the outbox: a broker down at commit time loses no e-mail and breaks no page
     outbox_enqueue(

@@ -38,6 +38,7 @@ from pms.models import (
     RoomType,
 )
 from pms.services.rooms import assignment_create, check_room_for, live_assignment
+from webhooks.services import webhook_emit
 
 MAX_ROOMS = 20
 MAX_NIGHTS = 90
@@ -264,6 +265,29 @@ def _consume_room(reservation: Reservation, room: ReservationRoom, hold_until=No
 # --- services -------------------------------------------------------------------------------
 
 
+def reservation_webhook(reservation: Reservation, event: str) -> None:
+    """Tell the property's webhook subscribers (in this transaction: sent if it commits).
+    The payload (version 1) is documented in webhooks.schema."""
+    webhook_emit(
+        property=reservation.property,
+        event=event,
+        data=lambda: {
+            "id": reservation.public_id,
+            "reference": reservation.reference,
+            "status": reservation.status,
+            "channel": reservation.channel,
+            "external_reference": reservation.external_reference,
+            "arrival": reservation.arrival,
+            "departure": reservation.departure,
+            "adults": reservation.adults,
+            "children": reservation.children,
+            "total_price": reservation.total_price,
+            "currency": reservation.property.currency,
+            "guest_id": reservation.guest.public_id,
+        },
+    )
+
+
 @transaction.atomic
 def reservation_create(
     *,
@@ -402,6 +426,7 @@ def reservation_create(
             "total": str(reservation.total_price),
         },
     )
+    reservation_webhook(reservation, "reservation.created")
     return reservation
 
 
@@ -585,6 +610,7 @@ def reservation_modify(
             },
         },
     )
+    reservation_webhook(reservation, "reservation.changed")
     return reservation
 
 
@@ -628,6 +654,7 @@ def reservation_cancel(*, reservation: Reservation, actor=None, reason: str = ""
         target=reservation,
         data={"reason": (reason or "")[:500], "units_released": released},
     )
+    reservation_webhook(reservation, "reservation.cancelled")
     return reservation
 
 
@@ -652,4 +679,5 @@ def reservation_mark_no_show(*, reservation: Reservation, actor=None) -> Reserva
         target=reservation,
         data={"units_released": released},
     )
+    reservation_webhook(reservation, "reservation.no_show")
     return reservation

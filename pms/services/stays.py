@@ -40,6 +40,7 @@ from inventory.services.pricing import QuoteLineInput, quote
 from pms.exceptions import BalanceDue, InvalidReservationState, RoomNotReady
 from pms.lock_objects import reservation_for_update
 from pms.models import Reservation, ReservationExtra, ReservationRoom, Room
+from pms.services.reservations import reservation_webhook
 from pms.services.rooms import live_assignment, room_assign
 
 READY = (Room.Housekeeping.CLEAN, Room.Housekeeping.INSPECTED)
@@ -154,6 +155,7 @@ def reservation_check_in(
         target=reservation,
         data={"extras_posted": posted},
     )
+    reservation_webhook(reservation, "stay.checked_in")
     return reservation
 
 
@@ -242,6 +244,7 @@ def reservation_check_out(
         target=reservation,
         data={"lines_posted": posted},
     )
+    reservation_webhook(reservation, "stay.checked_out")
     return reservation
 
 

@@ -26,6 +26,7 @@ from pos.exceptions import AlreadyRefunded, NotInHouse
 from pos.lock_objects import order_for_update
 from pos.models import Order, Terminal
 from pos.services.receipts import sale_print_jobs
+from webhooks.services import webhook_emit
 
 AUDIT_CHANNEL = "pos"
 ROOM_CHARGE_SOURCE = "pos.ticketline"
@@ -317,6 +318,18 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
             "business_date": str(business_date),
         },
     )
+    if order.status == Order.Status.PAID:
+        webhook_emit(
+            property=property,
+            event="order.paid",
+            data=lambda: {
+                **_order_webhook_data(order, ticket),
+                "payments": [
+                    {"method": p.method, "amount": p.amount, "reference": p.terminal_reference}
+                    for p in payments
+                ],
+            },
+        )
     sale_print_jobs(
         terminal=terminal,
         ticket=ticket,
@@ -333,6 +346,20 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         payments=payments,
         journal_entry=issued.journal_entry,
     )
+
+
+def _order_webhook_data(order: Order, ticket) -> dict:
+    """The common part of the order.* webhook payloads (version 1, webhooks.schema)."""
+    return {
+        "id": order.pk,
+        "client_key": order.client_key,
+        "status": order.status,
+        "ticket_number": ticket.number,
+        "business_date": order.business_date,
+        "outlet": order.outlet.name if order.outlet_id else "",
+        "currency": order.property.currency,
+        "total": ticket.total,
+    }
 
 
 def order_refund(*, order: Order, actor, reason: str) -> Order:
@@ -408,6 +435,18 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
                 "capacity_released": released,
                 "payments": [{"method": p.method, "amount": str(p.amount)} for p in refunds],
                 "folio_lines_reversed": len(reversals),
+            },
+        )
+        webhook_emit(
+            property=prop,
+            event="order.refunded",
+            data=lambda: {
+                **_order_webhook_data(locked, ticket),
+                "reason": reason[:300],
+                "refunds": [
+                    {"method": p.method, "amount": p.amount, "reference": p.terminal_reference}
+                    for p in refunds
+                ],
             },
         )
     return locked

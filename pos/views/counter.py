@@ -18,10 +18,12 @@ from core.money import quantize
 from core.roles import role_has
 from core.scoping import approvers_listed, capability_required
 from core.terminals import request_device
+from devices.cards import card_approvals_unused
 from inventory.selectors import product_by_barcode
 from pos.models import Order
 from pos.selectors import order_get, reservation_by_reference
 from pos.services.approvals import approver_verify
+from pos.services.card_payments import card_tender_for_sale, terminal_has_card_reader
 from pos.services.checkout import Sale, SaleRequest, order_refund_approved, sale_checkout
 from pos.services.counter_cart import (
     cart_add,
@@ -97,6 +99,9 @@ def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200) 
 @capability_required("pos.sell")
 def counter(request: HttpRequest) -> HttpResponse:
     context = {**_cart_context(request), **_products_context(request, _category_param(request))}
+    # card approvals no sale recorded (the till stopped waiting, then another tender was
+    # taken): shown until a sale uses them or the card is refunded at the terminal
+    context["card_approvals_unused"] = card_approvals_unused(property=request.property)
     if request.htmx and request.GET.get("category") is not None:
         return render(request, "pos/counter.html#products", context)
     return render(request, "pos/counter.html", context)
@@ -224,7 +229,19 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
     if view.error:
         return _cart_response(request, error=view.error)
     try:
-        tenders, room_number = _tenders(request.POST, total=view.total)
+        card = None
+        if (
+            request.POST.get("action") == "card"
+            and not (request.POST.get("card_reference") or "").strip()
+            and terminal_has_card_reader(terminal)
+        ):
+            # the amount goes to the card terminal; the typed reference stays the fallback
+            card = card_tender_for_sale(
+                terminal=terminal, sale_key=cart["client_key"], amount=view.total
+            )
+            tenders, room_number = [card.tender], None
+        else:
+            tenders, room_number = _tenders(request.POST, total=view.total)
         reservation = None
         ref = (request.POST.get("reservation") or "").strip()[:20]
         if ref and not room_number:
@@ -241,6 +258,7 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
                 room_number=room_number,
                 reservation=reservation,
                 client_key=cart["client_key"],
+                on_order=card.on_order if card is not None else None,
             )
         )
     except DomainError as exc:

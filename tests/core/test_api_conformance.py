@@ -41,6 +41,7 @@ from pos.models import Terminal
 from tests.factories.core import PropertyFactory, make_staff
 from tests.factories.pos import make_terminal
 from tests.factories.stays import make_stay
+from tests.webhooks.factories import make_subscription
 
 D = Decimal
 SLUG = "conformite-api"
@@ -77,6 +78,10 @@ EXAMPLES = {
         "rooms": [{"room_type": "classique", "adults": 2}],
     },
     "OrderRefundInputRequest": {"reason": "Erreur de saisie"},
+    "WebhookListInputRequest": {
+        "url": "https://hooks.example.com/auberge",
+        "events": ["order.paid"],
+    },
     "CreditNoteIssueBillingCreditNoteIssueInputRequest": {"reason": "Geste commercial"},
 }
 
@@ -102,6 +107,8 @@ def _path_values(path: str, stage: dict) -> dict:
         "reference": stage["reference"],
         "order_id": stage["order_id"],
         "public_id": public_id,
+        "subscription_id": stage["subscription_id"],
+        "message_id": stage["message_id"],
     }
 
 
@@ -152,6 +159,9 @@ def stage(db):
     )
     assert sale.status_code == 201, sale.json()
     stage["order_id"] = sale.json()["order"]
+    subscription, delivery = make_subscription(hotel)
+    stage["subscription_id"] = str(subscription.public_id)
+    stage["message_id"] = delivery.message_id
     return stage
 
 
