@@ -316,3 +316,86 @@ def room_grid(
             if o_start <= day < o_end:
                 row.cells[i] = GridCell(kind="ooo", label=reason)
     return dates, list(rows.values())
+
+
+# Housekeeping (PMS-9): the rooms by floor with what happens in each today.
+
+HOUSEKEEPING_FILTERS = ("departures", "stayovers", "arrivals")
+
+
+@dataclass
+class HousekeepingRoom:
+    room: Room
+    state: str  # dirty | clean | inspected | out_of_order | out_of_service
+    departure: bool = False
+    stayover: bool = False
+    arrival: bool = False
+    out_of_order: RoomOutOfOrder | None = None
+    periods: list[RoomOutOfOrder] = field(default_factory=list)
+
+
+@dataclass
+class HousekeepingFloor:
+    floor: int
+    rooms: list[HousekeepingRoom]
+
+
+def housekeeping_board(
+    *, property: Property, business_date: date, only: str = ""
+) -> list[HousekeepingFloor]:
+    """Every room of `property` by floor with its state today (an out-of-order period or the
+    room out of service wins over the cleaning status) and whether a guest leaves, stays over
+    or arrives in it on `business_date`; `only` keeps the departures, stay-overs or arrivals.
+    Three queries whatever the size of the hotel."""
+    rooms = list(
+        Room.objects.filter(property=property)
+        .select_related("room_type", "housekeeping_changed_by")
+        .order_by("floor", "number")
+    )
+    live = [Reservation.Status.OPTION, Reservation.Status.CONFIRMED, Reservation.Status.IN_HOUSE]
+    tags: dict[int, set[str]] = {}
+    for room_id, start, end, status in RoomAssignment.objects.filter(
+        room__property=property,
+        released_at__isnull=True,
+        start__lte=business_date,
+        end__gte=business_date,
+        reservation_room__is_cancelled=False,
+        reservation_room__reservation__status__in=live,
+    ).values_list("room_id", "start", "end", "reservation_room__reservation__status"):
+        mine = tags.setdefault(room_id, set())
+        if end == business_date and status == Reservation.Status.IN_HOUSE:
+            mine.add("departures")
+        if start == business_date:
+            mine.add("arrivals")
+        if start < business_date < end and status == Reservation.Status.IN_HOUSE:
+            mine.add("stayovers")
+    periods: dict[int, list[RoomOutOfOrder]] = {}
+    for period in RoomOutOfOrder.objects.filter(
+        room__property=property, released_at__isnull=True, end__gt=business_date
+    ).order_by("start", "pk"):
+        periods.setdefault(period.room_id, []).append(period)
+    floors: dict[int, list[HousekeepingRoom]] = {}
+    for room in rooms:
+        mine = tags.get(room.pk, set())
+        if only and only not in mine:
+            continue
+        room_periods = periods.get(room.pk, [])
+        current = next((p for p in room_periods if p.start <= business_date), None)
+        if not room.is_active:
+            state = "out_of_service"
+        elif current is not None:
+            state = "out_of_order"
+        else:
+            state = room.housekeeping_status
+        floors.setdefault(room.floor, []).append(
+            HousekeepingRoom(
+                room=room,
+                state=state,
+                departure="departures" in mine,
+                stayover="stayovers" in mine,
+                arrival="arrivals" in mine,
+                out_of_order=current,
+                periods=room_periods,
+            )
+        )
+    return [HousekeepingFloor(floor=f, rooms=r) for f, r in floors.items()]
