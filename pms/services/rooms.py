@@ -107,9 +107,7 @@ def room_set_active(*, room: Room, is_active: bool, actor=None) -> Room:
 
 
 @transaction.atomic
-def room_housekeeping_set(
-    *, room: Room, status: str, actor=None, may_inspect: bool = True
-) -> Room:
+def room_housekeeping_set(*, room: Room, status: str, actor=None, may_inspect: bool = True) -> Room:
     """Record the housekeeping state of a room (clean, dirty, inspected), who set it and
     when: the desk's check-in offers a clean or inspected room from the next read on.
     `may_inspect` is the caller's right to mark a room inspected (a supervisor's).

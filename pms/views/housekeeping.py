@@ -126,7 +126,11 @@ def out_of_order(request: HttpRequest) -> HttpResponse:
         if start < request.property.business_date():
             raise InvalidInput(_("An out-of-order period cannot start in the past."))
         room_out_of_order(
-            room=room, start=start, end=end, reason=request.POST.get("reason", ""), actor=request.user
+            room=room,
+            start=start,
+            end=end,
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
         )
     except DomainError as exc:
         return _done(request, error=str(exc.message))

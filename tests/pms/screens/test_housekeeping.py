@@ -120,7 +120,9 @@ def test_unknown_status_or_room_of_another_property_is_refused(phone, hotel, oth
     assert response.status_code == 302
 
 
-def test_out_of_order_leaves_availability_the_booking_engine_and_the_grid(phone, client, hotel, clerk):
+def test_out_of_order_leaves_availability_the_booking_engine_and_the_grid(
+    phone, client, hotel, clerk
+):
     today = hotel.business_date()
     start, end = today + timedelta(days=1), today + timedelta(days=3)
     before = booking_offers(property=hotel, arrival=start, departure=end, adults=3)
