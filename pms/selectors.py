@@ -399,3 +399,18 @@ def housekeeping_board(
             )
         )
     return [HousekeepingFloor(floor=f, rooms=r) for f, r in floors.items()]
+
+
+# The police form (REFERENCE §10).
+
+
+def police_forms_for_day(*, property: Property, day: date) -> QuerySet:
+    """The forms of the guests who sleep here the night of `day` (for the police, on their
+    request), by name. One query."""
+    from pms.models import PoliceForm
+
+    return (
+        PoliceForm.objects.filter(property=property, arrival__lte=day, departure__gt=day)
+        .select_related("reservation")
+        .order_by("last_name", "first_name", "pk")
+    )

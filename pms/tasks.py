@@ -45,3 +45,12 @@ def options_expire_task() -> int:
     from pms.services.booking import options_expire
 
     return options_expire()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def police_forms_purge_task() -> int:
+    """Beat, daily: police forms older than 6 months are deleted (the purge audited).
+    Idempotent: a second run finds nothing left to delete."""
+    from pms.services.police import police_forms_purge
+
+    return police_forms_purge()
