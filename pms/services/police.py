@@ -165,7 +165,5 @@ def police_form_pdf_render(*, form: PoliceForm, language: str | None = None) -> 
 
     language = language or form.property.default_language
     with translation.override(language):
-        html = render_to_string(
-            "pms/pdf/police_form.html", {"form": form, "prop": form.property}
-        )
+        html = render_to_string("pms/pdf/police_form.html", {"form": form, "prop": form.property})
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
