@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, FolioLine, Invoice
@@ -414,3 +414,104 @@ def police_forms_for_day(*, property: Property, day: date) -> QuerySet:
         .select_related("reservation")
         .order_by("last_name", "first_name", "pk")
     )
+
+
+# The night audit's report: what it posted and what is left for the morning.
+
+
+# checked-out stays older than this are the accountant's receivables, not the night's report
+OPEN_BALANCE_WINDOW = timedelta(days=90)
+
+
+@dataclass
+class OpenBalance:
+    reservation: Reservation
+    balance: Decimal
+
+
+@dataclass
+class NightAuditReport:
+    business_date: date
+    room_nights: int = 0
+    room_revenue: Decimal = ZERO
+    tourist_tax_persons: Decimal = ZERO
+    tourist_tax: Decimal = ZERO
+    no_shows: list[Reservation] = field(default_factory=list)
+    arrivals_not_checked_in: list[Reservation] = field(default_factory=list)
+    departures_not_checked_out: list[Reservation] = field(default_factory=list)
+    open_balances: list[OpenBalance] = field(default_factory=list)
+
+    @property
+    def open_balance_total(self) -> Decimal:
+        return sum((b.balance for b in self.open_balances), ZERO)
+
+
+def night_audit_report(*, property: Property, business_date: date) -> NightAuditReport:
+    """The night of `business_date`: room nights and tourist tax posted for it, the no-shows,
+    the arrivals not checked in and the departures (due that day or before) still in house,
+    and every stay in house or checked out in the last 90 days whose folio does not balance.
+    Six queries."""
+    from django.db.models import Count, DecimalField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from billing.models import Payment
+
+    report = NightAuditReport(business_date=business_date)
+    lines = FolioLine.objects.filter(folio__property=property, service_date=business_date)
+    nights = lines.filter(source__startswith="pms.night:").aggregate(
+        n=Count("pk"), total=Sum("total")
+    )
+    report.room_nights, report.room_revenue = nights["n"], nights["total"] or ZERO
+    tax = lines.filter(source__startswith="pms.touristtax:").aggregate(
+        persons=Sum("quantity"), total=Sum("total")
+    )
+    report.tourist_tax_persons = tax["persons"] or ZERO
+    report.tourist_tax = tax["total"] or ZERO
+    base = Reservation.objects.filter(property=property).select_related("guest")
+    report.no_shows = list(
+        base.filter(status=Reservation.Status.NO_SHOW, arrival=business_date).order_by("pk")
+    )
+    report.arrivals_not_checked_in = list(
+        base.filter(
+            arrival__lte=business_date,
+            departure__gt=business_date,
+            status__in=[Reservation.Status.CONFIRMED, Reservation.Status.OPTION],
+        ).order_by("arrival", "pk")
+    )
+    report.departures_not_checked_out = list(
+        base.filter(status=Reservation.Status.IN_HOUSE, departure__lte=business_date).order_by(
+            "departure", "pk"
+        )
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    charges = (
+        FolioLine.objects.filter(folio=OuterRef("folio"))
+        .values("folio")
+        .annotate(s=Sum("total"))
+        .values("s")
+    )
+    paid = (
+        Payment.objects.filter(folio=OuterRef("folio"))
+        .values("folio")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    stays = (
+        base.filter(folio__isnull=False)
+        .filter(
+            Q(status=Reservation.Status.IN_HOUSE)
+            | Q(
+                status=Reservation.Status.CHECKED_OUT,
+                departure__gt=business_date - OPEN_BALANCE_WINDOW,
+                departure__lte=business_date,
+            )
+        )
+        .annotate(
+            charged=Coalesce(Subquery(charges, output_field=money), ZERO, output_field=money),
+            paid=Coalesce(Subquery(paid, output_field=money), ZERO, output_field=money),
+        )
+        .exclude(charged=F("paid"))
+        .order_by("departure", "pk")
+    )
+    report.open_balances = [OpenBalance(reservation=r, balance=r.charged - r.paid) for r in stays]
+    return report
