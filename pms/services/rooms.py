@@ -337,6 +337,9 @@ def room_out_of_order(
     if not reason:
         raise InvalidInput(_("Give a reason."))
     room = rooms_for_update(room_ids=[room.pk])[0]
+    if not room.is_active:
+        # a room out of service is already outside the capacity: one unit less would be wrong
+        raise InvalidInput(_("Room %(number)s is not in service.") % {"number": room.number})
     if _room_is_out_of_order(room, start, end):
         raise InvalidInput(
             _("Room %(number)s is already out of order on these nights.") % {"number": room.number}

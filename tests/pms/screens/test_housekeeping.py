@@ -206,3 +206,45 @@ def test_out_of_order_on_an_occupied_room_is_refused_and_changes_nothing(phone, 
 def test_a_waiter_cannot_open_housekeeping(client, waiter, rooms):
     client.force_login(waiter)
     assert client.get("/housekeeping/").status_code == 403
+
+
+def test_out_of_order_when_every_room_of_the_type_is_sold_is_refused(phone, hotel, book):
+    # given: the three family rooms sold tomorrow (not yet assigned to a room)
+    for _ in range(3):
+        book("familiale", offset=1, nights=1)
+    today = hotel.business_date()
+    # when
+    response = phone.post(
+        "/housekeeping/out-of-order/",
+        {
+            "room": room(hotel, "401").pk,
+            "start": today + timedelta(days=1),
+            "end": today + timedelta(days=2),
+            "reason": "Travaux",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    # then: refused with the reason, nothing changed
+    assert "Room 401 cannot be taken out of order" in response.content.decode()
+    assert not RoomOutOfOrder.objects.exists()
+
+
+def test_out_of_order_on_a_room_out_of_service_is_refused(phone, hotel):
+    from pms.services.rooms import room_set_active
+
+    room_set_active(room=room(hotel, "403"), is_active=False)
+    today = hotel.business_date()
+    response = phone.post(
+        "/housekeeping/out-of-order/",
+        {
+            "room": room(hotel, "403").pk,
+            "start": today,
+            "end": today + timedelta(days=2),
+            "reason": "Travaux",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Room 403 is not in service." in response.content.decode()
+    assert not RoomOutOfOrder.objects.exists()
+    page = phone.get("/housekeeping/").content.decode()
+    assert 'data-testid="room-403" data-state="out_of_service"' in page
