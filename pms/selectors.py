@@ -333,6 +333,12 @@ class HousekeepingRoom:
     out_of_order: RoomOutOfOrder | None = None
     periods: list[RoomOutOfOrder] = field(default_factory=list)
 
+    @property
+    def changed_by(self) -> str:
+        """Who set the status last ("" when the system did, e.g. a check-out)."""
+        user = self.room.housekeeping_changed_by
+        return (user.get_full_name() or user.username) if user is not None else ""
+
 
 @dataclass
 class HousekeepingFloor:

@@ -248,3 +248,13 @@ def test_out_of_order_on_a_room_out_of_service_is_refused(phone, hotel):
     assert not RoomOutOfOrder.objects.exists()
     page = phone.get("/housekeeping/").content.decode()
     assert 'data-testid="room-403" data-state="out_of_service"' in page
+
+
+def test_a_status_set_by_the_system_shows_without_a_name(phone, hotel):
+    from pms.services.rooms import room_housekeeping_set
+
+    room_housekeeping_set(room=room(hotel, "101"), status=Room.Housekeeping.DIRTY)  # no actor
+    response = phone.get("/housekeeping/")
+    assert response.status_code == 200
+    assert 'data-testid="room-101" data-state="dirty"' in response.content.decode()
+    assert "— at " in response.content.decode()
