@@ -44,6 +44,12 @@ def test_phone_marks_a_room_clean_and_takes_one_out_of_order(open_as, live_serve
     assert_touch_targets(phone, ["[data-testid=room-402] [data-testid=mark-clean]"])
     phone.evaluate("window.__sameDocument = true")
     screenshot(phone, "housekeeping-1-board", viewport)
+    # and the desk has the arrival open: no clean family room yet
+    desk = open_as(clerk)
+    desk.goto(f"{live_server.url}/frontdesk/reservations/{res.reference}/")
+    desk.wait_for_selector("[data-testid=waiting-for-room]")
+    assert desk.locator("[data-testid=check-in-room]").count() == 0
+    desk.evaluate("window.__sameDocument = true")
     # when: one tap on "Clean" for 402
     phone.click("[data-testid=room-402] [data-testid=mark-clean]")
     phone.wait_for_selector("[data-testid=notice] >> text=Room 402: Clean.")
@@ -51,9 +57,9 @@ def test_phone_marks_a_room_clean_and_takes_one_out_of_order(open_as, live_serve
     assert phone.get_attribute("[data-testid=room-402]", "data-state") == "clean"
     assert phone.get_attribute("[data-testid=room-401]", "data-state") == "dirty"
     screenshot(phone, "housekeeping-2-clean", viewport)
-    # then: the desk's check-in offers 402 at once, and no dirty room
-    desk = open_as(clerk)
-    desk.goto(f"{live_server.url}/frontdesk/reservations/{res.reference}/")
+    # then: the desk's open check-in offers 402 by itself (no reload), and no dirty room
+    desk.wait_for_selector("[data-testid=check-in-room]", timeout=20000)
+    assert desk.evaluate("window.__sameDocument") is True
     options = desk.locator("[data-testid=check-in-form] select option").all_inner_texts()
     assert any(o.startswith("402") for o in options), options
     assert not any(o.startswith("401") for o in options), options
