@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEntry, Role
@@ -258,3 +259,24 @@ def test_a_status_set_by_the_system_shows_without_a_name(phone, hotel):
     assert response.status_code == 200
     assert 'data-testid="room-101" data-state="dirty"' in response.content.decode()
     assert "— at " in response.content.decode()
+
+
+def test_a_pin_on_the_property_device_opens_the_board(client, hotel, rooms):
+    """A maid's PIN on the device bound to the whole property lands on the board; on a POS
+    terminal the board stays closed (not a till's screen)."""
+    from tests.core.test_terminal_sessions import bind, pin
+    from tests.factories.pos import make_terminal
+
+    maid = make_staff(hotel, Role.HOUSEKEEPING, username="pinmaid", pin="5555")
+    bind(client, hotel, label="Réception")
+    assert pin(client, maid, "5555").status_code == 302
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/housekeeping/"
+    client.post(f"/housekeeping/rooms/{room(hotel, '101').pk}/status/", {"status": "dirty"})
+    assert room(hotel, "101").housekeeping_status == Room.Housekeeping.DIRTY
+    # on a bar till the same PIN opens no housekeeping screen
+    other = Client()
+    bind(other, hotel, terminal=make_terminal(hotel))
+    pin(other, maid, "5555")
+    assert other.get("/").status_code == 200
+    assert other.get("/housekeeping/").status_code == 403
