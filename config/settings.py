@@ -240,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "devices.tasks.print_jobs_reset_stale_task",
         "schedule": crontab(minute="*"),
     },
+    # daily at 03:10: police forms kept 6 months are deleted (CESEDA R611-42), the purge audited
+    "pms-police-forms-purge": {
+        "task": "pms.tasks.police_forms_purge_task",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # night audit: after the business day rolled (04:00), post last night's room charges
     "pms-room-nights-post": {
         "task": "pms.tasks.room_nights_post_task",

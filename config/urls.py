@@ -23,6 +23,7 @@ urlpatterns = [
     path("devices/", include("devices.urls")),
     path("pos/", include("pos.urls")),
     path("frontdesk/", include("pms.urls")),
+    path("housekeeping/", include("pms.housekeeping_urls")),
     path("channels/", include("channels_sync.urls")),
     path("book/", include("pms.booking_urls")),
     path("billing/", include("billing.urls")),

@@ -18,6 +18,8 @@ class NavItem:
 
 
 _REGISTRY: list[NavItem] = []
+# role -> the screen it lands on after signing in (a role that works one screen all day)
+_LANDINGS: dict[str, str] = {}
 
 
 def register(item: NavItem) -> None:
@@ -39,3 +41,24 @@ def items_for(role: str | None, allowed: frozenset[str] | None = None) -> list[d
             continue
         out.append({"label": item.label, "url": url, "icon": item.icon})
     return out
+
+
+def register_landing(role: str, url_name: str) -> None:
+    """`role` lands on `url_name` instead of the home tiles (housekeeping on its board)."""
+    _LANDINGS[role] = url_name
+
+
+def landing_for(role: str | None, allowed: frozenset[str] | None = None) -> str | None:
+    """The URL `role` lands on, if it has one it may open (a PIN session included)."""
+    url_name = _LANDINGS.get(role or "")
+    if url_name is None:
+        return None
+    item = next((i for i in _REGISTRY if i.url_name == url_name), None)
+    if item is None or not role_has(role, item.capability):
+        return None
+    if allowed is not None and item.capability not in allowed:
+        return None
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None

@@ -14,6 +14,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     "pms.frontdesk": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
     "pms.housekeeping": frozenset({Role.HOUSEKEEPING, Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
+    # a housekeeping supervisor's inspection (a room cleaned is checked before it is sold)
+    "pms.inspect": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
     "inventory.sell_online": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
     "billing.read": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ACCOUNTANT, Role.ADMIN}),
     # a guest's e-mail, phone and the notes of a stay (personal data)
@@ -88,4 +90,5 @@ TERMINAL_CAPABILITIES_POS: frozenset[str] = frozenset(
 TERMINAL_CAPABILITIES_PROPERTY: frozenset[str] = TERMINAL_CAPABILITIES_POS | {
     "pms.frontdesk",
     "pms.housekeeping",
+    "pms.inspect",
 }

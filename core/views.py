@@ -17,10 +17,15 @@ from django_ratelimit.core import get_usage
 
 from core.exceptions import DomainError
 from core.models import Membership, Property
+from core.navigation import landing_for
 from core.roles import OPERATIONAL_ROLES
 from core.scoping import SESSION_KEY, capability_required, membership_for
 from core.services import staff_pin_set, staff_pin_verify
-from core.terminal_sessions import is_terminal_session, start_terminal_session
+from core.terminal_sessions import (
+    is_terminal_session,
+    start_terminal_session,
+    terminal_capabilities,
+)
 from core.terminals import binding_device, terminal_binding
 
 
@@ -79,6 +84,11 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     if membership is None:
         return render(request, "core/no_property.html", status=403)
+    landing = landing_for(
+        membership.role, terminal_capabilities(request) if is_terminal_session(request) else None
+    )
+    if landing is not None:
+        return redirect(landing)
     return render(request, "core/home.html", {"business_date": membership.property.business_date()})
 
 

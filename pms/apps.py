@@ -7,7 +7,8 @@ class PmsConfig(AppConfig):
     name = "pms"
 
     def ready(self) -> None:
-        from core.navigation import NavItem, register
+        from core.models import Role
+        from core.navigation import NavItem, register, register_landing
 
         register(
             NavItem(
@@ -25,3 +26,12 @@ class PmsConfig(AppConfig):
                 order=11,
             )
         )
+        register(
+            NavItem(
+                label=_("Housekeeping"),
+                url_name="housekeeping:board",
+                capability="pms.housekeeping",
+                order=12,
+            )
+        )
+        register_landing(Role.HOUSEKEEPING, "housekeeping:board")

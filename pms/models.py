@@ -50,6 +50,11 @@ class Room(TimeStampedModel):
         _("housekeeping"), max_length=10, choices=Housekeeping.choices, default=Housekeeping.CLEAN
     )
     is_active = models.BooleanField(_("in service"), default=True)
+    # who set the housekeeping status last, and when (shown on the housekeeping phone)
+    housekeeping_changed_at = models.DateTimeField(null=True, blank=True)
+    housekeeping_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["property", "number"]
@@ -77,6 +82,7 @@ class RoomOutOfOrder(TimeStampedModel):
 
     class Meta:
         ordering = ["start"]
+        indexes = [models.Index(fields=["room", "start"])]
         verbose_name = _("out-of-order period")
         verbose_name_plural = _("out-of-order periods")
         constraints = [
@@ -251,3 +257,51 @@ class RoomAssignment(models.Model):
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="assignment_dates_ordered")
         ]
         indexes = [models.Index(fields=["room", "start"])]
+
+
+class PoliceForm(TimeStampedModel):
+    """The fiche individuelle de police (CESEDA R611-42) of a guest who is not a French
+    national: filled at check-in (pre-filled from the booking), signed on the tablet, handed
+    to the police only on their request, and purged 6 months after the arrival (beat task).
+    A copy of the identity on the day: editing the guest's profile later does not change it."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="police_forms")
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.CASCADE, related_name="police_forms"
+    )
+    guest = models.ForeignKey(
+        "crm.Guest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first names"), max_length=100)
+    birth_date = models.DateField(_("date of birth"))
+    birth_place = models.CharField(_("place of birth"), max_length=100)
+    nationality = models.CharField(_("nationality"), max_length=2)
+    address = models.CharField(_("usual address"), max_length=300)
+    phone = models.CharField(_("mobile phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    arrival = models.DateField(_("arrival"))
+    departure = models.DateField(_("planned departure"))
+    children_under_15 = models.PositiveSmallIntegerField(
+        _("accompanying children under 15"), default=0
+    )
+    # the drawn signature as a PNG data URL (a few kilobytes)
+    signature = models.TextField(_("signature"))
+    signed_at = models.DateTimeField(_("signed at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["arrival", "last_name", "pk"]
+        verbose_name = _("police form")
+        verbose_name_plural = _("police forms")
+        indexes = [models.Index(fields=["property", "arrival"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(departure__gt=F("arrival")), name="police_form_dates_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name} {self.first_name} ({self.arrival:%d/%m/%Y})"

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, FolioLine, Invoice
@@ -316,3 +316,208 @@ def room_grid(
             if o_start <= day < o_end:
                 row.cells[i] = GridCell(kind="ooo", label=reason)
     return dates, list(rows.values())
+
+
+# Housekeeping (PMS-9): the rooms by floor with what happens in each today.
+
+HOUSEKEEPING_FILTERS = ("departures", "stayovers", "arrivals")
+
+
+@dataclass
+class HousekeepingRoom:
+    room: Room
+    state: str  # dirty | clean | inspected | out_of_order | out_of_service
+    departure: bool = False
+    stayover: bool = False
+    arrival: bool = False
+    out_of_order: RoomOutOfOrder | None = None
+    periods: list[RoomOutOfOrder] = field(default_factory=list)
+
+    @property
+    def changed_by(self) -> str:
+        """Who set the status last ("" when the system did, e.g. a check-out)."""
+        user = self.room.housekeeping_changed_by
+        return (user.get_full_name() or user.username) if user is not None else ""
+
+
+@dataclass
+class HousekeepingFloor:
+    floor: int
+    rooms: list[HousekeepingRoom]
+
+
+def housekeeping_board(
+    *, property: Property, business_date: date, only: str = ""
+) -> list[HousekeepingFloor]:
+    """Every room of `property` by floor with its state today (an out-of-order period or the
+    room out of service wins over the cleaning status) and whether a guest leaves, stays over
+    or arrives in it on `business_date`; `only` keeps the departures, stay-overs or arrivals.
+    Three queries whatever the size of the hotel."""
+    rooms = list(
+        Room.objects.filter(property=property)
+        .select_related("room_type", "housekeeping_changed_by")
+        .order_by("floor", "number")
+    )
+    live = [Reservation.Status.OPTION, Reservation.Status.CONFIRMED, Reservation.Status.IN_HOUSE]
+    tags: dict[int, set[str]] = {}
+    for room_id, start, end, status in RoomAssignment.objects.filter(
+        room__property=property,
+        released_at__isnull=True,
+        start__lte=business_date,
+        end__gte=business_date,
+        reservation_room__is_cancelled=False,
+        reservation_room__reservation__status__in=live,
+    ).values_list("room_id", "start", "end", "reservation_room__reservation__status"):
+        mine = tags.setdefault(room_id, set())
+        if end == business_date and status == Reservation.Status.IN_HOUSE:
+            mine.add("departures")
+        if start == business_date:
+            mine.add("arrivals")
+        if start < business_date < end and status == Reservation.Status.IN_HOUSE:
+            mine.add("stayovers")
+    periods: dict[int, list[RoomOutOfOrder]] = {}
+    for period in RoomOutOfOrder.objects.filter(
+        room__property=property, released_at__isnull=True, end__gt=business_date
+    ).order_by("start", "pk"):
+        periods.setdefault(period.room_id, []).append(period)
+    floors: dict[int, list[HousekeepingRoom]] = {}
+    for room in rooms:
+        mine = tags.get(room.pk, set())
+        if only and only not in mine:
+            continue
+        room_periods = periods.get(room.pk, [])
+        current = next((p for p in room_periods if p.start <= business_date), None)
+        if not room.is_active:
+            state = "out_of_service"
+        elif current is not None:
+            state = "out_of_order"
+        else:
+            state = room.housekeeping_status
+        floors.setdefault(room.floor, []).append(
+            HousekeepingRoom(
+                room=room,
+                state=state,
+                departure="departures" in mine,
+                stayover="stayovers" in mine,
+                arrival="arrivals" in mine,
+                out_of_order=current,
+                periods=room_periods,
+            )
+        )
+    return [HousekeepingFloor(floor=f, rooms=r) for f, r in floors.items()]
+
+
+# The police form (REFERENCE §10).
+
+
+def police_forms_for_day(*, property: Property, day: date) -> QuerySet:
+    """The forms of the guests who sleep here the night of `day` (for the police, on their
+    request), by name. One query."""
+    from pms.models import PoliceForm
+
+    return (
+        PoliceForm.objects.filter(property=property, arrival__lte=day, departure__gt=day)
+        .select_related("reservation")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+# The night audit's report: what it posted and what is left for the morning.
+
+
+# checked-out stays older than this are the accountant's receivables, not the night's report
+OPEN_BALANCE_WINDOW = timedelta(days=90)
+
+
+@dataclass
+class OpenBalance:
+    reservation: Reservation
+    balance: Decimal
+
+
+@dataclass
+class NightAuditReport:
+    business_date: date
+    room_nights: int = 0
+    room_revenue: Decimal = ZERO
+    tourist_tax_persons: Decimal = ZERO
+    tourist_tax: Decimal = ZERO
+    no_shows: list[Reservation] = field(default_factory=list)
+    arrivals_not_checked_in: list[Reservation] = field(default_factory=list)
+    departures_not_checked_out: list[Reservation] = field(default_factory=list)
+    open_balances: list[OpenBalance] = field(default_factory=list)
+
+    @property
+    def open_balance_total(self) -> Decimal:
+        return sum((b.balance for b in self.open_balances), ZERO)
+
+
+def night_audit_report(*, property: Property, business_date: date) -> NightAuditReport:
+    """The night of `business_date`: room nights and tourist tax posted for it, the no-shows,
+    the arrivals not checked in and the departures (due that day or before) still in house,
+    and every stay in house or checked out in the last 90 days whose folio does not balance.
+    Six queries."""
+    from django.db.models import Count, DecimalField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from billing.models import Payment
+
+    report = NightAuditReport(business_date=business_date)
+    lines = FolioLine.objects.filter(folio__property=property, service_date=business_date)
+    nights = lines.filter(source__startswith="pms.night:").aggregate(
+        n=Count("pk"), total=Sum("total")
+    )
+    report.room_nights, report.room_revenue = nights["n"], nights["total"] or ZERO
+    tax = lines.filter(source__startswith="pms.touristtax:").aggregate(
+        persons=Sum("quantity"), total=Sum("total")
+    )
+    report.tourist_tax_persons = tax["persons"] or ZERO
+    report.tourist_tax = tax["total"] or ZERO
+    base = Reservation.objects.filter(property=property).select_related("guest")
+    report.no_shows = list(
+        base.filter(status=Reservation.Status.NO_SHOW, arrival=business_date).order_by("pk")
+    )
+    report.arrivals_not_checked_in = list(
+        base.filter(
+            arrival__lte=business_date,
+            departure__gt=business_date,
+            status__in=[Reservation.Status.CONFIRMED, Reservation.Status.OPTION],
+        ).order_by("arrival", "pk")
+    )
+    report.departures_not_checked_out = list(
+        base.filter(status=Reservation.Status.IN_HOUSE, departure__lte=business_date).order_by(
+            "departure", "pk"
+        )
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    charges = (
+        FolioLine.objects.filter(folio=OuterRef("folio"))
+        .values("folio")
+        .annotate(s=Sum("total"))
+        .values("s")
+    )
+    paid = (
+        Payment.objects.filter(folio=OuterRef("folio"))
+        .values("folio")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    stays = (
+        base.filter(folio__isnull=False)
+        .filter(
+            Q(status=Reservation.Status.IN_HOUSE)
+            | Q(
+                status=Reservation.Status.CHECKED_OUT,
+                departure__gt=business_date - OPEN_BALANCE_WINDOW,
+                departure__lte=business_date,
+            )
+        )
+        .annotate(
+            charged=Coalesce(Subquery(charges, output_field=money), ZERO, output_field=money),
+            paid=Coalesce(Subquery(paid, output_field=money), ZERO, output_field=money),
+        )
+        .exclude(charged=F("paid"))
+        .order_by("departure", "pk")
+    )
+    report.open_balances = [OpenBalance(reservation=r, balance=r.charged - r.paid) for r in stays]
+    return report

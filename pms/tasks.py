@@ -10,13 +10,15 @@ def room_nights_post_task() -> int:
     """Night audit (daily, after the business day rolled): post last night's room charges for
     every property. Idempotent by folio line source, so a retry posts nothing twice."""
     from core.models import Property
+    from pms.services.night_audit import night_audit_report_request
     from pms.services.stays import room_nights_post
 
     posted = 0
     for prop in Property.objects.order_by("pk"):
-        posted += room_nights_post(
-            property=prop, business_date=prop.business_date() - timedelta(days=1)
-        )
+        night = prop.business_date() - timedelta(days=1)
+        posted += room_nights_post(property=prop, business_date=night)
+        # the report of what was posted and what is left, e-mailed once to the managers
+        night_audit_report_request(property=prop, business_date=night)
     return posted
 
 
@@ -45,3 +47,26 @@ def options_expire_task() -> int:
     from pms.services.booking import options_expire
 
     return options_expire()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def police_forms_purge_task() -> int:
+    """Beat, daily: police forms older than 6 months are deleted (the purge audited).
+    Idempotent: a second run finds nothing left to delete."""
+    from pms.services.police import police_forms_purge
+
+    return police_forms_purge()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def night_audit_report_email_task(
+    property_id: int, business_date: str, outbox_id: int | None = None
+) -> None:
+    """The night audit's report to the managers, sent once through the outbox."""
+    from core.outbox import outbox_run
+    from pms.services.night_audit import night_audit_report_send
+
+    outbox_run(
+        outbox_id,
+        lambda: night_audit_report_send(property_id=property_id, business_date=business_date),
+    )

@@ -1,12 +1,17 @@
 from django.urls import path
 
 from pms.views import frontdesk as views
+from pms.views import night_audit, police
 
 app_name = "frontdesk"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("grid/", views.grid, name="grid"),
+    path("night-audit/", night_audit.report, name="night_audit"),
+    path("police-forms/", police.by_day, name="police_forms"),
+    path("police-forms/<int:pk>.pdf", police.pdf, name="police_form_pdf"),
+    path("reservations/<str:reference>/police-form/", police.capture, name="police_form"),
     path("reservations/<str:reference>/", views.reservation, name="reservation"),
     path("reservations/<str:reference>/check-in/", views.check_in, name="check_in"),
     path("reservations/<str:reference>/move/", views.move, name="move"),

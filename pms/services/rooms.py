@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
-from core.exceptions import InvalidInput
+from core.exceptions import InvalidInput, PermissionDenied
 from inventory.exceptions import SoldOut
 from inventory.models import CapacityBucket, CapacityPool
 from inventory.services.capacity import capacity_adjust
@@ -107,12 +107,29 @@ def room_set_active(*, room: Room, is_active: bool, actor=None) -> Room:
 
 
 @transaction.atomic
-def room_housekeeping_set(*, room: Room, status: str, actor=None) -> Room:
-    """Record the housekeeping state of a room (clean, dirty, inspected)."""
+def room_housekeeping_set(*, room: Room, status: str, actor=None, may_inspect: bool = True) -> Room:
+    """Record the housekeeping state of a room (clean, dirty, inspected), who set it and
+    when: the desk's check-in offers a clean or inspected room from the next read on.
+    `may_inspect` is the caller's right to mark a room inspected (a supervisor's).
+    Raises InvalidInput (unknown status, a room out of service), PermissionDenied."""
     if status not in Room.Housekeeping.values:
         raise InvalidInput(_("Unknown housekeeping status."))
+    if status == Room.Housekeeping.INSPECTED and not may_inspect:
+        raise PermissionDenied(_("Only a supervisor may mark a room inspected."))
+    room = rooms_for_update(room_ids=[room.pk])[0]
+    if not room.is_active:
+        raise InvalidInput(_("Room %(number)s is not in service.") % {"number": room.number})
     room.housekeeping_status = status
-    room.save(update_fields=["housekeeping_status", "updated_at"])
+    room.housekeeping_changed_at = timezone.now()
+    room.housekeeping_changed_by = actor if getattr(actor, "pk", None) else None
+    room.save(
+        update_fields=[
+            "housekeeping_status",
+            "housekeeping_changed_at",
+            "housekeeping_changed_by",
+            "updated_at",
+        ]
+    )
     audit_log(
         action="pms.room.housekeeping",
         property=room.property,
@@ -320,6 +337,9 @@ def room_out_of_order(
     if not reason:
         raise InvalidInput(_("Give a reason."))
     room = rooms_for_update(room_ids=[room.pk])[0]
+    if not room.is_active:
+        # a room out of service is already outside the capacity: one unit less would be wrong
+        raise InvalidInput(_("Room %(number)s is not in service.") % {"number": room.number})
     if _room_is_out_of_order(room, start, end):
         raise InvalidInput(
             _("Room %(number)s is already out of order on these nights.") % {"number": room.number}

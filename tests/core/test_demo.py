@@ -15,6 +15,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from core.demo import DEMO_STAFF, demo_password
+from core.models import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,8 +158,13 @@ def test_embedded_default_serves_the_demo_on_sqlite(sqlite_env, tmp_path):
                 },
             )
             assert home.status_code == 200
-            assert home.url == f"{base}/"
-            assert 'data-testid="home-role"' in home.text
+            if role == Role.HOUSEKEEPING:
+                # housekeeping works one screen all day: it lands on its board
+                assert home.url == f"{base}/housekeeping/"
+                assert 'data-testid="housekeeping"' in home.text
+            else:
+                assert home.url == f"{base}/"
+                assert 'data-testid="home-role"' in home.text
             assert "Hôtel Les Pins" in home.text
     finally:
         server.terminate()
