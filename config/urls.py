@@ -20,6 +20,7 @@ urlpatterns = [
     path("channels/", include("channels_sync.urls")),
     path("book/", include("pms.booking_urls")),
     path("billing/", include("billing.urls")),
+    path("reporting/", include("reporting.urls")),
     path("", include("core.urls")),
 ]
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from reporting import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("", views.dashboard_view, name="dashboard"),
+    path("export.<str:kind>", views.dashboard_export, name="dashboard_export"),
+]

@@ -1,0 +1,92 @@
+"""The manager's dashboard (capability `manage`): one property or its whole organisation, a
+period (yesterday by default) beside the same period last year; CSV and XLSX downloads."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from core.roles import role_has
+from core.scoping import capability_required
+from reporting import tables as report_tables
+from reporting.periods import PRESETS, PeriodError, period_for
+from reporting.selectors import checkout_time, dashboard
+
+
+def _managed_properties(request: HttpRequest, scope: str) -> list:
+    """The active property, or every property of its organisation the user manages (their
+    memberships are already on the request: no query)."""
+    prop = request.property
+    if scope != "organization":
+        return [prop]
+    return [
+        m.property
+        for m in getattr(request, "memberships", [])
+        if m.property.organization_id == prop.organization_id and role_has(m.role, "manage")
+    ]
+
+
+def _context(request: HttpRequest) -> dict:
+    prop = request.property
+    today = prop.business_date()
+    scope = "organization" if request.GET.get("scope") == "organization" else "property"
+    preset = request.GET.get("period", "yesterday")
+    error = ""
+    try:
+        period = period_for(preset, today, request.GET.get("start", ""), request.GET.get("end", ""))
+    except PeriodError as exc:
+        error = str(exc)
+        preset = "yesterday"
+        period = period_for(preset, today)
+    properties = _managed_properties(request, scope)
+    current = dashboard(properties=properties, period=period, today=today)
+    last_year = dashboard(properties=properties, period=period.last_year(), today=today)
+    return {
+        "error": error,
+        "scope": scope,
+        "preset": preset,
+        "presets": PRESETS.items(),
+        "period": period,
+        "last_year_period": period.last_year(),
+        "properties": properties,
+        "organization": prop.organization,
+        "kpis": report_tables.kpis(current, last_year),
+        "tables": report_tables.tables(current, last_year),
+        "data": current,
+        "checkout_time": checkout_time(),
+        "query": request.GET.urlencode(),
+    }
+
+
+@require_GET
+@capability_required("manage")
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    context = _context(request)
+    status = 400 if context["error"] else 200
+    return render(request, "reporting/dashboard.html", context, status=status)
+
+
+@require_GET
+@capability_required("manage")
+def dashboard_export(request: HttpRequest, kind: str) -> HttpResponse:
+    context = _context(request)
+    period = context["period"]
+    name = f"dashboard-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    if kind == "xlsx":
+        body = report_tables.as_xlsx(context["tables"], context["kpis"])
+        response = HttpResponse(
+            body,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    if kind == "csv":
+        response = HttpResponse(
+            "\ufeff" + report_tables.as_csv(context["tables"]),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    return HttpResponse(
+        _("Unknown download."), status=404, content_type="text/plain; charset=utf-8"
+    )
