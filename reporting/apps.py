@@ -15,3 +15,6 @@ class ReportingConfig(AppConfig):
                 label=_("Dashboard"), url_name="reporting:dashboard", capability="manage", order=60
             )
         )
+        register(
+            NavItem(label=_("Alerts"), url_name="reporting:alerts", capability="manage", order=61)
+        )

@@ -1,16 +1,21 @@
 """The manager's dashboard (capability `manage`): one property or its whole organisation, a
 period (yesterday by default) beside the same period last year; CSV and XLSX downloads."""
 
+from django.contrib import messages
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from core.exceptions import DomainError
 from core.roles import role_has
-from core.scoping import capability_required
+from core.scoping import capability_required, get_scoped_or_404, scope
 from reporting import tables as report_tables
+from reporting.models import Alert
 from reporting.periods import PRESETS, PeriodError, period_for
 from reporting.selectors import checkout_time, dashboard
+from reporting.services import alert_acknowledge, alert_message
 
 
 def _managed_properties(request: HttpRequest, scope: str) -> list:
@@ -90,3 +95,29 @@ def dashboard_export(request: HttpRequest, kind: str) -> HttpResponse:
     return HttpResponse(
         _("Unknown download."), status=404, content_type="text/plain; charset=utf-8"
     )
+
+
+@require_GET
+@capability_required("manage")
+def alerts_inbox(request: HttpRequest) -> HttpResponse:
+    """The managers' inbox: the property's unresolved alerts, those to acknowledge first."""
+    alerts = list(
+        scope(Alert.objects.filter(resolved_at__isnull=True), request)
+        .select_related("acknowledged_by")
+        .order_by(F("acknowledged_at").asc(nulls_first=True), "-created_at", "-pk")[:200]
+    )
+    rows = [{"alert": a, "message": alert_message(a)} for a in alerts]
+    return render(request, "reporting/alerts.html", {"rows": rows})
+
+
+@require_POST
+@capability_required("manage")
+def alert_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_scoped_or_404(Alert.objects.all(), request, pk=pk)
+    try:
+        alert_acknowledge(alert=alert, actor=request.user, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Alert acknowledged."))
+    return redirect("reporting:alerts")
