@@ -16,5 +16,13 @@ class ReportingConfig(AppConfig):
             )
         )
         register(
+            NavItem(
+                label=_("Revenue by VAT rate"),
+                url_name="reporting:financial",
+                capability="billing.accounting",
+                order=71,
+            )
+        )
+        register(
             NavItem(label=_("Alerts"), url_name="reporting:alerts", capability="manage", order=61)
         )

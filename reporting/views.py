@@ -1,6 +1,9 @@
 """The manager's dashboard (capability `manage`): one property or its whole organisation, a
 period (yesterday by default) beside the same period last year; CSV and XLSX downloads."""
 
+import csv
+import io
+
 from django.contrib import messages
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exceptions import DomainError
 from core.roles import role_has
 from core.scoping import capability_required, get_scoped_or_404, scope
+from inventory.models import RevenueCategory
 from reporting import tables as report_tables
+from reporting.financial import financial_report
 from reporting.models import Alert
 from reporting.periods import PRESETS, PeriodError, period_for
 from reporting.selectors import checkout_time, dashboard
@@ -121,3 +126,66 @@ def alert_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Alert acknowledged."))
     return redirect("reporting:alerts")
+
+
+def _financial_context(request: HttpRequest) -> dict:
+    prop = request.property
+    today = prop.business_date()
+    scope_ = "organization" if request.GET.get("scope") == "organization" else "property"
+    preset = request.GET.get("period", "month")
+    error = ""
+    try:
+        period = period_for(preset, today, request.GET.get("start", ""), request.GET.get("end", ""))
+    except PeriodError as exc:
+        error, preset = str(exc), "month"
+        period = period_for(preset, today)
+    by_month = request.GET.get("by") == "month"
+    properties = _managed_properties(request, scope_)
+    report = financial_report(properties=properties, period=period)
+    return {
+        "error": error,
+        "scope": scope_,
+        "preset": preset,
+        "presets": PRESETS.items(),
+        "period": period,
+        "by_month": by_month,
+        "properties": properties,
+        "organization": prop.organization,
+        "rows": report.grouped(by_month=by_month, by_property=scope_ == "organization"),
+        "by_rate": report.totals_by_rate(),
+        "by_category": report.totals_by_category(),
+        "categories": dict(RevenueCategory.choices),
+        "query": request.GET.urlencode(),
+    }
+
+
+@require_GET
+@capability_required("billing.accounting")
+def financial_view(request: HttpRequest) -> HttpResponse:
+    context = _financial_context(request)
+    return render(
+        request, "reporting/financial.html", context, status=400 if context["error"] else 200
+    )
+
+
+@require_GET
+@capability_required("billing.accounting")
+def financial_csv(request: HttpRequest) -> HttpResponse:
+    context = _financial_context(request)
+    if context["error"]:
+        return HttpResponse(context["error"], status=400, content_type="text/plain; charset=utf-8")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        [_("Property"), _("Day"), _("Revenue type"), _("VAT rate"), _("Net"), _("VAT"), _("Gross")]
+    )
+    for row in context["rows"]:
+        writer.writerow(
+            [row.property, row.day.isoformat(), row.category, row.rate, row.net, row.vat, row.gross]
+        )
+    period = context["period"]
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="revenue-vat-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"'
+    )
+    return response
