@@ -40,7 +40,8 @@ def test_the_managers_morning(open_as, live_server, viewport, hotel, manager):
     CapacityBucket.objects.create(pool=pool, capacity=12, sold=10)
     ticket = Ticket.objects.create(
         property=hotel, number=99999, business_date=month.today, status="paid", outlet="Bar",
-        terminal="Caisse Bar", cashier=staff[0], total=Decimal("960.00"), total_vat=Decimal("160.00"),
+        terminal="Caisse Bar", cashier=staff[0], total=Decimal("960.00"),
+        total_vat=Decimal("160.00"),
     )  # fmt: skip
     TicketLine.objects.create(
         ticket=ticket, description="Champagne", quantity=8, unit_price=Decimal("120.00"),
