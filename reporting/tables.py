@@ -146,7 +146,9 @@ def kpis(d: Dashboard, ly: Dashboard) -> list[Kpi]:
 
 def tables(d: Dashboard, ly: Dashboard) -> list[Table]:
     """Every table of the dashboard, in the order of the screen."""
-    last_year = {row["day"].replace(year=row["day"].year + 1): row for row in ly.by_day}
+    last_year: dict = {}
+    for row in ly.by_day:  # last year's 29 February sits beside this year's 28th
+        last_year.setdefault(_next_year(row["day"]), row)
     by_day = Table(
         "days",
         _("Occupancy and revenue by day"),
@@ -287,6 +289,13 @@ def tables(d: Dashboard, ly: Dashboard) -> list[Table]:
             )
         )
     return out
+
+
+def _next_year(day):
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _channel(value: str) -> str:

@@ -73,6 +73,16 @@ def test_the_organisation_rolls_up_the_properties_the_manager_manages(signed_in,
     assert any(t.key == "properties" for t in response.context["tables"])
 
 
+def test_a_period_whose_last_year_has_a_29_february(signed_in, month):
+    # 2025-02-01..2025-03-31 is compared with 2024-02-01..2024-03-31 (a leap year)
+    params = {"period": "custom", "start": "2025-02-01", "end": "2025-03-31"}
+    response = signed_in.get(URL, params)
+    assert response.status_code == 200
+    days = next(t for t in response.context["tables"] if t.key == "days")
+    assert len(days.rows) == 59
+    assert signed_in.get(URL + "export.xlsx", params).status_code == 200
+
+
 def test_csv_and_xlsx_downloads(signed_in, month):
     response = signed_in.get(URL + "export.csv", {"period": "week"})
     assert response.status_code == 200
