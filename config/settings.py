@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.holds_release_expired_task",
         "schedule": crontab(minute="*/5"),
     },
+    # every 5 minutes: reporting's daily facts for the days new documents touched
+    "reporting-facts": {
+        "task": "reporting.tasks.facts_refresh_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # every 15 minutes: the managers' alert rules (REP-2) and a digest of the new alerts
     "reporting-alerts": {
         "task": "reporting.tasks.alerts_evaluate_task",

@@ -100,3 +100,62 @@ class Alert(models.Model):
                 name="alert_inbox",
             ),
         ]
+
+
+class SalesFact(models.Model):
+    """Derived, rebuildable: one business day's ticket lines (voided tickets left out, tourist
+    tax too) summed per outlet, terminal, cashier, revenue category and local hour. Rebuilt
+    from the documents by `reporting.facts`; never edited by hand."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    outlet = models.CharField(max_length=100)
+    terminal = models.CharField(max_length=100)
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    category = models.CharField(max_length=20)
+    hour = models.PositiveSmallIntegerField()
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+    discount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["property", "day"])]
+
+
+class ProductFact(models.Model):
+    """Derived, rebuildable: a day's net and quantity per product description."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    description = models.CharField(max_length=300)
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)
+
+    class Meta:
+        indexes = [models.Index(fields=["property", "day"])]
+
+
+class BasketFact(models.Model):
+    """Derived, rebuildable: a day's tickets (baskets) and their net per outlet, status (paid
+    or charged to a room) and the kind of the order's outlet, with the orders' covers."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    outlet = models.CharField(max_length=100)
+    status = models.CharField(max_length=20)
+    outlet_kind = models.CharField(max_length=12, blank=True)
+    tickets = models.PositiveIntegerField()
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+    covers = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["property", "day"])]
+
+
+class FactsWatermark(models.Model):
+    """How far a property's facts are up to date: documents written before `refreshed_at`
+    (less a safety margin for transactions still open then) are in the facts."""
+
+    property = models.OneToOneField(Property, on_delete=models.CASCADE, related_name="+")
+    refreshed_at = models.DateTimeField()

@@ -1,8 +1,10 @@
 """The manager's KPIs, read from the documents (folio lines, tickets, reservations, orders).
 
 Reporting owns no business data: every figure is an SQL aggregate over the rows billing, pms
-and pos wrote. The number of queries is fixed whatever the period (each aggregate groups by
-day or by dimension, never one query per day), so a year costs what a day costs in round trips.
+and pos wrote — the POS sales through the derived daily facts (reporting.facts), which the
+caller refreshes first (`facts_refresh`). The number of queries is fixed whatever the period
+(each aggregate groups by day or by dimension, never one query per day), so a year costs what
+a day costs in round trips.
 
 Conventions (shown on the dashboard, REFERENCE §7):
 * Revenue is HT (net of VAT) and excludes the tourist tax; a voided ticket does not count.
@@ -28,7 +30,6 @@ from django.conf import settings
 from django.db.models import (
     CharField,
     Count,
-    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -39,12 +40,13 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractMinute
 from django.utils.translation import gettext
 
-from billing.models import FolioLine, JournalEntry, Ticket, TicketLine
+from billing.models import FolioLine, JournalEntry, Ticket
 from core.models import Property
 from core.money import ZERO
 from inventory.models import RevenueCategory
 from pms.models import Reservation, ReservationRoom, Room, RoomOutOfOrder
 from pos.models import Order, Outlet
+from reporting.models import BasketFact, ProductFact, SalesFact
 from reporting.periods import Period
 
 ACCOMMODATION = RevenueCategory.ACCOMMODATION
@@ -52,7 +54,6 @@ TOURIST_TAX = RevenueCategory.TOURIST_TAX
 RECEIPTED_SOURCE_PREFIX = "pos.ticketline:"  # a POS line charged to a room: its ticket counts
 EXTRA_SOURCE_PREFIX = "pms.extra:"  # an extra booked with the stay (booking engine, desk)
 TOP_PRODUCTS = 10
-MONEY = DecimalField(max_digits=14, decimal_places=2)
 SOLD_STATUSES = (
     Reservation.Status.CONFIRMED,
     Reservation.Status.IN_HOUSE,
@@ -150,12 +151,6 @@ def tickets_counted(properties, period: Period):
         .annotate(voided=Exists(_voided_tickets()))
         .filter(voided=False)
     )
-
-
-def _ticket_lines(properties, period: Period):
-    return TicketLine.objects.filter(
-        ticket__in=tickets_counted(properties, period).values("pk")
-    ).exclude(revenue_category=TOURIST_TAX)
 
 
 def _folio_lines(properties, period: Period):
@@ -386,63 +381,49 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
         [(a, d) for a, d, c in booked if day_first <= c < day_last], today, horizon
     )
 
-    # -- sales ----------------------------------------------------------------------------
-    lines = _ticket_lines(ids, period)
-    for row in (
-        lines.values("ticket__business_date").annotate(net=Sum("net")).order_by()
-    ):  # by day, for the chart
-        days[row["ticket__business_date"]]["sales_revenue"] += row["net"]
+    # -- sales: from the derived daily facts (reporting.facts), refreshed before reading ---
+    window = {"property__in": ids, "day__gte": period.start, "day__lte": period.end}
+    sales = SalesFact.objects.filter(**window)
+    for row in sales.values("day").annotate(net=Sum("net")).order_by():  # for the chart
+        days[row["day"]]["sales_revenue"] += row["net"]
     result.categories = [
-        {"category": RevenueCategory(r["revenue_category"]).label, "revenue": r["net"]}
-        for r in lines.values("revenue_category").annotate(net=Sum("net")).order_by("-net")
+        {"category": RevenueCategory(r["category"]).label, "revenue": r["net"]}
+        for r in sales.values("category").annotate(net=Sum("net")).order_by("-net", "category")
     ]
     result.hours = [
         {"hour": f"{r['hour']:02d}:00", "revenue": r["net"]}
-        for r in lines.annotate(hour=ExtractHour("ticket__created_at", tzinfo=tz))
-        .values("hour")
-        .annotate(net=Sum("net"))
-        .order_by("hour")
+        for r in sales.values("hour").annotate(net=Sum("net")).order_by("hour")
     ]
     result.terminals = [
-        {"terminal": r["ticket__outlet"] + " · " + r["ticket__terminal"], "revenue": r["net"]}
-        for r in lines.values("ticket__outlet", "ticket__terminal")
+        {"terminal": r["outlet"] + " · " + r["terminal"], "revenue": r["net"]}
+        for r in sales.values("outlet", "terminal")
         .annotate(net=Sum("net"))
-        .order_by("-net", "ticket__outlet", "ticket__terminal")
+        .order_by("-net", "outlet", "terminal")
     ]
     result.employees = [
         {
             "employee": (
-                f"{r['ticket__cashier__first_name']} {r['ticket__cashier__last_name']}".strip()
-                or r["ticket__cashier__username"]
+                f"{r['cashier__first_name']} {r['cashier__last_name']}".strip()
+                or r["cashier__username"]
+                or "—"
             ),
             "revenue": r["net"],
-            "discount": r["discount"],
+            "discount": r["disc"],
         }
-        for r in lines.values(
-            "ticket__cashier",
-            "ticket__cashier__username",
-            "ticket__cashier__first_name",
-            "ticket__cashier__last_name",
+        for r in sales.values(
+            "cashier", "cashier__username", "cashier__first_name", "cashier__last_name"
         )
-        .annotate(net=Sum("net"), discount=Sum("discount"))
-        .order_by("-net", "ticket__cashier")
+        .annotate(net=Sum("net"), disc=Sum("discount"))
+        .order_by("-net", "cashier")
     ]
     result.top_products = [
         {"product": r["description"], "quantity": r["qty"], "revenue": r["net"]}
-        for r in lines.values("description")
+        for r in ProductFact.objects.filter(**window)
+        .values("description")
         .annotate(net=Sum("net"), qty=Sum("quantity"))
         .order_by("-net", "description")[:TOP_PRODUCTS]
     ]
     # baskets: one ticket is one basket; its net is total − VAT (tips are not revenue)
-    tickets = tickets_counted(ids, period)
-    outlets = (
-        tickets.values("outlet", "status")
-        .annotate(
-            n=Count("pk"),
-            net=Sum(F("total") - F("total_vat"), output_field=MONEY),
-        )
-        .order_by("outlet", "status")
-    )
     by_outlet: dict[str, dict] = {}
     by_channel = {
         Ticket.Status.PAID: {"channel": _channel_label("pos"), "n": 0, "revenue": ZERO},
@@ -452,12 +433,21 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
             "revenue": ZERO,
         },
     }
-    for row in outlets:
+    restaurant = {"covers": 0, "net": ZERO}
+    for row in (
+        BasketFact.objects.filter(**window)
+        .values("outlet", "status", "outlet_kind")
+        .annotate(n=Sum("tickets"), net=Sum("net"), covers=Sum("covers"))
+        .order_by("outlet", "status", "outlet_kind")
+    ):
         item = by_outlet.setdefault(row["outlet"], {"outlet": row["outlet"], "n": 0, "revenue": 0})
         item["n"] += row["n"]
         item["revenue"] += row["net"]
         by_channel[row["status"]]["n"] += row["n"]
         by_channel[row["status"]]["revenue"] += row["net"]
+        if row["outlet_kind"] == Outlet.Kind.RESTAURANT:
+            restaurant["covers"] += row["covers"]
+            restaurant["net"] += row["net"]
     for item in by_outlet.values():
         item["basket"] = ratio(item["revenue"], item["n"])
     result.outlets = sorted(by_outlet.values(), key=lambda i: (-i["revenue"], i["outlet"]))
@@ -477,13 +467,6 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
     result.basket_channels = [*by_channel.values(), engine]
     for item in result.basket_channels:
         item["basket"] = ratio(item["revenue"], item["n"])
-    restaurant = Order.objects.filter(
-        ticket__in=tickets.values("pk"),
-        outlet__kind=Outlet.Kind.RESTAURANT,
-    ).aggregate(
-        covers=Coalesce(Sum("covers"), 0),
-        net=Coalesce(Sum(F("ticket__total") - F("ticket__total_vat"), output_field=MONEY), ZERO),
-    )
     result.covers = restaurant["covers"]
     result.restaurant_revenue = restaurant["net"]
     result.average_per_cover = ratio(restaurant["net"], restaurant["covers"])

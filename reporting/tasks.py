@@ -26,3 +26,12 @@ def alert_digest_task(property_id: int, alert_ids: list, outbox_id: int | None =
         )
         or 0
     )
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def facts_refresh_task() -> int:
+    """Beat, every 5 minutes: the days touched since the last refresh, every property."""
+    from core.models import Property
+    from reporting.facts import facts_refresh
+
+    return sum(facts_refresh(property=prop) for prop in Property.objects.order_by("pk"))

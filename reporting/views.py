@@ -16,6 +16,7 @@ from core.roles import role_has
 from core.scoping import capability_required, get_scoped_or_404, scope
 from inventory.models import RevenueCategory
 from reporting import tables as report_tables
+from reporting.facts import facts_refresh
 from reporting.financial import financial_report
 from reporting.models import Alert
 from reporting.periods import PRESETS, PeriodError, period_for
@@ -49,6 +50,9 @@ def _context(request: HttpRequest) -> dict:
         preset = "yesterday"
         period = period_for(preset, today)
     properties = _managed_properties(request, scope)
+    for managed in properties:
+        # the days touched since the last refresh (usually none: two indexed reads)
+        facts_refresh(property=managed)
     current = dashboard(properties=properties, period=period, today=today)
     last_year = dashboard(properties=properties, period=period.last_year(), today=today)
     return {

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Role
+from reporting.facts import facts_refresh
 from reporting.periods import Period
 from reporting.selectors import dashboard
 from tests.factories.core import make_staff
@@ -16,7 +17,9 @@ from tests.reporting.month import build_month, expected
 @pytest.fixture
 def month(hotel):
     staff = [make_staff(hotel, Role.CASHIER, username=f"cashier{i}") for i in range(3)]
-    return build_month(hotel, staff)
+    month = build_month(hotel, staff)
+    facts_refresh(property=hotel)
+    return month
 
 
 def _check(month, start, end):
