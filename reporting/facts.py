@@ -117,10 +117,22 @@ def facts_rebuild(*, property: Property, days: Iterable[date] | None = None) -> 
     return len(touched)
 
 
-def facts_refresh(*, property: Property, now: datetime | None = None) -> int:
+def facts_refresh(
+    *, property: Property, now: datetime | None = None, max_age: timedelta | None = None
+) -> int:
     """Rebuild the days touched since the last refresh (all days the first time). Cheap when
-    nothing changed: two indexed reads. Returns the number of days rebuilt."""
+    nothing changed: two indexed reads; with `max_age`, one read when the last refresh is
+    younger than that (the dashboard: a page a minute old is fresh enough, beat does the rest).
+    Returns the number of days rebuilt."""
     now = now or timezone.now()
+    if max_age is not None:
+        last = (
+            FactsWatermark.objects.filter(property=property)
+            .values_list("refreshed_at", flat=True)
+            .first()
+        )
+        if last is not None and now - last < max_age:
+            return 0
     with transaction.atomic():
         mark = FactsWatermark.objects.select_for_update().filter(property=property).first()
         if mark is None:

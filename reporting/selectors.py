@@ -184,9 +184,12 @@ def _minutes_label(minutes) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def dashboard(*, properties: list[Property], period: Period, today: date) -> Dashboard:
+def dashboard(
+    *, properties: list[Property], period: Period, today: date, forward: bool = True
+) -> Dashboard:
     """Every KPI of the dashboard for `properties` over `period` (business dates, both ends
-    included); `today` is the business date the forward-looking figures start from."""
+    included); `today` is the business date the forward-looking figures (on the books,
+    pickup) start from — not computed when `forward` is False (last year's comparison)."""
     ids = [p.pk for p in properties]
     tz = properties[0].tz if properties else ZoneInfo(settings.TIME_ZONE)
     result = Dashboard(period=period)
@@ -231,9 +234,9 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
             service_date__gte=period.start,
             service_date__lte=period.end,
         )
-        .values("folio__property", "service_date")
+        .values("folio__property", "service_date", channel=F("folio__reservation__channel"))
         .annotate(sold=Sum("quantity"), revenue=Sum("net"))
-        .order_by("service_date")
+        .order_by()
     )
     days: dict[date, dict] = {
         d: {
@@ -245,7 +248,11 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
         }
         for d in period.dates()
     }
+    by_channel_nights: dict[str, list] = {}
     for row in nights:
+        mix = by_channel_nights.setdefault(row["channel"] or "", [ZERO, ZERO])
+        mix[0] += row["sold"]
+        mix[1] += row["revenue"]
         day = days[row["service_date"]]
         day["sold"] += row["sold"]
         day["room_revenue"] += row["revenue"]
@@ -260,25 +267,14 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
         day["available"] = result.rooms_in_service - ooo
         day["occupancy"] = percent(day["sold"], day["available"])
 
-    channels = (
-        FolioLine.objects.filter(
-            folio__property__in=ids,
-            revenue_category=ACCOMMODATION,
-            service_date__gte=period.start,
-            service_date__lte=period.end,
-        )
-        .values(channel=F("folio__reservation__channel"))
-        .annotate(nights=Sum("quantity"), revenue=Sum("net"))
-        .order_by("-nights", "channel")
-    )
     result.channels = [
         {
-            "channel": row["channel"] or "",
-            "nights": row["nights"],
-            "revenue": row["revenue"],
-            "share": percent(row["nights"], result.room_nights_sold),
+            "channel": channel,
+            "nights": mix[0],
+            "revenue": mix[1],
+            "share": percent(mix[0], result.room_nights_sold),
         }
-        for row in channels
+        for channel, mix in sorted(by_channel_nights.items(), key=lambda i: (-i[1][0], i[0]))
     ]
 
     first, last = _local_bounds(tz, period)
@@ -364,16 +360,20 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
 
     # on the books and pickup: reservations as they stand now
     horizon = today + timedelta(days=90)
-    booked = list(
-        ReservationRoom.objects.filter(
-            reservation__property__in=ids,
-            reservation__status__in=SOLD_STATUSES,
-            is_cancelled=False,
-            reservation__arrival__lt=horizon,
-            reservation__departure__gt=today,
-        ).values_list("reservation__arrival", "reservation__departure", "created_at")
+    booked = (
+        []
+        if not forward
+        else list(
+            ReservationRoom.objects.filter(
+                reservation__property__in=ids,
+                reservation__status__in=SOLD_STATUSES,
+                is_cancelled=False,
+                reservation__arrival__lt=horizon,
+                reservation__departure__gt=today,
+            ).values_list("reservation__arrival", "reservation__departure", "created_at")
+        )
     )
-    for days_ahead, attr in ((30, "otb_30"), (90, "otb_90")):
+    for days_ahead, attr in ((30, "otb_30"), (90, "otb_90")) if forward else ():
         sold = _nights_in([(a, d) for a, d, _c in booked], today, today + timedelta(days_ahead))
         setattr(result, attr, percent(sold, result.rooms_in_service * days_ahead))
     day_first, day_last = _local_bounds(tz, Period(period.end, period.end))
@@ -386,35 +386,51 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
     sales = SalesFact.objects.filter(**window)
     for row in sales.values("day").annotate(net=Sum("net")).order_by():  # for the chart
         days[row["day"]]["sales_revenue"] += row["net"]
+    cube = list(
+        sales.values(
+            "category",
+            "hour",
+            "outlet",
+            "terminal",
+            "cashier",
+            "cashier__username",
+            "cashier__first_name",
+            "cashier__last_name",
+        )
+        .annotate(net=Sum("net"), disc=Sum("discount"))
+        .order_by()
+    )  # a few hundred rows whatever the period: summed per dimension below
+
+    def along(*keys):
+        sums: dict[tuple, list] = {}
+        for r in cube:
+            acc = sums.setdefault(tuple(r[k] for k in keys), [ZERO, ZERO, r])
+            acc[0] += r["net"]
+            acc[1] += r["disc"]
+        return sums
+
     result.categories = [
-        {"category": RevenueCategory(r["category"]).label, "revenue": r["net"]}
-        for r in sales.values("category").annotate(net=Sum("net")).order_by("-net", "category")
+        {"category": RevenueCategory(k[0]).label, "revenue": v[0]}
+        for k, v in sorted(along("category").items(), key=lambda i: (-i[1][0], i[0]))
     ]
     result.hours = [
-        {"hour": f"{r['hour']:02d}:00", "revenue": r["net"]}
-        for r in sales.values("hour").annotate(net=Sum("net")).order_by("hour")
+        {"hour": f"{k[0]:02d}:00", "revenue": v[0]} for k, v in sorted(along("hour").items())
     ]
     result.terminals = [
-        {"terminal": r["outlet"] + " · " + r["terminal"], "revenue": r["net"]}
-        for r in sales.values("outlet", "terminal")
-        .annotate(net=Sum("net"))
-        .order_by("-net", "outlet", "terminal")
+        {"terminal": f"{k[0]} · {k[1]}", "revenue": v[0]}
+        for k, v in sorted(along("outlet", "terminal").items(), key=lambda i: (-i[1][0], i[0]))
     ]
     result.employees = [
         {
             "employee": (
-                f"{r['cashier__first_name']} {r['cashier__last_name']}".strip()
-                or r["cashier__username"]
+                f"{v[2]['cashier__first_name']} {v[2]['cashier__last_name']}".strip()
+                or v[2]["cashier__username"]
                 or "—"
             ),
-            "revenue": r["net"],
-            "discount": r["disc"],
+            "revenue": v[0],
+            "discount": v[1],
         }
-        for r in sales.values(
-            "cashier", "cashier__username", "cashier__first_name", "cashier__last_name"
-        )
-        .annotate(net=Sum("net"), disc=Sum("discount"))
-        .order_by("-net", "cashier")
+        for k, v in sorted(along("cashier").items(), key=lambda i: (-i[1][0], i[0][0] or 0))
     ]
     result.top_products = [
         {"product": r["description"], "quantity": r["qty"], "revenue": r["net"]}
@@ -451,18 +467,18 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
     for item in by_outlet.values():
         item["basket"] = ratio(item["revenue"], item["n"])
     result.outlets = sorted(by_outlet.values(), key=lambda i: (-i["revenue"], i["outlet"]))
-    booked_extras = (
-        _folio_lines(ids, period)
-        .filter(
-            source__startswith=EXTRA_SOURCE_PREFIX,
-            folio__reservation__channel="booking_engine",
-        )
-        .aggregate(n=Count("folio", distinct=True), net=Coalesce(Sum("net"), ZERO))
+    engine_extra = Q(
+        source__startswith=EXTRA_SOURCE_PREFIX, folio__reservation__channel="booking_engine"
+    )
+    booked_extras = _folio_lines(ids, period).aggregate(
+        engine_stays=Count("folio", distinct=True, filter=engine_extra),
+        engine_net=Coalesce(Sum("net", filter=engine_extra), ZERO),
+        all_net=Coalesce(Sum("net"), ZERO),
     )
     engine = {
         "channel": _channel_label("engine"),
-        "n": booked_extras["n"],
-        "revenue": booked_extras["net"],
+        "n": booked_extras["engine_stays"],
+        "revenue": booked_extras["engine_net"],
     }
     result.basket_channels = [*by_channel.values(), engine]
     for item in result.basket_channels:
@@ -473,7 +489,7 @@ def dashboard(*, properties: list[Property], period: Period, today: date) -> Das
 
     # -- across both: all revenue, per available room --------------------------------------
     sales_total = sum((r["revenue"] for r in result.categories), ZERO)
-    folio_total = _folio_lines(ids, period).aggregate(net=Coalesce(Sum("net"), ZERO))["net"]
+    folio_total = booked_extras["all_net"]
     result.total_revenue = sales_total + folio_total
     result.occupancy = percent(result.room_nights_sold, result.room_nights_available)
     result.adr = ratio(result.room_revenue, result.room_nights_sold)

@@ -3,6 +3,7 @@ period (yesterday by default) beside the same period last year; CSV and XLSX dow
 
 import csv
 import io
+from datetime import timedelta
 
 from django.contrib import messages
 from django.db.models import F
@@ -22,6 +23,8 @@ from reporting.models import Alert
 from reporting.periods import PRESETS, PeriodError, period_for
 from reporting.selectors import checkout_time, dashboard
 from reporting.services import alert_acknowledge, alert_message
+
+FACTS_MAX_AGE = timedelta(minutes=1)
 
 
 def _managed_properties(request: HttpRequest, scope: str) -> list:
@@ -51,10 +54,12 @@ def _context(request: HttpRequest) -> dict:
         period = period_for(preset, today)
     properties = _managed_properties(request, scope)
     for managed in properties:
-        # the days touched since the last refresh (usually none: two indexed reads)
-        facts_refresh(property=managed)
+        # the days new documents touched, unless refreshed in the last minute (one read)
+        facts_refresh(property=managed, max_age=FACTS_MAX_AGE)
     current = dashboard(properties=properties, period=period, today=today)
-    last_year = dashboard(properties=properties, period=period.last_year(), today=today)
+    last_year = dashboard(
+        properties=properties, period=period.last_year(), today=today, forward=False
+    )
     return {
         "error": error,
         "scope": scope,

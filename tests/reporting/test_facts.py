@@ -75,3 +75,11 @@ def test_the_rebuild_command_refuses_an_unknown_property(db):
 
     with pytest.raises(CommandError):
         call_command("reporting_rebuild", "--property", "nowhere")
+
+
+def test_a_recent_refresh_is_not_repeated_within_max_age(hotel, month):
+    facts_refresh(property=hotel)
+    Ticket.objects.filter(property=hotel).count()  # nothing changes the facts here
+    assert facts_refresh(property=hotel, max_age=timedelta(minutes=1)) == 0
+    later = timezone.now() + timedelta(minutes=2)
+    assert facts_refresh(property=hotel, now=later, max_age=timedelta(minutes=1)) >= 1
