@@ -340,8 +340,16 @@ def as_xlsx(tables_: list[Table], kpis_: list[Kpi]) -> bytes:
         sheet.write(0, col, heading, bold)
     for row, kpi in enumerate(kpis_, start=1):
         sheet.write_row(row, 0, [str(kpi.label), kpi.value, kpi.last_year, str(kpi.note)])
+    used = {_("Summary")[:31].lower()}
     for table in tables_:
-        sheet = book.add_worksheet(table.title[:31])
+        # a sheet's name: 31 characters at most, none of []:*?/\, unique (case-insensitive)
+        name = "".join(c for c in table.title if c not in "[]:*?/\\")[:31]
+        base, n = name, 2
+        while name.lower() in used:
+            name = f"{base[:28]} {n}"
+            n += 1
+        used.add(name.lower())
+        sheet = book.add_worksheet(name)
         sheet.write_row(0, 0, [h for h, _k in table.columns], bold)
         for r, row in enumerate(table.rows, start=1):
             for c, (value, (_h, kind)) in enumerate(zip(row, table.columns, strict=True)):

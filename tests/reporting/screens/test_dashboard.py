@@ -99,7 +99,11 @@ def test_csv_and_xlsx_downloads(signed_in, month):
 def test_french_screen(signed_in, month):
     signed_in.cookies["django_language"] = "fr"
     page = signed_in.get(URL).content.decode()
-    assert "Taux d’occupation" in page or "Taux d'occupation" in page
+    assert "Taux d’occupation" in page
+    # the workbook's sheets take the French titles (cut to Excel's 31 characters)
+    response = signed_in.get(URL + "export.xlsx", {"period": "month"})
+    workbook = zipfile.ZipFile(io.BytesIO(response.content)).read("xl/workbook.xml").decode()
+    assert "Ventes par point de vente" in workbook
 
 
 def test_the_query_count_is_the_same_whatever_the_period(signed_in, month):
