@@ -150,6 +150,8 @@ def facts_refresh(
             chain=JournalEntry.Chain.FISCAL,
             kind=JournalEntry.Kind.VOID,
             document_type="billing.ticket",
+            # the business date bounds the scan to the (property, chain, business_date) index
+            business_date__gte=property.business_date_at(since) - timedelta(days=1),
             created_at__gte=since,
         ).values_list("document_id", flat=True)
         ids = [int(i) for i in voided]
