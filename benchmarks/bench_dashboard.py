@@ -6,8 +6,8 @@ reservation per stay folio (checked out, channel by turns), one guest; then
 `manage.py reporting_rebuild` (the derived daily facts, timed). Then, in a child
 process each (a new worker: its home page first, then the dashboard's first request is
 "cold": statements never run on that connection, nothing cached), the dashboard page is
-requested for yesterday, a month and the whole year; the next ten give the warm p50. The query count of each range is reported (it must not
-change with the range)."""
+requested for yesterday, a month and the whole year; the next ten give the warm p50. The
+query count of each range is reported (it must not change with the range)."""
 
 import json
 import statistics
