@@ -354,6 +354,8 @@ def alert_message(alert: Alert) -> str:
         Alert.Kind.JOURNAL: _("The fiscal journal verification of %(day)s failed."),
         Alert.Kind.NIGHT_AUDIT: _("The night audit of %(night)s has not been run."),
     }
+    if alert.kind == Alert.Kind.ICAL_FEED and d.get("status") in ChannelConnection.Status.values:
+        d = {**d, "status": ChannelConnection.Status(d["status"]).label}
     try:
         return messages[alert.kind] % d
     except (KeyError, TypeError, ValueError):

@@ -170,6 +170,12 @@ def test_cash_feed_print_journal_and_night_audit(hotel, manager):
     make_stay(hotel)  # in house since yesterday: last night was never posted
     alerts_evaluate(property=hotel)
     assert kinds(hotel) == ["cash", "ical", "journal", "night_audit", "print"]
+    from reporting.services import alert_message
+
+    ical = Alert.objects.get(kind="ical")
+    assert "is Failed: HTTP 500" in alert_message(ical)
+    cash = Alert.objects.get(kind="cash")
+    assert "a difference of -25.00" in alert_message(cash)
     # fixed: the feed works, the journal verifies; the drawer's difference stays until seen
     ChannelConnection.objects.filter(pk=feed.pk).update(last_status="ok")
     jet_event(property=hotel, code=JET_VERIFICATION_PASSED, actor=SimpleNamespace(username="x"))
