@@ -1,5 +1,5 @@
-"""Derived daily facts: the POS sales summed per day, so a year's dashboard reads a few
-thousand rows instead of a million ticket lines.
+"""Derived daily facts: the POS sales and the posted room nights summed per day, so a year's
+dashboard reads a few thousand rows instead of a million ticket lines.
 
 They are derived only: `facts_rebuild` recomputes days from the documents (`manage.py
 reporting_rebuild` does every day), `facts_refresh` recomputes the days touched by documents
@@ -15,9 +15,9 @@ from django.db.models import Count, DecimalField, F, Sum
 from django.db.models.functions import Coalesce, ExtractHour
 from django.utils import timezone
 
-from billing.models import JournalEntry, Ticket, TicketLine
+from billing.models import FolioLine, JournalEntry, Ticket, TicketLine
 from core.models import Property
-from reporting.models import BasketFact, FactsWatermark, ProductFact, SalesFact
+from reporting.models import BasketFact, FactsWatermark, ProductFact, RoomFact, SalesFact
 
 # a transaction open when a refresh starts may commit documents dated a little earlier:
 # every refresh looks this far back again (rebuilding a day twice is harmless)
@@ -105,14 +105,29 @@ def facts_rebuild(*, property: Property, days: Iterable[date] | None = None) -> 
         )
         .order_by()
     ]
-    touched = days if days is not None else sorted({f.day for f in baskets})
+    nights = FolioLine.objects.filter(folio__property=property, revenue_category="accommodation")
+    if days is not None:
+        nights = nights.filter(service_date__in=days)
+    rooms = [
+        RoomFact(
+            property=property,
+            day=r["service_date"],
+            channel=r["channel"] or "",
+            nights=r["sold"],
+            revenue=r["net"],
+        )
+        for r in nights.values("service_date", channel=F("folio__reservation__channel"))
+        .annotate(sold=Sum("quantity"), net=Sum("net"))
+        .order_by()
+    ]
+    touched = days if days is not None else sorted({f.day for f in [*baskets, *rooms]})
+    facts = {SalesFact: sales, ProductFact: products, BasketFact: baskets, RoomFact: rooms}
     with transaction.atomic():
-        for model in (SalesFact, ProductFact, BasketFact):
+        for model, rows in facts.items():
             stale = model.objects.filter(property=property)
             if days is not None:
                 stale = stale.filter(day__in=days)
             stale.delete()
-            rows = {SalesFact: sales, ProductFact: products, BasketFact: baskets}[model]
             model.objects.bulk_create(rows, batch_size=2000)
     return len(touched)
 
@@ -157,6 +172,15 @@ def facts_refresh(
         ids = [int(i) for i in voided]
         if ids:
             days |= set(Ticket.objects.filter(pk__in=ids).values_list("business_date", flat=True))
+        # room nights posted (or reversed) since: their nights
+        days |= set(
+            FolioLine.objects.filter(
+                folio__property=property, revenue_category="accommodation", created_at__gte=since
+            )
+            .values_list("service_date", flat=True)
+            .distinct()
+        )
+        days.discard(None)
         count = facts_rebuild(property=property, days=days) if days else 0
         mark.refreshed_at = now
         mark.save(update_fields=["refreshed_at"])

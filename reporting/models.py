@@ -159,3 +159,17 @@ class FactsWatermark(models.Model):
 
     property = models.OneToOneField(Property, on_delete=models.CASCADE, related_name="+")
     refreshed_at = models.DateTimeField()
+
+
+class RoomFact(models.Model):
+    """Derived, rebuildable: a night's posted room nights and their net per booking channel
+    (accommodation folio lines by service date)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    channel = models.CharField(max_length=20, blank=True)
+    nights = models.DecimalField(max_digits=14, decimal_places=3)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["property", "day"])]

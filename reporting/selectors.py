@@ -9,7 +9,7 @@ a day costs in round trips.
 Conventions (shown on the dashboard, REFERENCE §7):
 * Revenue is HT (net of VAT) and excludes the tourist tax; a voided ticket does not count.
 * A room night is sold when the night audit posted it (an accommodation folio line on that
-  night; a reversal takes it back); its revenue is that line's net.
+  night; a reversal takes it back); its revenue is that line's net (read through RoomFact).
 * Rooms available = rooms in service × days − nights out of order (out-of-order rooms are
   removed from the rooms available).
 * ALOS = nights ÷ stays, over the stays that departed in the period (checked out).
@@ -31,7 +31,6 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -46,7 +45,7 @@ from core.money import ZERO
 from inventory.models import RevenueCategory
 from pms.models import Reservation, ReservationRoom, Room, RoomOutOfOrder
 from pos.models import Order, Outlet
-from reporting.models import BasketFact, ProductFact, SalesFact
+from reporting.models import BasketFact, ProductFact, RoomFact, SalesFact
 from reporting.periods import Period
 
 ACCOMMODATION = RevenueCategory.ACCOMMODATION
@@ -228,14 +227,9 @@ def dashboard(
     )
 
     nights = (
-        FolioLine.objects.filter(
-            folio__property__in=ids,
-            revenue_category=ACCOMMODATION,
-            service_date__gte=period.start,
-            service_date__lte=period.end,
-        )
-        .values("folio__property", "service_date", channel=F("folio__reservation__channel"))
-        .annotate(sold=Sum("quantity"), revenue=Sum("net"))
+        RoomFact.objects.filter(property__in=ids, day__gte=period.start, day__lte=period.end)
+        .values("property", "day", "channel")
+        .annotate(sold=Sum("nights"), revenue=Sum("revenue"))
         .order_by()
     )
     days: dict[date, dict] = {
@@ -253,11 +247,11 @@ def dashboard(
         mix = by_channel_nights.setdefault(row["channel"] or "", [ZERO, ZERO])
         mix[0] += row["sold"]
         mix[1] += row["revenue"]
-        day = days[row["service_date"]]
+        day = days[row["day"]]
         day["sold"] += row["sold"]
         day["room_revenue"] += row["revenue"]
-        per_property[row["folio__property"]]["sold"] += row["sold"]
-        per_property[row["folio__property"]]["revenue"] += row["revenue"]
+        per_property[row["property"]]["sold"] += row["sold"]
+        per_property[row["property"]]["revenue"] += row["revenue"]
         result.room_nights_sold += row["sold"]
         result.room_revenue += row["revenue"]
     for d, day in days.items():
