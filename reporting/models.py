@@ -4,7 +4,7 @@ acknowledged it) and the thresholds that decide them."""
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -173,3 +173,32 @@ class RoomFact(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["property", "day"])]
+
+
+class Budget(models.Model):
+    """A month's targets entered by the manager (admin), compared on the dashboard: spread over
+    the period's days in proportion (a month's budget × days of it in the period ÷ its days)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    room_revenue = models.DecimalField(
+        _("room revenue HT"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    total_revenue = models.DecimalField(
+        _("total revenue HT"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    occupancy = models.DecimalField(
+        _("occupancy (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        ordering = ["property", "month"]
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        constraints = [
+            models.UniqueConstraint(fields=["property", "month"], name="budget_month_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="budget_first_of_month"),
+        ]

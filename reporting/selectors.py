@@ -504,3 +504,54 @@ def _channel_label(key: str) -> str:
         "room": gettext("Charged to the room"),
         "engine": gettext("Booking-engine extras"),
     }[key]
+
+
+@dataclass
+class BudgetShare:
+    """The budget of a period: each month's targets in proportion to its days in the period."""
+
+    room_revenue: Decimal
+    total_revenue: Decimal
+    occupancy: Decimal | None
+    revpar: Decimal | None
+
+
+def budget_for(*, properties: list[Property], period: Period, available: int) -> BudgetShare | None:
+    """The budget of `period` (None when no month of it has one). Occupancy is weighted by
+    days and rooms in service; RevPAR = budgeted room revenue ÷ `available` room-nights."""
+    from calendar import monthrange
+
+    from reporting.models import Budget
+
+    months = {}
+    for d in period.dates():
+        months.setdefault(d.replace(day=1), 0)
+        months[d.replace(day=1)] += 1
+    rows = list(
+        Budget.objects.filter(property__in=[p.pk for p in properties], month__in=list(months))
+    )
+    if not rows:
+        return None
+    rooms = dict(
+        Room.objects.filter(property__in=[p.pk for p in properties], is_active=True)
+        .values("property")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("property", "n")
+    )
+    room = total = ZERO
+    weighted = Decimal(0)
+    weight = 0
+    for b in rows:
+        share = Decimal(months[b.month]) / monthrange(b.month.year, b.month.month)[1]
+        room += b.room_revenue * share
+        total += b.total_revenue * share
+        nights = months[b.month] * rooms.get(b.property_id, 0)
+        weighted += b.occupancy * nights
+        weight += nights
+    return BudgetShare(
+        room_revenue=room.quantize(Decimal("0.01")),
+        total_revenue=total.quantize(Decimal("0.01")),
+        occupancy=ratio(weighted, weight),
+        revpar=ratio(room, available),
+    )

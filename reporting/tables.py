@@ -48,15 +48,31 @@ class Kpi:
     value: str
     last_year: str
     note: str
+    budget: str = ""
 
 
-def kpis(d: Dashboard, ly: Dashboard) -> list[Kpi]:
-    """The headline figures, this period and the same period last year, with their convention."""
+def kpis(d: Dashboard, ly: Dashboard, budget=None) -> list[Kpi]:
+    """The headline figures, this period, the same period last year and the budget (when one
+    is entered), with their convention."""
     m, p, n = formatting.money, formatting.percent, formatting.number
     rows = [
         ("occupancy", _("Occupancy"), p, "occupancy", _("Rooms sold ÷ rooms available.")),
         ("adr", _("ADR"), m, "adr", _("Room revenue HT ÷ rooms sold.")),
         ("revpar", _("RevPAR"), m, "revpar", _("Room revenue HT ÷ rooms available.")),
+        (
+            "room_revenue",
+            _("Room revenue"),
+            m,
+            "room_revenue",
+            _("Net of the room nights posted for the period's nights."),
+        ),
+        (
+            "total_revenue",
+            _("Total revenue"),
+            m,
+            "total_revenue",
+            _("All revenue HT of the period's business days, without tourist tax."),
+        ),
         (
             "trevpar",
             _("TRevPAR"),
@@ -140,7 +156,13 @@ def kpis(d: Dashboard, ly: Dashboard) -> list[Kpi]:
         shown = fmt(value) if value not in (None, "") else "—"
         if key == "checkout" and d.checkout_median:
             shown = f"{shown} ({_('median')} {d.checkout_median})"
-        out.append(Kpi(key, label, shown, fmt(before) if before not in (None, "") else "—", note))
+        planned = ""
+        if budget is not None and key in ("occupancy", "room_revenue", "total_revenue", "revpar"):
+            target = getattr(budget, key)
+            planned = fmt(target) if target is not None else "—"
+        out.append(
+            Kpi(key, label, shown, fmt(before) if before not in (None, "") else "—", note, planned)
+        )
     return out
 
 
@@ -336,10 +358,13 @@ def as_xlsx(tables_: list[Table], kpis_: list[Kpi]) -> bytes:
     bold = book.add_format({"bold": True})
     amount = book.add_format({"num_format": "#,##0.00"})
     sheet = book.add_worksheet(_("Summary")[:31])
-    for col, heading in enumerate((_("Figure"), _("Period"), _("Last year"), _("Convention"))):
+    headings = (_("Figure"), _("Period"), _("Last year"), _("Budget"), _("Convention"))
+    for col, heading in enumerate(headings):
         sheet.write(0, col, heading, bold)
     for row, kpi in enumerate(kpis_, start=1):
-        sheet.write_row(row, 0, [str(kpi.label), kpi.value, kpi.last_year, str(kpi.note)])
+        sheet.write_row(
+            row, 0, [str(kpi.label), kpi.value, kpi.last_year, kpi.budget, str(kpi.note)]
+        )
     used = {_("Summary")[:31].lower()}
     for table in tables_:
         # a sheet's name: 31 characters at most, none of []:*?/\, unique (case-insensitive)

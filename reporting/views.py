@@ -21,7 +21,7 @@ from reporting.facts import facts_refresh
 from reporting.financial import financial_report
 from reporting.models import Alert
 from reporting.periods import PRESETS, PeriodError, period_for
-from reporting.selectors import checkout_time, dashboard
+from reporting.selectors import budget_for, checkout_time, dashboard
 from reporting.services import alert_acknowledge, alert_message
 
 FACTS_MAX_AGE = timedelta(minutes=1)
@@ -60,6 +60,9 @@ def _context(request: HttpRequest) -> dict:
     last_year = dashboard(
         properties=properties, period=period.last_year(), today=today, forward=False
     )
+    budget = budget_for(
+        properties=properties, period=period, available=current.room_nights_available
+    )
     return {
         "error": error,
         "scope": scope,
@@ -69,7 +72,8 @@ def _context(request: HttpRequest) -> dict:
         "last_year_period": period.last_year(),
         "properties": properties,
         "organization": prop.organization,
-        "kpis": report_tables.kpis(current, last_year),
+        "kpis": report_tables.kpis(current, last_year, budget),
+        "budget": budget,
         "tables": report_tables.tables(current, last_year),
         "data": current,
         "checkout_time": checkout_time(),

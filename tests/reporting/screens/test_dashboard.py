@@ -123,3 +123,25 @@ def test_the_query_count_is_the_same_whatever_the_period(signed_in, month):
             assert signed_in.get(URL, params).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert len(set(counts)) == 1, counts
+
+
+def test_the_budget_is_shown_in_proportion_to_the_period(signed_in, month):
+    from calendar import monthrange
+    from decimal import Decimal
+
+    from reporting.models import Budget
+
+    assert "budget-occupancy" not in signed_in.get(URL).content.decode()  # none entered
+    first = month.last.replace(day=1)
+    Budget.objects.create(
+        property=month.property, month=first, room_revenue=Decimal("31000.00"),
+        total_revenue=Decimal("62000.00"), occupancy=Decimal("80.00"),
+    )  # fmt: skip
+    response = signed_in.get(URL)  # yesterday: one day of the month's budget
+    days = monthrange(first.year, first.month)[1]
+    kpis = {k.key: k.budget for k in response.context["kpis"]}
+    assert kpis["room_revenue"] == money((Decimal("31000.00") / days).quantize(Decimal("0.01")))
+    assert kpis["total_revenue"] == money((Decimal("62000.00") / days).quantize(Decimal("0.01")))
+    assert kpis["occupancy"] == percent(Decimal("80.00"))
+    assert kpis["adr"] == ""  # no budget for it
+    assert 'data-testid="budget-room_revenue"' in response.content.decode()
