@@ -220,6 +220,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.holds_release_expired_task",
         "schedule": crontab(minute="*/5"),
     },
+    # every 5 minutes: reporting's daily facts for the days new documents touched
+    "reporting-facts": {
+        "task": "reporting.tasks.facts_refresh_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # every 15 minutes: the managers' alert rules (REP-2) and a digest of the new alerts
+    "reporting-alerts": {
+        "task": "reporting.tasks.alerts_evaluate_task",
+        "schedule": crontab(minute="*/15"),
+    },
     # every minute: tasks whose publication failed at commit (broker down) are published
     "core-outbox-dispatch": {
         "task": "core.tasks.outbox_dispatch_task",

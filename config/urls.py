@@ -28,6 +28,7 @@ urlpatterns = [
     path("book/", include("pms.booking_urls")),
     path("billing/", include("billing.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("reporting/", include("reporting.urls")),
     path("", include("core.urls")),
 ]
 

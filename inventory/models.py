@@ -111,6 +111,12 @@ class CapacityPool(TimeStampedModel):
     )
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=60)
     location = models.CharField(_("stock location"), max_length=50, blank=True)
+    reorder_point = models.PositiveIntegerField(
+        _("reorder point"),
+        null=True,
+        blank=True,
+        help_text=_("Counted stock: managers are alerted when what is left falls to this."),
+    )
 
     class Meta:
         ordering = ["property", "code"]

@@ -1,6 +1,28 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reporting"
+    verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from core.navigation import NavItem, register
+
+        register(
+            NavItem(
+                label=_("Dashboard"), url_name="reporting:dashboard", capability="manage", order=60
+            )
+        )
+        register(
+            NavItem(
+                label=_("Revenue by VAT rate"),
+                url_name="reporting:financial",
+                capability="billing.accounting",
+                order=71,
+            )
+        )
+        register(
+            NavItem(label=_("Alerts"), url_name="reporting:alerts", capability="manage", order=61)
+        )

@@ -164,7 +164,19 @@ def staff_screens(hotel, catalog, rooms, book, terminal):
         "printers": "/devices/",
         "channels": "/channels/connections/",
         "accounting": "/billing/accounting/",
+        "dashboard": "/reporting/",
+        "alerts": "/reporting/alerts/",
+        "financial": "/reporting/financial/",
     }
+    # an alert waiting in the inbox (its acknowledge form is measured too)
+    from inventory.models import CapacityBucket, CapacityPool
+    from reporting.services import alerts_evaluate
+
+    pool = CapacityPool.objects.create(
+        property=hotel, code="paniers-ecrans", name="Paniers", kind="stock", reorder_point=3
+    )
+    CapacityBucket.objects.create(pool=pool, capacity=5, sold=4)
+    alerts_evaluate(property=hotel)
     return manager, screens
 
 

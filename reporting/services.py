@@ -1,0 +1,414 @@
+"""Alerts (REP-2): detect, deduplicate, acknowledge, digest.
+
+`alerts_evaluate` runs every rule of a property (beat, every 15 minutes) and writes one
+unresolved alert per cause: a cause already alerted is found by the partial unique index
+(`INSERT … ON CONFLICT DO NOTHING`), never duplicated. A state cause that is gone (stock
+received, feed working again) resolves its alert; an event (a basket, a drawer's difference)
+stays until a manager acknowledges it. Reads only the documents of the other apps."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from statistics import median
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from billing.models import FolioLine, JournalEntry, Ticket, TicketLine
+from billing.services.journal import JET_VERIFICATION_FAILED, JET_VERIFICATION_PASSED
+from channels_sync.models import ChannelConnection
+from core.exceptions import InvalidInput
+from core.models import Property, Role
+from core.outbox import outbox_enqueue
+from devices.models import PrintJob
+from inventory.models import CapacityBucket, CapacityPool
+from pms.models import Reservation, ReservationRoom
+from pos.models import CashSession
+from reporting.models import Alert, AlertSettings
+from reporting.periods import Period
+from reporting.selectors import tickets_counted
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+MAD_SCALE = Decimal("1.4826")  # MAD × 1.4826 estimates a standard deviation (normal data)
+BASKET_HISTORY_DAYS = 30
+BASKET_MIN_HISTORY = 20  # fewer tickets than this in 30 days: no basket rule for the outlet
+RATE_MIN_TICKETS = 10  # an employee with fewer tickets that day is not judged
+RATE_FLOOR = Decimal("5")  # percent: a rate below this is never "far above" the team
+DIGEST_TASK = "reporting.tasks.alert_digest_task"
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    cause: str
+    data: dict
+
+
+def settings_for(property: Property) -> AlertSettings:
+    return AlertSettings.objects.filter(property=property).first() or AlertSettings(
+        property=property
+    )
+
+
+def _low_stock(property: Property) -> list[Finding]:
+    left = CapacityBucket.objects.filter(pool=OuterRef("pk"), day__isnull=True)
+    pools = (
+        CapacityPool.objects.filter(
+            property=property, kind=CapacityPool.Kind.STOCK, reorder_point__isnull=False
+        )
+        .annotate(left=Subquery(left.values(remaining=F("capacity") - F("sold"))[:1]))
+        .filter(left__lte=F("reorder_point"))
+    )
+    return [
+        Finding(
+            Alert.Kind.LOW_STOCK,
+            f"stock:{p.pk}",
+            {"name": p.name, "left": p.left, "reorder_point": p.reorder_point},
+        )
+        for p in pools
+    ]
+
+
+def _unusual_baskets(property: Property, today: date, k: Decimal) -> list[Finding]:
+    """Tickets of yesterday and today far from their outlet's last 30 days (median ± k·MAD)."""
+    recent = Period(today - timedelta(days=1), today)
+    history = Period(
+        recent.start - timedelta(days=BASKET_HISTORY_DAYS), recent.start - timedelta(days=1)
+    )
+    past: dict[str, list[Decimal]] = {}
+    for outlet, net in tickets_counted([property.pk], history).values_list(
+        "outlet", F("total") - F("total_vat")
+    ):
+        past.setdefault(outlet, []).append(net)
+    bounds = {}
+    for outlet, values in past.items():
+        if len(values) < BASKET_MIN_HISTORY:
+            continue
+        middle = median(values)
+        mad = median(abs(v - middle) for v in values) * MAD_SCALE
+        if mad > 0:
+            bounds[outlet] = (middle, mad)
+    found = []
+    for pk, number, outlet, net in tickets_counted([property.pk], recent).values_list(
+        "pk", "number", "outlet", F("total") - F("total_vat")
+    ):
+        if outlet not in bounds:
+            continue
+        middle, mad = bounds[outlet]
+        if abs(net - middle) > k * mad:
+            found.append(
+                Finding(
+                    Alert.Kind.UNUSUAL_BASKET,
+                    f"basket:{pk}",
+                    {"ticket": number, "outlet": outlet, "net": str(net), "median": str(middle)},
+                )
+            )
+    return found
+
+
+def _rates(property: Property, day: date, factor: Decimal) -> list[Finding]:
+    """Discount and void rates of each cashier on `day`, against the whole team's."""
+    lines = (
+        TicketLine.objects.filter(ticket__property=property, ticket__business_date=day)
+        .values("ticket__cashier", "ticket__cashier__username")
+        .annotate(
+            discounted=Sum("discount"),
+            gross=Sum(F("total") + F("discount"), output_field=MONEY),
+            tickets=Count("ticket", distinct=True),
+        )
+        .order_by()
+    )
+    voided_ids = JournalEntry.objects.filter(
+        property=property,
+        chain=JournalEntry.Chain.FISCAL,
+        kind=JournalEntry.Kind.VOID,
+        document_type="billing.ticket",
+        business_date=day,
+    ).values_list("document_id", flat=True)
+    voids = dict(
+        Ticket.objects.filter(property=property, pk__in=[int(i) for i in voided_ids])
+        .values("cashier")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("cashier", "n")
+    )
+    rows = list(lines)
+    team_discount = sum((r["discounted"] for r in rows), Decimal(0))
+    team_gross = sum((r["gross"] for r in rows), Decimal(0))
+    team_tickets = sum(r["tickets"] for r in rows)
+    team_voids = sum(voids.values())
+    found = []
+    for r in rows:
+        if r["tickets"] < RATE_MIN_TICKETS:
+            continue
+        who = r["ticket__cashier__username"]
+        checks = [
+            (Alert.Kind.DISCOUNT_RATE, r["discounted"], r["gross"], team_discount, team_gross),
+            (
+                Alert.Kind.VOID_RATE,
+                voids.get(r["ticket__cashier"], 0),
+                r["tickets"],
+                team_voids,
+                team_tickets,
+            ),
+        ]
+        for kind, mine, base, team, team_base in checks:
+            if not base or not team_base:
+                continue
+            rate = Decimal(mine) * 100 / Decimal(base)
+            team_rate = Decimal(team) * 100 / Decimal(team_base)
+            if rate >= RATE_FLOOR and rate > factor * team_rate:
+                found.append(
+                    Finding(
+                        kind,
+                        f"{kind}:{r['ticket__cashier']}:{day}",
+                        {
+                            "employee": who,
+                            "day": str(day),
+                            "rate": f"{rate:.1f}",
+                            "team": f"{team_rate:.1f}",
+                        },
+                    )
+                )
+    return found
+
+
+def _cash(property: Property, today: date, threshold: Decimal) -> list[Finding]:
+    sessions = CashSession.objects.filter(
+        property=property,
+        status=CashSession.Status.CLOSED,
+        business_date__gte=today - timedelta(days=1),
+    ).filter(Q(difference__gt=threshold) | Q(difference__lt=-threshold))
+    return [
+        Finding(
+            Alert.Kind.CASH_DIFFERENCE,
+            f"cash:{s.pk}",
+            {
+                "terminal": str(s.terminal_id),
+                "day": str(s.business_date),
+                "difference": str(s.difference),
+            },
+        )
+        for s in sessions
+    ]
+
+
+def _feeds(property: Property) -> list[Finding]:
+    feeds = ChannelConnection.objects.filter(
+        property=property,
+        is_active=True,
+        last_status__in=(ChannelConnection.Status.FAILED, ChannelConnection.Status.SUSPICIOUS),
+    ).select_related("room")
+    return [
+        Finding(
+            Alert.Kind.ICAL_FEED,
+            f"ical:{c.pk}",
+            {"feed": str(c), "status": c.last_status, "message": c.last_message[:200]},
+        )
+        for c in feeds
+    ]
+
+
+def _prints(property: Property) -> list[Finding]:
+    jobs = PrintJob.objects.filter(
+        property=property,
+        status=PrintJob.Status.FAILED,
+        created_at__gte=timezone.now() - timedelta(days=2),
+    ).select_related("printer")
+    return [
+        Finding(
+            Alert.Kind.PRINT_FAILED,
+            f"print:{j.pk}",
+            {"printer": str(j.printer), "kind": j.kind, "error": j.last_error[:200]},
+        )
+        for j in jobs
+    ]
+
+
+def _journal(property: Property) -> list[Finding]:
+    last = (
+        JournalEntry.objects.filter(
+            property=property,
+            chain=JournalEntry.Chain.JET,
+            code__in=[JET_VERIFICATION_PASSED, JET_VERIFICATION_FAILED],
+        )
+        .order_by("-sequence")
+        .values_list("code", "business_date")
+        .first()
+    )
+    if last and last[0] == JET_VERIFICATION_FAILED:
+        return [Finding(Alert.Kind.JOURNAL, "journal", {"day": str(last[1])})]
+    return []
+
+
+def _night_audit(property: Property, today: date) -> list[Finding]:
+    """Last night had guests in house but no room night was posted for it."""
+    night = today - timedelta(days=1)
+    stayed = ReservationRoom.objects.filter(
+        reservation__property=property,
+        reservation__status__in=(Reservation.Status.IN_HOUSE, Reservation.Status.CHECKED_OUT),
+        reservation__arrival__lte=night,
+        reservation__departure__gt=night,
+        is_cancelled=False,
+    ).exists()
+    if not stayed:
+        return []
+    posted = FolioLine.objects.filter(
+        folio__property=property, revenue_category="accommodation", service_date=night
+    ).exists()
+    return (
+        []
+        if posted
+        else [Finding(Alert.Kind.NIGHT_AUDIT, f"night_audit:{night}", {"night": str(night)})]
+    )
+
+
+def alerts_detect(*, property: Property, today: date | None = None) -> list[Finding]:
+    """Every cause an alert rule finds now at `property` (nothing is written)."""
+    today = today or property.business_date()
+    config = settings_for(property)
+    return [
+        *_low_stock(property),
+        *_unusual_baskets(property, today, config.basket_k),
+        *_rates(property, today - timedelta(days=1), config.rate_factor),
+        *_cash(property, today, config.cash_threshold),
+        *_feeds(property),
+        *_prints(property),
+        *_journal(property),
+        *_night_audit(property, today),
+    ]
+
+
+def alerts_evaluate(*, property: Property, today: date | None = None) -> list[Alert]:
+    """Detect and record: one unresolved alert per cause; state alerts whose cause is gone are
+    resolved. Returns the alerts created by this run."""
+    findings = alerts_detect(property=property, today=today)
+    now = timezone.now()
+    with transaction.atomic():
+        causes = {f.cause for f in findings}
+        existing = set(
+            Alert.objects.filter(
+                property=property, resolved_at__isnull=True, cause__in=causes
+            ).values_list("cause", flat=True)
+        )
+        fresh = [
+            Alert(property=property, kind=f.kind, cause=f.cause, data=f.data, created_at=now)
+            for f in findings
+            if f.cause not in existing
+        ]
+        # a concurrent run may insert the same cause: the partial unique index keeps one
+        Alert.objects.bulk_create(fresh, ignore_conflicts=True)
+        # (ignore_conflicts sets no primary keys: read back the rows this run wrote)
+        fresh = list(
+            Alert.objects.filter(
+                property=property,
+                resolved_at__isnull=True,
+                created_at=now,
+                cause__in=[a.cause for a in fresh],
+            ).order_by("pk")
+        )
+        Alert.objects.filter(
+            property=property, resolved_at__isnull=True, kind__in=Alert.STATE_KINDS
+        ).exclude(cause__in=causes).update(resolved_at=now)
+    return fresh
+
+
+def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
+    """A manager has seen the alert (and says what was done). Once only."""
+    note = note.strip()
+    if len(note) > 500:
+        raise InvalidInput(_("A note has 500 characters at most."))
+    with transaction.atomic():
+        updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=actor, note=note
+        )
+        if not updated:
+            raise InvalidInput(_("This alert was already acknowledged."))
+    alert.refresh_from_db()
+    return alert
+
+
+def alert_message(alert: Alert) -> str:
+    """The alert in the reader's language (stored as data, worded when shown)."""
+    d = alert.data
+    messages = {
+        Alert.Kind.LOW_STOCK: _("%(name)s: %(left)s left (reorder point %(reorder_point)s)."),
+        Alert.Kind.UNUSUAL_BASKET: _(
+            "Ticket %(ticket)s at %(outlet)s: %(net)s HT, far from the usual %(median)s."
+        ),
+        Alert.Kind.DISCOUNT_RATE: _(
+            "%(employee)s gave %(rate)s %% in discounts on %(day)s (team: %(team)s %%)."
+        ),
+        Alert.Kind.VOID_RATE: _(
+            "%(employee)s voided %(rate)s %% of their tickets on %(day)s (team: %(team)s %%)."
+        ),
+        Alert.Kind.CASH_DIFFERENCE: _(
+            "A drawer closed on %(day)s with a difference of %(difference)s."
+        ),
+        Alert.Kind.ICAL_FEED: _("The feed %(feed)s is %(status)s: %(message)s"),
+        Alert.Kind.PRINT_FAILED: _("A print job failed on %(printer)s: %(error)s"),
+        Alert.Kind.JOURNAL: _("The fiscal journal verification of %(day)s failed."),
+        Alert.Kind.NIGHT_AUDIT: _("The night audit of %(night)s has not been run."),
+    }
+    if alert.kind == Alert.Kind.ICAL_FEED and d.get("status") in ChannelConnection.Status.values:
+        d = {**d, "status": ChannelConnection.Status(d["status"]).label}
+    try:
+        return messages[alert.kind] % d
+    except (KeyError, TypeError, ValueError):
+        return alert.get_kind_display()
+
+
+def alert_digest_request(*, property: Property) -> int:
+    """Put the alerts no digest has carried yet into one e-mail to the managers (through the
+    outbox); the rows are marked in the same transaction, so each alert is sent once."""
+    with transaction.atomic():
+        pending = list(
+            Alert.objects.select_for_update()
+            .filter(property=property, resolved_at__isnull=True, digested_at__isnull=True)
+            .order_by("created_at", "pk")
+        )
+        if not pending:
+            return 0
+        Alert.objects.filter(pk__in=[a.pk for a in pending]).update(digested_at=timezone.now())
+        outbox_enqueue(
+            task=DIGEST_TASK,
+            kwargs={"property_id": property.pk, "alert_ids": [a.pk for a in pending]},
+            property=property,
+        )
+    return len(pending)
+
+
+def alert_digest_send(*, property_id: int, alert_ids: list[int]) -> int:
+    """The digest e-mail itself (run by the outbox's task, after commit)."""
+    from django.core.mail import send_mail
+    from django.utils import translation
+
+    prop = Property.objects.get(pk=property_id)
+    recipients = sorted(
+        set(
+            get_user_model()
+            .objects.filter(
+                memberships__property=prop,
+                memberships__role__in=[Role.MANAGER, Role.ADMIN],
+                memberships__is_active=True,
+                is_active=True,
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    alerts = list(Alert.objects.filter(pk__in=alert_ids).order_by("created_at", "pk"))
+    if not recipients or not alerts:
+        return 0
+    with translation.override(prop.default_language or "fr"):
+        subject = ngettext(
+            "%(property)s: %(count)s new alert",
+            "%(property)s: %(count)s new alerts",
+            len(alerts),
+        ) % {"property": prop.name, "count": len(alerts)}
+        body = "\n".join(f"- {a.get_kind_display()}: {alert_message(a)}" for a in alerts)
+    return send_mail(subject, body, None, recipients)
