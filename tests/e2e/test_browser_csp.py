@@ -49,7 +49,7 @@ def test_the_barcode_field_is_emptied_and_focused_after_each_scan(
         page.press("[data-testid=barcode]", "Enter")
         expect(page.locator("[data-testid=barcode]")).to_have_value("")
     expect(page.locator("[data-testid=barcode]")).to_be_focused()
-    expect(page.locator("[data-testid=total]")).to_have_text("5.00 €")
+    expect(page.locator("[data-testid=total]")).to_have_text("€5.00")
 
 
 def test_the_admin_edits_a_property_under_the_policy(open_as, live_server, hotel, superuser):

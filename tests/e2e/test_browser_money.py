@@ -123,7 +123,7 @@ def test_check_out_balance_choice_and_open_balances(
     assert "\u00a0€" in page.inner_text("[data-testid=error]")
     page.check("[data-testid=balance-open]")
     page.select_option("[data-testid=balance-approver]", str(manager.pk))
-    page.fill("[data-testid=balance-pin]", "6666")
+    page.fill("[data-testid=balance-pin]", "666666")
     page.fill("[data-testid=balance-reason]", "Réglera par virement")
     screenshot(page, "money-check-out-choice-fr", viewport)
     page.click("[data-testid=check-out]")

@@ -375,7 +375,7 @@ def test_whole_invoice_to_the_company_downloads_as_factur_x(desk, hotel, in_hous
     desk.post(
         url(in_house, "extra/"), {"product_id": product("cafe").pk, "quantity": "1", "key": "c"}
     )
-    desk.post(url(in_house, "check-out/"))
+    desk.post(url(in_house, "check-out/"), PAY_NOW)  # paid at the desk, invoiced to Acme
     assert "Everything to Acme SAS" in desk.get(url(in_house)).content.decode()
     # when
     desk.post(url(in_house, "invoice/"), {"mode": "company"}, **HX)

@@ -258,7 +258,7 @@ def test_a_refunded_sale_reads_refunded_everywhere_and_gives_no_change(
     order = Order.objects.get(client_key=key)
     url = f"/pos/counter/receipt/{order.pk}/"
     receipt_print_request(terminal=terminal, ticket=order.ticket, actor=manager)  # original
-    till.post(url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "6666"})
+    till.post(url + "refund/", {"reason": "Erreur", "approver": manager.pk, "pin": "666666"})
     # the receipt screen: refunded, the refund listed, no change to give
     page = till.get(url).content.decode()
     assert 'data-testid="refunded"' in page and "Change due" not in page
