@@ -1,13 +1,17 @@
 """Guests and companies, organisation-wide: one profile across stays and outlets (CRM-1)."""
 
+import builtins
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Organization, TimeStampedModel
+from core.money import money_field
 
 
 def validate_siren(value: str) -> None:
@@ -106,3 +110,207 @@ class Guest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class GiftCardProduct(models.Model):
+    """A catalogue product that, once sold, issues a gift card or voucher (REFERENCE §9.1).
+
+    Single-purpose (BUU): what it buys and its VAT are known at sale, so the product carries
+    its VAT rate and revenue category and the sale is revenue. Multi-purpose (BUM): the sale is
+    a liability (revenue category "voucher", VAT 0 %, booked to 4198); VAT is due on what the
+    card later pays for, at those lines' rates."""
+
+    class Kind(models.TextChoices):
+        SINGLE_PURPOSE = "single_purpose", _("Single-purpose (VAT at sale)")
+        MULTI_PURPOSE = "multi_purpose", _("Multi-purpose (liability, VAT at redemption)")
+
+    product = models.OneToOneField(
+        "inventory.Product", on_delete=models.CASCADE, related_name="gift_card"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    validity_days = models.PositiveIntegerField(_("valid for (days)"), default=365)
+    single_use = models.BooleanField(_("single use"), default=False)
+
+    class Meta:
+        verbose_name = _("gift card product")
+        verbose_name_plural = _("gift card products")
+
+    def __str__(self) -> str:
+        return str(self.product)
+
+    def clean(self) -> None:
+        from inventory.models import RevenueCategory
+
+        product = self.product
+        is_liability = product.revenue_category == RevenueCategory.VOUCHER
+        if self.kind == self.Kind.MULTI_PURPOSE and (not is_liability or product.vat_rate != 0):
+            raise ValidationError(
+                _(
+                    "A multi-purpose voucher is a liability: its product must have the revenue "
+                    "category “voucher” and a VAT rate of 0 %."
+                )
+            )
+        if self.kind == self.Kind.SINGLE_PURPOSE and is_liability:
+            raise ValidationError(
+                _(
+                    "A single-purpose voucher is revenue at sale: give its product the revenue "
+                    "category and VAT rate of what it buys."
+                )
+            )
+
+
+class GiftCard(models.Model):
+    """A gift card or voucher with a balance (POS-5, CRM-3). The balance is a cache of its
+    movements, kept in the same transaction under the card's row lock; the database refuses a
+    negative balance."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        USED = "used", _("Used")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    property = models.ForeignKey(
+        "core.Property", on_delete=models.PROTECT, related_name="gift_cards"
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=GiftCardProduct.Kind.choices)
+    single_use = models.BooleanField(_("single use"), default=False)
+    initial_amount = money_field(_("initial amount"))
+    balance = money_field(_("balance"))
+    # a single-purpose card buys only what it was sold for (its product's revenue category)
+    revenue_category = models.CharField(_("valid for"), max_length=20, blank=True)
+    expires_on = models.DateField(_("expires on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    guest = models.ForeignKey(
+        Guest, on_delete=models.SET_NULL, null=True, blank=True, related_name="gift_cards"
+    )
+    # what issued it: "pos.order:<pk>:<line>", "campaign:<pk>"… (idempotent issue)
+    source = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("gift card")
+        verbose_name_plural = _("gift cards")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="giftcard_balance_gte_0"),
+            models.CheckConstraint(
+                condition=Q(balance__lte=F("initial_amount")), name="giftcard_balance_lte_initial"
+            ),
+        ]
+        indexes = [models.Index(fields=["property", "status", "expires_on"])]
+
+    def __str__(self) -> str:
+        return self.masked_code
+
+    @builtins.property
+    def masked_code(self) -> str:
+        """What a receipt or a payment reference shows: the last four characters only."""
+        return f"****{self.code[-4:]}"
+
+
+class GiftCardMovement(models.Model):
+    """One change of a card's balance, append-only (a PostgreSQL trigger refuses UPDATE and
+    DELETE). `key` makes every movement idempotent: a replayed redemption finds its key."""
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue", _("Issued")
+        REDEEM = "redeem", _("Redeemed")
+        REFUND = "refund", _("Given back")
+        EXPIRE = "expire", _("Expired")
+
+    card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = money_field()  # signed: + issue/refund, − redeem/expire
+    balance_after = money_field()
+    key = models.CharField(max_length=120)
+    reference = models.CharField(max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["card", "key"], name="giftcardmovement_key_unique"),
+        ]
+        indexes = [models.Index(fields=["reference"])]
+
+
+class LoyaltyProgram(models.Model):
+    """An organisation's points: what a point is worth when redeemed."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="loyalty_program"
+    )
+    point_value = models.DecimalField(
+        _("value of one point (€)"), max_digits=8, decimal_places=4, default=Decimal("0.0100")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("loyalty programme")
+        verbose_name_plural = _("loyalty programmes")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class LoyaltyEarnRule(models.Model):
+    """Points earned per euro (incl. VAT) spent in one revenue category."""
+
+    program = models.ForeignKey(LoyaltyProgram, on_delete=models.CASCADE, related_name="rules")
+    revenue_category = models.CharField(_("revenue category"), max_length=20)
+    points_per_euro = models.DecimalField(_("points per euro"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("earn rule")
+        verbose_name_plural = _("earn rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "revenue_category"], name="loyaltyrule_category_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(points_per_euro__gte=0), name="loyaltyrule_points_gte_0"
+            ),
+        ]
+
+
+class LoyaltyAccount(models.Model):
+    """A guest's points balance: the cache of their movements, locked to redeem."""
+
+    guest = models.OneToOneField(Guest, on_delete=models.PROTECT, related_name="loyalty")
+    balance = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="loyaltyaccount_balance_gte_0")
+        ]
+
+
+class LoyaltyMovement(models.Model):
+    """Points earned or spent, append-only; `key` is unique per account, so a retried,
+    replayed or offline-synced sale earns once."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("Earned")
+        REDEEM = "redeem", _("Redeemed")
+        REFUND = "refund", _("Given back")
+        EXPIRE = "expire", _("Expired")
+
+    account = models.ForeignKey(LoyaltyAccount, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    points = models.IntegerField()
+    key = models.CharField(max_length=120)
+    reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="loyaltymovement_key_unique"),
+        ]

@@ -38,6 +38,8 @@ class RevenueCategory(models.TextChoices):
     SERVICES = "services", _("Services")
     GOODS = "goods", _("Goods")
     TOURIST_TAX = "tourist_tax", _("Tourist tax")
+    # a multi-purpose voucher's sale: a liability, not revenue (REFERENCE §9.1)
+    VOUCHER = "voucher", _("Multi-purpose vouchers (liability)")
 
 
 # French VAT rates (20, 10, 5.5, 2.1 %, and 0 for exempt); the rate is copied onto every sold line.
