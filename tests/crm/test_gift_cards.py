@@ -249,9 +249,7 @@ def test_twenty_concurrent_sales_on_one_card_sell_five(hotel, catalog, product, 
         ]
     )
     assert sum(not isinstance(r, Exception) for r in results) == 5
-    assert all(
-        isinstance(r, GiftCardRefused) for r in results if isinstance(r, Exception)
-    ), results
+    assert all(isinstance(r, GiftCardRefused) for r in results if isinstance(r, Exception)), results
     gift.refresh_from_db()
     assert gift.balance == 0
     assert Payment.objects.filter(method="gift_card").count() == 5
