@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Organization, TimeStampedModel
 from core.money import money_field
+from inventory.models import GiftCardKind
 
 
 def validate_siren(value: str) -> None:
@@ -112,53 +113,6 @@ class Guest(TimeStampedModel):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-class GiftCardProduct(models.Model):
-    """A catalogue product that, once sold, issues a gift card or voucher (REFERENCE §9.1).
-
-    Single-purpose (BUU): what it buys and its VAT are known at sale, so the product carries
-    its VAT rate and revenue category and the sale is revenue. Multi-purpose (BUM): the sale is
-    a liability (revenue category "voucher", VAT 0 %, booked to 4198); VAT is due on what the
-    card later pays for, at those lines' rates."""
-
-    class Kind(models.TextChoices):
-        SINGLE_PURPOSE = "single_purpose", _("Single-purpose (VAT at sale)")
-        MULTI_PURPOSE = "multi_purpose", _("Multi-purpose (liability, VAT at redemption)")
-
-    product = models.OneToOneField(
-        "inventory.Product", on_delete=models.CASCADE, related_name="gift_card"
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    validity_days = models.PositiveIntegerField(_("valid for (days)"), default=365)
-    single_use = models.BooleanField(_("single use"), default=False)
-
-    class Meta:
-        verbose_name = _("gift card product")
-        verbose_name_plural = _("gift card products")
-
-    def __str__(self) -> str:
-        return str(self.product)
-
-    def clean(self) -> None:
-        from inventory.models import RevenueCategory
-
-        product = self.product
-        is_liability = product.revenue_category == RevenueCategory.VOUCHER
-        if self.kind == self.Kind.MULTI_PURPOSE and (not is_liability or product.vat_rate != 0):
-            raise ValidationError(
-                _(
-                    "A multi-purpose voucher is a liability: its product must have the revenue "
-                    "category “voucher” and a VAT rate of 0 %."
-                )
-            )
-        if self.kind == self.Kind.SINGLE_PURPOSE and is_liability:
-            raise ValidationError(
-                _(
-                    "A single-purpose voucher is revenue at sale: give its product the revenue "
-                    "category and VAT rate of what it buys."
-                )
-            )
-
-
 class GiftCard(models.Model):
     """A gift card or voucher with a balance (POS-5, CRM-3). The balance is a cache of its
     movements, kept in the same transaction under the card's row lock; the database refuses a
@@ -174,7 +128,7 @@ class GiftCard(models.Model):
         "core.Property", on_delete=models.PROTECT, related_name="gift_cards"
     )
     code = models.CharField(_("code"), max_length=32, unique=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=20, choices=GiftCardProduct.Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=GiftCardKind.choices)
     single_use = models.BooleanField(_("single use"), default=False)
     initial_amount = money_field(_("initial amount"))
     balance = money_field(_("balance"))

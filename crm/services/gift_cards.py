@@ -21,7 +21,8 @@ from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput
 from core.models import Property
 from core.money import ZERO, quantize
-from crm.models import GiftCard, GiftCardMovement, GiftCardProduct, Guest
+from crm.models import GiftCard, GiftCardMovement, Guest
+from inventory.models import GiftCardKind, Product
 
 # no 0/O, 1/I/L: read aloud or typed from a printed receipt
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -74,7 +75,7 @@ def gift_card_issue(
     amount = quantize(Decimal(amount))
     if amount <= 0:
         raise InvalidInput(_("A gift card's amount must be positive."))
-    if kind not in GiftCardProduct.Kind.values:
+    if kind not in GiftCardKind.values:
         raise InvalidInput(_("Unknown kind of gift card."))
     with transaction.atomic():
         existing = GiftCard.objects.filter(source=source).first()
@@ -88,9 +89,7 @@ def gift_card_issue(
             single_use=single_use,
             initial_amount=amount,
             balance=amount,
-            revenue_category=revenue_category
-            if kind == GiftCardProduct.Kind.SINGLE_PURPOSE
-            else "",
+            revenue_category=revenue_category if kind == GiftCardKind.SINGLE_PURPOSE else "",
             expires_on=today + timedelta(days=validity_days),
             guest=guest,
             source=source[:100],
@@ -118,35 +117,29 @@ def gift_cards_issue_for_sale(
     *,
     property: Property,
     lines: Sequence[GiftCardSaleLine],
+    products: dict[int, Product],
     reference: str,
     guest: Guest | None = None,
     actor=None,
 ) -> list[GiftCard]:
     """The cards a sale's gift-card lines issue: one card per unit sold, worth its unit price.
-    Lines of other products are ignored. Runs in the sale's transaction."""
-    if not lines:
-        return []
-    settings = {
-        gp.product_id: gp
-        for gp in GiftCardProduct.objects.filter(
-            product_id__in={line.product_id for line in lines}
-        ).select_related("product")
-    }
+    `products`: the lines' products as the sale priced them (no query here); lines of other
+    products are ignored. Runs in the sale's transaction."""
     cards = []
     for line in lines:
-        gp = settings.get(line.product_id)
-        if gp is None:
+        product = products.get(line.product_id)
+        if product is None or not product.gift_card_kind:
             continue
         for unit in range(int(line.quantity)):
             cards.append(
                 gift_card_issue(
                     property=property,
                     amount=line.unit_price,
-                    kind=gp.kind,
+                    kind=product.gift_card_kind,
                     source=f"{reference}:{line.key}:{unit}",
-                    validity_days=gp.validity_days,
-                    single_use=gp.single_use,
-                    revenue_category=gp.product.revenue_category,
+                    validity_days=product.gift_card_validity_days,
+                    single_use=product.gift_card_single_use,
+                    revenue_category=product.revenue_category,
                     guest=guest,
                     actor=actor,
                 )

@@ -18,6 +18,7 @@ from core.audit import audit_log
 from core.exceptions import DomainError, IdempotencyConflict, InvalidInput, NotFound
 from core.models import Property
 from core.money import ZERO
+from crm.models import Guest
 from crm.services.gift_cards import (
     GiftCardSaleLine,
     gift_card_redeem,
@@ -90,6 +91,8 @@ class SaleRequest:
     tenders: Sequence[TenderInput] = ()
     room_number: str | None = None
     reservation: Reservation | None = None
+    # the guest the sale is for without a stay (a loyalty card scanned at the counter)
+    guest: Guest | None = None
     client_key: str | None = None
     allow_price_override: bool = False
     print_receipt: bool = False
@@ -168,6 +171,8 @@ def sale_checkout(request: SaleRequest) -> Sale:
             raise NotFound(_("No such terminal."))
         if reservation is not None and reservation.property_id != property.pk:
             raise NotFound(_("No such reservation."))
+        if request.guest is not None and request.guest.organization_id != property.organization_id:
+            raise NotFound(_("No such guest."))
         room_number = (request.room_number or "").strip() or None
         if room_number and request.tenders:
             raise InvalidInput(_("A sale charged to a room takes no payment."))
@@ -209,7 +214,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         client_key=client_key,
         status=Order.Status.OPEN,
         reservation=reservation,
-        guest=reservation.guest if reservation is not None else None,
+        guest=reservation.guest if reservation is not None else request.guest,
         created_by=actor,
         business_date=business_date,
         table_label=request.table_label[:30],
@@ -310,7 +315,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         order.status = Order.Status.PAID
     order.ticket = ticket
     order.save(update_fields=update_fields)
-    _gift_cards_issue(order=order, lines=issued.lines, actor=actor)
+    _gift_cards_issue(order=order, quoted=quoted, lines=issued.lines, actor=actor)
     audit_log(
         action="pos.order.checked_out",
         property=property,
@@ -389,7 +394,7 @@ def _redeem_stored_value(
     return kept
 
 
-def _gift_cards_issue(*, order: Order, lines: Sequence[TicketLine], actor) -> None:
+def _gift_cards_issue(*, order: Order, quoted, lines: Sequence[TicketLine], actor) -> None:
     """The gift cards the sale's gift-card lines issue (new rows only: no lock taken after
     the journal's)."""
     reference = order_stored_value_reference(order)
@@ -405,6 +410,7 @@ def _gift_cards_issue(*, order: Order, lines: Sequence[TicketLine], actor) -> No
             for line in lines
             if line.product_id
         ],
+        products={q.product.pk: q.product for q in quoted.lines},
         reference=reference,
         guest=order.guest,
         actor=actor,

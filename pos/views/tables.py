@@ -599,6 +599,13 @@ def tab_tenders(post, *, due: Decimal, tip: Decimal) -> list[TenderInput]:
         if not voucher_ref:
             raise InvalidInput(_("Enter the voucher code."))
         return [TenderInput(method="voucher", amount=due, terminal_reference=voucher_ref)]
+    if action == "gift_card":
+        code = (post.get("gift_card_code") or "").strip()[:40]
+        if not code:
+            raise InvalidInput(_("Enter or scan the gift card's code."))
+        return [TenderInput(method="gift_card", amount=due, terminal_reference=code)]
+    if action == "loyalty":
+        return [TenderInput(method="loyalty", amount=due)]
     if action == "several":
         cash = _money_field(post.get("cash_amount"), label=_("cash part")) or ZERO
         voucher = _money_field(post.get("voucher_amount"), label=_("voucher part")) or ZERO

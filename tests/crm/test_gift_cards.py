@@ -9,9 +9,9 @@ import pytest
 from billing.models import JournalEntry, Payment
 from billing.services.accounting import daily_entries
 from billing.services.payments import TenderInput
-from crm.models import GiftCard, GiftCardMovement, GiftCardProduct
+from crm.models import GiftCard, GiftCardMovement
 from crm.services.gift_cards import GiftCardRefused, gift_card_issue, gift_card_redeem
-from inventory.models import Product, RevenueCategory
+from inventory.models import GiftCardKind, Product, RevenueCategory
 from pos.services.checkout import order_checkout, order_refund
 from tests.concurrency import race
 from tests.factories.pos import make_terminal
@@ -27,15 +27,14 @@ def gift_card_product(hotel, catalog):
         price=Decimal("50.00"),
         vat_rate=Decimal("0.00"),
         revenue_category=RevenueCategory.VOUCHER,
+        gift_card_kind=GiftCardKind.MULTI_PURPOSE,
     )
-    gp = GiftCardProduct(product=product, kind=GiftCardProduct.Kind.MULTI_PURPOSE)
-    gp.full_clean()
-    gp.save()
+    product.full_clean()
     return product
 
 
 def card(hotel, amount="50.00", **kw) -> GiftCard:
-    kw.setdefault("kind", GiftCardProduct.Kind.MULTI_PURPOSE)
+    kw.setdefault("kind", GiftCardKind.MULTI_PURPOSE)
     kw.setdefault("source", f"test:{GiftCard.objects.count()}")
     return gift_card_issue(property=hotel, amount=Decimal(amount), **kw)
 
@@ -170,7 +169,7 @@ def test_a_single_purpose_voucher_buys_only_what_it_was_sold_for(
     spa = card(
         hotel,
         "80.00",
-        kind=GiftCardProduct.Kind.SINGLE_PURPOSE,
+        kind=GiftCardKind.SINGLE_PURPOSE,
         revenue_category=RevenueCategory.SERVICES,
     )
     drinks = [line(product("spritz"))]
@@ -188,9 +187,9 @@ def test_a_multi_purpose_product_must_be_a_liability(hotel, catalog, product):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="liability"):
-        GiftCardProduct(
-            product=product("spritz"), kind=GiftCardProduct.Kind.MULTI_PURPOSE
-        ).full_clean()
+        spritz = product("spritz")
+        spritz.gift_card_kind = GiftCardKind.MULTI_PURPOSE
+        spritz.full_clean()
 
 
 def test_a_refunded_sale_gives_the_card_its_balance_back(

@@ -545,3 +545,28 @@ def test_receipt_e_mailed_after_commit_by_the_task(tablet, tables, product, mail
     assert mailoutbox[0].to == ["camille@example.com"]
     assert str(order.ticket) in mailoutbox[0].subject and "29" in mailoutbox[0].body
     assert AuditEntry.objects.filter(action="pos.receipt.emailed").count() == 1
+
+
+def test_a_gift_card_pays_part_of_the_tab_and_a_wrong_code_is_explained(tablet, tables, product):
+    from crm.models import GiftCard
+    from crm.services.gift_cards import gift_card_issue
+
+    gift = gift_card_issue(
+        property=tables["5"].property, amount=Decimal("10.00"), kind="multi_purpose", source="t"
+    )
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    wrong = tablet.post(
+        f"/pos/tabs/{tab.pk}/pay/",
+        {"action": "gift_card", "gift_card_code": "WRONG", "pay_key": "g0"},
+        follow=True,
+    )
+    assert "No gift card or voucher has this code here." in error_of(wrong)
+    tablet.post(
+        f"/pos/tabs/{tab.pk}/pay/",
+        {"action": "gift_card", "split": "amount", "amount": "10", "pay_key": "g1",
+         "gift_card_code": gift.code},
+    )  # fmt: skip
+    gift.refresh_from_db()
+    assert gift.balance == 0 and gift.status == GiftCard.Status.USED
+    assert Payment.objects.get().method == "gift_card"
