@@ -26,6 +26,7 @@ urlpatterns = [
     path("channels/", include("channels_sync.urls")),
     path("book/", include("pms.booking_urls")),
     path("billing/", include("billing.urls")),
+    path("guests/", include("crm.urls")),
     path("", include("core.urls")),
 ]
 

@@ -99,6 +99,15 @@ class Guest(TimeStampedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     marketing_opt_in = models.BooleanField(_("accepts marketing e-mails"), default=False)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    # what the duplicate search compares (kept by save(): crm.matching)
+    email_key = models.CharField(max_length=254, blank=True, editable=False)
+    phone_key = models.CharField(max_length=20, blank=True, editable=False)
+    # a merged duplicate stays (fiscal documents still name it) and points to the profile kept
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_profiles"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
@@ -107,10 +116,35 @@ class Guest(TimeStampedModel):
         indexes = [
             models.Index(fields=["organization", "last_name"]),
             models.Index(fields=["organization", "email"]),
+            models.Index(
+                fields=["organization", "email_key"],
+                name="crm_guest_email_key_idx",
+                condition=Q(merged_into__isnull=True) & ~Q(email_key=""),
+            ),
+            models.Index(
+                fields=["organization", "phone_key"],
+                name="crm_guest_phone_key_idx",
+                condition=Q(merged_into__isnull=True) & ~Q(phone_key=""),
+            ),
+            models.Index(
+                fields=["organization", "birth_date"],
+                name="crm_guest_birth_date_idx",
+                condition=Q(merged_into__isnull=True, birth_date__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        from crm.matching import email_key, phone_key
+
+        self.email_key = email_key(self.email)
+        self.phone_key = phone_key(self.phone, country=self.country)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"email", "phone", "country"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "email_key", "phone_key"}
+        super().save(*args, **kwargs)
 
 
 class GiftCard(models.Model):
@@ -255,6 +289,7 @@ class LoyaltyMovement(models.Model):
         REDEEM = "redeem", _("Redeemed")
         REFUND = "refund", _("Given back")
         EXPIRE = "expire", _("Expired")
+        MERGE = "merge", _("Moved by a merge of profiles")
 
     account = models.ForeignKey(LoyaltyAccount, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=10, choices=Kind.choices)
