@@ -303,3 +303,34 @@ class LoyaltyMovement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "key"], name="loyaltymovement_key_unique"),
         ]
+
+
+class Consent(models.Model):
+    """A guest's answer to a consent question, as asked (CPCE L34-5, GDPR art. 7): the
+    wording shown, where and when. Never changed: a new answer is a new row, the latest one
+    counts (and is copied to `Guest.marketing_opt_in`)."""
+
+    class Source(models.TextChoices):
+        BOOKING_ENGINE = "booking_engine", _("Booking engine")
+        CHECK_IN = "check_in", _("Check-in")
+        POS = "pos", _("Point of sale")
+        STAFF = "staff", _("Staff, on the guest's request")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+
+    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, default="marketing")
+    given = models.BooleanField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    wording = models.TextField()
+    language = models.CharField(max_length=5, blank=True)
+    property = models.ForeignKey(
+        "core.Property", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["guest", "purpose", "-created_at"])]

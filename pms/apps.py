@@ -8,6 +8,7 @@ class PmsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.navigation import NavItem, register
+        from pms import gdpr  # noqa: F401  (GDPR receivers of crm.signals)
 
         register(
             NavItem(
