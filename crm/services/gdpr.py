@@ -14,6 +14,7 @@ from uuid import UUID
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_log
 from core.exceptions import Conflict, InvalidInput
@@ -22,6 +23,11 @@ from crm.models import Consent, GiftCard, Guest, LoyaltyAccount
 from crm.signals import erasure_blockers, guest_erasing, guest_exporting
 
 ERASED_NAME = "—"
+# what the guest is asked, on every screen that asks (booking engine, check-in, POS); the
+# translated text they saw is what a consent keeps
+MARKETING_WORDING = gettext_lazy(
+    "I would like to receive the hotel's offers by e-mail (I can unsubscribe at any time)."
+)
 MAX_WORDING = 2000
 
 
