@@ -27,6 +27,7 @@ urlpatterns = [
     path("book/", include("pms.booking_urls")),
     path("billing/", include("billing.urls")),
     path("guests/", include("crm.urls")),
+    path("guests/", include("reporting.guest_urls")),
     path("", include("core.urls")),
 ]
 

@@ -100,6 +100,9 @@ class Guest(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
     marketing_opt_in = models.BooleanField(_("accepts marketing e-mails"), default=False)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    # shown on the waiter's tablet and at the desk when the guest is attached
+    diet = models.CharField(_("diet"), max_length=100, blank=True)
+    allergies = models.CharField(_("allergies"), max_length=300, blank=True)
     # what the duplicate search compares (kept by save(): crm.matching)
     email_key = models.CharField(max_length=254, blank=True, editable=False)
     phone_key = models.CharField(max_length=20, blank=True, editable=False)

@@ -93,6 +93,8 @@ def guest_export(*, guest: Guest, actor=None) -> dict:
         "country",
         "birth_date",
         "notes",
+        "diet",
+        "allergies",
         "marketing_opt_in",
         "created_at",
     )
@@ -156,6 +158,8 @@ def guest_erase(*, guest: Guest, actor, reason: str = "") -> Guest:
             profile.country = ""
             profile.birth_date = None
             profile.notes = ""
+            profile.diet = ""
+            profile.allergies = ""
             profile.marketing_opt_in = False
             profile.company = None
             profile.save()

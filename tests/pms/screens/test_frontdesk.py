@@ -218,3 +218,14 @@ def test_check_in_records_the_marketing_opt_in_the_guest_gave(desk, hotel, book)
     consent = Consent.objects.get(guest=res.guest)
     assert consent.source == "check_in" and consent.given
     assert res.guest.marketing_opt_in
+
+
+def test_the_desk_sees_the_guests_allergies_and_opens_the_profile(desk, book):
+    from crm.models import Guest
+
+    res = book(nights=1)
+    Guest.objects.filter(pk=res.guest_id).update(allergies="Gluten")
+    page = desk.get(f"/frontdesk/reservations/{res.reference}/").content.decode()
+    assert "Allergies: Gluten" in page
+    profile = desk.get(f"/guests/{res.guest.public_id}/")
+    assert profile.status_code == 200 and 'data-testid="figures"' in profile.content.decode()

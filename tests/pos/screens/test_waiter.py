@@ -570,3 +570,14 @@ def test_a_gift_card_pays_part_of_the_tab_and_a_wrong_code_is_explained(tablet, 
     gift.refresh_from_db()
     assert gift.balance == 0 and gift.status == GiftCard.Status.USED
     assert Payment.objects.get().method == "gift_card"
+
+
+def test_the_guests_allergies_are_on_the_tab_once_attached(tablet, tables, room12_guest):
+    from crm.models import Guest
+
+    Guest.objects.filter(pk=room12_guest.guest_id).update(allergies="Arachides", diet="Végétarien")
+    tab = open_tab(tablet, tables["5"])
+    assert 'data-testid="tab-allergies"' not in tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    tablet.post(f"/pos/tabs/{tab.pk}/guest/", {"reservation": room12_guest.reference})
+    page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    assert "Allergies: Arachides" in page and "Diet: Végétarien" in page
