@@ -581,3 +581,38 @@ def test_the_guests_allergies_are_on_the_tab_once_attached(tablet, tables, room1
     tablet.post(f"/pos/tabs/{tab.pk}/guest/", {"reservation": room12_guest.reference})
     page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
     assert "Allergies: Arachides" in page and "Diet: Végétarien" in page
+
+
+def test_the_waiter_records_the_guests_opt_in_as_read_to_them(tablet, tables, room12_guest):
+    from crm.models import Consent
+
+    tab = open_tab(tablet, tables["5"])
+    tablet.post(f"/pos/tabs/{tab.pk}/guest/", {"reservation": room12_guest.reference})
+    assert 'data-testid="guest-opt-in"' in tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    tablet.post(f"/pos/tabs/{tab.pk}/guest/consent/")
+    consent = Consent.objects.get(guest=room12_guest.guest)
+    assert consent.source == "pos" and "unsubscribe" in consent.wording
+    assert 'data-testid="guest-opt-in"' not in tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    other = open_tab(tablet, tables["6"])
+    response = tablet.post(f"/pos/tabs/{other.pk}/guest/consent/", follow=True)
+    assert "Attach the guest first." in response.content.decode()
+    assert Consent.objects.count() == 1
+
+
+def test_an_attached_guest_pays_with_points_on_the_tab(tablet, tables, product, room12_guest):
+    from crm.models import LoyaltyEarnRule, LoyaltyProgram
+    from crm.services.loyalty import loyalty_balance, loyalty_earn
+
+    program = LoyaltyProgram.objects.create(
+        organization=room12_guest.property.organization, point_value=Decimal("0.10")
+    )
+    LoyaltyEarnRule.objects.create(program=program, revenue_category="food", points_per_euro=1)
+    guest = room12_guest.guest
+    loyalty_earn(guest=guest, spend=[("food", Decimal("1000"))], key="seed")
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("biere"))
+    tablet.post(f"/pos/tabs/{tab.pk}/guest/", {"reservation": room12_guest.reference})
+    tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "loyalty", "pay_key": "l1"})
+    payment = Payment.objects.get()
+    assert payment.method == "loyalty"
+    assert loyalty_balance(guest=guest) == 1000 - int(payment.amount / Decimal("0.10"))
