@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from crm.matching import NAME_THRESHOLD, name_score
-from crm.models import Guest
+from crm.models import GiftCard, Guest
 
 
 def guests_sharing_email(*, guest: Guest) -> QuerySet[Guest]:
@@ -79,3 +79,13 @@ def duplicate_pairs(*, organization_id: int, limit: int = 200) -> list[Duplicate
         )
         for a, b in ranked
     ]
+
+
+def gift_cards_issued_by(*, reference: str) -> list[GiftCard]:
+    """The cards a sale issued (`reference`: the sale's "pos.order:<pk>"), for its receipt."""
+    return list(GiftCard.objects.filter(source__startswith=f"{reference}:").order_by("pk"))
+
+
+def formatted_code(code: str) -> str:
+    """A card's code as printed: groups of four (ABCD-EFGH-JKLM-NPQR)."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))

@@ -18,7 +18,7 @@ from core.audit import audit_log
 from core.exceptions import DomainError, IdempotencyConflict, InvalidInput, NotFound
 from core.models import Property
 from core.money import ZERO
-from crm.models import Guest
+from crm.models import GiftCard, Guest
 from crm.services.gift_cards import (
     GiftCardSaleLine,
     gift_card_redeem,
@@ -123,6 +123,8 @@ class Sale:
     payments: list[Payment] = field(default_factory=list)
     journal_entry: JournalEntry | None = None
     replayed: bool = False
+    # the gift cards the sale issued (None: not known, read them back for the receipt)
+    gift_cards: list[GiftCard] | None = None
 
     @classmethod
     def of_order(cls, order: Order) -> "Sale":
@@ -315,7 +317,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         order.status = Order.Status.PAID
     order.ticket = ticket
     order.save(update_fields=update_fields)
-    _gift_cards_issue(order=order, quoted=quoted, lines=issued.lines, actor=actor)
+    gift_cards = _gift_cards_issue(order=order, quoted=quoted, lines=issued.lines, actor=actor)
     audit_log(
         action="pos.order.checked_out",
         property=property,
@@ -341,6 +343,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         print_receipt=request.print_receipt,
         actor=actor,
         journal_entry=issued.journal_entry,
+        gift_cards=gift_cards,
     )
     return Sale(
         order=order,
@@ -348,6 +351,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         vat_lines=issued.vat_lines,
         payments=payments,
         journal_entry=issued.journal_entry,
+        gift_cards=gift_cards,
     )
 
 
@@ -394,11 +398,13 @@ def _redeem_stored_value(
     return kept
 
 
-def _gift_cards_issue(*, order: Order, quoted, lines: Sequence[TicketLine], actor) -> None:
+def _gift_cards_issue(
+    *, order: Order, quoted, lines: Sequence[TicketLine], actor
+) -> list[GiftCard]:
     """The gift cards the sale's gift-card lines issue (new rows only: no lock taken after
     the journal's)."""
     reference = order_stored_value_reference(order)
-    gift_cards_issue_for_sale(
+    return gift_cards_issue_for_sale(
         property=order.property,
         lines=[
             GiftCardSaleLine(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import JournalEntry, Payment, Ticket
 from core.exceptions import IdempotencyConflict
+from crm.selectors import formatted_code, gift_cards_issued_by
 from devices.documents import (
     FiscalMentions,
     ReceiptDocument,
@@ -19,7 +20,7 @@ from devices.documents import (
 )
 from devices.models import CashDrawer, PrintJob
 from devices.services import print_job_enqueue, receipt_reprint
-from pos.models import Terminal
+from pos.models import Order, Terminal
 
 ZERO = Decimal("0.00")
 
@@ -31,6 +32,7 @@ def receipt_document(
     payments: list[Payment],
     language: str = "fr",
     journal_entry: JournalEntry | None = None,
+    gift_cards=(),
 ) -> ReceiptDocument:
     """Build the receipt from the issued ticket rows (what the tax office sees), with the
     hash excerpt of its `journal_entry` (the sale's receipt entry, when the sale that just
@@ -86,11 +88,23 @@ def receipt_document(
             document_number=str(ticket), hash_excerpt=entry.hash[:8] if entry else ""
         ),
         qr_payload=f"{prop.siret}|{ticket}|{ticket.total}|{entry.hash[:16] if entry else ''}",
-        footer=(_("Thank you for your visit"),)
-        if ticket.status == Ticket.Status.PAID
-        else (_("Charged to the room"),),
+        footer=(
+            *(_gift_card_line(card) for card in gift_cards),
+            _("Thank you for your visit")
+            if ticket.status == Ticket.Status.PAID
+            else _("Charged to the room"),
+        ),
         language=language,
     )
+
+
+def _gift_card_line(card) -> str:
+    """What the buyer of a gift card needs: its code, value and last day."""
+    return _("Gift card %(code)s: %(amount)s €, valid until %(date)s") % {
+        "code": formatted_code(card.code),
+        "amount": card.initial_amount,
+        "date": card.expires_on.strftime("%d/%m/%Y"),
+    }
 
 
 def sale_print_jobs(
@@ -102,6 +116,7 @@ def sale_print_jobs(
     print_receipt: bool,
     actor,
     journal_entry: JournalEntry | None = None,
+    gift_cards=(),
 ) -> list[PrintJob]:
     """In the sale's transaction: the receipt (only on request, loi AGEC) and the drawer kick
     on a cash payment, queued to the terminal's printer and sent after commit. A printer that
@@ -122,7 +137,11 @@ def sale_print_jobs(
                 printer=printer,
                 kind=PrintJob.Kind.RECEIPT,
                 document=receipt_document(
-                    ticket=ticket, lines=lines, payments=payments, journal_entry=journal_entry
+                    ticket=ticket,
+                    lines=lines,
+                    payments=payments,
+                    journal_entry=journal_entry,
+                    gift_cards=gift_cards,
                 ),
                 idempotency_key=receipt_key(ticket),
                 open_drawer=open_drawer,
@@ -143,6 +162,11 @@ def sale_print_jobs(
             )
         )
     return jobs
+
+
+def _gift_cards_of(ticket: Ticket):
+    order = Order.objects.filter(ticket=ticket).only("pk").first()
+    return gift_cards_issued_by(reference=f"pos.order:{order.pk}") if order else []
 
 
 def receipt_key(ticket: Ticket) -> str:
@@ -166,6 +190,7 @@ def receipt_print_request(*, terminal: Terminal, ticket: Ticket, actor) -> Print
                         ticket=ticket,
                         lines=list(ticket.lines.all()),
                         payments=list(ticket.payments.order_by("pk")),
+                        gift_cards=_gift_cards_of(ticket),
                     ),
                     idempotency_key=receipt_key(ticket),
                     actor=actor,

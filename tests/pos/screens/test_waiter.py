@@ -616,3 +616,44 @@ def test_an_attached_guest_pays_with_points_on_the_tab(tablet, tables, product, 
     payment = Payment.objects.get()
     assert payment.method == "loyalty"
     assert loyalty_balance(guest=guest) == 1000 - int(payment.amount / Decimal("0.10"))
+
+
+def test_a_gift_card_sold_shows_its_code_on_the_receipt_and_the_printed_original(
+    tablet, terminal, product, waiter
+):
+    from devices.models import Printer, PrintJob
+    from inventory.models import Product
+    from pos.services.checkout import order_checkout
+    from tests.pos.helpers import line
+
+    terminal.printer = Printer.objects.create(
+        property=terminal.property, code="p1", name="P1", connection="file", file_path="/dev/null"
+    )
+    terminal.save()
+    card_product = Product.objects.create(
+        property=terminal.property,
+        code="carte-cadeau-30",
+        name_fr="Carte cadeau 30 €",
+        price=Decimal("30.00"),
+        vat_rate=Decimal("0.00"),
+        revenue_category="voucher",
+        gift_card_kind="multi_purpose",
+    )
+    from billing.services.payments import TenderInput
+
+    order = order_checkout(
+        property=terminal.property,
+        terminal=terminal,
+        actor=waiter,
+        lines=[line(card_product)],
+        tenders=[TenderInput(method="cash", amount=Decimal("30.00"))],
+        print_receipt=True,
+    )
+    from crm.models import GiftCard
+    from crm.selectors import formatted_code
+
+    code = formatted_code(GiftCard.objects.get().code)
+    page = tablet.get(f"/pos/counter/receipt/{order.pk}/").content.decode()
+    assert f"Gift card {code}: 30.00 €" in page
+    printed = PrintJob.objects.get(kind="receipt").document
+    assert code in str(printed)
