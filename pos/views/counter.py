@@ -19,6 +19,7 @@ from core.roles import role_has
 from core.scoping import approvers_listed, capability_required
 from core.terminals import request_device
 from crm.selectors import formatted_code, gift_cards_issued_by
+from crm.services.loyalty import loyalty_balance
 from inventory.selectors import product_by_barcode
 from pos.models import Order
 from pos.selectors import order_get, reservation_by_reference
@@ -288,6 +289,8 @@ def receipt_page(request: HttpRequest, sale: Sale, *, main_only: bool = False) -
         "pos/counter_receipt.html",
         {
             "gift_cards": [(formatted_code(c.code), c) for c in gift_cards],
+            # the guest's points after this sale (a loyalty programme member)
+            "points": loyalty_balance(guest=order.guest) if order.guest_id else None,
             "order": order,
             "ticket": order.ticket,
             "lines": sale.lines,

@@ -131,3 +131,13 @@ def test_the_ledger_refuses_an_update(hotel, guest, program):
     loyalty_earn(guest=guest, spend=[(RevenueCategory.FOOD, Decimal("10"))], key="x")
     with pytest.raises(IntegrityError), transaction.atomic():
         LoyaltyMovement.objects.update(points=1000)
+
+
+def test_the_receipt_screen_shows_the_guests_points(
+    hotel, catalog, product, terminal, cashier, guest, program, client
+):
+    drinks = [line(product("spritz"), "2")]
+    sale = _sale(hotel, terminal, cashier, guest, drinks)
+    client.force_login(cashier)
+    page = client.get(f"/pos/counter/receipt/{sale.order.pk}/").content.decode()
+    assert f"Loyalty: {loyalty_balance(guest=guest)} points" in page
