@@ -212,6 +212,7 @@ class GiftCardMovement(models.Model):
         REDEEM = "redeem", _("Redeemed")
         REFUND = "refund", _("Given back")
         EXPIRE = "expire", _("Expired")
+        CANCEL = "cancel", _("Cancelled with its sale")
 
     card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -249,6 +249,38 @@ def gift_cards_credit_back(
     return cards
 
 
+def gift_cards_cancel_for_sale(*, reference: str, actor=None) -> list[GiftCard]:
+    """Cancel the cards a refunded sale issued (`reference`: the sale's). Locks them.
+    Idempotent. Raises GiftCardRefused when one of them was already spent (even in part):
+    the sale is not refunded then."""
+    with transaction.atomic():
+        cards = list(
+            GiftCard.objects.select_for_update()
+            .filter(source__startswith=f"{reference}:")
+            .order_by("pk")
+        )
+        if any(c.balance < c.initial_amount for c in cards):
+            raise GiftCardRefused(
+                _("A gift card sold with this sale has been used: the sale cannot be refunded.")
+            )
+        for card in cards:
+            if card.status == GiftCard.Status.CANCELLED:
+                continue
+            GiftCardMovement.objects.create(
+                card=card,
+                kind=GiftCardMovement.Kind.CANCEL,
+                amount=-card.balance,
+                balance_after=ZERO,
+                key="cancel",
+                reference=reference,
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+            card.balance = ZERO
+            card.status = GiftCard.Status.CANCELLED
+            card.save(update_fields=["balance", "status"])
+    return cards
+
+
 def gift_cards_expire(*, property: Property, today: date | None = None) -> int:
     """Close the cards of `property` past their date: an "expire" movement takes what is
     left (booked as breakage by the accountant, REFERENCE §9.1 [UNCERTAIN]). Returns how many

@@ -22,6 +22,7 @@ from crm.models import GiftCard, Guest
 from crm.services.gift_cards import (
     GiftCardSaleLine,
     gift_card_redeem,
+    gift_cards_cancel_for_sale,
     gift_cards_credit_back,
     gift_cards_issue_for_sale,
 )
@@ -451,6 +452,7 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
         released = capacity_release(property=prop, reference=order_capacity_reference(locked))
         # crm's ledgers before the journal, in the sale's lock order
         gift_cards_credit_back(reference=order_stored_value_reference(locked), actor=actor)
+        gift_cards_cancel_for_sale(reference=order_stored_value_reference(locked), actor=actor)
         if locked.guest_id:
             loyalty_reverse(guest=locked.guest, reference=order_stored_value_reference(locked))
         ticket = locked.ticket

@@ -252,3 +252,44 @@ def test_twenty_concurrent_sales_on_one_card_sell_five(hotel, catalog, product, 
     gift.refresh_from_db()
     assert gift.balance == 0
     assert Payment.objects.filter(method="gift_card").count() == 5
+
+
+def test_refunding_the_sale_of_a_card_cancels_it_unless_it_was_spent(
+    hotel, catalog, product, terminal, cashier, manager, gift_card_product
+):
+    from pos.models import Order
+
+    def sell():
+        return order_checkout(
+            property=hotel,
+            terminal=terminal,
+            actor=cashier,
+            lines=[line(gift_card_product)],
+            tenders=[TenderInput(method="cash", amount=Decimal("50.00"))],
+        )
+
+    unused = sell()
+    order_refund(order=unused, actor=manager, reason="changed their mind")
+    cancelled = GiftCard.objects.get()
+    assert cancelled.status == GiftCard.Status.CANCELLED and cancelled.balance == 0
+    spent_sale = sell()
+    spent = GiftCard.objects.exclude(pk=cancelled.pk).get()
+    drinks = [line(product("pastis"))]
+    order_checkout(
+        property=hotel,
+        terminal=terminal,
+        actor=cashier,
+        lines=drinks,
+        tenders=pay_with(spent.code, due(hotel, drinks)),
+    )
+    with pytest.raises(GiftCardRefused, match="has been used"):
+        order_refund(order=spent_sale, actor=manager, reason="too late")
+    assert Order.objects.get(pk=spent_sale.pk).status == Order.Status.PAID
+    with pytest.raises(GiftCardRefused, match="is cancelled"):
+        order_checkout(
+            property=hotel,
+            terminal=terminal,
+            actor=cashier,
+            lines=drinks,
+            tenders=pay_with(cancelled.code, due(hotel, drinks)),
+        )
