@@ -8,7 +8,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from billing import signals  # noqa: F401  (JET sign-in/sign-out receivers)
+        from billing import gdpr, signals  # noqa: F401  (JET sign-in/sign-out, GDPR receivers)
         from billing.services import signing
         from core.backups import Secret, secret_register
         from core.navigation import NavItem, register

@@ -209,6 +209,8 @@ class Payment(models.Model):
         CARD = "card", _("Card")
         WALLET = "wallet", _("Wallet")
         VOUCHER = "voucher", _("Voucher")
+        GIFT_CARD = "gift_card", _("Gift card")
+        LOYALTY = "loyalty", _("Loyalty points")
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="payments")

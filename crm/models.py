@@ -1,13 +1,18 @@
 """Guests and companies, organisation-wide: one profile across stays and outlets (CRM-1)."""
 
+import builtins
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Organization, TimeStampedModel
+from core.money import money_field
+from inventory.models import GiftCardKind
 
 
 def validate_siren(value: str) -> None:
@@ -94,6 +99,18 @@ class Guest(TimeStampedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     marketing_opt_in = models.BooleanField(_("accepts marketing e-mails"), default=False)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    # shown on the waiter's tablet and at the desk when the guest is attached
+    diet = models.CharField(_("diet"), max_length=100, blank=True)
+    allergies = models.CharField(_("allergies"), max_length=300, blank=True)
+    # what the duplicate search compares (kept by save(): crm.matching)
+    email_key = models.CharField(max_length=254, blank=True, editable=False)
+    phone_key = models.CharField(max_length=20, blank=True, editable=False)
+    # a merged duplicate stays (fiscal documents still name it) and points to the profile kept
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_profiles"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
@@ -102,7 +119,222 @@ class Guest(TimeStampedModel):
         indexes = [
             models.Index(fields=["organization", "last_name"]),
             models.Index(fields=["organization", "email"]),
+            models.Index(
+                fields=["organization", "email_key"],
+                name="crm_guest_email_key_idx",
+                condition=Q(merged_into__isnull=True) & ~Q(email_key=""),
+            ),
+            models.Index(
+                fields=["organization", "phone_key"],
+                name="crm_guest_phone_key_idx",
+                condition=Q(merged_into__isnull=True) & ~Q(phone_key=""),
+            ),
+            models.Index(
+                fields=["organization", "birth_date"],
+                name="crm_guest_birth_date_idx",
+                condition=Q(merged_into__isnull=True, birth_date__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        from crm.matching import email_key, phone_key
+
+        self.email_key = email_key(self.email)
+        self.phone_key = phone_key(self.phone, country=self.country)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"email", "phone", "country"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "email_key", "phone_key"}
+        super().save(*args, **kwargs)
+
+
+class GiftCard(models.Model):
+    """A gift card or voucher with a balance (POS-5, CRM-3). The balance is a cache of its
+    movements, kept in the same transaction under the card's row lock; the database refuses a
+    negative balance."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        USED = "used", _("Used")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    property = models.ForeignKey(
+        "core.Property", on_delete=models.PROTECT, related_name="gift_cards"
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=GiftCardKind.choices)
+    single_use = models.BooleanField(_("single use"), default=False)
+    initial_amount = money_field(_("initial amount"))
+    balance = money_field(_("balance"))
+    # a single-purpose card buys only what it was sold for (its product's revenue category)
+    revenue_category = models.CharField(_("valid for"), max_length=20, blank=True)
+    expires_on = models.DateField(_("expires on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    guest = models.ForeignKey(
+        Guest, on_delete=models.SET_NULL, null=True, blank=True, related_name="gift_cards"
+    )
+    # what issued it: "pos.order:<pk>:<line>", "campaign:<pk>"… (idempotent issue)
+    source = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("gift card")
+        verbose_name_plural = _("gift cards")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="giftcard_balance_gte_0"),
+            models.CheckConstraint(
+                condition=Q(balance__lte=F("initial_amount")), name="giftcard_balance_lte_initial"
+            ),
+        ]
+        indexes = [models.Index(fields=["property", "status", "expires_on"])]
+
+    def __str__(self) -> str:
+        return self.masked_code
+
+    @builtins.property
+    def masked_code(self) -> str:
+        """What a receipt or a payment reference shows: the last four characters only."""
+        return f"****{self.code[-4:]}"
+
+
+class GiftCardMovement(models.Model):
+    """One change of a card's balance, append-only (a PostgreSQL trigger refuses UPDATE and
+    DELETE). `key` makes every movement idempotent: a replayed redemption finds its key."""
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue", _("Issued")
+        REDEEM = "redeem", _("Redeemed")
+        REFUND = "refund", _("Given back")
+        EXPIRE = "expire", _("Expired")
+        CANCEL = "cancel", _("Cancelled with its sale")
+
+    card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = money_field()  # signed: + issue/refund, − redeem/expire
+    balance_after = money_field()
+    key = models.CharField(max_length=120)
+    reference = models.CharField(max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["card", "key"], name="giftcardmovement_key_unique"),
+        ]
+        indexes = [models.Index(fields=["reference"])]
+
+
+class LoyaltyProgram(models.Model):
+    """An organisation's points: what a point is worth when redeemed."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="loyalty_program"
+    )
+    point_value = models.DecimalField(
+        _("value of one point (€)"), max_digits=8, decimal_places=4, default=Decimal("0.0100")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("loyalty programme")
+        verbose_name_plural = _("loyalty programmes")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class LoyaltyEarnRule(models.Model):
+    """Points earned per euro (incl. VAT) spent in one revenue category."""
+
+    program = models.ForeignKey(LoyaltyProgram, on_delete=models.CASCADE, related_name="rules")
+    revenue_category = models.CharField(_("revenue category"), max_length=20)
+    points_per_euro = models.DecimalField(_("points per euro"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("earn rule")
+        verbose_name_plural = _("earn rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "revenue_category"], name="loyaltyrule_category_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(points_per_euro__gte=0), name="loyaltyrule_points_gte_0"
+            ),
+        ]
+
+
+class LoyaltyAccount(models.Model):
+    """A guest's points balance: the cache of their movements, locked to redeem."""
+
+    guest = models.OneToOneField(Guest, on_delete=models.PROTECT, related_name="loyalty")
+    balance = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="loyaltyaccount_balance_gte_0")
+        ]
+
+
+class LoyaltyMovement(models.Model):
+    """Points earned or spent, append-only; `key` is unique per account, so a retried,
+    replayed or offline-synced sale earns once."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("Earned")
+        REDEEM = "redeem", _("Redeemed")
+        REFUND = "refund", _("Given back")
+        EXPIRE = "expire", _("Expired")
+        MERGE = "merge", _("Moved by a merge of profiles")
+
+    account = models.ForeignKey(LoyaltyAccount, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    points = models.IntegerField()
+    key = models.CharField(max_length=120)
+    reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="loyaltymovement_key_unique"),
+        ]
+
+
+class Consent(models.Model):
+    """A guest's answer to a consent question, as asked (CPCE L34-5, GDPR art. 7): the
+    wording shown, where and when. Never changed: a new answer is a new row, the latest one
+    counts (and is copied to `Guest.marketing_opt_in`)."""
+
+    class Source(models.TextChoices):
+        BOOKING_ENGINE = "booking_engine", _("Booking engine")
+        CHECK_IN = "check_in", _("Check-in")
+        POS = "pos", _("Point of sale")
+        STAFF = "staff", _("Staff, on the guest's request")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+
+    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, default="marketing")
+    given = models.BooleanField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    wording = models.TextField()
+    language = models.CharField(max_length=5, blank=True)
+    property = models.ForeignKey(
+        "core.Property", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["guest", "purpose", "-created_at"])]

@@ -38,6 +38,18 @@ class RevenueCategory(models.TextChoices):
     SERVICES = "services", _("Services")
     GOODS = "goods", _("Goods")
     TOURIST_TAX = "tourist_tax", _("Tourist tax")
+    # a multi-purpose voucher's sale: a liability, not revenue (REFERENCE §9.1)
+    VOUCHER = "voucher", _("Multi-purpose vouchers (liability)")
+
+
+class GiftCardKind(models.TextChoices):
+    """What selling the product issues (REFERENCE §9.1). Single-purpose (BUU): what it buys and
+    its VAT are known at sale, so the product carries that VAT rate and revenue category and
+    the sale is revenue. Multi-purpose (BUM): the sale is a liability (revenue category
+    "voucher", VAT 0 %, booked to 4198); VAT is due on what the card later pays for."""
+
+    SINGLE_PURPOSE = "single_purpose", _("Single-purpose voucher (VAT at sale)")
+    MULTI_PURPOSE = "multi_purpose", _("Multi-purpose gift card (liability, VAT when used)")
 
 
 # French VAT rates (20, 10, 5.5, 2.1 %, and 0 for exempt); the rate is copied onto every sold line.
@@ -157,6 +169,14 @@ class Product(TranslatedNameMixin, TimeStampedModel):
     sold_online = models.BooleanField(_("offered as an online extra"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    # a gift card or voucher: each unit sold issues a card worth its price (crm.GiftCard)
+    gift_card_kind = models.CharField(
+        _("issues a gift card"), max_length=20, choices=GiftCardKind.choices, blank=True
+    )
+    gift_card_validity_days = models.PositiveIntegerField(
+        _("gift card valid for (days)"), default=365
+    )
+    gift_card_single_use = models.BooleanField(_("single-use voucher"), default=False)
 
     class Meta:
         ordering = ["sort_order", "name_fr"]
@@ -170,6 +190,30 @@ class Product(TranslatedNameMixin, TimeStampedModel):
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
         ]
         indexes = [models.Index(fields=["property", "is_active", "category"])]
+
+    def clean(self) -> None:
+        validate_gift_card_product(self)
+
+
+def validate_gift_card_product(product: "Product") -> None:
+    """A multi-purpose card is a liability; a single-purpose one is revenue (§9.1)."""
+    is_liability = product.revenue_category == RevenueCategory.VOUCHER
+    if product.gift_card_kind == GiftCardKind.MULTI_PURPOSE and (
+        not is_liability or product.vat_rate != 0
+    ):
+        raise ValidationError(
+            _(
+                "A multi-purpose gift card is a liability: give its product the revenue "
+                "category “voucher” and a VAT rate of 0 %."
+            )
+        )
+    if product.gift_card_kind != GiftCardKind.MULTI_PURPOSE and is_liability:
+        raise ValidationError(
+            _(
+                "Only a multi-purpose gift card has the revenue category “voucher”; a "
+                "single-purpose voucher takes the category and VAT rate of what it buys."
+            )
+        )
 
 
 class Variant(TranslatedNameMixin, TimeStampedModel):

@@ -9,6 +9,7 @@ class PmsConfig(AppConfig):
     def ready(self) -> None:
         from core.models import Role
         from core.navigation import NavItem, register, register_landing
+        from pms import gdpr  # noqa: F401  (GDPR receivers of crm.signals)
 
         register(
             NavItem(

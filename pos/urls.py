@@ -36,6 +36,7 @@ urlpatterns = [
     path("tabs/<int:tab_id>/served/", tables.tab_served, name="tab_served"),
     path("tabs/<int:tab_id>/move/", tables.tab_move, name="tab_move"),
     path("tabs/<int:tab_id>/guest/", tables.tab_guest, name="tab_guest"),
+    path("tabs/<int:tab_id>/guest/consent/", tables.tab_guest_consent, name="tab_guest_consent"),
     path("tabs/<int:tab_id>/split/", tables.tab_split, name="tab_split"),
     path("kitchen/", kitchen.kitchen, {"station": "kitchen"}, name="kitchen_default"),
     path("kitchen/<str:station>/", kitchen.kitchen, name="kitchen"),

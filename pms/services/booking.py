@@ -22,6 +22,7 @@ from core.exceptions import InvalidInput
 from core.models import Property
 from core.outbox import outbox_enqueue
 from crm.services import guest_create
+from crm.services.gdpr import MARKETING_WORDING, consent_record
 from inventory.exceptions import SoldOut
 from inventory.models import CapacityPool, Channel, Product
 from inventory.selectors import pools_availability
@@ -148,8 +149,10 @@ def booking_hold(
     language: str = "fr",
     extras: list[ExtraChoice] = (),
     notes: str = "",
+    marketing_opt_in: bool = False,
 ) -> Reservation:
     """Create the guest and an option holding the room (and extras) for HOLD_MINUTES.
+    `marketing_opt_in`: the guest ticked the offers box; recorded with its wording.
     Raises: InvalidInput, RestrictionViolated, SoldOut (the last unit went meanwhile)."""
     if not (email or "").strip():
         raise InvalidInput(_("Give your e-mail address."), extra={"field": "email"})
@@ -161,6 +164,15 @@ def booking_hold(
         phone=phone,
         language=language if language in ("fr", "en") else "fr",
     )
+    if marketing_opt_in:
+        consent_record(
+            guest=guest,
+            given=True,
+            source="booking_engine",
+            wording=str(MARKETING_WORDING),
+            property=property,
+            language=guest.language,
+        )
     allowed = {p.pk: p for p in online_extras(property=property)}
     requests = []
     for choice in extras:

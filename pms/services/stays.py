@@ -34,6 +34,7 @@ from core.exceptions import InvalidInput, NotFound
 from core.formatting import money
 from core.models import Property
 from crm.services import guest_identity_update
+from crm.services.gdpr import MARKETING_WORDING, consent_record
 from inventory.models import CapacityPool, Channel, Product, RevenueCategory
 from inventory.services.capacity import CapacityNeed, capacity_consume
 from inventory.services.pricing import QuoteLineInput, quote
@@ -379,9 +380,11 @@ def stay_check_in_at_desk(
     identity: IdentityInput | None = None,
     deposit: TenderInput | None = None,
     terminal: str = "",
+    marketing_opt_in: bool = False,
 ) -> Reservation:
     """The receptionist's check-in, all or nothing: the guest's identity corrected from their
-    ID (the folio follows the name when the guest pays), the rooms assigned and the guests in,
+    ID (the folio follows the name when the guest pays), the guest's marketing opt-in when
+    they said yes (recorded with the wording read to them), the rooms assigned and the guests in,
     and an optional deposit on the folio (never more than the stay; not taken again when the
     reservation was already in house).
     Raises what reservation_check_in, guest_identity_update and payments_record raise, and
@@ -405,6 +408,16 @@ def stay_check_in_at_desk(
             folio = reservation.folio
             if folio and folio.guest_id == guest.pk and folio.company_id is None:
                 folio_holder_rename(folio=folio, holder_name=str(guest))
+        if marketing_opt_in:
+            consent_record(
+                guest=reservation.guest,
+                given=True,
+                source="check_in",
+                wording=str(MARKETING_WORDING),
+                property=reservation.property,
+                language=reservation.guest.language,
+                actor=actor,
+            )
         was_in_house = reservation.status == Reservation.Status.IN_HOUSE
         reservation = reservation_check_in(
             reservation=reservation, actor=actor, assignments=assignments or None

@@ -22,6 +22,7 @@ from django_ratelimit.decorators import ratelimit
 from core.csp import BOOKING_PROPERTY_ATTR, booking_engine_frame_policy
 from core.exceptions import DomainError
 from core.models import Property
+from crm.services.gdpr import MARKETING_WORDING
 from inventory.exceptions import SoldOut
 from pms.models import Reservation, RoomType
 from pms.services import booking
@@ -71,6 +72,8 @@ class GuestForm(forms.Form):
         label=gettext_lazy("Requests"), max_length=1000, required=False, widget=forms.Textarea
     )
     accept = forms.BooleanField(label=gettext_lazy("I accept the booking conditions"))
+    # marketing opt-in (CPCE L34-5): never ticked in advance, its wording kept with the answer
+    marketing = forms.BooleanField(label=MARKETING_WORDING, required=False)
 
 
 def _property(request: HttpRequest, slug: str) -> Property:
@@ -211,6 +214,7 @@ def details(request: HttpRequest, slug: str) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 phone=form.cleaned_data["phone"],
                 notes=form.cleaned_data["notes"],
+                marketing_opt_in=form.cleaned_data["marketing"],
                 language=translation.get_language() or "fr",
                 extras=_extras_from(request, products),
             )

@@ -33,6 +33,7 @@ from core.scoping import approvers_for, approvers_listed, capability_required
 from core.services import staff_pin_verify
 from crm.models import Company
 from crm.selectors import guests_sharing_email
+from crm.services.gdpr import MARKETING_WORDING
 from inventory.models import RevenueCategory
 from pms.models import Reservation, Room
 from pms.selectors import (
@@ -131,6 +132,7 @@ def _desk_context(request: HttpRequest, res: Reservation) -> dict:
         "res": res,
         "rooms": rooms,
         "can_check_in": can_check_in and res.arrival <= today,
+        "marketing_wording": MARKETING_WORDING,
         "can_check_out": res.status == Status.IN_HOUSE,
         "in_house": res.status == Status.IN_HOUSE,
         "folio": folio,
@@ -271,6 +273,7 @@ def check_in(request: HttpRequest, reference: str) -> HttpResponse:
             identity=identity,
             deposit=_tender(request, deposit, prefix="deposit_") if deposit else None,
             terminal=TERMINAL,
+            marketing_opt_in=request.POST.get("marketing_opt_in") == "1",
         )
     except DomainError as exc:
         return _done(request, reference, error=str(exc.message), where="check-in")

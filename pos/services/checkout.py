@@ -2,7 +2,7 @@
 charge, audit — committed together or not at all. And its refund."""
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,16 @@ from billing.services.tickets import ticket_issue, ticket_void
 from core.audit import audit_log
 from core.exceptions import DomainError, IdempotencyConflict, InvalidInput, NotFound
 from core.models import Property
+from core.money import ZERO
+from crm.models import GiftCard, Guest
+from crm.services.gift_cards import (
+    GiftCardSaleLine,
+    gift_card_redeem,
+    gift_cards_cancel_for_sale,
+    gift_cards_credit_back,
+    gift_cards_issue_for_sale,
+)
+from crm.services.loyalty import loyalty_earn, loyalty_redeem, loyalty_reverse
 from inventory.models import CapacityPool, Channel, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
 from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
@@ -83,6 +93,8 @@ class SaleRequest:
     tenders: Sequence[TenderInput] = ()
     room_number: str | None = None
     reservation: Reservation | None = None
+    # the guest the sale is for without a stay (a loyalty card scanned at the counter)
+    guest: Guest | None = None
     client_key: str | None = None
     allow_price_override: bool = False
     print_receipt: bool = False
@@ -113,6 +125,8 @@ class Sale:
     payments: list[Payment] = field(default_factory=list)
     journal_entry: JournalEntry | None = None
     replayed: bool = False
+    # the gift cards the sale issued (None: not known, read them back for the receipt)
+    gift_cards: list[GiftCard] | None = None
 
     @classmethod
     def of_order(cls, order: Order) -> "Sale":
@@ -143,7 +157,8 @@ def sale_checkout(request: SaleRequest) -> Sale:
 
     After commit: the receipt when `print_receipt` (paper only on request) and the cash
     drawer kick on a cash payment, on the terminal's printer (devices print jobs).
-    Locks: Order (client_key unique index) → Promotion → CapacityBucket → NumberSequence.
+    Locks: Order (client_key unique index) → Promotion → CapacityBucket → GiftCard →
+    LoyaltyAccount → NumberSequence (and the journal).
     Idempotent: a replay with the same `client_key` returns the first Order (`replayed`),
     creates nothing.
     `on_order(order)` runs before the ticket is numbered: the numbering row and the journal
@@ -160,6 +175,8 @@ def sale_checkout(request: SaleRequest) -> Sale:
             raise NotFound(_("No such terminal."))
         if reservation is not None and reservation.property_id != property.pk:
             raise NotFound(_("No such reservation."))
+        if request.guest is not None and request.guest.organization_id != property.organization_id:
+            raise NotFound(_("No such guest."))
         room_number = (request.room_number or "").strip() or None
         if room_number and request.tenders:
             raise InvalidInput(_("A sale charged to a room takes no payment."))
@@ -201,7 +218,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         client_key=client_key,
         status=Order.Status.OPEN,
         reservation=reservation,
-        guest=reservation.guest if reservation is not None else None,
+        guest=reservation.guest if reservation is not None else request.guest,
         created_by=actor,
         business_date=business_date,
         table_label=request.table_label[:30],
@@ -249,6 +266,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
     )
     if request.on_order is not None:
         request.on_order(order)
+    tenders = _redeem_stored_value(order=order, quoted=quoted, tenders=tenders, actor=actor)
     # from here on the ticket numbering and the journal chain are locked until commit
     issued = ticket_issue(
         property=property,
@@ -301,6 +319,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         order.status = Order.Status.PAID
     order.ticket = ticket
     order.save(update_fields=update_fields)
+    gift_cards = _gift_cards_issue(order=order, quoted=quoted, lines=issued.lines, actor=actor)
     audit_log(
         action="pos.order.checked_out",
         property=property,
@@ -338,6 +357,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         print_receipt=request.print_receipt,
         actor=actor,
         journal_entry=issued.journal_entry,
+        gift_cards=gift_cards,
     )
     return Sale(
         order=order,
@@ -345,6 +365,75 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         vat_lines=issued.vat_lines,
         payments=payments,
         journal_entry=issued.journal_entry,
+        gift_cards=gift_cards,
+    )
+
+
+def order_stored_value_reference(order: Order) -> str:
+    """What the order's gift-card and loyalty movements are recorded under."""
+    return f"pos.order:{order.pk}"
+
+
+def _redeem_stored_value(
+    *, order: Order, quoted, tenders: Sequence[TenderInput], actor
+) -> list[TenderInput]:
+    """Spend the gift cards and points the tenders name (crm ledgers, row-locked), before
+    the ticket is numbered. A gift-card tender's reference is its code; the payment and the
+    fiscal journal keep only the masked code. Then the points the attached guest earns (once
+    per order, whatever the retries). Raises GiftCardRefused/LoyaltyRefused (422)."""
+    reference = order_stored_value_reference(order)
+    categories = sorted({line.revenue_category for line in quoted.lines})
+    kept = []
+    for i, tender in enumerate(tenders):
+        if tender.method == Payment.Method.GIFT_CARD:
+            card = gift_card_redeem(
+                property=order.property,
+                code=tender.terminal_reference,
+                amount=tender.amount,
+                key=f"{reference}:{i}",
+                reference=reference,
+                categories=categories,
+                actor=actor,
+            )
+            tender = replace(tender, terminal_reference=card.masked_code)
+        elif tender.method == Payment.Method.LOYALTY:
+            points = loyalty_redeem(
+                guest=order.guest, amount=tender.amount, key=f"{reference}:{i}", reference=reference
+            )
+            tender = replace(tender, terminal_reference=f"{points} pts")
+        kept.append(tender)
+    if order.guest_id:
+        # before the ticket too: the account's lock is taken before the journal's, as a
+        # redemption takes it (one lock order, no deadlock)
+        spend: dict[str, Decimal] = {}
+        for line in quoted.lines:
+            spend[line.revenue_category] = spend.get(line.revenue_category, ZERO) + line.total
+        loyalty_earn(guest=order.guest, spend=spend.items(), key=reference, reference=reference)
+    return kept
+
+
+def _gift_cards_issue(
+    *, order: Order, quoted, lines: Sequence[TicketLine], actor
+) -> list[GiftCard]:
+    """The gift cards the sale's gift-card lines issue (new rows only: no lock taken after
+    the journal's)."""
+    reference = order_stored_value_reference(order)
+    return gift_cards_issue_for_sale(
+        property=order.property,
+        lines=[
+            GiftCardSaleLine(
+                product_id=line.product_id,
+                quantity=int(line.quantity),
+                unit_price=line.unit_price,
+                key=str(line.pk),
+            )
+            for line in lines
+            if line.product_id
+        ],
+        products={q.product.pk: q.product for q in quoted.lines},
+        reference=reference,
+        guest=order.guest,
+        actor=actor,
     )
 
 
@@ -388,6 +477,11 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
             f"{locked.terminal.outlet.name} · {locked.terminal.name}" if locked.terminal else ""
         )
         released = capacity_release(property=prop, reference=order_capacity_reference(locked))
+        # crm's ledgers before the journal, in the sale's lock order
+        gift_cards_credit_back(reference=order_stored_value_reference(locked), actor=actor)
+        gift_cards_cancel_for_sale(reference=order_stored_value_reference(locked), actor=actor)
+        if locked.guest_id:
+            loyalty_reverse(guest=locked.guest, reference=order_stored_value_reference(locked))
         ticket = locked.ticket
         refunds: list[Payment] = []
         reversals = []
@@ -415,6 +509,7 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
             refunds = payments_reverse(
                 property=prop, ticket=ticket, actor=actor, terminal=terminal_label
             )
+
         locked.status = Order.Status.REFUNDED
         locked.refunded_at = timezone.now()
         locked.refunded_by = actor

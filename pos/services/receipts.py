@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from billing.models import JournalEntry, Payment, Ticket
 from billing.selectors import tickets_voided
 from core.exceptions import IdempotencyConflict
+from core.formatting import day, money
+from crm.selectors import formatted_code, gift_cards_issued_by
 from devices.documents import (
     FiscalMentions,
     ReceiptDocument,
@@ -20,7 +22,7 @@ from devices.documents import (
 )
 from devices.models import CashDrawer, PrintJob
 from devices.services import print_job_enqueue, receipt_reprint
-from pos.models import Terminal
+from pos.models import Order, Terminal
 
 ZERO = Decimal("0.00")
 
@@ -33,6 +35,7 @@ def receipt_document(
     language: str = "fr",
     journal_entry: JournalEntry | None = None,
     voided: bool = False,
+    gift_cards=(),
 ) -> ReceiptDocument:
     """Build the receipt from the issued ticket rows (what the tax office sees), with the
     hash excerpt of its `journal_entry` (the sale's receipt entry, when the sale that just
@@ -95,7 +98,10 @@ def receipt_document(
             document_number=str(ticket), hash_excerpt=entry.hash[:8] if entry else ""
         ),
         qr_payload=f"{prop.siret}|{ticket}|{ticket.total}|{entry.hash[:16] if entry else ''}",
-        footer=_receipt_footer(ticket, voided=voided),
+        footer=(
+            *(_gift_card_line(card) for card in gift_cards),
+            *_receipt_footer(ticket, voided=voided),
+        ),
         language=language,
     )
 
@@ -118,6 +124,7 @@ def receipt_document_now(*, ticket: Ticket, language: str = "fr") -> ReceiptDocu
         payments=list(ticket.payments.order_by("pk")),
         language=language,
         voided=bool(tickets_voided(property=ticket.property, tickets=[ticket])),
+        gift_cards=_gift_cards_of(ticket),
     )
 
 
@@ -139,6 +146,15 @@ def receipt_document_for_number(
     return receipt_document_now(ticket=ticket, language=language)
 
 
+def _gift_card_line(card) -> str:
+    """What the buyer of a gift card needs: its code, value and last day."""
+    return _("Gift card %(code)s: %(amount)s, valid until %(date)s") % {
+        "code": formatted_code(card.code),
+        "amount": money(card.initial_amount),
+        "date": day(card.expires_on),
+    }
+
+
 def sale_print_jobs(
     *,
     terminal: Terminal,
@@ -148,6 +164,7 @@ def sale_print_jobs(
     print_receipt: bool,
     actor,
     journal_entry: JournalEntry | None = None,
+    gift_cards=(),
 ) -> list[PrintJob]:
     """In the sale's transaction: the receipt (only on request, loi AGEC) and the drawer kick
     on a cash payment, queued to the terminal's printer and sent after commit. A printer that
@@ -168,7 +185,11 @@ def sale_print_jobs(
                 printer=printer,
                 kind=PrintJob.Kind.RECEIPT,
                 document=receipt_document(
-                    ticket=ticket, lines=lines, payments=payments, journal_entry=journal_entry
+                    ticket=ticket,
+                    lines=lines,
+                    payments=payments,
+                    journal_entry=journal_entry,
+                    gift_cards=gift_cards,
                 ),
                 idempotency_key=receipt_key(ticket),
                 open_drawer=open_drawer,
@@ -189,6 +210,11 @@ def sale_print_jobs(
             )
         )
     return jobs
+
+
+def _gift_cards_of(ticket: Ticket):
+    order = Order.objects.filter(ticket=ticket).only("pk").first()
+    return gift_cards_issued_by(reference=f"pos.order:{order.pk}") if order else []
 
 
 def receipt_key(ticket: Ticket) -> str:

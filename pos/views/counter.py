@@ -18,13 +18,21 @@ from core.money import quantize
 from core.roles import role_has
 from core.scoping import approvers_listed, capability_required
 from core.terminals import request_device
+from crm.selectors import formatted_code, gift_cards_issued_by
+from crm.services.loyalty import loyalty_balance
 from devices.cards import card_approvals_unused
 from inventory.selectors import product_by_barcode
 from pos.models import Order
 from pos.selectors import order_get, reservation_by_reference
 from pos.services.approvals import approver_verify
 from pos.services.card_payments import card_tender_for_sale, terminal_has_card_reader
-from pos.services.checkout import Sale, SaleRequest, order_refund_approved, sale_checkout
+from pos.services.checkout import (
+    Sale,
+    SaleRequest,
+    order_refund_approved,
+    order_stored_value_reference,
+    sale_checkout,
+)
 from pos.services.counter_cart import (
     cart_add,
     cart_clear,
@@ -291,10 +299,16 @@ def receipt_page(request: HttpRequest, sale: Sale, *, main_only: bool = False) -
     change = sum((p.change for p in payments), Decimal("0.00"))
     refundable = order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM)
     self_approves = role_has(request.membership.role, "pos.approve")
+    gift_cards = sale.gift_cards
+    if gift_cards is None:
+        gift_cards = gift_cards_issued_by(reference=order_stored_value_reference(order))
     return render(
         request,
         "pos/counter_receipt.html",
         {
+            "gift_cards": [(formatted_code(c.code), c) for c in gift_cards],
+            # the guest's points after this sale (a loyalty programme member)
+            "points": loyalty_balance(guest=order.guest) if order.guest_id else None,
             "order": order,
             "ticket": order.ticket,
             "lines": sale.lines,

@@ -31,6 +31,7 @@ from core.queries import one_by_key
 from core.roles import discount_limit, role_has
 from core.scoping import approvers_listed, capability_required
 from core.terminals import request_device
+from crm.services.gdpr import MARKETING_WORDING, consent_record
 from pos.models import KitchenTicket, Table, TableTab, TabLine, TabPart
 from pos.selectors import (
     guest_suggestions,
@@ -328,6 +329,7 @@ def _page_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
         "suggestions": guest_suggestions(property=request.property, tab=tab)
         if tab.guest_id
         else None,
+        "marketing_wording": MARKETING_WORDING,
     }
 
 
@@ -552,6 +554,26 @@ def tab_move(request: HttpRequest, tab_id: int) -> HttpResponse:
 
 @require_POST
 @capability_required("pos.sell")
+def tab_guest_consent(request: HttpRequest, tab_id: int) -> HttpResponse:
+    """The attached guest said yes to the offers by e-mail, as the sentence shown reads."""
+    tab = _tab_or_404(request, tab_id)
+    if tab.guest_id is None:
+        return _back(tab, InvalidInput(_("Attach the guest first.")), request)
+    consent_record(
+        guest=tab.guest,
+        given=True,
+        source="pos",
+        wording=str(MARKETING_WORDING),
+        property=request.property,
+        language=tab.guest.language,
+        actor=request.user,
+    )
+    messages.success(request, _("The guest's consent is recorded."))
+    return _back(tab, request=request)
+
+
+@require_POST
+@capability_required("pos.sell")
 def tab_guest(request: HttpRequest, tab_id: int) -> HttpResponse:
     tab = _tab_or_404(request, tab_id)
     try:
@@ -599,6 +621,13 @@ def tab_tenders(post, *, due: Decimal, tip: Decimal) -> list[TenderInput]:
         if not voucher_ref:
             raise InvalidInput(_("Enter the voucher code."))
         return [TenderInput(method="voucher", amount=due, terminal_reference=voucher_ref)]
+    if action == "gift_card":
+        code = (post.get("gift_card_code") or "").strip()[:40]
+        if not code:
+            raise InvalidInput(_("Enter or scan the gift card's code."))
+        return [TenderInput(method="gift_card", amount=due, terminal_reference=code)]
+    if action == "loyalty":
+        return [TenderInput(method="loyalty", amount=due)]
     if action == "several":
         cash = _money_field(post.get("cash_amount"), label=_("cash part")) or ZERO
         voucher = _money_field(post.get("voucher_amount"), label=_("voucher part")) or ZERO

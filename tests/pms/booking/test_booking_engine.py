@@ -210,3 +210,23 @@ def test_search_posts_are_rate_limited(client, hotel, rooms, day):
         for _ in range(30):
             assert client.post(f"/book/{hotel.slug}/", stay(day)).status_code == 200
         assert client.post(f"/book/{hotel.slug}/", stay(day)).status_code == 429
+
+
+def test_the_offers_box_is_unticked_and_a_yes_is_kept_with_its_wording(
+    client, hotel, rooms, room_type, day
+):
+    from crm.models import Consent
+
+    classique = room_type("classique")
+    base = f"/book/{hotel.slug}/"
+    page = client.get(f"{base}details/", stay(day, classique)).content.decode()
+    assert 'name="marketing"' in page and 'name="marketing" checked' not in page
+    client.post(f"{base}details/", {**stay(day, classique), **GUEST})
+    first = Reservation.objects.get(property=hotel)
+    assert not first.guest.marketing_opt_in and not Consent.objects.exists()
+    client.post(f"{base}details/", {**stay(day, classique, a=6, d=7), **GUEST, "marketing": "on"})
+    second = Reservation.objects.exclude(pk=first.pk).get()
+    consent = Consent.objects.get()
+    assert second.guest.marketing_opt_in and consent.guest_id == second.guest_id
+    assert (consent.source, consent.given) == ("booking_engine", True)
+    assert "unsubscribe at any time" in consent.wording  # the English page's words

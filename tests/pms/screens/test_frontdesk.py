@@ -196,3 +196,35 @@ def test_folio_shows_a_room_charge_from_the_counter(till, hotel, book, product):
     page = till.get(f"/frontdesk/reservations/{res.reference}/").content.decode()
     assert "Espresso" in page and "€2.50" in page
     assert res.folio.lines.get().total == Decimal("2.50")
+
+
+def test_check_in_records_the_marketing_opt_in_the_guest_gave(desk, hotel, book):
+    from crm.models import Consent
+
+    res = book(nights=1)
+    page = desk.get(f"/frontdesk/reservations/{res.reference}/").content.decode()
+    assert 'data-testid="marketing-opt-in"' in page
+    desk.post(
+        f"/frontdesk/reservations/{res.reference}/check-in/",
+        {
+            f"room_{res.rooms.get().pk}": room(hotel, "103").pk,
+            "last_name": res.guest.last_name,
+            "marketing_opt_in": "1",
+        },
+    )
+    res.refresh_from_db()
+    assert res.status == Reservation.Status.IN_HOUSE
+    consent = Consent.objects.get(guest=res.guest)
+    assert consent.source == "check_in" and consent.given
+    assert res.guest.marketing_opt_in
+
+
+def test_the_desk_sees_the_guests_allergies_and_opens_the_profile(desk, book):
+    from crm.models import Guest
+
+    res = book(nights=1)
+    Guest.objects.filter(pk=res.guest_id).update(allergies="Gluten")
+    page = desk.get(f"/frontdesk/reservations/{res.reference}/").content.decode()
+    assert "Allergies: Gluten" in page
+    profile = desk.get(f"/guests/{res.guest.public_id}/")
+    assert profile.status_code == 200 and 'data-testid="figures"' in profile.content.decode()

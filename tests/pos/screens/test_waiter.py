@@ -546,3 +546,115 @@ def test_receipt_e_mailed_after_commit_by_the_task(tablet, tables, product, mail
     assert mailoutbox[0].to == ["camille@example.com"]
     assert str(order.ticket) in mailoutbox[0].subject and "29" in mailoutbox[0].body
     assert AuditEntry.objects.filter(action="pos.receipt.emailed").count() == 1
+
+
+def test_a_gift_card_pays_part_of_the_tab_and_a_wrong_code_is_explained(tablet, tables, product):
+    from crm.models import GiftCard
+    from crm.services.gift_cards import gift_card_issue
+
+    gift = gift_card_issue(
+        property=tables["5"].property, amount=Decimal("10.00"), kind="multi_purpose", source="t"
+    )
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("entrecote"))
+    wrong = tablet.post(
+        f"/pos/tabs/{tab.pk}/pay/",
+        {"action": "gift_card", "gift_card_code": "WRONG", "pay_key": "g0"},
+        follow=True,
+    )
+    assert "No gift card or voucher has this code here." in error_of(wrong)
+    tablet.post(
+        f"/pos/tabs/{tab.pk}/pay/",
+        {"action": "gift_card", "split": "amount", "amount": "10", "pay_key": "g1",
+         "gift_card_code": gift.code},
+    )  # fmt: skip
+    gift.refresh_from_db()
+    assert gift.balance == 0 and gift.status == GiftCard.Status.USED
+    assert Payment.objects.get().method == "gift_card"
+
+
+def test_the_guests_allergies_are_on_the_tab_once_attached(tablet, tables, room12_guest):
+    from crm.models import Guest
+
+    Guest.objects.filter(pk=room12_guest.guest_id).update(allergies="Arachides", diet="Végétarien")
+    tab = open_tab(tablet, tables["5"])
+    assert 'data-testid="tab-allergies"' not in tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    tablet.post(f"/pos/tabs/{tab.pk}/guest/", {"reservation": room12_guest.reference})
+    page = tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    assert "Allergies: Arachides" in page and "Diet: Végétarien" in page
+
+
+def test_the_waiter_records_the_guests_opt_in_as_read_to_them(tablet, tables, room12_guest):
+    from crm.models import Consent
+
+    tab = open_tab(tablet, tables["5"])
+    tablet.post(f"/pos/tabs/{tab.pk}/guest/", {"reservation": room12_guest.reference})
+    assert 'data-testid="guest-opt-in"' in tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    tablet.post(f"/pos/tabs/{tab.pk}/guest/consent/")
+    consent = Consent.objects.get(guest=room12_guest.guest)
+    assert consent.source == "pos" and "unsubscribe" in consent.wording
+    assert 'data-testid="guest-opt-in"' not in tablet.get(f"/pos/tabs/{tab.pk}/").content.decode()
+    other = open_tab(tablet, tables["6"])
+    response = tablet.post(f"/pos/tabs/{other.pk}/guest/consent/", follow=True)
+    assert "Attach the guest first." in response.content.decode()
+    assert Consent.objects.count() == 1
+
+
+def test_an_attached_guest_pays_with_points_on_the_tab(tablet, tables, product, room12_guest):
+    from crm.models import LoyaltyEarnRule, LoyaltyProgram
+    from crm.services.loyalty import loyalty_balance, loyalty_earn
+
+    program = LoyaltyProgram.objects.create(
+        organization=room12_guest.property.organization, point_value=Decimal("0.10")
+    )
+    LoyaltyEarnRule.objects.create(program=program, revenue_category="food", points_per_euro=1)
+    guest = room12_guest.guest
+    loyalty_earn(guest=guest, spend=[("food", Decimal("1000"))], key="seed")
+    tab = open_tab(tablet, tables["5"])
+    add(tablet, tab, product("biere"))
+    tablet.post(f"/pos/tabs/{tab.pk}/guest/", {"reservation": room12_guest.reference})
+    tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "loyalty", "pay_key": "l1"})
+    payment = Payment.objects.get()
+    assert payment.method == "loyalty"
+    assert loyalty_balance(guest=guest) == 1000 - int(payment.amount / Decimal("0.10"))
+
+
+def test_a_gift_card_sold_shows_its_code_on_the_receipt_and_the_printed_original(
+    tablet, terminal, product, waiter
+):
+    from devices.models import Printer, PrintJob
+    from inventory.models import Product
+    from pos.services.checkout import order_checkout
+    from tests.pos.helpers import line
+
+    terminal.printer = Printer.objects.create(
+        property=terminal.property, code="p1", name="P1", connection="file", file_path="/dev/null"
+    )
+    terminal.save()
+    card_product = Product.objects.create(
+        property=terminal.property,
+        code="carte-cadeau-30",
+        name_fr="Carte cadeau 30 €",
+        price=Decimal("30.00"),
+        vat_rate=Decimal("0.00"),
+        revenue_category="voucher",
+        gift_card_kind="multi_purpose",
+    )
+    from billing.services.payments import TenderInput
+
+    order = order_checkout(
+        property=terminal.property,
+        terminal=terminal,
+        actor=waiter,
+        lines=[line(card_product)],
+        tenders=[TenderInput(method="cash", amount=Decimal("30.00"))],
+        print_receipt=True,
+    )
+    from crm.models import GiftCard
+    from crm.selectors import formatted_code
+
+    code = formatted_code(GiftCard.objects.get().code)
+    page = tablet.get(f"/pos/counter/receipt/{order.pk}/").content.decode()
+    assert f"Gift card {code}: 30.00 €" in page
+    printed = PrintJob.objects.get(kind="receipt").document
+    assert code in str(printed)

@@ -129,3 +129,35 @@ def guest_identity_update(
         data={"before": before, "after": changed},
     )
     return guest
+
+
+@transaction.atomic
+def guest_preferences_update(
+    *, guest: Guest, diet: str = "", allergies: str = "", notes: str = "", actor=None
+) -> Guest:
+    """What the staff must know to serve the guest (diet, allergies) and notes; shown on the
+    waiter's tablet and at the desk when the guest is attached. Audited with the old values.
+    Raises: InvalidInput on a value too long — nothing is changed then."""
+    values = {
+        "diet": (diet or "").strip(),
+        "allergies": (allergies or "").strip(),
+        "notes": (notes or "").strip(),
+    }
+    if len(values["diet"]) > 100 or len(values["allergies"]) > 300 or len(values["notes"]) > 4000:
+        raise InvalidInput(_("A guest field is too long."))
+    guest = Guest.objects.select_for_update().get(pk=guest.pk)
+    changed = {k: v for k, v in values.items() if getattr(guest, k) != v}
+    if not changed:
+        return guest
+    before = {k: getattr(guest, k) for k in changed}
+    for key, value in changed.items():
+        setattr(guest, key, value)
+    guest.save(update_fields=[*changed, "updated_at"])
+    audit_log(
+        action="crm.guest.preferences_updated",
+        property=None,
+        actor=actor,
+        target=guest,
+        data={"before": before, "after": changed},
+    )
+    return guest
