@@ -60,7 +60,7 @@ def points_for(*, guest: Guest, spend: Iterable[tuple[str, Decimal]]) -> int:
     return max(int(total.to_integral_value(rounding=ROUND_FLOOR)), 0)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # in the sale's transaction: no savepoint round trips
 def loyalty_earn(
     *, guest: Guest, spend: Iterable[tuple[str, Decimal]], key: str, reference: str = ""
 ) -> int:
