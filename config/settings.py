@@ -178,11 +178,14 @@ else:
     _broker_dir = VAR_DIR / "celery" / "broker"
     _broker_dir.mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # the exchange tables too (kombu's default is ./control, in the source tree)
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 # Journal verification (billing.services.verification): a fiscal chain of at least this many
 # entries is verified in parts, one child process per core (or VERIFY_PROCESSES)
