@@ -113,22 +113,9 @@ def guest_identity_update(
         raise InvalidInput(
             _("Enter the country as a two-letter code (FR, DE, GB…)."), extra={"field": "country"}
         )
-    guest = Guest.objects.select_for_update().get(pk=guest.pk)
-    changed = {k: v for k, v in values.items() if getattr(guest, k) != v}
-    if not changed:
-        return guest
-    before = {k: getattr(guest, k) for k in changed}
-    for key, value in changed.items():
-        setattr(guest, key, value)
-    guest.save(update_fields=[*changed, "updated_at"])
-    audit_log(
-        action="crm.guest.identity_updated",
-        property=None,
-        actor=actor,
-        target=guest,
-        data={"before": before, "after": changed},
+    return _guest_fields_save(
+        guest=guest, values=values, action="crm.guest.identity_updated", actor=actor
     )
-    return guest
 
 
 @transaction.atomic
@@ -145,6 +132,14 @@ def guest_preferences_update(
     }
     if len(values["diet"]) > 100 or len(values["allergies"]) > 300 or len(values["notes"]) > 4000:
         raise InvalidInput(_("A guest field is too long."))
+    return _guest_fields_save(
+        guest=guest, values=values, action="crm.guest.preferences_updated", actor=actor
+    )
+
+
+def _guest_fields_save(*, guest: Guest, values: dict, action: str, actor) -> Guest:
+    """Save the fields of `values` that differ, under the guest's row lock, and audit the
+    old and new values (nothing written when nothing changed)."""
     guest = Guest.objects.select_for_update().get(pk=guest.pk)
     changed = {k: v for k, v in values.items() if getattr(guest, k) != v}
     if not changed:
@@ -154,7 +149,7 @@ def guest_preferences_update(
         setattr(guest, key, value)
     guest.save(update_fields=[*changed, "updated_at"])
     audit_log(
-        action="crm.guest.preferences_updated",
+        action=action,
         property=None,
         actor=actor,
         target=guest,
