@@ -224,6 +224,16 @@ def seed(context: dict) -> None:
             sort_order=i,
             ean13=ean13(f"3760000001{i:02d}"),
         )
+    # what the kitchen must declare (EU 1169/2011) and where a dish goes by default
+    for code, allergens, course in [
+        ("salade-nicoise", ["eggs", "fish", "mustard"], 1),
+        ("entrecote", ["mustard"], 2),
+        ("loup", ["fish", "milk"], 2),
+        ("creme-brulee", ["eggs", "milk"], 3),
+        ("tarte-tropezienne", ["gluten", "eggs", "milk"], 3),
+        ("biere", ["gluten"], 0),
+    ]:
+        Product.objects.filter(pk=items[code].pk).update(allergens=allergens, default_course=course)
     Variant.objects.update_or_create(
         product=items["biere"],
         name_fr="25 cl",

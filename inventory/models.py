@@ -68,6 +68,32 @@ def validate_ean13(value: str) -> None:
         raise ValidationError(_("This EAN-13 barcode has a wrong check digit."))
 
 
+# The 14 allergens whose presence must be declared (Regulation (EU) 1169/2011, annex II),
+# stored on a product as a list of these codes so waiters, guests and the kitchen see them.
+ALLERGENS: tuple[tuple[str, str], ...] = (
+    ("gluten", _("Cereals containing gluten")),
+    ("crustaceans", _("Crustaceans")),
+    ("eggs", _("Eggs")),
+    ("fish", _("Fish")),
+    ("peanuts", _("Peanuts")),
+    ("soybeans", _("Soybeans")),
+    ("milk", _("Milk")),
+    ("nuts", _("Nuts")),
+    ("celery", _("Celery")),
+    ("mustard", _("Mustard")),
+    ("sesame", _("Sesame seeds")),
+    ("sulphites", _("Sulphur dioxide and sulphites")),
+    ("lupin", _("Lupin")),
+    ("molluscs", _("Molluscs")),
+)
+ALLERGEN_CODES: frozenset[str] = frozenset(code for code, _label in ALLERGENS)
+
+
+def validate_allergens(value) -> None:
+    if not isinstance(value, list) or any(code not in ALLERGEN_CODES for code in value):
+        raise ValidationError(_("Choose allergens from the 14 regulated ones."))
+
+
 class TranslatedNameMixin:
     @property
     def name(self) -> str:
@@ -177,6 +203,13 @@ class Product(TranslatedNameMixin, TimeStampedModel):
         _("gift card valid for (days)"), default=365
     )
     gift_card_single_use = models.BooleanField(_("single-use voucher"), default=False)
+    allergens = models.JSONField(
+        _("allergens"), default=list, blank=True, validators=[validate_allergens]
+    )
+    # the course a dish goes to when the waiter adds it (0: the course the waiter is on)
+    default_course = models.PositiveSmallIntegerField(_("default course"), default=0)
+    # "86'd": sold out for the rest of the service, hidden or greyed on every screen until then
+    sold_out_until = models.DateTimeField(_("sold out until"), null=True, blank=True)
 
     class Meta:
         ordering = ["sort_order", "name_fr"]

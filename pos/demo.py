@@ -2,6 +2,7 @@
 (outlet, name)."""
 
 from devices.models import Printer
+from inventory.models import Category
 from pos.models import Outlet, StationPrinter, Table, Terminal
 from pos.terminal_cache import terminals_changed
 
@@ -45,6 +46,18 @@ def seed(context: dict) -> None:
                 defaults={"property": prop, "seats": seats, "pos_x": column, "pos_y": row},
             )
     context["pos_terminals"] = terminals
+    # each outlet's menu: a restaurant tablet shows the restaurant's categories, not the spa's
+    menus = {
+        "bar-piscine": ["Boissons", "Cocktails et alcools", "Plats", "Desserts"],
+        "restaurant": ["Boissons", "Cocktails et alcools", "Plats", "Desserts"],
+        "spa": ["Spa"],
+        "boutique": ["Boutique"],
+        "piscine": ["Piscine"],
+        "reception": ["Petit-déjeuner", "Spa", "Piscine", "Boutique"],
+    }
+    for code, names in menus.items():
+        outlet = Outlet.objects.get(property=prop, code=code)
+        outlet.categories.set(Category.objects.filter(property=prop, name_fr__in=names))
     # the devices demo made a bar printer (with its drawer) and a kitchen printer
     printers = {
         p.code: p for p in Printer.objects.filter(property=prop, code__in=["bar", "cuisine"])

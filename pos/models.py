@@ -24,6 +24,17 @@ class Outlet(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     is_active = models.BooleanField(_("active"), default=True)
+    # the outlet's menu: the categories its terminals show (none chosen: every category)
+    categories = models.ManyToManyField(
+        "inventory.Category", blank=True, related_name="outlets", verbose_name=_("categories")
+    )
+    # the products on the outlet's quick keys (its till's first screen)
+    quick_keys = models.ManyToManyField(
+        "inventory.Product",
+        blank=True,
+        related_name="quick_key_outlets",
+        verbose_name=_("quick keys"),
+    )
 
     class Meta:
         ordering = ["name"]
