@@ -145,6 +145,25 @@ else:
     DATABASES["default"].setdefault("TEST", {})
     DATABASES["default"]["TEST"].setdefault("NAME", env.str("TEST_DATABASE_NAME", default=None))
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# Reporting's reads (dashboards, the financial report) on a PostgreSQL streaming replica of
+# the primary (reporting/routers.py); writes, locks and every other app stay on the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# how long a dashboard waits for the replica to replay what it just wrote, then reads the primary
+DATABASE_REPLICA_MAX_WAIT = env.float("DATABASE_REPLICA_MAX_WAIT", default=0.5)
+if DATABASE_REPLICA_URL:
+    if not IS_POSTGRES:
+        raise environ.ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL primary.")
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(
+        {
+            "ATOMIC_REQUESTS": False,
+            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+            "CONN_HEALTH_CHECKS": True,
+            # in the test suite the alias reads the test database itself
+            "TEST": {"MIRROR": "default"},
+        }
+    )
+    DATABASE_ROUTERS = ["reporting.routers.ReplicaRouter"]
 # Least privilege (docs/fiscal.md): the application connects as a role that may only read
 # and insert fiscal rows; `manage.py migrate` connects as the owner named here instead, then
 # (re)grants the application role. Unset: migrations use DATABASE_URL (development).

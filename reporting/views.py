@@ -21,6 +21,7 @@ from reporting.facts import facts_refresh
 from reporting.financial import financial_report
 from reporting.models import Alert
 from reporting.periods import PRESETS, PeriodError, period_for
+from reporting.routers import replica_reads
 from reporting.selectors import budget_for, checkout_time, dashboard
 from reporting.services import alert_acknowledge, alert_message
 
@@ -56,13 +57,15 @@ def _context(request: HttpRequest) -> dict:
     for managed in properties:
         # the days new documents touched, unless refreshed in the last minute (one read)
         facts_refresh(property=managed, max_age=FACTS_MAX_AGE)
-    current = dashboard(properties=properties, period=period, today=today)
-    last_year = dashboard(
-        properties=properties, period=period.last_year(), today=today, forward=False
-    )
-    budget = budget_for(
-        properties=properties, period=period, available=current.room_nights_available
-    )
+    # the facts are fresh on the primary; the reads may go to a caught-up replica
+    with replica_reads():
+        current = dashboard(properties=properties, period=period, today=today)
+        last_year = dashboard(
+            properties=properties, period=period.last_year(), today=today, forward=False
+        )
+        budget = budget_for(
+            properties=properties, period=period, available=current.room_nights_available
+        )
     return {
         "error": error,
         "scope": scope,
@@ -154,7 +157,8 @@ def _financial_context(request: HttpRequest) -> dict:
         period = period_for(preset, today)
     by_month = request.GET.get("by") == "month"
     properties = _managed_properties(request, scope_)
-    report = financial_report(properties=properties, period=period)
+    with replica_reads():
+        report = financial_report(properties=properties, period=period)
     return {
         "error": error,
         "scope": scope_,
