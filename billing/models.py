@@ -212,6 +212,11 @@ class Payment(models.Model):
         GIFT_CARD = "gift_card", _("Gift card")
         LOYALTY = "loyalty", _("Loyalty points")
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CHEQUE = "cheque", _("Cheque")
+        # French payment titles (REFERENCE §9.2): each its own tender and clearing account
+        MEAL_VOUCHER = "meal_voucher", _("Meal voucher (paper)")
+        MEAL_VOUCHER_CARD = "meal_voucher_card", _("Meal voucher (card)")
+        HOLIDAY_VOUCHER = "holiday_voucher", _("Holiday voucher (ANCV)")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(max_length=20, choices=Method.choices)

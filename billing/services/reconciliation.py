@@ -91,6 +91,8 @@ def reconciliation_for_day(*, property: Property, business_date: date) -> list[d
     ):
         counted.setdefault(count.method, count.counted)
     drawers = cash_drawers_for_day(property=property, business_date=business_date)
+    for method, total in _counted_at_drawers(expected, counted, drawers).items():
+        counted[method] = total
     rows = []
     for method in Payment.Method.values:
         if method not in expected and method not in counted and not (method == "cash" and drawers):
@@ -108,6 +110,21 @@ def reconciliation_for_day(*, property: Property, business_date: date) -> list[d
             row.update(_cash_from_drawers(exp, cnt, drawers))
         rows.append(row)
     return rows
+
+
+def _counted_at_drawers(expected: dict, counted: dict, drawers: list[dict]) -> dict:
+    """The other methods the drawers' blind closes counted (cheques, titles, card slips),
+    for a method no day count was recorded for: their sum, when every payment of the method
+    that day was taken at a drawer that counted it (else it is still to be counted)."""
+    out: dict[str, Decimal] = {}
+    methods = {m for d in drawers for m in d.get("counted_by_method", {})} - {"cash"}
+    for method in methods - set(counted):
+        at = [d for d in drawers if method in d.get("counted_by_method", {})]
+        got = sum((d["counted_by_method"][method] for d in at), ZERO)
+        taken = sum((d.get("payments_by_method", {}).get(method, ZERO) for d in at), ZERO)
+        if (expected.get(method) or ZERO) == taken and (got or method in expected):
+            out[method] = got
+    return out
 
 
 def reconciliation_difference(rows: list[dict]) -> dict:
