@@ -212,7 +212,9 @@ def z_report_for_session(*, session: CashSession) -> ZReport:
             chain=JournalEntry.Chain.FISCAL,
             kind=JournalEntry.Kind.VOID,
             terminal=label,
-            **window,
+            # journal times are kept to the second
+            created_at__gte=session.opened_at.replace(microsecond=0),
+            created_at__lte=end,
         ),
     )
     _movements(report, CashMovement.objects.filter(session=session))
