@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from billing.exceptions import PaymentInvalid
 from billing.models import Payment, Ticket
@@ -223,8 +222,8 @@ def test_api_checkout_with_titles_and_the_refusal_in_french(client, hotel, catal
     }
     assert client.post(url, body, content_type="application/json").status_code == 201
     body["tenders"] = [{"method": "holiday_voucher", "amount": "18.00", "tendered": "20.00"}]
-    with translation.override("fr"):
-        refused = client.post(url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="fr")
+    client.cookies["django_language"] = "fr"
+    refused = client.post(url, body, content_type="application/json")
     assert refused.status_code == 422
     assert "Aucune monnaie n'est rendue" in refused.json()["message"]
     assert Ticket.objects.count() == 1

