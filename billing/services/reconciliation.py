@@ -6,8 +6,9 @@ of its cash in/out (the X/Z numbers come from a provider the POS registers at st
 `register_cash_drawer_source`: billing must not import pos), plus the front desk's own count
 (a CashCount) of the cash taken outside any drawer; for the other methods the latest day count
 (the card terminal's batch total…) or, without one, what the drawers' blind closes counted of
-them (cheques, titles, card slips) when every payment of the method was taken there. Difference = counted − expected, and the day's difference
-is the sum over the methods counted."""
+them (cheques, titles, card slips) when every payment of the method was taken there.
+Difference = counted − expected, and the day's difference is the sum over the methods
+counted."""
 
 from collections.abc import Callable
 from datetime import date
