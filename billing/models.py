@@ -10,8 +10,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from core import formatting
 from core.models import Property, TimeStampedModel
 from core.money import money_field
 from inventory.models import RevenueCategory
@@ -212,6 +214,11 @@ class Payment(models.Model):
         GIFT_CARD = "gift_card", _("Gift card")
         LOYALTY = "loyalty", _("Loyalty points")
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CHEQUE = "cheque", _("Cheque")
+        # French payment titles (REFERENCE §9.2): each its own tender and clearing account
+        MEAL_VOUCHER = "meal_voucher", _("Meal voucher (paper)")
+        MEAL_VOUCHER_CARD = "meal_voucher_card", _("Meal voucher (card)")
+        HOLIDAY_VOUCHER = "holiday_voucher", _("Holiday voucher (ANCV)")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(max_length=20, choices=Method.choices)
@@ -397,7 +404,15 @@ class Closure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_period_display()} {self.start}"
+        """The period as a person reads it in the active language: "Journalière 02/12/2026",
+        "Monthly December 2026", "Annuelle 2026" (never an ISO date)."""
+        if self.period == self.Period.DAY:
+            when = formatting.day(self.start)
+        elif self.period == self.Period.MONTH:
+            when = date_format(self.start, "YEAR_MONTH_FORMAT")
+        else:
+            when = str(self.start.year)
+        return f"{self.get_period_display()} {when}"
 
 
 class Invoice(models.Model):

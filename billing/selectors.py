@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from billing.models import Folio, FolioLine, JournalEntry, Payment, Ticket
+from billing.models import Folio, FolioLine, Invoice, JournalEntry, Payment, Ticket
 from core.exceptions import NotFound
 from core.models import Property
 from core.money import ZERO
@@ -93,6 +93,19 @@ def ticket_state_label(ticket: Ticket, *, voided: bool) -> str:
     if ticket.status == Ticket.Status.PAID:
         return _("Refunded")
     return _("Cancelled")
+
+
+def invoice_state_label(invoice: Invoice) -> str:
+    """What a person reads as an invoice's state, from `credited` (the sum of its credit
+    notes, negative; annotated by the caller): Issued, Partly credited, Credited."""
+    if invoice.kind != Invoice.Kind.INVOICE:
+        return str(Invoice.Kind(invoice.kind).label)
+    credited = getattr(invoice, "credited", None) or 0
+    if not credited:
+        return _("Issued")
+    if invoice.total + credited <= 0:
+        return _("Credited")
+    return _("Partly credited")
 
 
 def open_balances(*, property: Property) -> list[Folio]:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Sum
 from django.http import (
     FileResponse,
     Http404,
@@ -31,7 +32,12 @@ from billing.models import (
     Payment,
     Ticket,
 )
-from billing.selectors import open_balances, ticket_state_label, tickets_voided
+from billing.selectors import (
+    invoice_state_label,
+    open_balances,
+    ticket_state_label,
+    tickets_voided,
+)
 from billing.services import signing
 from billing.services.closures import closure_run
 from billing.services.exports import export_job_request
@@ -220,6 +226,7 @@ def _documents(request: HttpRequest, period: dict):
         rows = (
             scope(Invoice.objects.all(), request)
             .filter(kind=invoice_kind, **in_period)
+            .annotate(credited=Sum("credit_notes__total"))
             .order_by("-business_date", "-sequence")
         )
     page = Paginator(rows, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -227,6 +234,9 @@ def _documents(request: HttpRequest, period: dict):
         voided = tickets_voided(property=request.property, tickets=page.object_list)
         for ticket in page.object_list:
             ticket.state_label = ticket_state_label(ticket, voided=ticket.pk in voided)
+    else:
+        for invoice in page.object_list:
+            invoice.state_label = invoice_state_label(invoice)
     return kind, page
 
 

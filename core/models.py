@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -43,6 +44,18 @@ def validate_timezone(value: str) -> None:
         ZoneInfo(value)
     except Exception:
         raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+def default_meal_voucher_categories() -> list[str]:
+    return ["food"]
+
+
+class PaperTitleExcess(models.TextChoices):
+    """What the till does when paper titres-restaurant or chèques-vacances are worth more
+    than what is due: no change is ever given on them (REFERENCE §9.2)."""
+
+    REFUSE = "refuse", _("Refuse the excess")
+    TIP = "tip", _("Keep the excess as a tip")
 
 
 class Property(TimeStampedModel):
@@ -122,6 +135,28 @@ class Property(TimeStampedModel):
         blank=True,
         editable=False,
         help_text=_("The last business day closed: later documents take the next day."),
+    )
+    # French payment titles (REFERENCE §9.2): the till's rules for titres-restaurant
+    meal_voucher_daily_cap = models.DecimalField(
+        _("titres-restaurant: cap per sale"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("25.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("At most this much is paid with titres-restaurant per day and holder."),
+    )
+    meal_voucher_categories = models.JSONField(
+        _("titres-restaurant: eligible revenue categories"),
+        default=default_meal_voucher_categories,
+        blank=True,
+        help_text=_("Revenue categories a titre-restaurant may pay for (food only by law)."),
+    )
+    paper_title_excess = models.CharField(
+        _("paper titles worth more than due"),
+        max_length=10,
+        choices=PaperTitleExcess.choices,
+        default=PaperTitleExcess.REFUSE,
+        help_text=_("No change is given on paper titles: refuse the excess or keep it as a tip."),
     )
 
     class Meta:

@@ -224,8 +224,40 @@ class TestPageDocument(Document):
     sample: str = field(default="Crème brûlée, Café, Œuf, à, ç, ù, €")
 
 
+# --- Report (X / Z report of a till) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    label: str
+    value: str = ""
+    """Already written for a person (core.formatting), in the report's language."""
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    title: str
+    rows: tuple[ReportRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportDocument(Document):
+    """A printed report (a till's Z report): a title, header lines, titled sections of
+    label/value rows. The caller writes every value; devices only lays them out."""
+
+    kind: ClassVar[str] = "report"
+
+    title: str
+    printed_at: datetime
+    header_lines: tuple[str, ...] = ()
+    sections: tuple[ReportSection, ...] = ()
+    footer: tuple[str, ...] = ()
+    language: str = "fr"
+
+
 DOCUMENT_CLASSES: dict[str, type[Document]] = {
-    cls.kind: cls for cls in (ReceiptDocument, KitchenTicketDocument, TestPageDocument)
+    cls.kind: cls
+    for cls in (ReceiptDocument, KitchenTicketDocument, TestPageDocument, ReportDocument)
 }
 
 

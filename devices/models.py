@@ -180,6 +180,7 @@ class PrintJob(models.Model):
         KITCHEN = "kitchen", _("Kitchen ticket")
         TEST = "test", _("Test page")
         DRAWER = "drawer", _("Drawer opening")
+        REPORT = "report", _("Report")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -23,6 +23,7 @@ from devices.documents import (
     Document,
     KitchenTicketDocument,
     ReceiptDocument,
+    ReportDocument,
     TestPageDocument,
 )
 
@@ -281,6 +282,26 @@ def layout_test_page(doc: TestPageDocument, columns: int) -> list[Element]:
     return out
 
 
+def layout_report(doc: ReportDocument, columns: int) -> list[Element]:
+    out: list[Element] = []
+    out += [Text(line, bold=True, double=True) for line in _center(doc.title, columns // 2)]
+    for line in doc.header_lines:
+        out += [Text(text) for text in _center(_printable(line), columns)]
+    out.append(Text(format_datetime(doc.printed_at, doc.language)))
+    for section in doc.sections:
+        out.append(_rule(columns))
+        out += [Text(line, bold=True) for line in _wrap(_printable(section.title), columns)]
+        for row in section.rows:
+            out += [
+                Text(line)
+                for line in _left_right(_printable(row.label), _printable(row.value), columns)
+            ]
+    out.append(_rule(columns, "="))
+    for line in doc.footer:
+        out += [Text(text) for text in _center(_printable(line), columns)]
+    return out
+
+
 def layout_document(document: Document, columns: int) -> list[Element]:
     language = getattr(document, "language", "fr") or "fr"
     with translation.override(language):
@@ -290,6 +311,8 @@ def layout_document(document: Document, columns: int) -> list[Element]:
             return layout_kitchen_ticket(document, columns)
         if isinstance(document, TestPageDocument):
             return layout_test_page(document, columns)
+        if isinstance(document, ReportDocument):
+            return layout_report(document, columns)
     raise TypeError(f"cannot lay out {type(document).__name__}")
 
 

@@ -12,6 +12,9 @@ from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_respon
 from core.exceptions import InvalidInput, PermissionDenied
 from core.money import ZERO, quantize
 from core.roles import role_has
+from core.scoping import approvers_for
+from core.services import staff_pin_verify
+from crm.models import Company
 from inventory.models import Channel, Product
 from inventory.services.capacity import MAX_SPAN_DAYS
 from pms.models import Reservation, RoomType
@@ -518,15 +521,69 @@ class CheckOutPaymentInput(serializers.Serializer):
     )
 
 
+class CheckOutLeaveOpenInput(serializers.Serializer):
+    approver = serializers.IntegerField(help_text="the approving manager's user id")
+    pin = serializers.CharField(max_length=12, trim_whitespace=False)
+    reason = serializers.CharField(max_length=300)
+
+
 class CheckOutInput(serializers.Serializer):
     payment = CheckOutPaymentInput(required=False)
+    company = serializers.IntegerField(
+        required=False, help_text="transfer the balance to this company's account"
+    )
+    leave_open = CheckOutLeaveOpenInput(required=False)
+
+    def validate(self, data):
+        if sum(1 for k in ("payment", "company", "leave_open") if k in data) > 1:
+            raise serializers.ValidationError(
+                _("Choose one of: pay the balance, transfer it, or leave it open.")
+            )
+        return data
+
+
+def _departure_balance(api, params: dict) -> DepartureBalance | None:
+    """What the API asks for a balance left, with the desk screen's rules: a transfer to a
+    company needs a role with billing.city_ledger; leaving it open, a manager's PIN."""
+    if payment := params.get("payment"):
+        return DepartureBalance(
+            pay_method=payment["method"],
+            pay_reference=payment["terminal_reference"],
+            pay_tendered=payment["tendered"],
+            pay_terminal="API",
+        )
+    if "company" in params:
+        if not role_has(api.membership.role, "billing.city_ledger"):
+            raise PermissionDenied(
+                _("Only a manager or the accountant may transfer a balance to a company.")
+            )
+        company = Company.objects.filter(
+            organization_id=api.property.organization_id, pk=params["company"]
+        ).first()
+        if company is None:
+            raise InvalidInput(
+                _("Choose one of your companies' accounts."), extra={"field": "company"}
+            )
+        return DepartureBalance(company=company)
+    if leave := params.get("leave_open"):
+        reason = " ".join(leave["reason"].split())
+        if not reason:
+            raise InvalidInput(_("Give the reason for leaving the balance open."))
+        if not approvers_for(api.property).filter(user_id=leave["approver"]).exists():
+            raise InvalidInput(_("Choose the manager who approves."), extra={"field": "approver"})
+        approver = staff_pin_verify(
+            property=api.property, user_id=leave["approver"], pin=leave["pin"]
+        )
+        return DepartureBalance(approver=approver, reason=reason)
+    return None
 
 
 class ReservationCheckOutApi(PropertyScopedApi):
     """Check the guests out: every night and extra is posted to the folio. Idempotent.
     A balance left is refused (422 `balance_due`, `extra.balance`) unless `payment` pays
-    all of it now; a transfer to a company or a balance left open is a desk screen's act
-    (a role or a manager's PIN)."""
+    all of it now, `company` transfers it to a company's account (a role with the city
+    ledger, else 403) or `leave_open` leaves it open on a manager's PIN and a reason, as the
+    desk screen does."""
 
     capability = "pms.frontdesk"
 
@@ -534,19 +591,10 @@ class ReservationCheckOutApi(PropertyScopedApi):
     def post(self, request, property_slug: str, reference: str):
         params = CheckOutInput(data=request.data or {})
         params.is_valid(raise_exception=True)
-        payment = params.validated_data.get("payment")
+        open_balance = _departure_balance(self, params.validated_data)
         reservation = reservation_get(property=self.property, reference=reference)
         reservation_check_out(
-            reservation=reservation,
-            actor=request.user,
-            open_balance=DepartureBalance(
-                pay_method=payment["method"],
-                pay_reference=payment["terminal_reference"],
-                pay_tendered=payment["tendered"],
-                pay_terminal="API",
-            )
-            if payment
-            else None,
+            reservation=reservation, actor=request.user, open_balance=open_balance
         )
         detail = reservation_detail(property=self.property, reference=reference)
         return Response(reservation_payload(detail, role=self.membership.role))

@@ -8,6 +8,7 @@ from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, FolioLine, Invoice
+from billing.selectors import invoice_state_label
 from core.exceptions import NotFound
 from core.models import Property
 from core.money import ZERO
@@ -237,6 +238,7 @@ def folio_documents(*, folio: Folio) -> list[Invoice]:
         doc.left_to_credit = (
             doc.total + (doc.credited or ZERO) if doc.kind == Invoice.Kind.INVOICE else ZERO
         )
+        doc.state_label = invoice_state_label(doc)
     return docs
 
 

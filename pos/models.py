@@ -316,6 +316,9 @@ class CashSession(TimeStampedModel):
     expected_cash = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     difference = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     totals = models.JSONField(default=dict, blank=True)
+    # the blind count per method, written once at closing: {method: {counted, expected,
+    # difference, detail: {face value: pieces}}} (pos.services.cash.cash_session_close)
+    counts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]

@@ -51,4 +51,11 @@ urlpatterns = [
     path("cash/movement/", cash.drawer_movement, name="cash_movement"),
     path("cash/x/", cash.x_report, name="cash_x"),
     path("cash/sessions/<int:session_id>/", cash.z_report, name="cash_report"),
+    path(
+        "cash/sessions/<int:session_id>/print/",
+        cash.z_report_print_session,
+        name="cash_report_print",
+    ),
+    path("cash/day/", cash.z_report_day, name="cash_day"),
+    path("cash/day/print/", cash.z_report_print_day, name="cash_day_print"),
 ]

@@ -67,6 +67,12 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "payment:loyalty": ("709700", "Rabais, remises et ristournes (fidélité)"),
     "revenue:voucher": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:bank_transfer": ("512000", "Banque"),
+    "payment:cheque": ("511200", "Chèques à encaisser"),
+    # payment titles are remitted to their issuer later (REFERENCE §9.2): each its own
+    # clearing account, a free 511x sub-account to agree with the accountant
+    "payment:meal_voucher": ("511300", "Titres-restaurant papier à encaisser"),
+    "payment:meal_voucher_card": ("511310", "Titres-restaurant carte à encaisser"),
+    "payment:holiday_voucher": ("511400", "Chèques-vacances ANCV à encaisser"),
     "cash_transfers": ("580000", "Virements internes"),
     "cash_over": ("758000", "Produits divers de gestion courante"),
     "cash_short": ("658000", "Charges diverses de gestion courante"),

@@ -27,6 +27,9 @@ from core.money import ZERO, quantize
 # 13 to 19 digits, possibly grouped by spaces or dashes as printed on a card
 _PAN_LIKE = re.compile(r"(?:\d[ -]?){12,18}\d")
 MAX_REFERENCE = 100
+MEAL_VOUCHERS = frozenset({Payment.Method.MEAL_VOUCHER, Payment.Method.MEAL_VOUCHER_CARD})
+# paper titles (REFERENCE §9.2): no change is ever given on them
+PAPER_TITLES = frozenset({Payment.Method.MEAL_VOUCHER, Payment.Method.HOLIDAY_VOUCHER})
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ def _money(value, what: str) -> Decimal:
     if not amount.is_finite():
         raise PaymentInvalid(_("%(what)s is not an amount.") % {"what": what})
     return quantize(amount)
+
+
+def tender_amount(value) -> Decimal:
+    """A tender's amount as a Decimal to the cent; PaymentInvalid when it is not one."""
+    return _money(value, _("The amount"))
 
 
 def _build(
@@ -88,6 +96,12 @@ def _build(
             )
         change = tendered - amount
     elif tender.tendered is not None and _money(tender.tendered, _("The amount")) != amount:
+        if tender.method in PAPER_TITLES:
+            raise PaymentInvalid(
+                _("No change is given on %(method)s.")
+                % {"method": Payment.Method(tender.method).label},
+                extra={"method": tender.method},
+            )
         raise PaymentInvalid(_("Only cash can be overpaid to give change."))
     if tender.method == Payment.Method.CARD and not reference:
         raise PaymentInvalid(_("A card payment needs the payment terminal's reference."))
@@ -137,6 +151,11 @@ def payments_record(
         raise InvalidInput(_("This document belongs to another property."))
     if not tenders:
         raise PaymentInvalid(_("Add at least one payment."))
+    if folio is not None and any(t.method in MEAL_VOUCHERS for t in tenders):
+        raise PaymentInvalid(
+            _("Titres-restaurant pay for food at a till, not for a stay's folio."),
+            extra={"method": Payment.Method.MEAL_VOUCHER},
+        )
     business_date = property.business_date()
     payments = [
         _build(t, property=property, business_date=business_date, actor=actor, terminal=terminal)

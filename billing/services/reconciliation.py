@@ -4,9 +4,11 @@ Expected, per method, is the sum of the day's payments (immutable rows, refunds 
 Counted is what people counted: for cash, each till drawer's blind count net of its float and
 of its cash in/out (the X/Z numbers come from a provider the POS registers at start-up,
 `register_cash_drawer_source`: billing must not import pos), plus the front desk's own count
-(a CashCount) of the cash taken outside any drawer; for the other methods the latest count
-(the card terminal's batch total…). Difference = counted − expected, and the day's difference
-is the sum over the methods counted."""
+(a CashCount) of the cash taken outside any drawer; for the other methods the latest day count
+(the card terminal's batch total…) or, without one, what the drawers' blind closes counted of
+them (cheques, titles, card slips) when every payment of the method was taken there.
+Difference = counted − expected, and the day's difference is the sum over the methods
+counted."""
 
 from collections.abc import Callable
 from datetime import date
@@ -91,6 +93,8 @@ def reconciliation_for_day(*, property: Property, business_date: date) -> list[d
     ):
         counted.setdefault(count.method, count.counted)
     drawers = cash_drawers_for_day(property=property, business_date=business_date)
+    for method, total in _counted_at_drawers(expected, counted, drawers).items():
+        counted[method] = total
     rows = []
     for method in Payment.Method.values:
         if method not in expected and method not in counted and not (method == "cash" and drawers):
@@ -108,6 +112,21 @@ def reconciliation_for_day(*, property: Property, business_date: date) -> list[d
             row.update(_cash_from_drawers(exp, cnt, drawers))
         rows.append(row)
     return rows
+
+
+def _counted_at_drawers(expected: dict, counted: dict, drawers: list[dict]) -> dict:
+    """The other methods the drawers' blind closes counted (cheques, titles, card slips),
+    for a method no day count was recorded for: their sum, when every payment of the method
+    that day was taken at a drawer that counted it (else it is still to be counted)."""
+    out: dict[str, Decimal] = {}
+    methods = {m for d in drawers for m in d.get("counted_by_method", {})} - {"cash"}
+    for method in methods - set(counted):
+        at = [d for d in drawers if method in d.get("counted_by_method", {})]
+        got = sum((d["counted_by_method"][method] for d in at), ZERO)
+        taken = sum((d.get("payments_by_method", {}).get(method, ZERO) for d in at), ZERO)
+        if (expected.get(method) or ZERO) == taken and (got or method in expected):
+            out[method] = got
+    return out
 
 
 def reconciliation_difference(rows: list[dict]) -> dict:

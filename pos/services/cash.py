@@ -5,6 +5,8 @@ The expected cash of a drawer (float + cash payments at the till + movements) is
 here only; billing's reconciliation of a business day reads the same numbers through
 `cash_drawers_for_day`, registered with billing at start-up (billing does not import pos)."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -16,7 +18,7 @@ from billing.models import Payment
 from billing.services.journal import jet_event
 from core.audit import audit_log
 from core.exceptions import Conflict, InvalidInput
-from core.money import quantize
+from core.money import ZERO, quantize
 from pos.models import CashMovement, CashSession, Terminal
 
 MAX_CASH = Decimal("1000000")
@@ -181,16 +183,99 @@ def cash_drawers_for_day(*, property, business_date) -> list[dict]:
                 "expected": session.expected_cash if closed else Decimal(totals["expected_cash"]),
                 "counted": session.counted_cash if closed else None,
                 "difference": session.difference if closed else None,
+                # the other methods taken at the till, and what the close counted of them
+                "payments_by_method": {
+                    m: Decimal(row["total"]) for m, row in totals.get("by_method", {}).items()
+                },
+                "counted_by_method": {
+                    m: Decimal(c["counted"]) for m, c in (session.counts or {}).items()
+                },
             }
         )
     return drawers
 
 
-def cash_session_close(*, session: CashSession, actor, counted_cash: Decimal) -> CashSession:
-    """Close with a blind count: the expected cash is computed now, the difference
-    (counted − expected) recorded with the totals of the Z report. Idempotent: refuses a
-    closed session (Conflict) and changes nothing."""
-    counted_cash = _check_amount(counted_cash)
+# the pieces and notes of the euro a drawer is counted in, largest first
+DENOMINATIONS = tuple(
+    Decimal(v)
+    for v in (
+        "500", "200", "100", "50", "20", "10", "5", "2", "1",
+        "0.50", "0.20", "0.10", "0.05", "0.02", "0.01",
+    )
+)  # fmt: skip
+# counted piece by piece at face value: cheques, paper titres-restaurant, chèques-vacances
+FACE_VALUE_METHODS = ("cheque", "meal_voucher", "holiday_voucher")
+# totalled from the terminal's own end-of-day slip
+SLIP_METHODS = ("card", "meal_voucher_card")
+COUNTED_METHODS = ("cash", *FACE_VALUE_METHODS, *SLIP_METHODS)
+JET_DRAWER_COUNT = "170"  # drawer count (the JET code NF525 implementations use)
+MAX_PIECES = 100000
+
+
+@dataclass(frozen=True)
+class DrawerCount:
+    """What the cashier counted at closing, before seeing any expected amount: cash by
+    denomination and the face-value titles as {face value: pieces}, the card terminals'
+    end-of-day slips as totals. `cash_total` stands for a cash count given as one total."""
+
+    pieces: Mapping[str, Mapping[Decimal, int]] = field(default_factory=dict)
+    slips: Mapping[str, Decimal] = field(default_factory=dict)
+    cash_total: Decimal | None = None
+
+
+def _count_totals(count: DrawerCount) -> dict[str, dict]:
+    """{method: {"counted", "detail"}} for each method counted; InvalidInput on a bad count."""
+    out: dict[str, dict] = {}
+    for method, pieces in count.pieces.items():
+        if method not in ("cash", *FACE_VALUE_METHODS):
+            raise InvalidInput(_("This payment method is not counted piece by piece."))
+        total = ZERO
+        detail = {}
+        for face, quantity in pieces.items():
+            face = _check_amount(face)
+            if method == "cash" and face not in DENOMINATIONS:
+                raise InvalidInput(_("Count cash by the euro's notes and coins."))
+            if not isinstance(quantity, int) or quantity < 0 or quantity > MAX_PIECES:
+                raise InvalidInput(_("Enter a whole number of pieces."))
+            if quantity and face <= 0:
+                raise InvalidInput(_("Enter a valid amount."))
+            if quantity:
+                detail[str(face)] = detail.get(str(face), 0) + quantity
+                total += face * quantity
+        out[method] = {"counted": quantize(total), "detail": detail}
+    if count.cash_total is not None:
+        if "cash" in out:
+            raise InvalidInput(_("Count the cash once: by denomination or as a total."))
+        out["cash"] = {"counted": _check_amount(count.cash_total), "detail": {}}
+    for method, total in count.slips.items():
+        if method not in SLIP_METHODS:
+            raise InvalidInput(_("Only card payments are counted from the terminal's slip."))
+        out[method] = {"counted": _check_amount(total), "detail": {}}
+    if "cash" not in out:
+        raise InvalidInput(_("Count the cash in the drawer."))
+    return out
+
+
+def cash_session_close(
+    *,
+    session: CashSession,
+    actor,
+    counted_cash: Decimal | None = None,
+    count: DrawerCount | None = None,
+) -> CashSession:
+    """Close with a blind count: what was counted per method (`count`, or the cash alone as
+    `counted_cash`) is saved first, the expected amounts are computed from the immutable
+    payments at that instant, and each difference (counted − expected) is kept with the Z
+    report's totals and journaled (JET 170); nothing of it is ever rewritten. A method with
+    payments at the till but not counted shows no difference (it is counted elsewhere, e.g.
+    the card batch on the accountant's screen).
+    Locks: the session row. Raises InvalidInput on a bad count, Conflict on a closed drawer
+    (a second close changes nothing)."""
+    if count is None:
+        count = DrawerCount(cash_total=counted_cash)
+    elif counted_cash is not None:
+        count = DrawerCount(pieces=count.pieces, slips=count.slips, cash_total=counted_cash)
+    counted = _count_totals(count)
     with transaction.atomic():
         locked = (  # the session's row alone, not its till's or outlet's
             CashSession.objects.select_for_update(of=("self",))
@@ -202,6 +287,20 @@ def cash_session_close(*, session: CashSession, actor, counted_cash: Decimal) ->
         now = timezone.now()
         totals = cash_session_totals(session=locked, until=now)
         expected = Decimal(totals["expected_cash"])
+        counts = {}
+        for method in COUNTED_METHODS:
+            paid = Decimal(totals["by_method"].get(method, {}).get("total", "0"))
+            exp = expected if method == "cash" else paid
+            got = counted.get(method)
+            if got is None:
+                continue
+            counts[method] = {
+                "counted": str(got["counted"]),
+                "expected": str(exp),
+                "difference": str(got["counted"] - exp),
+                "detail": got["detail"],
+            }
+        counted_cash = counted["cash"]["counted"]
         locked.status = CashSession.Status.CLOSED
         locked.closed_by = actor
         locked.closed_at = now
@@ -209,18 +308,33 @@ def cash_session_close(*, session: CashSession, actor, counted_cash: Decimal) ->
         locked.expected_cash = expected
         locked.difference = counted_cash - expected
         locked.totals = totals
+        locked.counts = counts
         locked.save()
+        label = terminal_label(locked.terminal)
         audit_log(
             action="pos.cash_session.closed",
             property=locked.property,
             actor=actor,
             target=locked,
-            terminal=terminal_label(locked.terminal),
+            terminal=label,
             channel="pos",
             data={
                 "counted": str(counted_cash),
                 "expected": str(expected),
                 "difference": str(locked.difference),
+            },
+        )
+        jet_event(
+            property=locked.property,
+            code=JET_DRAWER_COUNT,
+            actor=actor,
+            terminal=label,
+            payload={
+                "cash_session": locked.pk,
+                "business_date": locked.business_date.isoformat(),
+                "counts": {
+                    m: [c["counted"], c["expected"], c["difference"]] for m, c in counts.items()
+                },
             },
         )
     return locked

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import JournalEntry, Payment, Ticket, TicketLine, TicketVat
 from billing.services.folios import ChargeInput, folio_post_charges, folio_reverse_lines
+from billing.services.payment_titles import payment_titles_apply
 from billing.services.payments import TenderInput, payments_record, payments_reverse
 from billing.services.tickets import ticket_issue, ticket_void
 from core.audit import audit_log
@@ -266,6 +267,12 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
     )
     if request.on_order is not None:
         request.on_order(order)
+    tip = request.tip
+    if tenders:
+        # payment titles' rules (food only, cap, no change) before anything is numbered
+        tenders, tip = payment_titles_apply(
+            property=property, tenders=tenders, lines=quoted.lines, tip=tip
+        )
     tenders = _redeem_stored_value(order=order, quoted=quoted, tenders=tenders, actor=actor)
     # from here on the ticket numbering and the journal chain are locked until commit
     issued = ticket_issue(
@@ -277,7 +284,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         status=Ticket.Status.CHARGED_TO_ROOM if stay else Ticket.Status.PAID,
         folio=stay.reservation.folio if stay else None,
         guest=guest,
-        tip=request.tip,
+        tip=tip,
         # the receipt's journal entry carries its tenders: one fiscal entry per sale
         tenders=[[t.method, t.amount, t.terminal_reference] for t in tenders],
     )

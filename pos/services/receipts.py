@@ -1,6 +1,7 @@
 """A POS ticket as the neutral receipt document the printers know (devices does not know
 orders), and the after-commit print / drawer jobs of a sale."""
 
+import uuid
 from decimal import Decimal
 
 from django.db import transaction
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import JournalEntry, Payment, Ticket
 from billing.selectors import tickets_voided
-from core.exceptions import IdempotencyConflict
+from core.exceptions import IdempotencyConflict, InvalidInput
 from core.formatting import day, money
 from crm.selectors import formatted_code, gift_cards_issued_by
 from devices.documents import (
@@ -23,6 +24,7 @@ from devices.documents import (
 from devices.models import CashDrawer, PrintJob
 from devices.services import print_job_enqueue, receipt_reprint
 from pos.models import Order, Terminal
+from pos.z_report import z_report_document
 
 ZERO = Decimal("0.00")
 
@@ -304,3 +306,20 @@ def receipt_email_send(*, order_id: int, email: str, language: str = "fr") -> bo
         }
     EmailMessage(subject=subject, body=body, to=[email]).send()
     return True
+
+
+def z_report_print(*, terminal: Terminal, report, actor, language: str = "fr") -> PrintJob:
+    """Queue a Z (or X) report (pos.z_report) on the till's printer, sent after commit; each
+    request prints one more copy. Raises InvalidInput when the till has no printer."""
+    if terminal.printer_id is None:
+        raise InvalidInput(_("This till has no receipt printer."))
+    document = z_report_document(report=report, language=language)
+    with transaction.atomic():
+        return print_job_enqueue(
+            printer=terminal.printer,
+            kind=PrintJob.Kind.REPORT,
+            document=document,
+            idempotency_key=f"z-report:{uuid.uuid4()}",
+            actor=actor,
+            new_key=True,
+        )

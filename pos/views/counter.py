@@ -49,6 +49,7 @@ from pos.services.counter_cart import (
 )
 from pos.terminals import terminal_for_request
 from pos.views.terminals import terminal_label
+from pos.views.titles import TITLE_ACTIONS, title_tenders
 
 
 def _cart_context(request: HttpRequest, *, error: str = "") -> dict:
@@ -206,6 +207,8 @@ def _tenders(post, *, total: Decimal) -> tuple[list[TenderInput], str | None]:
             TenderInput(method="cash", amount=cash_part, tendered=tendered),
             TenderInput(method="card", amount=total - cash_part, terminal_reference=reference),
         ], None
+    if action in TITLE_ACTIONS:
+        return title_tenders(post, action=action, due=total, amount=_amount), None
     if action == "room":
         room = (post.get("room_number") or "").strip()[:20]
         if not room:

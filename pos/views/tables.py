@@ -71,6 +71,7 @@ from pos.services.tables import (
 from pos.terminals import terminal_for_request
 from pos.views.counter import receipt_page
 from pos.views.terminals import terminal_label
+from pos.views.titles import TITLE_ACTIONS, title_tenders
 
 
 def course_name(course: int) -> str:
@@ -628,6 +629,8 @@ def tab_tenders(post, *, due: Decimal, tip: Decimal) -> list[TenderInput]:
         return [TenderInput(method="gift_card", amount=due, terminal_reference=code)]
     if action == "loyalty":
         return [TenderInput(method="loyalty", amount=due)]
+    if action in TITLE_ACTIONS:
+        return title_tenders(post, action=action, due=due, amount=_money_field)
     if action == "several":
         cash = _money_field(post.get("cash_amount"), label=_("cash part")) or ZERO
         voucher = _money_field(post.get("voucher_amount"), label=_("voucher part")) or ZERO

@@ -1,0 +1,102 @@
+"""French payment titles at the till (REFERENCE §9.2): titres-restaurant (paper or card) and
+chèques-vacances (ANCV). Each is its own tender (Payment.Method) with its own clearing
+account; the rules live here so that the counter, the waiter's tablet and the API refuse the
+same things with the same message.
+
+* A titre-restaurant pays for food only (the property's eligible revenue categories) and at
+  most the property's cap (25 € by law, per day and holder: the till does not know the
+  holder, so the cap applies to each sale).
+* No change is given on paper titles (paper titres-restaurant, chèques-vacances): paper worth
+  more than what is due is refused, or its excess kept as a tip, per the property's setting.
+  A card title is debited the exact amount."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from billing.exceptions import PaymentInvalid
+from billing.models import Payment
+from billing.services.payments import MEAL_VOUCHERS, PAPER_TITLES, TenderInput, tender_amount
+from core.formatting import money
+from core.models import PaperTitleExcess, Property
+from core.money import ZERO
+
+
+def meal_voucher_eligible(*, property: Property, lines: Iterable) -> Decimal:
+    """What titres-restaurant may pay of these sold lines: the lines of the property's
+    eligible revenue categories (each line has `revenue_category` and `total`)."""
+    categories = set(property.meal_voucher_categories or ())
+    return sum((line.total for line in lines if line.revenue_category in categories), ZERO)
+
+
+def payment_titles_apply(
+    *, property: Property, tenders: Sequence[TenderInput], lines: Iterable, tip: Decimal
+) -> tuple[list[TenderInput], Decimal]:
+    """Check the payment titles among a sale's `tenders` against its priced `lines`, and
+    return the tenders and tip to record: paper handed over worth more than its tender is
+    kept whole as a tip when the property says so (else refused: no change).
+    Raises PaymentInvalid, before anything is written, on a title over the cap, on a sale
+    with nothing a titre-restaurant may pay for, or on change asked on a paper title."""
+    lines = list(lines)
+    out: list[TenderInput] = []
+    meal = ZERO
+    for tender in tenders:
+        if tender.method in PAPER_TITLES and tender.tendered is not None:
+            amount = tender_amount(tender.amount)
+            handed = tender_amount(tender.tendered)
+            if handed > amount:
+                if property.paper_title_excess != PaperTitleExcess.TIP:
+                    raise PaymentInvalid(
+                        _(
+                            "No change is given on %(method)s: %(handed)s handed over for "
+                            "%(amount)s due. Take less paper or pay the rest another way."
+                        )
+                        % {
+                            "method": Payment.Method(tender.method).label,
+                            "handed": money(handed),
+                            "amount": money(amount),
+                        },
+                        extra={"method": tender.method},
+                    )
+                tip += handed - amount
+                tender = replace(tender, amount=handed, tendered=None)
+        if tender.method in MEAL_VOUCHERS:
+            meal += tender_amount(tender.amount)
+        out.append(tender)
+    if meal:
+        meal_voucher_check(property=property, amount=meal, lines=lines, tip_part=tip)
+    return out, tip
+
+
+def meal_voucher_check(
+    *, property: Property, amount: Decimal, lines: Sequence, tip_part: Decimal = ZERO
+) -> None:
+    """Refuse titres-restaurant worth `amount` on a sale of `lines` when they pay for more
+    than its food (a tip kept from paper titles excepted) or more than the property's cap."""
+    eligible = meal_voucher_eligible(property=property, lines=lines)
+    if eligible <= 0:
+        raise PaymentInvalid(
+            _("Titres-restaurant pay for food only: nothing in this sale may be paid with them."),
+            extra={"method": Payment.Method.MEAL_VOUCHER},
+        )
+    cap = property.meal_voucher_daily_cap
+    if amount - tip_part > cap:
+        raise PaymentInvalid(
+            _(
+                "At most %(cap)s a day may be paid with titres-restaurant (%(amount)s asked). "
+                "Pay the rest another way."
+            )
+            % {"cap": money(cap), "amount": money(amount - tip_part)},
+            extra={"method": Payment.Method.MEAL_VOUCHER, "cap": str(cap)},
+        )
+    if amount - tip_part > eligible:
+        raise PaymentInvalid(
+            _(
+                "Titres-restaurant pay for food only: at most %(eligible)s of this sale "
+                "(%(amount)s asked). Pay the rest another way."
+            )
+            % {"eligible": money(eligible), "amount": money(amount - tip_part)},
+            extra={"method": Payment.Method.MEAL_VOUCHER, "eligible": str(eligible)},
+        )
