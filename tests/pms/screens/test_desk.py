@@ -204,7 +204,7 @@ def test_a_date_change_is_priced_before_it_is_saved(desk, hotel, rooms, guest):
 def test_a_change_to_more_guests_than_the_room_holds_is_refused(desk, hotel, rooms, guest):
     res = booked(hotel, guest, rooms)
     rr = res.rooms.get()
-    response = desk.post(url(res, "change/"), {"adults_%s" % rr.pk: "6", "confirm": "1"})
+    response = desk.post(url(res, "change/"), {f"adults_{rr.pk}": "6", "confirm": "1"})
     assert response.status_code == 422
     assert "sleeps at most" in response.content.decode()
     rr.refresh_from_db()
