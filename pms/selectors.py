@@ -215,6 +215,39 @@ def rooms_ready_for(*, reservation_room: ReservationRoom, start: date, end: date
     )
 
 
+def rooms_for_upgrade(
+    *, reservation_room: ReservationRoom, start: date, end: date
+) -> QuerySet[Room]:
+    """Clean or inspected rooms of the other types that sleep this room's guests, free and
+    not out of order over [start, end): where an upgrade may go."""
+    reservation = reservation_room.reservation
+    taken = RoomAssignment.objects.filter(
+        room__property_id=reservation.property_id,
+        released_at__isnull=True,
+        start__lt=end,
+        end__gt=start,
+    )
+    out_of_order = RoomOutOfOrder.objects.filter(
+        room__property_id=reservation.property_id,
+        released_at__isnull=True,
+        start__lt=end,
+        end__gt=start,
+    )
+    return (
+        Room.objects.filter(
+            property_id=reservation.property_id,
+            is_active=True,
+            housekeeping_status__in=[Room.Housekeeping.CLEAN, Room.Housekeeping.INSPECTED],
+            room_type__max_occupancy__gte=reservation_room.adults + reservation_room.children,
+        )
+        .exclude(room_type_id=reservation_room.room_type_id)
+        .exclude(pk__in=taken.values("room_id"))
+        .exclude(pk__in=out_of_order.values("room_id"))
+        .select_related("room_type")
+        .order_by("room_type__sort_order", "number")
+    )
+
+
 def desk_extra_products(*, property: Property) -> list[Product]:
     """What the desk may post to a folio: active products that are neither a room (night
     pool) nor a timed slot, by category. One query."""

@@ -17,6 +17,7 @@ urlpatterns = [
     path("reservations/<str:reference>/cancel/", desk.cancel, name="cancel"),
     path("reservations/<str:reference>/no-show/", desk.no_show, name="no_show"),
     path("reservations/<str:reference>/rooming-list/", desk.rooming_list, name="rooming_list"),
+    path("reservations/<str:reference>/upgrade/", desk.upgrade, name="upgrade"),
     path("reservations/<str:reference>/police-form/", police.capture, name="police_form"),
     path("reservations/<str:reference>/", views.reservation, name="reservation"),
     path("reservations/<str:reference>/check-in/", views.check_in, name="check_in"),

@@ -23,7 +23,7 @@ from core.scoping import approvers_for, approvers_listed, capability_required
 from core.services import staff_pin_verify
 from crm.models import Company, Guest
 from inventory.models import Channel
-from pms.models import Reservation, RoomType
+from pms.models import Reservation, Room, RoomType
 from pms.selectors import (
     desk_offers,
     guest_candidates,
@@ -47,6 +47,7 @@ from pms.services.reservations import (
     reservation_requote,
     reservation_rooming_list_set,
 )
+from pms.services.upgrades import room_upgrade
 
 MAX_DESK_ROOMS = 20
 
@@ -443,3 +444,43 @@ def rooming_list(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect(_url(res.reference))
     messages.success(request, _("Rooming list saved."))
     return redirect(_url(res.reference) + "#rooming-list")
+
+
+@require_POST
+@capability_required("pms.frontdesk")
+def upgrade(request: HttpRequest, reference: str) -> HttpResponse:
+    """Move a room of the stay to a room of another type, free or paid (the difference on
+    the folio)."""
+    res = _detail_or_404(request, reference)
+    try:
+        rr = next(
+            (
+                r
+                for r in res.rooms.all()
+                if r.pk == _int(request.POST.get("reservation_room")) and not r.is_cancelled
+            ),
+            None,
+        )
+        room = Room.objects.filter(
+            property=request.property, pk=_int(request.POST.get("room"))
+        ).first()
+        if rr is None or room is None:
+            raise InvalidInput(_("Unknown room."))
+        difference = room_upgrade(
+            reservation_room=rr,
+            room=room,
+            paid=request.POST.get("paid") == "1",
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(_url(res.reference))
+    if difference:
+        notice = _("Upgraded to room %(number)s: %(amount)s posted to the folio.") % {
+            "number": room.number,
+            "amount": money(difference),
+        }
+    else:
+        notice = _("Upgraded to room %(number)s, free of charge.") % {"number": room.number}
+    messages.success(request, notice)
+    return redirect(_url(res.reference))

@@ -45,6 +45,7 @@ from pms.selectors import (
     reservation_detail,
     reservation_get,
     room_grid,
+    rooms_for_upgrade,
     rooms_ready_for,
 )
 from pms.services.policies import deposit_due, policy_text
@@ -117,7 +118,12 @@ def _desk_context(request: HttpRequest, res: Reservation) -> dict:
                 for room in rooms_ready_for(reservation_room=rr, start=move_from, end=res.departure)
                 if room.pk != rr.room_id
             ]
-        rooms.append({"rr": rr, "ready": ready, "movable": movable})
+        upgrades = []
+        if can_move and rr.room_id and move_from < res.departure:
+            upgrades = list(
+                rooms_for_upgrade(reservation_room=rr, start=move_from, end=res.departure)
+            )
+        rooms.append({"rr": rr, "ready": ready, "movable": movable, "upgrades": upgrades})
     folio = res.folio
     totals = folio_totals(folio=folio) if folio else None
     payments = list(folio.payments.order_by("created_at", "pk")) if folio else []
