@@ -597,7 +597,7 @@ def reservation_search(
         guests = Guest.objects.filter(organization_id=org)
         if "@" in text:
             match = Q(guest_id__in=guests.filter(email_key=email_key(text)).values("pk"))
-        elif sum(c.isdigit() for c in text) >= 6 and not REFERENCE_RE.match(text.upper()):
+        elif sum(c.isdigit() for c in text) >= 6 and not any(c.isalpha() for c in text):
             match = Q(guest_id__in=guests.filter(phone_key=phone_key(text)).values("pk"))
         else:
             words = text.split(" ")

@@ -40,6 +40,13 @@ def late_fee(hotel, catalog):
 
 
 @pytest.fixture
+def guest(hotel):
+    from crm.services import guest_create
+
+    return guest_create(organization=hotel.organization, first_name="Camille", last_name="Martin")
+
+
+@pytest.fixture
 def french(open_as, live_server):
     def make(user):
         page = open_as(user)
@@ -55,11 +62,11 @@ def fits(page):
     """No sideways scroll, and no amount or price broken over two lines."""
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     wrapped = page.evaluate(
-        """[...document.querySelectorAll('td.num, .nowrap, [data-testid=price],
-             [data-testid=difference], [data-testid=fee]')]
-           .filter(el => el.offsetParent !== null)
-           .filter(el => { const r = el.getClientRects(); return r.length > 1; })
-           .map(el => el.textContent.trim())"""
+        "[...document.querySelectorAll('td.num, .nowrap, [data-testid=price], "
+        "[data-testid=difference], [data-testid=fee]')]"
+        ".filter(el => el.offsetParent !== null)"
+        ".filter(el => el.getClientRects().length > 1)"
+        ".map(el => el.textContent.trim())"
     )
     assert wrapped == []
 
@@ -102,7 +109,7 @@ def test_a_phone_booking(french, live_server, viewport, hotel, rooms, clerk, lat
     assert "Annulation gratuite jusqu’à 2 jours avant l’arrivée, puis des frais de 1 nuit." in text
     assert "2 nuits" in page.inner_text("[data-testid=booking-form] h2")
     price = page.inner_text("[data-testid=offer-classique] [data-testid=price]").strip()
-    assert price.endswith(" €") and "," in price
+    assert price.endswith("\xa0€") and "," in price  # 1 234,56 €
     fits(page)
     screenshot(page, "desk-booking-1-offers", viewport)
     offer.check()

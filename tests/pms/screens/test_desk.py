@@ -70,7 +70,14 @@ def test_search_by_name_reference_email_phone_status_and_dates(desk, hotel, room
         rooms,
         offset=20,
     )
-    for q in ("mart", res.reference, "CAMILLE.MARTIN@exemple.fr", "+33612345678", "Camille Mar"):
+    for q in (
+        "mart",
+        res.reference,
+        "CAMILLE.MARTIN@exemple.fr",
+        "+33612345678",
+        "0612345678",
+        "Camille Mar",
+    ):
         page = desk.get("/frontdesk/reservations/", {"q": q}).content.decode()
         assert res.reference in page and other.reference not in page, q
     later = (hotel.business_date() + timedelta(days=15)).isoformat()
