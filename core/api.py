@@ -5,9 +5,8 @@ import json
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions as drf_exceptions
@@ -19,6 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.api_tokens import scoped_token_check
 from core.exceptions import DomainError, IdempotencyConflict
+from core.idempotency import idempotency_claim
 from core.models import IdempotencyRecord, Membership, Property
 from core.roles import role_has
 from core.scoping import memberships_for
@@ -140,18 +140,7 @@ def idempotent_response(
 
 def _claim(scope: str, key: str, fingerprint: str) -> int | None:
     """Insert the idempotency record unless (scope, key) exists; its id, or None if taken."""
-    q = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {q(IdempotencyRecord._meta.db_table)} "  # noqa: S608 (names, not input)
-        f"({q('scope')}, {q('key')}, {q('request_fingerprint')}, {q('created_at')}) "
-        f"VALUES (%s, %s, %s, %s) ON CONFLICT ({q('scope')}, {q('key')}) DO NOTHING "
-        f"RETURNING {q('id')}"
-    )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [scope, key, fingerprint, now])
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return idempotency_claim(scope=scope, key=key, fingerprint=fingerprint)
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

@@ -427,12 +427,49 @@ class RatePlan(TranslatedNameMixin, TimeStampedModel):
     is_public = models.BooleanField(_("public"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    # the plan's policies (pms.services.policies reads them for a booking)
+    class Guarantee(models.TextChoices):
+        NONE = "none", _("No guarantee")
+        CARD = "card", _("Card guarantee")
+        DEPOSIT = "deposit", _("Deposit")
+
+    guarantee = models.CharField(
+        _("guarantee"), max_length=10, choices=Guarantee.choices, default=Guarantee.NONE
+    )
+    deposit_percent = models.DecimalField(
+        _("deposit (% of the stay)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    deposit_nights = models.PositiveSmallIntegerField(_("deposit (nights)"), null=True, blank=True)
+    deposit_days_before = models.PositiveSmallIntegerField(
+        _("deposit due N days before arrival"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: due at booking."),
+    )
+    cancel_free_days = models.PositiveSmallIntegerField(
+        _("free cancellation until N days before arrival"), null=True, blank=True
+    )
+    cancel_free_hours = models.PositiveSmallIntegerField(
+        _("free cancellation until N hours before arrival"), null=True, blank=True
+    )
+    cancel_fee_nights = models.PositiveSmallIntegerField(
+        _("cancellation fee (nights)"), null=True, blank=True
+    )
+    cancel_fee_percent = models.DecimalField(
+        _("cancellation fee (% of the stay)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+
     class Meta:
         ordering = ["-priority", "code"]
         verbose_name = _("rate plan")
         verbose_name_plural = _("rate plans")
         constraints = [
-            models.UniqueConstraint(fields=["property", "code"], name="rate_plan_code_unique")
+            models.UniqueConstraint(fields=["property", "code"], name="rate_plan_code_unique"),
+            models.CheckConstraint(
+                condition=(Q(deposit_percent__isnull=True) | Q(deposit_percent__lte=100))
+                & (Q(cancel_fee_percent__isnull=True) | Q(cancel_fee_percent__lte=100)),
+                name="rate_plan_percent_range",
+            ),
         ]
 
 

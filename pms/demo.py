@@ -6,6 +6,7 @@ skipped when they already exist."""
 
 import random
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 from unittest import mock
 
 from django.contrib.auth import get_user_model
@@ -17,7 +18,7 @@ from billing.services.closures import closures_run_due
 from billing.services.reconciliation import cash_count_record
 from core.exceptions import DomainError
 from inventory.demo import ROOM_TYPES
-from inventory.models import Channel, Product
+from inventory.models import Channel, Product, RatePlan
 from pms.models import Reservation, Room, RoomAssignment, RoomType
 from pms.services import (
     DepartureBalance,
@@ -131,8 +132,41 @@ def _company_stay(prop, company, guests, types, breakfast, actor, today) -> Rese
     return reservation if _assign_all(reservation) else None
 
 
+# the demo's rate plans and their terms (issue 19): what the desk and the booking engine show
+DEMO_POLICIES = {
+    "public": {
+        "guarantee": "card",
+        "cancel_free_days": 2,
+        "cancel_fee_nights": 1,
+    },
+    "web": {
+        "guarantee": "deposit",
+        "deposit_percent": Decimal("30"),
+        "cancel_free_days": 7,
+        "cancel_fee_percent": Decimal("50"),
+    },
+    "groupe": {
+        "guarantee": "deposit",
+        "deposit_nights": 1,
+        "deposit_days_before": 14,
+        "cancel_free_days": 21,
+        "cancel_fee_nights": 1,
+    },
+    "entreprise": {"guarantee": "card", "cancel_free_hours": 18, "cancel_fee_nights": 1},
+}
+
+
+def rate_plan_policies_seed(prop) -> None:
+    """Give the demo's plans their guarantee and cancellation terms."""
+    for plan in RatePlan.objects.filter(property=prop, code__in=list(DEMO_POLICIES)):
+        for name, value in DEMO_POLICIES[plan.code].items():
+            setattr(plan, name, value)
+        plan.save()  # the signal drops the cached pricing configuration
+
+
 def seed(context: dict) -> None:
     prop = context["property"]
+    rate_plan_policies_seed(prop)
     types = room_types_seed(prop)
     context["room_types"] = types
     if Reservation.objects.filter(property=prop, external_reference__startswith="DEMO-").exists():

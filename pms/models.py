@@ -146,6 +146,11 @@ class Reservation(TimeStampedModel):
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_out_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # the rate plan's guarantee and cancellation terms as agreed at booking (pms.services.
+    # policies): a later change of the plan does not change a booking already made
+    policy = models.JSONField(_("policy"), default=dict, blank=True)
+    guarantee_note = models.CharField(_("guarantee"), max_length=200, blank=True)
+    group_name = models.CharField(_("group"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["arrival", "pk"]
@@ -164,6 +169,7 @@ class Reservation(TimeStampedModel):
             models.Index(fields=["property", "arrival"]),
             models.Index(fields=["property", "departure"]),
             models.Index(fields=["property", "status"]),
+            models.Index(fields=["property", "channel", "arrival"]),
         ]
 
     def __str__(self) -> str:
@@ -191,6 +197,8 @@ class ReservationRoom(TimeStampedModel):
     nightly_prices = models.JSONField(default=dict, blank=True)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     is_cancelled = models.BooleanField(default=False)
+    # the rooming list: who sleeps in this room (a group's names come later)
+    guest_name = models.CharField(_("guest in this room"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["reservation", "pk"]

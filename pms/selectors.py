@@ -1,5 +1,6 @@
 """Reads of the PMS, scoped to a property."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,9 +13,11 @@ from billing.selectors import invoice_state_label
 from core.exceptions import NotFound
 from core.models import Property
 from core.money import ZERO
-from inventory.models import CapacityPool, Channel, Product
+from crm.matching import email_key, phone_key
+from crm.models import Company, Guest
+from inventory.models import CapacityPool, Channel, Product, Promotion
 from inventory.selectors import pools_availability
-from inventory.services.pricing import QuoteLineInput, quote
+from inventory.services.pricing import QuoteLineInput, pricing_config, quote
 from pms.models import (
     Reservation,
     ReservationExtra,
@@ -24,6 +27,7 @@ from pms.models import (
     RoomOutOfOrder,
     RoomType,
 )
+from pms.services.policies import rate_plan_policy_text
 
 
 def in_house_room(*, property: Property, room_number: str) -> ReservationRoom | None:
@@ -209,6 +213,39 @@ def rooms_ready_for(*, reservation_room: ReservationRoom, start: date, end: date
         .exclude(pk__in=taken.values("room_id"))
         .exclude(pk__in=out_of_order.values("room_id"))
         .order_by("number")
+    )
+
+
+def rooms_for_upgrade(
+    *, reservation_room: ReservationRoom, start: date, end: date
+) -> QuerySet[Room]:
+    """Clean or inspected rooms of the other types that sleep this room's guests, free and
+    not out of order over [start, end): where an upgrade may go."""
+    reservation = reservation_room.reservation
+    taken = RoomAssignment.objects.filter(
+        room__property_id=reservation.property_id,
+        released_at__isnull=True,
+        start__lt=end,
+        end__gt=start,
+    )
+    out_of_order = RoomOutOfOrder.objects.filter(
+        room__property_id=reservation.property_id,
+        released_at__isnull=True,
+        start__lt=end,
+        end__gt=start,
+    )
+    return (
+        Room.objects.filter(
+            property_id=reservation.property_id,
+            is_active=True,
+            housekeeping_status__in=[Room.Housekeeping.CLEAN, Room.Housekeeping.INSPECTED],
+            room_type__max_occupancy__gte=reservation_room.adults + reservation_room.children,
+        )
+        .exclude(room_type_id=reservation_room.room_type_id)
+        .exclude(pk__in=taken.values("room_id"))
+        .exclude(pk__in=out_of_order.values("room_id"))
+        .select_related("room_type")
+        .order_by("room_type__sort_order", "number")
     )
 
 
@@ -523,3 +560,214 @@ def night_audit_report(*, property: Property, business_date: date) -> NightAudit
     )
     report.open_balances = [OpenBalance(reservation=r, balance=r.charged - r.paid) for r in stays]
     return report
+
+
+# The reservation desk (PMS-8): search, offers for a phone call or a walk-in.
+
+SEARCH_LIMIT = 50
+REFERENCE_RE = re.compile(r"^[A-Z0-9]{4,20}$")
+
+
+def reservation_search(
+    *,
+    property: Property,
+    text: str = "",
+    arrival_from: date | None = None,
+    arrival_to: date | None = None,
+    status: str = "",
+    channel: str = "",
+    limit: int = SEARCH_LIMIT,
+) -> list[Reservation]:
+    """Reservations matching a free text (a reference, an e-mail, a phone number, the start
+    of a guest's or company's name or a group's) and filters, newest arrival first.
+
+    Every filter meets an index: (property, reference), the guests' e-mail and phone keys,
+    the start of a last name (an index on UPPER(last_name) on PostgreSQL, crm 0010),
+    (property, arrival), (property, status), (property, channel, arrival). Two queries."""
+    qs = Reservation.objects.filter(property=property)
+    if arrival_from:
+        qs = qs.filter(arrival__gte=arrival_from)
+    if arrival_to:
+        qs = qs.filter(arrival__lte=arrival_to)
+    if status:
+        qs = qs.filter(status=status)
+    if channel:
+        qs = qs.filter(channel=channel)
+    text = " ".join((text or "").split())[:100]
+    if text:
+        org = property.organization_id
+        guests = Guest.objects.filter(organization_id=org)
+        if "@" in text:
+            match = Q(guest_id__in=guests.filter(email_key=email_key(text)).values("pk"))
+        elif sum(c.isdigit() for c in text) >= 6 and not any(c.isalpha() for c in text):
+            match = Q(guest_id__in=guests.filter(phone_key=phone_key(text)).values("pk"))
+        else:
+            words = text.split(" ")
+            by_name = guests.filter(last_name__istartswith=text)
+            if len(words) > 1:
+                by_name = guests.filter(
+                    Q(last_name__istartswith=text)
+                    | Q(last_name__istartswith=words[-1], first_name__istartswith=words[0])
+                )
+            match = (
+                Q(guest_id__in=by_name.values("pk"))
+                | Q(
+                    company_id__in=Company.objects.filter(
+                        organization_id=org, name__istartswith=text
+                    ).values("pk")
+                )
+                | Q(group_name__istartswith=text)
+            )
+            if REFERENCE_RE.match(text.upper()):
+                match |= Q(reference=text.upper())
+        qs = qs.filter(match)
+    return list(
+        qs.select_related("guest", "company")
+        .prefetch_related(
+            Prefetch(
+                "rooms",
+                queryset=ReservationRoom.objects.filter(is_cancelled=False)
+                .select_related("room_type", "room")
+                .order_by("pk"),
+                to_attr="live_rooms",
+            )
+        )
+        .order_by("-arrival", "-pk")[:limit]
+    )
+
+
+@dataclass
+class PlanOffer:
+    """A room type in one rate plan: its list price, the promotion applied, the price."""
+
+    rate_plan: object  # inventory.RatePlan, or None for the catalogue's public price
+    list_price: Decimal
+    promotion: str
+    total: Decimal
+    per_night: Decimal
+    policy: str
+    choice: str = ""  # the form's value: "room type id:plan id"
+
+
+@dataclass
+class DeskOffer:
+    room_type: RoomType
+    available: int
+    plans: list[PlanOffer]
+
+
+def sellable_rate_plans(*, property: Property, channel: str, company=None) -> list:
+    """The plans the desk may sell on `channel`: active, allowed on the channel, public or
+    negotiated by the company (the same rule as quote())."""
+    entitled = set(company.rate_plans.values_list("pk", flat=True)) if company else set()
+    plans = [
+        p
+        for p in pricing_config(property=property)["plans"]
+        if (p.is_public or p.pk in entitled) and (not p.channels or channel in p.channels)
+    ]
+    return sorted(plans, key=lambda p: (-p.priority, p.code))
+
+
+def desk_offers(
+    *,
+    property: Property,
+    arrival: date,
+    departure: date,
+    adults: int,
+    children: int = 0,
+    rooms: int = 1,
+    company=None,
+    channel: str = Channel.FRONT_DESK,
+) -> list[DeskOffer]:
+    """Room types that sleep the party with `rooms` units free every night, each with the
+    price of the stay in every plan the desk may sell: quote() prices, as on every channel."""
+    types = list(
+        RoomType.objects.filter(
+            property=property, max_occupancy__gte=adults + children, product__is_active=True
+        )
+        .select_related("product")
+        .order_by("sort_order", "code")
+    )
+    if not types:
+        return []
+    pool_ids = [t.product.capacity_pool_id for t in types if t.product.capacity_pool_id]
+    slots = pools_availability(
+        property=property, pool_ids=pool_ids, start=arrival, end=departure, channel=channel
+    )
+    available = {
+        t.pk: min((s.available for s in slots.get(t.product.capacity_pool_id) or []), default=0)
+        for t in types
+    }
+    types = [t for t in types if available[t.pk] >= rooms]
+    if not types:
+        return []
+    plans = sellable_rate_plans(property=property, channel=channel, company=company)
+    entitled = [p.pk for p in plans]
+    lines = [QuoteLineInput(product_id=t.product_id, start=arrival, end=departure) for t in types]
+    promotions = {p.pk: p for p in Promotion.objects.filter(property=property)}
+    by_type: dict[int, list[PlanOffer]] = {t.pk: [] for t in types}
+    for plan in plans:
+        priced = quote(
+            property=property,
+            channel=channel,
+            lines=lines,
+            rate_plan_ids=entitled,
+            only_rate_plan_id=plan.pk,
+        )
+        for room_type, line in zip(types, priced.lines, strict=True):
+            if f"rate:{plan.code}" not in line.applied_rule:
+                continue  # this plan does not price this room type
+            promo = promotions.get(line.promotion_id)
+            by_type[room_type.pk].append(
+                PlanOffer(
+                    rate_plan=plan,
+                    list_price=line.total + line.discount,
+                    promotion=promo.name if promo else "",
+                    total=line.total * rooms,
+                    per_night=line.unit_price,
+                    policy=rate_plan_policy_text(plan),
+                    choice=f"{room_type.pk}:{plan.pk}",
+                )
+            )
+    return [
+        DeskOffer(room_type=t, available=available[t.pk], plans=by_type[t.pk])
+        for t in types
+        if by_type[t.pk]
+    ]
+
+
+def guest_candidates(*, property: Property, text: str, limit: int = 10) -> list[Guest]:
+    """Profiles the desk may pick for a booking: by the start of the last name, an e-mail or a
+    phone number (merged profiles left out)."""
+    text = " ".join((text or "").split())[:100]
+    if len(text) < 2:
+        return []
+    guests = Guest.objects.filter(
+        organization_id=property.organization_id, merged_into__isnull=True
+    )
+    if "@" in text:
+        guests = guests.filter(email_key=email_key(text))
+    elif sum(c.isdigit() for c in text) >= 6:
+        guests = guests.filter(phone_key=phone_key(text))
+    else:
+        guests = guests.filter(last_name__istartswith=text)
+    return list(guests.select_related("company").order_by("last_name", "first_name", "pk")[:limit])
+
+
+def likely_duplicates(
+    *, property: Property, first_name: str, last_name: str, email: str, phone: str
+) -> list[Guest]:
+    """Profiles that look like the guest about to be created (same e-mail or phone key, or
+    the same name): suggested to the desk instead of a second profile (CRM-2)."""
+    match = Q(last_name__iexact=last_name.strip(), first_name__iexact=first_name.strip())
+    if key := email_key(email):
+        match |= Q(email_key=key)
+    if key := phone_key(phone):
+        match |= Q(phone_key=key)
+    if not last_name.strip() and not email_key(email) and not phone_key(phone):
+        return []
+    return list(
+        Guest.objects.filter(match, organization_id=property.organization_id)
+        .filter(merged_into__isnull=True)
+        .order_by("last_name", "pk")[:5]
+    )

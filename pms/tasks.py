@@ -11,11 +11,15 @@ def room_nights_post_task() -> int:
     every property. Idempotent by folio line source, so a retry posts nothing twice."""
     from core.models import Property
     from pms.services.night_audit import night_audit_report_request
+    from pms.services.reservations import no_shows_mark
     from pms.services.stays import room_nights_post
 
     posted = 0
     for prop in Property.objects.order_by("pk"):
         night = prop.business_date() - timedelta(days=1)
+        # the day rolled (the property's roll hour): who was due and never came is a
+        # no-show, charged per the rate plan's policy
+        no_shows_mark(property=prop, business_date=night)
         posted += room_nights_post(property=prop, business_date=night)
         # the report of what was posted and what is left, e-mailed once to the managers
         night_audit_report_request(property=prop, business_date=night)

@@ -1,7 +1,7 @@
 from django.urls import path
 
+from pms.views import desk, night_audit, police
 from pms.views import frontdesk as views
-from pms.views import night_audit, police
 
 app_name = "frontdesk"
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("night-audit/", night_audit.report, name="night_audit"),
     path("police-forms/", police.by_day, name="police_forms"),
     path("police-forms/<int:pk>.pdf", police.pdf, name="police_form_pdf"),
+    path("reservations/", desk.search, name="search"),
+    path("reservations/new/", desk.new, name="new"),
+    path("reservations/<str:reference>/change/", desk.change, name="change"),
+    path("reservations/<str:reference>/cancel/", desk.cancel, name="cancel"),
+    path("reservations/<str:reference>/no-show/", desk.no_show, name="no_show"),
+    path("reservations/<str:reference>/rooming-list/", desk.rooming_list, name="rooming_list"),
+    path("reservations/<str:reference>/upgrade/", desk.upgrade, name="upgrade"),
     path("reservations/<str:reference>/police-form/", police.capture, name="police_form"),
     path("reservations/<str:reference>/", views.reservation, name="reservation"),
     path("reservations/<str:reference>/check-in/", views.check_in, name="check_in"),

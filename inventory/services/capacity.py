@@ -176,11 +176,32 @@ def capacity_consume(
     `pools` ({pk: CapacityPool}): the pools when the caller has them loaded (a quote's
     products carry theirs); only those of `property` count.
     """
+    return capacity_consume_many(
+        property=property,
+        parts=[(reference, needs)],
+        channel=channel,
+        hold_until=hold_until,
+        pools=pools,
+    )
+
+
+def capacity_consume_many(
+    *,
+    property: Property,
+    parts: Sequence[tuple[str, Sequence[CapacityNeed]]],
+    channel: str,
+    hold_until: datetime | None = None,
+    pools: Mapping[int, CapacityPool] | None = None,
+) -> list[CapacityAllocation]:
+    """`capacity_consume` for several references at once (the rooms of one booking, each
+    released on its own later): one lock, one check, one insert, so a booking of 5 rooms
+    costs the statements of a booking of 1. Same locks and errors as capacity_consume."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("capacity_consume must run inside the caller's transaction")
-    if not needs:
+    parts = [(reference, needs) for reference, needs in parts if needs]
+    if not parts:
         return []
-    pool_ids = {n.pool_id for n in needs}
+    pool_ids = {n.pool_id for _ref, needs in parts for n in needs}
     if pools is not None and pool_ids <= set(pools):
         pools = {pk: pools[pk] for pk in pool_ids if pools[pk].property_id == property.pk}
     else:
@@ -188,9 +209,14 @@ def capacity_consume(
     if len(pools) != len(pool_ids):
         raise InvalidCapacityRequest(_("Unknown capacity for this property."))
     wanted: dict[BucketKey, int] = defaultdict(int)
-    for need in needs:
-        for key in _keys_for(pools[need.pool_id], need):
-            wanted[key] += need.quantity
+    per_part: list[tuple[str, dict[BucketKey, int]]] = []
+    for reference, needs in parts:
+        mine: dict[BucketKey, int] = defaultdict(int)
+        for need in needs:
+            for key in _keys_for(pools[need.pool_id], need):
+                wanted[key] += need.quantity
+                mine[key] += need.quantity
+        per_part.append((reference, mine))
 
     buckets = buckets_for_update(_bucket_filter(wanted))
     by_key = {(b.pool_id, b.day, b.slot_time): b for b in buckets}
@@ -245,7 +271,8 @@ def capacity_consume(
                 status=status,
                 expires_at=hold_until,
             )
-            for key, quantity in wanted.items()
+            for reference, mine in per_part
+            for key, quantity in mine.items()
         ]
     )
 

@@ -202,6 +202,7 @@ class _PriceBook:
         channel: str,
         product_ids: set[int],
         rate_plan_ids: Sequence[int],
+        only_rate_plan_id: int | None = None,
     ):
         entitled = set(rate_plan_ids)
         config = pricing_config(property=property)
@@ -210,6 +211,13 @@ class _PriceBook:
             for p in config["plans"]
             if (p.is_public or p.pk in entitled) and (not p.channels or channel in p.channels)
         ]
+        if only_rate_plan_id is not None:
+            # the desk sells one chosen plan: only if the caller may sell it at all
+            self.plans = [p for p in self.plans if p.pk == only_rate_plan_id]
+            if not self.plans:
+                raise InvalidInput(
+                    _("This rate plan cannot be sold here."), extra={"field": "rate_plan"}
+                )
         self.plans.sort(key=lambda p: (-p.priority, p.code))
         wanted = {p.pk for p in self.plans}
         self.prices: dict[tuple[int, int], list[Price]] = defaultdict(list)
@@ -327,9 +335,13 @@ def quote(
     rate_plan_ids: Sequence[int] = (),
     allow_price_override: bool = False,
     products: Mapping[int, Product] | None = None,
+    only_rate_plan_id: int | None = None,
 ) -> Quote:
     """Price `lines` for `channel`. Raises InvalidInput (422) on unknown products, bad
     quantities or dates, PermissionDenied (403) on a price override without the right.
+
+    `only_rate_plan_id` prices in that plan alone (the desk offers each plan it may sell);
+    InvalidInput when the plan is not sellable on the channel to this customer.
 
     `products` ({pk: Product} with `capacity_pool` loaded) saves the catalog query when the
     caller has just read them (an API resolving product codes); only the active products of
@@ -376,7 +388,11 @@ def quote(
         else {}
     )
     book = _PriceBook(
-        property=property, channel=channel, product_ids=set(products), rate_plan_ids=rate_plan_ids
+        property=property,
+        channel=channel,
+        product_ids=set(products),
+        rate_plan_ids=rate_plan_ids,
+        only_rate_plan_id=only_rate_plan_id,
     )
 
     # the stay length that promotions' "minimum nights" read: the longest stay in the quote

@@ -5,6 +5,7 @@ confirms the held allocations (inventory.services.capacity.capacity_confirm) and
 reservation. A hold released meanwhile (expired) means "no longer available".
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -32,6 +33,7 @@ from pms.lock_objects import reservation_for_update
 from pms.models import Reservation, RoomType
 from pms.services import ExtraRequest, RoomRequest, reservation_cancel, reservation_create
 from pms.services.payment_providers import PaymentStart, provider_for
+from pms.services.policies import rate_plan_by_code, rate_plan_policy_text
 from pms.services.reservations import reservation_webhook
 
 HOLD_MINUTES = 15
@@ -52,6 +54,7 @@ class Offer:
     undiscounted: Decimal
     promotion: str = ""
     promotion_conditions: list[str] = field(default_factory=list)
+    policy: str = ""  # the rate plan's guarantee and cancellation terms, in the guest's words
 
 
 def _promotion_conditions(promotion) -> list[str]:
@@ -107,6 +110,7 @@ def booking_offers(
             per_night=line.unit_price,
             undiscounted=line.total + line.discount,
         )
+        offer.policy = booking_policy_text(property=property, applied_rule=line.applied_rule)
         if line.promotion_id:
             promotion = Promotion.objects.get(pk=line.promotion_id, property=property)
             offer.promotion = (
@@ -115,6 +119,26 @@ def booking_offers(
             offer.promotion_conditions = _promotion_conditions(promotion)
         offers.append(offer)
     return offers
+
+
+def booking_policy_text(*, property: Property, applied_rule: str) -> str:
+    """The terms of the plan a quote line was priced in (`rate:<code>` of its applied
+    rule), in the active language: shown with the offer and on the booking's summary."""
+    match = re.search(r"rate:([\w-]+)", applied_rule or "")
+    plan = rate_plan_by_code(property=property, code=match.group(1) if match else "")
+    return rate_plan_policy_text(plan)
+
+
+def stay_policy_text(
+    *, property: Property, room_type: RoomType, arrival: date, departure: date
+) -> str:
+    """The terms of the plan the engine sells `room_type` in for these dates (the summary)."""
+    line = quote(
+        property=property,
+        channel=CHANNEL,
+        lines=[QuoteLineInput(product_id=room_type.product_id, start=arrival, end=departure)],
+    ).lines[0]
+    return booking_policy_text(property=property, applied_rule=line.applied_rule)
 
 
 def online_extras(*, property: Property):

@@ -17,15 +17,21 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.services.folios import folio_open
+from billing.services.folios import ChargeInput, folio_open, folio_post_charges
 from core.audit import audit_log
-from core.exceptions import InvalidInput
-from core.models import Property
+from core.exceptions import InvalidInput, PermissionDenied
+from core.models import Membership, Property
 from core.money import ZERO, quantize
+from core.roles import role_has
 from crm.models import Company, Guest
 from crm.services import guest_create
-from inventory.models import CapacityPool, Channel, Product
-from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
+from inventory.models import CapacityPool, Channel, Product, RevenueCategory
+from inventory.services.capacity import (
+    CapacityNeed,
+    capacity_consume,
+    capacity_consume_many,
+    capacity_release,
+)
 from inventory.services.pricing import QuotedLine, QuoteLineInput, promotions_consume, quote
 from pms.exceptions import InvalidReservationState, RestrictionViolated
 from pms.lock_objects import reservation_for_update
@@ -36,6 +42,12 @@ from pms.models import (
     Restriction,
     RoomAssignment,
     RoomType,
+)
+from pms.services.policies import (
+    arrival_moment,
+    cancellation_fee,
+    policy_snapshot,
+    rate_plan_by_code,
 )
 from pms.services.rooms import assignment_create, check_room_for, live_assignment
 from webhooks.services import webhook_emit
@@ -52,6 +64,7 @@ class RoomRequest:
     room_type_id: int
     adults: int = 2
     children: int = 0
+    guest_name: str = ""  # the rooming list's name for this room (a group's, later)
 
 
 @dataclass(frozen=True)
@@ -214,6 +227,7 @@ def _quote_stay(
     arrival: date,
     departure: date,
     extras: Sequence[ExtraRequest] = (),
+    rate_plan_id: int | None = None,
 ):
     lines = [
         QuoteLineInput(
@@ -233,7 +247,11 @@ def _quote_stay(
         for e in extras
     ]
     return quote(
-        property=property, channel=channel, lines=lines, rate_plan_ids=_rate_plan_ids(company)
+        property=property,
+        channel=channel,
+        lines=lines,
+        rate_plan_ids=_rate_plan_ids(company),
+        only_rate_plan_id=rate_plan_id,
     )
 
 
@@ -245,21 +263,42 @@ def _apply_room_quote(room: ReservationRoom, line: QuotedLine) -> None:
     room.nightly_prices = {str(d): str(p) for d, p in line.nightly}
 
 
-def _consume_room(reservation: Reservation, room: ReservationRoom, hold_until=None) -> None:
-    capacity_consume(
+def _consume_rooms(
+    reservation: Reservation, rooms: Sequence[ReservationRoom], hold_until=None
+) -> None:
+    """Every room's nights in one capacity call (one lock, one insert), each room under
+    its own reference so that it can be released alone."""
+    pools = {
+        r.room_type.product.capacity_pool_id: r.room_type.product.capacity_pool
+        for r in rooms
+        if "capacity_pool" in r.room_type.product._state.fields_cache
+    }
+    capacity_consume_many(
         property=reservation.property,
-        needs=[
-            CapacityNeed(
-                pool_id=room.room_type.product.capacity_pool_id,
-                quantity=1,
-                day=reservation.arrival,
-                until=reservation.departure,
+        parts=[
+            (
+                room.capacity_reference,
+                [
+                    CapacityNeed(
+                        pool_id=room.room_type.product.capacity_pool_id,
+                        quantity=1,
+                        day=reservation.arrival,
+                        until=reservation.departure,
+                    )
+                ],
             )
+            for room in rooms
         ],
         channel=reservation.channel,
-        reference=room.capacity_reference,
         hold_until=hold_until,
+        pools=pools or None,
     )
+
+
+def _policy_for(property: Property, rooms: Sequence[ReservationRoom]) -> dict:
+    """The terms of the plan the first room is sold in (a booking has one set of terms)."""
+    code = next((r.rate_plan_code for r in rooms if r.rate_plan_code), "")
+    return policy_snapshot(rate_plan_by_code(property=property, code=code))
 
 
 # --- services -------------------------------------------------------------------------------
@@ -305,8 +344,15 @@ def reservation_create(
     external_reference: str = "",
     notes: str = "",
     allow_past: bool = False,
+    rate_plan_id: int | None = None,
+    guarantee_note: str = "",
+    group_name: str = "",
 ) -> Reservation:
     """Book rooms (and extras) for a guest through any channel.
+
+    `rate_plan_id` sells that plan (the desk's choice; InvalidInput when the caller may not
+    sell it), else the best plan the channel and the company allow. The plan's guarantee and
+    cancellation terms are kept on the reservation (`policy`).
 
     `allow_past` lets imports and the demo record stays that began before today's business
     date; the API never sets it. `hold_until` holds the capacity until then (booking engine).
@@ -344,6 +390,7 @@ def reservation_create(
         arrival=arrival,
         departure=departure,
         extras=extras,
+        rate_plan_id=rate_plan_id,
     )
     room_lines, extra_lines = priced.lines[: len(rooms)], priced.lines[len(rooms) :]
 
@@ -363,17 +410,24 @@ def reservation_create(
         total_price=quantize(priced.total, property.currency),
         option_expires_at=hold_until,
         created_by=actor if getattr(actor, "pk", None) else None,
+        guarantee_note=(guarantee_note or "").strip()[:200],
+        group_name=(group_name or "").strip()[:100],
     )
+    booked = []
     for request, line in zip(rooms, room_lines, strict=True):
         room = ReservationRoom(
             reservation=reservation,
             room_type=types[request.room_type_id],
             adults=request.adults,
             children=request.children,
+            guest_name=(request.guest_name or "").strip()[:200],
         )
         _apply_room_quote(room, line)
-        room.save()
-        _consume_room(reservation, room, hold_until)
+        booked.append(room)
+    # one INSERT and one capacity call, whatever the number of rooms
+    booked = ReservationRoom.objects.bulk_create(booked)
+    _consume_rooms(reservation, booked, hold_until)
+    reservation.policy = _policy_for(property, booked)
     for request, line in zip(extras, extra_lines, strict=True):
         product = products[request.product_id]
         extra = ReservationExtra.objects.create(
@@ -411,7 +465,7 @@ def reservation_create(
         guest=guest,
         company=company,
     )
-    reservation.save(update_fields=["folio", "updated_at"])
+    reservation.save(update_fields=["folio", "policy", "updated_at"])
     audit_log(
         action="pms.reservation.created",
         property=property,
@@ -478,6 +532,81 @@ def _release_assignments(rooms: Sequence[ReservationRoom]) -> None:
     ).update(released_at=timezone.now())
 
 
+def _current_plan_id(reservation: Reservation) -> int | None:
+    """The plan the booking was sold in, kept when it is re-priced (None: the best one)."""
+    plan = rate_plan_by_code(
+        property=reservation.property, code=(reservation.policy or {}).get("rate_plan", "")
+    )
+    return plan.pk if plan else None
+
+
+@dataclass(frozen=True)
+class Requote:
+    """A change priced before it is saved: the desk shows the difference."""
+
+    before: Decimal
+    after: Decimal
+    lines: list
+
+    @property
+    def difference(self) -> Decimal:
+        return self.after - self.before
+
+
+def reservation_requote(
+    *,
+    reservation: Reservation,
+    arrival: date | None = None,
+    departure: date | None = None,
+    rooms: Sequence[RoomRequest] | None = None,
+    rate_plan_id: int | None = None,
+) -> Requote:
+    """The price `reservation_modify` would set, without writing anything (the same
+    validation and the same quote). Raises what reservation_modify raises before it writes,
+    but SoldOut (capacity is only checked when saving)."""
+    property = reservation.property
+    if reservation.status not in Reservation.ACTIVE_STATUSES:
+        raise InvalidReservationState()
+    new_arrival = arrival or reservation.arrival
+    new_departure = departure or reservation.departure
+    if reservation.status == Reservation.Status.IN_HOUSE and new_arrival != reservation.arrival:
+        raise InvalidReservationState(_("The guest is in house: only the departure can change."))
+    _validate_dates(
+        property=property,
+        arrival=new_arrival,
+        departure=new_departure,
+        channel=reservation.channel,
+        allow_past=new_arrival == reservation.arrival,
+    )
+    current = _live_rooms(reservation)
+    if rooms is None:
+        rooms = [RoomRequest(r.room_type_id, r.adults, r.children) for r in current]
+    types = _room_types_for(property, rooms)
+    if (new_arrival, new_departure) != (reservation.arrival, reservation.departure):
+        _check_restrictions(
+            property=property,
+            room_type_ids=set(types),
+            arrival=new_arrival,
+            departure=new_departure,
+        )
+    priced = _quote_stay(
+        property=property,
+        channel=reservation.channel,
+        company=reservation.company,
+        types=types,
+        rooms=rooms,
+        arrival=new_arrival,
+        departure=new_departure,
+        rate_plan_id=rate_plan_id if rate_plan_id is not None else _current_plan_id(reservation),
+    )
+    extras_total = sum((e.total for e in reservation.extras.filter(is_cancelled=False)), ZERO)
+    return Requote(
+        before=reservation.total_price,
+        after=quantize(priced.total + extras_total, property.currency),
+        lines=priced.lines,
+    )
+
+
 @transaction.atomic
 def reservation_modify(
     *,
@@ -486,8 +615,10 @@ def reservation_modify(
     arrival: date | None = None,
     departure: date | None = None,
     rooms: Sequence[RoomRequest] | None = None,
+    rate_plan_id: int | None = None,
 ) -> Reservation:
-    """Change the dates and/or the rooms of a live reservation, re-pricing it.
+    """Change the dates, the rooms and/or the rate plan of a live reservation, re-pricing it
+    (`reservation_requote` shows the new price first). Another plan brings its terms.
 
     The old capacity is released and the new one consumed in one transaction: if the new
     dates are sold out the reservation, its rooms and its capacity stay exactly as before.
@@ -520,6 +651,9 @@ def reservation_modify(
     current = _live_rooms(reservation)
     if rooms is None:
         rooms = [RoomRequest(r.room_type_id, r.adults, r.children) for r in current]
+    plan_changed = rate_plan_id is not None and rate_plan_id != _current_plan_id(reservation)
+    if rate_plan_id is None:
+        rate_plan_id = _current_plan_id(reservation)
     types = _room_types_for(property, rooms)
     if dates_changed:
         _check_restrictions(
@@ -536,6 +670,7 @@ def reservation_modify(
         rooms=rooms,
         arrival=new_arrival,
         departure=new_departure,
+        rate_plan_id=rate_plan_id,
     )
     before = {
         "arrival": str(reservation.arrival),
@@ -560,9 +695,11 @@ def reservation_modify(
         room.room_type = types[request.room_type_id]
         room.adults, room.children = request.adults, request.children
         _apply_room_quote(room, line)
+        if request.guest_name:
+            room.guest_name = request.guest_name.strip()[:200]
         room.save()
-        _consume_room(reservation, room, hold_until)
         kept.append(room)
+    _consume_rooms(reservation, kept, hold_until)
     for room in unused:
         room.is_cancelled = True
         room.room = None
@@ -592,8 +729,18 @@ def reservation_modify(
         sum((r.price_total for r in kept), ZERO) + extras_total, property.currency
     )
     reservation.__dict__.pop("nights", None)
+    if plan_changed or not reservation.policy:
+        reservation.policy = _policy_for(property, kept)
     reservation.save(
-        update_fields=["arrival", "departure", "adults", "children", "total_price", "updated_at"]
+        update_fields=[
+            "arrival",
+            "departure",
+            "adults",
+            "children",
+            "total_price",
+            "policy",
+            "updated_at",
+        ]
     )
     audit_log(
         action="pms.reservation.modified",
@@ -628,13 +775,72 @@ def _release_all(reservation: Reservation) -> int:
     return released
 
 
+def _fee_source(reservation: Reservation, kind: str) -> str:
+    return f"pms.{kind}_fee:{reservation.pk}"
+
+
+def _post_fee(reservation: Reservation, *, kind: str, amount: Decimal, actor) -> None:
+    """The cancellation or no-show fee on the stay's folio, as accommodation at the rooms'
+    VAT rate, once (the line's source makes a retry post nothing)."""
+    if amount <= ZERO or reservation.folio_id is None:
+        return
+    rooms = list(reservation.rooms.all())
+    vat_rate = rooms[0].vat_rate if rooms else ZERO
+    label = _("Cancellation fee") if kind == "cancellation" else _("No-show fee")
+    folio_post_charges(
+        folio=reservation.folio,
+        charges=[
+            ChargeInput(
+                description=f"{label} {reservation.reference}",
+                quantity=Decimal(1),
+                unit_price=amount,
+                total=amount,
+                vat_rate=vat_rate,
+                revenue_category=RevenueCategory.ACCOMMODATION,
+                service_date=reservation.property.business_date(),
+                source=_fee_source(reservation, kind),
+            )
+        ],
+        actor=actor,
+    )
+
+
+def _check_waiver(reservation: Reservation, approver, reason: str) -> str:
+    """A fee is waived by a manager of the property (signed in, or by PIN at the desk),
+    with a reason."""
+    reason = " ".join((reason or "").split())[:500]
+    membership = (
+        Membership.objects.filter(
+            property=reservation.property, user_id=getattr(approver, "pk", None), is_active=True
+        ).first()
+        if approver is not None
+        else None
+    )
+    if membership is None or not role_has(membership.role, "manage"):
+        raise PermissionDenied(_("Only a manager can waive the fee."))
+    if not reason:
+        raise InvalidInput(_("Give the reason for waiving the fee."), extra={"field": "reason"})
+    return reason
+
+
 @transaction.atomic
-def reservation_cancel(*, reservation: Reservation, actor=None, reason: str = "") -> Reservation:
-    """Cancel a confirmed reservation or an option: every night and extra returns to sale.
+def reservation_cancel(
+    *,
+    reservation: Reservation,
+    actor=None,
+    reason: str = "",
+    at: datetime | None = None,
+    waived_by=None,
+    waiver_reason: str = "",
+) -> Reservation:
+    """Cancel a confirmed reservation or an option: every night and extra returns to sale,
+    and the rate plan's cancellation fee (pms.services.policies, at `at`, now by default) is
+    posted to the folio — unless a manager (`waived_by`) waives it with a reason.
 
     Idempotent: cancelling a cancelled reservation returns it unchanged.
     Locks: Reservation, then the CapacityBuckets.
-    Raises: InvalidReservationState once the guest is in house or gone.
+    Raises: InvalidReservationState once the guest is in house or gone; PermissionDenied
+    (a waiver by someone who is not a manager), InvalidInput (a waiver without reason).
     """
     reservation = reservation_for_update(reservation_id=reservation.pk)
     if reservation.status == Reservation.Status.CANCELLED:
@@ -643,25 +849,41 @@ def reservation_cancel(*, reservation: Reservation, actor=None, reason: str = ""
         raise InvalidReservationState(
             _("Only a confirmed reservation or an option can be cancelled.")
         )
+    fee = cancellation_fee(reservation, at or timezone.now())
+    waived = ""
+    if fee > ZERO and waived_by is not None:
+        waived = _check_waiver(reservation, waived_by, waiver_reason)
     released = _release_all(reservation)
     reservation.status = Reservation.Status.CANCELLED
     reservation.cancelled_at = timezone.now()
     reservation.save(update_fields=["status", "cancelled_at", "updated_at"])
+    if not waived:
+        _post_fee(reservation, kind="cancellation", amount=fee, actor=actor)
     audit_log(
         action="pms.reservation.cancelled",
         property=reservation.property,
         actor=actor,
         target=reservation,
-        data={"reason": (reason or "")[:500], "units_released": released},
+        data={
+            "reason": (reason or "")[:500],
+            "units_released": released,
+            "fee": str(fee),
+            "fee_waived": bool(waived),
+            "waived_by": getattr(waived_by, "pk", None) if waived else None,
+            "waiver_reason": waived,
+        },
     )
     reservation_webhook(reservation, "reservation.cancelled")
     return reservation
 
 
 @transaction.atomic
-def reservation_mark_no_show(*, reservation: Reservation, actor=None) -> Reservation:
-    """The guest never came: the rooms return to sale. Only from the arrival business date.
-    Idempotent."""
+def reservation_mark_no_show(
+    *, reservation: Reservation, actor=None, waived_by=None, waiver_reason: str = ""
+) -> Reservation:
+    """The guest never came: the rooms return to sale and the plan's fee for a late
+    cancellation is posted (unless a manager waives it). Only from the arrival business
+    date. Idempotent."""
     reservation = reservation_for_update(reservation_id=reservation.pk)
     if reservation.status == Reservation.Status.NO_SHOW:
         return reservation
@@ -669,15 +891,67 @@ def reservation_mark_no_show(*, reservation: Reservation, actor=None) -> Reserva
         raise InvalidReservationState(_("Only an expected arrival can be a no-show."))
     if reservation.property.business_date() < reservation.arrival:
         raise InvalidReservationState(_("The guest is not due yet."))
+    fee = cancellation_fee(reservation, arrival_moment(reservation))
+    waived = ""
+    if fee > ZERO and waived_by is not None:
+        waived = _check_waiver(reservation, waived_by, waiver_reason)
     released = _release_all(reservation)
     reservation.status = Reservation.Status.NO_SHOW
     reservation.save(update_fields=["status", "updated_at"])
+    if not waived:
+        _post_fee(reservation, kind="no_show", amount=fee, actor=actor)
     audit_log(
         action="pms.reservation.no_show",
         property=reservation.property,
         actor=actor,
         target=reservation,
-        data={"units_released": released},
+        data={"units_released": released, "fee": str(fee), "fee_waived": bool(waived)},
     )
     reservation_webhook(reservation, "reservation.no_show")
+    return reservation
+
+
+def no_shows_mark(*, property: Property, business_date: date, actor=None) -> int:
+    """Night audit: every booking due on or before `business_date` (the day that just
+    ended) and still expected becomes a no-show, its fee posted. Each in its own
+    transaction; idempotent (a no-show is not marked twice)."""
+    due = list(
+        Reservation.objects.filter(
+            property=property,
+            status__in=(Reservation.Status.OPTION, Reservation.Status.CONFIRMED),
+            arrival__lte=business_date,
+        ).order_by("pk")
+    )
+    for reservation in due:
+        reservation_mark_no_show(reservation=reservation, actor=actor)
+    return len(due)
+
+
+@transaction.atomic
+def reservation_rooming_list_set(
+    *, reservation: Reservation, names: dict[int, str], actor=None
+) -> Reservation:
+    """Name who sleeps in each room (a group's rooming list, filled in when it arrives).
+    `names`: {reservation room id: name}; other rooms keep theirs."""
+    reservation = reservation_for_update(reservation_id=reservation.pk)
+    if reservation.status not in Reservation.ACTIVE_STATUSES:
+        raise InvalidReservationState()
+    rooms = {r.pk: r for r in reservation.rooms.filter(is_cancelled=False)}
+    if set(names) - set(rooms):
+        raise InvalidInput(_("Unknown room."))
+    changed = []
+    for pk, name in names.items():
+        name = " ".join((name or "").split())[:200]
+        if rooms[pk].guest_name != name:
+            rooms[pk].guest_name = name
+            changed.append(rooms[pk])
+    if changed:
+        ReservationRoom.objects.bulk_update(changed, ["guest_name"])
+        audit_log(
+            action="pms.reservation.rooming_list",
+            property=reservation.property,
+            actor=actor,
+            target=reservation,
+            data={"rooms": {str(r.pk): r.guest_name for r in changed}},
+        )
     return reservation

@@ -235,6 +235,12 @@ def details(request: HttpRequest, slug: str) -> HttpResponse:
             "property": prop,
             "stay": stay.cleaned_data,
             "room_type": room_type,
+            "policy": booking.stay_policy_text(
+                property=prop,
+                room_type=room_type,
+                arrival=stay.cleaned_data["arrival"],
+                departure=stay.cleaned_data["departure"],
+            ),
             "products": products,
             "form": form,
             "error": error,

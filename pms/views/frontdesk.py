@@ -45,8 +45,10 @@ from pms.selectors import (
     reservation_detail,
     reservation_get,
     room_grid,
+    rooms_for_upgrade,
     rooms_ready_for,
 )
+from pms.services.policies import deposit_due, policy_text
 from pms.services.rooms import room_move
 from pms.services.stays import (
     DepartureBalance,
@@ -116,7 +118,12 @@ def _desk_context(request: HttpRequest, res: Reservation) -> dict:
                 for room in rooms_ready_for(reservation_room=rr, start=move_from, end=res.departure)
                 if room.pk != rr.room_id
             ]
-        rooms.append({"rr": rr, "ready": ready, "movable": movable})
+        upgrades = []
+        if can_move and rr.room_id and move_from < res.departure:
+            upgrades = list(
+                rooms_for_upgrade(reservation_room=rr, start=move_from, end=res.departure)
+            )
+        rooms.append({"rr": rr, "ready": ready, "movable": movable, "upgrades": upgrades})
     folio = res.folio
     totals = folio_totals(folio=folio) if folio else None
     payments = list(folio.payments.order_by("created_at", "pk")) if folio else []
@@ -128,9 +135,16 @@ def _desk_context(request: HttpRequest, res: Reservation) -> dict:
     can_credit = _can_credit(request)
     for doc in documents:
         doc.can_credit = can_credit and doc.kind == Invoice.Kind.INVOICE and doc.left_to_credit > 0
+    live = [rr for rr in res.rooms.all() if not rr.is_cancelled]
     return {
         "res": res,
         "rooms": rooms,
+        "policy": policy_text(res, language=request.LANGUAGE_CODE),
+        "deposit": deposit_due(res),
+        "can_change": res.status in Reservation.ACTIVE_STATUSES,
+        "can_cancel": res.status in (Status.OPTION, Status.CONFIRMED),
+        "can_no_show": res.status in (Status.OPTION, Status.CONFIRMED) and res.arrival <= today,
+        "rooming_list": live if len(live) > 1 and res.status in Reservation.ACTIVE_STATUSES else [],
         "can_check_in": can_check_in and res.arrival <= today,
         "marketing_wording": MARKETING_WORDING,
         "can_check_out": res.status == Status.IN_HOUSE,
