@@ -347,7 +347,7 @@ def online_refund_apply(
     """Record a refund's state from the provider (its answer or a refund.* webhook).
     Idempotent: the folio gets its negative payment once."""
     with transaction.atomic():
-        query = OnlineRefund.objects.select_for_update().select_related(
+        query = OnlineRefund.objects.select_for_update(of=("self",)).select_related(
             "payment__reservation__folio", "payment__property"
         )
         refund = (
