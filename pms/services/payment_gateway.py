@@ -173,6 +173,15 @@ class PaymentGateway:
         return f"{url}{separator}{urllib.parse.urlencode({'return_url': return_url})}"
 
 
+def hosted_page_origin() -> str:
+    """The origin of the provider's payment page (for the payment step's form-action)."""
+    url = settings.PAYMENT_PROVIDER_HOSTED_URL.format(
+        base=settings.PAYMENT_PROVIDER_URL.rstrip("/"), id="x", client_secret="x"
+    )
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+
+
 def webhook_signature(*, secret: str, payload: bytes, timestamp: int) -> str:
     """The `Stripe-Signature` header value: t=…,v1=HMAC-SHA256(secret, "t.payload")."""
     signed = f"{timestamp}.".encode() + payload

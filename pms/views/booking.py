@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.decorators import ratelimit
 
-from core.csp import BOOKING_PROPERTY_ATTR, booking_engine_frame_policy
+from core.csp import BOOKING_PROPERTY_ATTR, booking_engine_frame_policy, form_action
 from core.exceptions import DomainError
 from core.models import Property
 from crm.services.gdpr import MARKETING_WORDING
@@ -34,6 +34,7 @@ from pms.services.online_payments import (
     online_payment_refresh,
     online_payment_start,
 )
+from pms.services.payment_gateway import hosted_page_origin
 from pms.services.payment_providers import amount_due_online, provider_for, providers
 from pms.services.police import PoliceFormInput, police_form_record
 from pms.views.booking_csrf import FORM_TOKEN_FIELD, booking_form_token, booking_post_refused
@@ -316,20 +317,7 @@ def payment(request: HttpRequest, slug: str, public_id) -> HttpResponse:
             error = exc.message
         except DomainError as exc:
             error = exc.message
-    return render(
-        request,
-        "pms/booking/payment.html",
-        {
-            "property": prop,
-            "reservation": reservation,
-            "providers": providers(),
-            "deposit": amount_due_online(reservation),
-            "error": error,
-            "hold_minutes": booking.HOLD_MINUTES,
-            "lang": translation.get_language(),
-            **_form_token(prop),
-        },
-    )
+    return _payment_page(request, prop, reservation, error)
 
 
 def _note_salt(public_id) -> str:
@@ -388,7 +376,7 @@ def _pay_online(request: HttpRequest, prop: Property, reservation: Reservation) 
 
 
 def _payment_page(request, prop, reservation, error, keep: bool = False, status: int = 200):
-    return render(
+    response = render(
         request,
         "pms/booking/payment.html",
         {
@@ -404,6 +392,11 @@ def _payment_page(request, prop, reservation, error, keep: bool = False, status:
         },
         status=status,
     )
+    online = provider_for("card_online")
+    if online is not None and online.available() and (origin := hosted_page_origin()):
+        # the card choice is answered by a redirect to the provider's page
+        form_action(response, [origin])
+    return response
 
 
 @booking_engine_frame_policy
