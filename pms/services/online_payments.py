@@ -164,7 +164,7 @@ def online_payment_apply(*, intent: dict, event_type: str = "") -> OnlinePayment
     """
     from pms.services.booking import booking_confirm_held
 
-    intent_id = intent.get("id", "")
+    intent_id = str(intent.get("id", ""))
     payment = OnlinePayment.objects.filter(intent_id=intent_id).only("reservation_id").first()
     if payment is None:
         return None
@@ -180,13 +180,15 @@ def online_payment_apply(*, intent: dict, event_type: str = "") -> OnlinePayment
             or (payment.status in FINAL and status != OnlinePayment.Status.SUCCEEDED)
         ):
             return payment  # nothing new, or an older event arriving late
-        error = intent.get("last_payment_error") or {}
+        error = intent.get("last_payment_error")
+        error = error if isinstance(error, dict) else {}
         payment.status = status
         payment.decline_code = (error.get("decline_code") or error.get("code") or "")[:60]
         payment.error_message = (error.get("message") or "")[:300]
         fields = ["status", "decline_code", "error_message", "updated_at"]
         if status == OnlinePayment.Status.SUCCEEDED:
-            amount = from_cents(intent.get("amount_received") or intent["amount"])
+            cents = intent.get("amount_received") or intent.get("amount")
+            amount = from_cents(cents) if isinstance(cents, int) else payment.amount
             started = booking_confirm_held(
                 reservation=reservation, provider=provider_for(PROVIDER_CODE)
             )
@@ -346,6 +348,8 @@ def online_refund_apply(
 ) -> OnlineRefund | None:
     """Record a refund's state from the provider (its answer or a refund.* webhook).
     Idempotent: the folio gets its negative payment once."""
+    if refund_id is None and not refund_object.get("id"):
+        return None  # an event without a refund id names none of ours
     with transaction.atomic():
         query = OnlineRefund.objects.select_for_update(of=("self",)).select_related(
             "payment__reservation__folio", "payment__property"
@@ -393,7 +397,8 @@ def online_refund_apply(
 def payment_webhook_receive(*, event: dict) -> bool:
     """A verified provider event: stored once by its id, then applied. False for a replay
     (nothing changes). Unknown event types are stored and ignored."""
-    data = (event.get("data") or {}).get("object") or {}
+    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    data = data.get("object") if isinstance(data.get("object"), dict) else {}
     kind = str(event.get("type", ""))
     # stored and applied in one transaction: an event that failed to apply is not "seen",
     # so the provider's redelivery applies it
@@ -408,7 +413,7 @@ def payment_webhook_receive(*, event: dict) -> bool:
                 )
         except IntegrityError:
             return False
-        if kind.startswith("payment_intent.") and isinstance(data, dict):
+        if kind.startswith("payment_intent."):
             online_payment_apply(intent=data, event_type=kind)
         elif kind.startswith("refund.") or kind == "charge.refund.updated":
             online_refund_apply(refund_object=data)

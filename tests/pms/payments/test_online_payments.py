@@ -349,3 +349,22 @@ def test_the_provider_down_keeps_the_guest_on_the_payment_step(
     assert "Online payment is not available" in response.content.decode()
     held.refresh_from_db()
     assert held.status == "option" and not OnlinePayment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"id": "evt_x", "type": "payment_intent.succeeded", "data": []},
+        {"id": "evt_y", "type": "payment_intent.succeeded", "data": {"object": {"id": 5}}},
+        {"id": "evt_z", "type": "refund.created", "data": {"object": "nope"}},
+        {"id": "evt_w", "type": "customer.created", "data": {"object": {"id": "cus_1"}}},
+    ],
+)
+def test_odd_but_signed_events_answer_200_and_change_nothing(
+    client, hotel, held, fake_provider, event
+):
+    intent_id = start(client, hotel, held, fake_provider)
+    assert deliver(client, fake_provider, event).status_code == 200
+    held.refresh_from_db()
+    assert held.status == "option"
+    assert OnlinePayment.objects.get(intent_id=intent_id).status == "requires_payment_method"
