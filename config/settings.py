@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "devices.tasks.print_jobs_reset_stale_task",
         "schedule": crontab(minute="*"),
     },
+    # daily at 09:00 Paris: pre-arrival e-mails to the guests arriving in 3 days (once each)
+    "pms-pre-arrival-emails": {
+        "task": "pms.tasks.pre_arrival_emails_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
     # daily at 03:10: police forms kept 6 months are deleted (CESEDA R611-42), the purge audited
     "pms-police-forms-purge": {
         "task": "pms.tasks.police_forms_purge_task",
@@ -371,6 +376,21 @@ WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=3)
 # terminal's answer before it tells the cashier to press Card again (the exchange goes on in
 # a worker; the answer is never lost and never charged twice). Below gunicorn's timeout.
 CARD_TILL_WAIT_SECONDS = env.float("CARD_TILL_WAIT_SECONDS", default=20.0)
+
+# Online card payments of the booking engine (docs/payments.md): a Stripe-style PaymentIntents
+# API. Unset secret key = no online card provider (the offline ones stay: make run, tests).
+PAYMENT_PROVIDER_URL = env.str("PAYMENT_PROVIDER_URL", default="https://api.stripe.com")
+PAYMENT_PROVIDER_SECRET_KEY = env_secret("PAYMENT_PROVIDER_SECRET_KEY", default="")
+PAYMENT_PROVIDER_WEBHOOK_SECRET = env_secret("PAYMENT_PROVIDER_WEBHOOK_SECRET", default="")
+# the guest's page at the provider (hosted payment page); {id} and {client_secret} filled in
+PAYMENT_PROVIDER_HOSTED_URL = env.str(
+    "PAYMENT_PROVIDER_HOSTED_URL", default="{base}/pay/{id}?client_secret={client_secret}"
+)
+PAYMENT_PROVIDER_TIMEOUT = env.float("PAYMENT_PROVIDER_TIMEOUT", default=10.0)
+# a signed webhook older (or newer) than this is refused: a captured delivery cannot be replayed
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# the public address of this installation, for links in guest e-mails (pre-arrival page)
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Static ---------------------------------------------------------------------------
 

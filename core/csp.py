@@ -32,6 +32,15 @@ def frame_ancestors(response: HttpResponseBase, origins: list[str]) -> HttpRespo
     return response
 
 
+def form_action(response: HttpResponseBase, origins: list[str]) -> HttpResponseBase:
+    """Let this page's forms lead to `origins` too: a POST answered by a redirect to the card
+    provider's payment page is held to form-action by the browser."""
+    replace = dict(getattr(response, "_csp_replace", None) or {})
+    replace["form-action"] = [SELF, *origins]
+    response._csp_replace = replace
+    return response
+
+
 def booking_engine_frame_policy(view: Callable[..., HttpResponseBase]):
     """The booking engine's frame-ancestors: our own pages and the websites the property
     lists; X-Frame-Options is left out (it cannot name several sites, and browsers obey the

@@ -7,9 +7,14 @@ class PmsConfig(AppConfig):
     name = "pms"
 
     def ready(self) -> None:
+        from billing.services.invoice_documents import invoice_email_text_register
         from core.models import Role
         from core.navigation import NavItem, register, register_landing
         from pms import gdpr  # noqa: F401  (GDPR receivers of crm.signals)
+        from pms.services.guest_emails import invoice_email_text
+
+        # a stay's invoice e-mail in the property's wording (its guest e-mail template)
+        invoice_email_text_register(invoice_email_text)
 
         register(
             NavItem(
@@ -33,6 +38,14 @@ class PmsConfig(AppConfig):
                 url_name="housekeeping:board",
                 capability="pms.housekeeping",
                 order=12,
+            )
+        )
+        register(
+            NavItem(
+                label=_("Guest e-mails"),
+                url_name="frontdesk:guest_emails",
+                capability="manage",
+                order=13,
             )
         )
         register_landing(Role.HOUSEKEEPING, "housekeeping:board")

@@ -151,6 +151,8 @@ class Reservation(TimeStampedModel):
     policy = models.JSONField(_("policy"), default=dict, blank=True)
     guarantee_note = models.CharField(_("guarantee"), max_length=200, blank=True)
     group_name = models.CharField(_("group"), max_length=100, blank=True)
+    # the time the guest said they will arrive (pre-arrival page, PMS-7)
+    expected_arrival_time = models.TimeField(_("expected arrival time"), null=True, blank=True)
 
     class Meta:
         ordering = ["arrival", "pk"]
@@ -313,3 +315,131 @@ class PoliceForm(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.last_name} {self.first_name} ({self.arrival:%d/%m/%Y})"
+
+
+class OnlinePayment(TimeStampedModel):
+    """A payment intent at the online card provider for a booking's deposit (BE-3). Auberge
+    keeps the provider's intent id and status only: the card is typed on the provider's page.
+    The status only moves forward (STATUS_RANK): a late "failed" never undoes "succeeded"."""
+
+    class Status(models.TextChoices):
+        REQUIRES_PAYMENT = "requires_payment_method", _("Waiting for the card")
+        REQUIRES_ACTION = "requires_action", _("Waiting for the bank (3-D Secure)")
+        PROCESSING = "processing", _("Processing")
+        FAILED = "failed", _("Declined")
+        CANCELED = "canceled", _("Cancelled")
+        SUCCEEDED = "succeeded", _("Paid")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.PROTECT, related_name="online_payments"
+    )
+    provider = models.CharField(max_length=30)
+    intent_id = models.CharField(max_length=100, unique=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    amount = money_field()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=30, choices=Status.choices)
+    decline_code = models.CharField(max_length=60, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    # the folio payment recorded when it succeeded (billing)
+    folio_payment = models.ForeignKey(
+        "billing.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # paid after the hold had expired: nothing was confirmed, the money goes back (refund)
+    late = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="online_payment_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.intent_id
+
+
+class OnlineRefund(TimeStampedModel):
+    """Money sent back through the provider (a cancellation, a late payment). Requested in
+    the business transaction, sent after commit by a task with its own idempotency key."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        PENDING = "pending", _("Pending at the provider")
+        SUCCEEDED = "succeeded", _("Refunded")
+        FAILED = "failed", _("Failed")
+
+    payment = models.ForeignKey(OnlinePayment, on_delete=models.PROTECT, related_name="refunds")
+    amount = money_field()
+    reason = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    refund_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    error_message = models.CharField(max_length=300, blank=True)
+    folio_payment = models.ForeignKey(
+        "billing.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="online_refund_positive")
+        ]
+
+
+class PaymentWebhookEvent(models.Model):
+    """Each provider event once: its id is unique, so a replayed delivery changes nothing."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+
+class GuestEmailKind(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Booking confirmation")
+    PRE_ARRIVAL = "pre_arrival", _("Before arrival (D−3)")
+    INVOICE = "invoice", _("Invoice")
+    THANK_YOU = "thank_you", _("Thank you after the stay")
+
+
+class GuestEmailTemplate(TimeStampedModel):
+    """A property's own wording of a guest e-mail in one language; absent = the default."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=GuestEmailKind.choices)
+    language = models.CharField(max_length=2)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["property", "kind", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "kind", "language"], name="guest_email_template_unique"
+            )
+        ]
+
+
+class GuestEmail(TimeStampedModel):
+    """One guest e-mail of a reservation: unique per (reservation, kind), the idempotency key
+    that keeps a retried booking, beat run or check-out from sending it twice."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=GuestEmailKind.choices)
+    to = models.EmailField()
+    language = models.CharField(max_length=2)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["reservation", "kind"], name="guest_email_once")
+        ]

@@ -74,3 +74,30 @@ def night_audit_report_email_task(
         outbox_id,
         lambda: night_audit_report_send(property_id=property_id, business_date=business_date),
     )
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def online_refund_task(refund_id: int, outbox_id: int | None = None) -> None:
+    """Send a requested refund to the card provider (after commit, through the outbox). The
+    refund's idempotency key makes a retry after a timeout refund once."""
+    from core.outbox import outbox_run
+    from pms.services.online_payments import online_refund_send
+
+    outbox_run(outbox_id, lambda: online_refund_send(refund_id=refund_id))
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def guest_email_task(guest_email_id: int, outbox_id: int | None = None) -> None:
+    """One guest e-mail (pre-arrival, thank-you), claimed once per reservation and kind."""
+    from core.outbox import outbox_run
+    from pms.services.guest_emails import guest_email_send
+
+    outbox_run(outbox_id, lambda: guest_email_send(guest_email_id=guest_email_id))
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def pre_arrival_emails_task() -> int:
+    """Beat, daily: the pre-arrival e-mail (D−3) to the guests who have not had it."""
+    from pms.services.guest_emails import pre_arrival_emails_enqueue
+
+    return pre_arrival_emails_enqueue()

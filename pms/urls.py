@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pms.views import desk, night_audit, police
+from pms.views import desk, guest_emails, night_audit, police
 from pms.views import frontdesk as views
 
 app_name = "frontdesk"
@@ -10,6 +10,8 @@ urlpatterns = [
     path("grid/", views.grid, name="grid"),
     path("night-audit/", night_audit.report, name="night_audit"),
     path("police-forms/", police.by_day, name="police_forms"),
+    path("emails/", guest_emails.index, name="guest_emails"),
+    path("emails/<str:kind>/<str:language>/", guest_emails.edit, name="guest_email_edit"),
     path("police-forms/<int:pk>.pdf", police.pdf, name="police_form_pdf"),
     path("reservations/", desk.search, name="search"),
     path("reservations/new/", desk.new, name="new"),

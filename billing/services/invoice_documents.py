@@ -107,6 +107,27 @@ def invoice_pdf_filename(invoice: Invoice) -> str:
     return f"{invoice.number}.pdf"
 
 
+# (invoice, language) -> (subject, body) or None: a higher app's wording of the invoice
+# e-mail (pms registers the property's guest e-mail template); billing imports no pms
+_EMAIL_TEXT_HOOKS: list = []
+
+
+def invoice_email_text_register(hook) -> None:
+    """Let a higher app word the invoice e-mail (called once, from its AppConfig.ready)."""
+    if hook not in _EMAIL_TEXT_HOOKS:
+        _EMAIL_TEXT_HOOKS.append(hook)
+
+
+def _email_text(invoice: Invoice, language: str) -> tuple[str, str] | None:
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        return None
+    for hook in _EMAIL_TEXT_HOOKS:
+        text = hook(invoice=invoice, language=language)
+        if text is not None:
+            return text
+    return None
+
+
 def invoice_email_send(*, invoice: Invoice, email: str = "") -> bool:
     """E-mail the PDF to the invoice's recipient (snapshotted at issue), or to `email` (the
     front desk resending to an address given later). False when there is no address.
@@ -116,6 +137,7 @@ def invoice_email_send(*, invoice: Invoice, email: str = "") -> bool:
         return False
     language = invoice.guest.language if invoice.guest_id else invoice.property.default_language
     pdf = invoice_pdf_render(invoice=invoice, language=language)
+    worded = _email_text(invoice, language)
     with translation.override(language):
         subject = (
             _("Your credit note %(number)s")
@@ -126,6 +148,8 @@ def invoice_email_send(*, invoice: Invoice, email: str = "") -> bool:
             "number": invoice.number,
             "seller": invoice.seller.get("name", ""),
         }
+    if worded is not None:
+        subject, body = worded
     message = EmailMessage(
         subject=subject,
         body=body,

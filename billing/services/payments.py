@@ -287,3 +287,44 @@ def folio_settle(
         return payments_record(
             property=property, folio=locked, tenders=tenders, actor=actor, terminal=terminal
         )
+
+
+def folio_refund_record(
+    *,
+    property: Property,
+    folio: Folio,
+    method: str,
+    amount: Decimal,
+    reference: str,
+    actor=None,
+    terminal: str = "",
+) -> Payment:
+    """Money given back on a folio (a deposit refunded by the card provider): one negative
+    payment with the provider's reference, journaled like every payment.
+    Runs in the caller's transaction. Idempotent: no — the caller keeps its refund's key.
+    Raises: PaymentInvalid (not a positive amount, unknown method, a card-like reference)."""
+    if folio.property_id != property.pk:
+        raise InvalidInput(_("This document belongs to another property."))
+    built = _build(
+        TenderInput(method=method, amount=amount, terminal_reference=reference),
+        property=property,
+        business_date=property.business_date(),
+        actor=actor,
+        terminal=terminal,
+    )
+    built.amount = -built.amount
+    built.folio = folio
+    with transaction.atomic(savepoint=False):
+        built.save()
+        _journal_payments(
+            property=property, payments=[built], document=folio, actor=actor, terminal=terminal
+        )
+        audit_log(
+            action="billing.payment.refunded",
+            property=property,
+            actor=actor,
+            target=folio,
+            terminal=terminal,
+            data={"method": method, "amount": str(-built.amount), "reference": reference},
+        )
+    return built

@@ -30,8 +30,14 @@ from inventory.selectors import pools_availability
 from inventory.services.capacity import capacity_confirm
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.lock_objects import reservation_for_update
-from pms.models import Reservation, RoomType
+from pms.models import GuestEmailKind, Reservation, RoomType
 from pms.services import ExtraRequest, RoomRequest, reservation_cancel, reservation_create
+from pms.services.guest_emails import (
+    guest_email_claim,
+    guest_email_mark_sent,
+    guest_email_pending,
+    guest_email_render,
+)
 from pms.services.payment_providers import PaymentStart, provider_for
 from pms.services.policies import rate_plan_by_code, rate_plan_policy_text
 from pms.services.reservations import reservation_webhook
@@ -232,17 +238,23 @@ def booking_hold(
 
 
 def booking_emails_send(*, reservation_id: int, language: str, instructions: str) -> None:
-    """Send the guest's confirmation and the property's notification (pms.tasks runs it)."""
+    """Send the guest's confirmation (the property's wording, in the guest's language, with
+    the cancellation policy) and the property's notification (pms.tasks runs it)."""
     reservation = Reservation.objects.select_related("property", "guest").get(pk=reservation_id)
-    with translation.override(language):
-        context = {"reservation": reservation, "instructions": instructions}
+    if guest_email_pending(reservation=reservation, kind=GuestEmailKind.CONFIRMATION):
+        subject, body = guest_email_render(
+            reservation=reservation,
+            kind=GuestEmailKind.CONFIRMATION,
+            language=language,
+            extra={"payment": instructions},
+        )
         send_mail(
-            subject=_("Your booking %(reference)s at %(property)s")
-            % {"reference": reservation.reference, "property": reservation.property.name},
-            message=render_to_string("pms/booking/email_guest.txt", context),
+            subject=subject,
+            message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[reservation.guest.email],
         )
+        guest_email_mark_sent(reservation=reservation, kind=GuestEmailKind.CONFIRMATION)
     notify = getattr(reservation.property, "email", "") or settings.DEFAULT_FROM_EMAIL
     with translation.override(reservation.property.default_language):
         send_mail(
@@ -261,17 +273,39 @@ def booking_confirm(
 ) -> PaymentStart:
     """The payment step: the provider accepts, the held capacity is confirmed, the option
     becomes a confirmed reservation, and the e-mails leave after commit.
-    Raises: InvalidInput (unknown provider), NoLongerAvailable (the hold expired)."""
+    An online provider is refused here: its booking is confirmed by the provider's answer
+    (pms.services.online_payments), never by the guest's click.
+    Raises: InvalidInput (unknown or online provider), NoLongerAvailable (the hold expired)."""
     provider = provider_for(provider_code)
-    if provider is None:
+    if provider is None or provider.online or not provider.available():
         raise InvalidInput(_("Choose a payment method."), extra={"field": "provider"})
-    now = now or timezone.now()
     reservation = reservation_for_update(reservation_id=reservation.pk)
     if reservation.status == Reservation.Status.CONFIRMED:
         raise InvalidInput(_("This booking is already confirmed."))
-    expired = reservation.status != Reservation.Status.OPTION or (
+    started = booking_confirm_held(reservation=reservation, provider=provider, now=now)
+    if started is None:
+        raise NoLongerAvailable(
+            _("Sorry, this room is no longer available: your booking time ran out.")
+        )
+    return started
+
+
+def booking_hold_alive(*, reservation: Reservation, now: datetime | None = None) -> bool:
+    """The option still holds its room (read only: the answer may change at the next sweep)."""
+    now = now or timezone.now()
+    return reservation.status == Reservation.Status.OPTION and not (
         reservation.option_expires_at is not None and reservation.option_expires_at < now
     )
+
+
+def booking_confirm_held(
+    *, reservation: Reservation, provider, now: datetime | None = None
+) -> PaymentStart | None:
+    """Confirm a locked option whose hold is alive: capacity, status, audit, webhook and the
+    e-mails after commit. None (and nothing changed) when the hold had expired.
+    The caller holds the reservation's lock (reservation_for_update) in its transaction."""
+    now = now or timezone.now()
+    expired = not booking_hold_alive(reservation=reservation, now=now)
     if not expired:
         for room in reservation.rooms.filter(is_cancelled=False):
             if (
@@ -282,10 +316,10 @@ def booking_confirm(
         for extra in reservation.extras.filter(is_cancelled=False):
             capacity_confirm(property=reservation.property, reference=extra.capacity_reference)
     if expired:
-        raise NoLongerAvailable(
-            _("Sorry, this room is no longer available: your booking time ran out.")
-        )
-    started = provider.start(reservation=reservation)
+        return None
+    language = reservation.guest.language or reservation.property.default_language
+    with translation.override(language):  # the instructions go to the guest's e-mail
+        started = provider.start(reservation=reservation)
     reservation.status = Reservation.Status.CONFIRMED
     reservation.option_expires_at = None
     reservation.save(update_fields=["status", "option_expires_at", "updated_at"])
@@ -298,7 +332,8 @@ def booking_confirm(
     )
     # the option became a confirmed booking: subscribers see the new status
     reservation_webhook(reservation, "reservation.changed")
-    language = reservation.guest.language or reservation.property.default_language
+    # the guest's confirmation is claimed once per reservation (pms.services.guest_emails)
+    guest_email_claim(reservation=reservation, kind=GuestEmailKind.CONFIRMATION)
     # through the outbox: a broker down at commit time loses no e-mail and breaks no page
     outbox_enqueue(
         task="pms.tasks.booking_emails_task",

@@ -40,7 +40,8 @@ from inventory.services.capacity import CapacityNeed, capacity_consume
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.exceptions import BalanceDue, InvalidReservationState, RoomNotReady
 from pms.lock_objects import reservation_for_update
-from pms.models import Reservation, ReservationExtra, ReservationRoom, Room
+from pms.models import GuestEmailKind, Reservation, ReservationExtra, ReservationRoom, Room
+from pms.services.guest_emails import guest_email_enqueue
 from pms.services.reservations import reservation_webhook
 from pms.services.rooms import live_assignment, room_assign
 
@@ -246,6 +247,8 @@ def reservation_check_out(
         data={"lines_posted": posted},
     )
     reservation_webhook(reservation, "stay.checked_out")
+    # the thank-you e-mail, once per stay, after commit (pms.services.guest_emails)
+    guest_email_enqueue(reservation=reservation, kind=GuestEmailKind.THANK_YOU)
     return reservation
 
 

@@ -19,14 +19,24 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.decorators import ratelimit
 
-from core.csp import BOOKING_PROPERTY_ATTR, booking_engine_frame_policy
+from core.csp import BOOKING_PROPERTY_ATTR, booking_engine_frame_policy, form_action
 from core.exceptions import DomainError
 from core.models import Property
 from crm.services.gdpr import MARKETING_WORDING
 from inventory.exceptions import SoldOut
 from pms.models import Reservation, RoomType
 from pms.services import booking
-from pms.services.payment_providers import providers
+from pms.services.guest_emails import (
+    guest_page_reservation,
+    reservation_arrival_time_set,
+)
+from pms.services.online_payments import (
+    online_payment_refresh,
+    online_payment_start,
+)
+from pms.services.payment_gateway import hosted_page_origin
+from pms.services.payment_providers import amount_due_online, provider_for, providers
+from pms.services.police import PoliceFormInput, police_form_record
 from pms.views.booking_csrf import FORM_TOKEN_FIELD, booking_form_token, booking_post_refused
 
 MAX_STAY = 30
@@ -296,6 +306,9 @@ def payment(request: HttpRequest, slug: str, public_id) -> HttpResponse:
         return redirect(reverse("booking:done", kwargs={"slug": slug, "public_id": public_id}))
     error = None
     if request.method == "POST":
+        provider = provider_for(request.POST.get("provider", ""))
+        if provider is not None and provider.online and provider.available():
+            return _pay_online(request, prop, reservation)
         try:
             started = booking.booking_confirm(
                 reservation=reservation, provider_code=request.POST.get("provider", "")
@@ -310,19 +323,7 @@ def payment(request: HttpRequest, slug: str, public_id) -> HttpResponse:
             error = exc.message
         except DomainError as exc:
             error = exc.message
-    return render(
-        request,
-        "pms/booking/payment.html",
-        {
-            "property": prop,
-            "reservation": reservation,
-            "providers": providers(),
-            "error": error,
-            "hold_minutes": booking.HOLD_MINUTES,
-            "lang": translation.get_language(),
-            **_form_token(prop),
-        },
-    )
+    return _payment_page(request, prop, reservation, error)
 
 
 def _note_salt(public_id) -> str:
@@ -359,4 +360,171 @@ def done(request: HttpRequest, slug: str, public_id) -> HttpResponse:
             "extras": reservation.extras.filter(is_cancelled=False),
             "instructions": _note_load(public_id, request.GET.get("note", "")),
         },
+    )
+
+
+def _pay_online(request: HttpRequest, prop: Property, reservation: Reservation) -> HttpResponse:
+    """The guest chose the card: the provider's page, and back to `payment_return`."""
+    lang = translation.get_language()
+    back = reverse(
+        "booking:payment_return", kwargs={"slug": prop.slug, "public_id": reservation.public_id}
+    )
+    try:
+        url = online_payment_start(
+            reservation=reservation, return_url=request.build_absolute_uri(f"{back}?lang={lang}")
+        )
+    except booking.NoLongerAvailable as exc:
+        booking.booking_abandon(reservation=reservation)
+        return _payment_page(request, prop, reservation, exc.message)
+    except DomainError as exc:
+        return _payment_page(request, prop, reservation, exc.message, keep=True)
+    return redirect(url)
+
+
+def _payment_page(request, prop, reservation, error, keep: bool = False, status: int = 200):
+    response = render(
+        request,
+        "pms/booking/payment.html",
+        {
+            "property": prop,
+            "reservation": reservation,
+            "providers": providers(),
+            "deposit": amount_due_online(reservation),
+            "error": error,
+            "retry": keep,
+            "hold_minutes": booking.HOLD_MINUTES,
+            "lang": translation.get_language(),
+            **_form_token(prop),
+        },
+        status=status,
+    )
+    online = provider_for("card_online")
+    if online is not None and online.available() and (origin := hosted_page_origin()):
+        # the card choice is answered by a redirect to the provider's page
+        form_action(response, [origin])
+    return response
+
+
+@booking_engine_frame_policy
+@ratelimit(key="ip", rate=RATE, method="GET", block=False)
+def payment_return(request: HttpRequest, slug: str, public_id) -> HttpResponse:
+    """GET /book/<slug>/pay/<public_id>/return/?payment_intent=…: the guest is back from the
+    provider's page. The intent is read back from the provider (never trusted from the
+    address); paid → the confirmation, waiting for the bank → a page that says so,
+    declined → the payment step again with the reason."""
+    prop = _property(request, slug)
+    _language(request)
+    if getattr(request, "limited", False):
+        return _limited(request, prop)
+    reservation = _reservation(prop, public_id)
+    intent_id = request.GET.get("payment_intent", "")
+    payment = reservation.online_payments.filter(intent_id=intent_id).first() if intent_id else None
+    if payment is not None:
+        payment = online_payment_refresh(intent_id=payment.intent_id) or payment
+    reservation.refresh_from_db()
+    done_url = reverse("booking:done", kwargs={"slug": slug, "public_id": public_id})
+    if reservation.status == Reservation.Status.CONFIRMED:
+        started = provider_for("card_online").start(reservation=reservation)
+        query = urlencode(
+            {"lang": translation.get_language(), "note": _note_dump(public_id, started)}
+        )
+        return redirect(f"{done_url}?{query}")
+    if payment is not None and payment.status in ("requires_action", "processing"):
+        return render(
+            request,
+            "pms/booking/payment_pending.html",
+            {"property": prop, "reservation": reservation, "lang": translation.get_language()},
+        )
+    if payment is not None and payment.late:
+        error = _(
+            "Your payment arrived after your booking time ran out: nothing was booked and "
+            "the amount is being refunded."
+        )
+        return _payment_page(request, prop, reservation, error)
+    if reservation.status != Reservation.Status.OPTION:
+        error = _("Sorry, this room is no longer available: your booking time ran out.")
+        return _payment_page(request, prop, reservation, error)
+    error = _("Your card was declined. Try another card or another payment method.")
+    if payment is None or payment.status == "requires_payment_method":
+        error = _("The payment was not completed. Choose how to pay.")
+    return _payment_page(request, prop, reservation, error, keep=True)
+
+
+GUEST_PAGE_FIELDS = (
+    "last_name",
+    "first_name",
+    "birth_date",
+    "birth_place",
+    "nationality",
+    "address",
+    "phone",
+    "email",
+    "children_under_15",
+    "signature",
+)
+
+
+@booking_engine_frame_policy
+@csrf_exempt  # the POST is checked without the cookie a framed engine lacks (booking_csrf)
+@ratelimit(key="ip", rate=RATE, method="POST", block=False)
+def guest_page(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """GET/POST /book/<slug>/stay/<token>/: the link of the pre-arrival e-mail. The guest
+    says when they arrive and, if not a French national, fills and signs the police form."""
+    prop = _property(request, slug)
+    _language(request)
+    if getattr(request, "limited", False):
+        return _limited(request, prop)
+    if (refused := booking_post_refused(request, prop)) is not None:
+        return refused
+    try:
+        reservation = guest_page_reservation(property=prop, token=token)
+    except DomainError as exc:
+        return render(
+            request,
+            "pms/booking/link_invalid.html",
+            {"property": prop, "message": exc.message},
+            status=404,
+        )
+    guest = reservation.guest
+    values = {
+        "last_name": guest.last_name,
+        "first_name": guest.first_name,
+        "nationality": guest.country,
+        "phone": guest.phone,
+        "email": guest.email,
+        "children_under_15": "0",
+    }
+    error, notice, status = "", "", 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "police_form":
+                values = {f: request.POST.get(f, "") for f in GUEST_PAGE_FIELDS}
+                police_form_record(
+                    reservation=reservation, data=PoliceFormInput(**values), guest=guest
+                )
+                notice = _("Thank you: your police form is signed.")
+            else:
+                reservation_arrival_time_set(
+                    reservation=reservation, value=request.POST.get("arrival_time", "")
+                )
+                notice = _("Thank you: we expect you at %(time)s.") % {
+                    "time": reservation.expected_arrival_time.strftime("%H:%M")
+                }
+        except DomainError as exc:
+            error, status = exc.message, 422
+    values.pop("signature", None)
+    return render(
+        request,
+        "pms/booking/guest_page.html",
+        {
+            "property": prop,
+            "reservation": reservation,
+            "values": values,
+            "error": error,
+            "notice": notice,
+            "signed": reservation.police_forms.exists(),
+            "lang": translation.get_language(),
+            **_form_token(prop),
+        },
+        status=status,
     )
