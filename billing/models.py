@@ -211,6 +211,7 @@ class Payment(models.Model):
         VOUCHER = "voucher", _("Voucher")
         GIFT_CARD = "gift_card", _("Gift card")
         LOYALTY = "loyalty", _("Loyalty points")
+        PROMOTION = "promotion", _("Promotional voucher")
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="payments")

@@ -65,6 +65,8 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "payment:voucher": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:gift_card": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:loyalty": ("709700", "Rabais, remises et ristournes (fidélité)"),
+    # a campaign's voucher was given, not sold: its use is a discount, not a liability (§9.1)
+    "payment:promotion": ("709800", "Rabais, remises et ristournes (bons promotionnels)"),
     "revenue:voucher": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:bank_transfer": ("512000", "Banque"),
     "cash_transfers": ("580000", "Virements internes"),
