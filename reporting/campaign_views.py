@@ -6,6 +6,7 @@ count and the report read sales and stays; the writes are crm's services."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -204,7 +205,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if sample:
             guest.last_name = sample.last_name
         guest.language = lang
-        subject, body = campaign_render(campaign=campaign, guest=guest)
+        with translation.override(lang):  # the amounts as the guest will read them
+            subject, body = campaign_render(campaign=campaign, guest=guest)
         previews.append((lang, subject, body))
     return render(
         request,

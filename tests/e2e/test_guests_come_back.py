@@ -124,9 +124,11 @@ def test_guests_who_spent_at_the_bar_get_a_spa_voucher_and_one_comes_back(
     )
     page.fill("#voucher_amount", "20")
     page.check("input[name=voucher_outlets][value=Spa]")
+    screenshot(page, "marketing-campaign-form", viewport)
     page.click("[data-testid=save-campaign]")
     page.wait_for_selector("[data-testid=preview-fr]")
-    assert "Merci Jeanne" in page.locator("[data-testid=preview-fr]").inner_text()
+    preview = page.locator("[data-testid=preview-fr]").inner_text()
+    assert "Merci Jeanne" in preview and "20,00\u00a0€" in preview  # as a French guest reads it
     page.click("[data-testid=send-campaign]")
     page.wait_for_selector("text=Campaign started")
     campaign = Campaign.objects.get()
