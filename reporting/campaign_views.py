@@ -21,7 +21,11 @@ from pos.models import Outlet
 from reporting.campaigns import campaign_report, campaign_send_now
 from reporting.segments import segment_count, segment_guests
 
-CATEGORIES = [c for c in RevenueCategory.choices if c[0] != RevenueCategory.VOUCHER]
+CATEGORIES = [
+    c
+    for c in RevenueCategory.choices
+    if c[0] not in (RevenueCategory.VOUCHER, RevenueCategory.TOURIST_TAX)
+]
 
 
 def rules_from_post(post) -> list[dict]:
