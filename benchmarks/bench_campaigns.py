@@ -69,7 +69,7 @@ def prepare() -> dict:
             SELECT now(), now(), %(p)s, gen_random_uuid(), k,
                    %(start)s::date + (k %% 365), 'paid',
                    CASE WHEN k %% 2 = 0 THEN 'Bar' ELSE 'Restaurant' END, 'Caisse 1', %(u)s,
-                   26.00, 3.80, 0, 'EUR', %(g0)s + (k * 7919) %% %(n)s
+                   26.00, 3.80, 0, 'EUR', %(g0)s + (k::bigint * 7919) %% %(n)s
             FROM generate_series(1, %(t)s) k
             """,
             {**params, "t": TICKETS, "g0": first_guest, "n": GUESTS},
@@ -94,7 +94,7 @@ def prepare() -> dict:
               reference, guest_id, status, channel, external_reference, arrival, departure,
               adults, children, notes, total_price)
             SELECT now(), now(), %(p)s, gen_random_uuid(), 'B' || s,
-                   %(g0)s + (s * 104729) %% %(n)s, 'checked_out', 'front_desk', '',
+                   %(g0)s + (s::bigint * 104729) %% %(n)s, 'checked_out', 'front_desk', '',
                    %(start)s::date + (s %% 360), %(start)s::date + (s %% 360) + 2, 2, 0, '', 300
             FROM generate_series(1, %(s)s) s
             """,
