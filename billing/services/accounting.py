@@ -278,8 +278,9 @@ def daily_entries(
     if breakage:
         entry = Entry("OD", "Opérations diverses", day, f"BC-{day:%Y-%m%d}")
         text = "Bons cadeaux expirés"
-        entry.lines.append(_signed(chart.get("payment:gift_card"), "", text, breakage, credit=False))
-        entry.lines.append(_signed(chart.get("gift_card_breakage"), "", text, breakage, credit=True))
+        liability, income = chart.get("payment:gift_card"), chart.get("gift_card_breakage")
+        entry.lines.append(_signed(liability, "", text, breakage, credit=False))
+        entry.lines.append(_signed(income, "", text, breakage, credit=True))
         entries.append(entry)
     for number, amount in _deposit_transfers(property=property, day=day):
         vat = vat_from_gross(amount, DEPOSIT_VAT_RATE)
