@@ -213,6 +213,7 @@ class Payment(models.Model):
         VOUCHER = "voucher", _("Voucher")
         GIFT_CARD = "gift_card", _("Gift card")
         LOYALTY = "loyalty", _("Loyalty points")
+        PROMOTION = "promotion", _("Promotional voucher")
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
         CHEQUE = "cheque", _("Cheque")
         # French payment titles (REFERENCE §9.2): each its own tender and clearing account

@@ -35,6 +35,10 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it (or DJANGO_DEBUG=True for a local demo)."
         )
     SECRET_KEY = "insecure-local-only-" + "x" * 40
+# the address guests reach this site at: links in e-mails (campaigns' unsubscribe, pixel,
+# clicks) are built on it, and a campaign's click may redirect only there or to the
+# property's own websites
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -251,6 +255,21 @@ CELERY_BEAT_SCHEDULE = {
     "reporting-alerts": {
         "task": "reporting.tasks.alerts_evaluate_task",
         "schedule": crontab(minute="*/15"),
+    },
+    # every minute: campaigns' queued e-mails released at each campaign's rate (CRM-3)
+    "crm-campaigns-release": {
+        "task": "crm.tasks.campaigns_release_task",
+        "schedule": crontab(minute="*"),
+    },
+    # hourly: triggered campaigns (after check-out, birthdays, seasons) queue who is due
+    "reporting-campaigns-trigger": {
+        "task": "reporting.tasks.campaigns_trigger_task",
+        "schedule": crontab(minute=7),
+    },
+    # daily at 04:40: gift cards and vouchers past their date expire (their breakage booked)
+    "crm-gift-cards-expire": {
+        "task": "crm.tasks.gift_cards_expire_task",
+        "schedule": crontab(hour=4, minute=40),
     },
     # every minute: tasks whose publication failed at commit (broker down) are published
     "core-outbox-dispatch": {

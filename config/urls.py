@@ -30,6 +30,8 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("reporting/", include("reporting.urls")),
     path("guests/", include("crm.urls")),
+    path("m/", include("crm.campaign_urls")),
+    path("marketing/", include("reporting.campaign_urls")),
     path("guests/", include("reporting.guest_urls")),
     path("", include("core.urls")),
 ]

@@ -58,3 +58,47 @@ def seed(context: dict) -> None:
         )
     context["guests"] = guests
     context["company"] = company
+    _seed_campaign(prop)
+
+
+def _seed_campaign(prop) -> None:
+    """Story S6 on the demo: a segment (more than 50 € of alcohol during the stay, consent)
+    and its armed campaign, a spa voucher the day after check-out. Found again by name."""
+    from crm.models import Campaign, Segment
+    from crm.services.campaigns import campaign_save, segment_save
+
+    segment = Segment.objects.filter(property=prop, name="Bar > 50 € pendant le séjour").first()
+    if segment is None:
+        segment = segment_save(
+            property=prop,
+            name="Bar > 50 € pendant le séjour",
+            match="all",
+            rules=[
+                {"type": "spent", "min": "50", "category": "alcohol", "during_last_stay": True},
+                {"type": "consent"},
+            ],
+            actor=None,
+        )
+    if not Campaign.objects.filter(property=prop, name="Un soin au spa après le séjour").exists():
+        campaign_save(
+            property=prop,
+            actor=None,
+            name="Un soin au spa après le séjour",
+            segment_id=segment.pk,
+            trigger=Campaign.Trigger.AFTER_CHECK_OUT,
+            trigger_days="1",
+            subject_fr="Un moment au spa, {first_name} ?",
+            body_fr=(
+                "Merci de votre séjour, {first_name} ! Voici un bon de {voucher_value} pour "
+                "un soin au spa, valable jusqu'au {voucher_expires} : {voucher_code}.\n{link}"
+            ),
+            subject_en="Time for the spa, {first_name}?",
+            body_en=(
+                "Thank you for staying with us, {first_name}! Here is a {voucher_value} voucher "
+                "for a spa treatment, valid until {voucher_expires}: {voucher_code}.\n{link}"
+            ),
+            voucher_amount="20",
+            voucher_validity_days="90",
+            voucher_categories=["services"],
+            send_rate_per_minute="30",
+        )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Organization, TimeStampedModel
@@ -171,6 +172,20 @@ class GiftCard(models.Model):
     balance = money_field(_("balance"))
     # a single-purpose card buys only what it was sold for (its product's revenue category)
     revenue_category = models.CharField(_("valid for"), max_length=20, blank=True)
+    # a campaign's voucher: a percentage of what is bought (up to the balance), valid only
+    # for some revenue categories or at some outlets (their names: crm does not know pos)
+    percent = models.DecimalField(
+        _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    valid_categories = models.JSONField(_("valid for categories"), default=list, blank=True)
+    valid_outlets = models.JSONField(_("valid at outlets"), default=list, blank=True)
+    campaign = models.ForeignKey(
+        "crm.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gift_cards",
+    )
     expires_on = models.DateField(_("expires on"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
@@ -190,6 +205,10 @@ class GiftCard(models.Model):
             models.CheckConstraint(condition=Q(balance__gte=0), name="giftcard_balance_gte_0"),
             models.CheckConstraint(
                 condition=Q(balance__lte=F("initial_amount")), name="giftcard_balance_lte_initial"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | (Q(percent__gt=0) & Q(percent__lte=100)),
+                name="giftcard_percent_0_100",
             ),
         ]
         indexes = [models.Index(fields=["property", "status", "expires_on"])]
@@ -338,3 +357,131 @@ class Consent(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["guest", "purpose", "-created_at"])]
+
+
+class Segment(TimeStampedModel):
+    """A saved audience: rules on the guests of a property, combined with AND (`all`) or
+    OR (`any`) (CRM-2). The rules are data (a list of dicts, crm.segment_rules checks them);
+    reporting.segments evaluates them as one SQL query, since spend and stays are billing's
+    and pms's rows that crm may not read."""
+
+    class Match(models.TextChoices):
+        ALL = "all", _("all the rules (AND)")
+        ANY = "any", _("any rule (OR)")
+
+    property = models.ForeignKey("core.Property", on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(_("name"), max_length=100)
+    match = models.CharField(_("match"), max_length=3, choices=Match.choices, default=Match.ALL)
+    rules = models.JSONField(_("rules"), default=list)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(TimeStampedModel):
+    """An e-mail with a voucher per recipient, to a segment: once, or triggered by a beat task
+    (N days after check-out, before a birthday, before a returning season) (CRM-3)."""
+
+    class Trigger(models.TextChoices):
+        ONE_OFF = "one_off", _("Once, now")
+        AFTER_CHECK_OUT = "after_check_out", _("N days after check-out")
+        BEFORE_BIRTHDAY = "before_birthday", _("N days before a birthday")
+        BEFORE_SEASON = "before_season", _("N days before the season they stayed in")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        SENT = "sent", _("Sent")
+        STOPPED = "stopped", _("Stopped")
+
+    property = models.ForeignKey(
+        "core.Property", on_delete=models.CASCADE, related_name="campaigns"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="campaigns")
+    trigger = models.CharField(
+        _("when"), max_length=20, choices=Trigger.choices, default=Trigger.ONE_OFF
+    )
+    trigger_days = models.PositiveSmallIntegerField(_("days"), default=0)
+    season_start = models.DateField(_("season starts on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    subject_fr = models.CharField(_("subject (French)"), max_length=200)
+    body_fr = models.TextField(_("message (French)"))
+    subject_en = models.CharField(_("subject (English)"), max_length=200)
+    body_en = models.TextField(_("message (English)"))
+    # the voucher each recipient gets (none when both are empty)
+    voucher_amount = money_field(_("voucher amount"), null=True, blank=True)
+    voucher_percent = models.DecimalField(
+        _("voucher percentage"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    voucher_validity_days = models.PositiveIntegerField(_("voucher valid for (days)"), default=90)
+    voucher_categories = models.JSONField(_("valid for categories"), default=list, blank=True)
+    voucher_outlets = models.JSONField(_("valid at outlets"), default=list, blank=True)
+    voucher_single_use = models.BooleanField(_("single use"), default=True)
+    send_rate_per_minute = models.PositiveIntegerField(_("e-mails per minute"), default=60)
+    last_batch_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(send_rate_per_minute__gte=1), name="campaign_rate_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(voucher_percent__isnull=True)
+                | (Q(voucher_percent__gt=0) & Q(voucher_percent__lte=100)),
+                name="campaign_percent_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignRecipient(models.Model):
+    """One e-mail of a campaign to one guest. `key` makes queueing idempotent (a guest gets
+    a one-off campaign once, a triggered one once per stay, birthday or season). `token` is
+    the unguessable part of its unsubscribe, pixel and click links."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Delivered to the mail server")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (no consent)")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="campaign_messages")
+    key = models.CharField(max_length=60)
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    gift_card = models.OneToOneField(
+        GiftCard, on_delete=models.SET_NULL, null=True, blank=True, related_name="recipient"
+    )
+    queued_at = models.DateTimeField(default=timezone_now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "guest", "key"], name="campaignrecipient_key_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["campaign", "status"])]

@@ -50,6 +50,9 @@ class GiftCardKind(models.TextChoices):
 
     SINGLE_PURPOSE = "single_purpose", _("Single-purpose voucher (VAT at sale)")
     MULTI_PURPOSE = "multi_purpose", _("Multi-purpose gift card (liability, VAT when used)")
+    # a campaign's voucher, given free: not a "bon" in the VAT sense but a discount (§9.1);
+    # issued by crm, never sold as a product
+    PROMOTIONAL = "promotional", _("Promotional voucher (given free, a discount)")
 
 
 # French VAT rates (20, 10, 5.5, 2.1 %, and 0 for exempt); the rate is copied onto every sold line.
@@ -231,6 +234,10 @@ class Product(TranslatedNameMixin, TimeStampedModel):
 def validate_gift_card_product(product: "Product") -> None:
     """A multi-purpose card is a liability; a single-purpose one is revenue (§9.1)."""
     is_liability = product.revenue_category == RevenueCategory.VOUCHER
+    if product.gift_card_kind == GiftCardKind.PROMOTIONAL:
+        raise ValidationError(
+            _("A promotional voucher is given by a campaign, it cannot be sold as a product.")
+        )
     if product.gift_card_kind == GiftCardKind.MULTI_PURPOSE and (
         not is_liability or product.vat_rate != 0
     ):

@@ -24,5 +24,10 @@ class ReportingConfig(AppConfig):
             )
         )
         register(
+            NavItem(
+                label=_("Campaigns"), url_name="campaigns:segments", capability="manage", order=62
+            )
+        )
+        register(
             NavItem(label=_("Alerts"), url_name="reporting:alerts", capability="manage", order=61)
         )

@@ -35,3 +35,12 @@ def facts_refresh_task() -> int:
     from reporting.facts import facts_refresh
 
     return sum(facts_refresh(property=prop) for prop in Property.objects.order_by("pk"))
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def campaigns_trigger_task() -> int:
+    """Beat, hourly: triggered campaigns queue the guests due (after check-out, birthdays,
+    seasons); crm's release task sends them at each campaign's rate."""
+    from reporting.campaigns import campaigns_trigger
+
+    return campaigns_trigger()

@@ -65,7 +65,12 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "payment:voucher": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:gift_card": ("419800", "Bons cadeaux et avoirs clients"),
     "payment:loyalty": ("709700", "Rabais, remises et ristournes (fidélité)"),
+    # a campaign's voucher was given, not sold: its use is a discount, not a liability (§9.1)
+    "payment:promotion": ("709800", "Rabais, remises et ristournes (bons promotionnels)"),
     "revenue:voucher": ("419800", "Bons cadeaux et avoirs clients"),
+    # what is left on an expired multi-purpose card leaves the liability as income without
+    # VAT (REFERENCE §9.1 [UNCERTAIN]: the account and the treatment are the accountant's)
+    "gift_card_breakage": ("758800", "Bons cadeaux expirés non utilisés"),
     "payment:bank_transfer": ("512000", "Banque"),
     "payment:cheque": ("511200", "Chèques à encaisser"),
     # payment titles are remitted to their issuer later (REFERENCE §9.2): each its own
@@ -275,6 +280,14 @@ def daily_entries(
     drawers = _drawer_entry(property=property, day=day, chart=chart, piece=piece)
     if drawers is not None:
         entries.append(drawers)
+    breakage = _gift_card_breakage(property=property, day=day)
+    if breakage:
+        entry = Entry("OD", "Opérations diverses", day, f"BC-{day:%Y-%m%d}")
+        text = "Bons cadeaux expirés"
+        liability, income = chart.get("payment:gift_card"), chart.get("gift_card_breakage")
+        entry.lines.append(_signed(liability, "", text, breakage, credit=False))
+        entry.lines.append(_signed(income, "", text, breakage, credit=True))
+        entries.append(entry)
     for number, amount in _deposit_transfers(property=property, day=day):
         vat = vat_from_gross(amount, DEPOSIT_VAT_RATE)
         entry = Entry("OD", "Opérations diverses", day, f"ACPT-{number}")
@@ -289,6 +302,26 @@ def daily_entries(
         entry.lines.append(_signed(customers, "", text, amount, credit=True, aux=aux))
         entries.append(entry)
     return entries
+
+
+def _gift_card_breakage(*, property: Property, day: date) -> Decimal:
+    """What the multi-purpose cards that expired on `day` (the property's local day) still
+    held: a liability no longer owed. Single-purpose vouchers were revenue at sale and
+    promotional ones were never sold: their expiry books nothing."""
+    from datetime import datetime, time, timedelta
+
+    from crm.models import GiftCardMovement
+    from inventory.models import GiftCardKind
+
+    start = datetime.combine(day, time(0), tzinfo=property.tz)
+    total = GiftCardMovement.objects.filter(
+        card__property=property,
+        card__kind=GiftCardKind.MULTI_PURPOSE,
+        kind=GiftCardMovement.Kind.EXPIRE,
+        created_at__gte=start,
+        created_at__lt=start + timedelta(days=1),
+    ).aggregate(s=Sum("amount"))["s"]
+    return -(total or ZERO)
 
 
 def _drawer_entry(*, property: Property, day: date, chart, piece: str) -> Entry | None:

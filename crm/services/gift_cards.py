@@ -9,7 +9,7 @@ balance no longer covers it.
 """
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -68,15 +68,23 @@ def gift_card_issue(
     guest: Guest | None = None,
     actor=None,
     today: date | None = None,
+    percent: Decimal | None = None,
+    valid_categories: Sequence[str] = (),
+    valid_outlets: Sequence[str] = (),
+    campaign=None,
 ) -> GiftCard:
-    """Issue one card worth `amount`. Idempotent by `source`: a second issue for the same
-    source returns the first card (a replayed sale or campaign issues nothing new).
-    Raises: InvalidInput on a non-positive amount or an unknown kind."""
+    """Issue one card worth `amount` (for a percentage voucher: the most it may take off).
+    Idempotent by `source`: a second issue for the same source returns the first card (a
+    replayed sale or campaign issues nothing new).
+    Raises: InvalidInput on a non-positive amount, a percentage outside 0–100 or an unknown
+    kind."""
     amount = quantize(Decimal(amount))
     if amount <= 0:
         raise InvalidInput(_("A gift card's amount must be positive."))
     if kind not in GiftCardKind.values:
         raise InvalidInput(_("Unknown kind of gift card."))
+    if percent is not None and not (0 < Decimal(percent) <= 100):
+        raise InvalidInput(_("A percentage must be more than 0 and at most 100."))
     with transaction.atomic():
         existing = GiftCard.objects.filter(source=source).first()
         if existing is not None:
@@ -93,6 +101,10 @@ def gift_card_issue(
             expires_on=today + timedelta(days=validity_days),
             guest=guest,
             source=source[:100],
+            percent=percent,
+            valid_categories=list(valid_categories),
+            valid_outlets=list(valid_outlets),
+            campaign=campaign,
         )
         GiftCardMovement.objects.create(
             card=card,
@@ -155,12 +167,17 @@ def gift_card_redeem(
     key: str,
     reference: str = "",
     categories: Sequence[str] = (),
+    spend: Mapping[str, Decimal] | None = None,
+    outlet: str = "",
     actor=None,
 ) -> GiftCard:
     """Spend `amount` of the card `code` (a tender). Locks the card's row for the rest of the
     caller's transaction: a concurrent redemption waits and then sees the lower balance.
     `categories`: the revenue categories of what is bought (a single-purpose card buys only
-    its own). Idempotent by `key`: a replay returns the card unchanged.
+    its own). `spend`: what is bought, per revenue category (a voucher valid for some
+    categories, or worth a percentage, takes off at most its share of them); `outlet`: where
+    (a voucher valid at some outlets only). Idempotent by `key`: a replay returns the card
+    unchanged.
     Raises: GiftCardRefused (unknown, other property, expired, used, not valid for this
     purchase, balance too low), InvalidInput on a non-positive amount."""
     amount = quantize(Decimal(amount))
@@ -192,6 +209,32 @@ def gift_card_redeem(
             )
         if card.revenue_category and any(c != card.revenue_category for c in categories):
             raise GiftCardRefused(_("This voucher is valid only for what it was sold for."))
+        if card.valid_outlets and outlet not in card.valid_outlets:
+            raise GiftCardRefused(
+                _("This voucher is valid only at %(outlets)s.")
+                % {"outlets": ", ".join(card.valid_outlets)}
+            )
+        if card.valid_categories or card.percent is not None:
+            spend = dict(spend or {})
+            eligible = sum(
+                (
+                    total
+                    for category, total in spend.items()
+                    if not card.valid_categories or category in card.valid_categories
+                ),
+                ZERO,
+            )
+            if eligible <= 0:
+                raise GiftCardRefused(_("This voucher is not valid for what is bought."))
+            limit = eligible
+            if card.percent is not None:
+                limit = quantize(eligible * card.percent / Decimal(100))
+            if amount > limit:
+                raise GiftCardRefused(
+                    _("This voucher takes off at most %(limit)s € on this purchase.")
+                    % {"limit": limit},
+                    extra={"limit": str(limit)},
+                )
         if amount > card.balance:
             raise GiftCardRefused(
                 _("The gift card's balance (%(balance)s €) does not cover %(amount)s €.")

@@ -28,7 +28,7 @@ from crm.services.gift_cards import (
     gift_cards_issue_for_sale,
 )
 from crm.services.loyalty import loyalty_earn, loyalty_redeem, loyalty_reverse
-from inventory.models import CapacityPool, Channel, Product
+from inventory.models import CapacityPool, Channel, GiftCardKind, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
 from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
 from pms.models import Reservation
@@ -390,6 +390,10 @@ def _redeem_stored_value(
     per order, whatever the retries). Raises GiftCardRefused/LoyaltyRefused (422)."""
     reference = order_stored_value_reference(order)
     categories = sorted({line.revenue_category for line in quoted.lines})
+    spend: dict[str, Decimal] = {}
+    for line in quoted.lines:
+        spend[line.revenue_category] = spend.get(line.revenue_category, ZERO) + line.total
+    outlet = order.outlet.name if order.outlet_id else ""
     kept = []
     for i, tender in enumerate(tenders):
         if tender.method == Payment.Method.GIFT_CARD:
@@ -400,9 +404,17 @@ def _redeem_stored_value(
                 key=f"{reference}:{i}",
                 reference=reference,
                 categories=categories,
+                spend=spend,
+                outlet=outlet,
                 actor=actor,
             )
-            tender = replace(tender, terminal_reference=card.masked_code)
+            # a campaign's voucher was given, not sold: its use is booked as a discount
+            method = (
+                Payment.Method.PROMOTION
+                if card.kind == GiftCardKind.PROMOTIONAL
+                else Payment.Method.GIFT_CARD
+            )
+            tender = replace(tender, method=method, terminal_reference=card.masked_code)
         elif tender.method == Payment.Method.LOYALTY:
             points = loyalty_redeem(
                 guest=order.guest, amount=tender.amount, key=f"{reference}:{i}", reference=reference
@@ -412,9 +424,6 @@ def _redeem_stored_value(
     if order.guest_id:
         # before the ticket too: the account's lock is taken before the journal's, as a
         # redemption takes it (one lock order, no deadlock)
-        spend: dict[str, Decimal] = {}
-        for line in quoted.lines:
-            spend[line.revenue_category] = spend.get(line.revenue_category, ZERO) + line.total
         loyalty_earn(guest=order.guest, spend=spend.items(), key=reference, reference=reference)
     return kept
 
