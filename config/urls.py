@@ -29,6 +29,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("reporting/", include("reporting.urls")),
+    path("manage/", include("pms.rates_urls")),
     path("guests/", include("crm.urls")),
     path("guests/", include("reporting.guest_urls")),
     path("", include("core.urls")),

@@ -35,4 +35,5 @@ class PmsConfig(AppConfig):
                 order=12,
             )
         )
+        register(NavItem(_("Rates calendar"), "rates:calendar", "manage", order=500))
         register_landing(Role.HOUSEKEEPING, "housekeeping:board")
