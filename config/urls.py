@@ -30,6 +30,7 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("reporting/", include("reporting.urls")),
     path("manage/", include("pms.rates_urls")),
+    path("manage/", include("core.manage_urls")),
     path("guests/", include("crm.urls")),
     path("guests/", include("reporting.guest_urls")),
     path("", include("core.urls")),

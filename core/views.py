@@ -18,9 +18,11 @@ from django_ratelimit.core import get_usage
 from core.exceptions import DomainError
 from core.models import Membership, Property
 from core.navigation import landing_for
+from core.outlets import binding_outlet_id
 from core.roles import OPERATIONAL_ROLES
 from core.scoping import SESSION_KEY, capability_required, membership_for
 from core.services import staff_pin_set, staff_pin_verify
+from core.staff import outlet_allowed, remember_property
 from core.terminal_sessions import (
     is_terminal_session,
     start_terminal_session,
@@ -103,6 +105,7 @@ def property_switch(request: HttpRequest) -> HttpResponse:
     if membership is None:
         raise DjangoPermissionDenied
     request.session[SESSION_KEY] = membership.property_id
+    remember_property(user=request.user, property_id=membership.property_id)
     messages.success(request, _("You are now working at %(name)s.") % {"name": membership.property})
     return redirect("core:home")
 
@@ -154,6 +157,7 @@ def pin_switch(request: HttpRequest) -> HttpResponse:
         except ValueError:
             user_id = 0
         selected = user_id
+        user = None
         try:
             user = staff_pin_verify(
                 property=prop,
@@ -168,6 +172,14 @@ def pin_switch(request: HttpRequest) -> HttpResponse:
             status = exc.status_code
             wait = exc.extra.get("wait", 0)
         else:
+            if not outlet_allowed(membership_for(user, prop.pk), binding_outlet_id(binding)):
+                # POS-1: a bartender with rights at the bar only is refused at the restaurant
+                error = _(
+                    "You have no rights at %(terminal)s: ask a manager to give you this outlet."
+                ) % {"terminal": terminal_label or _("this terminal")}
+                status = 403
+                user = None
+        if user is not None and error is None:
             login(request, user, backend="core.auth_backend.CachedModelBackend")
             start_terminal_session(request, property_id=prop.pk, binding=binding)
             request.session[SESSION_KEY] = prop.pk

@@ -16,9 +16,9 @@ from inventory.selectors import pools_availability, pools_availability_grid
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.models import (
     Reservation,
-    Restriction,
     ReservationExtra,
     ReservationRoom,
+    Restriction,
     Room,
     RoomAssignment,
     RoomOutOfOrder,
@@ -629,9 +629,7 @@ def rates_calendar(*, property: Property, start: date, days: int) -> RatesCalend
                         (rule and rule.closed_to_departure)
                         or (general and general.closed_to_departure)
                     ),
-                    stops=sorted(
-                        {label for s, e, label in stops.get(pool.pk, ()) if s <= day < e}
-                    ),
+                    stops=sorted({label for s, e, label in stops.get(pool.pk, ()) if s <= day < e}),
                 )
             )
         rows.append(RatesRow(product=product, pool=pool, room_type=room_type, cells=cells))

@@ -122,9 +122,7 @@ def rates_bulk_edit(
         )
     if not products:
         raise InvalidInput(_("Choose at least one product."), extra={"field": "products"})
-    if rate_plan.property_id != property.pk or any(
-        p.property_id != property.pk for p in products
-    ):
+    if rate_plan.property_id != property.pk or any(p.property_id != property.pk for p in products):
         raise NotFound()
     if rate_plan_for_update(property_id=property.pk, pk=rate_plan.pk) is None:
         raise NotFound()
