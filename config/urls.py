@@ -31,6 +31,7 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("manage/", include("pms.rates_urls")),
     path("manage/", include("core.manage_urls")),
+    path("manage/", include("pms.manage_urls")),
     path("guests/", include("crm.urls")),
     path("guests/", include("reporting.guest_urls")),
     path("", include("core.urls")),

@@ -60,6 +60,13 @@ class LoginView(auth_views.LoginView):
         self.redirect_authenticated_user = not is_terminal_session(request)
         return super().dispatch(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs):
+        # a tablet sent here by the PIN switch is not paired: say so before anyone sells
+        context = super().get_context_data(**kwargs)
+        wants_pin = self.request.GET.get("next", "").startswith("/pin/")
+        context["unpaired"] = wants_pin and terminal_binding(self.request) is None
+        return context
+
     def post(self, request, *args, **kwargs):
         wait = login_throttle_wait(request)
         if wait:

@@ -36,4 +36,5 @@ class PmsConfig(AppConfig):
             )
         )
         register(NavItem(_("Rates calendar"), "rates:calendar", "manage", order=500))
+        register(NavItem(_("Rooms"), "rooms:list", "manage", order=505))
         register_landing(Role.HOUSEKEEPING, "housekeeping:board")

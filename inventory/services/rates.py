@@ -453,3 +453,59 @@ def pool_rules_update(
             data={"model": "inventory.capacitypool", "before": before, "after": after},
         )
     return locked
+
+
+# --- a room type's nights (pms calls these: it never writes inventory's rows itself) -------
+
+
+@transaction.atomic
+def night_product_create(
+    *,
+    property: Property,
+    code: str,
+    name_fr: str,
+    name_en: str,
+    price: Decimal,
+    vat_rate: Decimal = Decimal("10.00"),
+) -> Product:
+    """The product a new room type sells as nights, with its NIGHT pool (empty: the rooms
+    size it). Raises InvalidInput on a used code or a negative price."""
+    from inventory.models import VAT_RATES, RevenueCategory
+
+    code = (code or "").strip().lower()
+    if not code:
+        raise InvalidInput(_("Give a code."), extra={"field": "code"})
+    if price is None or price < 0:
+        raise InvalidInput(_("A price cannot be negative."), extra={"field": "price"})
+    if vat_rate not in VAT_RATES:
+        raise InvalidInput(_("Unknown VAT rate."), extra={"field": "vat_rate"})
+    if Product.objects.filter(property=property, code=f"nuit-{code}").exists():
+        raise InvalidInput(_("This code is already used."), extra={"field": "code"})
+    pool = CapacityPool.objects.create(
+        property=property,
+        code=f"nuits-{code}"[:50],
+        name=f"Nuits {name_fr}"[:100],
+        kind=CapacityPool.Kind.NIGHT,
+        default_capacity=0,
+    )
+    return Product.objects.create(
+        property=property,
+        code=f"nuit-{code}"[:50],
+        name_fr=f"Nuit {name_fr}"[:150],
+        name_en=f"{name_en} night"[:150] if name_en else "",
+        price=quantize(price),
+        vat_rate=vat_rate,
+        revenue_category=RevenueCategory.ACCOMMODATION,
+        capacity_pool=pool,
+    )
+
+
+@transaction.atomic
+def product_set_active(*, property: Property, product: Product, is_active: bool) -> Product:
+    """Offer a product again, or stop offering it on every channel (kept for the history)."""
+    if product.property_id != property.pk:
+        raise NotFound()
+    if product.is_active != is_active:
+        product.is_active = is_active
+        product.save(update_fields=["is_active", "updated_at"])
+    return product

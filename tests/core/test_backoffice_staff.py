@@ -243,3 +243,9 @@ def test_the_history_lists_every_change_with_filters_and_only_managed_properties
     assert "core.staff.changed" in only and "inventory.product.changed" not in only
     nobody = client.get(reverse("manage:history"), {"person": str(waiter.pk)}).content.decode()
     assert "core.staff.changed" not in nobody
+
+
+def test_an_unpaired_tablet_says_so_at_sign_in(client, hotel):
+    response = client.get("/pin/", follow=True)
+    assert 'data-testid="unpaired"' in response.content.decode()
+    assert "not paired to a terminal" in response.content.decode()
