@@ -165,6 +165,30 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value) or "—"
+    return str(value)
+
+
+def changes_of(data: dict) -> list[str]:
+    """An audit row's change as lines a manager reads: "field: before → after" for what
+    differs (any app's rows: `before`/`after` dicts), each day of a calendar edit, or the
+    row's other facts."""
+    data = data or {}
+    before, after = data.get("before"), data.get("after")
+    if isinstance(before, dict) or isinstance(after, dict):
+        before, after = before or {}, after or {}
+        keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
+        return [f"{k}: {_shown(before.get(k))} → {_shown(after.get(k))}" for k in keys]
+    days = data.get("days")
+    if isinstance(days, dict):
+        return [f"{day}: {_shown(c[0])} → {_shown(c[1])}" for day, c in sorted(days.items())]
+    return [f"{k}: {_shown(v)}" for k, v in data.items() if k != "model"]
+
+
 @capability_required("manage")
 def history(request: HttpRequest) -> HttpResponse:
     """Every back-office change of the properties this person manages: who, what, before →
@@ -188,6 +212,8 @@ def history(request: HttpRequest) -> HttpResponse:
             )
         )
     page = Paginator(rows.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.changes = changes_of(entry.data)
     models = (
         AuditEntry.objects.filter(property_id__in=managed)
         .exclude(target_type="")

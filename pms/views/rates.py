@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from core.exceptions import DomainError, InvalidInput
+from core.formatting import money
 from core.scoping import capability_required
 from inventory.models import CapacityPool, Channel, Product, RatePlan, Season, SeasonPeriod
 from inventory.services.pricing import active_plans
@@ -271,10 +272,25 @@ def cell(request: HttpRequest, product_id: int, day: str) -> HttpResponse:
         raise Http404
     rows = cell_history(property=request.property, product=product, day=when)
     key = when.isoformat()
-    history = [{"entry": e, "change": e.data.get("days", {}).get(key)} for e in rows]
+    history = [
+        {"entry": e, "change": [_shown(v) for v in e.data.get("days", {}).get(key) or ("", "")]}
+        for e in rows
+    ]
     return render(
         request, "pms/rates/cell.html", {"product": product, "day": when, "history": history}
     )
+
+
+def _shown(value) -> str:
+    """A cell's before or after: a price, or the restrictions (min stay, CTA, CTD)."""
+    if isinstance(value, list):
+        min_stay, arrival, departure = (value + [None, False, False])[:3]
+        parts = [_("min %(n)s") % {"n": min_stay} if min_stay else ""]
+        parts += [_("CTA") if arrival in (True, "True") else "", _("CTD") if departure else ""]
+        return ", ".join(p for p in parts if p) or "—"
+    if str(value) in ("True", "False"):  # a stop-sell: closed or open
+        return _("closed") if str(value) == "True" else _("open")
+    return money(value)
 
 
 @require_http_methods(["GET", "POST"])

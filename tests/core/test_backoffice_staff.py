@@ -237,7 +237,8 @@ def test_the_history_lists_every_change_with_filters_and_only_managed_properties
     audit_log(action="secret.change", property=other_hotel, data={"before": {"x": 1}})
     page = client.get(reverse("manage:history")).content.decode()
     assert "core.staff.changed" in page and "inventory.product.changed" in page
-    assert "&#x27;waiter&#x27;" in page or "cashier" in page
+    assert "role: waiter → cashier" in page and "discount_limit: — → 15" in page
+    assert "price: 4.00 → 4.50" in page
     assert "secret.change" not in page
     only = client.get(reverse("manage:history"), {"model": "core.membership"}).content.decode()
     assert "core.staff.changed" in only and "inventory.product.changed" not in only

@@ -153,7 +153,7 @@ def test_ten_percent_on_july_weekends_shows_at_once_in_the_booking_engine_api_an
     history = client.get(reverse("rates:cell", args=[classique.product_id, friday.isoformat()]))
     text = history.content.decode()
     assert (boss.get_full_name() or boss.username) in text
-    assert str((old_list / 2).quantize(Decimal("0.01"))) in text
+    assert money((old_list / 2).quantize(Decimal("0.01"))) in text  # before → after
 
 
 def test_a_stop_sell_on_airbnb_hides_the_day_from_the_airbnb_feed_only(
