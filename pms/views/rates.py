@@ -3,6 +3,7 @@ stock products × days; a bulk edit over a date range and weekdays; seasons; a c
 history; a pool's capacity rules. Thin: parse, call the services, render."""
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
@@ -160,7 +161,7 @@ def bulk_edit(request: HttpRequest) -> HttpResponse:
         request,
         ngettext("%(n)d change saved.", "%(n)d changes saved.", written) % {"n": written},
     )
-    return redirect(f"{reverse('rates:calendar')}?start={form['start']}")
+    return redirect(f"{reverse('rates:calendar')}?{urlencode({'start': form['start']})}")
 
 
 def _apply_bulk(request: HttpRequest, form: dict) -> int:
