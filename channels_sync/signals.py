@@ -7,6 +7,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from channels_sync.models import ChannelBlock, ChannelFeed
+from inventory.models import StopSell
+from inventory.signals import stop_sells_changed
 from pms.models import Reservation, ReservationRoom, RoomAssignment, RoomOutOfOrder
 
 
@@ -48,3 +50,14 @@ def feed_deleted(sender, instance, **kwargs) -> None:
     from channels_sync.services.feeds import token_forget
 
     token_forget(token=instance.token)
+
+
+@receiver(stop_sells_changed)
+def stop_sells_written(sender, property_id: int, **kwargs) -> None:
+    """A stop-sell closes its days in the channel's feed (written in bulk by the calendar)."""
+    _bump(property_id)
+
+
+@receiver([post_save, post_delete], sender=StopSell)
+def stop_sell_saved(sender, instance: StopSell, **kwargs) -> None:
+    _bump(instance.pool.property_id)

@@ -347,6 +347,7 @@ TERMINAL_PASSWORD_ONLY_PATHS = [
     "/staff/",
     "/property/",
     "/pos/terminals/",
+    "/manage/",  # the back office (rates, staff, history)
 ]
 # The second factor's issuer name in the authenticator app
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Auberge")

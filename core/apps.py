@@ -18,6 +18,7 @@ class CoreConfig(AppConfig):
         from core.navigation import NavItem, register
 
         register(NavItem(_("Staff"), "core:staff_list", "manage.staff", order=800))
+        register(NavItem(_("History"), "manage:history", "manage", order=810))
         register(NavItem(_("Administration"), "admin:index", "admin", order=900))
         register(NavItem(_("API"), "api-docs", "manage", order=910))
         register(NavItem(_("API tokens"), "core:api_tokens", "manage", order=915))

@@ -225,6 +225,16 @@ class Membership(TimeStampedModel):
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
+    # POS-1: the outlets (pos.Outlet ids) where this person may sell; empty: every outlet
+    outlet_ids = models.JSONField(_("outlets"), default=list, blank=True)
+    # the largest discount (percent) this person gives without a manager's PIN; empty: the
+    # role's (core.roles.DISCOUNT_LIMITS)
+    discount_limit = models.PositiveSmallIntegerField(
+        _("discount limit (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
 
     class Meta:
         ordering = ["property__name", "user__username"]
@@ -255,6 +265,10 @@ class StaffProfile(TimeStampedModel):
     )
     pin_hash = models.CharField(max_length=128, blank=True)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, blank=True)
+    # where a manager working at several properties lands after signing in again
+    last_property = models.ForeignKey(
+        Property, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["user__username"]

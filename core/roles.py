@@ -59,7 +59,11 @@ DISCOUNT_LIMITS: dict[str, int] = {
 }
 
 
-def discount_limit(role: str | None) -> int:
+def discount_limit(role: str | None, personal: int | None = None) -> int:
+    """The person's own limit when the manager set one (core.Membership.discount_limit),
+    else their role's."""
+    if personal is not None:
+        return personal
     return DISCOUNT_LIMITS.get(role, 0) if role else 0
 
 

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.cache_tokens import current_token, drop_token, versioned_get
 from core.models import Membership, Property
-from core.roles import CAPABILITIES, role_has
+from core.roles import CAPABILITIES, TERMINAL_CAPABILITIES_POS, role_has
 from core.terminal_sessions import password_required, terminal_allows
 
 SESSION_KEY = "active_property_id"
@@ -122,8 +122,19 @@ def resolve_active_membership(request: HttpRequest) -> Membership | None:
     if not memberships:
         return None
     wanted = request.session.get(SESSION_KEY)
+    if wanted is None and len(memberships) > 1:
+        # a new sign-in: the property the person last switched to (core.staff)
+        from core.models import StaffProfile
+
+        wanted = (
+            StaffProfile.objects.filter(user=request.user)
+            .values_list("last_property_id", flat=True)
+            .first()
+        )
     for membership in memberships:
         if membership.property_id == wanted:
+            if request.session.get(SESSION_KEY) != wanted:
+                request.session[SESSION_KEY] = wanted
             return membership
     request.session[SESSION_KEY] = memberships[0].property_id
     return memberships[0]
@@ -160,11 +171,29 @@ def capability_required(capability: str) -> Callable:
             if not terminal_allows(request, capability):
                 # a PIN session: this screen needs the password (not the terminal's)
                 return password_required(request)
+            if capability in TERMINAL_CAPABILITIES_POS and not _outlet_allowed(request, membership):
+                raise PermissionDenied  # POS-1: not this person's outlet
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def _outlet_allowed(request: HttpRequest, membership: Membership) -> bool:
+    """Whether the outlet of the terminal this browser is bound to (at the request's
+    property) is one where the person may sell; a person without listed outlets sells at
+    every one (core.staff.outlet_allowed)."""
+    if not membership.outlet_ids:
+        return True
+    from core.outlets import binding_outlet_id
+    from core.terminals import terminal_binding
+
+    binding = terminal_binding(request)
+    if not binding or binding.get("property_id") != membership.property_id:
+        return True
+    outlet_id = binding_outlet_id(binding)
+    return outlet_id is None or outlet_id in membership.outlet_ids
 
 
 def property_for_user_or_none(user, property_id: int) -> Property | None:

@@ -28,3 +28,19 @@ def backup_task() -> str:
         return f"failed: {error}"
     backups_prune(daily=settings.BACKUP_KEEP_DAILY, weekly=settings.BACKUP_KEEP_WEEKLY)
     return str(archive)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def staff_invite_email_task(
+    user_id: int, property_id: int, base_url: str, language: str, outbox_id: int | None = None
+) -> None:
+    """The invitation with its set-password link, sent after commit (core.staff)."""
+    from core.outbox import outbox_run
+    from core.staff import staff_invite_email_send
+
+    outbox_run(
+        outbox_id,
+        lambda: staff_invite_email_send(
+            user_id=user_id, property_id=property_id, base_url=base_url, language=language
+        ),
+    )

@@ -25,7 +25,12 @@ def terminal_binding(request: HttpRequest) -> dict | None:
 
 
 def bind_terminal(
-    response: HttpResponse, *, property_id: int, terminal_id: int | None, label: str
+    response: HttpResponse,
+    *,
+    property_id: int,
+    terminal_id: int | None,
+    label: str,
+    outlet_id: int | None = None,
 ) -> None:
     # `device` tells this browser from another bound to the same terminal: the PIN
     # throttle counts wrong PINs per device
@@ -34,6 +39,8 @@ def bind_terminal(
             "property_id": property_id,
             "terminal_id": terminal_id,
             "label": label,
+            # the PIN switch refuses who has no rights at this outlet (core.outlets)
+            "outlet_id": outlet_id,
             "device": uuid.uuid4().hex,
         },
         salt=SALT,

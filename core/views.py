@@ -18,9 +18,11 @@ from django_ratelimit.core import get_usage
 from core.exceptions import DomainError
 from core.models import Membership, Property
 from core.navigation import landing_for
+from core.outlets import binding_outlet_id
 from core.roles import OPERATIONAL_ROLES
 from core.scoping import SESSION_KEY, capability_required, membership_for
 from core.services import staff_pin_set, staff_pin_verify
+from core.staff import outlet_allowed, remember_property
 from core.terminal_sessions import (
     is_terminal_session,
     start_terminal_session,
@@ -57,6 +59,13 @@ class LoginView(auth_views.LoginView):
         # someone in a PIN session came for a screen that needs the password: the form
         self.redirect_authenticated_user = not is_terminal_session(request)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        # a tablet sent here by the PIN switch is not paired: say so before anyone sells
+        context = super().get_context_data(**kwargs)
+        wants_pin = self.request.GET.get("next", "").startswith("/pin/")
+        context["unpaired"] = wants_pin and terminal_binding(self.request) is None
+        return context
 
     def post(self, request, *args, **kwargs):
         wait = login_throttle_wait(request)
@@ -103,6 +112,7 @@ def property_switch(request: HttpRequest) -> HttpResponse:
     if membership is None:
         raise DjangoPermissionDenied
     request.session[SESSION_KEY] = membership.property_id
+    remember_property(user=request.user, property_id=membership.property_id)
     messages.success(request, _("You are now working at %(name)s.") % {"name": membership.property})
     return redirect("core:home")
 
@@ -154,6 +164,7 @@ def pin_switch(request: HttpRequest) -> HttpResponse:
         except ValueError:
             user_id = 0
         selected = user_id
+        user = None
         try:
             user = staff_pin_verify(
                 property=prop,
@@ -168,6 +179,14 @@ def pin_switch(request: HttpRequest) -> HttpResponse:
             status = exc.status_code
             wait = exc.extra.get("wait", 0)
         else:
+            if not outlet_allowed(membership_for(user, prop.pk), binding_outlet_id(binding)):
+                # POS-1: a bartender with rights at the bar only is refused at the restaurant
+                error = _(
+                    "You have no rights at %(terminal)s: ask a manager to give you this outlet."
+                ) % {"terminal": terminal_label or _("this terminal")}
+                status = 403
+                user = None
+        if user is not None and error is None:
             login(request, user, backend="core.auth_backend.CachedModelBackend")
             start_terminal_session(request, property_id=prop.pk, binding=binding)
             request.session[SESSION_KEY] = prop.pk

@@ -371,6 +371,8 @@ class StopSell(TimeStampedModel):
     start = models.DateField(_("from"))
     end = models.DateField(_("until (exclusive)"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # one OTA's calendar (its iCal feed name, e.g. "airbnb"); empty: the whole channel
+    channel_name = models.CharField(_("OTA"), max_length=50, blank=True, default="")
 
     class Meta:
         ordering = ["pool", "start"]
@@ -417,6 +419,13 @@ class SeasonPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.season}: {self.start} → {self.end}"
+
+    @property
+    def last_day(self):
+        """The period's last day (`end` is exclusive; screens show the days included)."""
+        from datetime import timedelta
+
+        return self.end - timedelta(days=1)
 
 
 class RatePlan(TranslatedNameMixin, TimeStampedModel):
@@ -508,6 +517,33 @@ class Price(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rate_plan.code} {self.product.code} {self.price}"
+
+
+class DailyRate(models.Model):
+    """The price of a product in a rate plan on one date, set from the rates calendar: it
+    beats the plan's season and default prices for that date, so a revenue manager can
+    raise one weekend without inventing a season for it (PRC-1)."""
+
+    rate_plan = models.ForeignKey(RatePlan, on_delete=models.CASCADE, related_name="daily_rates")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="daily_rates")
+    day = models.DateField(_("day"))
+    price = money_field(_("price incl. VAT"), validators=[MinValueValidator(0)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product", "rate_plan", "day"]
+        verbose_name = _("daily rate")
+        verbose_name_plural = _("daily rates")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="daily_rate_not_negative"),
+            models.UniqueConstraint(
+                fields=["rate_plan", "product", "day"], name="daily_rate_unique_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.rate_plan_id} {self.product_id} {self.day} {self.price}"
 
 
 class Promotion(TranslatedNameMixin, TimeStampedModel):

@@ -79,7 +79,7 @@ def pools_availability_grid(
         grid.sold[slot][index] = sold
     stops = defaultdict(list)
     for pool_id, s, e in StopSell.objects.filter(
-        pool__in=pools, channel=channel, start__lt=end, end__gt=start
+        pool__in=pools, channel=channel, channel_name="", start__lt=end, end__gt=start
     ).values_list("pool_id", "start", "end"):
         stops[pool_id].append((max((s - start).days, 0), min((e - start).days, span)))
     for grid in grids.values():

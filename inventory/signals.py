@@ -5,7 +5,7 @@ or offers drops the property's cached pricing configuration; a change to the cat
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from inventory.catalog_cache import catalog_changed
 from inventory.models import (
@@ -22,6 +22,10 @@ from inventory.models import (
     Variant,
 )
 from inventory.services.pricing import pricing_config_invalidate
+
+# sent with `property_id` after a bulk write of stop-sells (no post_save for those): the
+# apps above that publish availability (channels_sync's iCal feeds) drop their caches
+stop_sells_changed = Signal()
 
 
 def _property_id(instance) -> int | None:

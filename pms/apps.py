@@ -48,4 +48,6 @@ class PmsConfig(AppConfig):
                 order=13,
             )
         )
+        register(NavItem(_("Rates calendar"), "rates:calendar", "manage", order=500))
+        register(NavItem(_("Rooms"), "rooms:list", "manage", order=505))
         register_landing(Role.HOUSEKEEPING, "housekeeping:board")

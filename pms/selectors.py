@@ -16,12 +16,13 @@ from core.money import ZERO
 from crm.matching import email_key, phone_key
 from crm.models import Company, Guest
 from inventory.models import CapacityPool, Channel, Product, Promotion
-from inventory.selectors import pools_availability
+from inventory.selectors import pools_availability, pools_availability_grid
 from inventory.services.pricing import QuoteLineInput, pricing_config, quote
 from pms.models import (
     Reservation,
     ReservationExtra,
     ReservationRoom,
+    Restriction,
     Room,
     RoomAssignment,
     RoomOutOfOrder,
@@ -770,4 +771,131 @@ def likely_duplicates(
         Guest.objects.filter(match, organization_id=property.organization_id)
         .filter(merged_into__isnull=True)
         .order_by("last_name", "pk")[:5]
+    )
+
+
+# --- the rates calendar (PLT-6, PRC-1, INV-4, PMS-4) -----------------------------------------
+
+
+@dataclass
+class RatesCell:
+    day: date
+    available: int | None
+    prices: list[Decimal]  # one per plan of the calendar, in its order
+    min_stay: int | None = None
+    closed_to_arrival: bool = False
+    closed_to_departure: bool = False
+    stops: list[str] = field(default_factory=list)  # the channels closed that day
+
+
+@dataclass
+class RatesRow:
+    product: Product
+    pool: CapacityPool
+    room_type: RoomType | None
+    cells: list[RatesCell]
+
+
+@dataclass
+class RatesCalendar:
+    days: list[date]
+    plans: list
+    rows: list[RatesRow]
+
+
+def rates_calendar(*, property: Property, start: date, days: int) -> RatesCalendar:
+    """Room types and the slot, pass and stock products × days: what the booking engine may
+    still sell, each active plan's price, the restrictions and the stop-sells per channel.
+
+    A fixed number of queries whatever the rows and days (products, availability, restrictions,
+    stop-sells, and the cached prices)."""
+    from inventory.models import StopSell
+    from inventory.services.pricing import active_plans, plan_prices
+
+    span = [start + timedelta(days=i) for i in range(days)]
+    end = start + timedelta(days=days)
+    products = list(
+        Product.objects.filter(property=property, is_active=True, capacity_pool__isnull=False)
+        .select_related("capacity_pool", "room_type")
+        .order_by("sort_order", "code")
+    )
+
+    def room_type_of(product: Product) -> RoomType | None:
+        try:
+            return product.room_type
+        except RoomType.DoesNotExist:
+            return None
+
+    products.sort(
+        key=lambda p: (
+            room_type_of(p) is None,
+            room_type_of(p).sort_order if room_type_of(p) else p.sort_order,
+            p.code,
+        )
+    )
+    grids = pools_availability_grid(
+        property=property,
+        pool_ids=list({p.capacity_pool_id for p in products}),
+        start=start,
+        end=end,
+        channel=Channel.BOOKING_ENGINE,
+    )
+    plans = active_plans(property=property)
+    prices = plan_prices(property=property, products=products, days=span)
+    restrictions = {
+        (r.room_type_id, r.day): r
+        for r in Restriction.objects.filter(property=property, day__gte=start, day__lt=end)
+    }
+    labels = dict(Channel.choices)
+    stops: dict[int, list[tuple[date, date, str]]] = {}
+    for pool_id, channel, name, s, e in StopSell.objects.filter(
+        pool__property=property, start__lt=end, end__gt=start
+    ).values_list("pool_id", "channel", "channel_name", "start", "end"):
+        label = name.capitalize() if name else str(labels.get(channel, channel))
+        stops.setdefault(pool_id, []).append((s, e, label))
+    rows = []
+    for product in products:
+        pool = product.capacity_pool
+        room_type = room_type_of(product)
+        grid = grids.get(pool.pk)
+        cells = []
+        for i, day in enumerate(span):
+            available = None
+            if grid is not None:
+                index = 0 if pool.kind == CapacityPool.Kind.STOCK else i
+                available = sum(series[index] for series in grid.available.values())
+            rule = restrictions.get((room_type.pk, day)) if room_type else None
+            general = restrictions.get((None, day)) if room_type else None
+            cells.append(
+                RatesCell(
+                    day=day,
+                    available=available,
+                    prices=[prices[(plan.pk, product.pk, day)] for plan in plans],
+                    min_stay=(rule and rule.min_stay) or (general and general.min_stay) or None,
+                    closed_to_arrival=bool(
+                        (rule and rule.closed_to_arrival) or (general and general.closed_to_arrival)
+                    ),
+                    closed_to_departure=bool(
+                        (rule and rule.closed_to_departure)
+                        or (general and general.closed_to_departure)
+                    ),
+                    stops=sorted({label for s, e, label in stops.get(pool.pk, ()) if s <= day < e}),
+                )
+            )
+        rows.append(RatesRow(product=product, pool=pool, room_type=room_type, cells=cells))
+    return RatesCalendar(days=span, plans=plans, rows=rows)
+
+
+def cell_history(*, property: Property, product: Product, day: date) -> QuerySet:
+    """The audit rows that changed a calendar cell: prices, restrictions, stop-sells."""
+    from core.models import AuditEntry
+
+    key = day.isoformat()
+    targets = Q(target_type="inventory.product", target_id=str(product.pk))
+    if product.capacity_pool_id:
+        targets |= Q(target_type="inventory.capacitypool", target_id=str(product.capacity_pool_id))
+    return (
+        AuditEntry.objects.filter(targets, property=property, data__days__has_key=key)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:50]
     )

@@ -17,6 +17,7 @@ from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_respon
 from core.exceptions import InvalidInput, NotFound, PermissionDenied
 from core.roles import role_has
 from core.schema import ErrorSerializer
+from core.staff import outlet_allowed
 from inventory.models import Product
 from inventory.selectors import products_for_property
 from inventory.services.pricing import QuoteLineInput
@@ -199,6 +200,10 @@ class OrderCheckoutApi(PropertyScopedApi):
         terminal = terminal_get(property=prop, public_id=data["terminal"])
         if terminal is None:
             raise NotFound(_("No such terminal."))
+        if not outlet_allowed(self.membership, terminal.outlet_id):
+            raise PermissionDenied(
+                _("You have no rights at %(outlet)s.") % {"outlet": terminal.outlet.name}
+            )
         reservation = None
         if data.get("reservation"):
             reservation = reservation_by_reference(property=prop, reference=data["reservation"])

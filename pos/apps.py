@@ -10,11 +10,15 @@ class PosConfig(AppConfig):
     def ready(self) -> None:
         from billing.services.reconciliation import register_cash_drawer_source
         from core.navigation import NavItem, register
+        from core.outlets import register_outlet_source
         from devices.services import register_receipt_source
         from pos import terminal_cache  # noqa: F401  (drops cached terminals on set-up changes)
+        from pos.selectors import outlet_choices, terminal_outlet_id
         from pos.services.cash import cash_drawers_for_day
         from pos.services.receipts import receipt_document_for_number
 
+        # the staff screen's rights per outlet and the PIN switch's check (core.outlets)
+        register_outlet_source(choices=outlet_choices, terminal_outlet=terminal_outlet_id)
         # billing's reconciliation reads the drawers' X/Z numbers (one source of truth)
         register_cash_drawer_source(cash_drawers_for_day)
         # a receipt reprinted from the printers' screen shows the sale as it stands now

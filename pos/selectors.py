@@ -258,3 +258,15 @@ def table_menu_products(*, property: Property, ids) -> dict:
     wanted = {pk: on_menu[pk] for pk in ids if pk in on_menu}
     _keep_menu_products(property, token, wanted.values())
     return wanted
+
+
+def outlet_choices(property_id: int) -> list[tuple[int, str]]:
+    """[(id, name)] of a property's outlets, for the staff screen's rights per outlet."""
+    return list(
+        Outlet.objects.filter(property_id=property_id).order_by("name").values_list("pk", "name")
+    )
+
+
+def terminal_outlet_id(terminal_id: int) -> int | None:
+    """The outlet of a terminal (a binding made before bindings carried their outlet)."""
+    return Terminal.objects.filter(pk=terminal_id).values_list("outlet_id", flat=True).first()

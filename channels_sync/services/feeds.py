@@ -6,6 +6,7 @@ reservations, assignments, out-of-order periods or imported blocks change.
 """
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,7 @@ from channels_sync.models import ChannelBlock, ChannelFeed
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
+from inventory.models import Channel, StopSell
 from pms.models import Reservation, ReservationRoom, Room, RoomAssignment, RoomOutOfOrder, RoomType
 
 PRODID = "-//Auberge//Channel calendar 1.0//EN"
@@ -192,7 +194,11 @@ def _room_events(feed: ChannelFeed) -> list[_Event]:
     )
     # a second assignment of one reservation (a room move) gets a stable, dated UID
     rows = [(r, p, s, e, f"{s:%Y%m%d}") for r, p, s, e in rows]
-    return _events(rows, imported, echo) + _out_of_order_events(feed, start, end)
+    return (
+        _events(rows, imported, echo)
+        + _out_of_order_events(feed, start, end)
+        + _stop_sell_events(feed, start, end)
+    )
 
 
 def _room_type_events(feed: ChannelFeed) -> list[_Event]:
@@ -215,7 +221,28 @@ def _room_type_events(feed: ChannelFeed) -> list[_Event]:
             "pk",
         )
     )
-    return _events(rows, imported, echo) + _out_of_order_events(feed, start, end)
+    return (
+        _events(rows, imported, echo)
+        + _out_of_order_events(feed, start, end)
+        + _stop_sell_events(feed, start, end)
+    )
+
+
+def _stop_sell_events(feed: ChannelFeed, start: date, end: date) -> list[_Event]:
+    """The days the rates calendar closed to OTAs, or to this feed's OTA ("Airbnb" matches a
+    stop-sell on "airbnb"), published as "Not available" so the channel stops selling them.
+    One query."""
+    room_type_id = feed.room_type_id or feed.room.room_type_id
+    # "Airbnb", "Booking.com", "Vrbo / Abritel": the OTA's code is the name's first word
+    name = re.split(r"[^a-z0-9]+", feed.channel_name.strip().lower())[0]
+    stops = StopSell.objects.filter(
+        pool__products__room_type__id=room_type_id,
+        channel=Channel.OTA,
+        channel_name__in=["", name],
+        end__gt=start,
+        start__lt=end,
+    ).values_list("pk", "start", "end")
+    return [_Event(f"stop-{pk}@auberge", s, e, "Not available") for pk, s, e in stops]
 
 
 def _out_of_order_events(feed: ChannelFeed, start: date, end: date) -> list[_Event]:

@@ -146,7 +146,11 @@ def _stop_sold_days(pool_ids: Iterable[int], channel: str, start: date, end: dat
     """{pool_id: [(start, end), ...]} of stop-sells for `channel` touching [start, end]."""
     out: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for pool_id, s, e in StopSell.objects.filter(
-        pool_id__in=list(pool_ids), channel=channel, start__lte=end, end__gt=start
+        pool_id__in=list(pool_ids),
+        channel=channel,
+        channel_name="",  # one OTA's own calendar closes its feed, not the whole channel
+        start__lte=end,
+        end__gt=start,
     ).values_list("pool_id", "start", "end"):
         out[pool_id].append((s, e))
     return out

@@ -34,6 +34,7 @@ from inventory.exceptions import OfferExhausted
 from inventory.lock_objects import promotions_for_update
 from inventory.models import (
     CapacityPool,
+    DailyRate,
     Modifier,
     Price,
     Product,
@@ -171,21 +172,26 @@ PRICES_CACHE_SECONDS = 3600
 
 
 def _product_prices(*, property: Property, product_ids: set[int]) -> dict:
-    """{product id: its prices in every rate plan of the property}, each product's list in the
-    cache under the catalog token (any change to a price, a plan or a season makes a new
-    one): a till or a tablet sells the same few products all day, and their prices are
-    read once instead of by every quote. Every plan's, active or not: the cached list does
-    not depend on the (separately cached) plans a quote then picks from it."""
+    """{product id: (its prices in every rate plan of the property, its daily rates
+    {(plan id, day): price})}, each product's entry in the cache under the catalog token (any
+    change to a price, a daily rate, a plan or a season makes a new one): a till or a tablet
+    sells the same few products all day, and their prices are read once instead of by every
+    quote. Every plan's, active or not: the cached entry does not depend on the (separately
+    cached) plans a quote then picks from it."""
     token = catalog_version(property_id=property.pk)  # before reading any row
-    keys = {pk: f"inventory:product-prices:{property.pk}:{token}:{pk}" for pk in product_ids}
+    keys = {pk: f"inventory:product-prices:v2:{property.pk}:{token}:{pk}" for pk in product_ids}
     found = versioned_get_many(list(keys.values()))
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
-        rows: dict[int, list[Price]] = {pk: [] for pk in missing}
+        rows: dict[int, tuple[list[Price], dict]] = {pk: ([], {}) for pk in missing}
         for price in Price.objects.filter(
             rate_plan__property=property, product_id__in=missing
         ).select_related("season"):
-            rows[price.product_id].append(price)
+            rows[price.product_id][0].append(price)
+        for product_id, plan_id, day, amount in DailyRate.objects.filter(
+            rate_plan__property=property, product_id__in=missing
+        ).values_list("product_id", "rate_plan_id", "day", "price"):
+            rows[product_id][1][(plan_id, day)] = amount
         fresh = {keys[pk]: rows[pk] for pk in missing}
         cache.set_many(fresh, timeout=PRICES_CACHE_SECONDS)
         found.update(fresh)
@@ -203,13 +209,15 @@ class _PriceBook:
         product_ids: set[int],
         rate_plan_ids: Sequence[int],
         only_rate_plan_id: int | None = None,
+        all_plans: bool = False,
     ):
         entitled = set(rate_plan_ids)
         config = pricing_config(property=property)
         self.plans = [
             p
             for p in config["plans"]
-            if (p.is_public or p.pk in entitled) and (not p.channels or channel in p.channels)
+            if all_plans
+            or ((p.is_public or p.pk in entitled) and (not p.channels or channel in p.channels))
         ]
         if only_rate_plan_id is not None:
             # the desk sells one chosen plan: only if the caller may sell it at all
@@ -221,10 +229,15 @@ class _PriceBook:
         self.plans.sort(key=lambda p: (-p.priority, p.code))
         wanted = {p.pk for p in self.plans}
         self.prices: dict[tuple[int, int], list[Price]] = defaultdict(list)
-        for product_prices in _product_prices(property=property, product_ids=product_ids).values():
+        self.daily: dict[tuple[int, int, date], Decimal] = {}
+        loaded = _product_prices(property=property, product_ids=product_ids)
+        for product_id, (product_prices, daily) in loaded.items():
             for price in product_prices:
                 if price.rate_plan_id in wanted:
                     self.prices[(price.rate_plan_id, price.product_id)].append(price)
+            for (plan_id, day), amount in daily.items():
+                if plan_id in wanted:
+                    self.daily[(plan_id, product_id, day)] = amount
         self.periods = config["periods"]
         self.promotions = config["promotions"]
         self.channel = channel
@@ -238,27 +251,40 @@ class _PriceBook:
                 return period.season.code
         return ""
 
+    def plan_price(
+        self, plan: RatePlan, product: Product, day: date, seasons: set[int]
+    ) -> tuple[Decimal, str] | None:
+        """What one plan charges for the product on the day, or None if it does not price it:
+        the calendar's daily rate, else the season's and channel's price, else its default."""
+        daily = self.daily.get((plan.pk, product.pk, day))
+        if daily is not None:  # set on the rates calendar: beats the season's price
+            return daily, f"rate:{plan.code} day"
+        candidates = self.prices.get((plan.pk, product.pk))
+        if not candidates:
+            return None
+        ranked = sorted(
+            (
+                p
+                for p in candidates
+                if (p.season_id is None or p.season_id in seasons)
+                and (not p.channel or p.channel == self.channel)
+            ),
+            key=lambda p: (p.season_id is None, not p.channel),
+        )
+        if not ranked:
+            return None
+        chosen = ranked[0]
+        rule = f"rate:{plan.code}"
+        if chosen.season_id:
+            rule += f" season:{chosen.season.code}"
+        return chosen.price, rule
+
     def base_price(self, product: Product, day: date) -> tuple[Decimal, str]:
         seasons = self.seasons_on(day)
         for plan in self.plans:
-            candidates = self.prices.get((plan.pk, product.pk))
-            if not candidates:
-                continue
-            ranked = sorted(
-                (
-                    p
-                    for p in candidates
-                    if (p.season_id is None or p.season_id in seasons)
-                    and (not p.channel or p.channel == self.channel)
-                ),
-                key=lambda p: (p.season_id is None, not p.channel),
-            )
-            if ranked:
-                chosen = ranked[0]
-                rule = f"rate:{plan.code}"
-                if chosen.season_id:
-                    rule += f" season:{chosen.season.code}"
-                return chosen.price, rule
+            found = self.plan_price(plan, product, day, seasons)
+            if found is not None:
+                return found
         return product.price, "public"
 
     def best_promotion(
@@ -314,6 +340,36 @@ class _PriceBook:
         if seasons and not ({s.pk for s in seasons} & self.seasons_on(day)):
             return False
         return promo.stock_cap is None or promo.stock_cap - promo.stock_used >= units
+
+
+def plan_prices(
+    *, property: Property, products: Sequence[Product], days: Sequence[date]
+) -> dict[tuple[int, int, date], Decimal]:
+    """{(plan id, product id, day): price} for every active plan, before promotions, as the
+    rates calendar shows and edits them (a plan that does not price a product charges its
+    public price). A fixed number of queries (the cached configuration and prices)."""
+    if not products:
+        return {}
+    book = _PriceBook(
+        property=property,
+        channel="",
+        product_ids={p.pk for p in products},
+        rate_plan_ids=(),
+        all_plans=True,
+    )
+    out: dict[tuple[int, int, date], Decimal] = {}
+    for day in days:
+        seasons = book.seasons_on(day)
+        for plan in book.plans:
+            for product in products:
+                found = book.plan_price(plan, product, day, seasons)
+                out[(plan.pk, product.pk, day)] = found[0] if found else product.price
+    return out
+
+
+def active_plans(*, property: Property) -> list[RatePlan]:
+    """The property's active rate plans, highest priority first (cached configuration)."""
+    return sorted(pricing_config(property=property)["plans"], key=lambda p: (-p.priority, p.code))
 
 
 def _discounted(price: Decimal, promo: Promotion | None) -> Decimal:

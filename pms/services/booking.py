@@ -87,7 +87,9 @@ def booking_offers(
     from inventory.models import Promotion
 
     types = list(
-        RoomType.objects.filter(property=property, max_occupancy__gte=adults + children)
+        RoomType.objects.filter(
+            property=property, max_occupancy__gte=adults + children, product__is_active=True
+        )
         .select_related("product")
         .order_by("sort_order", "code")
     )

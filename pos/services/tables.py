@@ -300,11 +300,10 @@ def tab_line_discount(
 
     if not Decimal("0") <= percent <= Decimal("100"):
         raise InvalidInput(_("A discount is between 0 and 100 %."))
-    role_of = _role_of(tab.property, approver or actor)
-    if percent > discount_limit(role_of):
+    if percent > discount_limit(*_limit_of(tab.property, approver or actor)):
         raise PermissionDenied(
             _("A discount above %(limit)s %% needs a manager's approval.")
-            % {"limit": discount_limit(_role_of(tab.property, actor))}
+            % {"limit": discount_limit(*_limit_of(tab.property, actor))}
         )
     with transaction.atomic():
         locked = _open_tab_for_update(tab)
@@ -331,14 +330,16 @@ def tab_line_discount(
     return line
 
 
-def _role_of(property, user) -> str | None:
+def _limit_of(property, user) -> tuple[str | None, int | None]:
+    """(role, personal discount limit) of `user` at `property`."""
     from core.models import Membership
 
-    return (
+    row = (
         Membership.objects.filter(property=property, user=user, is_active=True)
-        .values_list("role", flat=True)
+        .values_list("role", "discount_limit")
         .first()
     )
+    return row if row else (None, None)
 
 
 def _allocated(tab: TableTab) -> dict[int, Decimal]:

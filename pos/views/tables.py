@@ -298,7 +298,7 @@ def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
         "next_cover": next_cover,
         "cover_parts_left": tab.split_parts - cover_parts_done if tab.split_parts else 0,
         "self_approves": self_approves,
-        "discount_limit": discount_limit(role),
+        "discount_limit": discount_limit(role, request.membership.discount_limit),
         # for the void and discount forms of someone who needs a manager's PIN
         "approvers": [] if self_approves else approvers_listed(request.property),
         # a fresh key per screen: a double tap on Pay replays the same part
@@ -484,7 +484,7 @@ def tab_discount(request: HttpRequest, tab_id: int, line_id: int) -> HttpRespons
         if not percent.is_finite():
             raise InvalidInput(_("A discount is between 0 and 100 %."))
         percent = percent.quantize(Decimal("0.01"))
-        needs = percent > discount_limit(request.membership.role)
+        needs = percent > discount_limit(request.membership.role, request.membership.discount_limit)
         approver = _approver(request, needed=needs) if needs else None
         tab_line_discount(
             tab=tab, line_id=line_id, percent=percent, actor=request.user, approver=approver

@@ -35,7 +35,11 @@ def terminals(request: HttpRequest) -> HttpResponse:
                 raise Http404
             label = terminal_label(terminal)
             bind_terminal(
-                response, property_id=request.property.pk, terminal_id=terminal.pk, label=label
+                response,
+                property_id=request.property.pk,
+                terminal_id=terminal.pk,
+                label=label,
+                outlet_id=terminal.outlet_id,
             )
             audit_log(
                 action="pos.terminal.bound",

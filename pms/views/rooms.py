@@ -1,0 +1,152 @@
+"""Room types and rooms in the back office (PMS-1): list, create, edit, deactivate. Photos
+for the booking engine are not built yet. Thin: parse, call pms.services.room_types."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from core.exceptions import DomainError, InvalidInput
+from core.scoping import capability_required
+from inventory.services.rates import parse_amount
+from pms.models import Room, RoomType
+from pms.services.room_types import room_type_create, room_type_update, room_update
+from pms.services.rooms import room_create, room_set_active
+
+
+def _int(raw, field: str) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Enter a whole number."), extra={"field": field})
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("manage")
+def rooms(request: HttpRequest) -> HttpResponse:
+    """Every room type with its rooms; a new room type or a new room."""
+    prop = request.property
+    error = ""
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("action") == "type":
+                price = parse_amount(post.get("price"), field="price")
+                room_type_create(
+                    property=prop,
+                    code=post.get("code", ""),
+                    name_fr=post.get("name_fr", ""),
+                    name_en=post.get("name_en", ""),
+                    base_occupancy=_int(post.get("base_occupancy"), "base_occupancy"),
+                    max_occupancy=_int(post.get("max_occupancy"), "max_occupancy"),
+                    price=price if price is not None else Decimal("-1"),
+                    actor=request.user,
+                )
+                messages.success(request, _("Room type created."))
+            else:
+                room_type = get_object_or_404(
+                    RoomType, property=prop, pk=_int(post.get("room_type"), "room_type")
+                )
+                room_create(
+                    room_type=room_type,
+                    number=post.get("number", ""),
+                    floor=_int(post.get("floor") or 0, "floor"),
+                    features=post.get("features", "")[:200],
+                    actor=request.user,
+                )
+                messages.success(request, _("Room created."))
+        except DomainError as exc:
+            error = str(exc.message)
+        else:
+            return redirect("rooms:list")
+    types = (
+        RoomType.objects.filter(property=prop)
+        .select_related("product")
+        .prefetch_related("rooms")
+        .order_by("sort_order", "code")
+    )
+    return render(
+        request,
+        "pms/rooms/list.html",
+        {"types": types, "error": error, "form": request.POST},
+        status=422 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("manage")
+def room_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    room_type = get_object_or_404(
+        RoomType.objects.select_related("product"), property=request.property, pk=pk
+    )
+    error = ""
+    if request.method == "POST":
+        post = request.POST
+        try:
+            room_type_update(
+                room_type=room_type,
+                actor=request.user,
+                is_active=post.get("is_active") == "on",
+                name_fr=post.get("name_fr", ""),
+                name_en=post.get("name_en", ""),
+                base_occupancy=_int(post.get("base_occupancy"), "base_occupancy"),
+                max_occupancy=_int(post.get("max_occupancy"), "max_occupancy"),
+                sort_order=_int(post.get("sort_order") or 0, "sort_order"),
+            )
+        except DomainError as exc:
+            error = str(exc.message)
+            room_type.refresh_from_db()
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("rooms:list")
+    return render(
+        request,
+        "pms/rooms/type_form.html",
+        {"room_type": room_type, "error": error},
+        status=422 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("manage")
+def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    room = get_object_or_404(
+        Room.objects.select_related("room_type"), property=request.property, pk=pk
+    )
+    types = RoomType.objects.filter(property=request.property).order_by("sort_order", "code")
+    error = ""
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("action") in ("deactivate", "activate"):
+                room_set_active(
+                    room=room, is_active=post.get("action") == "activate", actor=request.user
+                )
+            else:
+                room_update(
+                    room=room,
+                    number=post.get("number", ""),
+                    floor=_int(post.get("floor") or 0, "floor"),
+                    features=post.get("features", ""),
+                    room_type=get_object_or_404(
+                        RoomType,
+                        property=request.property,
+                        pk=_int(post.get("room_type"), "room_type"),
+                    ),
+                    actor=request.user,
+                )
+        except DomainError as exc:
+            error = str(exc.message)
+            room.refresh_from_db()
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("rooms:list")
+    return render(
+        request,
+        "pms/rooms/room_form.html",
+        {"room": room, "types": types, "error": error},
+        status=422 if error else 200,
+    )
