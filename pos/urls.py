@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pos.views import cash, counter, kitchen, receipts, tables, terminals
+from pos.views import cash, counter, kitchen, offline, receipts, tables, terminals
 
 app_name = "pos"
 
@@ -51,4 +51,15 @@ urlpatterns = [
     path("cash/movement/", cash.drawer_movement, name="cash_movement"),
     path("cash/x/", cash.x_report, name="cash_x"),
     path("cash/sessions/<int:session_id>/", cash.z_report, name="cash_report"),
+    path("offline/", offline.offline_screen, name="offline"),
+    path("offline/sw.js", offline.service_worker, name="offline_sw"),
+    path("offline/data.json", offline.offline_data, name="offline_data"),
+    path("offline/pair/", offline.offline_pair, name="offline_pair"),
+    path("offline/sync/", offline.offline_sync_view, name="offline_sync"),
+    path("offline/devices/", offline.offline_devices, name="offline_devices"),
+    path(
+        "offline/conflicts/<int:conflict_id>/resolve/",
+        offline.offline_conflict_resolve,
+        name="offline_conflict_resolve",
+    ),
 ]
