@@ -384,9 +384,7 @@ class OfflineDevice(TimeStampedModel):
     lost its storage never continues another's chain."""
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
-    terminal = models.ForeignKey(
-        Terminal, on_delete=models.PROTECT, related_name="offline_devices"
-    )
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="offline_devices")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.CharField(max_length=64)
     paired_by = models.ForeignKey(

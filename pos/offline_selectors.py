@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q
 
+from core.exceptions import DomainError
 from core.models import Property
 from inventory.catalog_cache import catalog_version
 from inventory.models import CapacityPool, Channel, ModifierGroup
@@ -30,7 +31,9 @@ def offline_catalogue(*, property: Property) -> dict:
         products_for_property(property=property)
         .filter(SOLD_OFFLINE, gift_card_kind="")
         .prefetch_related(
-            Prefetch("modifier_groups", queryset=ModifierGroup.objects.prefetch_related("modifiers"))
+            Prefetch(
+                "modifier_groups", queryset=ModifierGroup.objects.prefetch_related("modifiers")
+            )
         )
         .order_by("category__sort_order", "sort_order", "pk")
     )
@@ -43,7 +46,7 @@ def offline_catalogue(*, property: Property) -> dict:
                 lines=[QuoteLineInput(product_id=product.pk)],
                 products={product.pk: product},
             )
-        except Exception:  # noqa: BLE001 (a product that cannot be quoted is not sold offline)
+        except DomainError:  # a product the POS cannot quote today is not sold offline
             continue
         prices[product.pk] = str(quoted.lines[0].unit_price)
     categories: dict[int, dict] = {}
@@ -140,7 +143,10 @@ def offline_rooms(*, property: Property) -> list[dict]:
         .order_by("room__number")
     )
     return [
-        {"number": r.room.number, "name": r.reservation.guest.last_name if r.reservation.guest_id else ""}
+        {
+            "number": r.room.number,
+            "name": r.reservation.guest.last_name if r.reservation.guest_id else "",
+        }
         for r in rooms
     ]
 
@@ -158,7 +164,9 @@ def offline_devices_history(*, property: Property) -> list[dict]:
     )
     syncs: dict[int, list] = {}
     for sync in (
-        OfflineSync.objects.filter(property=property).select_related("actor").order_by("-created_at")[:200]
+        OfflineSync.objects.filter(property=property)
+        .select_related("actor")
+        .order_by("-created_at")[:200]
     ):
         syncs.setdefault(sync.device_id, []).append(sync)
     conflicts: dict[int, list] = {}

@@ -406,7 +406,11 @@ def _offline_capacity(
     try:
         with transaction.atomic():
             capacity_consume(
-                property=property, needs=needs, channel=Channel.POS, reference=reference, pools=pools
+                property=property,
+                needs=needs,
+                channel=Channel.POS,
+                reference=reference,
+                pools=pools,
             )
         return []
     except SoldOut:

@@ -260,9 +260,11 @@ def _apply_sale(sync: OfflineSync, device: OfflineDevice, ticket: dict, actor) -
     except (TypeError, ValueError):
         return ItemResult(client_key, "refused", _("The ticket has no number."))
     with transaction.atomic():
-        locked = OfflineDevice.objects.select_for_update().select_related(
-            "terminal__outlet", "terminal__property"
-        ).get(pk=device.pk)
+        locked = (
+            OfflineDevice.objects.select_for_update()
+            .select_related("terminal__outlet", "terminal__property")
+            .get(pk=device.pk)
+        )
         if sequence > locked.last_sequence + 1:
             return ItemResult(client_key, "waiting", _("An earlier ticket has not arrived yet."))
         if sequence <= locked.last_sequence:
@@ -352,11 +354,15 @@ def _tab_paid_offline(device: OfflineDevice, ticket: dict, order, actor) -> list
     (the order), and the tab closed once nothing live is left unpaid. Lines someone added
     online meanwhile stay on the open tab, to be paid online."""
     ids = [int(i) for i in ticket["tab_lines"]]
-    tab = (
-        TableTab.objects.select_for_update()
-        .filter(property_id=device.property_id, lines__pk__in=ids, status=TableTab.Status.OPEN)
-        .distinct()
+    tab_id = (
+        TabLine.objects.filter(pk__in=ids, tab__property_id=device.property_id)
+        .values_list("tab_id", flat=True)
         .first()
+    )
+    tab = (
+        TableTab.objects.select_for_update().filter(pk=tab_id, status=TableTab.Status.OPEN).first()
+        if tab_id
+        else None
     )
     if tab is None:
         return []

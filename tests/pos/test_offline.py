@@ -89,9 +89,7 @@ def test_offline_sales_reach_the_journal_once_with_their_device_numbers(
     hotel, device, cashier, terminal, product
 ):
     # given: a drawer open, and five sales made offline (cash, card, a split bill)
-    session = cash_session_open(
-        terminal=terminal, opening_float=Decimal("100.00"), actor=cashier
-    )
+    session = cash_session_open(terminal=terminal, opening_float=Decimal("100.00"), actor=cashier)
     cafe, biere = product("cafe"), product("biere")
     queue = [
         cash(device, cafe),
@@ -157,9 +155,7 @@ def test_a_ticket_signed_with_another_key_is_refused(hotel, device, cashier, pro
     assert not Ticket.objects.filter(property=hotel).exists()
 
 
-def test_a_missing_number_holds_the_later_sales_until_it_arrives(
-    hotel, device, cashier, product
-):
+def test_a_missing_number_holds_the_later_sales_until_it_arrives(hotel, device, cashier, product):
     first, second = cash(device, product("cafe")), cash(device, product("cafe"))
     result = offline_sync(device=device.device, actor=cashier, queue=[second])
     assert result.results[0].status == "waiting"
@@ -353,9 +349,14 @@ def test_the_manager_sees_each_device_with_its_syncs_and_conflicts(
     CapacityPool.objects.filter(pk=basket.capacity_pool_id).update(
         default_capacity=0, hold_back_onsite=0, online_close_at_sold=None
     )
+    first = cash(device, basket)
     bad = cash(device, product("cafe"))
     bad["total"] = "9.99"
-    offline_sync(device=device.device, actor=cashier, queue=[cash(device, basket), bad])
+    result = offline_sync(device=device.device, actor=cashier, queue=[first, bad])
+    assert [(r.status, r.conflicts) for r in result.results] == [
+        ("applied", ["oversold"]),
+        ("refused", []),
+    ]
     client = Client()
     client.force_login(manager)
     client.cookies["django_language"] = "en"

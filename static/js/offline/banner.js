@@ -83,7 +83,10 @@
     var timer = setTimeout(function () { controller.abort(); }, HEARTBEAT_WAIT_MS);
     fetch("/livez", { cache: "no-store", signal: controller.signal }).then(function (response) {
       clearTimeout(timer);
-      if (response.ok) { if (!online) { goOnline(); } } else { goOffline(); }
+      if (!response.ok) { goOffline(); return; }
+      if (!online) { goOnline(); return; }
+      /* an upload whose answer was lost: its items are still pending, send them again */
+      store.pendingCount().then(function (waiting) { if (waiting) { goOnline(); } });
     }).catch(function () {
       clearTimeout(timer);
       goOffline();
