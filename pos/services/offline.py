@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -289,7 +289,7 @@ def _apply_sale(sync: OfflineSync, device: OfflineDevice, ticket: dict, actor) -
             }
             try:
                 sale = sale_checkout(_sale_request(locked, ticket, actor, offline))
-            except DomainError as error:
+            except (DomainError, IntegrityError, KeyError, TypeError, ValueError) as error:
                 reason = str(error.message if hasattr(error, "message") else error)[:200]
             else:
                 order, conflicts = sale.order, sale.conflicts
@@ -405,8 +405,8 @@ def _apply_operation(sync: OfflineSync, device: OfflineDevice, item: dict, actor
     kind = item.get("type")
     line = None
     reason = ""
-    actor = _cashier(device, int(item.get("cashier") or 0), actor)
     try:
+        actor = _cashier(device, int(item.get("cashier") or 0), actor)
         with transaction.atomic():
             table = _table(device, item.get("table_id"))
             if kind == OfflineOperation.Kind.ADD:

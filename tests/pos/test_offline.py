@@ -378,3 +378,20 @@ def test_the_offline_screen_and_worker_are_served(hotel, terminal, cashier, cata
     worker = client.get("/pos/offline/sw.js")
     assert worker["Service-Worker-Allowed"] == "/pos/"
     assert b"/pos/offline/" in worker.content
+
+
+def test_a_sale_the_server_cannot_apply_is_refused_and_the_next_still_syncs(
+    hotel, device, cashier, product
+):
+    # given: a product deleted from the catalogue since, and a garbled tab event
+    gone = Product(pk=999_999, price=Decimal("1.00"))
+    queue = [
+        device.sale([(gone, 1, "1.00")], tenders=[("cash", None, "")]),
+        {"type": "tab.add", "client_key": str(uuid.uuid4()), "table_id": "x", "cashier": "y"},
+        cash(device, product("cafe")),
+    ]
+    # when
+    result = offline_sync(device=device.device, actor=cashier, queue=queue)
+    # then
+    assert [r.status for r in result.results] == ["refused", "refused", "applied"]
+    assert Ticket.objects.filter(property=hotel).count() == 1
