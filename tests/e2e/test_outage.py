@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from billing.models import JournalEntry, Ticket
 from billing.services.journal import JET_OFFLINE_PERIOD, JET_OFFLINE_REFUSED, journal_verify
@@ -281,7 +282,7 @@ def test_two_tablets_on_one_table_end_with_every_line(tablets, hotel, terrace, p
     page.click("[data-testid=offline-table-5]")
     page.click(f"[data-testid=offline-product-{product('biere').pk}]")
     page.click(f"[data-testid=offline-product-{product('biere').pk}]")
-    assert page.locator("[data-testid=offline-line]").count() == 3
+    expect(page.locator("[data-testid=offline-line]")).to_have_count(3)
     tab_add_line(tab=tab, product=product("salade-nicoise"), actor=terrace["nora"])
     context.set_offline(False)
     wait_synced(page)
