@@ -525,3 +525,7 @@ if env.bool("AUBERGE_TESTING", default=False):
     SECURE_SSL_REDIRECT = False
     SESSION_COOKIE_SECURE = False
     CSRF_COOKIE_SECURE = False
+
+# Offline tills (POS-9, docs/offline.md): how long a paired device may keep selling without
+# reaching the server before its offline screen stops taking new sales.
+OFFLINE_MAX_HOURS = env.int("OFFLINE_MAX_HOURS", default=72)

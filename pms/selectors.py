@@ -45,6 +45,23 @@ def in_house_room(*, property: Property, room_number: str) -> ReservationRoom | 
     )
 
 
+def last_stay_in_room(*, property: Property, room_number: str) -> ReservationRoom | None:
+    """The stay that last checked out of room `room_number` (an offline room charge made
+    while its guest was leaving is posted to that stay's folio)."""
+    return (
+        ReservationRoom.objects.filter(
+            reservation__property=property,
+            reservation__status=Reservation.Status.CHECKED_OUT,
+            room__number=room_number,
+            is_cancelled=False,
+        )
+        .exclude(reservation__folio=None)
+        .select_related("reservation", "reservation__folio", "reservation__guest", "room")
+        .order_by("-reservation__departure", "-pk")
+        .first()
+    )
+
+
 def reservations_between(*, property: Property, start: date, end: date) -> QuerySet[Reservation]:
     return (
         Reservation.objects.filter(property=property, arrival__lt=end, departure__gt=start)

@@ -389,3 +389,127 @@ class StationPrinter(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.station} → {self.printer}"
+
+
+class OfflineDevice(TimeStampedModel):
+    """A terminal's browser paired for offline selling (POS-9): the HMAC key it signs its
+    offline tickets with, and where its ticket chain stands on the server (last sequence
+    and hash verified). Each pairing is a new device with its own series: a browser that
+    lost its storage never continues another's chain."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="offline_devices")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(max_length=64)
+    paired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    last_sequence = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offline device")
+        verbose_name_plural = _("offline devices")
+
+    def __str__(self) -> str:
+        return str(self.terminal)
+
+
+class OfflineTicket(models.Model):
+    """One sale a device made offline, as it arrived: its number in the device's own
+    gap-free series, its chain hash and signature, and what the server made of it (the
+    order it became, or why it was refused). Append-only: written once at sync."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        REFUSED = "refused", _("Refused")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey(OfflineDevice, on_delete=models.PROTECT, related_name="tickets")
+    sequence = models.PositiveIntegerField()
+    client_key = models.CharField(max_length=100, unique=True)
+    sold_at = models.DateTimeField()
+    payload = models.JSONField(default=dict)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="offline_ticket"
+    )
+    sync = models.ForeignKey("OfflineSync", on_delete=models.PROTECT, related_name="tickets")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["device", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "sequence"], name="offline_ticket_sequence_unique"
+            )
+        ]
+
+
+class OfflineOperation(models.Model):
+    """A tab event a device recorded offline (a line added, a line voided), applied once at
+    sync through the tab services; `client_key` makes a replay a no-op."""
+
+    class Kind(models.TextChoices):
+        ADD = "tab.add", _("Line added")
+        VOID = "tab.void", _("Line voided")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey(OfflineDevice, on_delete=models.PROTECT, related_name="operations")
+    client_key = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    line = models.ForeignKey(TabLine, on_delete=models.PROTECT, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=OfflineTicket.Status.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    sync = models.ForeignKey("OfflineSync", on_delete=models.PROTECT, related_name="operations")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class OfflineSync(models.Model):
+    """One upload of a device's queue: when, the offline period it covers (first to last
+    sale made offline), and what came of it. The manager's sync history."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey(OfflineDevice, on_delete=models.PROTECT, related_name="syncs")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    offline_from = models.DateTimeField(null=True, blank=True)
+    offline_until = models.DateTimeField(null=True, blank=True)
+    applied = models.PositiveIntegerField(default=0)
+    replayed = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    conflicts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
+class OfflineConflict(models.Model):
+    """What an offline sale could not do as it was made: a unit sold meanwhile online (the
+    sale stands, the unit is booked here, outside the capacity count), a room charged
+    after its guest checked out (posted to the closed stay's folio as an open balance).
+    Resolved by a manager; reporting turns the unresolved ones into alerts."""
+
+    class Kind(models.TextChoices):
+        OVERSOLD = "oversold", _("Sold meanwhile online")
+        CHECKED_OUT = "checked_out", _("Guest checked out")
+        NO_ROOM = "no_room", _("Room not in house")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(OfflineTicket, on_delete=models.PROTECT, related_name="conflicts")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pos.views import cash, counter, kitchen, receipts, tables, terminals
+from pos.views import cash, counter, kitchen, offline, receipts, tables, terminals
 
 app_name = "pos"
 
@@ -58,4 +58,15 @@ urlpatterns = [
     ),
     path("cash/day/", cash.z_report_day, name="cash_day"),
     path("cash/day/print/", cash.z_report_print_day, name="cash_day_print"),
+    path("offline/", offline.offline_screen, name="offline"),
+    path("offline/sw.js", offline.service_worker, name="offline_sw"),
+    path("offline/data.json", offline.offline_data, name="offline_data"),
+    path("offline/pair/", offline.offline_pair, name="offline_pair"),
+    path("offline/sync/", offline.offline_sync_view, name="offline_sync"),
+    path("offline/devices/", offline.offline_devices, name="offline_devices"),
+    path(
+        "offline/conflicts/<int:conflict_id>/resolve/",
+        offline.offline_conflict_resolve,
+        name="offline_conflict_resolve",
+    ),
 ]

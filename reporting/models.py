@@ -65,6 +65,7 @@ class Alert(models.Model):
         PRINT_FAILED = "print", _("Print job failed")
         JOURNAL = "journal", _("Journal verification")
         NIGHT_AUDIT = "night_audit", _("Night audit not run")
+        OFFLINE_CONFLICT = "offline", _("Offline sale conflict")
 
     # kinds whose cause can go away by itself (stock received, feed working again): resolved
     # when no longer detected. The others are events: they stay until acknowledged.

@@ -27,7 +27,7 @@ from core.outbox import outbox_enqueue
 from devices.models import PrintJob
 from inventory.models import CapacityBucket, CapacityPool
 from pms.models import Reservation, ReservationRoom
-from pos.models import CashSession
+from pos.models import CashSession, OfflineConflict
 from reporting.models import Alert, AlertSettings
 from reporting.periods import Period
 from reporting.selectors import tickets_counted
@@ -267,6 +267,28 @@ def _night_audit(property: Property, today: date) -> list[Finding]:
     )
 
 
+def _offline_conflicts(property: Property) -> list[Finding]:
+    """What offline sales could not do as made (a unit sold meanwhile online, a room charged
+    after its guest left), until a manager resolves it on the offline screen."""
+    conflicts = OfflineConflict.objects.filter(
+        property=property, resolved_at__isnull=True
+    ).select_related("ticket__order__ticket", "ticket__device__terminal")
+    return [
+        Finding(
+            Alert.Kind.OFFLINE_CONFLICT,
+            f"offline:{c.pk}",
+            {
+                "conflict": c.kind,
+                "device": str(c.ticket.device.terminal),
+                "device_sequence": c.ticket.sequence,
+                "ticket": c.ticket.order.ticket.number if c.ticket.order_id else None,
+                **c.data,
+            },
+        )
+        for c in conflicts
+    ]
+
+
 def alerts_detect(*, property: Property, today: date | None = None) -> list[Finding]:
     """Every cause an alert rule finds now at `property` (nothing is written)."""
     today = today or property.business_date()
@@ -280,6 +302,7 @@ def alerts_detect(*, property: Property, today: date | None = None) -> list[Find
         *_prints(property),
         *_journal(property),
         *_night_audit(property, today),
+        *_offline_conflicts(property),
     ]
 
 
@@ -353,6 +376,10 @@ def alert_message(alert: Alert) -> str:
         Alert.Kind.PRINT_FAILED: _("A print job failed on %(printer)s: %(error)s"),
         Alert.Kind.JOURNAL: _("The fiscal journal verification of %(day)s failed."),
         Alert.Kind.NIGHT_AUDIT: _("The night audit of %(night)s has not been run."),
+        Alert.Kind.OFFLINE_CONFLICT: _(
+            "An offline sale of %(device)s (device ticket %(device_sequence)s, ticket "
+            "%(ticket)s) needs checking: %(conflict)s."
+        ),
     }
     if alert.kind == Alert.Kind.ICAL_FEED and d.get("status") in ChannelConnection.Status.values:
         d = {**d, "status": ChannelConnection.Status(d["status"]).label}

@@ -69,14 +69,24 @@ def folio_post_charges(
     actor=None,
     terminal: str = "",
     business_date: date | None = None,
+    late: bool = False,
 ) -> list[FolioLine]:
     """Post charges to an open folio in the caller's transaction; VAT per line.
 
     Idempotent per `source`: lines whose source is already on the folio are skipped.
-    Raises InvalidInput when the folio is settled.
+    `late`: a charge made before the stay's check-out reached us after it (an offline
+    till's room charge): a settled folio opens again and shows the open balance.
+    Raises InvalidInput when the folio is settled (and the charge is not late).
     """
     if folio.status != Folio.Status.OPEN:
-        raise InvalidInput(_("This folio is settled: no new charges."))
+        if not late:
+            raise InvalidInput(_("This folio is settled: no new charges."))
+        folio.status = Folio.Status.OPEN
+        folio.left_open_at = folio.left_open_at or timezone.now()
+        folio.left_open_reason = folio.left_open_reason or _(
+            "Charge made offline before the check-out, received after it."
+        )
+        folio.save(update_fields=["status", "left_open_at", "left_open_reason", "updated_at"])
     today = folio.property.business_date()
     closed = folio.property.closed_through
     # a night posted late for a day already closed counts on the next open day

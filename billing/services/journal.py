@@ -49,6 +49,10 @@ JET_LOGIN = "80"
 JET_VERIFICATION_FAILED = "90"
 # Auberge's own code beside NP's list: a verification that found the journal intact
 JET_VERIFICATION_PASSED = "91"
+# and for offline tills (POS-9): a device's offline period synced (start, end, count), and
+# an offline ticket refused at sync (its chain or signature does not verify)
+JET_OFFLINE_PERIOD = "92"
+JET_OFFLINE_REFUSED = "93"
 JET_SETTINGS_CHANGED = "240"
 JET_INIT = "260"
 

@@ -41,13 +41,16 @@ def ticket_issue(
     guest=None,
     tip: Decimal = ZERO,
     tenders: list | None = None,
+    offline: dict | None = None,
 ) -> IssuedTicket:
     """Issue a numbered ticket for quoted `lines` (inventory.services.pricing.QuotedLine).
 
     Each TicketLine copies the quote's price, VAT rate and amount, net, revenue category and
     applied rule; one TicketVat row per rate holds the sum of the lines at that rate.
     Locks: the ticket NumberSequence row and the fiscal journal head until commit.
-    Journal: one "receipt" entry (with `tenders`, when the caller records them with it).
+    Journal: one "receipt" entry (with `tenders`, when the caller records them with it;
+    with `offline`, the device, its number and chain hash of a sale made offline: the
+    journal then proves which device ticket each receipt is).
     Idempotent: no — the caller (e.g. pos sale_checkout) replays by its own key.
     Returns the ticket with the rows it wrote (IssuedTicket).
     Raises: InvalidInput on an empty ticket, an unknown status or a negative tip.
@@ -134,6 +137,7 @@ def ticket_issue(
                     [line.description, line.quantity, line.total, line.vat_rate] for line in lines
                 ],
                 "tenders": tenders or [],
+                **({"offline": offline} if offline else {}),
             },
         )
     return IssuedTicket(

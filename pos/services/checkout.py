@@ -28,11 +28,12 @@ from crm.services.gift_cards import (
     gift_cards_issue_for_sale,
 )
 from crm.services.loyalty import loyalty_earn, loyalty_redeem, loyalty_reverse
+from inventory.exceptions import SoldOut
 from inventory.models import CapacityPool, Channel, GiftCardKind, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
 from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
 from pms.models import Reservation
-from pms.selectors import in_house_room
+from pms.selectors import in_house_room, last_stay_in_room
 from pos.exceptions import AlreadyRefunded, NotInHouse
 from pos.lock_objects import order_for_update
 from pos.models import Order, Terminal
@@ -111,6 +112,10 @@ class SaleRequest:
     # the caller's own writes for this sale (a tab's part), run once the sale is priced,
     # before its ticket is numbered
     on_order: Callable[[Order], None] | None = None
+    # a sale a device made offline (pos.services.offline): its device, number and chain
+    # hash for the journal. The goods were handed over: a unit sold meanwhile online and a
+    # room whose guest has left become conflicts (Sale.conflicts), never a refusal.
+    offline: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,8 @@ class Sale:
     replayed: bool = False
     # the gift cards the sale issued (None: not known, read them back for the receipt)
     gift_cards: list[GiftCard] | None = None
+    # what an offline sale could not do as made ({"kind": …, …}; see SaleRequest.offline)
+    conflicts: list[dict] = field(default_factory=list)
 
     @classmethod
     def of_order(cls, order: Order) -> "Sale":
@@ -226,8 +233,19 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         covers=request.covers,
     )
     stay = None
+    conflicts: list[dict] = []
     if room_number:
         stay = in_house_room(property=property, room_number=room_number)
+        if stay is None and request.offline is not None:
+            stay = last_stay_in_room(property=property, room_number=room_number)
+            if stay is not None:
+                conflicts.append(
+                    {
+                        "kind": "checked_out",
+                        "room_number": room_number,
+                        "reservation": stay.reservation.reference,
+                    }
+                )
         if stay is None:
             raise NotInHouse(
                 _("Room %(number)s has no guest in house.") % {"number": room_number},
@@ -254,17 +272,24 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         update_fields += ["reservation", "guest"]
     guest = order.guest
     promotions_consume(quote=quoted)
-    capacity_consume(
-        property=property,
-        needs=_capacity_needs(quoted.lines),
-        channel=Channel.POS,
-        reference=order_capacity_reference(order),
-        pools={
-            line.product.capacity_pool_id: line.product.capacity_pool
-            for line in quoted.lines
-            if line.product.capacity_pool_id
-        },
-    )
+    pools = {
+        line.product.capacity_pool_id: line.product.capacity_pool
+        for line in quoted.lines
+        if line.product.capacity_pool_id
+    }
+    needs = _capacity_needs(quoted.lines)
+    if request.offline is None:
+        capacity_consume(
+            property=property,
+            needs=needs,
+            channel=Channel.POS,
+            reference=order_capacity_reference(order),
+            pools=pools,
+        )
+    else:
+        conflicts += _offline_capacity(
+            property=property, needs=needs, reference=order_capacity_reference(order), pools=pools
+        )
     if request.on_order is not None:
         request.on_order(order)
     tip = request.tip
@@ -287,6 +312,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         tip=tip,
         # the receipt's journal entry carries its tenders: one fiscal entry per sale
         tenders=[[t.method, t.amount, t.terminal_reference] for t in tenders],
+        offline=dict(request.offline) if request.offline is not None else None,
     )
     ticket = issued.ticket
     if stay is not None:
@@ -310,6 +336,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
             actor=actor,
             terminal=terminal_label,
             business_date=business_date,
+            late=bool(conflicts) and request.offline is not None,
         )
         order.status = Order.Status.CHARGED_TO_ROOM
         payments = []
@@ -373,7 +400,55 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         payments=payments,
         journal_entry=issued.journal_entry,
         gift_cards=gift_cards,
+        conflicts=conflicts,
     )
+
+
+def _offline_capacity(
+    *, property: Property, needs: Sequence[CapacityNeed], reference: str, pools: Mapping
+) -> list[dict]:
+    """Consume what is left for an offline sale: each need as far as the buckets allow (a
+    savepoint per try, the CHECK constraints untouched); the units nobody had left are
+    returned as "oversold" conflicts, outside the capacity count."""
+    try:
+        with transaction.atomic():
+            capacity_consume(
+                property=property,
+                needs=needs,
+                channel=Channel.POS,
+                reference=reference,
+                pools=pools,
+            )
+        return []
+    except SoldOut:
+        pass
+    conflicts = []
+    for need in needs:
+        quantity = need.quantity
+        while quantity > 0:
+            try:
+                with transaction.atomic():
+                    capacity_consume(
+                        property=property,
+                        needs=[replace(need, quantity=quantity)],
+                        channel=Channel.POS,
+                        reference=reference,
+                        pools=pools,
+                    )
+                break
+            except SoldOut:
+                quantity -= 1
+        if quantity < need.quantity:
+            pool = pools.get(need.pool_id)
+            conflicts.append(
+                {
+                    "kind": "oversold",
+                    "pool": pool.code if pool is not None else str(need.pool_id),
+                    "quantity": need.quantity - quantity,
+                    "day": str(need.day or ""),
+                }
+            )
+    return conflicts
 
 
 def order_stored_value_reference(order: Order) -> str:
