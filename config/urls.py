@@ -30,6 +30,9 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("reporting/", include("reporting.urls")),
     path("guests/", include("crm.urls")),
+    # the manager's back office: catalogue, menus and promotions (outlet menus are pos's)
+    path("manage/", include("inventory.backoffice_urls")),
+    path("manage/catalogue/outlets/", include("pos.menu_urls")),
     path("guests/", include("reporting.guest_urls")),
     path("", include("core.urls")),
 ]

@@ -27,8 +27,10 @@ from crm.services.gift_cards import (
     gift_cards_issue_for_sale,
 )
 from crm.services.loyalty import loyalty_earn, loyalty_redeem, loyalty_reverse
+from inventory.exceptions import ProductSoldOut
 from inventory.models import CapacityPool, Channel, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
+from inventory.services.catalogue import product_is_sold_out
 from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
 from pms.models import Reservation
 from pms.selectors import in_house_room
@@ -110,6 +112,9 @@ class SaleRequest:
     # the caller's own writes for this sale (a tab's part), run once the sale is priced,
     # before its ticket is numbered
     on_order: Callable[[Order], None] | None = None
+    # a new sale at the counter refuses a dish 86'd since it was put in the basket; a tab's
+    # lines added before the 86 are still paid
+    refuse_sold_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,6 +250,13 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         allow_price_override=request.allow_price_override,
         products=request.products,
     )
+    if request.refuse_sold_out:
+        for line in quoted.lines:
+            if product_is_sold_out(line.product):
+                raise ProductSoldOut(
+                    _("%(name)s is sold out for the rest of the service.")
+                    % {"name": line.product.name}
+                )
     terminal_label = f"{outlet.name} · {terminal.name}"
     update_fields = ["status", "ticket", "updated_at"]
     if stay is not None and order.reservation_id != reservation.pk:

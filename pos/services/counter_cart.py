@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError, InvalidInput
 from core.models import Property
-from inventory.exceptions import SoldOut
+from inventory.exceptions import ProductSoldOut, SoldOut
 from inventory.models import CapacityPool, Category, Channel, Product
 from inventory.selectors import pools_availability, products_for_property
+from inventory.services.catalogue import product_is_sold_out
 from inventory.services.pricing import QuoteLineInput, quote
 
 SESSION_PREFIX = "pos_cart"
@@ -148,6 +149,10 @@ def cart_add(
         slot_time = None
     if quantity != quantity.to_integral_value() and not product.allow_fractional_quantity:
         raise InvalidInput(_("Enter a valid quantity."))
+    if product_is_sold_out(product):
+        raise ProductSoldOut(
+            _("%(name)s is sold out for the rest of the service.") % {"name": product.name}
+        )
     cart = cart_get(session, property=property)
     lines = cart["lines"]
     existing = next(

@@ -267,6 +267,7 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
                 reservation=reservation,
                 client_key=cart["client_key"],
                 on_order=card.on_order if card is not None else None,
+                refuse_sold_out=True,
             )
         )
     except DomainError as exc:
