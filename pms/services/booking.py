@@ -15,7 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.audit import audit_log
 from core.exceptions import InvalidInput
@@ -25,6 +25,7 @@ from crm.services import guest_create
 from crm.services.gdpr import MARKETING_WORDING, consent_record
 from inventory.exceptions import SoldOut
 from inventory.models import CapacityPool, Channel, Product
+from inventory.promotion_labels import discounts_for
 from inventory.selectors import pools_availability
 from inventory.services.capacity import capacity_confirm
 from inventory.services.pricing import QuoteLineInput, quote
@@ -207,11 +208,56 @@ def booking_hold(
     )
 
 
+@dataclass
+class SummaryLine:
+    """One line of the booking's summary: what, how many, the price paid and the rule that
+    priced it (the promotion's name and list price are added by discounts_for)."""
+
+    description: str
+    quantity: Decimal
+    total: Decimal
+    applied_rule: str
+
+
+def booking_summary(*, reservation: Reservation) -> list[SummaryLine]:
+    """The rooms and extras of a booking, each with its promotion named (list price,
+    promotion, price): the payment and confirmation pages and the guest's e-mail. Three
+    queries."""
+    nights = max((reservation.departure - reservation.arrival).days, 1)
+    lines = [
+        SummaryLine(
+            description=_("%(room_type)s, %(nights)s")
+            % {
+                "room_type": room.room_type.name,
+                "nights": ngettext("%(n)s night", "%(n)s nights", nights) % {"n": nights},
+            },
+            quantity=Decimal(nights),
+            total=room.price_total,
+            applied_rule=room.applied_rule,
+        )
+        for room in reservation.rooms.filter(is_cancelled=False).select_related("room_type")
+    ]
+    lines += [
+        SummaryLine(
+            description=extra.description,
+            quantity=Decimal(extra.quantity),
+            total=extra.total,
+            applied_rule=extra.applied_rule,
+        )
+        for extra in reservation.extras.filter(is_cancelled=False)
+    ]
+    return discounts_for(property_id=reservation.property_id, lines=lines)
+
+
 def booking_emails_send(*, reservation_id: int, language: str, instructions: str) -> None:
     """Send the guest's confirmation and the property's notification (pms.tasks runs it)."""
     reservation = Reservation.objects.select_related("property", "guest").get(pk=reservation_id)
     with translation.override(language):
-        context = {"reservation": reservation, "instructions": instructions}
+        context = {
+            "reservation": reservation,
+            "instructions": instructions,
+            "summary": booking_summary(reservation=reservation),
+        }
         send_mail(
             subject=_("Your booking %(reference)s at %(property)s")
             % {"reference": reservation.reference, "property": reservation.property.name},

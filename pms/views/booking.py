@@ -310,6 +310,7 @@ def payment(request: HttpRequest, slug: str, public_id) -> HttpResponse:
         {
             "property": prop,
             "reservation": reservation,
+            "summary": booking.booking_summary(reservation=reservation),
             "providers": providers(),
             "error": error,
             "hold_minutes": booking.HOLD_MINUTES,
@@ -350,7 +351,7 @@ def done(request: HttpRequest, slug: str, public_id) -> HttpResponse:
         {
             "property": prop,
             "reservation": reservation,
-            "extras": reservation.extras.filter(is_cancelled=False),
+            "summary": booking.booking_summary(reservation=reservation),
             "instructions": _note_load(public_id, request.GET.get("note", "")),
         },
     )
