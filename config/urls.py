@@ -35,6 +35,9 @@ urlpatterns = [
     path("guests/", include("crm.urls")),
     path("m/", include("crm.campaign_urls")),
     path("marketing/", include("reporting.campaign_urls")),
+    # the manager's back office: catalogue, menus and promotions (outlet menus are pos's)
+    path("manage/", include("inventory.backoffice_urls")),
+    path("manage/catalogue/outlets/", include("pos.menu_urls")),
     path("guests/", include("reporting.guest_urls")),
     path("", include("core.urls")),
 ]

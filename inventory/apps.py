@@ -8,4 +8,9 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
+        from core.navigation import NavItem, register
         from inventory import signals  # noqa: F401  (pricing cache invalidation)
+
+        # the manager's back office (inventory.backoffice_urls)
+        register(NavItem(_("Catalogue"), "catalogue:home", "manage", order=70))
+        register(NavItem(_("Promotions"), "promotions:list", "manage", order=71))

@@ -20,3 +20,17 @@ class InvalidCapacityRequest(InvalidInput):
 class OfferExhausted(Conflict):
     code = "offer_exhausted"
     default_message = _("This offer is no longer available.")
+
+
+class ProductSoldOut(Conflict):
+    """86'd: the dish is off for the rest of the service."""
+
+    code = "product_sold_out"
+    default_message = _("This dish is sold out for the rest of the service.")
+
+
+class ChoiceRequired(InvalidInput):
+    """A required modifier group (a steak's cooking) has too few choices on the line."""
+
+    code = "choice_required"
+    default_message = _("Choose the required options first.")

@@ -12,7 +12,7 @@ class PosConfig(AppConfig):
         from core.navigation import NavItem, register
         from core.outlets import register_outlet_source
         from devices.services import register_receipt_source
-        from pos import terminal_cache  # noqa: F401  (drops cached terminals on set-up changes)
+        from pos import signals, terminal_cache  # noqa: F401  (cache invalidation)
         from pos.selectors import outlet_choices, terminal_outlet_id
         from pos.services.cash import cash_drawers_for_day
         from pos.services.receipts import receipt_document_for_number

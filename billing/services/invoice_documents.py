@@ -20,6 +20,7 @@ from core.exceptions import InvalidInput
 from core.money import ZERO, quantize
 from core.outbox import outbox_enqueue
 from core.validators import email_address
+from inventory.promotion_labels import discounts_for
 
 TOURIST_TAX = "tourist_tax"
 # How the PDF groups the lines (story S1): kind, heading, the revenue categories it holds.
@@ -59,6 +60,8 @@ def invoice_context(*, invoice: Invoice) -> dict:
         rate = Decimal(line.vat_rate)
         line.unit_net = quantize(line.unit_price * 100 / (100 + rate))
         sale_lines.append(line)
+    # a discounted line names its promotion, from its frozen applied_rule
+    discounts_for(property_id=invoice.property_id, lines=sale_lines)
     dates = [line.service_date for line in lines if line.service_date]
     vat_lines = list(invoice.vat_lines.all())
     buyer = invoice.buyer or {}

@@ -16,16 +16,18 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.audit import audit_log
 from core.exceptions import InvalidInput
+from core.formatting import money
 from core.models import Property
 from core.outbox import outbox_enqueue
 from crm.services import guest_create
 from crm.services.gdpr import MARKETING_WORDING, consent_record
 from inventory.exceptions import SoldOut
 from inventory.models import CapacityPool, Channel, Product
+from inventory.promotion_labels import discounts_for
 from inventory.selectors import pools_availability
 from inventory.services.capacity import capacity_confirm
 from inventory.services.pricing import QuoteLineInput, quote
@@ -239,6 +241,65 @@ def booking_hold(
     )
 
 
+@dataclass
+class SummaryLine:
+    """One line of the booking's summary: what, how many, the price paid and the rule that
+    priced it (the promotion's name and list price are added by discounts_for)."""
+
+    description: str
+    quantity: Decimal
+    total: Decimal
+    applied_rule: str
+
+
+def booking_summary(*, reservation: Reservation) -> list[SummaryLine]:
+    """The rooms and extras of a booking, each with its promotion named (list price,
+    promotion, price): the payment and confirmation pages and the guest's e-mail. Three
+    queries."""
+    nights = max((reservation.departure - reservation.arrival).days, 1)
+    lines = [
+        SummaryLine(
+            description=_("%(room_type)s, %(nights)s")
+            % {
+                "room_type": room.room_type.name,
+                "nights": ngettext("%(n)s night", "%(n)s nights", nights) % {"n": nights},
+            },
+            quantity=Decimal(nights),
+            total=room.price_total,
+            applied_rule=room.applied_rule,
+        )
+        for room in reservation.rooms.filter(is_cancelled=False).select_related("room_type")
+    ]
+    lines += [
+        SummaryLine(
+            description=extra.description,
+            quantity=Decimal(extra.quantity),
+            total=extra.total,
+            applied_rule=extra.applied_rule,
+        )
+        for extra in reservation.extras.filter(is_cancelled=False)
+    ]
+    return discounts_for(property_id=reservation.property_id, lines=lines)
+
+
+def _summary_text(reservation: Reservation, language: str) -> str:
+    """The booking's lines for the e-mail: "- Room, 2 nights: 340,00 € − Autumn 34,00 € =
+    306,00 €" where a promotion priced the line."""
+    currency = reservation.property.currency
+    out = []
+    with translation.override(language):
+        for line in booking_summary(reservation=reservation):
+            promo = getattr(line, "promotion_discount", None)
+            priced = money(line.total, currency, language=language)
+            if promo:
+                priced = (
+                    f"{money(promo.list_total, currency, language=language)} − {promo.name} "
+                    f"{money(promo.discount, currency, language=language)} = {priced}"
+                )
+            out.append(f"- {line.description}: {priced}")
+    return "\n".join(out)
+
+
 def booking_emails_send(*, reservation_id: int, language: str, instructions: str) -> None:
     """Send the guest's confirmation (the property's wording, in the guest's language, with
     the cancellation policy) and the property's notification (pms.tasks runs it)."""
@@ -248,7 +309,8 @@ def booking_emails_send(*, reservation_id: int, language: str, instructions: str
             reservation=reservation,
             kind=GuestEmailKind.CONFIRMATION,
             language=language,
-            extra={"payment": instructions},
+            # the lines with their promotions named, then how to pay
+            extra={"payment": _summary_text(reservation, language) + "\n\n" + instructions},
         )
         send_mail(
             subject=subject,

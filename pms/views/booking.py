@@ -357,7 +357,7 @@ def done(request: HttpRequest, slug: str, public_id) -> HttpResponse:
         {
             "property": prop,
             "reservation": reservation,
-            "extras": reservation.extras.filter(is_cancelled=False),
+            "summary": booking.booking_summary(reservation=reservation),
             "instructions": _note_load(public_id, request.GET.get("note", "")),
         },
     )
@@ -388,6 +388,7 @@ def _payment_page(request, prop, reservation, error, keep: bool = False, status:
         {
             "property": prop,
             "reservation": reservation,
+            "summary": booking.booking_summary(reservation=reservation),
             "providers": providers(),
             "deposit": amount_due_online(reservation),
             "error": error,

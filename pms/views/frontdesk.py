@@ -35,6 +35,7 @@ from crm.models import Company
 from crm.selectors import guests_sharing_email
 from crm.services.gdpr import MARKETING_WORDING
 from inventory.models import RevenueCategory
+from inventory.promotion_labels import discounts_for
 from pms.models import Reservation, Room
 from pms.selectors import (
     arrivals_for_date,
@@ -150,7 +151,8 @@ def _desk_context(request: HttpRequest, res: Reservation) -> dict:
         "can_check_out": res.status == Status.IN_HOUSE,
         "in_house": res.status == Status.IN_HOUSE,
         "folio": folio,
-        "folio_lines": list(folio.lines.all()) if folio else [],
+        # each discounted line names its promotion (list price, discount)
+        "folio_lines": discounts_for(property_id=prop.pk, lines=folio.lines.all()) if folio else [],
         "payments": payments,
         "totals": totals,
         "can_settle": bool(totals and totals["balance"] > 0),

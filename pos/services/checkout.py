@@ -28,9 +28,10 @@ from crm.services.gift_cards import (
     gift_cards_issue_for_sale,
 )
 from crm.services.loyalty import loyalty_earn, loyalty_redeem, loyalty_reverse
-from inventory.exceptions import SoldOut
+from inventory.exceptions import ProductSoldOut, SoldOut
 from inventory.models import CapacityPool, Channel, GiftCardKind, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
+from inventory.services.catalogue import product_is_sold_out
 from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
 from pms.models import Reservation
 from pms.selectors import in_house_room, last_stay_in_room
@@ -116,6 +117,9 @@ class SaleRequest:
     # hash for the journal. The goods were handed over: a unit sold meanwhile online and a
     # room whose guest has left become conflicts (Sale.conflicts), never a refusal.
     offline: Mapping[str, Any] | None = None
+    # a new sale at the counter refuses a dish 86'd since it was put in the basket; a tab's
+    # lines added before the 86 are still paid
+    refuse_sold_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,13 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         allow_price_override=request.allow_price_override,
         products=request.products,
     )
+    if request.refuse_sold_out:
+        for line in quoted.lines:
+            if product_is_sold_out(line.product):
+                raise ProductSoldOut(
+                    _("%(name)s is sold out for the rest of the service.")
+                    % {"name": line.product.name}
+                )
     terminal_label = f"{outlet.name} · {terminal.name}"
     update_fields = ["status", "ticket", "updated_at"]
     if stay is not None and order.reservation_id != reservation.pk:

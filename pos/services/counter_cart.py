@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError, InvalidInput
 from core.models import Property
-from inventory.exceptions import SoldOut
+from inventory.exceptions import ProductSoldOut, SoldOut
 from inventory.models import CapacityPool, Category, Channel, Product
+from inventory.promotion_labels import discounts_for
 from inventory.selectors import pools_availability, products_for_property
+from inventory.services.catalogue import product_is_sold_out
 from inventory.services.pricing import QuoteLineInput, quote
 
 SESSION_PREFIX = "pos_cart"
@@ -148,6 +150,10 @@ def cart_add(
         slot_time = None
     if quantity != quantity.to_integral_value() and not product.allow_fractional_quantity:
         raise InvalidInput(_("Enter a valid quantity."))
+    if product_is_sold_out(product):
+        raise ProductSoldOut(
+            _("%(name)s is sold out for the rest of the service.") % {"name": product.name}
+        )
     cart = cart_get(session, property=property)
     lines = cart["lines"]
     existing = next(
@@ -222,4 +228,7 @@ def cart_view(cart: dict, *, property: Property) -> CartView:
         quoted = quote(property=property, channel=Channel.POS, lines=inputs)
     except DomainError as exc:
         return CartView(lines=[], total=Decimal("0.00"), error=str(exc.message))
-    return CartView(lines=list(quoted.lines), total=quoted.total)
+    # a discounted line names its promotion: the guest sees why the basket costs less
+    return CartView(
+        lines=discounts_for(property_id=property.pk, lines=quoted.lines), total=quoted.total
+    )

@@ -23,6 +23,7 @@ from devices.documents import (
 )
 from devices.models import CashDrawer, PrintJob
 from devices.services import print_job_enqueue, receipt_reprint
+from inventory.promotion_labels import discounts_for
 from pos.models import Order, Terminal
 from pos.z_report import z_report_document
 
@@ -44,6 +45,8 @@ def receipt_document(
     wrote it prints it) as its fiscal mention. A `voided` ticket (refunded) says so, lists
     its refunds and gives no change."""
     prop = ticket.property
+    # a line discounted by a promotion prints the promotion's name under it
+    lines = discounts_for(property_id=prop.pk, lines=lines)
     vat: dict[Decimal, list[Decimal]] = {}
     for line in lines:
         row = vat.setdefault(line.vat_rate, [ZERO, ZERO, ZERO])
@@ -75,6 +78,7 @@ def receipt_document(
                 total=line.total,
                 modifiers=tuple(m.get("name", "") for m in line.modifiers or ()),
                 discount=line.discount or None,
+                discount_label=line.promotion_discount.name if line.promotion_discount else "",
             )
             for line in lines
         ),

@@ -19,6 +19,7 @@ from devices.models import PrintJob
 from devices.services import print_jobs_enqueue_new
 from inventory.catalog_cache import catalog_version
 from inventory.models import Channel, Product, RevenueCategory
+from inventory.services.catalogue import product_line_check
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import (
     KitchenTicket,
@@ -110,6 +111,8 @@ def tab_add_line(
         raise NotFound(_("No such product."))
     if product.capacity_pool_id:
         raise InvalidInput(_("This product is sold at the counter."))
+    # not 86'd, and a steak's cooking chosen: refused here whatever the tablet showed
+    product_line_check(product=product, modifier_ids=modifier_ids)
     line = QuoteLineInput(
         product_id=product.pk, quantity=quantity, modifier_ids=tuple(modifier_ids)
     )

@@ -21,6 +21,7 @@ from core.terminals import request_device
 from crm.selectors import formatted_code, gift_cards_issued_by
 from crm.services.loyalty import loyalty_balance
 from devices.cards import card_approvals_unused
+from inventory.promotion_labels import discounts_for
 from inventory.selectors import product_by_barcode
 from pos.models import Order
 from pos.selectors import order_get, reservation_by_reference
@@ -270,6 +271,7 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
                 reservation=reservation,
                 client_key=cart["client_key"],
                 on_order=card.on_order if card is not None else None,
+                refuse_sold_out=True,
             )
         )
     except DomainError as exc:
@@ -314,7 +316,8 @@ def receipt_page(request: HttpRequest, sale: Sale, *, main_only: bool = False) -
             "points": loyalty_balance(guest=order.guest) if order.guest_id else None,
             "order": order,
             "ticket": order.ticket,
-            "lines": sale.lines,
+            # a discounted line names its promotion (list price, discount)
+            "lines": discounts_for(property_id=order.property_id, lines=sale.lines),
             "vat_lines": sale.vat_lines,
             "payments": payments,
             "change": change,

@@ -10,6 +10,14 @@ from devices.services import print_job_send
 from pos.models import StationPrinter, Table
 from pos.services.tables import tab_add_line, tab_send, table_open
 
+
+def rare_of(hotel) -> int:
+    """The steak's cooking is a required choice: the tests pick "rare"."""
+    from inventory.models import Modifier
+
+    return Modifier.objects.get(group__property=hotel, name_en="Rare").pk
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -32,7 +40,12 @@ def test_send_prints_the_kitchen_station_ticket_once(
     table = Table.objects.create(property=hotel, outlet=terminal.outlet, label="5", seats=4)
     tab = table_open(table=table, covers=3, actor=cashier)
     tab_add_line(
-        tab=tab, product=product("entrecote"), actor=cashier, quantity=Decimal("2"), note="sans sel"
+        tab=tab,
+        product=product("entrecote"),
+        actor=cashier,
+        quantity=Decimal("2"),
+        note="sans sel",
+        modifier_ids=[rare_of(hotel)],
     )
     tab_add_line(tab=tab, product=product("spritz"), actor=cashier)  # bar: no printer here
     tickets = tab_send(tab=tab, actor=cashier)
@@ -63,7 +76,9 @@ def test_a_send_to_two_stations_writes_both_jobs_and_publishes_one_message(
     StationPrinter.objects.create(property=hotel, station="bar", printer=bar_printer)
     table = Table.objects.create(property=hotel, outlet=terminal.outlet, label="5", seats=4)
     tab = table_open(table=table, covers=2, actor=cashier)
-    tab_add_line(tab=tab, product=product("entrecote"), actor=cashier)
+    tab_add_line(
+        tab=tab, product=product("entrecote"), actor=cashier, modifier_ids=[rare_of(hotel)]
+    )
     tab_add_line(tab=tab, product=product("spritz"), actor=cashier)
     with patch.object(print_jobs_relay_task, "delay") as relay:
         with django_capture_on_commit_callbacks(execute=True):

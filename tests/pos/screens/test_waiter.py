@@ -18,7 +18,13 @@ def open_tab(client, table, covers=2) -> TableTab:
 
 
 def add(client, tab, product, **extra):
-    return client.post(f"/pos/tabs/{tab.pk}/add/", {"product_id": product.pk, **extra})
+    """Add `product` as a waiter would: a required choice (a steak's cooking) is made with
+    the group's first option unless the test makes its own."""
+    data = {"product_id": product.pk, **extra}
+    if not any(key.startswith("modifier_") for key in data):
+        for group in product.modifier_groups.filter(min_choices__gte=1):
+            data[f"modifier_{group.pk}"] = group.modifiers.order_by("pk").first().pk
+    return client.post(f"/pos/tabs/{tab.pk}/add/", data)
 
 
 def line_of(tab, code) -> TabLine:

@@ -1,0 +1,133 @@
+"""Parsing of the manager's catalogue and promotion forms (types and required fields only:
+the rules live in the services, which say why an input is refused)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import ALLERGENS, VAT_RATE_CHOICES, Channel, Promotion, RevenueCategory
+
+
+class AmountField(forms.DecimalField):
+    """An amount typed the French way ("12,50") or the English way ("12.50")."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace(",", ".").replace(" ", "").replace("\u202f", "")
+        return super().to_python(value)
+
+
+class CategoryForm(forms.Form):
+    name_fr = forms.CharField(label=_("name (French)"), max_length=100)
+    name_en = forms.CharField(label=_("name (English)"), max_length=100, required=False)
+    sort_order = forms.IntegerField(label=_("order"), min_value=0, initial=0, required=False)
+
+
+class ProductForm(forms.Form):
+    name_fr = forms.CharField(label=_("name (French)"), max_length=150)
+    name_en = forms.CharField(label=_("name (English)"), max_length=150, required=False)
+    code = forms.SlugField(label=_("code"), max_length=50)
+    category = forms.TypedChoiceField(label=_("category"), coerce=int, required=False)
+    price = AmountField(label=_("public price incl. VAT"), max_digits=12, decimal_places=2)
+    vat_rate = forms.TypedChoiceField(
+        label=_("VAT rate"),
+        choices=[(str(r), label) for r, label in VAT_RATE_CHOICES],
+        coerce=Decimal,
+    )
+    revenue_category = forms.ChoiceField(
+        label=_("revenue category"), choices=RevenueCategory.choices
+    )
+    ean13 = forms.CharField(label=_("EAN-13 barcode"), max_length=13, required=False)
+    allergens = forms.MultipleChoiceField(
+        label=_("allergens"),
+        choices=ALLERGENS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    default_course = forms.IntegerField(
+        label=_("default course"), min_value=0, max_value=9, initial=0, required=False
+    )
+    is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+    sold_online = forms.BooleanField(label=_("offered as an online extra"), required=False)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "—")] + [(c.pk, c.name) for c in categories]
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["category_id"] = data.pop("category") or None
+        data["default_course"] = data.get("default_course") or 0
+        data["ean13"] = (data.get("ean13") or "").strip()
+        return data
+
+
+class ModifierGroupForm(forms.Form):
+    name_fr = forms.CharField(label=_("name (French)"), max_length=100)
+    name_en = forms.CharField(label=_("name (English)"), max_length=100, required=False)
+    min_choices = forms.IntegerField(label=_("minimum choices"), min_value=0, initial=0)
+    max_choices = forms.IntegerField(label=_("maximum choices"), min_value=0, initial=1)
+
+
+class ModifierForm(forms.Form):
+    name_fr = forms.CharField(label=_("name (French)"), max_length=100)
+    name_en = forms.CharField(label=_("name (English)"), max_length=100, required=False)
+    price_delta = AmountField(
+        label=_("price"), max_digits=12, decimal_places=2, required=False, initial=0
+    )
+
+
+class VariantForm(forms.Form):
+    name_fr = forms.CharField(label=_("name (French)"), max_length=100)
+    name_en = forms.CharField(label=_("name (English)"), max_length=100, required=False)
+    price_delta = AmountField(
+        label=_("price difference"), max_digits=12, decimal_places=2, required=False, initial=0
+    )
+    ean13 = forms.CharField(label=_("EAN-13 barcode"), max_length=13, required=False)
+
+
+class PromotionForm(forms.Form):
+    name_fr = forms.CharField(label=_("name (French)"), max_length=150)
+    name_en = forms.CharField(label=_("name (English)"), max_length=150, required=False)
+    code = forms.SlugField(label=_("code"), max_length=30)
+    kind = forms.ChoiceField(label=_("kind"), choices=Promotion.Kind.choices)
+    percent_off = AmountField(
+        label=_("percent off"), max_digits=5, decimal_places=2, required=False
+    )
+    amount_off = AmountField(
+        label=_("amount off per unit"), max_digits=12, decimal_places=2, required=False
+    )
+    products = forms.TypedMultipleChoiceField(label=_("products"), coerce=int, required=False)
+    revenue_categories = forms.MultipleChoiceField(
+        label=_("revenue categories"),
+        choices=RevenueCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("channels"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sale_from = forms.DateField(label=_("booked from"), required=False)
+    sale_until = forms.DateField(label=_("booked until (inclusive)"), required=False)
+    stay_from = forms.DateField(label=_("stay from"), required=False)
+    stay_until = forms.DateField(label=_("stay until (inclusive)"), required=False)
+    min_nights = forms.IntegerField(label=_("minimum nights"), min_value=1, required=False)
+    min_days_before = forms.IntegerField(
+        label=_("booked at least N days before"), min_value=0, required=False
+    )
+    stock_cap = forms.IntegerField(label=_("offer stock"), min_value=0, required=False)
+    priority = forms.IntegerField(label=_("priority"), initial=0, required=False)
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["products"].choices = [(p.pk, p.name) for p in products]
+
+    def service_fields(self) -> tuple[dict, list[int]]:
+        data = dict(self.cleaned_data)
+        products = data.pop("products") or []
+        data["priority"] = data.get("priority") or 0
+        return data, products

@@ -1,0 +1,1 @@
+"""The manager's back-office screens of the inventory: catalogue and menus, promotions."""

@@ -1,0 +1,17 @@
+"""Cache invalidation only: an outlet's menu (its categories) and quick keys are part of the
+catalogue the tablets cache, so changing them drops the property's catalogue token."""
+
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+
+from inventory.catalog_cache import catalog_changed
+from pos.models import Outlet
+
+
+@receiver(m2m_changed, sender=Outlet.categories.through)
+@receiver(m2m_changed, sender=Outlet.quick_keys.through)
+def outlet_menu_changed(sender, instance, action, **kwargs):
+    # `instance` is the outlet, or the category/product changed from its side: all carry
+    # the property
+    if action.startswith("post_"):
+        catalog_changed(property_id=instance.property_id)
