@@ -11,7 +11,7 @@ class PosConfig(AppConfig):
         from billing.services.reconciliation import register_cash_drawer_source
         from core.navigation import NavItem, register
         from devices.services import register_receipt_source
-        from pos import terminal_cache  # noqa: F401  (drops cached terminals on set-up changes)
+        from pos import signals, terminal_cache  # noqa: F401  (drop cached menus and terminals)
         from pos.services.cash import cash_drawers_for_day
         from pos.services.receipts import receipt_document_for_number
 
