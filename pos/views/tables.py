@@ -335,7 +335,10 @@ def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
         "quick_amounts": quick_amounts(due_now),
         "tip_percents": TIP_PERCENTS,
         # in the middle of a split, the payment step stays open for the next share
-        "pay_open": bool(parts) or bool(tab.split_parts),
+        # and once everything is sent (the table's next step is the bill)
+        "pay_open": bool(parts)
+        or bool(tab.split_parts)
+        or (bool(lines) and not any(line_to_send(x, fired_course=fired) for x in lines)),
         "total": total,
         "balance": balance,
         "parts": parts,
@@ -811,7 +814,7 @@ def room_confirm_context(request: HttpRequest, *, room_number: str, amount, url,
 
     stay_room = in_house_room(property=request.property, room_number=room_number)
     if stay_room is None:
-        raise NotInHouse(_("No guest is in house in room %(room)s.") % {"room": room_number})
+        raise NotInHouse(_("Room %(number)s has no guest in house.") % {"number": room_number})
     guest = stay_room.reservation.guest
     fields = [
         (key, value)

@@ -225,7 +225,7 @@ def test_charge_to_room_unknown_room_is_explained(tablet, tables, product):
         {"split": "full", "action": "room", "room_number": "999", "pay_key": "r1"},
         **HX,
     ).content.decode()
-    assert "No guest is in house in room 999." in cart
+    assert "Room 999 has no guest in house." in cart
     assert not Order.objects.exists()
 
 
