@@ -806,7 +806,9 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
     return _after_part(request, tab, paid)
 
 
-def room_confirm_context(request: HttpRequest, *, room_number: str, amount, url, back, target):
+def room_confirm_context(
+    request: HttpRequest, *, room_number: str, amount: Decimal, url: str, back: str, target: str
+) -> dict:
     """What the "charge to room?" question shows: the in-house guest's name, and the form's
     own fields to post again with the answer. Raises NotInHouse for a room without a guest."""
     from pms.selectors import in_house_room
