@@ -262,7 +262,9 @@ def quick_amounts(due: Decimal) -> list[Decimal]:
         return out
     for step in (Decimal("5"), Decimal("10")):
         nxt = (due / step).to_integral_value(rounding="ROUND_CEILING") * step
-        if nxt > due and nxt not in out:
+        if nxt <= due:  # a round amount: the next one up
+            nxt += step
+        if nxt not in out:
             out.append(quantize(nxt))
     for note in (Decimal("20"), Decimal("50")):
         if note > due and quantize(note) not in out:
