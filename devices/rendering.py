@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from escpos.printer import Dummy
 
 from core import formatting
@@ -196,7 +197,12 @@ def layout_receipt(doc: ReceiptDocument, columns: int) -> list[Element]:
     for payment in doc.payments:
         out += [Text(line) for line in _left_right(payment.label, money(payment.amount), columns)]
     if doc.change:
-        out += [Text(line) for line in _left_right(_("Change"), money(doc.change), columns)]
+        out += [
+            Text(line)
+            for line in _left_right(
+                pgettext("money given back", "Change"), money(doc.change), columns
+            )
+        ]
     if doc.tip:
         out += [Text(line) for line in _left_right(_("Tip"), money(doc.tip), columns)]
     if doc.payments or doc.change or doc.tip:

@@ -209,6 +209,8 @@ def seed(context: dict) -> None:
             R.FOOD,
             "desserts",
         ),
+        # last: the codes and barcodes of the items above stay as they were
+        ("croque", "Croque-monsieur", "Croque-monsieur", "12.00", "10.00", R.FOOD, "plats"),
     ]
     items = {}
     for i, (code, fr, en, price, vat, rev, cat) in enumerate(bar):
@@ -232,6 +234,7 @@ def seed(context: dict) -> None:
         ("creme-brulee", ["eggs", "milk"], 3),
         ("tarte-tropezienne", ["gluten", "eggs", "milk"], 3),
         ("biere", ["gluten"], 0),
+        ("croque", ["gluten", "milk"], 0),
     ]:
         Product.objects.filter(pk=items[code].pk).update(allergens=allergens, default_course=course)
     Variant.objects.update_or_create(

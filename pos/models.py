@@ -35,6 +35,11 @@ class Outlet(TimeStampedModel):
         related_name="quick_key_outlets",
         verbose_name=_("quick keys"),
     )
+    # the kitchen display's age timer: a ticket waiting this long turns amber, then red
+    kds_amber_minutes = models.PositiveSmallIntegerField(
+        _("ticket amber after (minutes)"), default=10
+    )
+    kds_red_minutes = models.PositiveSmallIntegerField(_("ticket red after (minutes)"), default=20)
 
     class Meta:
         ordering = ["name"]
@@ -241,6 +246,10 @@ class TabLine(TimeStampedModel):
         KitchenTicket, on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
     )
     course = models.PositiveSmallIntegerField(default=1)
+    # the guest's place at the table (0: for the table), for the kitchen and the split by item
+    seat = models.PositiveSmallIntegerField(default=0)
+    # the cook marked this dish ready (the ticket is bumped when all its dishes are)
+    bumped_at = models.DateTimeField(null=True, blank=True)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     # a line sent to the kitchen is never deleted: it is voided (manager PIN and reason)
     voided_at = models.DateTimeField(null=True, blank=True)

@@ -2,6 +2,7 @@
 
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from core.cache_tokens import versioned_get, versioned_get_many
 from core.models import Property
@@ -201,7 +202,8 @@ def table_menu(*, property: Property) -> dict:
     order (no capacity) with their modifier groups and modifiers. Every tab page shows it,
     it changes rarely: cached per property under the catalog token (inventory.catalog_cache),
     so any change to a product, category, modifier or price rebuilds it.
-    {"categories": [Category], "products": {category_id: [Product]}}"""
+    {"categories": [Category], "products": {category_id: [Product]},
+    "outlet_categories": {outlet_id: {category_id}}, "token": str}"""
     from django.core.cache import cache
 
     from inventory.catalog_cache import catalog_version
@@ -226,10 +228,43 @@ def table_menu(*, property: Property) -> dict:
             .order_by("sort_order", "pk")
         ):
             products.setdefault(product.category_id, []).append(product)
-        menu = {"categories": counter_categories(property=property), "products": products}
+        outlet_categories: dict[int, set[int]] = {}
+        for outlet_id, category_id in Outlet.categories.through.objects.filter(
+            outlet__property=property
+        ).values_list("outlet_id", "category_id"):
+            outlet_categories.setdefault(outlet_id, set()).add(category_id)
+        menu = {
+            "categories": counter_categories(property=property),
+            "products": products,
+            # the categories each outlet's menu shows (an outlet not listed shows them all)
+            "outlet_categories": outlet_categories,
+            "token": token,
+        }
         cache.set(key, menu, timeout=3600)
         _keep_menu_products(property, token, [p for ps in products.values() for p in ps])
     return menu
+
+
+def outlet_menu(*, property: Property, outlet_id: int | None) -> dict:
+    """The waiter's menu as one outlet's tablets show it: only the outlet's categories (all
+    of them when it chose none), each with dishes. Same cache as table_menu: no query.
+    {"categories", "products", "version"}: the version changes with the catalog token and
+    whenever a dish becomes or stops being sold out, so a poll can answer "unchanged"."""
+    menu = table_menu(property=property)
+    allowed = menu.get("outlet_categories", {}).get(outlet_id)
+    products = menu["products"]
+    categories = [
+        c for c in menu["categories"] if c.pk in products and (not allowed or c.pk in allowed)
+    ]
+    now = timezone.now()
+    sold_out = sorted(
+        p.pk
+        for c in categories
+        for p in products[c.pk]
+        if p.sold_out_until is not None and p.sold_out_until > now
+    )
+    version = f"{menu.get('token', '')}-{'.'.join(map(str, sold_out))}"
+    return {"categories": categories, "products": products, "version": version, "now": now}
 
 
 def _menu_product_key(property_id: int, token: str, product_id: int) -> str:

@@ -18,8 +18,8 @@ from devices.documents import KitchenItem, KitchenTicketDocument
 from devices.models import PrintJob
 from devices.services import print_jobs_enqueue_new
 from inventory.catalog_cache import catalog_version
+from inventory.exceptions import SoldOut
 from inventory.models import Channel, Product, RevenueCategory
-from inventory.services.catalogue import product_line_check
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import (
     KitchenTicket,
@@ -93,6 +93,31 @@ def _open_tab_for_update(tab: TableTab) -> TableTab:
     return locked
 
 
+def product_sold_out(product: Product, *, now=None) -> bool:
+    """86'd: the kitchen said there is none left until `sold_out_until`."""
+    until = product.sold_out_until
+    return until is not None and until > (now or timezone.now())
+
+
+def missing_required_group(product: Product, modifier_ids: Sequence[int]):
+    """The first required modifier group (min_choices ≥ 1) of `product` without enough
+    choices among `modifier_ids`, or None. Reads the groups the waiter's cached menu
+    prefetched (no query on a tap)."""
+    chosen = set(modifier_ids)
+    for group in product.modifier_groups.all():
+        if group.min_choices and (
+            sum(1 for m in group.modifiers.all() if m.pk in chosen) < group.min_choices
+        ):
+            return group
+    return None
+
+
+def course_for(product: Product, course: int) -> int:
+    """The dish's own course from the catalogue when it has one (an entrecôte is a main
+    whatever course the waiter is on), else the waiter's current course."""
+    return product.default_course or int(course)
+
+
 def tab_add_line(
     *,
     tab: TableTab,
@@ -102,17 +127,29 @@ def tab_add_line(
     modifier_ids: Sequence[int] = (),
     note: str = "",
     course: int = 1,
+    seat: int = 0,
 ) -> TabLine:
     """Add an item (with modifiers) to an open tab; priced and validated by the POS quote.
-    `course` (1 starters, 2 mains, 3 desserts, …) decides when it is fired to the kitchen."""
+    `course` (1 starters, 2 mains, 3 desserts, …) decides when it is fired to the kitchen;
+    the product's default course, when set, wins (the waiter need not switch courses).
+    Raises: SoldOut for a dish 86'd; InvalidInput when a required choice (the cooking of a
+    steak) is missing — the kitchen cannot cook a line without it."""
     if not 1 <= int(course) <= MAX_COURSE:
         raise InvalidInput(_("Choose a course from 1 to %(max)s.") % {"max": MAX_COURSE})
     if product.property_id != tab.property_id:
         raise NotFound(_("No such product."))
     if product.capacity_pool_id:
         raise InvalidInput(_("This product is sold at the counter."))
-    # not 86'd, and a steak's cooking chosen: refused here whatever the tablet showed
-    product_line_check(product=product, modifier_ids=modifier_ids)
+    if product_sold_out(product):
+        raise SoldOut(_("%(name)s is sold out.") % {"name": product.name})
+    group = missing_required_group(product, modifier_ids)
+    if group is not None:
+        raise InvalidInput(
+            _("Choose %(group)s for %(name)s.") % {"group": group.name, "name": product.name}
+        )
+    course = min(course_for(product, course), MAX_COURSE)
+    if not 0 <= int(seat) <= MAX_COVERS:
+        raise InvalidInput(_("Choose a seat from 1 to %(max)s.") % {"max": MAX_COVERS})
     line = QuoteLineInput(
         product_id=product.pk, quantity=quantity, modifier_ids=tuple(modifier_ids)
     )
@@ -133,7 +170,59 @@ def tab_add_line(
             description=description,
             note=(note or "").strip()[:200],
             course=int(course),
+            seat=int(seat),
         )
+
+
+MAX_QUANTITY = Decimal("99")
+
+
+def tab_line_quantity(*, tab: TableTab, line_id: int, delta: int, actor) -> TabLine:
+    """+1 or −1 on a line not yet sent (a sent line is voided instead: the kitchen has it).
+    Stays between 1 and 99: removing the last one is the ✕ of the line.
+    Raises: InvalidInput for a line sent or paid; NotFound for a line of another tab."""
+    if delta not in (1, -1):
+        raise InvalidInput(_("Add or take away one at a time."))
+    with transaction.atomic():
+        locked = _open_tab_for_update(tab)
+        line = TabLine.objects.filter(tab=locked, pk=line_id, voided_at__isnull=True).first()
+        if line is None:
+            raise NotFound(_("No such line."))
+        if line.kitchen_ticket_id:
+            raise InvalidInput(_("This item was already sent to the kitchen."))
+        if line.paid_part_id or (locked.has_parts and _allocated(locked).get(line.pk)):
+            raise InvalidInput(_("This item is already paid."))
+        quantity = line.quantity + delta
+        if not Decimal("1") <= quantity <= MAX_QUANTITY:
+            raise InvalidInput(_("A line holds 1 to 99 items: remove it with ✕."))
+        line.quantity = quantity
+        line.save(update_fields=["quantity", "updated_at"])
+        line.tab = locked
+    return line
+
+
+def tab_repeat_last_line(*, tab: TableTab, actor) -> TabLine:
+    """ "Another round": the tab's last line (not voided) again, with its modifiers, note,
+    course and seat, through tab_add_line (priced and checked like any new line).
+    Raises: InvalidInput when the tab has no line yet."""
+    last = (
+        TabLine.objects.filter(tab_id=tab.pk, tab__property_id=tab.property_id, voided_at=None)
+        .select_related("product")
+        .order_by("-pk")
+        .first()
+    )
+    if last is None:
+        raise InvalidInput(_("Nothing to repeat yet."))
+    return tab_add_line(
+        tab=tab,
+        product=last.product,
+        actor=actor,
+        quantity=last.quantity,
+        modifier_ids=last.modifier_ids,
+        note=last.note,
+        course=last.course,
+        seat=last.seat,
+    )
 
 
 def tab_remove_line(*, tab: TableTab, line_id: int, actor) -> None:
@@ -465,15 +554,65 @@ def tab_attach_guest(*, tab: TableTab, reservation, actor) -> TableTab:
 
 
 def kitchen_ticket_bump(*, ticket: KitchenTicket, actor) -> KitchenTicket:
-    """Mark a kitchen ticket done. Idempotent."""
+    """Mark a kitchen ticket done (and its dishes not marked one by one). Idempotent."""
     with transaction.atomic():
         locked = KitchenTicket.objects.select_for_update().get(pk=ticket.pk)
         if locked.status == KitchenTicket.Status.BUMPED:
             return locked
+        now = timezone.now()
         locked.status = KitchenTicket.Status.BUMPED
-        locked.bumped_at = timezone.now()
+        locked.bumped_at = now
         locked.save(update_fields=["status", "bumped_at", "updated_at"])
+        TabLine.objects.filter(kitchen_ticket=locked, bumped_at=None).update(bumped_at=now)
     return locked
+
+
+def kitchen_line_bump(*, ticket: KitchenTicket, line_id: int, actor) -> KitchenTicket:
+    """One dish of a ticket is ready; the last dish ready bumps the whole ticket (the waiter
+    sees "ready" on the floor plan). Idempotent. Raises: NotFound for a line of another
+    ticket."""
+    with transaction.atomic():
+        locked = KitchenTicket.objects.select_for_update().get(pk=ticket.pk)
+        line = TabLine.objects.filter(kitchen_ticket=locked, pk=line_id).first()
+        if line is None:
+            raise NotFound(_("No such line."))
+        if line.bumped_at is None:
+            line.bumped_at = timezone.now()
+            line.save(update_fields=["bumped_at", "updated_at"])
+        left = TabLine.objects.filter(
+            kitchen_ticket=locked, bumped_at=None, voided_at=None
+        ).exists()
+    if not left:
+        return kitchen_ticket_bump(ticket=locked, actor=actor)
+    return locked
+
+
+def kitchen_ticket_recall(*, property, station: str, actor) -> KitchenTicket | None:
+    """Bring back the station's last bumped ticket (a cook bumped the wrong one): it waits
+    again with its dishes, until bumped. Returns None when nothing was bumped."""
+    with transaction.atomic():
+        last = (
+            KitchenTicket.objects.select_for_update()
+            .filter(property=property, station=station, status=KitchenTicket.Status.BUMPED)
+            .order_by("-bumped_at", "-pk")
+            .first()
+        )
+        if last is None:
+            return None
+        last.status = KitchenTicket.Status.NEW
+        last.bumped_at = None
+        last.served_at = None
+        last.save(update_fields=["status", "bumped_at", "served_at", "updated_at"])
+        TabLine.objects.filter(kitchen_ticket=last).update(bumped_at=None)
+        audit_log(
+            action="pos.kitchen.recalled",
+            property=property,
+            actor=actor,
+            target=last,
+            channel="pos",
+            data={"station": station, "ticket": last.pk},
+        )
+    return last
 
 
 def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines, actor) -> None:

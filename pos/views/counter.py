@@ -58,20 +58,53 @@ def _cart_context(request: HttpRequest, *, error: str = "") -> dict:
     cart = cart_get(request.session, property=prop)
     view = cart_view(cart, property=prop)
     slots = [line.get("slot_time") for line in cart["lines"]]
+    from pos.views.tables import quick_amounts
+
     return {
         "cart": cart,
         "cart_lines": list(zip(view.lines, slots, strict=False)),
         "cart_total": view.total,
+        "quick_amounts": quick_amounts(view.total),
         "error": error or view.error,
         "terminal": terminal_for_request(request),
     }
 
 
+def _outlet_menu(request: HttpRequest, categories: list) -> tuple[list, list | None]:
+    """The terminal's outlet's own categories (all when it chose none) and its quick keys
+    (None when it chose none: the best sellers then)."""
+    terminal = terminal_for_request(request)
+    if terminal is None:
+        return categories, None
+    from pos.models import Outlet
+
+    outlet = (
+        Outlet.objects.filter(pk=terminal.outlet_id, property=request.property)
+        .prefetch_related("categories", "quick_keys")
+        .first()
+    )
+    if outlet is None:
+        return categories, None
+    allowed = {c.pk for c in outlet.categories.all()}
+    if allowed:
+        categories = [c for c in categories if c.pk in allowed]
+    keys = [p for p in outlet.quick_keys.all() if p.is_active]
+    return categories, keys or None
+
+
 def _products_context(request: HttpRequest, category_id: int | None) -> dict:
     prop = request.property
-    categories = counter_categories(property=prop)
+    categories, outlet_keys = _outlet_menu(request, counter_categories(property=prop))
     if category_id is None or category_id not in {c.pk for c in categories}:
-        products = quick_keys(property=prop)
+        if outlet_keys is not None:
+            on_sale = set(
+                counter_products(property=prop)
+                .filter(pk__in=[p.pk for p in outlet_keys])
+                .values_list("pk", flat=True)
+            )
+            products = [p for p in outlet_keys if p.pk in on_sale]
+        else:
+            products = quick_keys(property=prop)
         current = None
     else:
         products = list(
@@ -185,9 +218,12 @@ def _amount(raw, *, label: str) -> Decimal | None:
 def _tenders(post, *, total: Decimal) -> tuple[list[TenderInput], str | None]:
     """(tenders, room number) for the payment button pressed."""
     action = post.get("action")
+    if not action and post.get("tendered"):  # a quick amount of the cash numpad
+        action = "cash"
     reference = (post.get("card_reference") or "").strip()[:100]
     if action == "cash":
-        tendered = _amount(post.get("tendered"), label=_("cash given")) or total
+        raw = post.get("tendered")
+        tendered = total if raw == "exact" else _amount(raw, label=_("cash given")) or total
         if tendered < total:
             raise InvalidInput(_("The cash given is less than the amount due."))
         return [TenderInput(method="cash", amount=total, tendered=tendered)], None
@@ -254,6 +290,8 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
             tenders, room_number = [card.tender], None
         else:
             tenders, room_number = _tenders(request.POST, total=view.total)
+        if room_number and not request.POST.get("room_confirmed"):
+            return _counter_room_confirm(request, room_number, view.total)
         reservation = None
         ref = (request.POST.get("reservation") or "").strip()[:20]
         if ref and not room_number:
@@ -278,6 +316,31 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
         return _cart_response(request, error=str(exc.message))
     cart_clear(request.session, property=prop)
     return _to_receipt(request, sale.order)
+
+
+def _counter_room_confirm(request: HttpRequest, room_number: str, total) -> HttpResponse:
+    """The sale again with "charge X to room N, guest's name?" (the second tap charges)."""
+    from pos.views.tables import room_confirm_context
+
+    context = _cart_context(request)
+    try:
+        context["room_confirm"] = room_confirm_context(
+            request,
+            room_number=room_number,
+            amount=total,
+            url=reverse("pos:counter_pay"),
+            back=reverse("pos:counter"),
+            target="#cart",
+        )
+    except DomainError as exc:
+        context["error"] = str(exc.message)
+    if request.htmx:
+        return render(request, "pos/counter.html#cart", context)
+    return render(
+        request,
+        "pos/counter.html",
+        {**context, **_products_context(request, None), "card_approvals_unused": []},
+    )
 
 
 def _to_receipt(request: HttpRequest, order: Order) -> HttpResponse:

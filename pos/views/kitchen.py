@@ -1,15 +1,32 @@
-"""Kitchen display per station (POS-3): the station's tickets waiting, polled by htmx, and the
-bump that says a ticket is ready."""
+"""Kitchen display per station (POS-3): the station's tickets waiting with their table,
+covers, waiter, course, modifiers and allergens, an age timer that turns amber then red (the
+outlet's minutes), bump per dish and per ticket, recall of the last bumped, and the "all day"
+count of each dish in progress. Polled by htmx every few seconds: the list is swapped whole,
+each ticket keeps its id, so nothing flickers or jumps."""
 
+from collections import Counter
+
+from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.exceptions import DomainError
 from core.scoping import capability_required
 from pos.models import KitchenTicket, TabLine
-from pos.services.tables import STATIONS, kitchen_ticket_bump
+from pos.services.tables import (
+    STATIONS,
+    kitchen_line_bump,
+    kitchen_ticket_bump,
+    kitchen_ticket_recall,
+)
 from pos.views.tables import course_name
+
+AMBER_MINUTES = 10  # an outlet's own minutes win (pos.Outlet.kds_amber_minutes)
+RED_MINUTES = 20
 
 
 def _station_or_404(station: str) -> str:
@@ -24,36 +41,116 @@ def kitchen(request: HttpRequest, station: str) -> HttpResponse:
     return _kitchen_page(request, _station_or_404(station))
 
 
+def _age_class(minutes: int, outlet) -> str:
+    amber = getattr(outlet, "kds_amber_minutes", AMBER_MINUTES) or AMBER_MINUTES
+    red = getattr(outlet, "kds_red_minutes", RED_MINUTES) or RED_MINUTES
+    if minutes >= red:
+        return "age-red"
+    if minutes >= amber:
+        return "age-amber"
+    return "age-ok"
+
+
 def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
     """The station's tickets (whole page, or the list alone for htmx polling and bumps)."""
-    tickets = (
+    from inventory.models import Product
+
+    tickets = list(
         KitchenTicket.objects.filter(
             property=request.property, station=station, status=KitchenTicket.Status.NEW
         )
-        .select_related("tab__table", "sent_by")
-        .prefetch_related(Prefetch("lines", queryset=TabLine.objects.order_by("pk")))
+        .select_related("tab__table__outlet", "sent_by")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=TabLine.objects.order_by("pk").prefetch_related(
+                    Prefetch("product", queryset=Product.objects.only("pk", "allergens"))
+                ),
+            )
+        )
+        .order_by("created_at", "pk")
     )
+    now = timezone.now()
+    cards = []
+    all_day: Counter = Counter()
+    for ticket in tickets:
+        minutes = max(0, int((now - ticket.created_at).total_seconds() // 60))
+        lines = []
+        for line in ticket.lines.all():
+            name, _sep, mods = line.description.partition(" + ")
+            lines.append((line, name, mods, line.product.allergens))
+            if line.voided_at is None and line.bumped_at is None:
+                all_day[name] += line.quantity
+        cards.append(
+            {
+                "ticket": ticket,
+                "course": course_name(ticket.course),
+                "minutes": minutes,
+                "age": _age_class(minutes, ticket.tab.table.outlet),
+                "lines": lines,
+                "waiter": ticket.sent_by.get_full_name() or ticket.sent_by.get_username(),
+            }
+        )
     context = {
         "station": station,
-        "tickets": [(t, course_name(t.course)) for t in tickets],
+        "cards": cards,
+        "all_day": sorted(all_day.items(), key=lambda kv: (-kv[1], kv[0])),
         "stations": STATIONS,
+        "can_recall": KitchenTicket.objects.filter(
+            property=request.property, station=station, status=KitchenTicket.Status.BUMPED
+        ).exists(),
     }
-    if request.htmx:
+    if request.htmx and not request.htmx.history_restore_request:
         return render(request, "pos/kitchen.html#tickets", context)
     return render(request, "pos/kitchen.html", context)
+
+
+def _ticket_or_404(request: HttpRequest, station: str, ticket_id: int) -> KitchenTicket:
+    ticket = KitchenTicket.objects.filter(
+        property=request.property, station=station, pk=ticket_id
+    ).first()
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def _after(request: HttpRequest, station: str) -> HttpResponse:
+    if request.htmx:
+        # the list as it is now, at once (kitchen() itself only answers GET)
+        return _kitchen_page(request, station)
+    return redirect("pos:kitchen", station=station)
 
 
 @require_POST
 @capability_required("kitchen.view")
 def kitchen_bump(request: HttpRequest, station: str, ticket_id: int) -> HttpResponse:
     station = _station_or_404(station)
-    ticket = KitchenTicket.objects.filter(
-        property=request.property, station=station, pk=ticket_id
-    ).first()
-    if ticket is None:
-        raise Http404
-    kitchen_ticket_bump(ticket=ticket, actor=request.user)
-    if request.htmx:
-        # the list without the bumped ticket, at once (kitchen() itself only answers GET)
-        return _kitchen_page(request, station)
-    return redirect("pos:kitchen", station=station)
+    kitchen_ticket_bump(ticket=_ticket_or_404(request, station, ticket_id), actor=request.user)
+    return _after(request, station)
+
+
+@require_POST
+@capability_required("kitchen.view")
+def kitchen_line_bump_view(
+    request: HttpRequest, station: str, ticket_id: int, line_id: int
+) -> HttpResponse:
+    """One dish ready; the ticket goes when its last dish does."""
+    station = _station_or_404(station)
+    ticket = _ticket_or_404(request, station, ticket_id)
+    try:
+        kitchen_line_bump(ticket=ticket, line_id=line_id, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return _after(request, station)
+
+
+@require_POST
+@capability_required("kitchen.view")
+def kitchen_recall(request: HttpRequest, station: str) -> HttpResponse:
+    """The last ticket bumped comes back (bumped by mistake)."""
+    station = _station_or_404(station)
+    if kitchen_ticket_recall(property=request.property, station=station, actor=request.user):
+        messages.success(request, _("The last ticket is back."))
+    else:
+        messages.error(request, _("No ticket to recall."))
+    return _after(request, station)

@@ -39,8 +39,8 @@ from pos.selectors import (
     line_held,
     line_to_send,
     order_get,
+    outlet_menu,
     reservation_by_reference,
-    table_menu,
     table_menu_products,
 )
 from pos.services.approvals import approver_verify
@@ -60,9 +60,11 @@ from pos.services.tables import (
     tab_attach_guest,
     tab_fire_next_course,
     tab_line_discount,
+    tab_line_quantity,
     tab_mark_served,
     tab_merge,
     tab_remove_line,
+    tab_repeat_last_line,
     tab_send_and_read,
     tab_transfer,
     tab_void_line,
@@ -221,8 +223,11 @@ def _int(raw, default=None):
         return default
 
 
-def _menu_context(request: HttpRequest, tab: TableTab) -> dict:
-    menu_data = table_menu(property=request.property)
+def _menu_context(request: HttpRequest, tab: TableTab, menu_data: dict | None = None) -> dict:
+    """The menu column: the outlet's own categories in one row, the course and seat the
+    waiter is on (a separate control), and the dishes of the category."""
+    if menu_data is None:
+        menu_data = outlet_menu(property=request.property, outlet_id=tab.table.outlet_id)
     categories = menu_data["categories"]
     category_id = _int(request.GET.get("category"))
     if category_id not in {c.pk for c in categories}:
@@ -230,14 +235,48 @@ def _menu_context(request: HttpRequest, tab: TableTab) -> dict:
     course = _int(request.GET.get("course"), 1)
     if not 1 <= course <= MAX_COURSE:
         course = 1
+    seat = _int(request.GET.get("seat"), 0)
+    if not 0 <= seat <= tab.covers:
+        seat = 0
     return {
         "tab": tab,
         "categories": categories,
         "current_category": category_id,
         "current_course": course,
+        "current_seat": seat,
+        "seats": list(range(1, tab.covers + 1)) if tab.covers > 1 else [],
         "courses": [(c, course_name(c)) for c in COURSES],
         "products": menu_data["products"].get(category_id, []),
+        "menu_version": menu_data["version"],
+        "now": menu_data["now"],
     }
+
+
+TIP_PERCENTS = (5, 10, 15)
+
+
+def quick_amounts(due: Decimal) -> list[Decimal]:
+    """The cash numpad's quick amounts above `due`: the next 5 €, the next 10 €, 20 € and
+    50 € notes (each once, each more than the amount due; "exact" is its own button)."""
+    out: list[Decimal] = []
+    if due <= 0:
+        return out
+    for step in (Decimal("5"), Decimal("10")):
+        nxt = (due / step).to_integral_value(rounding="ROUND_CEILING") * step
+        if nxt <= due:  # a round amount: the next one up
+            nxt += step
+        if nxt not in out:
+            out.append(quantize(nxt))
+    for note in (Decimal("20"), Decimal("50")):
+        if note > due and quantize(note) not in out:
+            out.append(quantize(note))
+    return sorted(out)
+
+
+def _minutes_since(moment) -> int:
+    from django.utils import timezone
+
+    return max(0, int((timezone.now() - moment).total_seconds() // 60)) if moment else 0
 
 
 def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | None = None) -> dict:
@@ -285,9 +324,24 @@ def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
     )
     role = request.membership.role
     self_approves = role_has(role, "pos.approve")
+    state = table_state(
+        tab, list(tickets.values()), any(line_to_send(line, fired_course=fired) for line in lines)
+    )
+    due_now = next_cover if next_cover is not None else balance
     return {
         "tab": tab,
         "rows": rows,
+        "table_state": state,
+        "table_state_label": STATE_LABELS[state],
+        "open_minutes": _minutes_since(tab.created_at),
+        "due_now": due_now,
+        "quick_amounts": quick_amounts(due_now),
+        "tip_percents": TIP_PERCENTS,
+        # in the middle of a split, the payment step stays open for the next share
+        # and once everything is sent (the table's next step is the bill)
+        "pay_open": bool(parts)
+        or bool(tab.split_parts)
+        or (bool(lines) and not any(line_to_send(x, fired_course=fired) for x in lines)),
         "total": total,
         "balance": balance,
         "parts": parts,
@@ -344,7 +398,11 @@ def tab(request: HttpRequest, tab_id: int) -> HttpResponse:
             return redirect("pos:counter_receipt", order_id=tab.order_id)
         return redirect("pos:floor")
     if _is_partial(request) and "category" in request.GET:
-        return render(request, "pos/tab.html#menu", _menu_context(request, tab))
+        menu_data = outlet_menu(property=request.property, outlet_id=tab.table.outlet_id)
+        if request.GET.get("v") == menu_data["version"]:
+            # the tablet's poll: nothing sold out or changed since it drew the menu
+            return HttpResponse(status=204)
+        return render(request, "pos/tab.html#menu", _menu_context(request, tab, menu_data))
     return render(request, "pos/tab.html", _page_context(request, tab))
 
 
@@ -417,10 +475,40 @@ def tab_add(request: HttpRequest, tab_id: int) -> HttpResponse:
             modifier_ids=modifier_ids,
             note=request.POST.get("note", ""),
             course=_int(request.POST.get("course"), 1),
+            seat=_int(request.POST.get("seat"), 0),
         )
     except DomainError as exc:
         return _back(tab, exc, request, **keep)
     return _back(tab, request=request, fresh=line.tab, **keep)
+
+
+@require_POST
+@capability_required("pos.sell")
+def tab_quantity(request: HttpRequest, tab_id: int, line_id: int) -> HttpResponse:
+    """+ or − on a line not sent yet."""
+    tab = _tab_ref(request, tab_id)
+    try:
+        line = tab_line_quantity(
+            tab=tab,
+            line_id=line_id,
+            delta=1 if request.POST.get("delta") == "1" else -1,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        return _back(tab, exc, request)
+    return _back(tab, request=request, fresh=line.tab)
+
+
+@require_POST
+@capability_required("pos.sell")
+def tab_repeat(request: HttpRequest, tab_id: int) -> HttpResponse:
+    """The last line again (another round of the same)."""
+    tab = _tab_ref(request, tab_id)
+    try:
+        line = tab_repeat_last_line(tab=tab, actor=request.user)
+    except DomainError as exc:
+        return _back(tab, exc, request)
+    return _back(tab, request=request, fresh=line.tab)
 
 
 @require_POST
@@ -605,12 +693,15 @@ def _money_field(raw, *, label: str) -> Decimal | None:
 def tab_tenders(post, *, due: Decimal, tip: Decimal) -> list[TenderInput]:
     """The tenders of the payment button pressed, for `due` (+ `tip` on the card)."""
     action = post.get("action")
+    if not action and post.get("tendered"):  # a quick amount of the cash numpad
+        action = "cash"
     card_ref = (post.get("card_reference") or "").strip()[:100]
     voucher_ref = (post.get("voucher_reference") or "").strip()[:100]
     if tip and action not in ("card", "several"):
         raise InvalidInput(_("A tip is added to a card payment."))
     if action == "cash":
-        tendered = _money_field(post.get("tendered"), label=_("cash given")) or due
+        raw = post.get("tendered")
+        tendered = due if raw == "exact" else _money_field(raw, label=_("cash given")) or due
         if tendered < due:
             raise InvalidInput(_("The cash given is less than the amount due."))
         return [TenderInput(method="cash", amount=due, tendered=tendered)]
@@ -696,6 +787,8 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
                 raise InvalidInput(_("Enter a room number."))
             if tip:
                 raise InvalidInput(_("A tip is added to a card payment."))
+            if not request.POST.get("room_confirmed"):
+                return _room_confirm(request, tab, room_number)
         line_ids = [_int(v) for v in request.POST.getlist("line")]
         if None in line_ids:
             raise InvalidInput(_("Choose the items this guest pays."))
@@ -716,6 +809,62 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
     except DomainError as exc:
         return _back(tab, exc, request)
     return _after_part(request, tab, paid)
+
+
+def room_confirm_context(
+    request: HttpRequest, *, room_number: str, amount: Decimal, url: str, back: str, target: str
+) -> dict:
+    """What the "charge to room?" question shows: the in-house guest's name, and the form's
+    own fields to post again with the answer. Raises NotInHouse for a room without a guest."""
+    from pms.selectors import in_house_room
+    from pos.exceptions import NotInHouse
+
+    stay_room = in_house_room(property=request.property, room_number=room_number)
+    if stay_room is None:
+        raise NotInHouse(_("Room %(number)s has no guest in house.") % {"number": room_number})
+    guest = stay_room.reservation.guest
+    fields = [
+        (key, value)
+        for key in request.POST
+        if key not in ("csrfmiddlewaretoken", "room_confirmed")
+        for value in request.POST.getlist(key)
+    ]
+    return {
+        "room": room_number,
+        "guest": str(guest) if guest else stay_room.reservation.reference,
+        "amount": amount,
+        "fields": fields,
+        "url": url,
+        "back": back,
+        "target": target,
+    }
+
+
+def _room_confirm(request: HttpRequest, tab: TableTab, room_number: str) -> HttpResponse:
+    """The cart again with the question "charge X to room N, guest's name?" above it."""
+    tab = _tab_or_404(request, tab.pk)
+    context = {**_cart_context(request, tab), "partial": True}
+    url = reverse("pos:tab_pay", args=[tab.pk])
+    kind = request.POST.get("split")
+    amount = context["due_now"]
+    if kind == TabPart.Kind.AMOUNT:
+        amount = _money_field(request.POST.get("amount"), label=_("amount")) or amount
+    elif kind == TabPart.Kind.ITEMS:
+        picked = {_int(v) for v in request.POST.getlist("line")}
+        amount = sum(
+            (p.total for _l, p, _c, _h in context["rows"] if p and p.line.pk in picked), ZERO
+        )
+    context["room_confirm"] = room_confirm_context(
+        request,
+        room_number=room_number,
+        amount=amount,
+        url=url,
+        back=reverse("pos:tab", args=[tab.pk]),
+        target="#cart",
+    )
+    if _is_partial(request):
+        return render(request, "pos/tab.html#cart", context)
+    return render(request, "pos/tab.html", {**_page_context(request, tab), **context})
 
 
 def _after_part(request: HttpRequest, tab: TableTab, paid: PaidPart) -> HttpResponse:

@@ -111,8 +111,11 @@ def test_counter_sale_by_barcode_paid_in_cash(open_as, live_server, viewport, ho
     page.wait_for_selector("[data-testid=cart] >> text=Espresso")
     assert page.inner_text("[data-testid=total]").strip() == "€2.50"
     assert_touch_targets(
-        page, ["[data-testid=pay-cash]", "[data-testid=pay-card]", "[data-testid=pay-room]"]
+        page,
+        ["[data-testid=tender-cash]", "[data-testid=tender-card]", "[data-testid=tender-room]"],
     )
+    # the tender first, then its fields
+    page.click("[data-testid=tender-cash]")
     page.fill("[data-testid=tendered]", "10")
     page.click("[data-testid=pay-cash]")
     # then
@@ -166,8 +169,12 @@ def test_room_charge_appears_on_the_front_desk_folio(open_as, live_server, viewp
     # when: a basket charged to room 12
     till.click(f"[data-testid=product-{product('cafe').code}]")
     till.wait_for_selector("[data-testid=cart] >> text=Espresso")
+    till.click("[data-testid=tender-room]")
     till.fill("[data-testid=room-number]", "12")
     till.click("[data-testid=pay-room]")
+    # the till names the guest and asks before charging
+    till.wait_for_selector("[data-testid=room-confirm] >> text=Douze")
+    till.click("[data-testid=room-confirm-yes]")
     till.wait_for_selector("[data-testid=charged-to-room]")
     # then: the front desk sees it on the folio
     desk = open_as(clerk)
@@ -179,6 +186,7 @@ def test_room_charge_appears_on_the_front_desk_folio(open_as, live_server, viewp
     till.goto(f"{live_server.url}/pos/counter/")
     till.click(f"[data-testid=product-{product('cafe').code}]")
     till.wait_for_selector("[data-testid=cart] >> text=Espresso")
+    till.click("[data-testid=tender-room]")
     till.fill("[data-testid=room-number]", "999")
     till.click("[data-testid=pay-room]")
     till.wait_for_selector("[data-testid=error]")
@@ -205,8 +213,10 @@ def test_waiter_tablet_table_to_kitchen_display_and_payment(open_as, live_server
     assert tablet.url.endswith(f"/pos/tabs/{tab.pk}/")
     tablet.click(f"text={product('entrecote').category.name_en}")
     tablet.wait_for_selector("[data-testid=menu-entrecote]")
-    tablet.check("[data-testid=modifier-rare]")
+    # the rib-eye's sheet asks its cooking (required) before the line is added
     tablet.click("[data-testid=menu-entrecote]")
+    tablet.click("[data-testid=modifier-rare] >> xpath=..")
+    tablet.click("[data-testid=add-entrecote]")
     tablet.wait_for_selector("[data-testid=tab] >> text=Rare")
     # the dish's form is cleared once it is added: the next rib-eye starts without "rare"
     assert not tablet.is_checked("[data-testid=modifier-rare]")
@@ -222,6 +232,7 @@ def test_waiter_tablet_table_to_kitchen_display_and_payment(open_as, live_server
     kds.click("[data-testid=bump]")
     kds.wait_for_selector("text=Nothing to prepare.")
     # when: the table pays by card
+    tablet.click("[data-testid=tender-card]")
     tablet.fill("#card_reference", "TPE-9")
     tablet.click("[data-testid=pay-card]")
     tablet.wait_for_selector("[data-testid=receipt]")
@@ -251,16 +262,22 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     tablet = open_as(waiter, terminal)
     tablet.goto(f"{live_server.url}/pos/tables/")
     assert_touch_targets(tablet, ["[data-testid=table-5] [data-testid=open]"])
+    # this story sends every dish at once: no dish keeps a course of its own here
+    from inventory.models import Product
+
+    Product.objects.filter(property=hotel).update(default_course=0)
     # when: open table 5 for two; a rare rib-eye and a Niçoise salad; a crème brûlée
     tablet.fill("[data-testid=table-5] input[name=covers]", "2")
     tablet.click("[data-testid=table-5] [data-testid=open]")
     tablet.wait_for_selector("[data-testid=tab]")
     tablet.click(f"text={product('entrecote').category.name_en}")
     tablet.wait_for_selector("[data-testid=menu-entrecote]")
-    tablet.check("[data-testid=modifier-rare]")
     tablet.click("[data-testid=menu-entrecote]")
+    tablet.click("[data-testid=modifier-rare] >> xpath=..")
+    tablet.click("[data-testid=add-entrecote]")
     tablet.wait_for_selector("[data-testid=tab] >> text=Rare")
     tablet.click("[data-testid=menu-salade-nicoise]")
+    tablet.click("[data-testid=add-salade-nicoise]")
     tablet.wait_for_selector("[data-testid=tab] >> text=Niçoise salad")
     tablet.click(f"nav[aria-label=Categories] >> text={product('creme-brulee').category.name_en}")
     tablet.click("[data-testid=menu-creme-brulee]")
@@ -269,7 +286,7 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     assert_touch_targets(
         tablet,
         ["[data-testid=send]", "[data-testid=menu-creme-brulee]", "[data-testid=course-2]",
-         ".pos-categories .tile"],
+         ".category-row .cat"],
     )  # fmt: skip
     tablet.click("[data-testid=send]")
     tablet.wait_for_selector("text=Sent to the kitchen.")
@@ -319,14 +336,16 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     screenshot(tablet, "waiter-floor-ready", viewport)
     # when: charge the bill to room 12
     tablet.click("[data-testid=table-5] a")
-    tablet.wait_for_selector("[data-testid=pay-room]")
+    tablet.wait_for_selector("[data-testid=tender-room]")
     assert_touch_targets(
         tablet,
-        ["[data-testid=pay-room]", "[data-testid=pay-card]", "[data-testid=pay-cash]",
+        ["[data-testid=tender-room]", "[data-testid=tender-card]", "[data-testid=tender-cash]",
          "[data-testid=served]"],
     )  # fmt: skip
+    tablet.click("[data-testid=tender-room]")
     tablet.fill("[data-testid=room-number]", "12")
     tablet.click("[data-testid=pay-room]")
+    tablet.click("[data-testid=room-confirm-yes]")
     tablet.wait_for_selector("[data-testid=charged-to-room]")
     assert tablet.inner_text("[data-testid=receipt-total]").strip() == "€47.00"
     screenshot(tablet, "waiter-room-12-charged", viewport)
@@ -358,11 +377,11 @@ def test_quick_taps_on_the_tablet_lose_no_dish(open_as, live_server, viewport, h
     assert tablet.input_value("form.lang input[name=next]") == tab_path
     tablet.click(f"text={product('entrecote').category.name_en}")
     tablet.wait_for_selector("[data-testid=menu-entrecote]")
-    for code in ("salade-nicoise", "loup", "salade-nicoise"):
+    for code in ("loup", "croque", "loup"):  # dishes without a sheet of choices
         tablet.click(f"[data-testid=menu-{code}]", no_wait_after=True)
     # a locator, not wait_for_function: the page's CSP runs no string as script (no eval)
     expect(tablet.locator("[data-testid=tab] tr[data-testid^=line-]")).to_have_count(3)
     assert TabLine.objects.filter(tab__table__label="Q1").count() == 3
-    expected = 2 * product("salade-nicoise").price + product("loup").price
+    expected = 2 * product("loup").price + product("croque").price
     assert tablet.inner_text("[data-testid=total]").strip() == f"€{expected:.2f}"
     screenshot(tablet, "waiter-quick-taps", viewport)

@@ -50,3 +50,17 @@ def cash(property, lines):
     from billing.services.payments import TenderInput
 
     return [TenderInput(method="cash", amount=due(property, lines))]
+
+
+def required_choices(product) -> dict:
+    """The POST fields that answer each required modifier group of `product` with its first
+    choice (the rib-eye's cooking): a tab line without them is refused."""
+    return {
+        f"modifier_{group.pk}": group.modifiers.order_by("pk").first().pk
+        for group in product.modifier_groups.filter(min_choices__gte=1)
+    }
+
+
+def required_modifier_ids(product) -> list[int]:
+    """`required_choices` as the ids tab_add_line takes."""
+    return list(required_choices(product).values())

@@ -9,6 +9,7 @@ from devices.models import Printer, PrintJob
 from devices.services import print_job_send
 from pos.models import StationPrinter, Table
 from pos.services.tables import tab_add_line, tab_send, table_open
+from tests.pos.helpers import required_modifier_ids
 
 
 def rare_of(hotel) -> int:
@@ -45,9 +46,10 @@ def test_send_prints_the_kitchen_station_ticket_once(
         actor=cashier,
         quantity=Decimal("2"),
         note="sans sel",
-        modifier_ids=[rare_of(hotel)],
+        modifier_ids=required_modifier_ids(product("entrecote")),
     )
-    tab_add_line(tab=tab, product=product("spritz"), actor=cashier)  # bar: no printer here
+    # the waiter is on the mains (the rib-eye's own course): the spritz goes with it
+    tab_add_line(tab=tab, product=product("spritz"), actor=cashier, course=2)  # bar: no printer
     tickets = tab_send(tab=tab, actor=cashier)
     assert len(tickets) == 2
     job = PrintJob.objects.get()
@@ -77,9 +79,12 @@ def test_a_send_to_two_stations_writes_both_jobs_and_publishes_one_message(
     table = Table.objects.create(property=hotel, outlet=terminal.outlet, label="5", seats=4)
     tab = table_open(table=table, covers=2, actor=cashier)
     tab_add_line(
-        tab=tab, product=product("entrecote"), actor=cashier, modifier_ids=[rare_of(hotel)]
+        tab=tab,
+        product=product("entrecote"),
+        actor=cashier,
+        modifier_ids=required_modifier_ids(product("entrecote")),
     )
-    tab_add_line(tab=tab, product=product("spritz"), actor=cashier)
+    tab_add_line(tab=tab, product=product("spritz"), actor=cashier, course=2)
     with patch.object(print_jobs_relay_task, "delay") as relay:
         with django_capture_on_commit_callbacks(execute=True):
             tab_send(tab=tab, actor=cashier)

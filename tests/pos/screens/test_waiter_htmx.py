@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from core.models import Membership, Role
 from pos.models import KitchenTicket, Order, TableTab, TabLine
 from tests.factories.core import make_staff
+from tests.pos.helpers import required_choices
 from tests.pos.screens.test_waiter import add, open_tab
 
 pytestmark = pytest.mark.django_db
@@ -95,13 +96,14 @@ def test_adding_an_item_redraws_the_order_column_only(tablet, tables, product,
     tab = open_tab(tablet, tables["5"])
     add(tablet, tab, product("biere"))
     rib_eye = product("entrecote")
+    cooked = {"product_id": rib_eye.pk, **required_choices(rib_eye)}  # its cooking chosen
     add(tablet, tab, rib_eye)
     # a dish already ordered today (validated and priced then, under the catalog token):
     # the tab locked (it says it has no part paid yet), the new line, then the column's
     # lines, in a transaction of its own (two savepoints here, in the test's transaction);
     # the managers who may approve are read this first time, then come from the cache
     with django_assert_max_num_queries(6):
-        response = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+        response = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", cooked)
     assert response.status_code == 200
     cart = response.content.decode()
     assert cart.lstrip().startswith('<div id="cart">') and "<html" not in cart
@@ -126,13 +128,14 @@ def test_the_same_dish_twice_is_quoted_once_until_the_catalog_changes(tablet, ta
 
     tab = open_tab(tablet, tables["5"])
     rib_eye = product("entrecote")
+    cooked = {"product_id": rib_eye.pk, **required_choices(rib_eye)}  # its cooking chosen
     with patch.object(table_services, "quote", wraps=table_services.quote) as quote:
-        first = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
-        second = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+        first = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", cooked)
+        second = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", cooked)
         assert quote.call_count == 1
         rib_eye.price = Decimal("31.00")
         rib_eye.save()
-        third = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+        third = hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", cooked)
         assert quote.call_count == 2
     assert first.status_code == second.status_code == third.status_code == 200
     lines = list(TabLine.objects.filter(tab=tab))
@@ -144,10 +147,11 @@ def test_the_same_dish_twice_is_quoted_once_until_the_catalog_changes(tablet, ta
 def test_a_dish_is_named_in_each_waiters_language(tablet, tables, product):
     tab = open_tab(tablet, tables["5"])
     rib_eye = product("entrecote")
+    cooked = {"product_id": rib_eye.pk, **required_choices(rib_eye)}  # its cooking chosen
     tablet.cookies["django_language"] = "fr"
-    hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+    hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", cooked)
     tablet.cookies["django_language"] = "en"
-    hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", {"product_id": rib_eye.pk})
+    hx_post(tablet, f"/pos/tabs/{tab.pk}/add/", cooked)
     french, english = (line.description for line in TabLine.objects.filter(tab=tab))
     assert french.startswith(rib_eye.name_fr) and english.startswith(rib_eye.name_en)
     assert french != english
