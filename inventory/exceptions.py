@@ -22,8 +22,8 @@ class OfferExhausted(Conflict):
     default_message = _("This offer is no longer available.")
 
 
-class ProductSoldOut(Conflict):
-    """86'd: the dish is off for the rest of the service."""
+class ProductSoldOut(SoldOut):
+    """86'd: the dish is off for the rest of the service (a kind of sold out)."""
 
     code = "product_sold_out"
     default_message = _("This dish is sold out for the rest of the service.")

@@ -316,8 +316,8 @@ def booking_cancel_with_refund(
     from pms.services import reservation_cancel
 
     with transaction.atomic():
-        # the cancellation itself asks for the refund of the online deposit
         reservation = reservation_cancel(reservation=reservation, actor=actor, reason=reason)
+        online_refund_request(reservation=reservation, reason=reason or "cancellation", actor=actor)
     return reservation
 
 

@@ -873,10 +873,6 @@ def reservation_cancel(
             "waiver_reason": waived,
         },
     )
-    # an online deposit goes back less the fee, through the outbox after commit
-    from pms.services.online_payments import online_refund_request
-
-    online_refund_request(reservation=reservation, reason=reason or "cancellation", actor=actor)
     reservation_webhook(reservation, "reservation.cancelled")
     return reservation
 

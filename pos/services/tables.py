@@ -18,7 +18,7 @@ from devices.documents import KitchenItem, KitchenTicketDocument
 from devices.models import PrintJob
 from devices.services import print_jobs_enqueue_new
 from inventory.catalog_cache import catalog_version
-from inventory.exceptions import SoldOut
+from inventory.exceptions import ChoiceRequired, ProductSoldOut
 from inventory.models import Channel, Product, RevenueCategory
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import (
@@ -141,10 +141,10 @@ def tab_add_line(
     if product.capacity_pool_id:
         raise InvalidInput(_("This product is sold at the counter."))
     if product_sold_out(product):
-        raise SoldOut(_("%(name)s is sold out.") % {"name": product.name})
+        raise ProductSoldOut(_("%(name)s is sold out.") % {"name": product.name})
     group = missing_required_group(product, modifier_ids)
     if group is not None:
-        raise InvalidInput(
+        raise ChoiceRequired(
             _("Choose %(group)s for %(name)s.") % {"group": group.name, "name": product.name}
         )
     course = min(course_for(product, course), MAX_COURSE)

@@ -58,7 +58,7 @@ def _cart_context(request: HttpRequest, *, error: str = "") -> dict:
     cart = cart_get(request.session, property=prop)
     view = cart_view(cart, property=prop)
     slots = [line.get("slot_time") for line in cart["lines"]]
-    from pos.views.tables import quick_amounts
+    from pos.views.payment_step import quick_amounts
 
     return {
         "cart": cart,
@@ -320,7 +320,7 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
 
 def _counter_room_confirm(request: HttpRequest, room_number: str, total) -> HttpResponse:
     """The sale again with "charge X to room N, guest's name?" (the second tap charges)."""
-    from pos.views.tables import room_confirm_context
+    from pos.views.payment_step import room_confirm_context
 
     context = _cart_context(request)
     try:

@@ -72,6 +72,7 @@ from pos.services.tables import (
 )
 from pos.terminals import terminal_for_request
 from pos.views.counter import receipt_page
+from pos.views.payment_step import quick_amounts, room_confirm_context
 from pos.views.terminals import terminal_label
 from pos.views.titles import TITLE_ACTIONS, title_tenders
 
@@ -253,24 +254,6 @@ def _menu_context(request: HttpRequest, tab: TableTab, menu_data: dict | None = 
 
 
 TIP_PERCENTS = (5, 10, 15)
-
-
-def quick_amounts(due: Decimal) -> list[Decimal]:
-    """The cash numpad's quick amounts above `due`: the next 5 €, the next 10 €, 20 € and
-    50 € notes (each once, each more than the amount due; "exact" is its own button)."""
-    out: list[Decimal] = []
-    if due <= 0:
-        return out
-    for step in (Decimal("5"), Decimal("10")):
-        nxt = (due / step).to_integral_value(rounding="ROUND_CEILING") * step
-        if nxt <= due:  # a round amount: the next one up
-            nxt += step
-        if nxt not in out:
-            out.append(quantize(nxt))
-    for note in (Decimal("20"), Decimal("50")):
-        if note > due and quantize(note) not in out:
-            out.append(quantize(note))
-    return sorted(out)
 
 
 def _minutes_since(moment) -> int:
@@ -809,35 +792,6 @@ def tab_pay(request: HttpRequest, tab_id: int) -> HttpResponse:
     except DomainError as exc:
         return _back(tab, exc, request)
     return _after_part(request, tab, paid)
-
-
-def room_confirm_context(
-    request: HttpRequest, *, room_number: str, amount: Decimal, url: str, back: str, target: str
-) -> dict:
-    """What the "charge to room?" question shows: the in-house guest's name, and the form's
-    own fields to post again with the answer. Raises NotInHouse for a room without a guest."""
-    from pms.selectors import in_house_room
-    from pos.exceptions import NotInHouse
-
-    stay_room = in_house_room(property=request.property, room_number=room_number)
-    if stay_room is None:
-        raise NotInHouse(_("Room %(number)s has no guest in house.") % {"number": room_number})
-    guest = stay_room.reservation.guest
-    fields = [
-        (key, value)
-        for key in request.POST
-        if key not in ("csrfmiddlewaretoken", "room_confirmed")
-        for value in request.POST.getlist(key)
-    ]
-    return {
-        "room": room_number,
-        "guest": str(guest) if guest else stay_room.reservation.reference,
-        "amount": amount,
-        "fields": fields,
-        "url": url,
-        "back": back,
-        "target": target,
-    }
 
 
 def _room_confirm(request: HttpRequest, tab: TableTab, room_number: str) -> HttpResponse:

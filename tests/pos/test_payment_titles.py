@@ -22,7 +22,7 @@ from tests.factories.screens import (  # noqa: F401  (fixtures)
     terminal_cookie,
     till,
 )
-from tests.pos.helpers import line, snapshot
+from tests.pos.helpers import line, required_choices, snapshot
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -201,7 +201,8 @@ def test_counter_offers_the_titles_in_french(till, hotel, product):  # noqa: F81
 def test_waiter_tablet_pays_with_a_meal_voucher_card(tablet, tables, product):  # noqa: F811
     tablet.post(f"/pos/tables/{tables['5'].pk}/open/", {"covers": 1})
     tab = tables["5"].tabs.get()
-    tablet.post(f"/pos/tabs/{tab.pk}/add/", {"product_id": product("entrecote").pk})  # 29 €
+    steak = product("entrecote")  # 29 €, its cooking asked
+    tablet.post(f"/pos/tabs/{tab.pk}/add/", {"product_id": steak.pk, **required_choices(steak)})
     tablet.post(
         f"/pos/tabs/{tab.pk}/pay/",
         {"split": "full", "action": "meal_voucher_card", "title_amount": "25",

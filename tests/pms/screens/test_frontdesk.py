@@ -185,7 +185,8 @@ def test_folio_shows_a_room_charge_from_the_counter(till, hotel, book, product):
     till.post("/pos/counter/add/", {"product_id": product("cafe").pk}, HTTP_HX_REQUEST="true")
     key = till.session[f"pos_cart:{hotel.pk}"]["client_key"]
     paid = till.post(
-        "/pos/counter/pay/", {"client_key": key, "action": "room", "room_number": "106"}
+        "/pos/counter/pay/",
+        {"client_key": key, "action": "room", "room_number": "106", "room_confirmed": "1"},
     )
     # then
     assert paid.status_code == 302
