@@ -601,7 +601,8 @@ def reservation_search(
 
     Every filter meets an index: (property, reference), the guests' e-mail and phone keys,
     the start of a last name (an index on UPPER(last_name) on PostgreSQL, crm 0010),
-    (property, arrival), (property, status), (property, channel, arrival). Two queries."""
+    (property, arrival), (property, status), (property, channel, arrival), a group name
+    (pms 0007). One query per way the text can match, then the page's."""
     qs = Reservation.objects.filter(property=property)
     if arrival_from:
         qs = qs.filter(arrival__gte=arrival_from)
@@ -613,32 +614,17 @@ def reservation_search(
         qs = qs.filter(channel=channel)
     text = " ".join((text or "").split())[:100]
     if text:
-        org = property.organization_id
-        guests = Guest.objects.filter(organization_id=org)
-        if "@" in text:
-            match = Q(guest_id__in=guests.filter(email_key=email_key(text)).values("pk"))
-        elif sum(c.isdigit() for c in text) >= 6 and not any(c.isalpha() for c in text):
-            match = Q(guest_id__in=guests.filter(phone_key=phone_key(text)).values("pk"))
-        else:
-            words = text.split(" ")
-            by_name = guests.filter(last_name__istartswith=text)
-            if len(words) > 1:
-                by_name = guests.filter(
-                    Q(last_name__istartswith=text)
-                    | Q(last_name__istartswith=words[-1], first_name__istartswith=words[0])
-                )
-            match = (
-                Q(guest_id__in=by_name.values("pk"))
-                | Q(
-                    company_id__in=Company.objects.filter(
-                        organization_id=org, name__istartswith=text
-                    ).values("pk")
-                )
-                | Q(group_name__istartswith=text)
-            )
-            if REFERENCE_RE.match(text.upper()):
-                match |= Q(reference=text.upper())
-        qs = qs.filter(match)
+        # each way of matching is its own query on its own index, newest `limit` first, and
+        # the union is taken here: one OR across guests, companies, groups and references
+        # makes PostgreSQL scan the property's reservations instead
+        found: dict[int, tuple] = {}
+        for lookup in _search_lookups(qs, property, text):
+            for pk, arrival in lookup.order_by("-arrival", "-pk").values_list("pk", "arrival")[
+                :limit
+            ]:
+                found[pk] = (arrival, pk)
+        newest = sorted(found.values(), reverse=True)[:limit]
+        qs = Reservation.objects.filter(pk__in=[pk for _arrival, pk in newest])
     return list(
         qs.select_related("guest", "company")
         .prefetch_related(
@@ -652,6 +638,34 @@ def reservation_search(
         )
         .order_by("-arrival", "-pk")[:limit]
     )
+
+
+def _search_lookups(qs, property: Property, text: str) -> list:
+    """The reservation querysets a free text can mean: an e-mail, a phone number, or the
+    start of a guest's, a company's or a group's name, and a reference."""
+    org = property.organization_id
+    guests = Guest.objects.filter(organization_id=org)
+    if "@" in text:
+        return [qs.filter(guest_id__in=guests.filter(email_key=email_key(text)).values("pk"))]
+    if sum(c.isdigit() for c in text) >= 6 and not any(c.isalpha() for c in text):
+        return [qs.filter(guest_id__in=guests.filter(phone_key=phone_key(text)).values("pk"))]
+    words = text.split(" ")
+    by_name = Q(last_name__istartswith=text)
+    if len(words) > 1:
+        by_name |= Q(last_name__istartswith=words[-1], first_name__istartswith=words[0])
+    lookups = []
+    if REFERENCE_RE.match(text.upper()):
+        lookups.append(qs.filter(reference=text.upper()))
+    lookups += [
+        qs.filter(guest_id__in=guests.filter(by_name).values("pk")),
+        qs.filter(
+            company_id__in=Company.objects.filter(
+                organization_id=org, name__istartswith=text
+            ).values("pk")
+        ),
+        qs.exclude(group_name="").filter(group_name__istartswith=text),
+    ]
+    return lookups
 
 
 @dataclass

@@ -9,6 +9,7 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         from core.navigation import NavItem, register
+        from reporting import signals  # noqa: F401  (the cash alert in the closing transaction)
 
         register(
             NavItem(

@@ -177,24 +177,54 @@ def _rates(property: Property, day: date, factor: Decimal) -> list[Finding]:
     return found
 
 
+def _cash_finding(session: CashSession) -> Finding:
+    return Finding(
+        Alert.Kind.CASH_DIFFERENCE,
+        f"cash:{session.pk}",
+        {
+            "terminal": str(session.terminal_id),
+            "day": str(session.business_date),
+            "difference": str(session.difference),
+        },
+    )
+
+
 def _cash(property: Property, today: date, threshold: Decimal) -> list[Finding]:
     sessions = CashSession.objects.filter(
         property=property,
         status=CashSession.Status.CLOSED,
         business_date__gte=today - timedelta(days=1),
     ).filter(Q(difference__gt=threshold) | Q(difference__lt=-threshold))
-    return [
-        Finding(
-            Alert.Kind.CASH_DIFFERENCE,
-            f"cash:{s.pk}",
-            {
-                "terminal": str(s.terminal_id),
-                "day": str(s.business_date),
-                "difference": str(s.difference),
-            },
+    return [_cash_finding(s) for s in sessions]
+
+
+def cash_close_alert(*, session: CashSession) -> Alert | None:
+    """A drawer closed with a difference beyond the property's threshold raises its alert in
+    the closing transaction itself: the manager's inbox shows it at once, not at the next
+    beat (which finds the same cause and adds nothing). Returns the open alert, if any."""
+    if session.status != CashSession.Status.CLOSED or session.difference is None:
+        return None
+    threshold = settings_for(session.property).cash_threshold
+    if abs(session.difference) <= threshold:
+        return None
+    finding = _cash_finding(session)
+    with transaction.atomic():
+        # one open alert per cause: the partial unique index keeps a concurrent beat's out
+        Alert.objects.bulk_create(
+            [
+                Alert(
+                    property_id=session.property_id,
+                    kind=finding.kind,
+                    cause=finding.cause,
+                    data=finding.data,
+                    created_at=timezone.now(),
+                )
+            ],
+            ignore_conflicts=True,
         )
-        for s in sessions
-    ]
+        return Alert.objects.filter(
+            property_id=session.property_id, cause=finding.cause, resolved_at__isnull=True
+        ).first()
 
 
 def _feeds(property: Property) -> list[Finding]:

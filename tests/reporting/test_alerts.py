@@ -228,3 +228,28 @@ def test_the_digest_e_mail_is_sent_after_commit(celery_eager):
     assert "1 new alert" in mail.outbox[0].subject
     assert "Vin: 4 left" in mail.outbox[0].body
     assert mail.outbox[0].to == ["boss@example.org"]
+
+
+def test_a_drawer_closed_short_raises_its_alert_in_the_closing_transaction(hotel, manager):
+    """No beat needed: the close itself raises the alert, once, and a small difference none."""
+    from django.db import transaction
+
+    from pos.services.cash import cash_session_close, cash_session_open
+
+    short = cash_session_open(
+        terminal=make_terminal(hotel), actor=manager, opening_float=Decimal("100")
+    )
+    with transaction.atomic():
+        cash_session_close(session=short, actor=manager, counted_cash=Decimal("75.00"))
+        alert = Alert.objects.get(property=hotel, kind="cash")
+        assert alert.data["difference"] == "-25.00"
+        assert alert.cause == f"cash:{short.pk}"
+    # the beat finds the same cause and adds nothing
+    alerts_evaluate(property=hotel)
+    assert Alert.objects.filter(property=hotel, kind="cash").count() == 1
+
+    close = cash_session_open(
+        terminal=make_terminal(hotel, name="Caisse 2"), actor=manager, opening_float=Decimal("50")
+    )
+    cash_session_close(session=close, actor=manager, counted_cash=Decimal("45.50"))
+    assert not Alert.objects.filter(cause=f"cash:{close.pk}").exists()

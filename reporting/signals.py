@@ -1,0 +1,17 @@
+"""What reporting answers inside another app's transaction, without that app importing it
+(reporting sits above every app): a drawer closed with a large difference raises its alert
+in the closing transaction."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from pos.models import CashSession
+
+
+@receiver(post_save, sender=CashSession)
+def cash_session_saved(sender, instance: CashSession, created: bool, **kwargs) -> None:
+    if created or instance.status != CashSession.Status.CLOSED:
+        return
+    from reporting.services import cash_close_alert
+
+    cash_close_alert(session=instance)
