@@ -23,12 +23,12 @@ from pms.services import (
     DepartureBalance,
     ExtraRequest,
     RoomRequest,
-    reservation_cancel,
     reservation_check_in,
     reservation_check_out,
     reservation_create_for_guest,
     reservation_modify,
 )
+from pms.services.online_payments import booking_cancel_with_refund
 
 # who may book through which channel: the front desk books for its own desk, its website
 # and API integrations; OTA bookings are imported by a manager's channel connection
@@ -468,7 +468,7 @@ class ReservationCancelApi(PropertyScopedApi):
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         reservation = reservation_get(property=self.property, reference=reference)
-        reservation_cancel(
+        booking_cancel_with_refund(
             reservation=reservation,
             actor=request.user,
             reason=params.validated_data.get("reason", ""),

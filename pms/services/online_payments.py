@@ -309,15 +309,25 @@ def online_refund_request(
 
 
 def booking_cancel_with_refund(
-    *, reservation: Reservation, actor=None, reason: str = ""
+    *, reservation: Reservation, actor=None, reason: str = "", **cancel_options
 ) -> Reservation:
-    """Cancel a booking and give back its online deposit (refund_amount_on_cancel) in one
-    transaction; the provider is called after commit."""
+    """Cancel a booking (the desk's, the API's, the guest's) and give back its online deposit
+    less the plan's fee (refund_amount_on_cancel; all of it when a manager waived the fee) in
+    one transaction; the provider is called after commit. `cancel_options` go to
+    reservation_cancel (`at`, `waived_by`, `waiver_reason`)."""
     from pms.services import reservation_cancel
 
     with transaction.atomic():
-        reservation = reservation_cancel(reservation=reservation, actor=actor, reason=reason)
-        online_refund_request(reservation=reservation, reason=reason or "cancellation", actor=actor)
+        reservation = reservation_cancel(
+            reservation=reservation, actor=actor, reason=reason, **cancel_options
+        )
+        waived = cancel_options.get("waived_by") is not None
+        online_refund_request(
+            reservation=reservation,
+            amount=online_refundable(reservation=reservation) if waived else None,
+            reason=reason or "cancellation",
+            actor=actor,
+        )
     return reservation
 
 

@@ -33,6 +33,7 @@ from pms.selectors import (
     sellable_rate_plans,
 )
 from pms.services.desk import NewGuest, desk_reservation_create
+from pms.services.online_payments import booking_cancel_with_refund
 from pms.services.policies import (
     cancellation_fee,
     deposit_due,
@@ -41,7 +42,6 @@ from pms.services.policies import (
 )
 from pms.services.reservations import (
     RoomRequest,
-    reservation_cancel,
     reservation_mark_no_show,
     reservation_modify,
     reservation_requote,
@@ -398,7 +398,8 @@ def cancel(request: HttpRequest, reference: str) -> HttpResponse:
         return render(request, "pms/desk/cancel.html", _cancel_context(request, res))
     try:
         waived_by = _waiver(request)
-        res = reservation_cancel(
+        # an online deposit goes back (less the fee) through the outbox after commit
+        res = booking_cancel_with_refund(
             reservation=res,
             actor=request.user,
             reason=request.POST.get("reason", ""),

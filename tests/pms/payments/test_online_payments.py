@@ -368,3 +368,27 @@ def test_odd_but_signed_events_answer_200_and_change_nothing(
     held.refresh_from_db()
     assert held.status == "option"
     assert OnlinePayment.objects.get(intent_id=intent_id).status == "requires_payment_method"
+
+
+def test_a_cancellation_through_the_api_gives_the_online_deposit_back(
+    client, hotel, held, fake_provider
+):
+    """The desk's and the API's cancel go through booking_cancel_with_refund: a plan
+    without a fee gives back all that was paid online (the HTTP call after commit)."""
+    from core.models import Role
+    from tests.factories.core import make_staff
+
+    fake = fake_provider
+    intent_id = start(client, hotel, held, fake)
+    fake.pay(intent_id)
+    deliver(client, fake, fake.events_of("payment_intent.succeeded")[0])
+    paid = OnlinePayment.objects.get(intent_id=intent_id).amount
+    client.force_login(make_staff(hotel, Role.FRONT_DESK, username="desk-api"))
+    url = f"/api/v1/properties/{hotel.slug}/reservations/{held.reference}/cancel"
+    response = client.post(url, {"reason": "guest cancelled"}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    held.refresh_from_db()
+    assert held.status == Reservation.Status.CANCELLED
+    refund = OnlineRefund.objects.get(payment__intent_id=intent_id)
+    assert (refund.amount, refund.status) == (paid, "requested")
+    assert OutboxMessage.objects.filter(task=online_refund_task.name).count() == 1
