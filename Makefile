@@ -8,6 +8,8 @@ PORT ?= 8000
 # make test talks to the local servers unless told otherwise
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/auberge
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+# the suite runs in this many processes (pytest-xdist), a test file per process at a time
+PYTEST_WORKERS ?= 2
 
 .PHONY: install run test lint format bench messages clean
 
@@ -34,7 +36,7 @@ test: install
 	  $(PY) scripts/check_services.py
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 	  AUBERGE_TESTING=1 DJANGO_DEBUG=False AUBERGE_ALLOW_INSECURE_KEY=1 AUBERGE_MANIFEST_STATIC=0 \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	  $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

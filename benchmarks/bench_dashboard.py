@@ -60,13 +60,14 @@ def prepare() -> dict:
             """
             INSERT INTO pms_reservation (created_at, updated_at, property_id, public_id,
               reference, guest_id, status, channel, external_reference, arrival, departure,
-              adults, children, notes, total_price, folio_id, checked_out_at)
+              adults, children, notes, total_price, folio_id, checked_out_at, group_name,
+              guarantee_note, policy)
             SELECT now(), now(), %(p)s, gen_random_uuid(), 'B' || f.id,
                    %(g)s, 'checked_out',
                    (ARRAY['front_desk', 'booking_engine', 'ota'])[1 + f.id %% 3], '',
                    min(l.service_date), max(l.service_date) + 1, 2, 0, '', sum(l.total), f.id,
                    (max(l.service_date) + 1)::timestamp + interval '9 hours'
-                     + (f.id %% 120) * interval '1 minute'
+                     + (f.id %% 120) * interval '1 minute', '', '', '{}'
             FROM billing_folio f JOIN billing_folioline l ON l.folio_id = f.id
             WHERE f.property_id = %(p)s GROUP BY f.id
             """,

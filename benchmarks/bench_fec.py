@@ -106,9 +106,9 @@ def generate() -> dict:
         cur.execute(
             """
             INSERT INTO billing_folio (created_at, updated_at, property_id, public_id,
-              holder_name, status, currency)
+              holder_name, status, currency, left_open_reason)
             SELECT now(), now(), %(p)s, gen_random_uuid(), 'Stay ' || r || '-' || b, 'settled',
-                   'EUR'
+                   'EUR', ''
             FROM generate_series(0, %(rooms)s - 1) r, generate_series(0, %(days)s / 3) b
             """,
             {**params, "rooms": ROOMS_OCCUPIED},

@@ -5,6 +5,7 @@ Celery on a filesystem broker under `var/celery/` (no Redis), e-mails written to
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DJANGO_DEBUG=False.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -174,8 +175,27 @@ if DATABASE_REPLICA_URL:
 DATABASE_MIGRATE_URL = env.str("DATABASE_MIGRATE_URL", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def _redis_url_of_test_worker(url: str) -> str:
+    """make test runs the suite in parallel processes (pytest-xdist), and every test clears the
+    cache: each process gets a Redis database of its own (gw0 keeps REDIS_URL's, gw1 the one 8
+    above...). The processes it starts (gunicorn, Celery) inherit the result, not shift again."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or os.environ.get("AUBERGE_REDIS_OF_WORKER"):
+        return url
+    scheme, _, rest = url.partition("://")
+    address, _, db = rest.partition("/")
+    shifted = (int(db or 0) + 8 * int(worker[2:])) % 16
+    url = f"{scheme}://{address}/{shifted}"
+    os.environ["REDIS_URL"] = url
+    os.environ["AUBERGE_REDIS_OF_WORKER"] = worker
+    return url
+
+
 # --- Cache and Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and env.bool("AUBERGE_TESTING", default=False):
+    REDIS_URL = _redis_url_of_test_worker(REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {

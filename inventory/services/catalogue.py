@@ -113,6 +113,38 @@ def save_validated(instance: models.Model) -> None:
     instance.save()
 
 
+def _row_write(
+    instance: models.Model,
+    *,
+    is_new: bool,
+    names: Iterable[str],
+    fields: Mapping[str, Any],
+    property: Property,
+    actor,
+    action: str,
+    check=None,
+) -> models.Model:
+    """The shape of every catalogue write: the given fields set, `check(instance)` (raises
+    InvalidInput), the whole row validated and saved, one audit row `<action>.created` or
+    `.updated` with the fields before → after."""
+    before = None if is_new else snapshot(instance, names)
+    for name in names:
+        if name in fields:
+            setattr(instance, name, fields[name])
+    if check is not None:
+        check(instance)
+    save_validated(instance)
+    audit_change(
+        action=f"{action}.{'created' if is_new else 'updated'}",
+        property=property,
+        actor=actor,
+        instance=instance,
+        before=before,
+        after=snapshot(instance, names),
+    )
+    return instance
+
+
 def parse_money(value: Any, *, label: str) -> Decimal:
     """A price typed by a person ("12,50" or "12.50"): two places, never negative."""
     text = str(value if value is not None else "").strip().replace(",", ".").replace(" ", "")
@@ -132,23 +164,17 @@ def category_save(
     *, property: Property, actor, fields: Mapping[str, Any], category: Category | None = None
 ) -> Category:
     """Create or change a category of the property's catalogue. Raises InvalidInput."""
-    before = snapshot(category, CATEGORY_FIELDS) if category else None
-    category = category or Category(property=property)
-    if category.property_id != property.pk:
+    if category is not None and category.property_id != property.pk:
         raise NotFound(_("No such category."))
-    for name in CATEGORY_FIELDS:
-        if name in fields:
-            setattr(category, name, fields[name])
-    save_validated(category)
-    audit_change(
-        action="inventory.category.updated" if before else "inventory.category.created",
+    return _row_write(
+        category or Category(property=property),
+        is_new=category is None,
+        names=CATEGORY_FIELDS,
+        fields=fields,
         property=property,
         actor=actor,
-        instance=category,
-        before=before,
-        after=snapshot(category, CATEGORY_FIELDS),
+        action="inventory.category",
     )
-    return category
 
 
 def _check_barcode_free(*, property: Property, ean13: str, product_pk=None, variant_pk=None):
@@ -175,29 +201,27 @@ def product_save(
     bad or duplicate barcode, unknown allergen, VAT rate or category of another property)."""
     if product is not None and product.property_id != property.pk:
         raise NotFound(_("No such product."))
-    before = snapshot(product, PRODUCT_FIELDS) if product else None
-    product = product or Product(property=property)
-    for name in PRODUCT_FIELDS:
-        if name in fields:
-            setattr(product, name, fields[name])
-    if (
-        product.category_id
-        and not Category.objects.filter(pk=product.category_id, property=property).exists()
-    ):
-        raise InvalidInput(_("No such category."))
-    if product.price is not None and product.price < 0:
-        raise InvalidInput(_("A price cannot be negative."))
-    _check_barcode_free(property=property, ean13=product.ean13, product_pk=product.pk)
-    save_validated(product)
-    audit_change(
-        action="inventory.product.updated" if before else "inventory.product.created",
+
+    def check(row: Product) -> None:
+        if (
+            row.category_id
+            and not Category.objects.filter(pk=row.category_id, property=property).exists()
+        ):
+            raise InvalidInput(_("No such category."))
+        if row.price is not None and row.price < 0:
+            raise InvalidInput(_("A price cannot be negative."))
+        _check_barcode_free(property=property, ean13=row.ean13, product_pk=row.pk)
+
+    return _row_write(
+        product or Product(property=property),
+        is_new=product is None,
+        names=PRODUCT_FIELDS,
+        fields=fields,
         property=property,
         actor=actor,
-        instance=product,
-        before=before,
-        after=snapshot(product, PRODUCT_FIELDS),
+        action="inventory.product",
+        check=check,
     )
-    return product
 
 
 @transaction.atomic
@@ -255,24 +279,18 @@ def variant_save(
     """Create or change a variant (size, colour) of a product, with its own barcode."""
     if variant is not None and variant.product_id != product.pk:
         raise NotFound(_("No such variant."))
-    before = snapshot(variant, VARIANT_FIELDS) if variant else None
-    variant = variant or Variant(product=product)
-    for name in VARIANT_FIELDS:
-        if name in fields:
-            setattr(variant, name, fields[name])
-    _check_barcode_free(
-        property=product.property, ean13=variant.ean13, product_pk=None, variant_pk=variant.pk
-    )
-    save_validated(variant)
-    audit_change(
-        action="inventory.variant.updated" if before else "inventory.variant.created",
+    return _row_write(
+        variant or Variant(product=product),
+        is_new=variant is None,
+        names=VARIANT_FIELDS,
+        fields=fields,
         property=product.property,
         actor=actor,
-        instance=variant,
-        before=before,
-        after=snapshot(variant, VARIANT_FIELDS),
+        action="inventory.variant",
+        check=lambda row: _check_barcode_free(
+            property=product.property, ean13=row.ean13, product_pk=None, variant_pk=row.pk
+        ),
     )
-    return variant
 
 
 @transaction.atomic
@@ -328,23 +346,21 @@ def modifier_save(
     """Create or change a choice of a group ("saignant", "+ bacon 2,00 €")."""
     if modifier is not None and modifier.group_id != group.pk:
         raise NotFound(_("No such option."))
-    before = snapshot(modifier, MODIFIER_FIELDS) if modifier else None
-    modifier = modifier or Modifier(group=group)
-    for name in MODIFIER_FIELDS:
-        if name in fields:
-            setattr(modifier, name, fields[name])
-    if modifier.price_delta is not None and modifier.price_delta < 0:
-        raise InvalidInput(_("A price cannot be negative."))
-    save_validated(modifier)
-    audit_change(
-        action="inventory.modifier.updated" if before else "inventory.modifier.created",
+
+    def check(row: Modifier) -> None:
+        if row.price_delta is not None and row.price_delta < 0:
+            raise InvalidInput(_("A price cannot be negative."))
+
+    return _row_write(
+        modifier or Modifier(group=group),
+        is_new=modifier is None,
+        names=MODIFIER_FIELDS,
+        fields=fields,
         property=group.property,
         actor=actor,
-        instance=modifier,
-        before=before,
-        after=snapshot(modifier, MODIFIER_FIELDS),
+        action="inventory.modifier",
+        check=check,
     )
-    return modifier
 
 
 def end_of_service(property: Property, *, at: datetime | None = None) -> datetime:
@@ -403,18 +419,26 @@ def product_sold_out_clear(*, product: Product, by) -> Product:
     return product
 
 
-def product_line_check(*, product: Product, modifier_ids: Iterable[int] = ()) -> None:
+def product_line_check(
+    *,
+    product: Product,
+    modifier_ids: Iterable[int] = (),
+    groups: Iterable[ModifierGroup] | None = None,
+) -> None:
     """What a tablet or a till asks before adding a line: the dish is not 86'd, and each of
     its required groups (min_choices ≥ 1) has at least that many of its options chosen.
-    Raises ProductSoldOut (409) or ChoiceRequired (422). Reads the product's groups once."""
+    Raises ProductSoldOut (409) or ChoiceRequired (422). `groups` are the product's groups
+    with their options when the caller holds them (the waiter's cached menu: no query on a
+    tap); otherwise they are read once."""
     if product_is_sold_out(product):
         raise ProductSoldOut(
             _("%(name)s is sold out for the rest of the service.") % {"name": product.name}
         )
     chosen = set(modifier_ids)
-    groups = ModifierGroup.objects.filter(products=product, min_choices__gte=1).prefetch_related(
-        "modifiers"
-    )
+    if groups is None:
+        groups = ModifierGroup.objects.filter(
+            products=product, min_choices__gte=1
+        ).prefetch_related("modifiers")
     for group in groups:
         picked = sum(1 for m in group.modifiers.all() if m.pk in chosen)
         if picked < group.min_choices:

@@ -18,8 +18,8 @@ from devices.documents import KitchenItem, KitchenTicketDocument
 from devices.models import PrintJob
 from devices.services import print_jobs_enqueue_new
 from inventory.catalog_cache import catalog_version
-from inventory.exceptions import ChoiceRequired, ProductSoldOut
 from inventory.models import Channel, Product, RevenueCategory
+from inventory.services.catalogue import product_line_check
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import (
     KitchenTicket,
@@ -93,25 +93,6 @@ def _open_tab_for_update(tab: TableTab) -> TableTab:
     return locked
 
 
-def product_sold_out(product: Product, *, now=None) -> bool:
-    """86'd: the kitchen said there is none left until `sold_out_until`."""
-    until = product.sold_out_until
-    return until is not None and until > (now or timezone.now())
-
-
-def missing_required_group(product: Product, modifier_ids: Sequence[int]):
-    """The first required modifier group (min_choices ≥ 1) of `product` without enough
-    choices among `modifier_ids`, or None. Reads the groups the waiter's cached menu
-    prefetched (no query on a tap)."""
-    chosen = set(modifier_ids)
-    for group in product.modifier_groups.all():
-        if group.min_choices and (
-            sum(1 for m in group.modifiers.all() if m.pk in chosen) < group.min_choices
-        ):
-            return group
-    return None
-
-
 def course_for(product: Product, course: int) -> int:
     """The dish's own course from the catalogue when it has one (an entrecôte is a main
     whatever course the waiter is on), else the waiter's current course."""
@@ -140,13 +121,10 @@ def tab_add_line(
         raise NotFound(_("No such product."))
     if product.capacity_pool_id:
         raise InvalidInput(_("This product is sold at the counter."))
-    if product_sold_out(product):
-        raise ProductSoldOut(_("%(name)s is sold out.") % {"name": product.name})
-    group = missing_required_group(product, modifier_ids)
-    if group is not None:
-        raise ChoiceRequired(
-            _("Choose %(group)s for %(name)s.") % {"group": group.name, "name": product.name}
-        )
+    # the groups the waiter's cached menu prefetched: no query on a tap
+    product_line_check(
+        product=product, modifier_ids=modifier_ids, groups=product.modifier_groups.all()
+    )
     course = min(course_for(product, course), MAX_COURSE)
     if not 0 <= int(seat) <= MAX_COVERS:
         raise InvalidInput(_("Choose a seat from 1 to %(max)s.") % {"max": MAX_COVERS})

@@ -43,6 +43,13 @@ def pay_with(code, amount):
     return [TenderInput(method="gift_card", amount=amount, terminal_reference=code)]
 
 
+def sell(terminal, cashier, lines, tenders):
+    """A sale at the till of the test property (the terminal's)."""
+    return order_checkout(
+        property=terminal.property, terminal=terminal, actor=cashier, lines=lines, tenders=tenders
+    )
+
+
 def _account(entries, number):
     debit = sum((li.debit for e in entries for li in e.lines if li.account == number), Decimal(0))
     credit = sum((li.credit for e in entries for li in e.lines if li.account == number), Decimal(0))
@@ -53,26 +60,16 @@ def test_a_multi_purpose_card_is_sold_as_a_liability_and_spent_in_parts(
     hotel, catalog, product, terminal, cashier, gift_card_product
 ):
     sold = [line(gift_card_product)]
-    order_checkout(
-        property=hotel,
-        terminal=terminal,
-        actor=cashier,
-        lines=sold,
-        tenders=[TenderInput(method="cash", amount=Decimal("50.00"))],
-    )
+    sell(terminal, cashier, sold, [TenderInput(method="cash", amount=Decimal("50.00"))])
     issued = GiftCard.objects.get()
     assert issued.balance == Decimal("50.00") and len(issued.code) == 16
     assert issued.expires_on == hotel.business_date() + timedelta(days=365)
 
     drinks = [line(product("spritz"), "2")]
     price = due(hotel, drinks)
-    order = order_checkout(
-        property=hotel,
-        terminal=terminal,
-        actor=cashier,
-        lines=drinks,
-        tenders=pay_with(issued.code.lower(), price),  # typed in lower case: still found
-    )
+    order = sell(
+        terminal, cashier, drinks, pay_with(issued.code.lower(), price)
+    )  # typed in lower case: still found
     issued.refresh_from_db()
     assert issued.balance == Decimal("50.00") - price
     assert issued.status == GiftCard.Status.ACTIVE
@@ -95,24 +92,17 @@ def test_a_card_cannot_pay_more_than_its_balance_and_nothing_is_written(
     drinks = [line(product("spritz"))]
     before = snapshot()
     with pytest.raises(GiftCardRefused, match="does not cover"):
-        order_checkout(
-            property=hotel,
-            terminal=terminal,
-            actor=cashier,
-            lines=drinks,
-            tenders=pay_with(small.code, due(hotel, drinks)),
-        )
+        sell(terminal, cashier, drinks, pay_with(small.code, due(hotel, drinks)))
     assert snapshot() == before
     small.refresh_from_db()
     assert small.balance == Decimal("5.00")
     # part by card, the rest in cash
     rest = due(hotel, drinks) - Decimal("5.00")
-    order_checkout(
-        property=hotel,
-        terminal=terminal,
-        actor=cashier,
-        lines=drinks,
-        tenders=[*pay_with(small.code, Decimal("5.00")), TenderInput(method="cash", amount=rest)],
+    sell(
+        terminal,
+        cashier,
+        drinks,
+        [*pay_with(small.code, Decimal("5.00")), TenderInput(method="cash", amount=rest)],
     )
     small.refresh_from_db()
     assert small.balance == 0 and small.status == GiftCard.Status.USED
@@ -122,21 +112,9 @@ def test_an_expired_or_unknown_card_is_refused(hotel, catalog, product, terminal
     old = card(hotel, today=hotel.business_date() - timedelta(days=400))
     drinks = [line(product("spritz"))]
     with pytest.raises(GiftCardRefused, match="expired"):
-        order_checkout(
-            property=hotel,
-            terminal=terminal,
-            actor=cashier,
-            lines=drinks,
-            tenders=pay_with(old.code, due(hotel, drinks)),
-        )
+        sell(terminal, cashier, drinks, pay_with(old.code, due(hotel, drinks)))
     with pytest.raises(GiftCardRefused, match="No gift card"):
-        order_checkout(
-            property=hotel,
-            terminal=terminal,
-            actor=cashier,
-            lines=drinks,
-            tenders=pay_with("NOPE", due(hotel, drinks)),
-        )
+        sell(terminal, cashier, drinks, pay_with("NOPE", due(hotel, drinks)))
     assert not Payment.objects.exists()
 
 
@@ -145,21 +123,9 @@ def test_a_single_use_voucher_used_twice_is_refused_the_second_time(
 ):
     voucher = card(hotel, "30.00", single_use=True)
     drinks = [line(product("spritz"))]
-    order_checkout(
-        property=hotel,
-        terminal=terminal,
-        actor=cashier,
-        lines=drinks,
-        tenders=pay_with(voucher.code, due(hotel, drinks)),
-    )
+    sell(terminal, cashier, drinks, pay_with(voucher.code, due(hotel, drinks)))
     with pytest.raises(GiftCardRefused, match="already been used"):
-        order_checkout(
-            property=hotel,
-            terminal=terminal,
-            actor=cashier,
-            lines=drinks,
-            tenders=pay_with(voucher.code, due(hotel, drinks)),
-        )
+        sell(terminal, cashier, drinks, pay_with(voucher.code, due(hotel, drinks)))
     assert Payment.objects.filter(method="gift_card").count() == 1
 
 
@@ -174,13 +140,7 @@ def test_a_single_purpose_voucher_buys_only_what_it_was_sold_for(
     )
     drinks = [line(product("spritz"))]
     with pytest.raises(GiftCardRefused, match="valid only"):
-        order_checkout(
-            property=hotel,
-            terminal=terminal,
-            actor=cashier,
-            lines=drinks,
-            tenders=pay_with(spa.code, due(hotel, drinks)),
-        )
+        sell(terminal, cashier, drinks, pay_with(spa.code, due(hotel, drinks)))
 
 
 def test_a_multi_purpose_product_must_be_a_liability(hotel, catalog, product):
@@ -197,13 +157,7 @@ def test_a_refunded_sale_gives_the_card_its_balance_back(
 ):
     gift = card(hotel, "50.00")
     drinks = [line(product("spritz"))]
-    order = order_checkout(
-        property=hotel,
-        terminal=terminal,
-        actor=cashier,
-        lines=drinks,
-        tenders=pay_with(gift.code, due(hotel, drinks)),
-    )
+    order = sell(terminal, cashier, drinks, pay_with(gift.code, due(hotel, drinks)))
     order_refund(order=order, actor=manager, reason="wrong drink")
     gift.refresh_from_db()
     assert gift.balance == Decimal("50.00")
@@ -237,13 +191,7 @@ def test_twenty_concurrent_sales_on_one_card_sell_five(hotel, catalog, product, 
     tills = [make_terminal(hotel, name=f"Caisse {i}") for i in range(20)]
     results = race(
         [
-            lambda till=till: order_checkout(
-                property=hotel,
-                terminal=till,
-                actor=cashier,
-                lines=drinks,
-                tenders=pay_with(gift.code, price),
-            )
+            lambda till=till: sell(till, cashier, drinks, pay_with(gift.code, price))
             for till in tills
         ]
     )
@@ -259,37 +207,24 @@ def test_refunding_the_sale_of_a_card_cancels_it_unless_it_was_spent(
 ):
     from pos.models import Order
 
-    def sell():
-        return order_checkout(
-            property=hotel,
-            terminal=terminal,
-            actor=cashier,
-            lines=[line(gift_card_product)],
-            tenders=[TenderInput(method="cash", amount=Decimal("50.00"))],
+    def sell_card():
+        return sell(
+            terminal,
+            cashier,
+            [line(gift_card_product)],
+            [TenderInput(method="cash", amount=Decimal("50.00"))],
         )
 
-    unused = sell()
+    unused = sell_card()
     order_refund(order=unused, actor=manager, reason="changed their mind")
     cancelled = GiftCard.objects.get()
     assert cancelled.status == GiftCard.Status.CANCELLED and cancelled.balance == 0
-    spent_sale = sell()
+    spent_sale = sell_card()
     spent = GiftCard.objects.exclude(pk=cancelled.pk).get()
     drinks = [line(product("pastis"))]
-    order_checkout(
-        property=hotel,
-        terminal=terminal,
-        actor=cashier,
-        lines=drinks,
-        tenders=pay_with(spent.code, due(hotel, drinks)),
-    )
+    sell(terminal, cashier, drinks, pay_with(spent.code, due(hotel, drinks)))
     with pytest.raises(GiftCardRefused, match="has been used"):
         order_refund(order=spent_sale, actor=manager, reason="too late")
     assert Order.objects.get(pk=spent_sale.pk).status == Order.Status.PAID
     with pytest.raises(GiftCardRefused, match="is cancelled"):
-        order_checkout(
-            property=hotel,
-            terminal=terminal,
-            actor=cashier,
-            lines=drinks,
-            tenders=pay_with(cancelled.code, due(hotel, drinks)),
-        )
+        sell(terminal, cashier, drinks, pay_with(cancelled.code, due(hotel, drinks)))

@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
-from core.terminals import COOKIE
 from pms.models import Reservation
-from tests.browser import CHROMIUM_ARGS, assert_no_csp_violation, watch_csp
-from tests.factories.screens import terminal_cookie
+from tests.browser import chromium, signed_in_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,13 +32,8 @@ def _async_unsafe():
 
 @pytest.fixture(scope="module")
 def browser(_async_unsafe):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(params=VIEWPORTS, ids=lambda v: f"{v[0]}x{v[1]}")
@@ -53,36 +45,8 @@ def viewport(request):
 def open_as(browser, live_server, viewport):
     """open_as(user, terminal=None) -> a page signed in as `user`, in English; the test fails
     on any Content-Security-Policy violation of its pages."""
-    contexts = []
-    watches: list[list[str]] = []
-
-    def make(user, terminal=None):
-        client = Client()
-        client.force_login(user)
-        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
-        contexts.append(context)
-        watches.append(watch_csp(context))
-        cookies = [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            },
-            {"name": "django_language", "value": "en", "url": live_server.url},
-        ]
-        if terminal is not None:
-            cookies.append(
-                {"name": COOKIE, "value": terminal_cookie(terminal), "url": live_server.url}
-            )
-        context.add_cookies(cookies)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert_no_csp_violation([v for watch in watches for v in watch])
+    with signed_in_pages(browser, live_server.url, timeout=15000) as make:
+        yield lambda user, terminal=None: make(user, terminal, size=viewport)
 
 
 def assert_touch_targets(page, selectors):

@@ -13,12 +13,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
-from core.terminals import COOKIE
 from pos.models import KitchenTicket, Order, Table, TableTab, TabPart
-from tests.browser import CHROMIUM_ARGS, assert_no_csp_violation, watch_csp
-from tests.factories.screens import terminal_cookie
+from tests.browser import chromium, signed_in_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,47 +42,16 @@ def _async_unsafe():
 
 @pytest.fixture(scope="module")
 def browser(_async_unsafe):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def open_as(browser, live_server):
     """open_as(user, terminal=None, size=TABLET) -> a page signed in as `user`, in English;
     the test fails on any Content-Security-Policy violation of its pages."""
-    contexts, watches = [], []
-
-    def make(user, terminal=None, size=TABLET):
-        client = Client()
-        client.force_login(user)
-        context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-        contexts.append(context)
-        watches.append(watch_csp(context))
-        cookies = [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            },
-            {"name": "django_language", "value": "en", "url": live_server.url},
-        ]
-        if terminal is not None:
-            cookies.append(
-                {"name": COOKIE, "value": terminal_cookie(terminal), "url": live_server.url}
-            )
-        context.add_cookies(cookies)
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert_no_csp_violation([v for watch in watches for v in watch])
+    with signed_in_pages(browser, live_server.url) as make:
+        yield lambda user, terminal=None, size=TABLET: make(user, terminal, size=size)
 
 
 class Taps:

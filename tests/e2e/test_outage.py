@@ -7,8 +7,6 @@ basket sold online and offline, two tablets on one table, and a ticket edited in
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from billing.models import JournalEntry, Ticket
@@ -16,7 +14,6 @@ from billing.services.journal import JET_OFFLINE_PERIOD, JET_OFFLINE_REFUSED, jo
 from billing.services.payments import TenderInput
 from billing.services.verification import property_verify
 from core.models import Role
-from core.terminals import COOKIE
 from inventory.models import CapacityBucket, CapacityPool, Channel
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import OfflineConflict, OfflineTicket, Order, Table, TabLine
@@ -24,11 +21,10 @@ from pos.services.cash import cash_session_open, cash_session_totals
 from pos.services.checkout import order_checkout
 from pos.services.tables import tab_add_line, table_open
 from reporting.services import alerts_evaluate
-from tests.browser import assert_no_csp_violation, watch_csp
+from tests.browser import signed_in_pages
 from tests.e2e.test_browser import _async_unsafe, browser  # noqa: F401  (browser fixtures)
 from tests.factories.core import make_staff
 from tests.factories.pos import make_terminal
-from tests.factories.screens import terminal_cookie
 from tests.factories.stays import make_stay
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,40 +39,20 @@ def tablets(browser, live_server):  # noqa: F811
     """tablet(user, terminal) -> (context, page): a tablet on the till, in English, once its
     device is paired, its data kept and its service worker active. Fails on any CSP
     violation."""
-    contexts, watches = [], []
+    with signed_in_pages(browser, live_server.url) as signed_in:
 
-    def make(user, terminal):
-        client = Client()
-        client.force_login(user)
-        context = browser.new_context(viewport={"width": 1024, "height": 900})
-        contexts.append(context)
-        watches.append(watch_csp(context))
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,
-                },
-                {"name": "django_language", "value": "en", "url": live_server.url},
-                {"name": COOKIE, "value": terminal_cookie(terminal), "url": live_server.url},
-            ]
-        )
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        page.goto(f"{live_server.url}/pos/counter/")
-        until(page, WORKER)
-        until(page, PAIRED)
-        until(page, KEPT)
-        # the worker keeps the offline screen when it installs; this visit makes sure
-        page.goto(f"{live_server.url}/pos/offline/")
-        page.wait_for_selector("#offline-app[data-loaded=true]")
-        return context, page
+        def make(user, terminal):
+            page = signed_in(user, terminal)
+            page.goto(f"{live_server.url}/pos/counter/")
+            until(page, WORKER)
+            until(page, PAIRED)
+            until(page, KEPT)
+            # the worker keeps the offline screen when it installs; this visit makes sure
+            page.goto(f"{live_server.url}/pos/offline/")
+            page.wait_for_selector("#offline-app[data-loaded=true]")
+            return page.context, page
 
-    yield make
-    for context in contexts:
-        context.close()
-    assert_no_csp_violation([v for w in watches for v in w])
+        yield make
 
 
 def go_offline(context, page):

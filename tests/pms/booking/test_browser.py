@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pms.models import Reservation
-from tests.browser import CHROMIUM_ARGS, assert_no_csp_violation, watch_csp
+from tests.browser import assert_no_csp_violation, chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,17 +17,9 @@ def browser_page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread: let the test read the ORM
     # (restored after the test, so no later subprocess inherits it).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1000, "height": 1400})
-        violations = watch_csp(context)
-        try:
-            yield context.new_page()
-        finally:
-            browser.close()
-        assert_no_csp_violation(violations)
+    with chromium_page((1000, 1400)) as (page, violations):
+        yield page
+    assert_no_csp_violation(violations)
 
 
 def test_guest_books_a_stay_with_breakfast_in_chromium(

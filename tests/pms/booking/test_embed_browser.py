@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pms.models import Reservation
-from tests.browser import CHROMIUM_ARGS, assert_no_csp_violation, watch_csp
+from tests.browser import assert_no_csp_violation, chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,16 +60,8 @@ def website():
 def chromium(monkeypatch):
     """A browser context whose CSP violations are recorded (the test checks them itself)."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 1500})
-        violations = watch_csp(context)
-        try:
-            yield context.new_page(), violations
-        finally:
-            browser.close()
+    with chromium_page((1100, 1500)) as (page, violations):
+        yield page, violations
 
 
 def _engine_url(live_server, hotel) -> str:
