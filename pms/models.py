@@ -172,6 +172,8 @@ class Reservation(TimeStampedModel):
             models.Index(fields=["property", "departure"]),
             models.Index(fields=["property", "status"]),
             models.Index(fields=["property", "channel", "arrival"]),
+            # reporting.facts: the stays checked out since its last refresh
+            models.Index(fields=["property", "checked_out_at"]),
         ]
 
     def __str__(self) -> str:

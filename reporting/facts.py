@@ -1,5 +1,6 @@
-"""Derived daily facts: the POS sales and the posted room nights summed per day, so a year's
-dashboard reads a few thousand rows instead of a million ticket lines.
+"""Derived daily facts: the POS sales, the posted room nights, the departed stays and the folio
+revenue summed per day, so a year's dashboard reads a few thousand rows instead of a million
+ticket lines, every folio line and every stay.
 
 They are derived only: `facts_rebuild` recomputes days from the documents (`manage.py
 reporting_rebuild` does every day), `facts_refresh` recomputes the days touched by documents
@@ -11,19 +12,47 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, DecimalField, F, Sum
-from django.db.models.functions import Coalesce, ExtractHour
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractMinute
 from django.utils import timezone
 
 from billing.models import FolioLine, JournalEntry, Ticket, TicketLine
 from core.models import Property
-from reporting.models import BasketFact, FactsWatermark, ProductFact, RoomFact, SalesFact
+from core.money import ZERO
+from pms.models import Reservation
+from pos.models import Order, Outlet
+from reporting.models import (
+    BasketFact,
+    DepartureFact,
+    FactsWatermark,
+    FolioFact,
+    ProductFact,
+    RoomFact,
+    SalesFact,
+    StayFact,
+)
 
 # a transaction open when a refresh starts may commit documents dated a little earlier:
 # every refresh looks this far back again (rebuilding a day twice is harmless)
 SAFETY_MARGIN = timedelta(minutes=10)
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 TOURIST_TAX = "tourist_tax"
+ACCOMMODATION = "accommodation"
+RECEIPTED_SOURCE_PREFIX = "pos.ticketline:"  # a POS line charged to a room: its ticket counts
+EXTRA_SOURCE_PREFIX = "pms.extra:"  # an extra booked with the stay (booking engine, desk)
 
 
 def _voided(property: Property):
@@ -120,8 +149,20 @@ def facts_rebuild(*, property: Property, days: Iterable[date] | None = None) -> 
         .annotate(sold=Sum("quantity"), net=Sum("net"))
         .order_by()
     ]
-    touched = days if days is not None else sorted({f.day for f in [*baskets, *rooms]})
-    facts = {SalesFact: sales, ProductFact: products, BasketFact: baskets, RoomFact: rooms}
+    stays, departures = _stay_facts(property, days)
+    folios = _folio_facts(property, days)
+    touched = (
+        days if days is not None else sorted({f.day for f in [*baskets, *rooms, *stays, *folios]})
+    )
+    facts = {
+        SalesFact: sales,
+        ProductFact: products,
+        BasketFact: baskets,
+        RoomFact: rooms,
+        StayFact: stays,
+        DepartureFact: departures,
+        FolioFact: folios,
+    }
     with transaction.atomic():
         for model, rows in facts.items():
             stale = model.objects.filter(property=property)
@@ -130,6 +171,89 @@ def facts_rebuild(*, property: Property, days: Iterable[date] | None = None) -> 
             stale.delete()
             model.objects.bulk_create(rows, batch_size=2000)
     return len(touched)
+
+
+def _stay_facts(
+    property: Property, days: list[date] | None
+) -> tuple[list[StayFact], list[DepartureFact]]:
+    """The stays checked out on `days` (their departure day): nights, an extra bought, the spa
+    used, the local minute of the check-out; and their folios' net per revenue category."""
+    departed = Reservation.objects.filter(property=property, status=Reservation.Status.CHECKED_OUT)
+    if days is not None:
+        departed = departed.filter(departure__in=days)
+    extras = FolioLine.objects.filter(folio=OuterRef("folio")).exclude(
+        revenue_category__in=(ACCOMMODATION, TOURIST_TAX)
+    )
+    spa = Order.objects.filter(
+        reservation=OuterRef("pk"),
+        outlet__kind=Outlet.Kind.SPA,
+        status__in=(Order.Status.PAID, Order.Status.CHARGED_TO_ROOM),
+    )
+    tz = property.tz
+    minutes = ExtractHour("checked_out_at", tzinfo=tz) * 60 + ExtractMinute(
+        "checked_out_at", tzinfo=tz
+    )
+    stays = [
+        StayFact(
+            property=property,
+            day=departure,
+            nights=(departure - arrival).days,
+            has_extra=has_extra,
+            has_spa=has_spa,
+            checkout_minutes=at,
+        )
+        for arrival, departure, has_extra, has_spa, at in departed.annotate(
+            has_extra=Exists(extras),
+            has_spa=Exists(spa),
+            minutes=Cast(minutes, IntegerField()),
+        ).values_list("arrival", "departure", "has_extra", "has_spa", "minutes")
+    ]
+    departures = [
+        DepartureFact(
+            property=property,
+            day=r["folio__reservation__departure"],
+            category=r["revenue_category"],
+            net=r["net"],
+        )
+        for r in FolioLine.objects.filter(folio__reservation__in=departed.values("pk"))
+        .exclude(revenue_category=TOURIST_TAX)
+        .values("folio__reservation__departure", "revenue_category")
+        .annotate(net=Sum("net"))
+        .order_by()
+    ]
+    return stays, departures
+
+
+def _folio_facts(property: Property, days: list[date] | None) -> list[FolioFact]:
+    """The folio lines of `days` (business date) outside the tickets and the tourist tax, per
+    day; the booking engine's extras also per folio."""
+    lines = (
+        FolioLine.objects.filter(folio__property=property)
+        .exclude(source__startswith=RECEIPTED_SOURCE_PREFIX)
+        .exclude(revenue_category=TOURIST_TAX)
+    )
+    if days is not None:
+        lines = lines.filter(business_date__in=days)
+    engine = Q(source__startswith=EXTRA_SOURCE_PREFIX, folio__reservation__channel="booking_engine")
+    return [
+        FolioFact(
+            property=property,
+            day=r["business_date"],
+            folio_id=r["engine_folio"],
+            net=r["total"],
+            engine_net=r["engine_total"],
+        )
+        for r in lines.annotate(
+            engine_folio=Case(
+                When(engine, then=F("folio_id")),
+                default=Value(None),
+                output_field=BigIntegerField(),
+            )
+        )
+        .values("business_date", "engine_folio")
+        .annotate(total=Sum("net"), engine_total=Coalesce(Sum("net", filter=engine), ZERO))
+        .order_by()
+    ]
 
 
 def facts_refresh(
@@ -180,6 +304,16 @@ def facts_refresh(
             .values_list("service_date", flat=True)
             .distinct()
         )
+        # folio lines written since: their business day, and the departure day of a stay
+        # already checked out whose folio they change; stays checked out since: theirs
+        lines = FolioLine.objects.filter(folio__property=property, created_at__gte=since)
+        days |= set(lines.values_list("business_date", flat=True).distinct())
+        stays = Reservation.objects.filter(property=property)
+        for touched in (
+            stays.filter(checked_out_at__gte=since),
+            stays.filter(status=Reservation.Status.CHECKED_OUT, folio__in=lines.values("folio")),
+        ):
+            days |= set(touched.values_list("departure", flat=True).distinct())
         days.discard(None)
         count = facts_rebuild(property=property, days=days) if days else 0
         mark.refreshed_at = now

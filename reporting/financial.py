@@ -18,9 +18,9 @@ from billing.models import FolioLine, Invoice, InvoiceLine, JournalEntry, Ticket
 from core.models import Property
 from core.money import ZERO
 from inventory.models import RevenueCategory
+from reporting.facts import RECEIPTED_SOURCE_PREFIX
 from reporting.periods import Period
 
-RECEIPTED_SOURCE_PREFIX = "pos.ticketline:"
 TOURIST_TAX = RevenueCategory.TOURIST_TAX
 
 

@@ -176,6 +176,50 @@ class RoomFact(models.Model):
         indexes = [models.Index(fields=["property", "day"])]
 
 
+class StayFact(models.Model):
+    """Derived, rebuildable: one checked-out stay, on its departure day — its nights, whether
+    it bought an extra or used the spa, and the local minute of its check-out (ALOS, upsell
+    rate, spa conversion, check-out time without reading folio lines and orders)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    nights = models.PositiveIntegerField()
+    has_extra = models.BooleanField()
+    has_spa = models.BooleanField()
+    checkout_minutes = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["property", "day"])]
+
+
+class DepartureFact(models.Model):
+    """Derived, rebuildable: the folio net of the stays that departed on a day, per revenue
+    category (spend per stay by department; tourist tax left out)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    category = models.CharField(max_length=20)
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["property", "day"])]
+
+
+class FolioFact(models.Model):
+    """Derived, rebuildable: a business day's folio revenue outside the tickets (POS lines
+    charged to a room and the tourist tax left out), with, per folio, what the booking engine
+    sold as extras (`folio` set only on those rows, so stays can be counted over a range)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    folio_id = models.BigIntegerField(null=True)
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+    engine_net = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["property", "day"])]
+
+
 class Budget(models.Model):
     """A month's targets entered by the manager (admin), compared on the dashboard: spread over
     the period's days in proportion (a month's budget × days of it in the period ÷ its days)."""

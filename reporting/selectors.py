@@ -31,27 +31,32 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     Sum,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractMinute
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext
 
-from billing.models import FolioLine, JournalEntry, Ticket
+from billing.models import JournalEntry, Ticket
 from core.models import Property
 from core.money import ZERO
 from inventory.models import RevenueCategory
 from pms.models import Reservation, ReservationRoom, Room, RoomOutOfOrder
-from pos.models import Order, Outlet
-from reporting.models import BasketFact, ProductFact, RoomFact, SalesFact
+from pos.models import Outlet
+from reporting.models import (
+    BasketFact,
+    DepartureFact,
+    FolioFact,
+    ProductFact,
+    RoomFact,
+    SalesFact,
+    StayFact,
+)
 from reporting.periods import Period
 
 ACCOMMODATION = RevenueCategory.ACCOMMODATION
 TOURIST_TAX = RevenueCategory.TOURIST_TAX
-RECEIPTED_SOURCE_PREFIX = "pos.ticketline:"  # a POS line charged to a room: its ticket counts
-EXTRA_SOURCE_PREFIX = "pms.extra:"  # an extra booked with the stay (booking engine, desk)
 TOP_PRODUCTS = 10
 SOLD_STATUSES = (
     Reservation.Status.CONFIRMED,
@@ -149,20 +154,6 @@ def tickets_counted(properties, period: Period):
         )
         .annotate(voided=Exists(_voided_tickets()))
         .filter(voided=False)
-    )
-
-
-def _folio_lines(properties, period: Period):
-    """Folio lines of the period's business days, except POS lines charged to a room (their
-    ticket already counts) and the tourist tax."""
-    return (
-        FolioLine.objects.filter(
-            folio__property__in=properties,
-            business_date__gte=period.start,
-            business_date__lte=period.end,
-        )
-        .exclude(source__startswith=RECEIPTED_SOURCE_PREFIX)
-        .exclude(revenue_category=TOURIST_TAX)
     )
 
 
@@ -293,38 +284,21 @@ def dashboard(
     result.cancellations = reservations["cancellations"]
     result.no_shows = reservations["no_shows"]
 
-    # stays that departed in the period: ALOS, spend per stay, upsell, check-out time
-    departed = Reservation.objects.filter(
-        property__in=ids,
-        status=Reservation.Status.CHECKED_OUT,
-        departure__gte=period.start,
-        departure__lte=period.end,
-    )
-    extras = FolioLine.objects.filter(folio=OuterRef("folio")).exclude(
-        revenue_category__in=(ACCOMMODATION, TOURIST_TAX)
-    )
-    spa = Order.objects.filter(
-        reservation=OuterRef("pk"),
-        outlet__kind=Outlet.Kind.SPA,
-        status__in=(Order.Status.PAID, Order.Status.CHARGED_TO_ROOM),
+    # stays that departed in the period: ALOS, spend per stay, upsell, check-out time — from
+    # the derived facts (reporting.facts), one row per stay
+    window = {"property__in": ids, "day__gte": period.start, "day__lte": period.end}
+    stays = list(
+        StayFact.objects.filter(**window).values_list(
+            "nights", "has_extra", "has_spa", "checkout_minutes"
+        )
     )
     late = checkout_time()
-    minutes = ExtractHour("checked_out_at", tzinfo=tz) * 60 + ExtractMinute(
-        "checked_out_at", tzinfo=tz
-    )
-    stays = list(
-        departed.annotate(
-            has_extra=Exists(extras),
-            has_spa=Exists(spa),
-            minutes=Cast(minutes, IntegerField()),
-        ).values_list("arrival", "departure", "has_extra", "has_spa", "minutes")
-    )
     result.stays_departed = len(stays)
-    stay_nights = sum((d - a).days for a, d, *_ in stays)
+    stay_nights = sum(s[0] for s in stays)
     result.alos = ratio(stay_nights, len(stays))
-    result.upsell_rate = percent(sum(1 for s in stays if s[2]), len(stays))
-    result.spa_conversion = percent(sum(1 for s in stays if s[3]), len(stays))
-    checkout_minutes = [s[4] for s in stays if s[4] is not None]
+    result.upsell_rate = percent(sum(1 for s in stays if s[1]), len(stays))
+    result.spa_conversion = percent(sum(1 for s in stays if s[2]), len(stays))
+    checkout_minutes = [s[3] for s in stays if s[3] is not None]
     if checkout_minutes:
         result.checkout_average = _minutes_label(sum(checkout_minutes) / len(checkout_minutes))
         result.checkout_median = _minutes_label(median(checkout_minutes))
@@ -333,19 +307,18 @@ def dashboard(
             sum(1 for m in checkout_minutes if m > limit), len(checkout_minutes)
         )
     departments = (
-        FolioLine.objects.filter(folio__reservation__in=departed.values("pk"))
-        .exclude(revenue_category=TOURIST_TAX)
-        .values("revenue_category")
+        DepartureFact.objects.filter(**window)
+        .values("category")
         .annotate(net=Sum("net"))
-        .order_by("revenue_category")
+        .order_by("category")
     )
     extra_total = ZERO
     for row in departments:
-        if row["revenue_category"] != ACCOMMODATION:
+        if row["category"] != ACCOMMODATION:
             extra_total += row["net"]
         result.departments.append(
             {
-                "category": RevenueCategory(row["revenue_category"]).label,
+                "category": RevenueCategory(row["category"]).label,
                 "revenue": row["net"],
                 "per_stay": ratio(row["net"], len(stays)),
             }
@@ -376,7 +349,6 @@ def dashboard(
     )
 
     # -- sales: from the derived daily facts (reporting.facts), refreshed before reading ---
-    window = {"property__in": ids, "day__gte": period.start, "day__lte": period.end}
     sales = SalesFact.objects.filter(**window)
     for row in sales.values("day").annotate(net=Sum("net")).order_by():  # for the chart
         days[row["day"]]["sales_revenue"] += row["net"]
@@ -461,12 +433,9 @@ def dashboard(
     for item in by_outlet.values():
         item["basket"] = ratio(item["revenue"], item["n"])
     result.outlets = sorted(by_outlet.values(), key=lambda i: (-i["revenue"], i["outlet"]))
-    engine_extra = Q(
-        source__startswith=EXTRA_SOURCE_PREFIX, folio__reservation__channel="booking_engine"
-    )
-    booked_extras = _folio_lines(ids, period).aggregate(
-        engine_stays=Count("folio", distinct=True, filter=engine_extra),
-        engine_net=Coalesce(Sum("net", filter=engine_extra), ZERO),
+    booked_extras = FolioFact.objects.filter(**window).aggregate(
+        engine_stays=Count("folio_id", distinct=True),  # set on engine rows only
+        engine_net=Coalesce(Sum("engine_net"), ZERO),
         all_net=Coalesce(Sum("net"), ZERO),
     )
     engine = {

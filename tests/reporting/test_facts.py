@@ -10,15 +10,25 @@ from django.utils import timezone
 from billing.models import FolioLine, Ticket, TicketLine
 from billing.services.tickets import ticket_void
 from core.models import Role
+from pms.models import Reservation
 from reporting.facts import facts_refresh
-from reporting.models import BasketFact, ProductFact, RoomFact, SalesFact
+from reporting.models import (
+    BasketFact,
+    DepartureFact,
+    FolioFact,
+    ProductFact,
+    RoomFact,
+    SalesFact,
+    StayFact,
+)
 from tests.factories.core import make_staff
 from tests.reporting.month import build_month
 
 
 def snapshot(hotel):
     def rows(model, *fields):
-        return sorted(model.objects.filter(property=hotel).values_list(*fields))
+        # a fact's empty fields (no check-out time, no folio) sort like any other value
+        return sorted(model.objects.filter(property=hotel).values_list(*fields), key=repr)
 
     return (
         rows(SalesFact, "day", "outlet", "terminal", "cashier", "category", "hour", "net",
@@ -26,6 +36,9 @@ def snapshot(hotel):
         rows(ProductFact, "day", "description", "net", "quantity"),
         rows(BasketFact, "day", "outlet", "status", "outlet_kind", "tickets", "net", "covers"),
         rows(RoomFact, "day", "channel", "nights", "revenue"),
+        rows(StayFact, "day", "nights", "has_extra", "has_spa", "checkout_minutes"),
+        rows(DepartureFact, "day", "category", "net"),
+        rows(FolioFact, "day", "folio_id", "net", "engine_net"),
     )  # fmt: skip
 
 
@@ -63,9 +76,30 @@ def test_incremental_refreshes_equal_a_rebuild(hotel, month):
         property=hotel, business_date=month.first + timedelta(days=3)
     ).first()
     ticket_void(property=hotel, ticket=victim, actor=month.cashiers[0], reason="erreur")
+    # a stay in house checks out; a minibar charge lands on a stay that left weeks ago
+    leaving = Reservation.objects.filter(
+        property=hotel, status=Reservation.Status.IN_HOUSE
+    ).first()
+    Reservation.objects.filter(pk=leaving.pk).update(
+        status=Reservation.Status.CHECKED_OUT, checked_out_at=later, departure=month.today
+    )
+    gone = Reservation.objects.filter(
+        property=hotel, status=Reservation.Status.CHECKED_OUT, departure__lt=month.last
+    ).first()
+    FolioLine.objects.create(
+        folio=gone.folio, description="Minibar", quantity=1, unit_price=Decimal("6.00"),
+        total=Decimal("6.00"), vat_rate=Decimal("20.00"), vat_amount=Decimal("1.00"),
+        net=Decimal("5.00"), revenue_category="drinks", business_date=month.last,
+        service_date=month.last, source="late-minibar", created_at=later,
+    )  # fmt: skip
+    stays_before = StayFact.objects.filter(property=hotel).count()
     # when: the refresh picks up what changed
     facts_refresh(property=hotel, now=later + timedelta(minutes=1))
     incremental = snapshot(hotel)
+    assert StayFact.objects.filter(property=hotel).count() == stays_before + 1
+    assert DepartureFact.objects.filter(
+        property=hotel, day=gone.departure, category="drinks"
+    ).exists()
     assert "Cocktail" in {p[1] for p in incremental[1]}
     # then: a rebuild from the documents gives the same rows
     call_command("reporting_rebuild", "--property", hotel.slug)
