@@ -77,9 +77,7 @@ def test_incremental_refreshes_equal_a_rebuild(hotel, month):
     ).first()
     ticket_void(property=hotel, ticket=victim, actor=month.cashiers[0], reason="erreur")
     # a stay in house checks out; a minibar charge lands on a stay that left weeks ago
-    leaving = Reservation.objects.filter(
-        property=hotel, status=Reservation.Status.IN_HOUSE
-    ).first()
+    leaving = Reservation.objects.filter(property=hotel, status=Reservation.Status.IN_HOUSE).first()
     Reservation.objects.filter(pk=leaving.pk).update(
         status=Reservation.Status.CHECKED_OUT, checked_out_at=later, departure=month.today
     )
