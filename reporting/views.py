@@ -24,6 +24,8 @@ from reporting.periods import PRESETS, PeriodError, period_for
 from reporting.routers import replica_reads
 from reporting.selectors import budget_for, checkout_time, dashboard
 from reporting.services import alert_acknowledge, alert_message
+from reporting.staff import staff_report
+from timeclock.services import timeclock_settings_update
 
 FACTS_MAX_AGE = timedelta(minutes=1)
 
@@ -206,3 +208,46 @@ def financial_csv(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="revenue-vat-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"'
     )
     return response
+
+
+def _staff_context(request: HttpRequest) -> dict:
+    prop = request.property
+    today = prop.business_date()
+    preset = request.GET.get("period", "yesterday")
+    error = ""
+    try:
+        period = period_for(preset, today, request.GET.get("start", ""), request.GET.get("end", ""))
+    except PeriodError as exc:
+        error, preset = str(exc), "yesterday"
+        period = period_for(preset, today)
+    with replica_reads():
+        figures, pool = staff_report(property=prop, period=period)
+    return {
+        "error": error,
+        "preset": preset,
+        "presets": PRESETS.items(),
+        "period": period,
+        "figures": figures,
+        "pool": pool,
+        "tips_pooled": pool is not None,
+    }
+
+
+@capability_required("manage")
+def staff_view(request: HttpRequest) -> HttpResponse:
+    """Each person's sales, covers, basket, tips, discounts, voids and refunds over a period;
+    a manager chooses here whether the tips are pooled and shared by hours worked."""
+    if request.method == "POST":
+        try:
+            timeclock_settings_update(
+                property=request.property,
+                actor=request.user,
+                tips_pooled=request.POST.get("tips_pooled") == "1",
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The tips setting is saved."))
+        return redirect(f"{request.path}?{request.GET.urlencode()}")
+    context = _staff_context(request)
+    return render(request, "reporting/staff.html", context, status=400 if context["error"] else 200)
