@@ -16,7 +16,7 @@ from core.scoping import capability_required, get_scoped_or_404, scope
 from pos.models import Outlet
 from timeclock.forms import parse_day_time
 from timeclock.models import PlannedShift
-from timeclock.selectors import HOUR, hours, local_midnight
+from timeclock.selectors import HOUR, local_midnight
 from timeclock.services import planned_shift_create, planned_shift_delete
 from timeclock.views.hours import _week_context
 
@@ -76,7 +76,7 @@ def planning(request: HttpRequest) -> HttpResponse:
         seconds[shift.user_id] += int((shift.end - shift.start).total_seconds())
     limit = context["settings"].weekly_hours * HOUR
     totals = [
-        {"user": m.user, "hours": hours(seconds[m.user_id]), "over": seconds[m.user_id] > limit}
+        {"user": m.user, "seconds": seconds[m.user_id], "over": seconds[m.user_id] > limit}
         for m in people
         if seconds[m.user_id]
     ]
