@@ -18,20 +18,18 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    CharField,
     Count,
     DecimalField,
     Exists,
     F,
     IntegerField,
-    OuterRef,
     Q,
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 
-from billing.models import JournalEntry, Ticket, TicketLine
+from billing.models import Ticket, TicketLine
 from core.models import Property
 from core.money import ZERO, split_largest_remainder
 from reporting.periods import Period
@@ -76,18 +74,6 @@ class StaffFigures:
         return percent(self.voids, self.tickets)
 
 
-def _void_entries(period: Period):
-    return JournalEntry.objects.filter(
-        property=OuterRef("property"),
-        chain=JournalEntry.Chain.FISCAL,
-        kind=JournalEntry.Kind.VOID,
-        document_type="billing.ticket",
-        document_id=Cast(OuterRef("pk"), CharField()),
-        business_date__gte=period.start,
-        business_date__lte=period.end,
-    )
-
-
 def staff_performance(*, properties, period: Period) -> list[StaffFigures]:
     """Each person's figures over `period` at `properties` (ids or rows), by name. Four
     queries: tickets, lines, voids, people."""
@@ -129,7 +115,7 @@ def staff_performance(*, properties, period: Period) -> list[StaffFigures]:
     )
     voids = (
         Ticket.objects.filter(property__in=properties)
-        .filter(Exists(_void_entries(period)))
+        .filter(Exists(_voided_tickets(voided_in=period)))
         .values("cashier")
         .annotate(n=Count("pk"), amount=Sum("total"))
         .order_by()

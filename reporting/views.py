@@ -20,7 +20,7 @@ from reporting import tables as report_tables
 from reporting.facts import facts_refresh
 from reporting.financial import financial_report
 from reporting.models import Alert
-from reporting.periods import PRESETS, PeriodError, period_for
+from reporting.periods import PRESETS, Period, PeriodError, period_for
 from reporting.routers import replica_reads
 from reporting.selectors import budget_for, checkout_time, dashboard
 from reporting.services import alert_acknowledge, alert_message
@@ -146,17 +146,21 @@ def alert_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reporting:alerts")
 
 
-def _financial_context(request: HttpRequest) -> dict:
-    prop = request.property
-    today = prop.business_date()
-    scope_ = "organization" if request.GET.get("scope") == "organization" else "property"
-    preset = request.GET.get("period", "month")
-    error = ""
+def _period_of(request: HttpRequest, default: str) -> tuple[str, Period, str]:
+    """The preset, period and error (translated, "" when none) a report's GET asks for; a
+    bad period falls back to `default`."""
+    today = request.property.business_date()
+    preset = request.GET.get("period", default)
     try:
         period = period_for(preset, today, request.GET.get("start", ""), request.GET.get("end", ""))
     except PeriodError as exc:
-        error, preset = str(exc), "month"
-        period = period_for(preset, today)
+        return default, period_for(default, today), str(exc)
+    return preset, period, ""
+
+
+def _financial_context(request: HttpRequest) -> dict:
+    scope_ = "organization" if request.GET.get("scope") == "organization" else "property"
+    preset, period, error = _period_of(request, "month")
     by_month = request.GET.get("by") == "month"
     properties = _managed_properties(request, scope_)
     with replica_reads():
@@ -169,7 +173,7 @@ def _financial_context(request: HttpRequest) -> dict:
         "period": period,
         "by_month": by_month,
         "properties": properties,
-        "organization": prop.organization,
+        "organization": request.property.organization,
         "rows": report.grouped(by_month=by_month, by_property=scope_ == "organization"),
         "by_rate": report.totals_by_rate(),
         "by_category": report.totals_by_category(),
@@ -211,17 +215,9 @@ def financial_csv(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_context(request: HttpRequest) -> dict:
-    prop = request.property
-    today = prop.business_date()
-    preset = request.GET.get("period", "yesterday")
-    error = ""
-    try:
-        period = period_for(preset, today, request.GET.get("start", ""), request.GET.get("end", ""))
-    except PeriodError as exc:
-        error, preset = str(exc), "yesterday"
-        period = period_for(preset, today)
+    preset, period, error = _period_of(request, "yesterday")
     with replica_reads():
-        figures, pool = staff_report(property=prop, period=period)
+        figures, pool = staff_report(property=request.property, period=period)
     return {
         "error": error,
         "preset": preset,

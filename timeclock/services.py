@@ -308,12 +308,6 @@ def planned_shift_delete(*, planned: PlannedShift, actor) -> None:
         planned.delete()
 
 
-def timeclock_settings_for(property: Property) -> TimeclockSettings:
-    return TimeclockSettings.objects.filter(property=property).first() or TimeclockSettings(
-        property=property
-    )
-
-
 def timeclock_settings_update(*, property: Property, actor, tips_pooled: bool) -> TimeclockSettings:
     """The property's choice to pool its tips (shared by hours worked), audited."""
     _require_manager(property=property, actor=actor)

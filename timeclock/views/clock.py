@@ -2,9 +2,8 @@
 in, break, back or clock out. Any bound device shows it (a till, a waiter's tablet, the
 desk); nobody signs in: the PIN is checked by core's PIN check and only the punch is kept."""
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
@@ -12,10 +11,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from core.exceptions import DomainError
-from core.models import Property
 from core.outlets import binding_outlet_id
-from core.terminals import binding_device, terminal_binding
-from core.views import pin_staff
+from core.terminals import binding_device
+from core.views import bound_property, not_a_terminal, pin_staff
 from timeclock.selectors import clock_states
 from timeclock.services import BREAK, IN, OUT, RESUME, clock_punch_with_pin
 
@@ -29,19 +27,15 @@ DONE = {
 
 @never_cache
 def clock(request: HttpRequest) -> HttpResponse:
-    binding = terminal_binding(request)
-    prop = Property.objects.filter(pk=binding["property_id"]).first() if binding else None
+    binding, prop = bound_property(request)
     if prop is None:
-        if request.user.is_authenticated:
-            messages.info(
-                request,
-                _(
-                    "This device is not a shared terminal: a manager binds it to one "
-                    "(POS, Terminals) before anyone can clock in with a PIN."
-                ),
-            )
-            return redirect("core:home")
-        return redirect("/login/?next=/clock/")
+        return not_a_terminal(
+            request,
+            _(
+                "This device is not a shared terminal: a manager binds it to one "
+                "(POS, Terminals) before anyone can clock in with a PIN."
+            ),
+        )
     terminal_label = binding.get("label", "")
     error, status, wait, selected, done = None, 200, 0, None, None
     if request.method == "POST":
