@@ -52,7 +52,7 @@ def planning(request: HttpRequest) -> HttpResponse:
             day = request.POST.get("day", "")
             start = parse_day_time(day, request.POST.get("start", ""), prop)
             end = parse_day_time(day, request.POST.get("end", ""), prop)
-            if end <= start:  # a shift that ends after midnight
+            if end < start:  # a shift that ends after midnight
                 end += timedelta(days=1)
             planned_shift_create(
                 property=prop, actor=request.user, user=person, outlet=outlet, start=start, end=end
