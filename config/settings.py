@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "devices",
     "webhooks",
     "channels_sync",
+    "timeclock",
     "reporting",
     "demo",  # manage.py seed_demo (above every app)
 ]

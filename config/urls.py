@@ -39,6 +39,8 @@ urlpatterns = [
     path("manage/", include("inventory.backoffice_urls")),
     path("manage/catalogue/outlets/", include("pos.menu_urls")),
     path("guests/", include("reporting.guest_urls")),
+    # the time clock (/clock/ on the terminals) and the manager's hours (/manage/time/)
+    path("", include("timeclock.urls")),
     path("", include("core.urls")),
 ]
 

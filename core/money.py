@@ -30,3 +30,22 @@ def vat_from_gross(gross: Decimal, rate: Decimal, currency: str = "EUR") -> Deci
     if rate == 0:
         return quantize(Decimal(0), currency)
     return quantize(gross * rate / (Decimal(100) + rate), currency)
+
+
+def split_largest_remainder(total: Decimal, weights: dict, currency: str = "EUR") -> dict:
+    """`total` shared in proportion to `weights` (non-negative integers: seconds, units) in
+    whole cents that sum exactly to `total` (largest remainder, Hamilton's method): each key
+    gets its floor, then the cents left go one each to the largest remainders (ties: the
+    order of `weights`). Keys of weight 0 get nothing; no weight at all, nothing shared."""
+    places = CURRENCY_PLACES.get(currency, 2)
+    cents = int((total * 10**places).to_integral_value(rounding=ROUND_HALF_UP))
+    weight_sum = sum(weights.values())
+    if weight_sum <= 0 or cents <= 0:
+        return {key: Decimal(0).scaleb(-places) for key in weights}
+    floors = {key: cents * w // weight_sum for key, w in weights.items()}
+    remainders = {key: cents * w % weight_sum for key, w in weights.items()}
+    left = cents - sum(floors.values())
+    order = list(weights)
+    for key in sorted(order, key=lambda k: (-remainders[k], order.index(k)))[:left]:
+        floors[key] += 1
+    return {key: Decimal(value).scaleb(-places) for key, value in floors.items()}

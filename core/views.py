@@ -135,24 +135,36 @@ def pin_staff(prop: Property):
     )
 
 
+def bound_property(request: HttpRequest) -> tuple[dict | None, Property | None]:
+    """The terminal binding of this browser and its property (None, None: not bound)."""
+    binding = terminal_binding(request)
+    prop = Property.objects.filter(pk=binding["property_id"]).first() if binding else None
+    return (binding, prop) if prop is not None else (None, None)
+
+
+def not_a_terminal(request: HttpRequest, message: str) -> HttpResponse:
+    """A terminal's screen opened on an unbound browser: home with `message` for someone
+    signed in, else the sign-in (that comes back here)."""
+    if request.user.is_authenticated:
+        messages.info(request, message)
+        return redirect("core:home")
+    return redirect(f"/login/?next={request.path}")
+
+
 @never_cache
 def pin_switch(request: HttpRequest) -> HttpResponse:
     """Shared terminal: tap your name, type your PIN; the device stays bound to its outlet.
     Only a bound device shows it: the PIN opens a terminal session (core.terminal_sessions)
     for this device, never a full one."""
-    binding = terminal_binding(request)
-    prop = Property.objects.filter(pk=binding["property_id"]).first() if binding else None
+    binding, prop = bound_property(request)
     if prop is None:
-        if request.user.is_authenticated:
-            messages.info(
-                request,
-                _(
-                    "This device is not a shared terminal: a manager binds it to one "
-                    "(POS, Terminals) before anyone can switch with a PIN."
-                ),
-            )
-            return redirect("core:home")
-        return redirect("/login/?next=/pin/")
+        return not_a_terminal(
+            request,
+            _(
+                "This device is not a shared terminal: a manager binds it to one "
+                "(POS, Terminals) before anyone can switch with a PIN."
+            ),
+        )
     terminal_label = binding.get("label", "")
     error = None
     status = 200

@@ -30,5 +30,13 @@ class ReportingConfig(AppConfig):
             )
         )
         register(
+            NavItem(
+                label=_("Staff performance"),
+                url_name="reporting:staff",
+                capability="manage",
+                order=63,
+            )
+        )
+        register(
             NavItem(label=_("Alerts"), url_name="reporting:alerts", capability="manage", order=61)
         )

@@ -133,15 +133,21 @@ def _local_bounds(tz: ZoneInfo, period: Period) -> tuple[datetime, datetime]:
     return first, last
 
 
-def _voided_tickets():
-    """Tickets a VOID entry of the fiscal journal cancels (whatever day it was voided)."""
-    return JournalEntry.objects.filter(
+def _voided_tickets(voided_in: Period | None = None):
+    """Tickets a VOID entry of the fiscal journal cancels (whatever day it was voided, or
+    a day of `voided_in`)."""
+    entries = JournalEntry.objects.filter(
         property=OuterRef("property"),
         chain=JournalEntry.Chain.FISCAL,
         kind=JournalEntry.Kind.VOID,
         document_type="billing.ticket",
         document_id=Cast(OuterRef("pk"), CharField()),
     )
+    if voided_in is not None:
+        entries = entries.filter(
+            business_date__gte=voided_in.start, business_date__lte=voided_in.end
+        )
+    return entries
 
 
 def tickets_counted(properties, period: Period):

@@ -13,12 +13,12 @@ from statistics import median
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from billing.models import FolioLine, JournalEntry, Ticket, TicketLine
+from billing.models import FolioLine, JournalEntry
 from billing.services.journal import JET_VERIFICATION_FAILED, JET_VERIFICATION_PASSED
 from channels_sync.models import ChannelConnection
 from core.exceptions import InvalidInput
@@ -31,6 +31,7 @@ from pos.models import CashSession, OfflineConflict
 from reporting.models import Alert, AlertSettings
 from reporting.periods import Period
 from reporting.selectors import tickets_counted
+from reporting.staff import staff_performance
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 MAD_SCALE = Decimal("1.4826")  # MAD × 1.4826 estimates a standard deviation (normal data)
@@ -111,50 +112,20 @@ def _unusual_baskets(property: Property, today: date, k: Decimal) -> list[Findin
 
 
 def _rates(property: Property, day: date, factor: Decimal) -> list[Finding]:
-    """Discount and void rates of each cashier on `day`, against the whole team's."""
-    lines = (
-        TicketLine.objects.filter(ticket__property=property, ticket__business_date=day)
-        .values("ticket__cashier", "ticket__cashier__username")
-        .annotate(
-            discounted=Sum("discount"),
-            gross=Sum(F("total") + F("discount"), output_field=MONEY),
-            tickets=Count("ticket", distinct=True),
-        )
-        .order_by()
-    )
-    voided_ids = JournalEntry.objects.filter(
-        property=property,
-        chain=JournalEntry.Chain.FISCAL,
-        kind=JournalEntry.Kind.VOID,
-        document_type="billing.ticket",
-        business_date=day,
-    ).values_list("document_id", flat=True)
-    voids = dict(
-        Ticket.objects.filter(property=property, pk__in=[int(i) for i in voided_ids])
-        .values("cashier")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("cashier", "n")
-    )
-    rows = list(lines)
-    team_discount = sum((r["discounted"] for r in rows), Decimal(0))
-    team_gross = sum((r["gross"] for r in rows), Decimal(0))
-    team_tickets = sum(r["tickets"] for r in rows)
-    team_voids = sum(voids.values())
+    """Discount and void rates of each cashier on `day`, against the whole team's. The
+    figures are the staff performance screen's (`reporting.staff.staff_performance`)."""
+    rows = staff_performance(properties=[property.pk], period=Period(day, day))
+    team_discount = sum((r.discounts for r in rows), Decimal(0))
+    team_gross = sum((r.before_discounts for r in rows), Decimal(0))
+    team_tickets = sum(r.tickets for r in rows)
+    team_voids = sum(r.voids for r in rows)
     found = []
     for r in rows:
-        if r["tickets"] < RATE_MIN_TICKETS:
+        if r.tickets < RATE_MIN_TICKETS:
             continue
-        who = r["ticket__cashier__username"]
         checks = [
-            (Alert.Kind.DISCOUNT_RATE, r["discounted"], r["gross"], team_discount, team_gross),
-            (
-                Alert.Kind.VOID_RATE,
-                voids.get(r["ticket__cashier"], 0),
-                r["tickets"],
-                team_voids,
-                team_tickets,
-            ),
+            (Alert.Kind.DISCOUNT_RATE, r.discounts, r.before_discounts, team_discount, team_gross),
+            (Alert.Kind.VOID_RATE, r.voids, r.tickets, team_voids, team_tickets),
         ]
         for kind, mine, base, team, team_base in checks:
             if not base or not team_base:
@@ -165,9 +136,9 @@ def _rates(property: Property, day: date, factor: Decimal) -> list[Finding]:
                 found.append(
                     Finding(
                         kind,
-                        f"{kind}:{r['ticket__cashier']}:{day}",
+                        f"{kind}:{r.user_id}:{day}",
                         {
-                            "employee": who,
+                            "employee": r.username,
                             "day": str(day),
                             "rate": f"{rate:.1f}",
                             "team": f"{team_rate:.1f}",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("export.<str:kind>", views.dashboard_export, name="dashboard_export"),
     path("financial/", views.financial_view, name="financial"),
     path("financial/export.csv", views.financial_csv, name="financial_csv"),
+    path("staff/", views.staff_view, name="staff"),
     path("alerts/", views.alerts_inbox, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge_view, name="alert_acknowledge"),
 ]

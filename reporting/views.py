@@ -20,10 +20,12 @@ from reporting import tables as report_tables
 from reporting.facts import facts_refresh
 from reporting.financial import financial_report
 from reporting.models import Alert
-from reporting.periods import PRESETS, PeriodError, period_for
+from reporting.periods import PRESETS, Period, PeriodError, period_for
 from reporting.routers import replica_reads
 from reporting.selectors import budget_for, checkout_time, dashboard
 from reporting.services import alert_acknowledge, alert_message
+from reporting.staff import staff_report
+from timeclock.services import timeclock_settings_update
 
 FACTS_MAX_AGE = timedelta(minutes=1)
 
@@ -144,17 +146,21 @@ def alert_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reporting:alerts")
 
 
-def _financial_context(request: HttpRequest) -> dict:
-    prop = request.property
-    today = prop.business_date()
-    scope_ = "organization" if request.GET.get("scope") == "organization" else "property"
-    preset = request.GET.get("period", "month")
-    error = ""
+def _period_of(request: HttpRequest, default: str) -> tuple[str, Period, str]:
+    """The preset, period and error (translated, "" when none) a report's GET asks for; a
+    bad period falls back to `default`."""
+    today = request.property.business_date()
+    preset = request.GET.get("period", default)
     try:
         period = period_for(preset, today, request.GET.get("start", ""), request.GET.get("end", ""))
     except PeriodError as exc:
-        error, preset = str(exc), "month"
-        period = period_for(preset, today)
+        return default, period_for(default, today), str(exc)
+    return preset, period, ""
+
+
+def _financial_context(request: HttpRequest) -> dict:
+    scope_ = "organization" if request.GET.get("scope") == "organization" else "property"
+    preset, period, error = _period_of(request, "month")
     by_month = request.GET.get("by") == "month"
     properties = _managed_properties(request, scope_)
     with replica_reads():
@@ -167,7 +173,7 @@ def _financial_context(request: HttpRequest) -> dict:
         "period": period,
         "by_month": by_month,
         "properties": properties,
-        "organization": prop.organization,
+        "organization": request.property.organization,
         "rows": report.grouped(by_month=by_month, by_property=scope_ == "organization"),
         "by_rate": report.totals_by_rate(),
         "by_category": report.totals_by_category(),
@@ -206,3 +212,38 @@ def financial_csv(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="revenue-vat-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"'
     )
     return response
+
+
+def _staff_context(request: HttpRequest) -> dict:
+    preset, period, error = _period_of(request, "yesterday")
+    with replica_reads():
+        figures, pool = staff_report(property=request.property, period=period)
+    return {
+        "error": error,
+        "preset": preset,
+        "presets": PRESETS.items(),
+        "period": period,
+        "figures": figures,
+        "pool": pool,
+        "tips_pooled": pool is not None,
+    }
+
+
+@capability_required("manage")
+def staff_view(request: HttpRequest) -> HttpResponse:
+    """Each person's sales, covers, basket, tips, discounts, voids and refunds over a period;
+    a manager chooses here whether the tips are pooled and shared by hours worked."""
+    if request.method == "POST":
+        try:
+            timeclock_settings_update(
+                property=request.property,
+                actor=request.user,
+                tips_pooled=request.POST.get("tips_pooled") == "1",
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The tips setting is saved."))
+        return redirect(f"{request.path}?{request.GET.urlencode()}")
+    context = _staff_context(request)
+    return render(request, "reporting/staff.html", context, status=400 if context["error"] else 200)

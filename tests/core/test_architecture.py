@@ -9,7 +9,18 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["core", "webhooks", "inventory", "crm", "billing", "pms", "pos", "devices", "channels_sync"]
+APPS = [
+    "core",
+    "webhooks",
+    "inventory",
+    "crm",
+    "billing",
+    "pms",
+    "pos",
+    "devices",
+    "channels_sync",
+    "timeclock",
+]
 PACKAGES = [*APPS, "reporting", "config", "demo"]
 
 

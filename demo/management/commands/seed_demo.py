@@ -9,7 +9,7 @@ from django.utils import translation
 
 # Each app that has demo data exposes `<app>.demo.seed(context) -> None` (core returns the
 # context). Order follows the layering: lower apps first.
-DEMO_APPS = ["inventory", "crm", "devices", "billing", "pms", "pos", "channels_sync"]
+DEMO_APPS = ["inventory", "crm", "devices", "billing", "pms", "pos", "channels_sync", "timeclock"]
 
 
 class Command(BaseCommand):
