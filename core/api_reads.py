@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from django.core import signing
 from django.db.models import Count, Max, Model, Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
@@ -139,10 +140,13 @@ def etag_of(*parts) -> str:
     return f'"{digest.hexdigest()[:32]}"'
 
 
-def queryset_version(queryset: QuerySet) -> list:
-    """A cheap version of a set of rows: how many and the latest change (one query)."""
-    version = queryset.order_by().aggregate(n=Count("pk"), at=Max("updated_at"))
-    return [version["n"], version["at"]]
+def queryset_version(*querysets: QuerySet) -> list:
+    """A cheap version of sets of rows: how many and the latest change (one query each)."""
+    out = []
+    for queryset in querysets:
+        version = queryset.order_by().aggregate(n=Count("pk"), at=Max("updated_at"))
+        out += [version["n"], version["at"]]
+    return out
 
 
 def _matches(request, etag: str) -> bool:
@@ -166,11 +170,8 @@ class ConditionalReads:
     def read(self, request, *, version: Iterable, build: Callable[[], dict]) -> Response:
         """Answer `build()` unless the caller holds the current version (304, nothing
         built). `version` must change whenever the answer would."""
-        etag = etag_of(
-            request.get_full_path(),
-            getattr(self, "membership", None) and self.membership.role,
-            *version,
-        )
+        role = getattr(self, "membership", None) and self.membership.role
+        etag = etag_of(request.get_full_path(), role, get_language(), *version)
         if _matches(request, etag):
             return not_modified(etag)
         response = Response(build())
