@@ -41,7 +41,9 @@ class RoomOutputSerializer(serializers.Serializer):
     housekeeping_status = serializers.ChoiceField(choices=Room.Housekeeping.choices)
     housekeeping_changed_at = serializers.DateTimeField(allow_null=True)
     in_service = serializers.BooleanField(source="is_active")
-    out_of_order = serializers.BooleanField(help_text="Out of order today.")
+    out_of_order = serializers.BooleanField(
+        source="out_of_order_today", help_text="Out of order today."
+    )
     updated_at = serializers.DateTimeField()
 
 
@@ -64,7 +66,7 @@ def _rooms(property):
         Room.objects.filter(property=property)
         .select_related("room_type")
         .annotate(
-            out_of_order=Exists(
+            out_of_order_today=Exists(
                 RoomOutOfOrder.objects.filter(
                     room=OuterRef("pk"), released_at__isnull=True, start__lte=today, end__gt=today
                 )
@@ -190,7 +192,7 @@ class RoomDetailApi(PropertyReadApi):
         room = self.room(number)
         return self.read(
             request,
-            version=[room.updated_at, room.out_of_order],
+            version=[room.updated_at, room.out_of_order_today],
             build=lambda: RoomOutputSerializer(room).data,
         )
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pms import api, api_rooms
+from pms import api, api_rates, api_rooms
 
 urlpatterns = [
     path("availability", api.AvailabilityApi.as_view(), name="api-pms-availability"),
@@ -35,3 +35,5 @@ urlpatterns += [
     path("rooms/<str:number>", api_rooms.RoomDetailApi.as_view(), name="api-pms-room"),
     path("stays", api_rooms.StayListApi.as_view(), name="api-pms-stays"),
 ]
+
+urlpatterns += [path("rates", api_rates.RatesCalendarApi.as_view(), name="api-pms-rates")]
