@@ -21,11 +21,14 @@ from django.db.models import Count, Max, Model, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from core.api import PropertyScopedApi
+from core.api_tokens import SAFE_METHODS
+from core.roles import role_has
 
 LIMIT_DEFAULT = 50
 LIMIT_MAX = 200
@@ -190,4 +193,16 @@ class ConditionalReads:
 
 
 class PropertyReadApi(ConditionalReads, PropertyScopedApi):
-    """A property-scoped endpoint with conditional reads."""
+    """A property-scoped endpoint with conditional reads; its writes may need more than its
+    reads (`write_capability`: e.g. anyone reads the catalogue, a manager changes it)."""
+
+    write_capability: str | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if (
+            self.write_capability
+            and request.method not in SAFE_METHODS
+            and not role_has(self.membership.role, self.write_capability)
+        ):
+            raise drf_exceptions.PermissionDenied(_("Your role does not allow this."))
