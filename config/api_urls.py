@@ -13,4 +13,5 @@ urlpatterns = [
     path("properties/<slug:property_slug>/", include("pos.api_urls")),
     path("properties/<slug:property_slug>/", include("crm.api_urls")),
     path("properties/<slug:property_slug>/", include("webhooks.api_urls")),
+    path("properties/<slug:property_slug>/", include("reporting.api_urls")),
 ]
