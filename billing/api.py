@@ -30,7 +30,7 @@ from core.api import (
     PropertyScopedApi,
     idempotent_response,
 )
-from core.api_reads import jsonable
+from core.api_reads import BoundedDateField, jsonable
 from core.exceptions import NotFound
 from core.roles import role_has
 
@@ -285,7 +285,7 @@ class FolioChargeApi(PropertyScopedApi):
             max_digits=10, decimal_places=3, required=False, default=Decimal("1")
         )
         unit_price = serializers.DecimalField(
-            max_digits=12,
+            max_digits=8,
             decimal_places=2,
             required=False,
             allow_null=True,
@@ -293,7 +293,7 @@ class FolioChargeApi(PropertyScopedApi):
             help_text="Gross, VAT included; absent: the catalogue's price.",
         )
         description = serializers.CharField(max_length=300, required=False, default="")
-        service_date = serializers.DateField(required=False, allow_null=True, default=None)
+        service_date = BoundedDateField(required=False, allow_null=True, default=None)
 
     @extend_schema(
         operation_id="billing_folio_charge_post",
@@ -302,8 +302,8 @@ class FolioChargeApi(PropertyScopedApi):
         parameters=[CHARGE_KEY_PARAMETER],
         examples=[
             OpenApiExample(
-                "A massage booked at the spa",
-                value={"product": "massage-60", "quantity": "1", "unit_price": "90.00"},
+                "A cocktail served by a partner's till",
+                value={"product": "spritz", "quantity": "2", "unit_price": "10.00"},
                 request_only=True,
             ),
             OpenApiExample(
@@ -316,14 +316,14 @@ class FolioChargeApi(PropertyScopedApi):
                         "id": 812,
                         "business_date": "2026-06-01",
                         "service_date": "2026-06-01",
-                        "description": "Massage 60 min",
-                        "quantity": "1.000",
-                        "unit_price": "90.00",
-                        "total": "90.00",
+                        "description": "Spritz",
+                        "quantity": "2.000",
+                        "unit_price": "10.00",
+                        "total": "20.00",
                         "vat_rate": "20.00",
-                        "vat_amount": "15.00",
-                        "net": "75.00",
-                        "revenue_category": "services",
+                        "vat_amount": "3.33",
+                        "net": "16.67",
+                        "revenue_category": "alcohol",
                         "applied_rule": "",
                         "source": "api.charge:7:5c1e9a0e2b7d4f38",
                         "reverses": None,

@@ -15,6 +15,7 @@ version (a calendar, KPIs) hash the body they answer."""
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 
 from django.core import signing
 from django.db.models import Count, Max, Model, Q, QuerySet
@@ -33,6 +34,20 @@ from core.roles import role_has
 LIMIT_DEFAULT = 50
 LIMIT_MAX = 200
 _CURSOR_SALT = "core.api_reads.cursor"
+
+
+DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2099, 12, 31)
+
+
+class BoundedDateField(serializers.DateField):
+    """A date an hotel may mean (2000 to 2099): a calendar from 31/12/9999 would overflow
+    the day after, a 500 instead of a 422."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not DATE_MIN <= day <= DATE_MAX:
+            raise serializers.ValidationError(_("Give a date between 2000 and 2099."))
+        return day
 
 
 class ListParams(serializers.Serializer):

@@ -5,6 +5,7 @@ one call through the screen's services (inventory.services.rates.rates_bulk_edit
 pms.services.restrictions.restrictions_set), all or nothing."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 
 from core.api import IDEMPOTENCY_PARAMETER, idempotent_response
-from core.api_reads import PropertyReadApi, jsonable, query_params
+from core.api_reads import BoundedDateField, PropertyReadApi, jsonable, query_params
 from core.exceptions import InvalidInput
 from inventory.models import Product, RatePlan
 from inventory.services.rates import MAX_DAYS, WEEKDAYS, day_range, rates_bulk_edit
@@ -58,13 +59,19 @@ class RatesCalendarGridOutput(serializers.Serializer):
 class RatesPriceChange(serializers.Serializer):
     rate_plan = serializers.CharField(max_length=30, help_text="The rate plan's code.")
     set_price = serializers.DecimalField(
-        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+        max_digits=8, decimal_places=2, required=False, allow_null=True, default=None
     )
     percent = serializers.DecimalField(
-        max_digits=6, decimal_places=2, required=False, allow_null=True, default=None
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("-99.99"),
+        max_value=Decimal("1000"),
+        required=False,
+        allow_null=True,
+        default=None,
     )
     amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+        max_digits=8, decimal_places=2, required=False, allow_null=True, default=None
     )
 
 
@@ -109,14 +116,14 @@ class RatesCalendarApi(PropertyReadApi):
     capability = "manage"
 
     class FilterSerializer(serializers.Serializer):
-        start = serializers.DateField()
+        start = BoundedDateField()
         days = serializers.IntegerField(
             required=False, min_value=1, max_value=CALENDAR_MAX_DAYS, default=14
         )
 
     class InputSerializer(serializers.Serializer):
-        start = serializers.DateField()
-        end = serializers.DateField(help_text="The last day changed (inclusive).")
+        start = BoundedDateField()
+        end = BoundedDateField(help_text="The last day changed (inclusive).")
         weekdays = serializers.ListField(
             child=serializers.IntegerField(min_value=0, max_value=6),
             required=False,

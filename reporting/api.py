@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 
-from core.api_reads import PropertyReadApi, query_params
+from core.api_reads import BoundedDateField, PropertyReadApi, query_params
 from reporting.facts import facts_refresh
 from reporting.periods import MAX_DAYS, Period
 from reporting.routers import replica_reads
@@ -53,8 +53,8 @@ class KpisApi(PropertyReadApi):
     capability = "manage"
 
     class FilterSerializer(serializers.Serializer):
-        start = serializers.DateField()
-        end = serializers.DateField()
+        start = BoundedDateField()
+        end = BoundedDateField()
 
         def validate(self, attrs):
             if attrs["end"] < attrs["start"]:
