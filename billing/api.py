@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers, status
-from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from billing.models import Folio, Invoice
@@ -30,7 +29,7 @@ from core.api import (
     PropertyScopedApi,
     idempotent_response,
 )
-from core.api_reads import BoundedDateField, jsonable
+from core.api_reads import BoundedDateField, ConditionalReads, jsonable
 from core.exceptions import NotFound
 from core.roles import role_has
 
@@ -85,7 +84,7 @@ class FolioDetailOutputSerializer(serializers.Serializer):
     balance = _Money()
 
 
-class FolioDetailApi(PropertyScopedApi):
+class FolioDetailApi(ConditionalReads, PropertyScopedApi):
     """A folio with its lines (VAT locked per line), payments, VAT per rate and balance."""
 
     capability = "billing.read"
@@ -95,7 +94,7 @@ class FolioDetailApi(PropertyScopedApi):
     )
     def get(self, request, property_slug: str, public_id):
         detail = folio_detail(property=self.property, public_id=public_id)
-        return Response(FolioDetailOutputSerializer(detail).data)
+        return self.read_body(request, FolioDetailOutputSerializer(detail).data)
 
 
 class InvoiceLineOutputSerializer(serializers.Serializer):
@@ -238,7 +237,7 @@ class CreditNoteIssueApi(_DocumentIssueApi):
         )
 
 
-class InvoiceDetailApi(PropertyScopedApi):
+class InvoiceDetailApi(ConditionalReads, PropertyScopedApi):
     """An issued invoice or credit note, as frozen at issue."""
 
     capability = "billing.read"
@@ -252,7 +251,7 @@ class InvoiceDetailApi(PropertyScopedApi):
         )
         if invoice is None:
             raise NotFound()
-        return Response(_invoice_payload(invoice))
+        return self.read_body(request, _invoice_payload(invoice))
 
 
 class FolioChargeOutputSerializer(serializers.Serializer):
@@ -292,7 +291,7 @@ class FolioChargeApi(PropertyScopedApi):
             default=None,
             help_text="Gross, VAT included; absent: the catalogue's price.",
         )
-        description = serializers.CharField(max_length=300, required=False, default="")
+        description = serializers.CharField(max_length=300, required=False, allow_blank=True)
         service_date = BoundedDateField(required=False, allow_null=True, default=None)
 
     @extend_schema(
@@ -352,7 +351,7 @@ class FolioChargeApi(PropertyScopedApi):
                 product_code=data["product"],
                 quantity=data["quantity"],
                 unit_price=data["unit_price"],
-                description=data["description"],
+                description=data.get("description", ""),
                 service_date=data["service_date"],
                 source=f"api.charge:{request.user.pk}:{key_digest}",
                 may_set_price=role_has(self.membership.role, "pos.price_override"),

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.response import Response
 
 from core.api import IDEMPOTENCY_PARAMETER, idempotent_response
 from core.api_reads import (
@@ -101,9 +100,9 @@ class GuestListApi(_GuestApi):
 
     class InputSerializer(serializers.Serializer):
         last_name = serializers.CharField(max_length=100)
-        first_name = serializers.CharField(max_length=100, required=False, default="")
-        email = serializers.EmailField(required=False, default="")
-        phone = serializers.CharField(max_length=30, required=False, default="")
+        first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        email = serializers.EmailField(required=False, allow_blank=True)
+        phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
         language = serializers.ChoiceField(choices=["fr", "en"], required=False, default="fr")
 
     @extend_schema(
@@ -268,7 +267,7 @@ class GuestExportApi(_GuestApi):
     )
     def get(self, request, property_slug: str, public_id):
         guest = self.guest(public_id)
-        return Response(jsonable(guest_export(guest=guest, actor=request.user)))
+        return self.read_body(request, guest_export(guest=guest, actor=request.user))
 
 
 class GuestEraseApi(_GuestApi):
@@ -279,7 +278,7 @@ class GuestEraseApi(_GuestApi):
     capability = "manage"
 
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=200, required=False, default="")
+        reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
         confirm = serializers.ChoiceField(
             choices=["ERASE"], help_text="ERASE: the erasure cannot be undone."
         )
@@ -309,7 +308,7 @@ class GuestEraseApi(_GuestApi):
 
         def compute():
             erased = guest_erase(
-                guest=guest, actor=request.user, reason=data.validated_data["reason"]
+                guest=guest, actor=request.user, reason=data.validated_data.get("reason", "")
             )
             return status.HTTP_200_OK, _guest_payload(erased)
 

@@ -169,7 +169,8 @@ class RoomListApi(PropertyReadApi):
 
 class RoomDetailApi(PropertyReadApi):
     """One room; PATCH sets its housekeeping status (clean, dirty; inspected: a supervisor's
-    role, pms.inspect), as the housekeeping phone does. Capability pms.housekeeping."""
+    role, pms.inspect), as the housekeeping phone does. Capability pms.housekeeping (the
+    phone's roles: housekeeping, front desk, manager, admin)."""
 
     area = "pms"
     capability = "pms.housekeeping"
