@@ -4,18 +4,34 @@ Who may read a folio: capability `billing.read` (front desk, manager, accountant
 POS roles (waiter, bartender, cashier) do not read folios: a room charge answers them with
 the ticket and the folio's public id only, so a bar tablet never lists a guest's stay."""
 
+import hashlib
 from collections.abc import Callable
+from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
-from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from billing.models import Invoice
+from billing.models import Folio, Invoice
 from billing.selectors import folio_detail
+from billing.services.folios import folio_post_external_charge, folio_totals
 from billing.services.invoices import credit_note_issue_for_invoice, invoice_issue_for_folio
-from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
+from core.api import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_PARAMETER,
+    PropertyScopedApi,
+    idempotent_response,
+)
+from core.api_reads import BoundedDateField, ConditionalReads, jsonable
 from core.exceptions import NotFound
+from core.roles import role_has
 
 
 class _Money(serializers.DecimalField):
@@ -68,7 +84,7 @@ class FolioDetailOutputSerializer(serializers.Serializer):
     balance = _Money()
 
 
-class FolioDetailApi(PropertyScopedApi):
+class FolioDetailApi(ConditionalReads, PropertyScopedApi):
     """A folio with its lines (VAT locked per line), payments, VAT per rate and balance."""
 
     capability = "billing.read"
@@ -78,7 +94,7 @@ class FolioDetailApi(PropertyScopedApi):
     )
     def get(self, request, property_slug: str, public_id):
         detail = folio_detail(property=self.property, public_id=public_id)
-        return Response(FolioDetailOutputSerializer(detail).data)
+        return self.read_body(request, FolioDetailOutputSerializer(detail).data)
 
 
 class InvoiceLineOutputSerializer(serializers.Serializer):
@@ -221,7 +237,7 @@ class CreditNoteIssueApi(_DocumentIssueApi):
         )
 
 
-class InvoiceDetailApi(PropertyScopedApi):
+class InvoiceDetailApi(ConditionalReads, PropertyScopedApi):
     """An issued invoice or credit note, as frozen at issue."""
 
     capability = "billing.read"
@@ -235,4 +251,113 @@ class InvoiceDetailApi(PropertyScopedApi):
         )
         if invoice is None:
             raise NotFound()
-        return Response(_invoice_payload(invoice))
+        return self.read_body(request, _invoice_payload(invoice))
+
+
+class FolioChargeOutputSerializer(serializers.Serializer):
+    folio = serializers.UUIDField(source="folio.public_id")
+    line = FolioLineOutputSerializer()
+    balance = _Money()
+
+
+CHARGE_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Required: the charge's id in the calling system. A retry with the same key "
+    "answers the first result and posts nothing.",
+)
+
+
+class FolioChargeApi(PropertyScopedApi):
+    """Post a charge from an outside system (spa, phone exchange, another till) to an open
+    folio: a catalogue product (its VAT rate and revenue category), at today's API price or
+    the caller's `unit_price` (roles that may set prices). Always with an Idempotency-Key: a
+    network retry posts nothing twice. Capability pms.frontdesk (front desk, manager, admin)."""
+
+    capability = "pms.frontdesk"
+
+    class InputSerializer(serializers.Serializer):
+        product = serializers.CharField(max_length=100, help_text="The product's code.")
+        quantity = serializers.DecimalField(
+            max_digits=10, decimal_places=3, required=False, default=Decimal("1")
+        )
+        unit_price = serializers.DecimalField(
+            max_digits=8,
+            decimal_places=2,
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="Gross, VAT included; absent: the catalogue's price.",
+        )
+        description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+        service_date = BoundedDateField(required=False, allow_null=True, default=None)
+
+    @extend_schema(
+        operation_id="billing_folio_charge_post",
+        request=InputSerializer,
+        responses={201: FolioChargeOutputSerializer},
+        parameters=[CHARGE_KEY_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "A cocktail served by a partner's till",
+                value={"product": "spritz", "quantity": "2", "unit_price": "10.00"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Posted",
+                status_codes=[201],
+                response_only=True,
+                value={
+                    "folio": "3f9a1c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b",
+                    "line": {
+                        "id": 812,
+                        "business_date": "2026-06-01",
+                        "service_date": "2026-06-01",
+                        "description": "Spritz",
+                        "quantity": "2.000",
+                        "unit_price": "10.00",
+                        "total": "20.00",
+                        "vat_rate": "20.00",
+                        "vat_amount": "3.33",
+                        "net": "16.67",
+                        "revenue_category": "alcohol",
+                        "applied_rule": "",
+                        "source": "api.charge:7:5c1e9a0e2b7d4f38",
+                        "reverses": None,
+                    },
+                    "balance": "420.00",
+                },
+            ),
+        ],
+    )
+    def post(self, request, property_slug: str, public_id):
+        key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key:
+            raise serializers.ValidationError({"Idempotency-Key": [_("This header is required.")]})
+        params = self.InputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        folio = Folio.objects.filter(property=self.property, public_id=public_id).first()
+        if folio is None:
+            raise NotFound(_("No such folio."))
+
+        key_digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+
+        def compute():
+            line = folio_post_external_charge(
+                folio=folio,
+                product_code=data["product"],
+                quantity=data["quantity"],
+                unit_price=data["unit_price"],
+                description=data.get("description", ""),
+                service_date=data["service_date"],
+                source=f"api.charge:{request.user.pk}:{key_digest}",
+                may_set_price=role_has(self.membership.role, "pos.price_override"),
+                actor=request.user,
+            )
+            body = {"folio": folio, "line": line, "balance": folio_totals(folio=folio)["balance"]}
+            return status.HTTP_201_CREATED, jsonable(FolioChargeOutputSerializer(body).data)
+
+        return idempotent_response(request, scope="billing.folio.charge", compute=compute)

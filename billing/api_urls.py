@@ -2,10 +2,19 @@
 
 from django.urls import path
 
-from billing.api import CreditNoteIssueApi, FolioDetailApi, InvoiceDetailApi, InvoiceIssueApi
+from billing.api import (
+    CreditNoteIssueApi,
+    FolioChargeApi,
+    FolioDetailApi,
+    InvoiceDetailApi,
+    InvoiceIssueApi,
+)
 
 urlpatterns: list = [
     path("folios/<uuid:public_id>", FolioDetailApi.as_view(), name="api-billing-folio-detail"),
+    path(
+        "folios/<uuid:public_id>/charges", FolioChargeApi.as_view(), name="api-billing-folio-charge"
+    ),
     path(
         "folios/<uuid:public_id>/invoices",
         InvoiceIssueApi.as_view(),

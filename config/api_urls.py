@@ -11,5 +11,7 @@ urlpatterns = [
     path("properties/<slug:property_slug>/", include("pms.api_urls")),
     path("properties/<slug:property_slug>/", include("billing.api_urls")),
     path("properties/<slug:property_slug>/", include("pos.api_urls")),
+    path("properties/<slug:property_slug>/", include("crm.api_urls")),
     path("properties/<slug:property_slug>/", include("webhooks.api_urls")),
+    path("properties/<slug:property_slug>/", include("reporting.api_urls")),
 ]

@@ -390,7 +390,9 @@ class ApiToken(TimeStampedModel):
         "inventory": _("Catalogue, availability and quotes"),
         "pms": _("Reservations and stays"),
         "billing": _("Folios and invoices"),
-        "pos": _("Till sales"),
+        "pos": _("Till sales and cash sessions"),
+        "crm": _("Guests"),
+        "reporting": _("Reports and KPIs"),
         "webhooks": _("Webhooks"),
     }
 

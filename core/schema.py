@@ -2,6 +2,7 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 
@@ -25,6 +26,9 @@ _ERROR_DESCRIPTIONS = {
     "415": "Unsupported request body media type.",
     "422": "Invalid input: `extra` names the fields and what is wrong with them.",
 }
+
+
+_ETAG_DESCRIPTION = "The version of this answer: send it back as `If-None-Match`."
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -68,10 +72,40 @@ class AutoSchema(SpectacularAutoSchema):
             statuses += ["400", "409", "415"]
         return statuses
 
+    def _etag_reads(self) -> bool:
+        return self.method == "GET" and getattr(self.view, "etag_reads", False)
+
+    def get_override_parameters(self):
+        """A conditional read (core.api_reads.ConditionalReads) takes `If-None-Match`."""
+        parameters = list(super().get_override_parameters())
+        if self._etag_reads():
+            parameters.append(
+                OpenApiParameter(
+                    "If-None-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=False,
+                    description="The `ETag` of an earlier answer: 304 if it is still current.",
+                )
+            )
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        if self._etag_reads():
+            etag = {"ETag": {"schema": {"type": "string"}, "description": _ETAG_DESCRIPTION}}
+            for status in ("200",):
+                if status in responses:
+                    responses[status].setdefault("headers", {}).update(etag)
+            responses.setdefault(
+                "304",
+                {
+                    "description": "Not modified: the `If-None-Match` ETag is current.",
+                    "headers": etag,
+                },
+            )
         error = self.resolve_serializer(ErrorSerializer, "response").ref
         for status in self._error_statuses():
             responses.setdefault(

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from crm.matching import NAME_THRESHOLD, name_score
+from crm.matching import NAME_THRESHOLD, email_key, name_score, phone_key
 from crm.models import GiftCard, Guest
 
 
@@ -20,6 +20,25 @@ def guests_sharing_email(*, guest: Guest) -> QuerySet[Guest]:
         .exclude(pk=guest.pk)
         .order_by("pk")
     )
+
+
+def guests_search(
+    *, organization_id: int, name: str = "", email: str = "", phone: str = ""
+) -> QuerySet[Guest]:
+    """Live profiles of the organisation (merged duplicates left out) matching every text
+    given: a name by the start of the first or last name, an e-mail and a phone as the
+    duplicate search compares them (`email_key`, `phone_key`, both indexed), so
+    "Lea.Martin+resa@Gmail.com" finds "leamartin@gmail.com" and "06 12 34 56 78"
+    finds "+33612345678"."""
+    guests = Guest.objects.filter(organization_id=organization_id, merged_into__isnull=True)
+    name = (name or "").strip()
+    if name:
+        guests = guests.filter(Q(last_name__istartswith=name) | Q(first_name__istartswith=name))
+    if email:
+        guests = guests.filter(email_key=email_key(email) or "-")
+    if phone:
+        guests = guests.filter(phone_key=phone_key(phone) or "-")
+    return guests
 
 
 @dataclass(frozen=True)

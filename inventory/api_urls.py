@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inventory import api
+from inventory import api, api_catalogue
 
 urlpatterns = [
     path("products", api.ProductListApi.as_view(), name="api-products"),
@@ -12,4 +12,24 @@ urlpatterns = [
         name="api-product-availability",
     ),
     path("quote", api.QuoteApi.as_view(), name="api-quote"),
+    path(
+        "catalogue/categories",
+        api_catalogue.CategoryListApi.as_view(),
+        name="api-catalogue-categories",
+    ),
+    path(
+        "catalogue/categories/<int:category_id>",
+        api_catalogue.CategoryDetailApi.as_view(),
+        name="api-catalogue-category",
+    ),
+    path(
+        "catalogue/products",
+        api_catalogue.ProductCatalogueListApi.as_view(),
+        name="api-catalogue-products",
+    ),
+    path(
+        "catalogue/products/<slug:code>",
+        api_catalogue.ProductCatalogueDetailApi.as_view(),
+        name="api-catalogue-product",
+    ),
 ]

@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
+from core.api_reads import ConditionalReads, jsonable
 from core.exceptions import InvalidInput, PermissionDenied
 from core.money import ZERO, quantize
 from core.roles import role_has
@@ -416,7 +417,14 @@ def _jsonable(data):
     return json.loads(json.dumps(data, cls=JSONEncoder))
 
 
-class ReservationDetailApi(PropertyScopedApi):
+class _ReservationApi(ConditionalReads, PropertyScopedApi):
+    def answer(self, reference: str) -> tuple[int, dict]:
+        """The reservation as it now is, as a write answers it (and a replay repeats it)."""
+        detail = reservation_detail(property=self.property, reference=reference)
+        return status.HTTP_200_OK, jsonable(reservation_payload(detail, role=self.membership.role))
+
+
+class ReservationDetailApi(_ReservationApi):
     """Read a reservation (GET, api.use) or change its dates / rooms (PATCH, pms.frontdesk)."""
 
     @extend_schema_serializer(component_name="PmsReservationDetailPatch")
@@ -435,26 +443,33 @@ class ReservationDetailApi(PropertyScopedApi):
     @extend_schema(responses=ReservationOutput)
     def get(self, request, property_slug: str, reference: str):
         detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail, role=self.membership.role))
+        return self.read_body(request, reservation_payload(detail, role=self.membership.role))
 
-    @extend_schema(request=PatchSerializer, responses=ReservationOutput)
+    @extend_schema(
+        request=PatchSerializer, responses=ReservationOutput, parameters=[IDEMPOTENCY_PARAMETER]
+    )
     def patch(self, request, property_slug: str, reference: str):
         params = self.PatchSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
         reservation = reservation_get(property=self.property, reference=reference)
-        reservation_modify(
-            reservation=reservation,
-            actor=request.user,
-            arrival=data.get("arrival"),
-            departure=data.get("departure"),
-            rooms=_room_requests(self.property, data["rooms"]) if "rooms" in data else None,
+
+        def compute():
+            reservation_modify(
+                reservation=reservation,
+                actor=request.user,
+                arrival=data.get("arrival"),
+                departure=data.get("departure"),
+                rooms=_room_requests(self.property, data["rooms"]) if "rooms" in data else None,
+            )
+            return self.answer(reference)
+
+        return idempotent_response(
+            request, scope=f"pms.reservation.modify:{reservation.pk}", compute=compute
         )
-        detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail, role=self.membership.role))
 
 
-class ReservationCancelApi(PropertyScopedApi):
+class ReservationCancelApi(_ReservationApi):
     """Cancel a reservation: its nights and extras return to sale. Idempotent."""
 
     capability = "pms.frontdesk"
@@ -463,21 +478,28 @@ class ReservationCancelApi(PropertyScopedApi):
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses=ReservationOutput)
+    @extend_schema(
+        request=InputSerializer, responses=ReservationOutput, parameters=[IDEMPOTENCY_PARAMETER]
+    )
     def post(self, request, property_slug: str, reference: str):
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         reservation = reservation_get(property=self.property, reference=reference)
-        booking_cancel_with_refund(
-            reservation=reservation,
-            actor=request.user,
-            reason=params.validated_data.get("reason", ""),
+
+        def compute():
+            booking_cancel_with_refund(
+                reservation=reservation,
+                actor=request.user,
+                reason=params.validated_data.get("reason", ""),
+            )
+            return self.answer(reference)
+
+        return idempotent_response(
+            request, scope=f"pms.reservation.cancel:{reservation.pk}", compute=compute
         )
-        detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail, role=self.membership.role))
 
 
-class ReservationCheckInApi(PropertyScopedApi):
+class ReservationCheckInApi(_ReservationApi):
     """Check the guests in, assigning rooms by number if given. Idempotent."""
 
     capability = "pms.frontdesk"
@@ -486,7 +508,9 @@ class ReservationCheckInApi(PropertyScopedApi):
     class InputSerializer(serializers.Serializer):
         rooms = AssignmentInput(many=True, required=False, default=list, max_length=20)
 
-    @extend_schema(request=InputSerializer, responses=ReservationOutput)
+    @extend_schema(
+        request=InputSerializer, responses=ReservationOutput, parameters=[IDEMPOTENCY_PARAMETER]
+    )
     def post(self, request, property_slug: str, reference: str):
         from pms.models import Room
 
@@ -504,18 +528,25 @@ class ReservationCheckInApi(PropertyScopedApi):
                 _("Unknown room: %(numbers)s.") % {"numbers": ", ".join(unknown)},
                 extra={"field": "rooms"},
             )
-        reservation_check_in(
-            reservation=reservation,
-            actor=request.user,
-            assignments={a["reservation_room"]: rooms[a["room"]] for a in wanted} or None,
+
+        def compute():
+            reservation_check_in(
+                reservation=reservation,
+                actor=request.user,
+                assignments={a["reservation_room"]: rooms[a["room"]] for a in wanted} or None,
+            )
+            return self.answer(reference)
+
+        return idempotent_response(
+            request, scope=f"pms.reservation.check_in:{reservation.pk}", compute=compute
         )
-        detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail, role=self.membership.role))
 
 
 class CheckOutPaymentInput(serializers.Serializer):
     method = serializers.ChoiceField(choices=["card", "cash", "bank_transfer"])
-    terminal_reference = serializers.CharField(max_length=100, required=False, default="")
+    terminal_reference = serializers.CharField(
+        max_length=100, required=False, default="", allow_blank=True
+    )
     tendered = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
     )
@@ -578,7 +609,7 @@ def _departure_balance(api, params: dict) -> DepartureBalance | None:
     return None
 
 
-class ReservationCheckOutApi(PropertyScopedApi):
+class ReservationCheckOutApi(_ReservationApi):
     """Check the guests out: every night and extra is posted to the folio. Idempotent.
     A balance left is refused (422 `balance_due`, `extra.balance`) unless `payment` pays
     all of it now, `company` transfers it to a company's account (a role with the city
@@ -587,14 +618,21 @@ class ReservationCheckOutApi(PropertyScopedApi):
 
     capability = "pms.frontdesk"
 
-    @extend_schema(request=CheckOutInput, responses=ReservationOutput)
+    @extend_schema(
+        request=CheckOutInput, responses=ReservationOutput, parameters=[IDEMPOTENCY_PARAMETER]
+    )
     def post(self, request, property_slug: str, reference: str):
         params = CheckOutInput(data=request.data or {})
         params.is_valid(raise_exception=True)
         open_balance = _departure_balance(self, params.validated_data)
         reservation = reservation_get(property=self.property, reference=reference)
-        reservation_check_out(
-            reservation=reservation, actor=request.user, open_balance=open_balance
+
+        def compute():
+            reservation_check_out(
+                reservation=reservation, actor=request.user, open_balance=open_balance
+            )
+            return self.answer(reference)
+
+        return idempotent_response(
+            request, scope=f"pms.reservation.check_out:{reservation.pk}", compute=compute
         )
-        detail = reservation_detail(property=self.property, reference=reference)
-        return Response(reservation_payload(detail, role=self.membership.role))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pms import api
+from pms import api, api_rates, api_rooms
 
 urlpatterns = [
     path("availability", api.AvailabilityApi.as_view(), name="api-pms-availability"),
@@ -28,3 +28,12 @@ urlpatterns = [
         name="api-pms-reservation-check-out",
     ),
 ]
+
+urlpatterns += [
+    path("room-types", api_rooms.RoomTypeListApi.as_view(), name="api-pms-room-types"),
+    path("rooms", api_rooms.RoomListApi.as_view(), name="api-pms-rooms"),
+    path("rooms/<str:number>", api_rooms.RoomDetailApi.as_view(), name="api-pms-room"),
+    path("stays", api_rooms.StayListApi.as_view(), name="api-pms-stays"),
+]
+
+urlpatterns += [path("rates", api_rates.RatesCalendarApi.as_view(), name="api-pms-rates")]

@@ -86,6 +86,15 @@ def _stays(property: Property) -> QuerySet[Reservation]:
     )
 
 
+def stays_in_house(*, property: Property, room_number: str = "") -> QuerySet[Reservation]:
+    """The reservations checked in and not yet out (with their guest, live rooms and folio),
+    optionally the one in room `room_number`."""
+    stays = _stays(property).select_related("folio").filter(status=Reservation.Status.IN_HOUSE)
+    if room_number:
+        stays = stays.filter(rooms__room__number=room_number, rooms__is_cancelled=False)
+    return stays
+
+
 def arrivals_for_date(*, property: Property, business_date: date) -> QuerySet[Reservation]:
     """Guests expected on `business_date` (confirmed or option), by name."""
     return (

@@ -9,11 +9,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.response import Response
 
 from billing.models import Payment
 from billing.services.payments import TenderInput
 from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
+from core.api_reads import ConditionalReads, jsonable
 from core.exceptions import InvalidInput, NotFound, PermissionDenied
 from core.roles import role_has
 from core.schema import ErrorSerializer
@@ -280,7 +280,7 @@ class OrderCheckoutApi(PropertyScopedApi):
         return resolved, by_id
 
 
-class OrderDetailApi(PropertyScopedApi):
+class OrderDetailApi(ConditionalReads, PropertyScopedApi):
     """A sale of this property, as returned by the checkout."""
 
     capability = "pos.sell"
@@ -290,7 +290,7 @@ class OrderDetailApi(PropertyScopedApi):
         order = order_get(property=self.property, order_id=order_id)
         if order is None or order.ticket_id is None:
             raise NotFound(_("No such order."))
-        return Response(OrderOutputSerializer(Sale.of_order(order)).data)
+        return self.read_body(request, OrderOutputSerializer(Sale.of_order(order)).data)
 
 
 class OrderRefundApi(PropertyScopedApi):
@@ -305,6 +305,7 @@ class OrderRefundApi(PropertyScopedApi):
         operation_id="pos_order_refund",
         request=InputSerializer,
         responses={200: OrderOutputSerializer, 404: ERROR, 409: ERROR, 422: ERROR},
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
     def post(self, request, property_slug: str, order_id: int):
         serializer = self.InputSerializer(data=request.data)
@@ -312,6 +313,12 @@ class OrderRefundApi(PropertyScopedApi):
         order = order_get(property=self.property, order_id=order_id)
         if order is None:
             raise NotFound(_("No such order."))
-        order_refund(order=order, actor=request.user, reason=serializer.validated_data["reason"])
-        order = order_get(property=self.property, order_id=order_id)
-        return Response(OrderOutputSerializer(Sale.of_order(order)).data)
+
+        def compute():
+            order_refund(
+                order=order, actor=request.user, reason=serializer.validated_data["reason"]
+            )
+            refunded = order_get(property=self.property, order_id=order_id)
+            return status.HTTP_200_OK, jsonable(OrderOutputSerializer(Sale.of_order(refunded)).data)
+
+        return idempotent_response(request, scope=f"pos.order.refund:{order.pk}", compute=compute)

@@ -140,12 +140,17 @@ def facts_rebuild(*, property: Property, days: Iterable[date] | None = None) -> 
     rooms = [
         RoomFact(
             property=property,
-            day=r["service_date"],
+            day=r["night"],
             channel=r["channel"] or "",
             nights=r["sold"],
             revenue=r["net"],
         )
-        for r in nights.values("service_date", channel=F("folio__reservation__channel"))
+        # a room charge posted without a service date (by hand, by an outside system) counts
+        # on its business date: a fact without a day broke the whole rebuild
+        for r in nights.values(
+            night=Coalesce("service_date", "business_date"),
+            channel=F("folio__reservation__channel"),
+        )
         .annotate(sold=Sum("quantity"), net=Sum("net"))
         .order_by()
     ]

@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
+from core.api_reads import jsonable
 from core.exceptions import NotFound
 from webhooks import selectors, services
 from webhooks.events import EVENTS
@@ -73,7 +74,9 @@ class WebhookListApi(PropertyScopedApi):
         events = serializers.ListField(
             child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=50
         )
-        description = serializers.CharField(max_length=200, required=False, default="")
+        description = serializers.CharField(
+            max_length=200, required=False, default="", allow_blank=True
+        )
 
     @extend_schema(operation_id="webhooks_list", responses={200: SubscriptionOutput(many=True)})
     def get(self, request, property_slug: str):
@@ -122,24 +125,40 @@ class WebhookDetailApi(PropertyScopedApi):
         return Response(_subscription(_get(self.property, subscription_id)))
 
     @extend_schema(
-        operation_id="webhooks_update", request=InputSerializer, responses={200: SubscriptionOutput}
+        operation_id="webhooks_update",
+        request=InputSerializer,
+        responses={200: SubscriptionOutput},
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
     def patch(self, request, property_slug: str, subscription_id):
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        subscription = services.webhook_subscription_update(
-            subscription=_get(self.property, subscription_id),
-            actor=request.user,
-            **params.validated_data,
-        )
-        return Response(_subscription(subscription))
+        subscription = _get(self.property, subscription_id)
 
-    @extend_schema(operation_id="webhooks_delete", responses={204: None})
-    def delete(self, request, property_slug: str, subscription_id):
-        services.webhook_subscription_delete(
-            subscription=_get(self.property, subscription_id), actor=request.user
+        def compute():
+            updated = services.webhook_subscription_update(
+                subscription=subscription, actor=request.user, **params.validated_data
+            )
+            return status.HTTP_200_OK, jsonable(_subscription(updated))
+
+        return idempotent_response(
+            request, scope=f"webhooks.update:{subscription.pk}", compute=compute
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="webhooks_delete", responses={204: None}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    def delete(self, request, property_slug: str, subscription_id):
+        def compute():
+            services.webhook_subscription_delete(
+                subscription=_get(self.property, subscription_id), actor=request.user
+            )
+            return status.HTTP_204_NO_CONTENT, None
+
+        # the key names the subscription by its id in the URL: a replay finds it gone
+        return idempotent_response(
+            request, scope=f"webhooks.delete:{self.property.pk}:{subscription_id}", compute=compute
+        )
 
 
 class WebhookDeliveriesApi(PropertyScopedApi):

@@ -16,6 +16,8 @@ from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
 from core.money import ZERO, quantize, vat_from_gross
+from inventory.models import Channel, Product
+from inventory.services.pricing import QuoteLineInput, quote
 from webhooks.services import webhook_emit
 
 
@@ -153,6 +155,103 @@ def folio_post_charges(
                 },
             )
         return created
+
+
+EXTERNAL_CHARGE_MAX_QUANTITY = Decimal("999")
+
+
+@transaction.atomic
+def folio_post_external_charge(
+    *,
+    folio: Folio,
+    product_code: str,
+    quantity: Decimal,
+    source: str,
+    unit_price: Decimal | None = None,
+    description: str = "",
+    service_date: date | None = None,
+    may_set_price: bool = False,
+    actor=None,
+    terminal: str = "API",
+) -> FolioLine:
+    """Post a charge an outside system made (a spa's booking tool, the phone exchange, a
+    restaurant on another till) to an open folio. What it sells is a product of the
+    catalogue: its VAT rate and revenue category are the product's (never the caller's), its
+    price today's API price (inventory.services.pricing.quote), or `unit_price` when the
+    caller may set prices (`may_set_price`: the role's pos.price_override); the VAT is then
+    taken out of the gross total like every other line.
+
+    Idempotent per `source` (the caller's idempotency key): a replay returns the first line
+    and posts nothing. Locks: the folio (against a settlement in between).
+    Raises InvalidInput (unknown or counted product, bad quantity, settled folio),
+    PermissionDenied (a price without the right)."""
+    folio = (
+        Folio.objects.select_for_update(of=("self",)).select_related("property").get(pk=folio.pk)
+    )
+    existing = FolioLine.objects.filter(folio=folio, source=source).first()
+    if existing is not None:
+        return existing
+    if not (Decimal("0") < quantity <= EXTERNAL_CHARGE_MAX_QUANTITY):
+        raise InvalidInput(
+            _("The quantity must be between 0 and %(max)s.")
+            % {"max": EXTERNAL_CHARGE_MAX_QUANTITY},
+            extra={"field": "quantity"},
+        )
+    product = (
+        Product.objects.filter(property=folio.property, code=product_code, is_active=True)
+        .select_related("capacity_pool")
+        .first()
+    )
+    if product is None:
+        raise InvalidInput(_("Unknown product."), extra={"field": "product"})
+    if product.capacity_pool_id is not None:
+        raise InvalidInput(
+            _("%(name)s is booked with a date or a time slot, not posted as a charge.")
+            % {"name": product.name},
+            extra={"field": "product"},
+        )
+    today = folio.property.business_date()
+    line = quote(
+        property=folio.property,
+        channel=Channel.API,
+        lines=[
+            QuoteLineInput(
+                product_id=product.pk,
+                quantity=quantity,
+                start=service_date or today,
+                unit_price_override=unit_price,
+            )
+        ],
+        allow_price_override=may_set_price,
+        products={product.pk: product},
+    ).lines[0]
+    [posted] = folio_post_charges(
+        folio=folio,
+        charges=[
+            ChargeInput(
+                description=(description or line.description)[:300],
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                total=line.total,
+                vat_rate=line.vat_rate,
+                revenue_category=line.revenue_category,
+                service_date=service_date or today,
+                source=source,
+                product_id=product.pk,
+                applied_rule=line.applied_rule,
+            )
+        ],
+        actor=actor,
+        terminal=terminal,
+    )
+    audit_log(
+        action="billing.folio.external_charge",
+        property=folio.property,
+        actor=actor,
+        target=folio,
+        data={"product": product.code, "quantity": str(quantity), "total": str(posted.total)},
+    )
+    return posted
 
 
 def folio_totals(*, folio: Folio) -> dict[str, Decimal]:

@@ -156,3 +156,31 @@ def _guest_fields_save(*, guest: Guest, values: dict, action: str, actor) -> Gue
         data={"before": before, "after": changed},
     )
     return guest
+
+
+IDENTITY = ("last_name", "first_name", "email", "phone", "country")
+PREFERENCES = ("diet", "allergies", "notes")
+
+
+@transaction.atomic
+def guest_update(*, guest: Guest, changes: dict, actor=None) -> Guest:
+    """Change some of a guest's identity and preference fields at once (the API's PATCH):
+    the fields not given keep their values, each part goes through its own rule
+    (`guest_identity_update`, `guest_preferences_update`) in one transaction, so a refused
+    value changes nothing. Raises InvalidInput as they do, or on a field neither knows."""
+    unknown = set(changes) - set(IDENTITY) - set(PREFERENCES)
+    if unknown:
+        raise InvalidInput(_("Unknown guest field."), extra={"fields": sorted(unknown)})
+    if any(name in changes for name in IDENTITY):
+        guest = guest_identity_update(
+            guest=guest,
+            actor=actor,
+            **{name: changes.get(name, getattr(guest, name)) for name in IDENTITY},
+        )
+    if any(name in changes for name in PREFERENCES):
+        guest = guest_preferences_update(
+            guest=guest,
+            actor=actor,
+            **{name: changes.get(name, getattr(guest, name)) for name in PREFERENCES},
+        )
+    return guest

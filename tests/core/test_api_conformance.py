@@ -25,6 +25,7 @@ from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -36,8 +37,11 @@ from schemathesis.specs.openapi.checks import (
 from billing.services.folios import ChargeInput, folio_post_charges
 from billing.services.invoices import invoice_issue
 from core.models import Role
+from crm.models import Guest
 from inventory import demo as inventory_demo
+from inventory.models import Category
 from pos.models import Terminal
+from pos.services.cash import cash_session_open
 from tests.factories.core import PropertyFactory, make_staff
 from tests.factories.pos import make_terminal
 from tests.factories.stays import make_stay
@@ -86,15 +90,26 @@ EXAMPLES = {
 }
 
 
+# the rows the documented examples name (crm.api's merge example, …)
+GUEST = "0b8f3c8e-4d1a-4a57-9a55-2f3c7e1d9b20"
+DUPLICATE = "5c1e9a0e-2b7d-4f38-8a61-0d4b9e2f7c13"
+
+
 def _pin(schema: dict) -> dict:
     """Keep the generated requests on the test property (any other slug is a 404) and give
-    the writes one valid example body each."""
+    the writes one valid example body each: those of EXAMPLES, else the operation's first
+    documented request example (`OpenApiExample(request_only=True)`)."""
+    components = schema["components"]["schemas"]
     for item in schema["paths"].values():
         for operation in item.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] == "property_slug":
                     parameter["schema"] = {"type": "string", "enum": [SLUG]}
-    components = schema["components"]["schemas"]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body and body.get("examples") and "$ref" in body["schema"]:
+                name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+                first = next(iter(body["examples"].values()))["value"]
+                components[name].setdefault("example", first)
     for name, example in EXAMPLES.items():
         components[name]["example"] = example
     return schema
@@ -103,7 +118,13 @@ def _pin(schema: dict) -> dict:
 def _path_values(path: str, stage: dict) -> dict:
     """The rows of the test property each path parameter names (generated ids: only 404s)."""
     public_id = stage["invoice"] if "/invoices/" in path else stage["folio"]
+    if "/guests/" in path:
+        public_id = GUEST
     return {
+        "number": "12",
+        "code": "spritz",
+        "category_id": stage["category_id"],
+        "session_id": stage["session_id"],
         "reference": stage["reference"],
         "order_id": stage["order_id"],
         "public_id": public_id,
@@ -159,6 +180,12 @@ def stage(db):
     )
     assert sale.status_code == 201, sale.json()
     stage["order_id"] = sale.json()["order"]
+    Guest.objects.filter(pk=reservation.guest_id).update(public_id=GUEST)
+    Guest.objects.create(organization=hotel.organization, last_name="Martin", public_id=DUPLICATE)
+    stage["category_id"] = Category.objects.filter(property=hotel).first().pk
+    stage["session_id"] = cash_session_open(
+        terminal=terminal, actor=admin, opening_float=D("150")
+    ).pk
     subscription, delivery = make_subscription(hotel)
     stage["subscription_id"] = str(subscription.public_id)
     stage["message_id"] = delivery.message_id
@@ -240,3 +267,57 @@ def test_a_request_django_refuses_answers_the_error_envelope(client, hotel, mana
     )
     assert response.status_code == 400
     assert response.json() == {"code": "bad_request", "message": "Bad request.", "extra": {}}
+
+
+# the operations of the API's completeness (issue 27): each documents its examples
+DOCUMENTED_WITH_EXAMPLES = {
+    "crm_guest_list",
+    "crm_guest_create",
+    "crm_guest_detail",
+    "crm_guest_update",
+    "crm_guest_merge",
+    "crm_guest_export",
+    "crm_guest_erase",
+    "pms_room_type_list",
+    "pms_room_list",
+    "pms_room_detail",
+    "pms_room_housekeeping_set",
+    "pms_stay_list",
+    "pms_rates_calendar",
+    "pms_rates_bulk_edit",
+    "billing_folio_charge_post",
+    "inventory_category_list",
+    "inventory_category_create",
+    "inventory_category_detail",
+    "inventory_category_update",
+    "inventory_catalogue_product_list",
+    "inventory_catalogue_product_create",
+    "inventory_catalogue_product_detail",
+    "inventory_catalogue_product_update",
+    "pos_cash_session_list",
+    "pos_cash_session_detail",
+    "reporting_kpis",
+}
+
+
+def test_the_schema_is_valid_openapi_and_the_new_operations_have_examples():
+    schema = openapi_schema()
+    validate(schema)  # openapi-spec-validator: raises on any violation of OpenAPI 3
+    operations = {
+        operation["operationId"]: (method, operation)
+        for item in schema["paths"].values()
+        for method, operation in item.items()
+    }
+    assert DOCUMENTED_WITH_EXAMPLES <= set(operations)
+    for operation_id in DOCUMENTED_WITH_EXAMPLES:
+        method, operation = operations[operation_id]
+        if method in ("post", "patch", "put"):
+            content = operation["requestBody"]["content"]["application/json"]
+            assert content.get("examples"), operation_id
+        success = next(c for c in ("200", "201") if c in operation["responses"])
+        assert operation["responses"][success]["content"]["application/json"]["examples"], (
+            operation_id
+        )
+        if method == "get":
+            assert "304" in operation["responses"], operation_id
+            assert any(p["name"] == "If-None-Match" for p in operation["parameters"])

@@ -13,6 +13,8 @@ from billing.services.invoices import invoice_issue
 from core.models import Role
 from core.roles import role_has
 from crm.models import Guest
+from inventory.models import Category
+from pos.services.cash import cash_session_open
 from tests.factories.core import make_staff
 from tests.factories.pos import make_terminal
 from tests.factories.stays import make_stay
@@ -48,6 +50,32 @@ ROUTE_RIGHTS = {
     ("api-webhook-detail", "GET"): "manage",
     ("api-webhook-detail", "PATCH"): "manage",
     ("api-webhook-detail", "DELETE"): "manage",
+    ("api-crm-guests", "GET"): "guests.contact",
+    ("api-crm-guests", "POST"): "guests.contact",
+    ("api-crm-guest", "GET"): "guests.contact",
+    ("api-crm-guest", "PATCH"): "guests.contact",
+    ("api-crm-guest-merge", "POST"): "manage",
+    ("api-crm-guest-export", "GET"): "manage",
+    ("api-crm-guest-erase", "POST"): "manage",
+    ("api-pms-room-types", "GET"): "api.use",
+    ("api-pms-rooms", "GET"): "api.use",
+    ("api-pms-room", "GET"): "pms.housekeeping",
+    ("api-pms-room", "PATCH"): "pms.housekeeping",
+    ("api-pms-stays", "GET"): "pms.frontdesk",
+    ("api-pms-rates", "GET"): "manage",
+    ("api-pms-rates", "POST"): "manage",
+    ("api-billing-folio-charge", "POST"): "pms.frontdesk",
+    ("api-catalogue-categories", "GET"): "api.use",
+    ("api-catalogue-categories", "POST"): "manage",
+    ("api-catalogue-category", "GET"): "api.use",
+    ("api-catalogue-category", "PATCH"): "manage",
+    ("api-catalogue-products", "GET"): "api.use",
+    ("api-catalogue-products", "POST"): "manage",
+    ("api-catalogue-product", "GET"): "api.use",
+    ("api-catalogue-product", "PATCH"): "manage",
+    ("api-pos-cash-sessions", "GET"): "pos.cash",
+    ("api-pos-cash-session", "GET"): "pos.cash",
+    ("api-reporting-kpis", "GET"): "manage",
 }
 
 # a field anywhere in a payload -> the capability needed to receive it
@@ -134,7 +162,13 @@ def stage(hotel, catalog):
     )
     assert sale.status_code == 201, sale.json()
     subscription, delivery = make_subscription(hotel)
+    session = cash_session_open(terminal=terminal, actor=cashier, opening_float=D("100"))
     return {
+        "guest": str(reservation.guest.public_id),
+        "number": "12",
+        "code": "spritz",
+        "category_id": str(Category.objects.filter(property=hotel).first().pk),
+        "session_id": str(session.pk),
         "subscription_id": str(subscription.public_id),
         "message_id": delivery.message_id,
         "property_slug": hotel.slug,
@@ -159,6 +193,8 @@ def _url(route: str, name: str, stage: dict) -> str:
     values["public_id"] = (
         stage["invoice"] if "invoice-detail" in name or "credit" in name else (stage["folio"])
     )
+    if name.startswith("api-crm-guest"):
+        values["public_id"] = stage["guest"]
     for key, value in values.items():
         for converter in ("slug", "str", "uuid", "int"):
             route = route.replace(f"<{converter}:{key}>", value)
@@ -169,6 +205,8 @@ def _url(route: str, name: str, stage: dict) -> str:
 READ_QUERY = {
     "api-pms-availability": {"start": "2030-01-01", "end": "2030-01-03"},
     "api-product-availability": {"products": "spritz", "start": "2030-01-01"},
+    "api-pms-rates": {"start": "2030-01-01"},
+    "api-reporting-kpis": {"start": "2030-01-01", "end": "2030-01-02"},
 }
 
 
