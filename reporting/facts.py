@@ -136,7 +136,9 @@ def facts_rebuild(*, property: Property, days: Iterable[date] | None = None) -> 
     ]
     nights = FolioLine.objects.filter(folio__property=property, revenue_category="accommodation")
     if days is not None:
-        nights = nights.filter(service_date__in=days)
+        nights = nights.filter(
+            Q(service_date__in=days) | Q(service_date__isnull=True, business_date__in=days)
+        )
     rooms = [
         RoomFact(
             property=property,
