@@ -7,7 +7,7 @@ from django.utils import timezone
 from core.cache_tokens import versioned_get, versioned_get_many
 from core.models import Property
 from pms.models import Reservation
-from pos.models import Order, Outlet, Terminal
+from pos.models import GuestOrder, Order, Outlet, Terminal
 from pos.terminal_cache import TERMINAL_CACHE_SECONDS, terminals_version
 
 
@@ -305,3 +305,13 @@ def outlet_choices(property_id: int) -> list[tuple[int, str]]:
 def terminal_outlet_id(terminal_id: int) -> int | None:
     """The outlet of a terminal (a binding made before bindings carried their outlet)."""
     return Terminal.objects.filter(pk=terminal_id).values_list("outlet_id", flat=True).first()
+
+
+def waiting_guest_orders(*, property: Property) -> list:
+    """The floor plan's guest orders (QR menus): the tables' waiting for a waiter's answer,
+    the rooms' charged and waiting to leave. One query."""
+    return list(
+        GuestOrder.objects.filter(
+            property=property, status__in=(GuestOrder.Status.RECEIVED, GuestOrder.Status.CHARGED)
+        ).select_related("point__table", "point__room", "outlet")
+    )

@@ -1,0 +1,548 @@
+"""Guests ordering from their phone (POS-2, POS-3, POS-5): a QR code per table and per room,
+the outlet's menu priced by the same quote, and an order that is a sale like any other — at
+a table it joins the table's tab and goes to the stations as a waiter's send does; in a room
+it is the counter's sale charged to the in-house stay's folio (billing numbers the ticket
+and writes the journal). Never a side channel: no price, stock or fiscal rule of its own."""
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.audit import audit_log
+from core.exceptions import (
+    Conflict,
+    DomainError,
+    IdempotencyConflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from core.services import failures_count, failures_locked_wait
+from inventory.exceptions import ChoiceRequired, ProductSoldOut
+from inventory.models import Channel
+from inventory.services.pricing import QuoteLineInput, quote
+from pms.selectors import in_house_room
+from pos.exceptions import NotInHouse
+from pos.guest_menu import guest_menu_products
+from pos.models import GuestOrder, GuestOrderPoint, Outlet, Table, TableTab, TabLine, Terminal
+from pos.services.checkout import SaleRequest, sale_checkout
+from pos.services.tables import (
+    missing_required_group,
+    product_sold_out,
+    tab_add_line,
+    tab_send,
+    table_open,
+)
+
+SALT = "pos.guest-point"
+GUEST_ACTOR = "guest-orders"
+TERMINAL_NAME = "QR"
+MAX_LINE_QUANTITY = 20
+# a room's QR code: this many wrong surnames lock its room charge for the window
+CONFIRM_MAX_FAILURES = 5
+CONFIRM_LOCK_SECONDS = 15 * 60
+# an order older than this no longer counts towards the outlet's open orders
+OPEN_ORDER_WINDOW = timedelta(hours=1)
+
+
+class ConfirmLocked(PermissionDenied):
+    """Too many wrong surnames at a room's QR code."""
+
+
+def point_token(point: GuestOrderPoint) -> str:
+    """The signed token printed in the QR code: the point and its version (a rotation makes
+    every older print invalid)."""
+    return signing.Signer(salt=SALT).sign(f"{point.pk}.{point.version}")
+
+
+def point_from_token(token: str) -> GuestOrderPoint | None:
+    """The active point of a scanned token, or None (forged, rotated, disabled)."""
+    try:
+        raw = signing.Signer(salt=SALT).unsign(token)
+        pk, version = (int(part) for part in raw.split("."))
+    except (signing.BadSignature, ValueError):
+        return None
+    point = (
+        GuestOrderPoint.objects.select_related(
+            "property", "outlet", "terminal__outlet", "table", "room"
+        )
+        .filter(pk=pk, version=version, is_active=True, outlet__is_active=True)
+        .first()
+    )
+    return point
+
+
+def guest_actor():
+    """The user a guest's sale is made by (the cashier of its ticket, the actor of its
+    audit): one inactive account that cannot sign in. Its id is cached (no query per order)."""
+    User = get_user_model()
+    pk = cache.get("pos:guest-actor")
+    if pk is not None:
+        return User(pk=pk, username=GUEST_ACTOR)
+    user, created = User.objects.get_or_create(
+        username=GUEST_ACTOR, defaults={"is_active": False, "first_name": "QR"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    cache.set("pos:guest-actor", user.pk, timeout=None)
+    return user
+
+
+def _guest_terminal(outlet: Outlet) -> Terminal:
+    terminal = Terminal.objects.filter(outlet=outlet, name=TERMINAL_NAME).first()
+    if terminal is None:
+        terminal = Terminal.objects.create(
+            property_id=outlet.property_id, outlet=outlet, name=TERMINAL_NAME
+        )
+    return terminal
+
+
+@transaction.atomic
+def guest_points_create(*, outlet: Outlet, actor, rooms: Sequence = ()) -> int:
+    """A QR code for each active table of `outlet` and each room of `rooms` that has none
+    yet (the outlet's guest terminal made on the first). Returns how many were made."""
+    terminal = _guest_terminal(outlet)
+    tables = Table.objects.filter(outlet=outlet, is_active=True, guest_point__isnull=True)
+    have = set(
+        GuestOrderPoint.objects.filter(outlet=outlet, room__isnull=False).values_list(
+            "room_id", flat=True
+        )
+    )
+    points = [
+        GuestOrderPoint(
+            property_id=outlet.property_id,
+            outlet=outlet,
+            terminal=terminal,
+            kind=GuestOrderPoint.Kind.TABLE,
+            table=t,
+        )
+        for t in tables
+    ] + [
+        GuestOrderPoint(
+            property_id=outlet.property_id,
+            outlet=outlet,
+            terminal=terminal,
+            kind=GuestOrderPoint.Kind.ROOM,
+            room=r,
+        )
+        for r in rooms
+        if r.pk not in have and r.property_id == outlet.property_id
+    ]
+    GuestOrderPoint.objects.bulk_create(points)
+    if points:
+        audit_log(
+            action="pos.guest_points.created",
+            property=outlet.property,
+            actor=actor,
+            target=outlet,
+            channel="pos",
+            data={"count": len(points)},
+        )
+    return len(points)
+
+
+def guest_point_rotate(*, point: GuestOrderPoint, actor) -> GuestOrderPoint:
+    """A new code for the point: the printed one stops working at once."""
+    GuestOrderPoint.objects.filter(pk=point.pk).update(version=F("version") + 1)
+    point.refresh_from_db(fields=["version"])
+    audit_log(
+        action="pos.guest_point.rotated",
+        property=point.property,
+        actor=actor,
+        target=point,
+        channel="pos",
+        data={"version": point.version},
+    )
+    return point
+
+
+def outlet_guest_rules_set(*, outlet: Outlet, actor, **rules) -> Outlet:
+    """The outlet's service rules for guest orders (pause, acceptance, hours, open orders),
+    audited before → after."""
+    fields = (
+        "guest_orders_paused",
+        "guest_orders_need_acceptance",
+        "guest_orders_max_open",
+        "opens_at",
+        "kitchen_closes_at",
+    )
+    before = {f: str(getattr(outlet, f)) for f in fields}
+    for name, value in rules.items():
+        if name not in fields:
+            raise InvalidInput(_("No such rule."))
+        setattr(outlet, name, value)
+    outlet.save(update_fields=[*rules, "updated_at"])
+    after = {f: str(getattr(outlet, f)) for f in fields}
+    if before != after:
+        audit_log(
+            action="pos.outlet.guest_rules_set",
+            property=outlet.property,
+            actor=actor,
+            target=outlet,
+            channel="pos",
+            data={"before": before, "after": after},
+        )
+    return outlet
+
+
+@dataclass(frozen=True)
+class GuestLine:
+    product_id: int
+    quantity: int = 1
+    modifier_ids: tuple[int, ...] = field(default_factory=tuple)
+    note: str = ""
+
+
+def outlet_taking_orders(outlet: Outlet, *, now: datetime | None = None) -> str | None:
+    """Why the outlet takes no guest order now (a message for the guest), else None."""
+    if outlet.guest_orders_paused:
+        return _("Online orders are paused for a moment. Please ask the staff.")
+    local = timezone.localtime(now or timezone.now()).time()
+    opens, closes = outlet.opens_at, outlet.kitchen_closes_at
+    if opens and closes:
+        open_now = opens <= local < closes if opens < closes else not (closes <= local < opens)
+    else:
+        open_now = (opens is None or local >= opens) and (closes is None or local < closes)
+    if not open_now:
+        return _("The kitchen is closed: orders are taken from %(opens)s to %(closes)s.") % {
+            "opens": opens.strftime("%H:%M") if opens else "00:00",
+            "closes": closes.strftime("%H:%M") if closes else "24:00",
+        }
+    return None
+
+
+def _normalised(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if c.isalnum()).casefold()
+
+
+def _confirm_key(point: GuestOrderPoint) -> str:
+    return f"guest-confirm-failures:{point.pk}"
+
+
+def room_confirm_wait(point: GuestOrderPoint) -> int:
+    """Seconds left while the room's QR code refuses to charge (too many wrong surnames)."""
+    return failures_locked_wait(
+        key=_confirm_key(point), limit=CONFIRM_MAX_FAILURES, window=CONFIRM_LOCK_SECONDS
+    )
+
+
+def _room_stay(point: GuestOrderPoint, confirm: str):
+    """The in-house stay of the point's room whose guest's surname or booking reference is
+    `confirm`. Wrong answers are counted per room (the PIN limiter): CONFIRM_MAX_FAILURES
+    lock the room's charge for CONFIRM_LOCK_SECONDS, for every phone."""
+    if wait := room_confirm_wait(point):
+        minutes = -(-wait // 60)
+        raise ConfirmLocked(
+            ngettext(
+                "Too many tries: charging to room %(number)s is locked for %(minutes)s minute.",
+                "Too many tries: charging to room %(number)s is locked for %(minutes)s minutes.",
+                minutes,
+            )
+            % {"number": point.room.number, "minutes": minutes}
+        )
+    stay = in_house_room(property=point.property, room_number=point.room.number)
+    if stay is None or stay.reservation.folio_id is None:
+        raise NotInHouse(
+            _("Room %(number)s has no guest in house: nothing can be charged to it.")
+            % {"number": point.room.number}
+        )
+    answer = _normalised(confirm)
+    reservation = stay.reservation
+    if not answer or answer not in (
+        _normalised(reservation.guest.last_name if reservation.guest else ""),
+        _normalised(reservation.reference),
+    ):
+        failures_count(key=_confirm_key(point), window=CONFIRM_LOCK_SECONDS)
+        raise PermissionDenied(
+            _("This name does not match the guest of room %(number)s.")
+            % {"number": point.room.number}
+        )
+    return stay
+
+
+def _checked_lines(point: GuestOrderPoint, lines: Sequence[GuestLine], menu_products: dict):
+    """The order's lines as quote inputs, each checked against the outlet's guest menu:
+    on it, not sold out, its required choices made. Raises before anything is written."""
+    if not lines:
+        raise InvalidInput(_("Choose at least one item."))
+    inputs = []
+    for line in lines:
+        product = menu_products.get(line.product_id)
+        if product is None:
+            raise InvalidInput(_("This item is not on the menu."))
+        if not 1 <= int(line.quantity) <= MAX_LINE_QUANTITY:
+            raise InvalidInput(_("Order 1 to %(max)s of each item.") % {"max": MAX_LINE_QUANTITY})
+        if product_sold_out(product):
+            raise ProductSoldOut(_("%(name)s is sold out.") % {"name": product.name})
+        group = missing_required_group(product, line.modifier_ids)
+        if group is not None:
+            raise ChoiceRequired(
+                _("Choose %(group)s for %(name)s.") % {"group": group.name, "name": product.name}
+            )
+        allowed = {m.pk for g in product.modifier_groups.all() for m in g.modifiers.all()}
+        if not set(line.modifier_ids) <= allowed:
+            raise InvalidInput(
+                _("This choice is not offered for %(name)s.") % {"name": product.name}
+            )
+        inputs.append(
+            QuoteLineInput(
+                product_id=product.pk,
+                quantity=Decimal(int(line.quantity)),
+                modifier_ids=tuple(line.modifier_ids),
+                note=(line.note or "").strip()[:200],
+            )
+        )
+    return inputs
+
+
+def _replay(point: GuestOrderPoint, client_key: str) -> GuestOrder | None:
+    found = GuestOrder.objects.filter(client_key=client_key).first()
+    if found is not None and found.point_id != point.pk:
+        raise IdempotencyConflict()
+    return found
+
+
+def guest_order_place(
+    *,
+    point: GuestOrderPoint,
+    lines: Sequence[GuestLine],
+    client_key: str,
+    menu_products: dict,
+    confirm: str = "",
+    now: datetime | None = None,
+) -> GuestOrder:
+    """Place a guest's order from the point's QR menu (`menu_products`: {pk: Product} of
+    that menu, as pos.guest_menu holds them).
+
+    A table's order waits for a waiter (`guest_order_accept`) when the outlet asks for it,
+    else joins the tab and goes to the stations at once. A room's order is the counter's
+    sale (`sale_checkout`, ticket CHARGED_TO_ROOM, folio lines with their VAT) for the
+    in-house guest confirmed by `confirm` (surname or booking reference).
+    Idempotent: the same `client_key` (the menu page's) returns the first order.
+    Raises: Conflict (paused, closed, too many open orders), InvalidInput/ChoiceRequired,
+    SoldOut (the last one went to another phone), NotInHouse (a room without a guest in
+    house), PermissionDenied/ConfirmLocked (a wrong surname); nothing written on any."""
+    client_key = (client_key or "").strip()[:100]
+    if not client_key:
+        raise InvalidInput(_("Reload the menu and order again."))
+    outlet = point.outlet
+    try:
+        if (reason := outlet_taking_orders(outlet, now=now)) is not None:
+            raise Conflict(reason)
+        since = (now or timezone.now()) - OPEN_ORDER_WINDOW
+        busy = GuestOrder.objects.filter(
+            outlet=outlet,
+            status__in=(GuestOrder.Status.RECEIVED, GuestOrder.Status.ACCEPTED),
+            created_at__gte=since,
+        ).count()
+        if busy >= outlet.guest_orders_max_open:
+            raise Conflict(_("The kitchen has many orders right now: please try again in a while."))
+        inputs = _checked_lines(point, lines, menu_products)
+        is_room = point.kind == GuestOrderPoint.Kind.ROOM
+        stay = _room_stay(point, confirm) if is_room else None
+        stored = [
+            {
+                "product_id": i.product_id,
+                "quantity": int(i.quantity),
+                "modifier_ids": list(i.modifier_ids),
+                "note": i.note,
+            }
+            for i in inputs
+        ]
+        with transaction.atomic():
+            if is_room:
+                # the order row takes the page's key first: a phone resubmitting waits for
+                # the first attempt, then conflicts and is answered with its order
+                sale = sale_checkout(
+                    SaleRequest(
+                        property=point.property,
+                        terminal=point.terminal,
+                        actor=guest_actor(),
+                        lines=inputs,
+                        room_number=point.room.number,
+                        stay=stay,
+                        products=menu_products,
+                        client_key=f"guest:{client_key}",
+                        # this transaction rolls back with the sale
+                        caller_replays=True,
+                        refuse_sold_out=True,
+                    )
+                )
+                priced, order, status = sale.lines, sale.order, GuestOrder.Status.CHARGED
+                total = sale.order.ticket.total
+            else:
+                quoted = quote(
+                    property=point.property,
+                    channel=Channel.POS,
+                    lines=inputs,
+                    products=menu_products,
+                )
+                priced, order, status = quoted.lines, None, GuestOrder.Status.RECEIVED
+                total = quoted.total
+            guest_order = GuestOrder.objects.create(
+                property=point.property,
+                outlet=outlet,
+                point=point,
+                client_key=client_key,
+                status=status,
+                order=order,
+                total=total,
+                lines=[
+                    {**line, "description": p.description, "total": str(p.total)}
+                    for line, p in zip(stored, priced, strict=True)
+                ],
+            )
+            if not is_room and not outlet.guest_orders_need_acceptance:
+                _join_tab(guest_order, actor=guest_actor(), point=point)
+    except (IntegrityError, DomainError):
+        # the same key committed meanwhile (a phone resubmitting, the last brownie it got
+        # then looking sold out): its order is the answer. A new order pays no lookup.
+        if (found := _replay(point, client_key)) is not None:
+            return found
+        raise
+    return guest_order
+
+
+def _join_tab(guest_order: GuestOrder, *, actor, point: GuestOrderPoint) -> None:
+    """The accepted order on its table's tab (opened for it when the table is free), sent
+    to the stations as the waiter's Send does (every course: the guest ordered now)."""
+    table = point.table
+    tab = TableTab.objects.filter(table=table, status=TableTab.Status.OPEN).first()
+    if tab is None:
+        tab = table_open(table=table, covers=1, actor=actor)
+    tab.property = point.property
+    products = guest_menu_products(point=point)
+    added = []
+    for line in guest_order.lines:
+        product = products.get(line["product_id"])
+        if product is None:
+            raise InvalidInput(_("This item is not on the menu."))
+        added.append(
+            tab_add_line(
+                tab=tab,
+                product=product,
+                actor=actor,
+                quantity=Decimal(line["quantity"]),
+                modifier_ids=line["modifier_ids"],
+                note=line.get("note", ""),
+            ).pk
+        )
+    TabLine.objects.filter(pk__in=added).update(guest_order=guest_order)
+    tab_send(tab=tab, actor=actor)
+    # the guest ordered everything now: no course of this order is held
+    while TabLine.objects.filter(
+        pk__in=added, kitchen_ticket__isnull=True, voided_at__isnull=True
+    ).exists():
+        if not tab_send(tab=tab, actor=actor, fire_next=True):
+            break
+    guest_order.tab = tab
+    guest_order.status = GuestOrder.Status.ACCEPTED
+    guest_order.decided_by = actor
+    guest_order.decided_at = timezone.now()
+    guest_order.save(update_fields=["tab", "status", "decided_by", "decided_at", "updated_at"])
+    audit_log(
+        action="pos.guest_order.accepted",
+        property=point.property,
+        actor=actor,
+        target=guest_order,
+        channel="pos",
+        data={"table": table.label, "total": str(guest_order.total)},
+    )
+
+
+def _locked_received(guest_order: GuestOrder, property) -> GuestOrder:
+    locked = (
+        GuestOrder.objects.select_for_update(of=("self",))
+        .select_related("point__table", "point__property", "point__outlet")
+        .filter(pk=guest_order.pk, property=property)
+        .first()
+    )
+    if locked is None:
+        raise NotFound(_("No such order."))
+    if locked.status != GuestOrder.Status.RECEIVED:
+        raise Conflict(_("This order was already answered."))
+    return locked
+
+
+def guest_order_accept(*, guest_order: GuestOrder, property, actor) -> GuestOrder:
+    """A waiter accepts a table's order: it joins the tab and goes to the stations.
+    Locks: the guest order, then the tab. Raises Conflict when already answered."""
+    with transaction.atomic():
+        locked = _locked_received(guest_order, property)
+        _join_tab(locked, actor=actor, point=locked.point)
+    return locked
+
+
+def guest_order_refuse(*, guest_order: GuestOrder, property, actor, reason: str) -> GuestOrder:
+    """A waiter refuses a table's order (nothing was sold, nothing held: nothing to give
+    back); the guest's status page says why."""
+    with transaction.atomic():
+        locked = _locked_received(guest_order, property)
+        locked.status = GuestOrder.Status.REFUSED
+        locked.refusal_reason = (reason or "").strip()[:200]
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(
+            update_fields=["status", "refusal_reason", "decided_by", "decided_at", "updated_at"]
+        )
+        audit_log(
+            action="pos.guest_order.refused",
+            property=locked.property,
+            actor=actor,
+            target=locked,
+            channel="pos",
+            data={"reason": locked.refusal_reason},
+        )
+    return locked
+
+
+def guest_order_on_its_way(*, guest_order: GuestOrder, property, actor) -> GuestOrder:
+    """Room service left with the tray (the guest's page says "on its way")."""
+    updated = GuestOrder.objects.filter(
+        pk=guest_order.pk, property=property, status=GuestOrder.Status.CHARGED
+    ).update(status=GuestOrder.Status.ON_ITS_WAY, updated_at=timezone.now())
+    if not updated:
+        raise Conflict(_("This order is not waiting to leave."))
+    guest_order.status = GuestOrder.Status.ON_ITS_WAY
+    return guest_order
+
+
+# what the guest's page says, from the order and its lines' kitchen tickets
+PROGRESS = ("received", "in_preparation", "ready", "on_its_way")
+
+
+def guest_order_progress(guest_order: GuestOrder) -> str:
+    """received, in_preparation, ready, on_its_way (or refused): from the order's status and
+    the kitchen tickets of its lines (a ticket bumped is ready, served is on its way)."""
+    status = guest_order.status
+    if status == GuestOrder.Status.REFUSED:
+        return "refused"
+    if status == GuestOrder.Status.ON_ITS_WAY:
+        return "on_its_way"
+    if status == GuestOrder.Status.CHARGED:
+        return "in_preparation"
+    if status == GuestOrder.Status.RECEIVED:
+        return "received"
+    tickets = {
+        line.kitchen_ticket
+        for line in guest_order.tab_lines.select_related("kitchen_ticket")
+        if line.kitchen_ticket_id and line.voided_at is None
+    }
+    if not tickets or any(t.status != t.Status.BUMPED for t in tickets):
+        return "in_preparation"
+    if all(t.served_at for t in tickets):
+        return "on_its_way"
+    return "ready"
