@@ -36,6 +36,7 @@ urlpatterns = [
     path("m/", include("crm.campaign_urls")),
     # a guest's phone: the QR menus of the tables and rooms (no sign-in, a signed token)
     path("g/", include("pos.guest_urls")),
+    path("kiosk/", include("pos.kiosk_urls")),
     path("manage/guest-ordering/", include("pos.guest_manage_urls")),
     path("marketing/", include("reporting.campaign_urls")),
     # the manager's back office: catalogue, menus and promotions (outlet menus are pos's)

@@ -560,6 +560,7 @@ class GuestOrderPoint(TimeStampedModel):
     class Kind(models.TextChoices):
         TABLE = "table", _("Table")
         ROOM = "room", _("Room")
+        KIOSK = "kiosk", _("Kiosk")
 
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
     outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="guest_points")
@@ -581,7 +582,8 @@ class GuestOrderPoint(TimeStampedModel):
             models.UniqueConstraint(fields=["outlet", "room"], name="guest_point_room_unique"),
             models.CheckConstraint(
                 condition=(models.Q(kind="table", table__isnull=False, room__isnull=True))
-                | models.Q(kind="room", room__isnull=False, table__isnull=True),
+                | models.Q(kind="room", room__isnull=False, table__isnull=True)
+                | models.Q(kind="kiosk", room__isnull=True, table__isnull=True),
                 name="guest_point_table_or_room",
             ),
         ]
@@ -592,8 +594,10 @@ class GuestOrderPoint(TimeStampedModel):
     @cached_property
     def label(self) -> str:
         if self.kind == self.Kind.TABLE:
-            return _("Table %(label)s") % {"label": self.table.label}
-        return _("Room %(number)s") % {"number": self.room.number}
+            return str(_("Table %(label)s") % {"label": self.table.label})
+        if self.kind == self.Kind.KIOSK:
+            return str(_("Kiosk"))
+        return str(_("Room %(number)s") % {"number": self.room.number})
 
 
 class GuestOrder(TimeStampedModel):
@@ -606,6 +610,7 @@ class GuestOrder(TimeStampedModel):
         ACCEPTED = "accepted", _("Accepted")
         REFUSED = "refused", _("Refused")
         CHARGED = "charged", _("Charged to the room")
+        PAID = "paid", _("Paid at the counter")
         ON_ITS_WAY = "on_its_way", _("On its way")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
@@ -632,3 +637,8 @@ class GuestOrder(TimeStampedModel):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["outlet", "status"])]
+
+    @cached_property
+    def number(self) -> str:
+        """The ticket number a kiosk shows and the counter calls (three digits)."""
+        return f"{self.pk % 1000:03d}"

@@ -32,6 +32,11 @@ urlpatterns = [
         name="guest_order_refuse",
     ),
     path(
+        "guest-orders/<int:order_id>/pay/",
+        guest.guest_order_pay_view,
+        name="guest_order_pay",
+    ),
+    path(
         "guest-orders/<int:order_id>/on-its-way/",
         guest.guest_order_on_its_way_view,
         name="guest_order_on_its_way",

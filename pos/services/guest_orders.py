@@ -110,9 +110,10 @@ def _guest_terminal(outlet: Outlet) -> Terminal:
 
 
 @transaction.atomic
-def guest_points_create(*, outlet: Outlet, actor, rooms: Sequence = ()) -> int:
+def guest_points_create(*, outlet: Outlet, actor, rooms: Sequence = (), kiosk: bool = False) -> int:
     """A QR code for each active table of `outlet` and each room of `rooms` that has none
-    yet (the outlet's guest terminal made on the first). Returns how many were made."""
+    yet, and a kiosk's code when asked (the outlet's guest terminal made on the first).
+    Returns how many were made."""
     terminal = _guest_terminal(outlet)
     tables = Table.objects.filter(outlet=outlet, is_active=True, guest_point__isnull=True)
     have = set(
@@ -140,6 +141,15 @@ def guest_points_create(*, outlet: Outlet, actor, rooms: Sequence = ()) -> int:
         for r in rooms
         if r.pk not in have and r.property_id == outlet.property_id
     ]
+    if kiosk:
+        points.append(
+            GuestOrderPoint(
+                property_id=outlet.property_id,
+                outlet=outlet,
+                terminal=terminal,
+                kind=GuestOrderPoint.Kind.KIOSK,
+            )
+        )
     GuestOrderPoint.objects.bulk_create(points)
     if points:
         audit_log(
@@ -405,7 +415,7 @@ def guest_order_place(
                     for line, p in zip(stored, priced, strict=True)
                 ],
             )
-            if not is_room and not outlet.guest_orders_need_acceptance:
+            if point.kind == GuestOrderPoint.Kind.TABLE and not outlet.guest_orders_need_acceptance:
                 _join_tab(guest_order, actor=guest_actor(), point=point)
     except (IntegrityError, DomainError):
         # the same key committed meanwhile (a phone resubmitting, the last brownie it got
@@ -482,6 +492,8 @@ def guest_order_accept(*, guest_order: GuestOrder, property, actor) -> GuestOrde
     Locks: the guest order, then the tab. Raises Conflict when already answered."""
     with transaction.atomic():
         locked = _locked_received(guest_order, property)
+        if locked.point.kind != GuestOrderPoint.Kind.TABLE:
+            raise Conflict(_("Only a table's order joins a tab."))
         _join_tab(locked, actor=actor, point=locked.point)
     return locked
 
@@ -532,7 +544,7 @@ def guest_order_progress(guest_order: GuestOrder) -> str:
         return "refused"
     if status == GuestOrder.Status.ON_ITS_WAY:
         return "on_its_way"
-    if status == GuestOrder.Status.CHARGED:
+    if status in (GuestOrder.Status.CHARGED, GuestOrder.Status.PAID):
         return "in_preparation"
     if status == GuestOrder.Status.RECEIVED:
         return "received"
@@ -546,3 +558,41 @@ def guest_order_progress(guest_order: GuestOrder) -> str:
     if all(t.served_at for t in tickets):
         return "on_its_way"
     return "ready"
+
+
+def guest_order_pay_at_counter(
+    *, guest_order: GuestOrder, property, terminal: Terminal, actor, tenders: Sequence
+) -> GuestOrder:
+    """The counter takes the payment of a kiosk's order by its ticket number: the counter's
+    own sale (`sale_checkout` at the cashier's terminal: ticket, payments, journal) of the
+    lines the guest chose, with their modifiers. Locks: the guest order, then the sale's.
+    Idempotent: the sale's key is the order's. Raises Conflict when already paid."""
+    with transaction.atomic():
+        locked = _locked_received(guest_order, property)
+        if locked.point.kind != GuestOrderPoint.Kind.KIOSK:
+            raise Conflict(_("This order is not paid at the counter."))
+        sale = sale_checkout(
+            SaleRequest(
+                property=property,
+                terminal=terminal,
+                actor=actor,
+                lines=[
+                    QuoteLineInput(
+                        product_id=line["product_id"],
+                        quantity=Decimal(line["quantity"]),
+                        modifier_ids=tuple(line["modifier_ids"]),
+                        note=line.get("note", ""),
+                    )
+                    for line in locked.lines
+                ],
+                tenders=tenders,
+                client_key=f"kiosk:{locked.client_key}",
+                caller_replays=True,
+            )
+        )
+        locked.order = sale.order
+        locked.status = GuestOrder.Status.PAID
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["order", "status", "decided_by", "decided_at", "updated_at"])
+    return locked

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.models import Payment
+from billing.services.payments import TenderInput
 from core.exceptions import DomainError
 from core.scoping import capability_required
 from inventory.models import ALLERGENS
@@ -22,6 +24,7 @@ from pos.services.guest_orders import (
     GuestLine,
     guest_order_accept,
     guest_order_on_its_way,
+    guest_order_pay_at_counter,
     guest_order_place,
     guest_order_progress,
     guest_order_refuse,
@@ -29,6 +32,7 @@ from pos.services.guest_orders import (
     point_from_token,
     room_confirm_wait,
 )
+from pos.terminals import terminal_for_request
 
 ALLERGEN_LABELS = dict(ALLERGENS)
 
@@ -235,3 +239,30 @@ def guest_order_on_its_way_view(request: HttpRequest, order_id: int) -> HttpResp
     except DomainError as exc:
         return _refused(request, exc)
     return _answered(request, _("The room's order is on its way."))
+
+
+@require_POST
+@capability_required("pos.sell")
+def guest_order_pay_view(request: HttpRequest, order_id: int) -> HttpResponse:
+    """A kiosk's ticket paid at this till: cash (exact) or card (the terminal's reference)."""
+    order = _guest_order(request, order_id)
+    terminal = terminal_for_request(request)
+    if terminal is None:
+        messages.error(request, _("Bind this browser to a till first."))
+        return redirect("pos:floor")
+    method = request.POST.get("method")
+    reference = (request.POST.get("reference") or "").strip()[:100]
+    if method not in (Payment.Method.CASH, Payment.Method.CARD):
+        messages.error(request, _("Choose cash or card."))
+        return redirect("pos:floor")
+    try:
+        guest_order_pay_at_counter(
+            guest_order=order,
+            property=request.property,
+            terminal=terminal,
+            actor=request.user,
+            tenders=[TenderInput(method=method, amount=order.total, terminal_reference=reference)],
+        )
+    except DomainError as exc:
+        return _refused(request, exc)
+    return _answered(request, _("Ticket %(number)s is paid.") % {"number": order.number})

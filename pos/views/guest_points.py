@@ -39,6 +39,8 @@ def guest_ordering(request: HttpRequest) -> HttpResponse:
     outlets = list(Outlet.objects.filter(property=request.property, is_active=True))
     by_outlet: dict[int, list] = {}
     for point in _points([o.pk for o in outlets]):
+        if point.kind == GuestOrderPoint.Kind.KIOSK:
+            point.kiosk_url = f"/kiosk/{point_token(point)}/"
         by_outlet.setdefault(point.outlet_id, []).append(point)
     rows = [{"outlet": o, "points": by_outlet.get(o.pk, [])} for o in outlets]
     return render(request, "pos/guest/manage.html", {"rows": rows})
@@ -90,7 +92,9 @@ def guest_points_make(request: HttpRequest, pk: int) -> HttpResponse:
     """QR codes for the outlet's tables, or (rooms=on) for every room of the property."""
     outlet = _outlet(request, pk)
     rooms = Room.objects.filter(property=request.property) if request.POST.get("rooms") else []
-    made = guest_points_create(outlet=outlet, actor=request.user, rooms=rooms)
+    made = guest_points_create(
+        outlet=outlet, actor=request.user, rooms=rooms, kiosk=bool(request.POST.get("kiosk"))
+    )
     messages.success(
         request,
         _("%(count)s QR codes made.") % {"count": made} if made else _("Every QR code is made."),
@@ -117,6 +121,8 @@ def guest_points_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     outlet = _outlet(request, pk)
     cards = []
     for point in _points([outlet.pk]):
+        if point.kind == GuestOrderPoint.Kind.KIOSK:
+            continue  # opened on its tablet, never printed
         url = request.build_absolute_uri(f"/g/{point_token(point)}/")
         cards.append({"point": point, "url": url, "qr": mark_safe(qr_svg(url))})  # noqa: S308
     return render(request, "pos/guest/sheet.html", {"outlet": outlet, "cards": cards})

@@ -83,3 +83,22 @@ def room_point(hotel, room_service):
 @pytest.fixture
 def stay_12(hotel, room_point):
     return make_stay(hotel, room_number="12", last_name="Dupont", reference="BK-1212")
+
+
+@pytest.fixture
+def kiosk_point(hotel, catalog, terminal):  # noqa: F811 (the fixture imported above)
+    """A lobby kiosk on the tablet's outlet, with croissants among the breakfast."""
+    breakfast = Category.objects.get(property=hotel, name_fr="Petit-déjeuner")
+    Product.objects.create(
+        property=hotel,
+        code="croissant",
+        name_fr="Croissant",
+        name_en="Croissant",
+        price=Decimal("1.80"),
+        vat_rate=Decimal("10.00"),
+        revenue_category=RevenueCategory.FOOD,
+        category=breakfast,
+        allergens=["gluten", "milk"],
+    )
+    guest_points_create(outlet=terminal.outlet, actor=None, kiosk=True)
+    return GuestOrderPoint.objects.get(outlet=terminal.outlet, kind=GuestOrderPoint.Kind.KIOSK)
