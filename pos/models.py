@@ -610,7 +610,8 @@ class GuestOrder(TimeStampedModel):
         ACCEPTED = "accepted", _("Accepted")
         REFUSED = "refused", _("Refused")
         CHARGED = "charged", _("Charged to the room")
-        PAID = "paid", _("Paid at the counter")
+        PAID = "paid", _("Paid")
+        AWAITING_PAYMENT = "awaiting_pay", _("Awaiting payment")
         ON_ITS_WAY = "on_its_way", _("On its way")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
@@ -633,6 +634,8 @@ class GuestOrder(TimeStampedModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     refusal_reason = models.CharField(max_length=200, blank=True)
+    # a room's order paid by card online (no guest in house to charge): the provider's intent
+    intent_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

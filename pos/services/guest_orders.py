@@ -4,7 +4,9 @@ a table it joins the table's tab and goes to the stations as a waiter's send doe
 it is the counter's sale charged to the in-house stay's folio (billing numbers the ticket
 and writes the journal). Never a side channel: no price, stock or fiscal rule of its own."""
 
+import logging
 import unicodedata
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,6 +46,8 @@ from pos.services.tables import (
     tab_send,
     table_open,
 )
+
+logger = logging.getLogger(__name__)
 
 SALT = "pos.guest-point"
 GUEST_ACTOR = "guest-orders"
@@ -524,7 +528,10 @@ def guest_order_refuse(*, guest_order: GuestOrder, property, actor, reason: str)
 def guest_order_on_its_way(*, guest_order: GuestOrder, property, actor) -> GuestOrder:
     """Room service left with the tray (the guest's page says "on its way")."""
     updated = GuestOrder.objects.filter(
-        pk=guest_order.pk, property=property, status=GuestOrder.Status.CHARGED
+        pk=guest_order.pk,
+        property=property,
+        point__kind=GuestOrderPoint.Kind.ROOM,
+        status__in=(GuestOrder.Status.CHARGED, GuestOrder.Status.PAID),
     ).update(status=GuestOrder.Status.ON_ITS_WAY, updated_at=timezone.now())
     if not updated:
         raise Conflict(_("This order is not waiting to leave."))
@@ -546,7 +553,7 @@ def guest_order_progress(guest_order: GuestOrder) -> str:
         return "on_its_way"
     if status in (GuestOrder.Status.CHARGED, GuestOrder.Status.PAID):
         return "in_preparation"
-    if status == GuestOrder.Status.RECEIVED:
+    if status in (GuestOrder.Status.RECEIVED, GuestOrder.Status.AWAITING_PAYMENT):
         return "received"
     tickets = {
         line.kitchen_ticket
@@ -596,3 +603,165 @@ def guest_order_pay_at_counter(
         locked.decided_at = timezone.now()
         locked.save(update_fields=["order", "status", "decided_by", "decided_at", "updated_at"])
     return locked
+
+
+def _online_gateway():
+    from pms.services.payment_gateway import PaymentGateway
+
+    return PaymentGateway.from_settings()
+
+
+def online_payment_available() -> bool:
+    """A card provider is configured (the booking engine's, docs/payments.md)."""
+    from django.conf import settings
+
+    return bool(settings.PAYMENT_PROVIDER_SECRET_KEY)
+
+
+def guest_order_pay_online_start(
+    *,
+    point: GuestOrderPoint,
+    lines: Sequence[GuestLine],
+    client_key: str,
+    menu_products: dict,
+    return_url: str,
+) -> tuple[GuestOrder, str]:
+    """A room's order paid by card on the provider's page (the booking engine's gateway:
+    a PaymentIntent, created outside any transaction, the provider's idempotency key being
+    the page's; `return_url` names the order's page with `{public_id}`). Returns the order
+    (AWAITING_PAYMENT) and the provider's page. The sale is
+    made when the payment succeeds (`guest_order_online_refresh`). Idempotent on the key.
+    Raises what `guest_order_place` raises before writing, OnlinePaymentUnavailable."""
+    from pms.services.online_payments import OnlinePaymentUnavailable, from_cents, to_cents
+    from pms.services.payment_gateway import GatewayError
+
+    client_key = (client_key or "").strip()[:100]
+    if not client_key:
+        raise InvalidInput(_("Reload the menu and order again."))
+    if not online_payment_available():
+        raise OnlinePaymentUnavailable(_("Online payment is not available here."))
+    gateway = _online_gateway()
+    found = _replay(point, client_key)
+    if found is not None and found.status == GuestOrder.Status.AWAITING_PAYMENT:
+        intent = gateway.intent_retrieve(found.intent_id)
+        back = return_url.format(public_id=found.public_id)
+        return found, gateway.hosted_page_url(intent, return_url=back)
+    if found is not None:
+        return found, return_url.format(public_id=found.public_id)
+    if (reason := outlet_taking_orders(point.outlet)) is not None:
+        raise Conflict(reason)
+    inputs = _checked_lines(point, lines, menu_products)
+    quoted = quote(
+        property=point.property, channel=Channel.POS, lines=inputs, products=menu_products
+    )
+    try:
+        intent = gateway.intent_create(
+            amount_cents=to_cents(quoted.total),
+            currency=point.property.currency,
+            metadata={"guest_order": client_key, "property": point.property.slug},
+            idempotency_key=f"auberge-guest-order-{client_key}",
+        )
+    except GatewayError:
+        raise OnlinePaymentUnavailable(
+            _("Online payment is not available at the moment. Please try again in a minute.")
+        )
+    public_id = uuid.uuid4()
+    try:
+        guest_order = GuestOrder.objects.create(
+            property=point.property,
+            outlet=point.outlet,
+            point=point,
+            public_id=public_id,
+            client_key=client_key,
+            status=GuestOrder.Status.AWAITING_PAYMENT,
+            total=from_cents(intent["amount"]),
+            intent_id=intent["id"],
+            lines=[
+                {
+                    "product_id": i.product_id,
+                    "quantity": int(i.quantity),
+                    "modifier_ids": list(i.modifier_ids),
+                    "note": i.note,
+                    "description": q.description,
+                    "total": str(q.total),
+                }
+                for i, q in zip(inputs, quoted.lines, strict=True)
+            ],
+        )
+    except IntegrityError:  # a double tap recorded it first (the same intent: same key)
+        guest_order = _replay(point, client_key)
+    back = return_url.format(public_id=guest_order.public_id)
+    return guest_order, gateway.hosted_page_url(intent, return_url=back)
+
+
+def guest_order_online_refresh(*, guest_order: GuestOrder) -> GuestOrder:
+    """Ask the provider about an order awaiting its card payment; once it succeeded, make
+    the sale (`sale_checkout`, a card tender with the intent as reference, idempotent on the
+    order's key). A dish sold out meanwhile: the order is refused and the card refunded."""
+    if guest_order.status != GuestOrder.Status.AWAITING_PAYMENT:
+        return guest_order
+    from pms.services.online_payments import to_cents
+    from pms.services.payment_gateway import GatewayError
+
+    gateway = _online_gateway()
+    try:
+        intent = gateway.intent_retrieve(guest_order.intent_id)
+    except GatewayError:
+        return guest_order
+    if intent.get("status") != "succeeded":
+        return guest_order
+    point = guest_order.point
+    from billing.models import Payment
+    from billing.services.payments import TenderInput
+
+    try:
+        with transaction.atomic():
+            locked = GuestOrder.objects.select_for_update().get(pk=guest_order.pk)
+            if locked.status != GuestOrder.Status.AWAITING_PAYMENT:
+                return locked
+            sale = sale_checkout(
+                SaleRequest(
+                    property=point.property,
+                    terminal=point.terminal,
+                    actor=guest_actor(),
+                    lines=[
+                        QuoteLineInput(
+                            product_id=line["product_id"],
+                            quantity=Decimal(line["quantity"]),
+                            modifier_ids=tuple(line["modifier_ids"]),
+                            note=line.get("note", ""),
+                        )
+                        for line in locked.lines
+                    ],
+                    tenders=[
+                        TenderInput(
+                            method=Payment.Method.CARD,
+                            amount=locked.total,
+                            terminal_reference=locked.intent_id,
+                        )
+                    ],
+                    client_key=f"online:{locked.client_key}",
+                    caller_replays=True,
+                )
+            )
+            locked.order = sale.order
+            locked.status = GuestOrder.Status.PAID
+            locked.save(update_fields=["order", "status", "updated_at"])
+            return locked
+    except DomainError as exc:
+        GuestOrder.objects.filter(pk=guest_order.pk).update(
+            status=GuestOrder.Status.REFUSED, refusal_reason=str(exc.message)[:200]
+        )
+        try:  # after the rollback: the card is given back, nothing was sold
+            gateway.refund_create(
+                intent_id=guest_order.intent_id,
+                amount_cents=to_cents(guest_order.total),
+                reason="requested_by_customer",
+                idempotency_key=f"auberge-guest-refund-{guest_order.client_key}",
+            )
+        except GatewayError as refund_error:
+            logger.warning(
+                "refund of guest order %s failed: %s", guest_order.client_key, refund_error
+            )
+        guest_order.refresh_from_db()
+        return guest_order

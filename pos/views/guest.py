@@ -14,9 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing.models import Payment
 from billing.services.payments import TenderInput
+from core.csp import form_action
 from core.exceptions import DomainError
 from core.scoping import capability_required
 from inventory.models import ALLERGENS
+from pms.services.payment_gateway import hosted_page_origin
 from pos.guest_menu import guest_menu
 from pos.models import GuestOrder, GuestOrderPoint
 from pos.services.guest_orders import (
@@ -24,10 +26,13 @@ from pos.services.guest_orders import (
     GuestLine,
     guest_order_accept,
     guest_order_on_its_way,
+    guest_order_online_refresh,
     guest_order_pay_at_counter,
+    guest_order_pay_online_start,
     guest_order_place,
     guest_order_progress,
     guest_order_refuse,
+    online_payment_available,
     outlet_taking_orders,
     point_from_token,
     room_confirm_wait,
@@ -117,9 +122,14 @@ def _menu_page(
         "is_room": point.kind == GuestOrderPoint.Kind.ROOM,
         "locked": point.kind == GuestOrderPoint.Kind.ROOM and room_confirm_wait(point) > 0,
         "confirm": request.POST.get("confirm", ""),
+        "online_payment": online_payment_available(),
         "lang": translation.get_language(),
     }
-    return render(request, "pos/guest/menu.html", context, status=status)
+    response = render(request, "pos/guest/menu.html", context, status=status)
+    if context["is_room"] and context["online_payment"] and (origin := hosted_page_origin()):
+        # the card button posts here and is sent on to the provider's page
+        form_action(response, [origin])
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -131,6 +141,8 @@ def guest_menu_view(request: HttpRequest, token: str) -> HttpResponse:
         return _menu_page(request, point)
     key = request.POST.get("client_key", "")
     menu = guest_menu(point=point)
+    if request.POST.get("pay") == "card" and point.kind == GuestOrderPoint.Kind.ROOM:
+        return _pay_online(request, point, token, key, menu)
     try:
         order = guest_order_place(
             point=point,
@@ -141,8 +153,30 @@ def guest_menu_view(request: HttpRequest, token: str) -> HttpResponse:
         )
     except DomainError as exc:
         return _menu_page(request, point, error=exc.message, status=exc.status_code, key=key)
+    return redirect(_status_url(token, order))
+
+
+def _status_url(token: str, order: GuestOrder) -> str:
     url = reverse("guest:status", kwargs={"token": token, "public_id": order.public_id})
-    return redirect(f"{url}?lang={translation.get_language()}")
+    return f"{url}?lang={translation.get_language()}"
+
+
+def _pay_online(request, point, token: str, key: str, menu: dict) -> HttpResponse:
+    """A room's order paid by card on the provider's page (no surname: nothing is charged
+    to the room); the provider sends the guest back to the order's status."""
+    try:
+        _order, url = guest_order_pay_online_start(
+            point=point,
+            lines=_posted_lines(request.POST, menu),
+            client_key=key,
+            menu_products=menu["by_id"],
+            return_url=request.build_absolute_uri(
+                f"/g/{token}/orders/{{public_id}}/?lang={translation.get_language()}"
+            ),
+        )
+    except DomainError as exc:
+        return _menu_page(request, point, error=exc.message, status=exc.status_code, key=key)
+    return redirect(url)
 
 
 STEP_LABELS = {
@@ -161,6 +195,9 @@ def guest_order_status(request: HttpRequest, token: str, public_id: uuid.UUID) -
     order = GuestOrder.objects.filter(point=point, public_id=public_id).first()
     if order is None:
         raise Http404(_("No such order."))
+    if order.status == GuestOrder.Status.AWAITING_PAYMENT:
+        # back from the provider's page (or a poll): the sale is made once it is paid
+        order = guest_order_online_refresh(guest_order=order)
     progress = guest_order_progress(order)
     steps = []
     reached = progress in PROGRESS and PROGRESS.index(progress)
