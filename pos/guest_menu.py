@@ -41,6 +41,7 @@ def _build(point: GuestOrderPoint, token: str, day) -> dict:
     property = point.property
     outlet: Outlet = point.outlet
     allowed = set(outlet.categories.values_list("pk", flat=True))
+    excluded = set(outlet.guest_menu_excluded.values_list("pk", flat=True))
     products = (
         products_for_property(property=property)
         .filter(category__isnull=False)
@@ -60,8 +61,8 @@ def _build(point: GuestOrderPoint, token: str, day) -> dict:
             point.kind == GuestOrderPoint.Kind.TABLE or pool.kind != CapacityPool.Kind.STOCK
         ):
             continue  # a slot, a night, or stock at a table (sold at the counter)
-        if product.gift_card_kind:
-            continue
+        if product.gift_card_kind or product.pk in excluded:
+            continue  # a gift card, or what the outlet keeps for its waiters
         on_menu.append(product)
     prices: dict[int, MenuPrice] = {}
     if on_menu:

@@ -64,6 +64,29 @@ class Outlet(TimeStampedModel):
         blank=True,
         help_text=_("After it, the QR menu takes no order (empty: open all day)."),
     )
+    room_service_opens_at = models.TimeField(_("room service from"), null=True, blank=True)
+    room_service_closes_at = models.TimeField(
+        _("room service until"),
+        null=True,
+        blank=True,
+        help_text=_("The hours of the rooms' QR codes, within the kitchen's (empty: the same)."),
+    )
+    room_service_fee = models.ForeignKey(
+        "inventory.Product",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivery fee"),
+        help_text=_("A product of the catalogue (its price and VAT) added to each room's order."),
+    )
+    # what a waiter sells but a guest's phone or the kiosk does not offer (bottle service…)
+    guest_menu_excluded = models.ManyToManyField(
+        "inventory.Product",
+        blank=True,
+        related_name="+",
+        verbose_name=_("not on the QR menus and the kiosk"),
+    )
 
     class Meta:
         ordering = ["name"]

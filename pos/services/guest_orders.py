@@ -79,7 +79,7 @@ def point_from_token(token: str) -> GuestOrderPoint | None:
         return None
     point = (
         GuestOrderPoint.objects.select_related(
-            "property", "outlet", "terminal__outlet", "table", "room"
+            "property", "outlet__room_service_fee", "terminal__outlet", "table", "room"
         )
         .filter(pk=pk, version=version, is_active=True, outlet__is_active=True)
         .first()
@@ -191,6 +191,9 @@ def outlet_guest_rules_set(*, outlet: Outlet, actor, **rules) -> Outlet:
         "guest_orders_max_open",
         "opens_at",
         "kitchen_closes_at",
+        "room_service_opens_at",
+        "room_service_closes_at",
+        "room_service_fee",
     )
     before = {f: str(getattr(outlet, f)) for f in fields}
     for name, value in rules.items():
@@ -219,22 +222,50 @@ class GuestLine:
     note: str = ""
 
 
-def outlet_taking_orders(outlet: Outlet, *, now: datetime | None = None) -> str | None:
-    """Why the outlet takes no guest order now (a message for the guest), else None."""
+def _open_at(local, opens, closes) -> bool:
+    """Whether `local` is within opens–closes (either may be empty; across midnight works)."""
+    if opens and closes:
+        return opens <= local < closes if opens < closes else not (closes <= local < opens)
+    return (opens is None or local >= opens) and (closes is None or local < closes)
+
+
+def _hours(opens, closes) -> dict:
+    return {
+        "opens": opens.strftime("%H:%M") if opens else "00:00",
+        "closes": closes.strftime("%H:%M") if closes else "24:00",
+    }
+
+
+def outlet_taking_orders(
+    outlet: Outlet, *, now: datetime | None = None, room: bool = False
+) -> str | None:
+    """Why the outlet takes no guest order now (a message for the guest), else None: paused,
+    the kitchen closed, or (`room`) outside the room-service hours."""
     if outlet.guest_orders_paused:
         return _("Online orders are paused for a moment. Please ask the staff.")
     local = timezone.localtime(now or timezone.now()).time()
-    opens, closes = outlet.opens_at, outlet.kitchen_closes_at
-    if opens and closes:
-        open_now = opens <= local < closes if opens < closes else not (closes <= local < opens)
-    else:
-        open_now = (opens is None or local >= opens) and (closes is None or local < closes)
-    if not open_now:
-        return _("The kitchen is closed: orders are taken from %(opens)s to %(closes)s.") % {
-            "opens": opens.strftime("%H:%M") if opens else "00:00",
-            "closes": closes.strftime("%H:%M") if closes else "24:00",
-        }
+    if not _open_at(local, outlet.opens_at, outlet.kitchen_closes_at):
+        return _("The kitchen is closed: orders are taken from %(opens)s to %(closes)s.") % _hours(
+            outlet.opens_at, outlet.kitchen_closes_at
+        )
+    opens, closes = outlet.room_service_opens_at, outlet.room_service_closes_at
+    if room and not _open_at(local, opens, closes):
+        return _("Room service is closed: it takes orders from %(opens)s to %(closes)s.") % (
+            _hours(opens, closes)
+        )
     return None
+
+
+def _with_fee(point: GuestOrderPoint, inputs: list, menu_products: dict):
+    """A room's order with the outlet's delivery fee (a catalogue product: its price and
+    VAT, on the ticket and the folio like any line), and the products the quote may use."""
+    fee = point.outlet.room_service_fee if point.kind == GuestOrderPoint.Kind.ROOM else None
+    if fee is None or not fee.is_active:
+        return inputs, menu_products
+    return (
+        [*inputs, QuoteLineInput(product_id=fee.pk)],
+        {**menu_products, fee.pk: fee},
+    )
 
 
 def _normalised(text: str) -> str:
@@ -353,8 +384,9 @@ def guest_order_place(
     if not client_key:
         raise InvalidInput(_("Reload the menu and order again."))
     outlet = point.outlet
+    is_room = point.kind == GuestOrderPoint.Kind.ROOM
     try:
-        if (reason := outlet_taking_orders(outlet, now=now)) is not None:
+        if (reason := outlet_taking_orders(outlet, now=now, room=is_room)) is not None:
             raise Conflict(reason)
         since = (now or timezone.now()) - OPEN_ORDER_WINDOW
         busy = GuestOrder.objects.filter(
@@ -364,8 +396,9 @@ def guest_order_place(
         ).count()
         if busy >= outlet.guest_orders_max_open:
             raise Conflict(_("The kitchen has many orders right now: please try again in a while."))
-        inputs = _checked_lines(point, lines, menu_products)
-        is_room = point.kind == GuestOrderPoint.Kind.ROOM
+        inputs, products = _with_fee(
+            point, _checked_lines(point, lines, menu_products), menu_products
+        )
         stay = _room_stay(point, confirm) if is_room else None
         stored = [
             {
@@ -388,7 +421,7 @@ def guest_order_place(
                         lines=inputs,
                         room_number=point.room.number,
                         stay=stay,
-                        products=menu_products,
+                        products=products,
                         client_key=f"guest:{client_key}",
                         # this transaction rolls back with the sale
                         caller_replays=True,
@@ -648,12 +681,10 @@ def guest_order_pay_online_start(
         return found, gateway.hosted_page_url(intent, return_url=back)
     if found is not None:
         return found, return_url.format(public_id=found.public_id)
-    if (reason := outlet_taking_orders(point.outlet)) is not None:
+    if (reason := outlet_taking_orders(point.outlet, room=True)) is not None:
         raise Conflict(reason)
-    inputs = _checked_lines(point, lines, menu_products)
-    quoted = quote(
-        property=point.property, channel=Channel.POS, lines=inputs, products=menu_products
-    )
+    inputs, products = _with_fee(point, _checked_lines(point, lines, menu_products), menu_products)
+    quoted = quote(property=point.property, channel=Channel.POS, lines=inputs, products=products)
     try:
         intent = gateway.intent_create(
             amount_cents=to_cents(quoted.total),

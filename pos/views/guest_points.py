@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exceptions import DomainError, InvalidInput
 from core.scoping import capability_required
 from core.two_factor import qr_svg
+from inventory.models import Product
 from pms.models import Room
 from pos.models import GuestOrderPoint, Outlet
 from pos.services.guest_orders import (
@@ -35,15 +36,28 @@ def _points(outlet_ids) -> list[GuestOrderPoint]:
 @require_GET
 @capability_required("manage")
 def guest_ordering(request: HttpRequest) -> HttpResponse:
-    """Every outlet with its rules and its QR codes (two queries)."""
+    """Every outlet with its rules and its QR codes (four queries)."""
     outlets = list(Outlet.objects.filter(property=request.property, is_active=True))
     by_outlet: dict[int, list] = {}
     for point in _points([o.pk for o in outlets]):
         if point.kind == GuestOrderPoint.Kind.KIOSK:
             point.kiosk_url = f"/kiosk/{point_token(point)}/"
         by_outlet.setdefault(point.outlet_id, []).append(point)
-    rows = [{"outlet": o, "points": by_outlet.get(o.pk, [])} for o in outlets]
-    return render(request, "pos/guest/manage.html", {"rows": rows})
+    excluded: dict[int, set[int]] = {}
+    for outlet_id, product_id in Outlet.guest_menu_excluded.through.objects.filter(
+        outlet__in=outlets
+    ).values_list("outlet_id", "product_id"):
+        excluded.setdefault(outlet_id, set()).add(product_id)
+    rows = [
+        {"outlet": o, "points": by_outlet.get(o.pk, []), "excluded": excluded.get(o.pk, set())}
+        for o in outlets
+    ]
+    products = list(
+        Product.objects.filter(property=request.property, is_active=True).only(
+            "pk", "name_fr", "name_en"
+        )
+    )
+    return render(request, "pos/guest/manage.html", {"rows": rows, "products": products})
 
 
 def _time(raw: str, label: str) -> time | None:
@@ -55,6 +69,16 @@ def _time(raw: str, label: str) -> time | None:
         return time(hours, minutes)
     except (TypeError, ValueError):
         raise InvalidInput(_("Enter %(field)s as HH:MM.") % {"field": label})
+
+
+def _product(request: HttpRequest, raw) -> Product | None:
+    """A product of this property chosen in the form (empty: none)."""
+    if not str(raw or "").isdigit():
+        return None
+    product = Product.objects.filter(pk=int(raw), property=request.property).first()
+    if product is None:
+        raise InvalidInput(_("No such product."))
+    return product
 
 
 def _outlet(request: HttpRequest, pk: int) -> Outlet:
@@ -78,6 +102,12 @@ def guest_rules_update(request: HttpRequest, pk: int) -> HttpResponse:
             guest_orders_max_open=int(raw_max),
             opens_at=_time(post.get("opens_at"), _("the opening time")),
             kitchen_closes_at=_time(post.get("kitchen_closes_at"), _("the kitchen's closing time")),
+            room_service_opens_at=_time(post.get("room_opens_at"), _("the room service's hours")),
+            room_service_closes_at=_time(post.get("room_closes_at"), _("the room service's hours")),
+            room_service_fee=_product(request, post.get("fee")),
+        )
+        outlet.guest_menu_excluded.set(
+            [p.pk for raw in post.getlist("excluded") if (p := _product(request, raw))]
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from billing.models import FolioLine, JournalEntry, Ticket
-from core.exceptions import Conflict, PermissionDenied
+from core.exceptions import Conflict, InvalidInput, PermissionDenied
 from inventory.exceptions import ChoiceRequired, SoldOut
 from inventory.models import Modifier, Product
 from pms.models import Reservation
@@ -205,3 +205,70 @@ def test_the_menu_is_the_outlets_with_allergens_and_sold_out(hotel, room_point, 
     assert brownie.pk in guest_menu(point=room_point)["sold_out"]
     with pytest.raises(SoldOut):
         _place(room_point, [GuestLine(product_id=brownie.pk)], key="k2", confirm="Dupont")
+
+
+def test_room_service_hours_refuse_rooms_only(hotel, room_point, stay_12, table_point):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    outlet = room_point.outlet
+    outlet.room_service_opens_at, outlet.room_service_closes_at = time(18), time(23)
+    outlet.save()
+    noon = timezone.make_aware(datetime.combine(hotel.business_date(), time(12)))
+    with pytest.raises(Conflict) as closed:
+        guest_order_place(
+            point=room_point,
+            lines=[GuestLine(product_id=_p(hotel, "club-sandwich").pk)],
+            client_key="noon",
+            menu_products=guest_menu(point=room_point)["by_id"],
+            confirm="Dupont",
+            now=noon,
+        )
+    assert "Room service is closed: it takes orders from 18:00 to 23:00." in str(
+        closed.value.message
+    )
+    evening = noon.replace(hour=19)
+    order = guest_order_place(
+        point=room_point,
+        lines=[GuestLine(product_id=_p(hotel, "club-sandwich").pk)],
+        client_key="evening",
+        menu_products=guest_menu(point=room_point)["by_id"],
+        confirm="Dupont",
+        now=evening,
+    )
+    assert order.status == GuestOrder.Status.CHARGED
+
+
+def test_the_delivery_fee_is_a_line_of_the_room_charge(hotel, room_point, stay_12):
+    from inventory.models import RevenueCategory
+
+    fee = Product.objects.create(
+        property=hotel,
+        code="livraison",
+        name_fr="Livraison en chambre",
+        name_en="Room delivery",
+        price=Decimal("4.00"),
+        vat_rate=Decimal("10.00"),
+        revenue_category=RevenueCategory.FOOD,
+    )
+    room_point.outlet.room_service_fee = fee
+    room_point.outlet.save()
+    order = _place(
+        room_point, [GuestLine(product_id=_p(hotel, "club-sandwich").pk)], confirm="Dupont"
+    )
+    assert order.total == Decimal("20.00")
+    lines = FolioLine.objects.filter(folio=stay_12.reservation.folio).order_by("pk")
+    assert [(line.total, line.vat_rate) for line in lines] == [
+        (Decimal("16.00"), Decimal("10.00")),
+        (Decimal("4.00"), Decimal("10.00")),
+    ]
+
+
+def test_an_item_kept_for_the_waiters_is_not_on_the_qr_menu(hotel, table_point):
+    spritz = _p(hotel, "spritz")
+    assert spritz.pk in guest_menu(point=table_point)["by_id"]
+    table_point.outlet.guest_menu_excluded.add(spritz)
+    assert spritz.pk not in guest_menu(point=table_point)["by_id"]
+    with pytest.raises(InvalidInput):
+        _place(table_point, [GuestLine(product_id=spritz.pk)])
