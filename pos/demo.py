@@ -46,14 +46,6 @@ def seed(context: dict) -> None:
                 defaults={"property": prop, "seats": seats, "pos_x": column, "pos_y": row},
             )
     context["pos_terminals"] = terminals
-    # QR ordering: a code on each table of the restaurant and the pool bar, a lobby kiosk
-    from pos.services.guest_orders import guest_points_create
-
-    for code in ("restaurant", "bar-piscine"):
-        guest_points_create(outlet=Outlet.objects.get(property=prop, code=code), actor=None)
-    reception = Outlet.objects.get(property=prop, code="reception")
-    if not reception.guest_points.filter(kind="kiosk").exists():
-        guest_points_create(outlet=reception, actor=None, kiosk=True)
     # each outlet's menu: a restaurant tablet shows the restaurant's categories, not the spa's
     menus = {
         "bar-piscine": ["Boissons", "Cocktails et alcools", "Plats", "Desserts"],

@@ -4,16 +4,20 @@ answers to guest orders on the floor plan."""
 import uuid
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing.models import Payment
 from billing.services.payments import TenderInput
+from core.cache_tokens import versioned_get
 from core.csp import form_action
 from core.exceptions import DomainError
 from core.scoping import capability_required
@@ -89,33 +93,52 @@ def _menu_page(
     request, point, *, error: str = "", status: int = 200, key: str = ""
 ) -> HttpResponse:
     menu = guest_menu(point=point)
-    sections = [
-        {
-            "category": category,
-            "dishes": [
-                {
-                    "product": p,
-                    "price": menu["prices"].get(p.pk),
-                    "sold_out": p.pk in menu["sold_out"],
-                    "allergens": [ALLERGEN_LABELS[a] for a in p.allergens if a in ALLERGEN_LABELS],
-                    "groups": list(p.modifier_groups.all()),
-                    "quantity": _int(request.POST.get(f"qty-{p.pk}")),
-                    "chosen": {
-                        _int(v)
-                        for k in request.POST
-                        if k.startswith(f"mod-{p.pk}-")
-                        for v in request.POST.getlist(k)
-                    },
-                }
-                for p in menu["products"][category.pk]
-            ],
-        }
-        for category in menu["categories"]
-    ]
+    lang = translation.get_language()
+    # the dishes as a phone that chose nothing sees them: the same HTML for every phone of
+    # the outlet, kept under the menu's token, the language and what is sold out
+    html_key = (
+        f"pos:guest-menu-html:{point.outlet_id}:{point.kind}:{menu['token']}:"
+        f"{point.property.business_date()}:{lang}:{'.'.join(map(str, sorted(menu['sold_out'])))}"
+    )
+    fresh = request.method == "GET"
+    dishes_html = versioned_get(html_key) if fresh else None
+    sections = (
+        []
+        if dishes_html is not None
+        else [
+            {
+                "category": category,
+                "dishes": [
+                    {
+                        "product": p,
+                        "price": menu["prices"].get(p.pk),
+                        "sold_out": p.pk in menu["sold_out"],
+                        "allergens": [
+                            ALLERGEN_LABELS[a] for a in p.allergens if a in ALLERGEN_LABELS
+                        ],
+                        "groups": list(p.modifier_groups.all()),
+                        "quantity": _int(request.POST.get(f"qty-{p.pk}")),
+                        "chosen": {
+                            _int(v)
+                            for k in request.POST
+                            if k.startswith(f"mod-{p.pk}-")
+                            for v in request.POST.getlist(k)
+                        },
+                    }
+                    for p in menu["products"][category.pk]
+                ],
+            }
+            for category in menu["categories"]
+        ]
+    )
+    if fresh and dishes_html is None:
+        dishes_html = render_to_string("pos/guest/_dishes.html", {"sections": sections})
+        cache.set(html_key, dishes_html, timeout=3600)
     context = {
         "point": point,
         "property": point.property,
         "sections": sections,
+        "dishes_html": mark_safe(dishes_html) if dishes_html else "",  # noqa: S308 (our render)
         "closed": outlet_taking_orders(point.outlet, room=point.kind == GuestOrderPoint.Kind.ROOM),
         "fee": point.outlet.room_service_fee if point.kind == GuestOrderPoint.Kind.ROOM else None,
         "error": error,
@@ -124,7 +147,7 @@ def _menu_page(
         "locked": point.kind == GuestOrderPoint.Kind.ROOM and room_confirm_wait(point) > 0,
         "confirm": request.POST.get("confirm", ""),
         "online_payment": online_payment_available(),
-        "lang": translation.get_language(),
+        "lang": lang,
     }
     response = render(request, "pos/guest/menu.html", context, status=status)
     if context["is_room"] and context["online_payment"] and (origin := hosted_page_origin()):

@@ -69,6 +69,7 @@ def test_table_7_orders_two_drinks_and_a_rare_rib_eye_accepted_and_paid_with_the
     tablet = open_as(waiter, terminal)
     tablet.goto(f"{live_server.url}/pos/tables/")
     tablet.wait_for_selector(f"[data-testid=guest-order-{order.pk}] >> text=Table 7")
+    _shot(tablet, "waiter-floor-768")
     tablet.click(f"[data-testid=guest-order-{order.pk}] [data-testid=accept]")
     tablet.wait_for_selector("text=The guest's order is on the tab and sent.")
     kds = open_as(waiter, terminal)
@@ -103,3 +104,19 @@ def test_room_12_club_sandwich_on_the_folio_after_the_surname(
     line = FolioLine.objects.get(folio=stay_12.reservation.folio)
     assert line.total == Decimal("16.00") and line.vat_rate == Decimal("10.00")
     assert "16,00" in phone.inner_text("[data-testid=total]")
+
+
+def test_the_managers_codes_and_sheet_at_768(
+    open_as,  # noqa: F811
+    live_server,
+    restaurant,
+    manager,
+):
+    page = open_as(manager, size=TABLET)
+    page.goto(f"{live_server.url}/manage/guest-ordering/")
+    page.wait_for_selector("[data-testid=guest-outlet]")
+    _shot(page, "manage-768")
+    page.click("[data-testid=sheet]")
+    page.wait_for_selector("[data-testid=qr-card]")
+    assert page.locator("[data-testid=qr-card] svg").count() == 8
+    _shot(page, "sheet-768")

@@ -131,3 +131,14 @@ def test_the_manager_makes_prints_and_rotates_the_codes(client, manager, restaur
 
 def test_a_waiter_cannot_reach_the_managers_codes(tablet):
     assert tablet.get("/manage/guest-ordering/").status_code in (302, 403)
+
+
+def test_a_warm_menu_costs_the_point_and_nothing_more(
+    phone, table_point, room_point, django_assert_max_num_queries
+):
+    for point in (table_point, room_point):
+        phone.get(_url(point))
+    with django_assert_max_num_queries(1):  # the point: the menu comes from the cache
+        phone.get(_url(table_point))
+    with django_assert_max_num_queries(4):  # + the stock left today (the availability reads)
+        phone.get(_url(room_point))
