@@ -352,6 +352,8 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
 PIN_MAX_FAILURES = env.int("PIN_MAX_FAILURES", default=5)
 PIN_LOCK_SECONDS = env.int("PIN_LOCK_SECONDS", default=300)
+# a self-service kiosk left untouched this long starts afresh (its basket emptied)
+KIOSK_IDLE_SECONDS = env.int("KIOSK_IDLE_SECONDS", default=90)
 # Wrong PINs per device (a bound browser) and per property in the same window, whoever the
 # PIN was for: one device cannot try everyone's PIN in turn (docs/security.md)
 PIN_DEVICE_MAX_FAILURES = env.int("PIN_DEVICE_MAX_FAILURES", default=10)

@@ -34,6 +34,10 @@ urlpatterns = [
     path("manage/", include("pms.manage_urls")),
     path("guests/", include("crm.urls")),
     path("m/", include("crm.campaign_urls")),
+    # a guest's phone: the QR menus of the tables and rooms (no sign-in, a signed token)
+    path("g/", include("pos.guest_urls")),
+    path("kiosk/", include("pos.kiosk_urls")),
+    path("manage/guest-ordering/", include("pos.guest_manage_urls")),
     path("marketing/", include("reporting.campaign_urls")),
     # the manager's back office: catalogue, menus and promotions (outlet menus are pos's)
     path("manage/", include("inventory.backoffice_urls")),

@@ -64,29 +64,44 @@ def _counters(*, user_id: int, property_id: int, device: str) -> list[tuple[str,
     return counters
 
 
-def _wait(key: str) -> int:
+def _wait(key: str, window: int | None = None) -> int:
     """Seconds left in the window of a counter (its start is kept beside it)."""
+    window = window or settings.PIN_LOCK_SECONDS
     started = cache.get(f"{key}:since")
     if started is None:
-        return settings.PIN_LOCK_SECONDS
-    return max(1, int(started + settings.PIN_LOCK_SECONDS - time.time()))
+        return window
+    return max(1, int(started + window - time.time()))
 
 
-def _locked_wait(counters: list[tuple[str, int]]) -> int:
+def _locked_wait(counters: list[tuple[str, int]], window: int | None = None) -> int:
     """The longest wait among the counters over their limit, else 0."""
     values = cache.get_many([key for key, _limit in counters])
-    return max((_wait(key) for key, limit in counters if values.get(key, 0) >= limit), default=0)
+    return max(
+        (_wait(key, window) for key, limit in counters if values.get(key, 0) >= limit), default=0
+    )
 
 
-def _count_failure(counters: list[tuple[str, int]]) -> None:
+def _count_failure(counters: list[tuple[str, int]], window: int | None = None) -> None:
+    window = window or settings.PIN_LOCK_SECONDS
     for key, _limit in counters:
         # a fixed window from the first failure: the counter and its start expire together
-        if cache.add(key, 0, timeout=settings.PIN_LOCK_SECONDS):
-            cache.set(f"{key}:since", time.time(), timeout=settings.PIN_LOCK_SECONDS)
+        if cache.add(key, 0, timeout=window):
+            cache.set(f"{key}:since", time.time(), timeout=window)
         try:
             cache.incr(key)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=settings.PIN_LOCK_SECONDS)
+            cache.set(key, 1, timeout=window)
+
+
+def failures_locked_wait(*, key: str, limit: int, window: int) -> int:
+    """The PIN limiter for another secret (a guest's surname at a room's QR code): the
+    seconds left while `key` has `limit` failures in its `window`, else 0."""
+    return _locked_wait([(key, limit)], window)
+
+
+def failures_count(*, key: str, window: int) -> None:
+    """One more failure on `key`, in a fixed `window` from the first (see failures_locked_wait)."""
+    _count_failure([(key, 0)], window)
 
 
 def pin_is_locked(*, user_id: int) -> bool:

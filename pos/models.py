@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Property, TimeStampedModel
@@ -40,6 +41,52 @@ class Outlet(TimeStampedModel):
         _("ticket amber after (minutes)"), default=10
     )
     kds_red_minutes = models.PositiveSmallIntegerField(_("ticket red after (minutes)"), default=20)
+    # guests ordering from their phone (QR codes at the tables and in the rooms)
+    guest_orders_paused = models.BooleanField(
+        _("online orders paused"),
+        default=False,
+        help_text=_("The emergency switch: the QR menus show the menu but take no order."),
+    )
+    guest_orders_need_acceptance = models.BooleanField(
+        _("a waiter accepts each table order"),
+        default=True,
+        help_text=_("Unticked: a table order goes to the kitchen at once."),
+    )
+    guest_orders_max_open = models.PositiveSmallIntegerField(
+        _("most guest orders open at once"),
+        default=15,
+        help_text=_("Beyond it, guests are asked to wait: the kitchen is not flooded."),
+    )
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
+    kitchen_closes_at = models.TimeField(
+        _("kitchen closes at"),
+        null=True,
+        blank=True,
+        help_text=_("After it, the QR menu takes no order (empty: open all day)."),
+    )
+    room_service_opens_at = models.TimeField(_("room service from"), null=True, blank=True)
+    room_service_closes_at = models.TimeField(
+        _("room service until"),
+        null=True,
+        blank=True,
+        help_text=_("The hours of the rooms' QR codes, within the kitchen's (empty: the same)."),
+    )
+    room_service_fee = models.ForeignKey(
+        "inventory.Product",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivery fee"),
+        help_text=_("A product of the catalogue (its price and VAT) added to each room's order."),
+    )
+    # what a waiter sells but a guest's phone or the kiosk does not offer (bottle service…)
+    guest_menu_excluded = models.ManyToManyField(
+        "inventory.Product",
+        blank=True,
+        related_name="+",
+        verbose_name=_("not on the QR menus and the kiosk"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -263,6 +310,10 @@ class TabLine(TimeStampedModel):
     # split by item: the part that paid this line
     paid_part = models.ForeignKey(
         "TabPart", on_delete=models.PROTECT, null=True, blank=True, related_name="paid_lines"
+    )
+    # the guest's own order (QR menu) this line came from: its status follows the line
+    guest_order = models.ForeignKey(
+        "GuestOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="tab_lines"
     )
 
     class Meta:
@@ -522,3 +573,98 @@ class OfflineConflict(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+
+class GuestOrderPoint(TimeStampedModel):
+    """A QR code of a table or a room: where a guest's phone orders from. The printed code
+    holds a signed token of the point and its `version`; rotating the code (a sheet lost,
+    a code photographed) bumps the version and every older print stops working."""
+
+    class Kind(models.TextChoices):
+        TABLE = "table", _("Table")
+        ROOM = "room", _("Room")
+        KIOSK = "kiosk", _("Kiosk")
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="guest_points")
+    # the outlet's guest-ordering terminal: a guest's sale is numbered like any other
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    table = models.OneToOneField(
+        Table, on_delete=models.CASCADE, null=True, blank=True, related_name="guest_point"
+    )
+    room = models.ForeignKey(
+        "pms.Room", on_delete=models.CASCADE, null=True, blank=True, related_name="guest_points"
+    )
+    version = models.PositiveIntegerField(default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["outlet", "kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "room"], name="guest_point_room_unique"),
+            models.CheckConstraint(
+                condition=(models.Q(kind="table", table__isnull=False, room__isnull=True))
+                | models.Q(kind="room", room__isnull=False, table__isnull=True)
+                | models.Q(kind="kiosk", room__isnull=True, table__isnull=True),
+                name="guest_point_table_or_room",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @cached_property
+    def label(self) -> str:
+        if self.kind == self.Kind.TABLE:
+            return str(_("Table %(label)s") % {"label": self.table.label})
+        if self.kind == self.Kind.KIOSK:
+            return str(_("Kiosk"))
+        return str(_("Room %(number)s") % {"number": self.room.number})
+
+
+class GuestOrder(TimeStampedModel):
+    """What a guest ordered from a QR menu. At a table it joins the table's tab (once a
+    waiter accepts it, when the outlet asks for that); in a room it is a sale charged to
+    the stay's folio. `client_key` is the page's key: a phone resubmitting orders once."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+        CHARGED = "charged", _("Charged to the room")
+        PAID = "paid", _("Paid")
+        AWAITING_PAYMENT = "awaiting_pay", _("Awaiting payment")
+        ON_ITS_WAY = "on_its_way", _("On its way")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="guest_orders")
+    point = models.ForeignKey(GuestOrderPoint, on_delete=models.PROTECT, related_name="orders")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client_key = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    # [{"product_id", "quantity", "modifier_ids", "note", "description", "total"}]
+    lines = models.JSONField(default=list)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    tab = models.ForeignKey(
+        TableTab, on_delete=models.PROTECT, null=True, blank=True, related_name="guest_orders"
+    )
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="guest_order"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(max_length=200, blank=True)
+    # a room's order paid by card online (no guest in house to charge): the provider's intent
+    intent_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["outlet", "status"])]
+
+    @cached_property
+    def number(self) -> str:
+        """The ticket number a kiosk shows and the counter calls (three digits)."""
+        return f"{self.pk % 1000:03d}"

@@ -1,13 +1,13 @@
 """Reads of the POS, scoped to a property."""
 
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.cache_tokens import versioned_get, versioned_get_many
 from core.models import Property
 from pms.models import Reservation
-from pos.models import Order, Outlet, Terminal
+from pos.models import GuestOrder, GuestOrderPoint, Order, Outlet, Terminal
 from pos.terminal_cache import TERMINAL_CACHE_SECONDS, terminals_version
 
 
@@ -305,3 +305,17 @@ def outlet_choices(property_id: int) -> list[tuple[int, str]]:
 def terminal_outlet_id(terminal_id: int) -> int | None:
     """The outlet of a terminal (a binding made before bindings carried their outlet)."""
     return Terminal.objects.filter(pk=terminal_id).values_list("outlet_id", flat=True).first()
+
+
+def waiting_guest_orders(*, property: Property) -> list:
+    """The floor plan's guest orders (QR menus): the tables' waiting for a waiter's answer,
+    the kiosks' waiting to be paid, the rooms' charged or paid and waiting to leave. One
+    query."""
+    waiting = Q(status__in=(GuestOrder.Status.RECEIVED, GuestOrder.Status.CHARGED)) | Q(
+        status=GuestOrder.Status.PAID, point__kind=GuestOrderPoint.Kind.ROOM
+    )
+    return list(
+        GuestOrder.objects.filter(waiting, property=property).select_related(
+            "point__table", "point__room", "outlet"
+        )
+    )

@@ -10,6 +10,7 @@ from pos.models import Outlet
 
 @receiver(m2m_changed, sender=Outlet.categories.through)
 @receiver(m2m_changed, sender=Outlet.quick_keys.through)
+@receiver(m2m_changed, sender=Outlet.guest_menu_excluded.through)
 def outlet_menu_changed(sender, instance, action, **kwargs):
     # `instance` is the outlet, or the category/product changed from its side: all carry
     # the property

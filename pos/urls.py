@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pos.views import cash, counter, kitchen, offline, receipts, tables, terminals
+from pos.views import cash, counter, guest, kitchen, offline, receipts, tables, terminals
 
 app_name = "pos"
 
@@ -21,6 +21,26 @@ urlpatterns = [
     path("receipts/<int:order_id>/email/", receipts.receipt_email, name="receipt_email"),
     path("receipts/<int:order_id>/print/", receipts.receipt_print, name="receipt_print"),
     path("tables/", tables.floor, name="floor"),
+    path(
+        "guest-orders/<int:order_id>/accept/",
+        guest.guest_order_accept_view,
+        name="guest_order_accept",
+    ),
+    path(
+        "guest-orders/<int:order_id>/refuse/",
+        guest.guest_order_refuse_view,
+        name="guest_order_refuse",
+    ),
+    path(
+        "guest-orders/<int:order_id>/pay/",
+        guest.guest_order_pay_view,
+        name="guest_order_pay",
+    ),
+    path(
+        "guest-orders/<int:order_id>/on-its-way/",
+        guest.guest_order_on_its_way_view,
+        name="guest_order_on_its_way",
+    ),
     path("tables/<int:table_id>/open/", tables.open_table, name="open_table"),
     path("tabs/<int:tab_id>/", tables.tab, name="tab"),
     path("tabs/<int:tab_id>/add/", tables.tab_add, name="tab_add"),

@@ -33,7 +33,7 @@ from inventory.models import CapacityPool, Channel, GiftCardKind, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
 from inventory.services.catalogue import product_is_sold_out
 from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
-from pms.models import Reservation
+from pms.models import Reservation, ReservationRoom
 from pms.selectors import in_house_room, last_stay_in_room
 from pos.exceptions import AlreadyRefunded, NotInHouse
 from pos.lock_objects import order_for_update
@@ -96,6 +96,9 @@ class SaleRequest:
     tenders: Sequence[TenderInput] = ()
     room_number: str | None = None
     reservation: Reservation | None = None
+    # the in-house stay of `room_number` when the caller has just read it (a guest's QR
+    # order checks the surname against it): not read again
+    stay: ReservationRoom | None = None
     # the guest the sale is for without a stay (a loyalty card scanned at the counter)
     guest: Guest | None = None
     client_key: str | None = None
@@ -239,7 +242,9 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
     stay = None
     conflicts: list[dict] = []
     if room_number:
-        stay = in_house_room(property=property, room_number=room_number)
+        stay = request.stay
+        if stay is None or stay.room.number != room_number:
+            stay = in_house_room(property=property, room_number=room_number)
         if stay is None and request.offline is not None:
             stay = last_stay_in_room(property=property, room_number=room_number)
             if stay is not None:

@@ -42,6 +42,7 @@ from pos.selectors import (
     outlet_menu,
     reservation_by_reference,
     table_menu_products,
+    waiting_guest_orders,
 )
 from pos.services.approvals import approver_verify
 from pos.services.checkout import Sale
@@ -145,7 +146,7 @@ def floor(request: HttpRequest) -> HttpResponse:
             bool(tab and tab.unsent_lines),
         )
         outlets.setdefault(table.outlet, []).append((table, tab, state, STATE_LABELS[state]))
-    context = {"outlets": outlets}
+    context = {"outlets": outlets, "guest_orders": waiting_guest_orders(property=request.property)}
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "pos/floor.html#plan", context)
     return render(request, "pos/floor.html", context)

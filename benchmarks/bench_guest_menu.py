@@ -1,0 +1,173 @@
+"""QR menus under load (issue 25): 200 phones reading one outlet's QR menu at once under
+gunicorn + PostgreSQL, the menu cached per catalogue token (pos.guest_menu); the trivial
+/livez at the same concurrency in the same run is the floor. Also the SQL statements of a
+room's QR order next to the same sale made at the counter (the test asserts ≤ + 2)."""
+
+import json
+import os
+from decimal import Decimal
+
+from benchmarks import harness
+
+CONCURRENCY = 200
+
+
+def prepare() -> dict:
+    harness.reset_database()
+    harness.manage("seed_demo")
+    harness.setup_django()
+    from core.models import Property
+    from pos.models import GuestOrderPoint, Outlet
+    from pos.services.guest_orders import guest_points_create, point_token
+
+    hotel = Property.objects.get(slug="les-pins")
+    restaurant = Outlet.objects.get(property=hotel, code="restaurant")
+    guest_points_create(outlet=restaurant, actor=None)
+    point = GuestOrderPoint.objects.filter(outlet=restaurant, kind="table").first()
+    return {"hotel": hotel, "path": f"/g/{point_token(point)}/?lang=fr"}
+
+
+def queries_per_order(ctx: dict) -> dict:
+    """A room's QR order (surname checked, charged to the folio) and the counter's sale of
+    the same dish charged to the same room, each after a first one (sequences, caches)."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.services.folios import folio_open
+    from crm.models import Guest
+    from inventory.models import Product
+    from inventory.services.pricing import QuoteLineInput
+    from pms.models import Reservation, ReservationRoom, Room
+    from pos.guest_menu import guest_menu
+    from pos.models import GuestOrderPoint, Outlet
+    from pos.services.checkout import SaleRequest, sale_checkout
+    from pos.services.guest_orders import GuestLine, guest_order_place, guest_points_create
+    from tests.factories.core import make_staff
+
+    hotel = ctx["hotel"]
+    cache.clear()
+    restaurant = Outlet.objects.get(property=hotel, code="restaurant")
+    room = Room.objects.filter(property=hotel).exclude(reservation_rooms__isnull=False).first()
+    room = room or Room.objects.filter(property=hotel).first()
+    guest_points_create(outlet=restaurant, actor=None, rooms=[room])
+    point = GuestOrderPoint.objects.get(outlet=restaurant, room=room)
+    ReservationRoom.objects.filter(room=room, reservation__status="in_house").update(room=None)
+    guest = Guest.objects.create(organization=hotel.organization, first_name="B", last_name="Bench")
+    today = hotel.business_date()
+    reservation = Reservation.objects.create(
+        property=hotel,
+        reference="BENCH-QR",
+        guest=guest,
+        status=Reservation.Status.IN_HOUSE,
+        channel="front_desk",
+        arrival=today - timedelta(days=1),
+        departure=today + timedelta(days=1),
+        folio=folio_open(property=hotel, holder_name="Bench", guest=guest),
+    )
+    ReservationRoom.objects.create(reservation=reservation, room_type=room.room_type, room=room)
+    dish = Product.objects.get(property=hotel, code="croque")
+    menu = guest_menu(point=point)["by_id"]
+    cashier = make_staff(hotel, "cashier", username="bench-qr-cashier")
+
+    def qr(key):
+        guest_order_place(
+            point=point,
+            lines=[GuestLine(product_id=dish.pk)],
+            client_key=key,
+            menu_products=menu,
+            confirm="Bench",
+        )
+
+    def counter():
+        sale_checkout(
+            SaleRequest(
+                property=hotel,
+                terminal=point.terminal,
+                actor=cashier,
+                lines=[QuoteLineInput(product_id=dish.pk, quantity=Decimal(1))],
+                room_number=room.number,
+                products=menu,
+            )
+        )
+
+    qr("warm")
+    counter()
+    with CaptureQueriesContext(connection) as captured_counter:
+        counter()
+    with CaptureQueriesContext(connection) as captured_qr:
+        qr("measured")
+    return {"counter": len(captured_counter), "qr": len(captured_qr)}
+
+
+def main() -> None:
+    ctx = prepare()
+    counts = queries_per_order(ctx)
+    path = ctx["path"]
+    workers = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+    with harness.gunicorn(workers=workers) as port:
+        harness.load(
+            port, concurrency=8, duration=3, request=lambda c, i: harness.get_json(c, path, {})
+        )
+        floor = harness.load(
+            port,
+            concurrency=CONCURRENCY,
+            duration=10,
+            request=lambda c, i: harness.get_json(c, "/livez", {}),
+        )
+        menus = harness.load(
+            port,
+            concurrency=CONCURRENCY,
+            duration=20,
+            request=lambda c, i: harness.get_json(c, path, {}),
+        )
+    ratio = round(menus["per_second"] / floor["per_second"], 3) if floor["per_second"] else 0
+    cpu = menus["cpu_ms_per_request"]
+    floor_cpu = floor["cpu_ms_per_request"]
+    harness.write_results(
+        "guest_menu",
+        {
+            "queries": counts,
+            "gunicorn_workers": workers,
+            "floor_livez": floor,
+            "menu_200_phones": menus,
+            "ratio": ratio,
+        },
+        [
+            (
+                "SQL statements: QR room order / counter sale charged to the room",
+                f"{counts['qr']} / {counts['counter']}",
+                "≤ counter + 2",
+            ),
+            (
+                f"trivial /livez, {CONCURRENCY} clients (floor)",
+                f"{floor['per_second']} req/s, p99 {floor['p99_ms']} ms",
+                "—",
+            ),
+            (
+                f"QR menu of one outlet, {CONCURRENCY} phones at once",
+                f"{menus['per_second']} req/s, p50 {menus['p50_ms']} ms, p99 {menus['p99_ms']} ms",
+                "p99 < 100 ms",
+            ),
+            ("ratio menu / floor (requests per second)", f"{ratio}", "—"),
+            (
+                "CPU ms per menu: gunicorn (Python) / PostgreSQL / load generator",
+                " / ".join(str(cpu[k]) for k in ("server", "postgres", "generator")),
+                "—",
+            ),
+            (
+                "CPU ms per /livez: gunicorn / PostgreSQL / load generator",
+                " / ".join(str(floor_cpu[k]) for k in ("server", "postgres", "generator")),
+                "—",
+            ),
+            (
+                "gunicorn sync workers; machine load (1 min) before → after",
+                f"{workers}; {floor['machine_load_1min']['before']} → "
+                f"{menus['machine_load_1min']['after']}",
+                "other helpers' tests make it noisy",
+            ),
+            ("HTTP statuses", json.dumps(menus["statuses"]), "all 200"),
+        ],
+    )

@@ -1,0 +1,128 @@
+"""The QR menu a guest's phone shows (POS-2/3): the outlet's categories and dishes, their
+allergens and choices, priced by the same `quote` as the till (promotions named). Built once
+per catalogue token and business day (`inventory.catalog_cache`: any change to a product,
+price, category, modifier or promotion rebuilds it), so two hundred phones reading the menu
+at once cost no query for it; only what is sold out is read live (the 86 from the cached
+dishes, the stock left in one query when the menu sells any)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from core.cache_tokens import versioned_get
+from inventory.catalog_cache import catalog_version
+from inventory.models import ALLERGENS, CapacityPool, Channel, ModifierGroup
+from inventory.promotion_labels import discounts_for
+from inventory.selectors import products_for_property
+from inventory.services.pricing import QuoteLineInput, quote
+from pos.models import GuestOrderPoint, Outlet
+from pos.services.counter_cart import counter_categories, today_availability
+
+ALLERGEN_CODES = tuple(code for code, _label in ALLERGENS)
+
+
+@dataclass
+class MenuPrice:
+    """A dish's price as the till would sell one today, and the promotion that made it."""
+
+    unit_price: Decimal
+    list_price: Decimal | None = None
+    promotion: str = ""
+
+
+def _key(point: GuestOrderPoint, token: str, day) -> str:
+    return f"pos:guest-menu:{point.outlet_id}:{point.kind}:{token}:{day}"
+
+
+def _build(point: GuestOrderPoint, token: str, day) -> dict:
+    property = point.property
+    outlet: Outlet = point.outlet
+    allowed = set(outlet.categories.values_list("pk", flat=True))
+    excluded = set(outlet.guest_menu_excluded.values_list("pk", flat=True))
+    products = (
+        products_for_property(property=property)
+        .filter(category__isnull=False)
+        .prefetch_related(
+            Prefetch(
+                "modifier_groups", queryset=ModifierGroup.objects.prefetch_related("modifiers")
+            )
+        )
+        .order_by("sort_order", "pk")
+    )
+    if allowed:
+        products = products.filter(category_id__in=allowed)
+    on_menu = []
+    for product in products:
+        pool = product.capacity_pool
+        if pool is not None and (
+            point.kind == GuestOrderPoint.Kind.TABLE or pool.kind != CapacityPool.Kind.STOCK
+        ):
+            continue  # a slot, a night, or stock at a table (sold at the counter)
+        if product.gift_card_kind or product.pk in excluded:
+            continue  # a gift card, or what the outlet keeps for its waiters
+        on_menu.append(product)
+    prices: dict[int, MenuPrice] = {}
+    if on_menu:
+        quoted = quote(
+            property=property,
+            channel=Channel.POS,
+            lines=[QuoteLineInput(product_id=p.pk) for p in on_menu],
+            products={p.pk: p for p in on_menu},
+        )
+        discounts_for(property_id=property.pk, lines=quoted.lines)
+        for line in quoted.lines:
+            found = line.promotion_discount
+            prices[line.product.pk] = MenuPrice(
+                unit_price=line.unit_price,
+                list_price=found.list_total if found else None,
+                promotion=found.name if found else "",
+            )
+    by_category: dict[int, list] = {}
+    for product in on_menu:
+        by_category.setdefault(product.category_id, []).append(product)
+    return {
+        "categories": [c for c in counter_categories(property=property) if c.pk in by_category],
+        "products": by_category,
+        "prices": prices,
+        "by_id": {p.pk: p for p in on_menu},
+        "stock": [p.pk for p in on_menu if p.capacity_pool_id],
+        "token": token,
+    }
+
+
+def _cached(point: GuestOrderPoint) -> dict:
+    token = catalog_version(property_id=point.property_id)
+    day = point.property.business_date()
+    key = _key(point, token, day)
+    menu = versioned_get(key)
+    if menu is None:
+        menu = _build(point, token, day)
+        cache.set(key, menu, timeout=3600)
+    return menu
+
+
+def guest_menu(*, point: GuestOrderPoint) -> dict:
+    """{"categories", "products": {category_id: [Product]}, "prices": {pk: MenuPrice},
+    "by_id", "sold_out": {pk}, "token"}: the point's menu, cached per catalogue token and
+    business day; `sold_out` read now (86'd dishes, stock products with nothing left)."""
+    menu = _cached(point)
+    now = timezone.now()
+    sold_out = {
+        pk
+        for pk, p in menu["by_id"].items()
+        if p.sold_out_until is not None and p.sold_out_until > now
+    }
+    if menu["stock"]:
+        stock = [menu["by_id"][pk] for pk in menu["stock"]]
+        for pk, offers in today_availability(property=point.property, products=stock).items():
+            if sum(o.available for o in offers) <= 0:
+                sold_out.add(pk)
+    return {**menu, "sold_out": sold_out}
+
+
+def guest_menu_products(*, point: GuestOrderPoint) -> dict:
+    """{pk: Product} of the point's menu (cached), for an order's checks and its quote."""
+    return _cached(point)["by_id"]

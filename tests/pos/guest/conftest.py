@@ -1,0 +1,104 @@
+"""A restaurant with tables 1 to 8, a room-service outlet with a club sandwich and the last
+brownie, their QR codes, and the guest of room 12 (Dupont)."""
+
+from decimal import Decimal
+
+import pytest
+
+from inventory.models import CapacityPool, Category, Product, RevenueCategory
+from pos.models import GuestOrderPoint, Outlet, Table
+from pos.services.guest_orders import guest_points_create
+from tests.factories.screens import (  # noqa: F401
+    cashier,
+    tablet,
+    terminal,
+)
+from tests.factories.stays import make_room, make_stay
+
+
+@pytest.fixture
+def restaurant(hotel, catalog, terminal):  # noqa: F811 (the fixture imported above)
+    """The tablet's outlet with tables 1 to 8 and their QR codes (a waiter accepts)."""
+    for n in range(1, 9):
+        Table.objects.create(
+            property=hotel, outlet=terminal.outlet, label=str(n), seats=4, pos_x=n, pos_y=1
+        )
+    guest_points_create(outlet=terminal.outlet, actor=None)
+    return terminal.outlet
+
+
+@pytest.fixture
+def table_point(restaurant):
+    return GuestOrderPoint.objects.get(outlet=restaurant, table__label="7")
+
+
+@pytest.fixture
+def room_service(hotel, catalog):
+    """Room service: the catalogue's dishes and desserts, a club sandwich, one brownie left."""
+    outlet = Outlet.objects.create(
+        property=hotel, code="room-service", name="Room service", kind=Outlet.Kind.RESTAURANT
+    )
+    plats = Category.objects.get(property=hotel, name_fr="Plats")
+    desserts = Category.objects.get(property=hotel, name_fr="Desserts")
+    outlet.categories.set([plats, desserts])
+    Product.objects.create(
+        property=hotel,
+        code="club-sandwich",
+        name_fr="Club sandwich",
+        name_en="Club sandwich",
+        price=Decimal("16.00"),
+        vat_rate=Decimal("10.00"),
+        revenue_category=RevenueCategory.FOOD,
+        category=plats,
+        allergens=["gluten", "eggs"],
+    )
+    pool = CapacityPool.objects.create(
+        property=hotel,
+        code="brownies",
+        name="Brownies",
+        kind=CapacityPool.Kind.STOCK,
+        default_capacity=1,
+    )
+    Product.objects.create(
+        property=hotel,
+        code="brownie",
+        name_fr="Brownie",
+        name_en="Brownie",
+        price=Decimal("6.00"),
+        vat_rate=Decimal("10.00"),
+        revenue_category=RevenueCategory.FOOD,
+        category=desserts,
+        capacity_pool=pool,
+    )
+    return outlet
+
+
+@pytest.fixture
+def room_point(hotel, room_service):
+    room = make_room(hotel, "12")
+    guest_points_create(outlet=room_service, actor=None, rooms=[room])
+    return GuestOrderPoint.objects.get(outlet=room_service, room=room)
+
+
+@pytest.fixture
+def stay_12(hotel, room_point):
+    return make_stay(hotel, room_number="12", last_name="Dupont", reference="BK-1212")
+
+
+@pytest.fixture
+def kiosk_point(hotel, catalog, terminal):  # noqa: F811 (the fixture imported above)
+    """A lobby kiosk on the tablet's outlet, with croissants among the breakfast."""
+    breakfast = Category.objects.get(property=hotel, name_fr="Petit-déjeuner")
+    Product.objects.create(
+        property=hotel,
+        code="croissant",
+        name_fr="Croissant",
+        name_en="Croissant",
+        price=Decimal("1.80"),
+        vat_rate=Decimal("10.00"),
+        revenue_category=RevenueCategory.FOOD,
+        category=breakfast,
+        allergens=["gluten", "milk"],
+    )
+    guest_points_create(outlet=terminal.outlet, actor=None, kiosk=True)
+    return GuestOrderPoint.objects.get(outlet=terminal.outlet, kind=GuestOrderPoint.Kind.KIOSK)
