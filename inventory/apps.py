@@ -14,3 +14,4 @@ class InventoryConfig(AppConfig):
         # the manager's back office (inventory.backoffice_urls)
         register(NavItem(_("Catalogue"), "catalogue:home", "manage", order=70))
         register(NavItem(_("Promotions"), "promotions:list", "manage", order=71))
+        register(NavItem(_("Stock"), "stock:levels", "manage", order=72))
