@@ -41,6 +41,7 @@ stock_patterns = (
         path("counts/<int:pk>/", stock.count_sheet, name="count"),
         path("counts/<int:pk>/approve/", stock.count_approve_view, name="count_approve"),
         path("orders/<int:pk>/", stock.purchase_order, name="order"),
+        path("orders/suggest/", stock.orders_suggest, name="orders_suggest"),
     ],
     "stock",
 )

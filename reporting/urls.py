@@ -10,5 +10,6 @@ urlpatterns = [
     path("financial/", views.financial_view, name="financial"),
     path("financial/export.csv", views.financial_csv, name="financial_csv"),
     path("alerts/", views.alerts_inbox, name="alerts"),
+    path("stock/", views.stock_margins_view, name="stock_margins"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge_view, name="alert_acknowledge"),
 ]

@@ -206,3 +206,34 @@ def financial_csv(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="revenue-vat-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"'
     )
     return response
+
+
+@require_GET
+@capability_required("manage")
+def stock_margins_view(request: HttpRequest) -> HttpResponse:
+    """Margin per product with a recipe and outlet, and usage variance per item (INV-5)."""
+    from reporting.stock import margins, usage_variance
+
+    prop = request.property
+    preset = request.GET.get("period", "month")
+    error = ""
+    try:
+        period = period_for(
+            preset, prop.business_date(), request.GET.get("start", ""), request.GET.get("end", "")
+        )
+    except PeriodError as exc:
+        error, preset = str(exc), "month"
+        period = period_for(preset, prop.business_date())
+    return render(
+        request,
+        "reporting/stock_margins.html",
+        {
+            "error": error,
+            "preset": preset,
+            "presets": PRESETS.items(),
+            "period": period,
+            "rows": margins(property=prop, period=period),
+            "usage": usage_variance(property=prop, period=period),
+        },
+        status=400 if error else 200,
+    )

@@ -400,6 +400,11 @@ def capacity_adjust(
     pool = CapacityPool.objects.filter(property=property, pk=pool_id).first()
     if pool is None:
         raise InvalidCapacityRequest(_("Unknown capacity for this property."))
+    if pool.stock_item_id:
+        raise InvalidCapacityRequest(
+            _("%(name)s is kept in the stock ledger: receive, transfer or count it instead.")
+            % {"name": pool.name}
+        )
     with transaction.atomic():
         keys = _range_keys(pool, start, end)
         _ensure_buckets({pool.pk: pool}, keys)

@@ -10,6 +10,7 @@ from django.db.models import F, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import DomainError
@@ -23,7 +24,13 @@ from inventory.models import (
     StockLocation,
     StockMovement,
 )
-from inventory.services.purchasing import goods_receive, order_total, purchase_order_send
+from inventory.services.purchasing import (
+    goods_receive,
+    order_total,
+    purchase_order_send,
+    purchase_orders_suggest,
+    reorder_suggestions,
+)
 from inventory.services.stock import (
     count_approve,
     count_start,
@@ -71,6 +78,7 @@ def stock_levels(request: HttpRequest) -> HttpResponse:
             "counts": StockCount.objects.filter(property=prop)
             .exclude(status=StockCount.Status.APPROVED)
             .select_related("location"),
+            "suggestions": reorder_suggestions(property=prop),
             "orders": PurchaseOrder.objects.filter(property=prop)
             .exclude(status__in=[PurchaseOrder.Status.RECEIVED, PurchaseOrder.Status.CANCELLED])
             .select_related("supplier", "location"),
@@ -107,6 +115,26 @@ def stock_move(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Write-off recorded."))
     except (DomainError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", _("Check the form.")))
+    return redirect("stock:levels")
+
+
+@require_POST
+@capability_required("manage")
+def orders_suggest(request: HttpRequest) -> HttpResponse:
+    """Draft one purchase order per supplier from the levels at their reorder point."""
+    orders = purchase_orders_suggest(property=request.property, actor=request.user)
+    if orders:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s draft order prepared from the reorder points.",
+                "%(count)s draft orders prepared from the reorder points.",
+                len(orders),
+            )
+            % {"count": len(orders)},
+        )
+    else:
+        messages.info(request, _("Nothing to reorder."))
     return redirect("stock:levels")
 
 

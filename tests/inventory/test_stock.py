@@ -208,3 +208,51 @@ def test_ten_tills_and_the_last_bottle_follow_the_property_rule(
     assert Ticket.objects.count() == len(sold)
     for item in stock["items"].values():
         assert ledger(item, bar) == level(item, bar)
+
+
+def test_a_ledger_kept_pool_sells_its_level_and_has_no_counter_of_its_own(
+    hotel, stock, terminal, cashier, manager
+):
+    from inventory.models import CapacityBucket, CapacityPool, Channel, Product, StockItem
+    from inventory.selectors import pools_availability
+
+    shop = stock["store"]
+    jam = StockItem.objects.create(
+        property=hotel, code="confiture", name="Confiture", base_unit="piece"
+    )
+    pool = CapacityPool.objects.create(
+        property=hotel,
+        code="confitures",
+        name="Confitures",
+        kind="stock",
+        stock_item=jam,
+        stock_location=shop,
+    )
+    product = Product.objects.create(
+        property=hotel,
+        code="confiture",
+        name_fr="Confiture",
+        price=Decimal("6.00"),
+        vat_rate=Decimal("5.50"),
+        revenue_category="goods",
+        capacity_pool=pool,
+    )
+    with transaction.atomic():
+        stock_apply(property=hotel, moves=[Move(jam.pk, shop.pk, Decimal("3"), "receipt")])
+    day = hotel.business_date()
+
+    def left():
+        (slot,) = pools_availability(
+            property=hotel, pool_ids=[pool.pk], start=day, end=day, channel=Channel.POS
+        )[pool.pk]
+        return slot.available
+
+    assert left() == 3
+    order = sell(hotel, terminal, cashier, product, "3")
+    assert left() == 0 and level(jam, shop) == 0
+    with pytest.raises(OutOfStock):
+        sell(hotel, terminal, cashier, product)
+    order_refund(order=order, actor=manager, reason="Retour")
+    assert left() == 3
+    assert not CapacityBucket.objects.filter(pool=pool).exists()
+    assert ledger(jam, shop) == level(jam, shop) == 3

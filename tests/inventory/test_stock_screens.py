@@ -82,3 +82,62 @@ def _other(prop):
     from inventory.models import StockLocation
 
     return StockLocation.objects.create(property=prop, code="bar", name="Bar", kind="bar")
+
+
+def test_reorder_suggestion_becomes_a_draft_order_sent_and_received_on_screen(
+    client, hotel, manager, celery_eager, mailoutbox, django_capture_on_commit_callbacks
+):
+    from inventory.models import PurchaseOrder
+
+    stock = _stock(hotel)
+    rum, bar = stock["items"]["rhum"], stock["bar"]
+    StockLevel.objects.filter(item=rum, location=bar).update(
+        reorder_point=Decimal("1400"), par_level=Decimal("2800")
+    )
+    client.force_login(manager)
+    page = client.get("/manage/stock/").content.decode()
+    assert "Cave du Port" in page and 'data-testid="orders-suggest"' in page
+    client.post("/manage/stock/orders/suggest/")
+    order = PurchaseOrder.objects.get()
+    (line,) = order.lines.all()
+    assert (line.packs, order.status) == (Decimal("2"), "draft")  # 1400 ml short: 2 bottles
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/manage/stock/orders/{order.pk}/", {"action": "send"})
+    assert len(mailoutbox) == 1
+    client.post(f"/manage/stock/orders/{order.pk}/", {"action": "receive", f"line_{line.pk}": "x"})
+    assert StockLevel.objects.get(item=rum, location=bar).quantity == Decimal("1400")
+    client.post(
+        f"/manage/stock/orders/{order.pk}/",
+        {"action": "receive", f"line_{line.pk}": "2", "delivery_note": "BL-1"},
+    )
+    order.refresh_from_db()
+    assert order.status == "received"
+    assert StockLevel.objects.get(item=rum, location=bar).quantity == Decimal("2800")
+
+
+def test_margins_screen_in_french(client, hotel, manager):
+    from pos.services.checkout import order_checkout
+    from tests.pos.helpers import cash, line
+
+    stock = make_bar_stock(hotel, terminal := make_terminal(hotel))
+    with transaction.atomic():
+        stock_apply(
+            property=hotel,
+            moves=[
+                Move(item.pk, stock["bar"].pk, Decimal("10000"), "receipt")
+                for item in stock["items"].values()
+            ],
+        )
+    lines = [line(stock["mojito"], "3")]
+    order_checkout(
+        property=hotel, terminal=terminal, actor=manager, lines=lines, tenders=cash(hotel, lines)
+    )
+    client.force_login(manager)
+    client.cookies["django_language"] = "fr"
+    today = hotel.business_date().isoformat()
+    page = client.get(f"/reporting/stock/?period=custom&start={today}&end={today}")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Marges et consommation" in body
+    assert "Mojito" in body and "30,00" in body  # 3 × 10.00 net
+    assert "4,68" in body and "25,32" in body  # 3 × 1.56 theoretical cost; the margin
