@@ -450,7 +450,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='stockmovement',
-            index=models.Index(fields=['location', 'created_at', 'item'], include=('quantity',), name='stock_move_loc_time'),
+            index=models.Index(fields=['location', 'created_at', 'item', 'quantity'], name='stock_move_loc_time'),
         ),
         migrations.AddIndex(
             model_name='stockmovement',
