@@ -96,7 +96,9 @@ def stock_levels_add(
             f" updated_at = %s FROM (VALUES {values}) AS v, inventory_stockitem AS i"
             " WHERE l.item_id = v.column1 AND l.location_id = v.column2"
             f" AND i.id = l.item_id{floor}"
-            " RETURNING l.item_id, l.location_id, l.quantity, i.average_cost"
+            # SQLite's RETURNING sees only the updated table's own, unqualified columns
+            " RETURNING item_id, location_id, quantity,"
+            " (SELECT average_cost FROM inventory_stockitem WHERE id = item_id)"
         )
         params = [timezone.now(), *params]
     if connection.vendor == "postgresql":

@@ -138,14 +138,27 @@ def orders_suggest(request: HttpRequest) -> HttpResponse:
     return redirect("stock:levels")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @capability_required("pos.sell")
 def count_new(request: HttpRequest) -> HttpResponse:
-    location = get_object_or_404(
-        StockLocation, property=request.property, pk=request.POST.get("location") or 0
+    """Behind the bar: the counts under way, and a new blind count of a location."""
+    prop = request.property
+    if request.method == "POST":
+        location = get_object_or_404(
+            StockLocation, property=prop, is_active=True, pk=request.POST.get("location") or 0
+        )
+        count = count_start(property=prop, location_id=location.pk, actor=request.user)
+        return redirect("stock:count", pk=count.pk)
+    return render(
+        request,
+        "inventory/stock/counts.html",
+        {
+            "locations": StockLocation.objects.filter(property=prop, is_active=True),
+            "counts": StockCount.objects.filter(property=prop)
+            .exclude(status=StockCount.Status.APPROVED)
+            .select_related("location"),
+        },
     )
-    count = count_start(property=request.property, location_id=location.pk, actor=request.user)
-    return redirect("stock:count", pk=count.pk)
 
 
 @require_http_methods(["GET", "POST"])
