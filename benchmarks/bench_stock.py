@@ -20,15 +20,6 @@ ITEMS = 200
 MOVEMENTS = 2_000_000
 
 
-def _queries(run) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        run()
-    return len(ctx.captured_queries)
-
-
 def prepare() -> dict:
     harness.reset_database()
     harness.setup_django()
@@ -137,7 +128,7 @@ def measure_checkout(data: dict) -> dict:
     from inventory.services.pricing import QuoteLineInput
     from pos.models import Terminal
     from pos.services.checkout import order_checkout
-    from tests.pos.helpers import cash
+    from tests.pos.helpers import cash, count_queries
 
     prop = Property.objects.get(pk=data["property_id"])
     user = get_user_model().objects.get(pk=data["user_id"])
@@ -152,9 +143,9 @@ def measure_checkout(data: dict) -> dict:
 
     for lines in ([(data["plain"], 1)], [(data["mojito"], 1)]):  # sequence, caches
         sale(lines)()
-    plain = _queries(sale([(data["plain"], 1)]))
-    mojito = _queries(sale([(data["mojito"], 1)]))
-    both = _queries(sale([(data["mojito"], 7), (data["daiquiri"], 3)]))
+    plain = count_queries(sale([(data["plain"], 1)]))
+    mojito = count_queries(sale([(data["mojito"], 1)]))
+    both = count_queries(sale([(data["mojito"], 7), (data["daiquiri"], 3)]))
     return {"plain": plain, "mojito": mojito, "mojito_and_daiquiri": both}
 
 

@@ -34,6 +34,7 @@ from inventory.models import (
     StockLevel,
     StockLocation,
     StockMovement,
+    StockSettings,
 )
 
 QUANTUM = Decimal("0.001")
@@ -147,9 +148,9 @@ def _missing_levels(*, property: Property, rows: list, check_floor: bool) -> dic
                 extra={"item": item, "location": location, "left": str(left)},
             )
         absent.append((item, location, quantity))
-    items = dict(
+    items = set(
         StockItem.objects.filter(property=property, pk__in={r[0] for r in absent}).values_list(
-            "pk", "pk"
+            "pk", flat=True
         )
     )
     locations = set(
@@ -170,8 +171,6 @@ def _missing_levels(*, property: Property, rows: list, check_floor: bool) -> dic
 
 
 def _allows_negative(property: Property) -> bool:
-    from inventory.models import StockSettings
-
     return StockSettings.objects.filter(property=property, allow_negative=True).exists()
 
 

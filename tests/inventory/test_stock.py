@@ -5,7 +5,7 @@ the property's rule decides a sale that would go below zero — even with 10 til
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, InternalError, connection, transaction
+from django.db import IntegrityError, InternalError, transaction
 from django.db.models import Sum
 
 from billing.models import Ticket
@@ -17,7 +17,7 @@ from pos.services.checkout import order_checkout, order_refund
 from tests.concurrency import race
 from tests.factories.pos import make_terminal
 from tests.factories.stock import make_bar_stock
-from tests.pos.helpers import cash, line
+from tests.pos.helpers import cash, count_queries, line
 
 FULL = {
     "rhum": "700",
@@ -101,14 +101,6 @@ def test_a_product_without_recipe_touches_no_stock(hotel, stock, terminal, cashi
     assert not StockMovement.objects.exists()
 
 
-def _queries(run) -> int:
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        run()
-    return len(ctx.captured_queries)
-
-
 def test_a_six_ingredient_recipe_adds_two_statements_to_the_checkout(
     hotel, stock, terminal, cashier, product
 ):
@@ -116,9 +108,9 @@ def test_a_six_ingredient_recipe_adds_two_statements_to_the_checkout(
     pastis, mojito = product("pastis"), stock["mojito"]
     sell(hotel, terminal, cashier, pastis)  # the property's first ticket creates its sequence
     sell(hotel, terminal, cashier, mojito)  # the recipes are cached once
-    plain = _queries(lambda: sell(hotel, terminal, cashier, pastis))
-    one = _queries(lambda: sell(hotel, terminal, cashier, mojito))
-    many = _queries(lambda: sell(hotel, terminal, cashier, mojito, "7"))
+    plain = count_queries(lambda: sell(hotel, terminal, cashier, pastis))
+    one = count_queries(lambda: sell(hotel, terminal, cashier, mojito))
+    many = count_queries(lambda: sell(hotel, terminal, cashier, mojito, "7"))
     assert one == many == plain + 2  # one UPDATE of the six levels, one INSERT of the ledger
 
 
