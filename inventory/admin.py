@@ -9,9 +9,16 @@ from inventory.models import (
     Product,
     Promotion,
     RatePlan,
+    RecipeLine,
     Season,
     SeasonPeriod,
+    StockItem,
+    StockLevel,
+    StockLocation,
+    StockSettings,
     StopSell,
+    Supplier,
+    SupplierItem,
     Variant,
 )
 
@@ -19,6 +26,14 @@ from inventory.models import (
 class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
+
+
+class RecipeLineInline(admin.TabularInline):
+    """A product's bill of materials (units converted to the item's: 5 cl → 50 ml)."""
+
+    model = RecipeLine
+    extra = 0
+    autocomplete_fields = ["item"]
 
 
 @admin.register(Product)
@@ -36,7 +51,7 @@ class ProductAdmin(admin.ModelAdmin):
     ]
     list_filter = ["property", "category", "revenue_category", "vat_rate", "is_active"]
     search_fields = ["name_fr", "name_en", "code", "ean13"]
-    inlines = [VariantInline]
+    inlines = [VariantInline, RecipeLineInline]
 
 
 @admin.register(Category)
@@ -116,3 +131,48 @@ class PromotionAdmin(admin.ModelAdmin):
     list_filter = ["property", "kind", "is_active"]
     filter_horizontal = ["products", "seasons"]
     readonly_fields = ["stock_used"]
+
+
+# Stock configuration (INV-5): items, locations, reorder points, suppliers and their packs.
+# Movements are written only by inventory.services.stock (the ledger is append-only).
+@admin.register(StockItem)
+class StockItemAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "property", "base_unit", "average_cost", "is_active"]
+    list_filter = ["property", "base_unit", "is_active"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["average_cost"]
+
+
+@admin.register(StockLocation)
+class StockLocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "property", "kind", "is_active"]
+    list_filter = ["property", "kind"]
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    """Reorder and par levels only: the quantity is the ledger's."""
+
+    list_display = ["item", "location", "quantity", "reorder_point", "par_level"]
+    list_filter = ["property", "location"]
+    fields = ["property", "item", "location", "quantity", "reorder_point", "par_level"]
+    readonly_fields = ["quantity"]
+
+
+@admin.register(StockSettings)
+class StockSettingsAdmin(admin.ModelAdmin):
+    list_display = ["property", "allow_negative"]
+
+
+class SupplierItemInline(admin.TabularInline):
+    model = SupplierItem
+    extra = 0
+    autocomplete_fields = ["item"]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ["name", "property", "email", "lead_time_days", "is_active"]
+    list_filter = ["property", "is_active"]
+    search_fields = ["name"]
+    inlines = [SupplierItemInline]

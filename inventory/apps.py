@@ -14,3 +14,6 @@ class InventoryConfig(AppConfig):
         # the manager's back office (inventory.backoffice_urls)
         register(NavItem(_("Catalogue"), "catalogue:home", "manage", order=70))
         register(NavItem(_("Promotions"), "promotions:list", "manage", order=71))
+        register(NavItem(_("Stock"), "stock:levels", "manage", order=72))
+        # behind the bar: the blind count sheet (the levels themselves are the manager's)
+        register(NavItem(_("Stock count"), "stock:count_new", "pos.sell", order=95))

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from inventory.views import catalogue, promotions
+from inventory.views import catalogue, promotions, stock
 
 catalogue_patterns = (
     [
@@ -32,3 +32,18 @@ urlpatterns = [
     path("catalogue/", include(catalogue_patterns)),
     path("promotions/", include(promotion_patterns)),
 ]
+
+stock_patterns = (
+    [
+        path("", stock.stock_levels, name="levels"),
+        path("move/", stock.stock_move, name="move"),
+        path("counts/", stock.count_new, name="count_new"),
+        path("counts/<int:pk>/", stock.count_sheet, name="count"),
+        path("counts/<int:pk>/approve/", stock.count_approve_view, name="count_approve"),
+        path("orders/<int:pk>/", stock.purchase_order, name="order"),
+        path("orders/suggest/", stock.orders_suggest, name="orders_suggest"),
+    ],
+    "stock",
+)
+
+urlpatterns.append(path("stock/", include(stock_patterns)))

@@ -396,3 +396,94 @@ def seed(context: dict) -> None:
     )
     rule.seasons.set([seasons["basse"]])
     context["rate_plans"] = plans
+
+
+# The bar's stock (INV-5): (code, name, base unit, cost per base unit, bar, store room,
+# bar reorder point, bar par level), the recipes that use them, one supplier.
+STOCK_ITEMS = [
+    ("aperol", "Apérol", "ml", "0.016000", "4200", "7000", "1400", "4200"),
+    ("prosecco", "Prosecco", "ml", "0.008000", "9000", "22500", "2250", "9000"),
+    ("eau-gazeuse", "Eau gazeuse", "ml", "0.001000", "6000", "12000", None, None),
+    ("orange", "Orange", "piece", "0.300000", "20", "40", "5", "20"),
+    ("biere-fut", "Bière pression (fût)", "ml", "0.004000", "30000", "60000", "10000", "30000"),
+]
+RECIPES = {
+    "spritz": [
+        ("aperol", "6", "cl"),
+        ("prosecco", "9", "cl"),
+        ("eau-gazeuse", "3", "cl"),
+        ("orange", "0.25", "piece"),
+    ],
+    "biere": [("biere-fut", "25", "cl")],
+}
+
+
+def seed_stock(context: dict) -> dict:
+    """Locations, items with their cost, opening stock (through the ledger), reorder points,
+    the spritz's and the draught beer's recipes, a supplier with its packs. Idempotent."""
+    from django.db import transaction
+
+    from inventory.models import (
+        StockItem,
+        StockLevel,
+        StockLocation,
+        StockMovement,
+        Supplier,
+        SupplierItem,
+    )
+    from inventory.services.stock import Move, recipe_line_save, stock_apply
+
+    prop = context["property"]
+    bar, _ = StockLocation.objects.get_or_create(
+        property=prop, code="bar-piscine", defaults={"name": "Bar de la Piscine", "kind": "bar"}
+    )
+    store, _ = StockLocation.objects.get_or_create(
+        property=prop, code="reserve", defaults={"name": "Réserve", "kind": "store"}
+    )
+    StockLocation.objects.get_or_create(
+        property=prop, code="cuisine", defaults={"name": "Cuisine", "kind": "kitchen"}
+    )
+    items = {}
+    for code, name, unit, cost, *_rest in STOCK_ITEMS:
+        items[code], _ = StockItem.objects.get_or_create(
+            property=prop,
+            code=code,
+            defaults={"name": name, "base_unit": unit, "average_cost": D(cost)},
+        )
+    if not StockMovement.objects.filter(property=prop, reference="demo.opening").exists():
+        moves = []
+        for code, _n, _u, _c, at_bar, at_store, *_rest in STOCK_ITEMS:
+            moves += [
+                Move(items[code].pk, bar.pk, D(at_bar), StockMovement.Kind.RECEIPT),
+                Move(items[code].pk, store.pk, D(at_store), StockMovement.Kind.RECEIPT),
+            ]
+        with transaction.atomic():
+            stock_apply(property=prop, moves=moves, reference="demo.opening")
+    for code, *_rest, reorder, par in STOCK_ITEMS:
+        if reorder is not None:
+            StockLevel.objects.filter(item=items[code], location=bar).update(
+                reorder_point=D(reorder), par_level=D(par)
+            )
+    for product_code, lines in RECIPES.items():
+        product = Product.objects.filter(property=prop, code=product_code).first()
+        for item_code, quantity, unit in lines if product else ():
+            recipe_line_save(
+                product=product, item=items[item_code], quantity=D(quantity), unit=unit
+            )
+    supplier, _ = Supplier.objects.get_or_create(
+        property=prop,
+        name="Cave du Port",
+        defaults={"email": "commandes@cave-du-port.example", "lead_time_days": 2},
+    )
+    for code, label, size, price in (
+        ("aperol", "Bouteille 70 cl", "700", "11.20"),
+        ("prosecco", "Bouteille 75 cl", "750", "6.00"),
+        ("orange", "Filet de 10", "10", "3.00"),
+        ("biere-fut", "Fût 30 l", "30000", "120.00"),
+    ):
+        SupplierItem.objects.get_or_create(
+            supplier=supplier,
+            item=items[code],
+            defaults={"pack_label": label, "pack_size": D(size), "pack_price": D(price)},
+        )
+    return {"bar": bar, "store": store}

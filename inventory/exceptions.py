@@ -34,3 +34,10 @@ class ChoiceRequired(InvalidInput):
 
     code = "choice_required"
     default_message = _("Choose the required options first.")
+
+
+class OutOfStock(SoldOut):
+    """A sale would take an ingredient below zero and the property refuses that."""
+
+    code = "out_of_stock"
+    default_message = _("Not enough stock.")

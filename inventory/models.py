@@ -158,13 +158,36 @@ class CapacityPool(TimeStampedModel):
         blank=True,
         help_text=_("Counted stock: managers are alerted when what is left falls to this."),
     )
+    # counted stock kept in the stock ledger: the pool has no counter of its own, what is
+    # left is this item's level at this location (docs/architecture.md, "One notion of stock")
+    stock_item = models.ForeignKey(
+        "inventory.StockItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pools",
+        verbose_name=_("stock item"),
+    )
+    stock_location = models.ForeignKey(
+        "inventory.StockLocation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pools",
+        verbose_name=_("sold from"),
+    )
 
     class Meta:
         ordering = ["property", "code"]
         verbose_name = _("capacity pool")
         verbose_name_plural = _("capacity pools")
         constraints = [
-            models.UniqueConstraint(fields=["property", "code"], name="capacity_pool_code_unique")
+            models.UniqueConstraint(fields=["property", "code"], name="capacity_pool_code_unique"),
+            models.CheckConstraint(
+                condition=Q(stock_item__isnull=True, stock_location__isnull=True)
+                | Q(kind="stock", stock_item__isnull=False, stock_location__isnull=False),
+                name="capacity_pool_stock_link",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -597,3 +620,6 @@ class Promotion(TranslatedNameMixin, TimeStampedModel):
                 name="promotion_has_discount",
             ),
         ]
+
+
+from inventory.stock_models import *  # noqa: E402,F401,F403  (the stock models are the app's)

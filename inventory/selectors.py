@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from django.db.models import Q, QuerySet
 
 from core.models import Property
-from inventory.models import CapacityBucket, CapacityPool, Product, StopSell
+from inventory.models import CapacityBucket, CapacityPool, Product, StockLevel, StopSell
 from inventory.services.capacity import MAX_SPAN_DAYS, free_units_series
 
 
@@ -77,6 +77,20 @@ def pools_availability_grid(
         index = 0 if day is None else (day - start).days
         grid.capacity[slot][index] = capacity
         grid.sold[slot][index] = sold
+    ledger_kept = {p.pk: p for p in pools if p.stock_item_id}
+    if ledger_kept:
+        # counted stock kept in the ledger: what is left is the item's level at the
+        # pool's location (no bucket exists for it)
+        levels = {
+            (lv.item_id, lv.location_id): lv.quantity
+            for lv in StockLevel.objects.filter(
+                item_id__in={p.stock_item_id for p in ledger_kept.values()},
+                location_id__in={p.stock_location_id for p in ledger_kept.values()},
+            )
+        }
+        for pool in ledger_kept.values():
+            left = levels.get((pool.stock_item_id, pool.stock_location_id), 0)
+            grids[pool.pk].capacity[None][0] = max(int(left), 0)
     stops = defaultdict(list)
     for pool_id, s, e in StopSell.objects.filter(
         pool__in=pools, channel=channel, channel_name="", start__lt=end, end__gt=start

@@ -17,8 +17,10 @@ from inventory.models import (
     Product,
     Promotion,
     RatePlan,
+    RecipeLine,
     Season,
     SeasonPeriod,
+    StockItem,
     Variant,
 )
 from inventory.services.pricing import pricing_config_invalidate
@@ -53,7 +55,12 @@ def promotion_targets_changed(sender, instance, **kwargs):
 
 
 def _catalog_property_id(instance) -> int | None:
-    parent = {Modifier: "group", Variant: "product", Price: "rate_plan"}.get(type(instance))
+    parent = {
+        Modifier: "group",
+        Variant: "product",
+        Price: "rate_plan",
+        RecipeLine: "product",
+    }.get(type(instance))
     if parent is None:
         return getattr(instance, "property_id", None)
     try:
@@ -69,6 +76,8 @@ def _catalog_property_id(instance) -> int | None:
 @receiver([post_save, post_delete], sender=ModifierGroup)
 @receiver([post_save, post_delete], sender=Modifier)
 @receiver([post_save, post_delete], sender=Price)
+@receiver([post_save, post_delete], sender=RecipeLine)  # the cached recipes
+@receiver([post_delete], sender=StockItem)
 def catalog_row_changed(sender, instance, **kwargs):
     property_id = _catalog_property_id(instance)
     if property_id is not None:

@@ -46,6 +46,12 @@ def seed(context: dict) -> None:
                 defaults={"property": prop, "seats": seats, "pos_x": column, "pos_y": row},
             )
     context["pos_terminals"] = terminals
+    # the pool bar sells from its own shelves: its spritzes and beers take their ingredients
+    from inventory.demo import seed_stock
+
+    stock = seed_stock(context)
+    Outlet.objects.filter(property=prop, code="bar-piscine").update(stock_location=stock["bar"])
+    terminals_changed()  # the terminals' cached outlets carry their stock location
     # each outlet's menu: a restaurant tablet shows the restaurant's categories, not the spa's
     menus = {
         "bar-piscine": ["Boissons", "Cocktails et alcools", "Plats", "Desserts"],

@@ -25,6 +25,15 @@ class Outlet(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     is_active = models.BooleanField(_("active"), default=True)
+    # where its sales take their ingredients from (none: its sales touch no stock)
+    stock_location = models.ForeignKey(
+        "inventory.StockLocation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outlets",
+        verbose_name=_("stock location"),
+    )
     # the outlet's menu: the categories its terminals show (none chosen: every category)
     categories = models.ManyToManyField(
         "inventory.Category", blank=True, related_name="outlets", verbose_name=_("categories")

@@ -25,7 +25,7 @@ from core.exceptions import InvalidInput
 from core.models import Property, Role
 from core.outbox import outbox_enqueue
 from devices.models import PrintJob
-from inventory.models import CapacityBucket, CapacityPool
+from inventory.models import CapacityBucket, CapacityPool, StockLevel
 from pms.models import Reservation, ReservationRoom
 from pos.models import CashSession, OfflineConflict
 from reporting.models import Alert, AlertSettings
@@ -71,6 +71,30 @@ def _low_stock(property: Property) -> list[Finding]:
             {"name": p.name, "left": p.left, "reorder_point": p.reorder_point},
         )
         for p in pools
+    ] + _low_stock_levels(property)
+
+
+def _low_stock_levels(property: Property) -> list[Finding]:
+    """Stock kept in the ledger: each level at or below its reorder point, or below zero (a
+    property that sells below zero is alerted at once), names its item and location."""
+    levels = (
+        StockLevel.objects.filter(property=property)
+        .filter(Q(quantity__lte=F("reorder_point")) | Q(quantity__lt=0))
+        .select_related("item", "location")
+        .order_by("item__name", "location__name")
+    )
+    return [
+        Finding(
+            Alert.Kind.LOW_STOCK,
+            f"stock-level:{lv.pk}",
+            {
+                "name": lv.item.name,
+                "location": lv.location.name,
+                "left": f"{lv.quantity.normalize():f} {lv.item.get_base_unit_display()}",
+                "reorder_point": f"{(lv.reorder_point or 0):f}".rstrip("0").rstrip(".") or "0",
+            },
+        )
+        for lv in levels
     ]
 
 

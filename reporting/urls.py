@@ -11,5 +11,6 @@ urlpatterns = [
     path("financial/export.csv", views.financial_csv, name="financial_csv"),
     path("staff/", views.staff_view, name="staff"),
     path("alerts/", views.alerts_inbox, name="alerts"),
+    path("stock/", views.stock_margins_view, name="stock_margins"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge_view, name="alert_acknowledge"),
 ]

@@ -247,3 +247,26 @@ def staff_view(request: HttpRequest) -> HttpResponse:
         return redirect(f"{request.path}?{request.GET.urlencode()}")
     context = _staff_context(request)
     return render(request, "reporting/staff.html", context, status=400 if context["error"] else 200)
+
+
+@require_GET
+@capability_required("manage")
+def stock_margins_view(request: HttpRequest) -> HttpResponse:
+    """Margin per product with a recipe and outlet, and usage variance per item (INV-5)."""
+    from reporting.stock import margins, usage_variance
+
+    prop = request.property
+    preset, period, error = _period_of(request, "month")
+    return render(
+        request,
+        "reporting/stock_margins.html",
+        {
+            "error": error,
+            "preset": preset,
+            "presets": PRESETS.items(),
+            "period": period,
+            "rows": margins(property=prop, period=period),
+            "usage": usage_variance(property=prop, period=period),
+        },
+        status=400 if error else 200,
+    )

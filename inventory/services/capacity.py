@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -24,9 +25,11 @@ from inventory.models import (
     CapacityAllocation,
     CapacityBucket,
     CapacityPool,
+    StockMovement,
     StopSell,
     is_online,
 )
+from inventory.services.stock import Move, stock_apply, stock_return
 
 MAX_SPAN_DAYS = 366
 
@@ -212,6 +215,9 @@ def capacity_consume_many(
         pools = {p.pk: p for p in CapacityPool.objects.filter(property=property, pk__in=pool_ids)}
     if len(pools) != len(pool_ids):
         raise InvalidCapacityRequest(_("Unknown capacity for this property."))
+    parts = _stock_pools_consume(property=property, parts=parts, pools=pools, channel=channel)
+    if not parts:
+        return []
     wanted: dict[BucketKey, int] = defaultdict(int)
     per_part: list[tuple[str, dict[BucketKey, int]]] = []
     for reference, needs in parts:
@@ -281,6 +287,33 @@ def capacity_consume_many(
     )
 
 
+def _stock_pools_consume(*, property: Property, parts, pools, channel: str) -> list:
+    """Counted stock kept in the ledger (a pool with a stock item): what is left is the
+    item's level at the pool's location, so its units are taken there, in this
+    transaction, refused below zero like any sale. Returns the parts left for buckets."""
+    left = []
+    for reference, needs in parts:
+        moves = [
+            Move(
+                item_id=pools[n.pool_id].stock_item_id,
+                location_id=pools[n.pool_id].stock_location_id,
+                quantity=-Decimal(n.quantity),
+                kind=StockMovement.Kind.SALE,
+            )
+            for n in needs
+            if pools[n.pool_id].stock_item_id
+        ]
+        if moves:
+            for n in needs:
+                if n.quantity <= 0:
+                    raise InvalidCapacityRequest(_("The quantity must be positive."))
+            stock_apply(property=property, moves=moves, reference=reference)
+        rest = [n for n in needs if not pools[n.pool_id].stock_item_id]
+        if rest:
+            left.append((reference, rest))
+    return left
+
+
 def capacity_release(*, property: Property, reference: str, quantity: int | None = None) -> int:
     """Give back what `reference` consumed (cancellation, void, refund, expired hold).
 
@@ -290,6 +323,8 @@ def capacity_release(*, property: Property, reference: str, quantity: int | None
     Locks: the affected CapacityBuckets in pk order.
     """
     with transaction.atomic():
+        # what the reference took from the stock ledger (ingredients, ledger-kept pools)
+        stock_return(property=property, reference=reference, quantity=quantity)
         active = list(
             CapacityAllocation.objects.filter(
                 bucket__pool__property=property,
@@ -365,6 +400,11 @@ def capacity_adjust(
     pool = CapacityPool.objects.filter(property=property, pk=pool_id).first()
     if pool is None:
         raise InvalidCapacityRequest(_("Unknown capacity for this property."))
+    if pool.stock_item_id:
+        raise InvalidCapacityRequest(
+            _("%(name)s is kept in the stock ledger: receive, transfer or count it instead.")
+            % {"name": pool.name}
+        )
     with transaction.atomic():
         keys = _range_keys(pool, start, end)
         _ensure_buckets({pool.pk: pool}, keys)

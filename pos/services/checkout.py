@@ -33,6 +33,7 @@ from inventory.models import CapacityPool, Channel, GiftCardKind, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
 from inventory.services.catalogue import product_is_sold_out
 from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
+from inventory.services.stock import stock_sale
 from pms.models import Reservation, ReservationRoom
 from pms.selectors import in_house_room, last_stay_in_room
 from pos.exceptions import AlreadyRefunded, NotInHouse
@@ -306,6 +307,15 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         conflicts += _offline_capacity(
             property=property, needs=needs, reference=order_capacity_reference(order), pools=pools
         )
+    # the ingredients of what has a recipe, at the outlet's stock location: +2 statements
+    stock_sale(
+        property=property,
+        location_id=outlet.stock_location_id,
+        lines=[(line.product.pk, line.quantity) for line in quoted.lines],
+        reference=order_capacity_reference(order),
+        actor=actor,
+        offline=request.offline is not None,
+    )
     if request.on_order is not None:
         request.on_order(order)
     tip = request.tip

@@ -64,3 +64,13 @@ def required_choices(product) -> dict:
 def required_modifier_ids(product) -> list[int]:
     """`required_choices` as the ids tab_add_line takes."""
     return list(required_choices(product).values())
+
+
+def count_queries(run) -> int:
+    """The SQL statements `run()` sends."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        run()
+    return len(ctx.captured_queries)
