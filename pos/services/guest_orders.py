@@ -31,8 +31,8 @@ from core.exceptions import (
     PermissionDenied,
 )
 from core.services import failures_count, failures_locked_wait
-from inventory.exceptions import ChoiceRequired, ProductSoldOut
 from inventory.models import Channel
+from inventory.services.catalogue import product_line_check
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.selectors import in_house_room
 from pos.exceptions import NotInHouse
@@ -40,8 +40,6 @@ from pos.guest_menu import guest_menu_products
 from pos.models import GuestOrder, GuestOrderPoint, Outlet, Table, TableTab, TabLine, Terminal
 from pos.services.checkout import SaleRequest, sale_checkout
 from pos.services.tables import (
-    missing_required_group,
-    product_sold_out,
     tab_add_line,
     tab_send,
     table_open,
@@ -330,13 +328,9 @@ def _checked_lines(point: GuestOrderPoint, lines: Sequence[GuestLine], menu_prod
             raise InvalidInput(_("This item is not on the menu."))
         if not 1 <= int(line.quantity) <= MAX_LINE_QUANTITY:
             raise InvalidInput(_("Order 1 to %(max)s of each item.") % {"max": MAX_LINE_QUANTITY})
-        if product_sold_out(product):
-            raise ProductSoldOut(_("%(name)s is sold out.") % {"name": product.name})
-        group = missing_required_group(product, line.modifier_ids)
-        if group is not None:
-            raise ChoiceRequired(
-                _("Choose %(group)s for %(name)s.") % {"group": group.name, "name": product.name}
-            )
+        product_line_check(
+            product=product, modifier_ids=line.modifier_ids, groups=product.modifier_groups.all()
+        )
         allowed = {m.pk for g in product.modifier_groups.all() for m in g.modifiers.all()}
         if not set(line.modifier_ids) <= allowed:
             raise InvalidInput(
