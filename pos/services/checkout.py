@@ -574,6 +574,10 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
             raise AlreadyRefunded()
         if locked.status not in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM):
             raise InvalidInput(_("Only a paid or room-charged sale can be refunded."))
+        if Ticket.objects.filter(credits_id=locked.ticket_id).exists():
+            # the ticket cannot be voided whole once a credit ticket refunded part of it
+            # (pos.services.refunds refunds what is left)
+            raise InvalidInput(_("Part of this sale was already refunded: refund the lines left."))
         prop = locked.property
         terminal_label = (
             f"{locked.terminal.outlet.name} · {locked.terminal.name}" if locked.terminal else ""
