@@ -16,6 +16,7 @@ from billing.services.payment_titles import payment_titles_apply
 from billing.services.payments import TenderInput, payments_record, payments_reverse
 from billing.services.tickets import ticket_issue, ticket_void
 from core.audit import audit_log
+from core.formatting import day as format_day
 from core.exceptions import DomainError, IdempotencyConflict, InvalidInput, NotFound
 from core.models import Property
 from core.money import ZERO
@@ -56,6 +57,26 @@ def _replayed(*, property: Property, client_key: str) -> Order | None:
     if order is not None and order.property_id != property.pk:
         raise IdempotencyConflict()
     return order
+
+
+def _dated_lines(lines: Sequence) -> list:
+    """The quoted lines with a slot's or a pass's day (and time) in their description: the
+    guest's ticket, receipt and folio line say when the massage or the pass is for."""
+    dated = []
+    for line in lines:
+        pool = line.product.capacity_pool
+        start = line.input.start
+        if (
+            pool is not None
+            and start
+            and pool.kind in (CapacityPool.Kind.SLOT, CapacityPool.Kind.DAY)
+        ):
+            when = format_day(start)
+            if pool.kind == CapacityPool.Kind.SLOT and line.input.slot_time:
+                when += " " + line.input.slot_time.strftime("%H:%M")
+            line = replace(line, description=f"{line.description} · {when}"[:300])
+        dated.append(line)
+    return dated
 
 
 def _capacity_needs(quoted) -> list[CapacityNeed]:
@@ -313,7 +334,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
     # from here on the ticket numbering and the journal chain are locked until commit
     issued = ticket_issue(
         property=property,
-        lines=quoted.lines,
+        lines=_dated_lines(quoted.lines),
         cashier=actor,
         outlet_name=outlet.name,
         terminal_name=terminal.name,

@@ -45,6 +45,11 @@ class RefundableLine:
     refunded: Decimal
     left: Decimal
 
+    @property
+    def refunded_count(self) -> int:
+        """The units refunded, for the screen's plural."""
+        return int(self.refunded)
+
 
 @dataclass(frozen=True)
 class LineRefund:
@@ -76,6 +81,18 @@ def order_refunded_in_part(*, order: Order) -> bool:
     then refunds what is left, by lines)."""
     return (
         order.ticket_id is not None and Ticket.objects.filter(credits_id=order.ticket_id).exists()
+    )
+
+
+def credit_tickets_of(*, ticket: Ticket | None) -> list[Ticket]:
+    """The credit tickets that refunded lines of `ticket`, oldest first, with their lines
+    and payments (three queries)."""
+    if ticket is None:
+        return []
+    return list(
+        Ticket.objects.filter(credits=ticket)
+        .order_by("number")
+        .prefetch_related("lines", "payments")
     )
 
 

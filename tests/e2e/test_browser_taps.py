@@ -246,6 +246,73 @@ def test_a_spa_slot_at_3pm_sold_at_the_desk_and_charged_to_room_12(
     (ARTIFACTS / "tap-counts.json").write_text(json.dumps(MEASURED, indent=2))
 
 
+def test_two_of_three_baskets_refunded_in_cash_with_a_managers_pin(
+    open_as, live_server, catalog, terminal, cashier, manager, product
+):
+    """A part refund at the till (768×1024): the lines, their quantities, the tender; the
+    credit ticket shows under the sale, the baskets are back on sale."""
+    from billing.models import Payment, Ticket
+    from billing.services.payments import TenderInput
+    from pos.services.checkout import order_checkout
+    from tests.pos.helpers import due, line
+
+    baskets = product("panier-gourmand")
+    lines = [line(baskets, "3"), line(product("cafe"))]
+    order = order_checkout(
+        property=terminal.property,
+        terminal=terminal,
+        actor=cashier,
+        lines=lines,
+        tenders=[
+            TenderInput(
+                method="card", amount=due(terminal.property, lines), terminal_reference="T1"
+            )
+        ],
+    )
+    basket_line = order.ticket.lines.get(product=baskets)
+    page = open_as(cashier, terminal)
+    page.goto(f"{live_server.url}/pos/counter/receipt/{order.pk}/")
+    page.click("text=Refund this sale")
+    page.fill(f"#qty-{basket_line.pk}", "2")
+    page.select_option("[data-testid=refund-method]", "cash")
+    page.fill("#reason", "Paniers abîmés")
+    page.select_option("#approver", str(manager.pk))
+    page.fill("#pin", "666666")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "refund-lines-768x1024.png"), full_page=True)
+    page.click("[data-testid=refund]")
+    page.wait_for_selector("text=The lines chosen are refunded.")
+    credit = Ticket.objects.get(credits=order.ticket)
+    shown = page.inner_text("[data-testid=credit-ticket]")
+    assert f"Refund {credit}" in shown and "× -2" in shown and "Cash" in shown
+    assert Payment.objects.get(amount__lt=0).method == "cash"
+    # a second refund of three baskets is refused: one is left
+    page.click("text=Refund this sale")
+    assert page.get_attribute(f"#qty-{basket_line.pk}", "max") == "1"
+    assert "2 already refunded" in page.inner_text("[data-testid=refund-form]")
+    page.screenshot(path=str(ARTIFACTS / "refund-credit-768x1024.png"), full_page=True)
+
+
+def test_a_spa_slot_sold_at_the_till_says_its_day_and_time_on_the_receipt_and_the_folio(
+    open_as, live_server, terminal, cashier, product, room12
+):
+    from billing.models import FolioLine
+
+    terminal.outlet.quick_keys.set([product("massage-60")])
+    page = open_as(cashier, terminal)
+    page.goto(f"{live_server.url}/pos/counter/")
+    page.click("[data-testid=product-massage-60] button:has-text('15:00')")
+    page.wait_for_selector("[data-testid=cart] >> text=15:00")
+    page.click("[data-testid=tender-room]")
+    page.fill("[data-testid=room-number]", "12")
+    page.click("[data-testid=pay-room]")
+    page.click("[data-testid=room-confirm-yes]")
+    page.wait_for_selector("[data-testid=charged-to-room]")
+    today = terminal.property.business_date().strftime("%m/%d/%Y")
+    assert f"{today} 15:00" in page.inner_text("[data-testid=receipt]")
+    assert FolioLine.objects.get().description.endswith(f"{today} 15:00")
+
+
 def _axe(page) -> list[str]:
     """axe-core's serious and critical violations of the page (the script is evaluated by
     the browser's debugger, never served to a user's page)."""
