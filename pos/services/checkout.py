@@ -16,8 +16,8 @@ from billing.services.payment_titles import payment_titles_apply
 from billing.services.payments import TenderInput, payments_record, payments_reverse
 from billing.services.tickets import ticket_issue, ticket_void
 from core.audit import audit_log
-from core.formatting import day as format_day
 from core.exceptions import DomainError, IdempotencyConflict, InvalidInput, NotFound
+from core.formatting import day as format_day
 from core.models import Property
 from core.money import ZERO
 from crm.models import GiftCard, Guest
