@@ -61,10 +61,12 @@ class LineRefund:
     capacity_released: int
 
 
-def refundable_lines(*, ticket: Ticket) -> list[RefundableLine]:
-    """Each line of `ticket` with what its credit tickets refunded and what is left: two
-    queries whatever the lines."""
-    lines = list(ticket.lines.all())
+def refundable_lines(
+    *, ticket: Ticket, lines: list[TicketLine] | None = None
+) -> list[RefundableLine]:
+    """Each line of `ticket` (its `lines` when the caller has them) with what its credit
+    tickets refunded and what is left: one query (two without `lines`)."""
+    lines = list(ticket.lines.all()) if lines is None else lines
     credited: dict[int, list[TicketLine]] = {}
     for credit in TicketLine.objects.filter(credits__ticket=ticket).only("quantity", "credits"):
         credited.setdefault(credit.credits_id, []).append(credit)
@@ -96,15 +98,16 @@ def credit_tickets_of(*, ticket: Ticket | None) -> list[Ticket]:
     )
 
 
-def refund_methods(*, ticket: Ticket) -> list[str]:
+def refund_methods(*, ticket: Ticket, payments: list[Payment] | None = None) -> list[str]:
     """The tenders a part refund may use: those the sale was paid with (stored value
-    excepted), and cash. A room-charged sale is refunded on its folio only (empty)."""
+    excepted), and cash. A room-charged sale is refunded on its folio only (empty).
+    `payments`: the ticket's payments when the caller has them (else one query)."""
     if ticket.status == Ticket.Status.CHARGED_TO_ROOM:
         return []
+    if payments is None:
+        payments = list(ticket.payments.order_by("pk"))
     methods = [Payment.Method.CASH.value]
-    for method in (
-        ticket.payments.filter(amount__gt=0).order_by("pk").values_list("method", flat=True)
-    ):
+    for method in (p.method for p in payments if p.amount > 0):
         if method not in NOT_REFUNDABLE_METHODS and method not in methods:
             methods.append(method)
     return methods

@@ -373,6 +373,10 @@ def receipt_page(request: HttpRequest, sale: Sale, *, main_only: bool = False) -
     payments = sale.payments
     change = sum((p.change for p in payments), Decimal("0.00"))
     refundable = order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM)
+    # what is left of each line to refund (one query); a sale refunded whole shows none
+    refund_rows = (
+        refundable_lines(ticket=order.ticket, lines=list(sale.lines)) if refundable else []
+    )
     self_approves = role_has(request.membership.role, "pos.approve")
     gift_cards = sale.gift_cards
     if gift_cards is None:
@@ -395,13 +399,17 @@ def receipt_page(request: HttpRequest, sale: Sale, *, main_only: bool = False) -
             "terminal_label": terminal_label(order.terminal) if order.terminal else "",
             "refundable": refundable,
             # each line with what is left to refund, the tenders a part refund may use
-            "refund_rows": refundable_lines(ticket=order.ticket) if refundable else [],
+            "refund_rows": refund_rows,
             "refund_methods": [
-                (m, Payment.Method(m).label) for m in refund_methods(ticket=order.ticket)
+                (m, Payment.Method(m).label)
+                for m in refund_methods(ticket=order.ticket, payments=payments)
             ]
             if refundable
             else [],
-            "credit_tickets": credit_tickets_of(ticket=order.ticket),
+            # read only when a line was refunded (most sales: no query)
+            "credit_tickets": credit_tickets_of(ticket=order.ticket)
+            if any(row.refunded for row in refund_rows)
+            else [],
             "self_approves": self_approves,
             # for the refund form of someone who needs a manager's PIN
             "approvers": approvers_listed(request.property)
