@@ -153,6 +153,11 @@ class Ticket(TimeStampedModel):
     total_vat = money_field()
     tip = money_field(default=0)
     currency = models.CharField(max_length=3, default="EUR")
+    # a credit ticket (a refund of some lines) names the ticket it refunds; its lines are
+    # negative and each names the line it credits (TicketLine.credits)
+    credits = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_tickets"
+    )
 
     class Meta:
         ordering = ["-number"]
@@ -173,6 +178,9 @@ class TicketLine(SaleLineFields):
     modifiers = models.JSONField(default=list, blank=True)
     discount = money_field(default=0)
     service_date = models.DateField(null=True, blank=True)
+    credits = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_lines"
+    )
 
     class Meta:
         ordering = ["ticket", "pk"]

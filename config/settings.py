@@ -378,6 +378,8 @@ RATELIMIT_USE_CACHE = "default"
 # Password sign-in: per client address and per username (lower-cased), each in its window
 LOGIN_RATE_PER_ADDRESS = env.str("LOGIN_RATE_PER_ADDRESS", default="20/5m")
 LOGIN_RATE_PER_USERNAME = env.str("LOGIN_RATE_PER_USERNAME", default="10/5m")
+# tries at a tablet pairing code (pos/pair/) per person and per address
+PAIRING_RATE = env.str("PAIRING_RATE", default="5/10m")
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For (the TLS proxy:
 # 1). 0 trusts no header: REMOTE_ADDR is the client. Set it to the real count, never more, or
 # a client could choose its own address (docs/deployment.md).

@@ -31,6 +31,7 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("manage/", include("pms.rates_urls")),
     path("manage/", include("core.manage_urls")),
+    path("manage/", include("billing.manage_urls")),
     path("manage/", include("pms.manage_urls")),
     path("guests/", include("crm.urls")),
     path("m/", include("crm.campaign_urls")),
@@ -42,6 +43,7 @@ urlpatterns = [
     # the manager's back office: catalogue, menus and promotions (outlet menus are pos's)
     path("manage/", include("inventory.backoffice_urls")),
     path("manage/catalogue/outlets/", include("pos.menu_urls")),
+    path("manage/outlets/", include("pos.outlet_urls")),
     path("guests/", include("reporting.guest_urls")),
     # the time clock (/clock/ on the terminals) and the manager's hours (/manage/time/)
     path("", include("timeclock.urls")),

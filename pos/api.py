@@ -7,7 +7,12 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 
 from billing.models import Payment
@@ -23,6 +28,7 @@ from inventory.selectors import products_for_property
 from inventory.services.pricing import QuoteLineInput
 from pos.selectors import order_get, reservation_by_reference, terminal_get
 from pos.services.checkout import Sale, SaleRequest, order_refund, sale_checkout
+from pos.services.refunds import order_refund_lines, order_refunded_in_part, refundable_lines
 
 ERROR = ErrorSerializer
 
@@ -293,32 +299,122 @@ class OrderDetailApi(ConditionalReads, PropertyScopedApi):
         return self.read_body(request, OrderOutputSerializer(Sale.of_order(order)).data)
 
 
+class RefundOutputSerializer(OrderOutputSerializer):
+    refund = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        inline_serializer(
+            "PartRefund",
+            {
+                "credit_ticket_number": serializers.IntegerField(),
+                "total": serializers.DecimalField(max_digits=14, decimal_places=2),
+                "method": serializers.CharField(),
+                "lines_left": serializers.DictField(
+                    child=serializers.DecimalField(max_digits=10, decimal_places=3)
+                ),
+            },
+            allow_null=True,
+        )
+    )
+    def get_refund(self, sale: Sale) -> dict | None:
+        credit = self.context.get("credit")
+        if credit is None:
+            return None
+        money = serializers.DecimalField(max_digits=14, decimal_places=2)
+        quantity = serializers.DecimalField(max_digits=10, decimal_places=3)
+        return {
+            "credit_ticket_number": credit.credit.ticket.number,
+            "total": money.to_representation(credit.credit.ticket.total),
+            "method": credit.payment.method if credit.payment else "room",
+            "lines_left": {
+                str(row.line.pk): quantity.to_representation(row.left)
+                for row in refundable_lines(ticket=sale.order.ticket)
+            },
+        }
+
+
+class RefundLineInputSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="A line id of the sale's ticket.")
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=Decimal("0.001"))
+
+
 class OrderRefundApi(PropertyScopedApi):
-    """Refund a sale (capability pos.approve): capacity back on sale, money paid back."""
+    """Refund a sale (capability pos.approve): capacity back on sale, money paid back.
+
+    Without `lines`, the whole sale: its ticket voided, each tender paid back. With
+    `lines`, only those quantities of those ticket lines: a credit ticket for them, the
+    money back in `method` (default: the sale's own tender; a room-charged sale is taken
+    off its folio), the capacity of those units back on sale. A quantity more than is left
+    of a line (after earlier refunds) is refused (422) and nothing changes."""
 
     capability = "pos.approve"
 
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=300)
+        lines = RefundLineInputSerializer(
+            many=True, required=False, allow_empty=False, max_length=500
+        )
+        # a tender code (cash, card…) checked by the service against the sale's own tenders
+        method = serializers.CharField(
+            required=False,
+            max_length=20,
+            help_text="The tender to pay the lines back in: `cash`, or one the sale was paid "
+            "with (`card`, `voucher`, …). Default: the sale's own tender.",
+        )
+        terminal_reference = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=100
+        )
 
     @extend_schema(
         operation_id="pos_order_refund",
         request=InputSerializer,
-        responses={200: OrderOutputSerializer, 404: ERROR, 409: ERROR, 422: ERROR},
+        responses={200: RefundOutputSerializer, 404: ERROR, 409: ERROR, 422: ERROR},
         parameters=[IDEMPOTENCY_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "The whole sale",
+                value={"reason": "Erreur de saisie"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Two of three baskets, in cash",
+                value={
+                    "reason": "Paniers abîmés",
+                    "lines": [{"line": 812, "quantity": "2"}],
+                    "method": "cash",
+                },
+                request_only=True,
+            ),
+        ],
     )
     def post(self, request, property_slug: str, order_id: int):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        quantities = None
+        if "lines" in data:
+            quantities = {}
+            for item in data["lines"]:
+                quantities[item["line"]] = quantities.get(item["line"], 0) + item["quantity"]
         order = order_get(property=self.property, order_id=order_id)
-        if order is None:
+        if order is None or order.ticket_id is None:
             raise NotFound(_("No such order."))
 
         def compute():
-            order_refund(
-                order=order, actor=request.user, reason=serializer.validated_data["reason"]
-            )
+            credit = None
+            if quantities is None and not order_refunded_in_part(order=order):
+                order_refund(order=order, actor=request.user, reason=data["reason"])
+            else:
+                credit = order_refund_lines(
+                    order=order,
+                    actor=request.user,
+                    reason=data["reason"],
+                    quantities=quantities,
+                    method=data.get("method"),
+                    reference=data.get("terminal_reference", ""),
+                )
             refunded = order_get(property=self.property, order_id=order_id)
-            return status.HTTP_200_OK, jsonable(OrderOutputSerializer(Sale.of_order(refunded)).data)
+            body = RefundOutputSerializer(Sale.of_order(refunded), context={"credit": credit})
+            return status.HTTP_200_OK, jsonable(body.data)
 
         return idempotent_response(request, scope=f"pos.order.refund:{order.pk}", compute=compute)

@@ -42,3 +42,14 @@ class PosConfig(AppConfig):
         register(
             NavItem(label=_("Terminals"), url_name="pos:terminals", capability="manage", order=80)
         )
+        register(
+            NavItem(label=_("Outlets"), url_name="outlets:list", capability="manage", order=79)
+        )
+        register(
+            NavItem(
+                label=_("Offline devices"),
+                url_name="pos:offline_devices",
+                capability="manage",
+                order=81,
+            )
+        )

@@ -148,6 +148,32 @@ class Terminal(TimeStampedModel):
         return f"{self.outlet} · {self.name}"
 
 
+class TerminalPairingCode(models.Model):
+    """A short code a manager's screen shows to bind a new tablet to a terminal (issue 21):
+    typed on the tablet by whoever is signed in there, it binds that browser. It lasts 10
+    minutes and is used once (pos.services.pairing)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="pairing_codes")
+    code = models.CharField(max_length=12)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["property", "code"], name="pairing_code_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.terminal} · {self.code}"
+
+
 class Order(TimeStampedModel):
     """A POS sale being built and then checked out into a billing ticket (or a folio)."""
 
@@ -483,6 +509,11 @@ class OfflineDevice(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.terminal)
+
+    def label(self) -> str:
+        """How a device is named in the journal, the JET, the receipts and the manager's
+        screen: its outlet and till, and the start of its id (a till paired twice)."""
+        return f"{self.terminal.outlet.name} · {self.terminal.name} · {str(self.public_id)[:8]}"
 
 
 class OfflineTicket(models.Model):

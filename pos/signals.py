@@ -2,10 +2,14 @@
 catalogue the tablets cache, so changing them drops the property's catalogue token."""
 
 from django.db.models.signals import m2m_changed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from inventory.catalog_cache import catalog_changed
 from pos.models import Outlet
+
+# sent inside the sync's transaction once a synced offline sale's conflicts are written
+# (bulk_create sends no post_save): reporting raises their alert at once (property_id=)
+offline_conflicts_recorded = Signal()
 
 
 @receiver(m2m_changed, sender=Outlet.categories.through)

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from pos.views import cash, counter, guest, kitchen, offline, receipts, tables, terminals
+from pos.views import (
+    cash,
+    counter,
+    guest,
+    kitchen,
+    offline,
+    outlets,
+    receipts,
+    tables,
+    terminals,
+)
 
 app_name = "pos"
 
@@ -50,6 +60,11 @@ urlpatterns = [
         tables.tab_quantity,
         name="tab_quantity",
     ),
+    path(
+        "tabs/<int:tab_id>/lines/<int:line_id>/options/",
+        tables.tab_options,
+        name="tab_options",
+    ),
     path("tabs/<int:tab_id>/repeat/", tables.tab_repeat, name="tab_repeat"),
     path("tabs/<int:tab_id>/send/", tables.tab_send_view, name="tab_send"),
     path("tabs/<int:tab_id>/pay/", tables.tab_pay, name="tab_pay"),
@@ -77,6 +92,11 @@ urlpatterns = [
         name="kitchen_line_bump",
     ),
     path("kitchen/<str:station>/recall/", kitchen.kitchen_recall, name="kitchen_recall"),
+    path(
+        "kitchen/<str:station>/products/<int:product_id>/sold-out/",
+        kitchen.kitchen_sold_out,
+        name="kitchen_sold_out",
+    ),
     path("cash/", cash.drawer, name="cash"),
     path("cash/open/", cash.drawer_open, name="cash_open"),
     path("cash/close/", cash.drawer_close, name="cash_close"),
@@ -90,6 +110,7 @@ urlpatterns = [
     ),
     path("cash/day/", cash.z_report_day, name="cash_day"),
     path("cash/day/print/", cash.z_report_print_day, name="cash_day_print"),
+    path("pair/", outlets.pair, name="pair"),
     path("offline/", offline.offline_screen, name="offline"),
     path("offline/sw.js", offline.service_worker, name="offline_sw"),
     path("offline/data.json", offline.offline_data, name="offline_data"),

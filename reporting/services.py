@@ -193,6 +193,26 @@ def _cash(property: Property, today: date, threshold: Decimal) -> list[Finding]:
     return [_cash_finding(s) for s in sessions]
 
 
+def offline_conflict_alerts(*, property_id: int) -> int:
+    """The unresolved offline conflicts' alerts raised in the sync's transaction (the
+    manager sees "Offline sale conflict" at once, not at the next beat, which finds the
+    same causes and adds nothing). Returns how many alerts are open for them."""
+    prop = Property.objects.get(pk=property_id)
+    findings = _offline_conflicts(prop)
+    if not findings:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        Alert.objects.bulk_create(
+            [
+                Alert(property=prop, kind=f.kind, cause=f.cause, data=f.data, created_at=now)
+                for f in findings
+            ],
+            ignore_conflicts=True,
+        )
+    return len(findings)
+
+
 def cash_close_alert(*, session: CashSession) -> Alert | None:
     """A drawer closed with a difference beyond the property's threshold raises its alert in
     the closing transaction itself: the manager's inbox shows it at once, not at the next

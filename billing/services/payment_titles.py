@@ -14,14 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from billing.exceptions import PaymentInvalid
 from billing.models import Payment
 from billing.services.payments import MEAL_VOUCHERS, PAPER_TITLES, TenderInput, tender_amount
+from core.audit import audit_log
+from core.exceptions import InvalidInput
 from core.formatting import money
 from core.models import PaperTitleExcess, Property
 from core.money import ZERO
+from inventory.models import RevenueCategory
 
 
 def meal_voucher_eligible(*, property: Property, lines: Iterable) -> Decimal:
@@ -100,3 +105,62 @@ def meal_voucher_check(
             % {"eligible": money(eligible), "amount": money(amount - tip_part)},
             extra={"method": Payment.Method.MEAL_VOUCHER, "eligible": str(eligible)},
         )
+
+
+TITLE_SETTINGS = ("meal_voucher_daily_cap", "meal_voucher_categories", "paper_title_excess")
+
+
+def payment_title_settings_set(
+    *, property: Property, daily_cap, categories: Sequence[str], excess: str, actor
+) -> Property:
+    """The manager's rules for titres-restaurant and paper titles (the back office's
+    screen): the cap per sale, the revenue categories a titre-restaurant may pay for, what
+    the till does with paper worth more than due. The whole row is validated (a negative
+    or non-numeric cap, an unknown category or choice: a translated error, nothing saved);
+    audited with before → after like every back-office change.
+    Raises: InvalidInput."""
+    try:
+        cap = Decimal(str(daily_cap).strip().replace(",", ".").replace("\u202f", ""))
+    except ArithmeticError:
+        raise InvalidInput(_("Enter the cap as an amount, e.g. 25.00.")) from None
+    if not cap.is_finite():
+        raise InvalidInput(_("Enter the cap as an amount, e.g. 25.00."))
+    allowed = set(RevenueCategory.values) - {RevenueCategory.VOUCHER, RevenueCategory.TOURIST_TAX}
+    chosen = [c for c in RevenueCategory.values if c in set(categories)]
+    if set(categories) - allowed:
+        raise InvalidInput(_("Choose revenue categories from the list."))
+    with transaction.atomic():
+        locked = Property.objects.select_for_update().get(pk=property.pk)
+        before = {name: str(getattr(locked, name)) for name in TITLE_SETTINGS}
+        before["meal_voucher_categories"] = list(locked.meal_voucher_categories or [])
+        locked.meal_voucher_daily_cap = cap
+        locked.meal_voucher_categories = chosen
+        locked.paper_title_excess = excess
+        try:
+            locked.full_clean(
+                exclude=[f.name for f in Property._meta.fields if f.name not in TITLE_SETTINGS],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            raise InvalidInput(
+                " ".join(m for ms in exc.message_dict.values() for m in ms)
+            ) from None
+        locked.save(update_fields=[*TITLE_SETTINGS, "updated_at"])
+        after = {name: str(getattr(locked, name)) for name in TITLE_SETTINGS}
+        after["meal_voucher_categories"] = chosen
+        changed = [k for k in after if before[k] != after[k]]
+        audit_log(
+            action="billing.payment_titles.changed",
+            property=locked,
+            actor=actor,
+            target=locked,
+            data={
+                "model": "core.property",
+                "object_id": locked.pk,
+                "object": str(locked),
+                "before": {k: before[k] for k in changed},
+                "after": {k: after[k] for k in changed},
+            },
+        )
+    return locked

@@ -303,7 +303,46 @@ def folio_refund_record(
     payment with the provider's reference, journaled like every payment.
     Runs in the caller's transaction. Idempotent: no — the caller keeps its refund's key.
     Raises: PaymentInvalid (not a positive amount, unknown method, a card-like reference)."""
-    if folio.property_id != property.pk:
+    return _refund_record(
+        property=property,
+        document=folio,
+        method=method,
+        amount=amount,
+        reference=reference,
+        actor=actor,
+        terminal=terminal,
+    )
+
+
+def ticket_refund_record(
+    *,
+    property: Property,
+    ticket: Ticket,
+    method: str,
+    amount: Decimal,
+    reference: str = "",
+    actor=None,
+    terminal: str = "",
+) -> Payment:
+    """Money given back for a credit ticket (a refund of some lines, tickets.
+    ticket_credit_issue) in the tender the manager chose: one negative payment on the
+    credit ticket, journaled like every payment (the cash session counts it).
+    Runs in the caller's transaction. Raises: PaymentInvalid as folio_refund_record."""
+    return _refund_record(
+        property=property,
+        document=ticket,
+        method=method,
+        amount=amount,
+        reference=reference,
+        actor=actor,
+        terminal=terminal,
+    )
+
+
+def _refund_record(
+    *, property: Property, document, method: str, amount: Decimal, reference: str, actor, terminal
+) -> Payment:
+    if document.property_id != property.pk:
         raise InvalidInput(_("This document belongs to another property."))
     built = _build(
         TenderInput(method=method, amount=amount, terminal_reference=reference),
@@ -313,17 +352,20 @@ def folio_refund_record(
         terminal=terminal,
     )
     built.amount = -built.amount
-    built.folio = folio
+    if isinstance(document, Ticket):
+        built.ticket = document
+    else:
+        built.folio = document
     with transaction.atomic(savepoint=False):
         built.save()
         _journal_payments(
-            property=property, payments=[built], document=folio, actor=actor, terminal=terminal
+            property=property, payments=[built], document=document, actor=actor, terminal=terminal
         )
         audit_log(
             action="billing.payment.refunded",
             property=property,
             actor=actor,
-            target=folio,
+            target=document,
             terminal=terminal,
             data={"method": method, "amount": str(-built.amount), "reference": reference},
         )

@@ -1,7 +1,7 @@
 """POS tickets (BIL-3): numbered without gaps, lines and VAT locked from the quote, never
 updated or deleted once issued (a correction is a new document)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -42,6 +42,8 @@ def ticket_issue(
     tip: Decimal = ZERO,
     tenders: list | None = None,
     offline: dict | None = None,
+    credits: Ticket | None = None,
+    credit_reason: str = "",
 ) -> IssuedTicket:
     """Issue a numbered ticket for quoted `lines` (inventory.services.pricing.QuotedLine).
 
@@ -50,7 +52,8 @@ def ticket_issue(
     Locks: the ticket NumberSequence row and the fiscal journal head until commit.
     Journal: one "receipt" entry (with `tenders`, when the caller records them with it;
     with `offline`, the device, its number and chain hash of a sale made offline: the
-    journal then proves which device ticket each receipt is).
+    journal then proves which device ticket each receipt is; with `credits`, the ticket a
+    credit ticket refunds and why: see ticket_credit_issue).
     Idempotent: no — the caller (e.g. pos sale_checkout) replays by its own key.
     Returns the ticket with the rows it wrote (IssuedTicket).
     Raises: InvalidInput on an empty ticket, an unknown status or a negative tip.
@@ -85,6 +88,7 @@ def ticket_issue(
             total_vat=sum((row["vat"] for row in vat_rows.values()), ZERO),
             tip=tip,
             currency=property.currency,
+            credits=credits,
         )
         ticket_lines = TicketLine.objects.bulk_create(
             [
@@ -107,6 +111,7 @@ def ticket_issue(
                     revenue_category=line.revenue_category,
                     applied_rule=line.applied_rule[:200],
                     service_date=line.input.start,
+                    credits_id=getattr(line, "credits_id", None),
                 )
                 for line in lines
             ]
@@ -138,11 +143,152 @@ def ticket_issue(
                 ],
                 "tenders": tenders or [],
                 **({"offline": offline} if offline else {}),
+                **(
+                    {"credits": credits.number, "reason": credit_reason[:300]}
+                    if credits is not None
+                    else {}
+                ),
             },
         )
     return IssuedTicket(
         ticket=ticket, lines=ticket_lines, vat_lines=ticket_vat, journal_entry=entry
     )
+
+
+@dataclass(frozen=True)
+class _CreditInput:
+    """A ticket line's credited part, shaped as ticket_issue reads a quoted line."""
+
+    description: str
+    product: object
+    variant: object
+    modifiers: list
+    quantity: Decimal
+    unit_price: Decimal
+    total: Decimal
+    discount: Decimal
+    vat_rate: Decimal
+    vat_amount: Decimal
+    net: Decimal
+    revenue_category: str
+    applied_rule: str
+    input: object
+    credits_id: int
+
+
+@dataclass(frozen=True)
+class _Modifier:
+    pk: int | None
+    name: str
+    price_delta: str
+
+
+@dataclass(frozen=True)
+class _Start:
+    start: object
+
+
+def ticket_line_credit_left(line: TicketLine, credited: Sequence[TicketLine]) -> Decimal:
+    """What quantity of `line` is not yet refunded, given its credit lines (negative)."""
+    return line.quantity + sum((c.quantity for c in credited), Decimal("0"))
+
+
+def ticket_credit_issue(
+    *,
+    property: Property,
+    original: Ticket,
+    quantities: Mapping[int, Decimal],
+    cashier,
+    outlet_name: str,
+    terminal_name: str,
+    reason: str,
+) -> IssuedTicket:
+    """Refund some lines of a ticket: a credit ticket, numbered in the same series, whose
+    lines are the refunded quantities negated (each names the line it credits) and whose
+    journal receipt entry names the ticket it credits and why. A ticket never changes, so
+    a part refund is a new document (BIL-3); the whole-ticket refund stays ticket_void.
+
+    `quantities`: original line pk → quantity to refund (> 0). A line's amounts are
+    prorated to the cent; the last credit of a line takes exactly what is left, so the
+    credits of a line never add up to more or less than the line.
+    Runs in the caller's transaction. Locks: the original ticket's row (two refunds of the
+    same ticket serialise on it), then what ticket_issue locks.
+    Raises: InvalidInput for no line, a line of another ticket, a quantity that is not
+    positive or more than what is left of the line.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give a reason for the refund."))
+    wanted = {int(pk): Decimal(q) for pk, q in quantities.items() if Decimal(q) != 0}
+    if not wanted:
+        raise InvalidInput(_("Choose at least one line and a quantity to refund."))
+    if any(q < 0 for q in wanted.values()):
+        raise InvalidInput(_("A quantity to refund must be positive."))
+    with transaction.atomic(savepoint=False):
+        Ticket.objects.select_for_update().filter(pk=original.pk).first()
+        lines = {line.pk: line for line in original.lines.select_related("product", "variant")}
+        if set(wanted) - set(lines):
+            raise InvalidInput(_("This line is not on the ticket."))
+        credited: dict[int, list[TicketLine]] = {}
+        for credit in TicketLine.objects.filter(credits_id__in=list(wanted)):
+            credited.setdefault(credit.credits_id, []).append(credit)
+        inputs = []
+        for pk, quantity in wanted.items():
+            line = lines[pk]
+            done = credited.get(pk, [])
+            left = ticket_line_credit_left(line, done)
+            if quantity > left:
+                raise InvalidInput(
+                    _("Only %(left)s of “%(line)s” is left to refund.")
+                    % {"left": f"{left.normalize():f}", "line": line.description}
+                )
+            if quantity == left:
+                # what is left, to the cent (the earlier credits were rounded)
+                part = {
+                    f: getattr(line, f) + sum((getattr(c, f) for c in done), ZERO)
+                    for f in ("total", "vat_amount", "net", "discount")
+                }
+            else:
+                share = quantity / line.quantity
+                part = {
+                    f: quantize(getattr(line, f) * share)
+                    for f in ("total", "vat_amount", "discount")
+                }
+                part["net"] = part["total"] - part["vat_amount"]
+            inputs.append(
+                _CreditInput(
+                    description=line.description,
+                    product=line.product,
+                    variant=line.variant,
+                    modifiers=[
+                        _Modifier(m.get("id"), m.get("name", ""), m.get("price_delta", "0"))
+                        for m in line.modifiers or ()
+                    ],
+                    quantity=-quantity,
+                    unit_price=line.unit_price,
+                    total=-part["total"],
+                    discount=-part["discount"],
+                    vat_rate=line.vat_rate,
+                    vat_amount=-part["vat_amount"],
+                    net=-part["net"],
+                    revenue_category=line.revenue_category,
+                    applied_rule=line.applied_rule,
+                    input=_Start(line.service_date),
+                    credits_id=line.pk,
+                )
+            )
+        return ticket_issue(
+            property=property,
+            lines=inputs,
+            cashier=cashier,
+            outlet_name=outlet_name,
+            terminal_name=terminal_name,
+            status=original.status,
+            folio=original.folio,
+            guest=original.guest,
+            credits=original,
+            credit_reason=reason,
+        )
 
 
 def ticket_void(

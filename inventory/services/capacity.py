@@ -314,21 +314,34 @@ def _stock_pools_consume(*, property: Property, parts, pools, channel: str) -> l
     return left
 
 
-def capacity_release(*, property: Property, reference: str, quantity: int | None = None) -> int:
+def capacity_release(
+    *,
+    property: Property,
+    reference: str,
+    quantity: int | None = None,
+    pool_id: int | None = None,
+    day: date | None = None,
+) -> int:
     """Give back what `reference` consumed (cancellation, void, refund, expired hold).
 
     `quantity` releases only that many units from each bucket of the reference (a partial
-    refund of 1 basket out of 3); None releases everything. Idempotent: a released
-    allocation is never released twice. Returns the units released.
+    refund of 1 basket out of 3); None releases everything. `pool_id` (and `day`, for a
+    dated pool) keep to the buckets of one sold line (a refund of one line of a sale that
+    sold several products). Idempotent: a released allocation is never released twice.
+    Returns the units released.
     Locks: the affected CapacityBuckets in pk order.
     """
     with transaction.atomic():
-        # what the reference took from the stock ledger (ingredients, ledger-kept pools)
-        stock_return(property=property, reference=reference, quantity=quantity)
+        # what the reference took from the stock ledger (ingredients, ledger-kept pools); a
+        # release of one line (pool_id) leaves that to its caller: stock_return_lines
+        if pool_id is None:
+            stock_return(property=property, reference=reference, quantity=quantity)
         active = list(
             CapacityAllocation.objects.filter(
                 bucket__pool__property=property,
                 reference=reference,
+                **({"bucket__pool_id": pool_id} if pool_id is not None else {}),
+                **({"bucket__day": day} if day is not None else {}),
             )
             .exclude(status=CapacityAllocation.Status.RELEASED)
             .order_by("pk")

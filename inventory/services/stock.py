@@ -304,6 +304,48 @@ def stock_return(
         )
 
 
+def stock_return_lines(
+    *, property: Property, reference: str, lines: Iterable[tuple], actor=None
+) -> list[StockMovement]:
+    """Put back what some lines of a sale took — a refund by line and quantity: each
+    ((product, quantity)) gives back its recipe's ingredients and a ledger-kept pool's units,
+    where the sale took them, never more of an item than the sale still holds."""
+    held = {
+        row["item_id"]: (row["location_id"], -row["total"])
+        for row in StockMovement.objects.filter(
+            property=property, reference=reference, kind__in=[Kind.SALE, Kind.REFUND]
+        )
+        .values("item_id", "location_id")
+        .annotate(total=Sum("quantity"))
+        if row["total"] < 0
+    }
+    if not held:
+        return []
+    recipes = recipes_cached(property_id=property.pk)
+    needs: dict[int, Decimal] = defaultdict(Decimal)
+    for product, quantity in lines:
+        for item_id, per_unit in recipes.get(product.pk, ()):
+            needs[item_id] += per_unit * Decimal(quantity)
+        pool = product.capacity_pool
+        if pool is not None and pool.stock_item_id:
+            needs[pool.stock_item_id] += Decimal(quantity)
+    moves = [
+        Move(
+            item_id=item,
+            location_id=held[item][0],
+            quantity=min(need.quantize(QUANTUM), held[item][1]),
+            kind=Kind.REFUND,
+        )
+        for item, need in sorted(needs.items())
+        if item in held and need > 0
+    ]
+    if not moves:
+        return []
+    return stock_apply(
+        property=property, moves=moves, reference=reference, actor=actor, check_floor=False
+    )
+
+
 # --- manual movements ------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from billing.services.payments import TenderInput, payments_record, payments_rev
 from billing.services.tickets import ticket_issue, ticket_void
 from core.audit import audit_log
 from core.exceptions import DomainError, IdempotencyConflict, InvalidInput, NotFound
+from core.formatting import day as format_day
 from core.models import Property
 from core.money import ZERO
 from crm.models import GiftCard, Guest
@@ -57,6 +58,26 @@ def _replayed(*, property: Property, client_key: str) -> Order | None:
     if order is not None and order.property_id != property.pk:
         raise IdempotencyConflict()
     return order
+
+
+def _dated_lines(lines: Sequence) -> list:
+    """The quoted lines with a slot's or a pass's day (and time) in their description: the
+    guest's ticket, receipt and folio line say when the massage or the pass is for."""
+    dated = []
+    for line in lines:
+        pool = line.product.capacity_pool
+        start = line.input.start
+        if (
+            pool is not None
+            and start
+            and pool.kind in (CapacityPool.Kind.SLOT, CapacityPool.Kind.DAY)
+        ):
+            when = format_day(start)
+            if pool.kind == CapacityPool.Kind.SLOT and line.input.slot_time:
+                when += " " + line.input.slot_time.strftime("%H:%M")
+            line = replace(line, description=f"{line.description} · {when}"[:300])
+        dated.append(line)
+    return dated
 
 
 def _capacity_needs(quoted) -> list[CapacityNeed]:
@@ -328,7 +349,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
     # from here on the ticket numbering and the journal chain are locked until commit
     issued = ticket_issue(
         property=property,
-        lines=quoted.lines,
+        lines=_dated_lines(quoted.lines),
         cashier=actor,
         outlet_name=outlet.name,
         terminal_name=terminal.name,
@@ -589,6 +610,10 @@ def order_refund(*, order: Order, actor, reason: str) -> Order:
             raise AlreadyRefunded()
         if locked.status not in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM):
             raise InvalidInput(_("Only a paid or room-charged sale can be refunded."))
+        if Ticket.objects.filter(credits_id=locked.ticket_id).exists():
+            # the ticket cannot be voided whole once a credit ticket refunded part of it
+            # (pos.services.refunds refunds what is left)
+            raise InvalidInput(_("Part of this sale was already refunded: refund the lines left."))
         prop = locked.property
         terminal_label = (
             f"{locked.terminal.outlet.name} · {locked.terminal.name}" if locked.terminal else ""

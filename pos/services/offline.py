@@ -47,6 +47,7 @@ from pos.models import (
 )
 from pos.services.checkout import SaleRequest, sale_checkout
 from pos.services.tables import tab_add_line, tab_remove_line, tab_void_line, table_open
+from pos.signals import offline_conflicts_recorded
 
 CHAIN_VERSION = 1
 OFFLINE_TENDERS = frozenset({"cash", "card", "voucher"})
@@ -55,7 +56,7 @@ MAX_QUEUE = 1000  # items per upload: a longer queue comes in several
 
 def device_label(device: OfflineDevice) -> str:
     """How a device is named in the journal, the JET and the manager's screen."""
-    return f"{device.terminal.outlet.name} · {device.terminal.name} · {str(device.public_id)[:8]}"
+    return device.label()
 
 
 def device_pair(*, terminal: Terminal, actor) -> OfflineDevice:
@@ -336,6 +337,8 @@ def _apply_sale(sync: OfflineSync, device: OfflineDevice, ticket: dict, actor) -
                 for c in conflicts
             ]
         )
+        if conflicts:
+            offline_conflicts_recorded.send(sender=OfflineConflict, property_id=locked.property_id)
         # the chain carries on from the claimed hash: the next ticket still verifies
         locked.last_sequence = sequence
         locked.last_hash = claimed[:64]

@@ -24,7 +24,7 @@ from devices.documents import (
 from devices.models import CashDrawer, PrintJob
 from devices.services import print_job_enqueue, receipt_reprint
 from inventory.promotion_labels import discounts_for
-from pos.models import Order, Terminal
+from pos.models import OfflineTicket, Order, Terminal
 from pos.z_report import z_report_document
 
 ZERO = Decimal("0.00")
@@ -39,11 +39,13 @@ def receipt_document(
     journal_entry: JournalEntry | None = None,
     voided: bool = False,
     gift_cards=(),
+    mentions: tuple[str, ...] = (),
 ) -> ReceiptDocument:
     """Build the receipt from the issued ticket rows (what the tax office sees), with the
     hash excerpt of its `journal_entry` (the sale's receipt entry, when the sale that just
     wrote it prints it) as its fiscal mention. A `voided` ticket (refunded) says so, lists
-    its refunds and gives no change."""
+    its refunds and gives no change. `mentions`: lines printed above the footer (the
+    device and its own number of a sale made offline, the ticket a credit refunds)."""
     prop = ticket.property
     # a line discounted by a promotion prints the promotion's name under it
     lines = discounts_for(property_id=prop.pk, lines=lines)
@@ -105,6 +107,7 @@ def receipt_document(
         ),
         qr_payload=f"{prop.siret}|{ticket}|{ticket.total}|{entry.hash[:16] if entry else ''}",
         footer=(
+            *mentions,
             *(_gift_card_line(card) for card in gift_cards),
             *_receipt_footer(ticket, voided=voided),
         ),
@@ -131,7 +134,31 @@ def receipt_document_now(*, ticket: Ticket, language: str = "fr") -> ReceiptDocu
         language=language,
         voided=bool(tickets_voided(property=ticket.property, tickets=[ticket])),
         gift_cards=_gift_cards_of(ticket),
+        mentions=receipt_mentions(ticket),
     )
+
+
+def receipt_mentions(ticket: Ticket) -> tuple[str, ...]:
+    """What a receipt says of where its ticket comes from: a sale made offline names the
+    device and the device's own ticket number (REFERENCE.md §1: the receipt shown or
+    e-mailed later carries the device number); a credit ticket names the ticket it
+    refunds. One query (two for a credit ticket)."""
+    mentions = []
+    if ticket.credits_id:
+        original = Ticket.objects.filter(pk=ticket.credits_id).only("number").first()
+        if original is not None:
+            mentions.append(_("Refund of ticket %(number)s") % {"number": original})
+    offline = (
+        OfflineTicket.objects.filter(order__ticket=ticket)
+        .select_related("device__terminal__outlet")
+        .first()
+    )
+    if offline is not None:
+        mentions.append(
+            _("Sold offline on %(device)s, device ticket no. %(sequence)s")
+            % {"device": offline.device.label(), "sequence": offline.sequence}
+        )
+    return tuple(mentions)
 
 
 def receipt_document_for_number(

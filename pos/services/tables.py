@@ -179,6 +179,70 @@ def tab_line_quantity(*, tab: TableTab, line_id: int, delta: int, actor) -> TabL
     return line
 
 
+def tab_line_option_toggle(
+    *, tab: TableTab, line_id: int, product: Product, modifier_id: int, actor
+) -> TabLine:
+    """Tick or untick one choice of a line not sent yet, from the order line: a dish whose
+    groups are all optional is added in one tap, and its options are one tap each after
+    (a choice of a one-choice group replaces the other). `product` is the line's dish as
+    the tablet's menu holds it (with its groups). Priced and validated by the quote like a
+    new line. Raises: InvalidInput for a line sent or paid, a choice of another dish or
+    one too many; ChoiceRequired when a required choice would be taken away; NotFound
+    for a line of another tab."""
+    group = next(
+        (
+            g
+            for g in product.modifier_groups.all()
+            if any(m.pk == modifier_id for m in g.modifiers.all())
+        ),
+        None,
+    )
+    if group is None:
+        raise InvalidInput(_("This choice is not one of %(name)s's.") % {"name": product.name})
+    with transaction.atomic():
+        locked = _open_tab_for_update(tab)
+        line = TabLine.objects.filter(tab=locked, pk=line_id, voided_at__isnull=True).first()
+        if line is None or line.product_id != product.pk:
+            raise NotFound(_("No such line."))
+        if line.kitchen_ticket_id:
+            raise InvalidInput(_("This item was already sent to the kitchen."))
+        if line.paid_part_id or (locked.has_parts and _allocated(locked).get(line.pk)):
+            raise InvalidInput(_("This item is already paid."))
+        chosen = list(line.modifier_ids)
+        if modifier_id in chosen:
+            chosen.remove(modifier_id)
+        else:
+            in_group = {m.pk for m in group.modifiers.all()}
+            if group.max_choices == 1:
+                chosen = [pk for pk in chosen if pk not in in_group]
+            elif (
+                group.max_choices and sum(1 for pk in chosen if pk in in_group) >= group.max_choices
+            ):
+                raise InvalidInput(
+                    _("%(group)s: at most %(n)s choices.")
+                    % {"group": group.name, "n": group.max_choices}
+                )
+            chosen.append(modifier_id)
+        required = missing_required_group(product, chosen)
+        if required is not None:
+            raise ChoiceRequired(
+                _("Choose %(group)s for %(name)s.") % {"group": required.name, "name": product.name}
+            )
+        line.description = (
+            quote(
+                property=tab.property,
+                channel=Channel.POS,
+                lines=[QuoteLineInput(product_id=product.pk, modifier_ids=tuple(chosen))],
+            )
+            .lines[0]
+            .description
+        )
+        line.modifier_ids = chosen
+        line.save(update_fields=["modifier_ids", "description", "updated_at"])
+        line.tab = locked
+    return line
+
+
 def tab_repeat_last_line(*, tab: TableTab, actor) -> TabLine:
     """ "Another round": the tab's last line (not voided) again, with its modifiers, note,
     course and seat, through tab_add_line (priced and checked like any new line).

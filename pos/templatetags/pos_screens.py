@@ -40,3 +40,10 @@ def minutes_since(moment, now=None) -> int:
         return 0
     seconds = ((now or timezone.now()) - moment).total_seconds()
     return max(0, int(seconds // 60))
+
+
+@register.filter
+def has_required_group(groups) -> bool:
+    """Whether a dish asks a choice before it is added (a steak's cooking): only then does
+    its sheet open; a dish whose groups are all optional is added in one tap."""
+    return any(group.min_choices for group in groups)

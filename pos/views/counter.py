@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from billing.models import Payment
 from billing.services.payments import TenderInput
 from core.exceptions import DomainError, InvalidInput
 from core.money import quantize
@@ -30,7 +31,6 @@ from pos.services.card_payments import card_tender_for_sale, terminal_has_card_r
 from pos.services.checkout import (
     Sale,
     SaleRequest,
-    order_refund_approved,
     order_stored_value_reference,
     sale_checkout,
 )
@@ -47,6 +47,13 @@ from pos.services.counter_cart import (
     parse_slot,
     quick_keys,
     today_availability,
+)
+from pos.services.refunds import (
+    credit_tickets_of,
+    order_refund_any,
+    refund_methods,
+    refund_quantities,
+    refundable_lines,
 )
 from pos.terminals import terminal_for_request
 from pos.views.terminals import terminal_label
@@ -366,6 +373,10 @@ def receipt_page(request: HttpRequest, sale: Sale, *, main_only: bool = False) -
     payments = sale.payments
     change = sum((p.change for p in payments), Decimal("0.00"))
     refundable = order.status in (Order.Status.PAID, Order.Status.CHARGED_TO_ROOM)
+    # what is left of each line to refund (one query); a sale refunded whole shows none
+    refund_rows = (
+        refundable_lines(ticket=order.ticket, lines=list(sale.lines)) if refundable else []
+    )
     self_approves = role_has(request.membership.role, "pos.approve")
     gift_cards = sale.gift_cards
     if gift_cards is None:
@@ -387,6 +398,18 @@ def receipt_page(request: HttpRequest, sale: Sale, *, main_only: bool = False) -
             "charged_to_room": order.status == Order.Status.CHARGED_TO_ROOM,
             "terminal_label": terminal_label(order.terminal) if order.terminal else "",
             "refundable": refundable,
+            # each line with what is left to refund, the tenders a part refund may use
+            "refund_rows": refund_rows,
+            "refund_methods": [
+                (m, Payment.Method(m).label)
+                for m in refund_methods(ticket=order.ticket, payments=payments)
+            ]
+            if refundable
+            else [],
+            # read only when a line was refunded (most sales: no query)
+            "credit_tickets": credit_tickets_of(ticket=order.ticket)
+            if any(row.refunded for row in refund_rows)
+            else [],
             "self_approves": self_approves,
             # for the refund form of someone who needs a manager's PIN
             "approvers": approvers_listed(request.property)
@@ -422,15 +445,24 @@ def counter_refund(request: HttpRequest, order_id: int) -> HttpResponse:
             terminal=label,
             device=request_device(request),
         )
-        order_refund_approved(
+        quantities = refund_quantities(
+            {k[4:]: v for k, v in request.POST.items() if k.startswith("qty_")}
+        )
+        refunded = order_refund_any(
             order=order,
-            approver=approver,
+            actor=approver,
             requested_by=request.user,
             reason=request.POST.get("reason", ""),
+            quantities=quantities or None,
+            method=request.POST.get("method") or None,
+            reference=(request.POST.get("reference") or "")[:100],
             terminal=label,
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return back
-    messages.success(request, _("The sale is refunded."))
+    if quantities and refunded.status != Order.Status.REFUNDED:
+        messages.success(request, _("The lines chosen are refunded."))
+    else:
+        messages.success(request, _("The sale is refunded."))
     return back

@@ -16,6 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import DomainError
 from core.scoping import capability_required
+from inventory.services.catalogue import (
+    product_is_sold_out,
+    product_sold_out_clear,
+    product_sold_out_set,
+)
 from pos.models import KitchenTicket, TabLine
 from pos.services.tables import (
     STATIONS,
@@ -64,7 +69,10 @@ def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
             Prefetch(
                 "lines",
                 queryset=TabLine.objects.order_by("pk").prefetch_related(
-                    Prefetch("product", queryset=Product.objects.only("pk", "allergens"))
+                    Prefetch(
+                        "product",
+                        queryset=Product.objects.only("pk", "allergens", "sold_out_until"),
+                    )
                 ),
             )
         )
@@ -79,6 +87,7 @@ def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
         for line in ticket.lines.all():
             name, _sep, mods = line.description.partition(" + ")
             lines.append((line, name, mods, line.product.allergens))
+            line.sold_out = product_is_sold_out(line.product)
             if line.voided_at is None and line.bumped_at is None:
                 all_day[name] += line.quantity
         cards.append(
@@ -153,4 +162,31 @@ def kitchen_recall(request: HttpRequest, station: str) -> HttpResponse:
         messages.success(request, _("The last ticket is back."))
     else:
         messages.error(request, _("No ticket to recall."))
+    return _after(request, station)
+
+
+@require_POST
+@capability_required("kitchen.view")
+def kitchen_sold_out(request: HttpRequest, station: str, product_id: int) -> HttpResponse:
+    """The cook's 86: none left of this dish until the end of the service (the same 86 as
+    the manager's catalogue, audited), or back on sale. Every tablet of the outlet stops
+    offering it at its next poll."""
+    from inventory.models import Product
+
+    station = _station_or_404(station)
+    product = Product.objects.filter(property=request.property, pk=product_id).first()
+    if product is None:
+        raise Http404
+    try:
+        if request.POST.get("back") == "1":
+            product_sold_out_clear(product=product, by=request.user)
+            messages.success(request, _("%(name)s is back on sale.") % {"name": product.name})
+        else:
+            product_sold_out_set(product=product, by=request.user)
+            messages.success(
+                request,
+                _("%(name)s is sold out until the end of the service.") % {"name": product.name},
+            )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
     return _after(request, station)

@@ -61,6 +61,7 @@ from pos.services.tables import (
     tab_attach_guest,
     tab_fire_next_course,
     tab_line_discount,
+    tab_line_option_toggle,
     tab_line_quantity,
     tab_mark_served,
     tab_merge,
@@ -263,6 +264,24 @@ def _minutes_since(moment) -> int:
     return max(0, int((timezone.now() - moment).total_seconds() // 60)) if moment else 0
 
 
+def _attach_option_groups(request: HttpRequest, lines: list[TabLine]) -> None:
+    """A line not sent yet of a dish with modifier groups gets them (`line.option_groups`)
+    for its Options sheet: read from the tablet's cached menu, no query."""
+    open_lines = [
+        line
+        for line in lines
+        if not (line.voided_at or line.kitchen_ticket_id or line.paid_part_id)
+    ]
+    if not open_lines:
+        return
+    dishes = table_menu_products(
+        property=request.property, ids={line.product_id for line in open_lines}
+    )
+    for line in open_lines:
+        dish = dishes.get(line.product_id)
+        line.option_groups = list(dish.modifier_groups.all()) if dish is not None else []
+
+
 def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | None = None) -> dict:
     """What the order column shows: lines, totals, parts paid, what is ready, held or to
     send, and the payment form. Every tap on the tablet redraws it (and only it).
@@ -282,6 +301,7 @@ def _cart_context(request: HttpRequest, tab: TableTab, lines: list[TabLine] | No
     except DomainError as exc:
         error = str(exc.message)
     by_line = {p.line.pk: p for p in priced}
+    _attach_option_groups(request, lines)
     fired = tab.fired_course
     rows = [
         (line, by_line.get(line.pk), course_name(line.course), line_held(line, fired_course=fired))
@@ -477,6 +497,28 @@ def tab_quantity(request: HttpRequest, tab_id: int, line_id: int) -> HttpRespons
             line_id=line_id,
             delta=1 if request.POST.get("delta") == "1" else -1,
             actor=request.user,
+        )
+    except DomainError as exc:
+        return _back(tab, exc, request)
+    return _back(tab, request=request, fresh=line.tab)
+
+
+@require_POST
+@capability_required("pos.sell")
+def tab_options(request: HttpRequest, tab_id: int, line_id: int) -> HttpResponse:
+    """One choice of a line not sent yet ticked or unticked, from the order line."""
+    tab = _tab_ref(request, tab_id)
+    try:
+        try:
+            product_id = int(request.POST.get("product_id", ""))
+            modifier_id = int(request.POST.get("toggle", ""))
+        except ValueError:
+            raise InvalidInput(_("No such product."))
+        product = table_menu_products(property=request.property, ids=[product_id]).get(product_id)
+        if product is None:
+            raise InvalidInput(_("No such product."))
+        line = tab_line_option_toggle(
+            tab=tab, line_id=line_id, product=product, modifier_id=modifier_id, actor=request.user
         )
     except DomainError as exc:
         return _back(tab, exc, request)

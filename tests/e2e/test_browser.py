@@ -240,8 +240,7 @@ def test_waiter_table_5_to_kitchen_void_with_pin_then_room_12_folio(
     tablet.click("[data-testid=modifier-rare] >> xpath=..")
     tablet.click("[data-testid=add-entrecote]")
     tablet.wait_for_selector("[data-testid=tab] >> text=Rare")
-    tablet.click("[data-testid=menu-salade-nicoise]")
-    tablet.click("[data-testid=add-salade-nicoise]")
+    tablet.click("[data-testid=menu-salade-nicoise]")  # optional choices only: one tap
     tablet.wait_for_selector("[data-testid=tab] >> text=Niçoise salad")
     tablet.click(f"nav[aria-label=Categories] >> text={product('creme-brulee').category.name_en}")
     tablet.click("[data-testid=menu-creme-brulee]")

@@ -99,3 +99,62 @@ def test_staff_rights_and_history_screens(open_as, live_server, viewport, hotel)
     page.wait_for_selector("[data-testid=history] >> text=core.staff.changed")
     assert page.evaluate(NO_PAGE_SCROLL)
     screenshot(page, "backoffice-history", viewport)
+
+
+def test_the_meal_voucher_rules_are_set_on_screen_and_a_bad_cap_changes_nothing(
+    open_as, live_server, viewport, hotel
+):
+    from decimal import Decimal
+
+    boss = make_staff(hotel, Role.MANAGER, username="boss-titles", pin="666666")
+    page = open_as(boss)
+    page.goto(f"{live_server.url}/manage/catalogue/")
+    page.click("nav.subnav >> text=Meal vouchers")
+    page.wait_for_selector("[data-testid=titles-form]")
+    # a bad cap first
+    page.fill("[data-testid=titles-cap]", "-5")
+    page.click("[data-testid=titles-save]")
+    page.wait_for_selector("[data-testid=titles-error]")
+    hotel.refresh_from_db()
+    assert hotel.meal_voucher_daily_cap == Decimal("25.00")
+    # then the cap at 19, drinks too, the paper excess kept as a tip
+    page.fill("[data-testid=titles-cap]", "19,00")
+    page.check("[data-testid=titles-category-drinks]")
+    page.check("[data-testid=titles-excess-tip]")
+    page.click("[data-testid=titles-save]")
+    page.wait_for_selector(".messages >> text=Saved.")
+    assert page.evaluate(NO_PAGE_SCROLL)
+    screenshot(page, "backoffice-payment-titles", viewport)
+    hotel.refresh_from_db()
+    assert hotel.meal_voucher_daily_cap == Decimal("19.00")
+    assert hotel.meal_voucher_categories == ["food", "drinks"]
+    assert hotel.paper_title_excess == "tip"
+    page.goto(f"{live_server.url}/manage/history/")
+    page.wait_for_selector("[data-testid=history] >> text=billing.payment_titles.changed")
+
+
+def test_a_new_tablet_is_paired_by_the_code_on_the_managers_outlets_screen(
+    open_as, live_server, viewport, hotel
+):
+    from core.terminals import COOKIE
+
+    boss = make_staff(hotel, Role.MANAGER, username="boss-pair", pin="666666")
+    waiter = make_staff(hotel, Role.WAITER, username="waiter-pair", pin="2222")
+    salle = make_terminal(hotel, outlet_code="restaurant", outlet_name="Restaurant", name="Salle")
+    manager_page = open_as(boss)
+    manager_page.goto(f"{live_server.url}/manage/outlets/")
+    manager_page.click(f"[data-testid=pair-{salle.pk}]")
+    code = manager_page.inner_text(f"[data-testid=pairing-code-{salle.pk}]").strip()
+    assert len(code) == 6 and code.isdigit()
+    assert manager_page.evaluate(NO_PAGE_SCROLL)
+    screenshot(manager_page, "backoffice-outlets", viewport)
+    tablet = open_as(waiter)
+    tablet.goto(f"{live_server.url}/pos/pair/")
+    tablet.fill("[data-testid=pair-code]", "000000" if code != "000000" else "111111")
+    tablet.click("[data-testid=pair-submit]")
+    tablet.wait_for_selector("[data-testid=pair-error]")
+    tablet.fill("[data-testid=pair-code]", code)
+    tablet.click("[data-testid=pair-submit]")
+    tablet.wait_for_selector(".messages >> text=This device is now Restaurant · Salle.")
+    assert any(c["name"] == COOKIE for c in tablet.context.cookies())
+    screenshot(tablet, "pos-paired", viewport)

@@ -132,10 +132,13 @@ def test_a_rib_eye_medium_and_a_gluten_free_salad_sent_as_two_courses(
     taps.tap("[data-testid=modifier-medium] >> xpath=..")
     taps.tap("[data-testid=add-entrecote]")
     page.wait_for_selector("[data-testid=tab] >> text=Medium")
+    # the salad's groups are all optional: one tap adds it, its option is on its line
     taps.tap("[data-testid=menu-salade-nicoise]")
-    taps.tap(".dish-sheet[open] [data-testid=modifier-gluten-free] >> xpath=..")
-    taps.tap("[data-testid=add-salade-nicoise]")
-    page.wait_for_selector("[data-testid=tab] >> text=Gluten free")
+    page.wait_for_selector("[data-testid=tab] >> text=Niçoise salad")
+    salad = TableTab.objects.get(table__label="2").lines.get(product__code="salade-nicoise")
+    taps.tap(f"[data-testid=options-{salad.pk}]")
+    taps.tap(f"[data-testid=line-{salad.pk}] [data-testid=line-modifier-gluten-free]")
+    page.wait_for_selector(f"[data-testid=line-{salad.pk}] .line-desc >> text=Gluten free")
     taps.tap("[data-testid=send]")
     page.wait_for_selector("text=Sent to the kitchen.")
     tab = TableTab.objects.get(table__label="2")
@@ -148,6 +151,34 @@ def test_a_rib_eye_medium_and_a_gluten_free_salad_sent_as_two_courses(
     assert page.is_visible("[data-testid=fire]")
     MEASURED["two_courses"] = taps.count
     assert taps.count <= BUDGETS["two_courses"], taps.count
+
+
+def test_a_dish_with_only_optional_choices_is_added_in_one_tap(
+    open_as, live_server, restaurant, terminal, waiter
+):
+    page = open_as(waiter, terminal)
+    _open(page, live_server, "3")
+    taps = Taps(page)
+    taps.tap(category(page, "Main courses"))
+    taps.tap("[data-testid=menu-salade-nicoise]")
+    page.wait_for_selector("[data-testid=tab] >> text=Niçoise salad")
+    assert not page.is_visible(".dish-sheet[open]")  # no sheet asked anything
+    line = TableTab.objects.get(table__label="3").lines.get()
+    assert line.modifier_ids == []
+    # its extra fries are one tap on its line, and one more takes them off
+    taps.tap(f"[data-testid=options-{line.pk}]")
+    taps.tap(f"[data-testid=line-{line.pk}] [data-testid=line-modifier-extra-fries]")
+    page.wait_for_selector(f"[data-testid=line-{line.pk}] .line-desc >> text=Extra fries")
+    assert "€" in page.inner_text("[data-testid=total]")
+    line.refresh_from_db()
+    assert len(line.modifier_ids) == 1
+    page.click(f"[data-testid=options-{line.pk}]")
+    page.click(f"[data-testid=line-{line.pk}] [data-testid=line-modifier-extra-fries]")
+    page.wait_for_selector(
+        f"[data-testid=line-{line.pk}] .line-desc >> text=Extra fries", state="detached"
+    )
+    line.refresh_from_db()
+    assert line.modifier_ids == [] and taps.count == 4
 
 
 def test_a_four_cover_bill_split_by_cover_and_two_shares_paid_by_card(
@@ -210,6 +241,100 @@ def test_a_spa_slot_at_3pm_sold_at_the_desk_and_charged_to_room_12(
     assert taps.count <= BUDGETS["spa_room"], taps.count
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "tap-counts.json").write_text(json.dumps(MEASURED, indent=2))
+
+
+def test_two_of_three_baskets_refunded_in_cash_with_a_managers_pin(
+    open_as, live_server, catalog, terminal, cashier, manager, product
+):
+    """A part refund at the till (768×1024): the lines, their quantities, the tender; the
+    credit ticket shows under the sale, the baskets are back on sale."""
+    from billing.models import Payment, Ticket
+    from billing.services.payments import TenderInput
+    from pos.services.checkout import order_checkout
+    from tests.pos.helpers import due, line
+
+    baskets = product("panier-gourmand")
+    lines = [line(baskets, "3"), line(product("cafe"))]
+    order = order_checkout(
+        property=terminal.property,
+        terminal=terminal,
+        actor=cashier,
+        lines=lines,
+        tenders=[
+            TenderInput(
+                method="card", amount=due(terminal.property, lines), terminal_reference="T1"
+            )
+        ],
+    )
+    basket_line = order.ticket.lines.get(product=baskets)
+    page = open_as(cashier, terminal)
+    page.goto(f"{live_server.url}/pos/counter/receipt/{order.pk}/")
+    page.click("text=Refund this sale")
+    page.fill(f"#qty-{basket_line.pk}", "2")
+    page.select_option("[data-testid=refund-method]", "cash")
+    page.fill("#reason", "Paniers abîmés")
+    page.select_option("#approver", str(manager.pk))
+    page.fill("#pin", "666666")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "refund-lines-768x1024.png"), full_page=True)
+    page.click("[data-testid=refund]")
+    page.wait_for_selector("text=The lines chosen are refunded.")
+    credit = Ticket.objects.get(credits=order.ticket)
+    shown = page.inner_text("[data-testid=credit-ticket]")
+    assert f"Refund {credit}" in shown and "× -2" in shown and "Cash" in shown
+    assert Payment.objects.get(amount__lt=0).method == "cash"
+    # a second refund of three baskets is refused: one is left
+    page.click("text=Refund this sale")
+    assert page.get_attribute(f"#qty-{basket_line.pk}", "max") == "1"
+    assert "2 already refunded" in page.inner_text("[data-testid=refund-form]")
+    page.screenshot(path=str(ARTIFACTS / "refund-credit-768x1024.png"), full_page=True)
+
+
+def test_a_spa_slot_sold_at_the_till_says_its_day_and_time_on_the_receipt_and_the_folio(
+    open_as, live_server, terminal, cashier, product, room12
+):
+    from billing.models import FolioLine
+
+    terminal.outlet.quick_keys.set([product("massage-60")])
+    page = open_as(cashier, terminal)
+    page.goto(f"{live_server.url}/pos/counter/")
+    page.click("[data-testid=product-massage-60] button:has-text('15:00')")
+    page.wait_for_selector("[data-testid=cart] >> text=15:00")
+    page.click("[data-testid=tender-room]")
+    page.fill("[data-testid=room-number]", "12")
+    page.click("[data-testid=pay-room]")
+    page.click("[data-testid=room-confirm-yes]")
+    page.wait_for_selector("[data-testid=charged-to-room]")
+    today = terminal.property.business_date().strftime("%m/%d/%Y")
+    assert f"{today} 15:00" in page.inner_text("[data-testid=receipt]")
+    assert FolioLine.objects.get().description.endswith(f"{today} 15:00")
+
+
+def test_the_cook_86s_a_dish_from_the_kitchen_display_and_the_tablet_stops_offering_it(
+    open_as, live_server, restaurant, terminal, waiter, product
+):
+    from pos.services.tables import tab_add_line, tab_send, table_open
+
+    tab = table_open(table=restaurant["7"], covers=2, actor=waiter)
+    line = tab_add_line(tab=tab, product=product("croque"), actor=waiter)
+    tab_send(tab=tab, actor=waiter)
+    kitchen = open_as(waiter, terminal)
+    kitchen.goto(f"{live_server.url}/pos/kitchen/kitchen/")
+    kitchen.click(f"[data-testid=sold-out-{line.pk}]")
+    kitchen.wait_for_selector("text=is sold out until the end of the service")
+    assert kitchen.is_visible(f"[data-testid=back-on-sale-{line.pk}]")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    kitchen.screenshot(path=str(ARTIFACTS / "kitchen-86-768x1024.png"), full_page=True)
+    croque = product("croque")
+    assert croque.sold_out_until is not None
+    tablet = open_as(waiter, terminal)
+    _open(tablet, live_server, "1")
+    tablet.click(category(tablet, "Main courses"))
+    tablet.wait_for_selector("[data-testid=menu-croque][data-sold-out=true]")
+    # back on sale from the same screen
+    kitchen.click(f"[data-testid=back-on-sale-{line.pk}]")
+    kitchen.wait_for_selector("text=is back on sale")
+    assert product("croque").sold_out_until is None
 
 
 def _axe(page) -> list[str]:

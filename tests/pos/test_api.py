@@ -304,3 +304,34 @@ def test_api_checkout_runs_at_most_24_queries_with_a_token(
     assert again.status_code == 201
     assert again.json()["ticket_number"] == first.json()["ticket_number"] + 1
     assert not [q for q in captured.captured_queries if "authtoken" in q["sql"]]
+
+
+def test_refund_of_one_line_by_the_api_then_more_than_is_left_is_422(
+    client, hotel, catalog, terminal, cashier, manager
+):
+    client.force_login(cashier)
+    sale = post(client, hotel, "pos/orders", cash_sale(terminal)).json()
+    ticket = Ticket.objects.get(number=sale["ticket_number"])
+    ticket_line = ticket.lines.get(quantity=2)  # two coffees
+    spritz = ticket.lines.get(quantity=1)
+    client.force_login(manager)
+    refund = f"pos/orders/{sale['order']}/refund"
+    body = {"reason": "Un de trop", "lines": [{"line": ticket_line.pk, "quantity": "1"}]}
+    response = post(client, hotel, refund, {**body, "method": "cash"})
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert answer["status"] == "paid"  # a coffee and the spritz are still sold
+    assert answer["refund"]["total"] == "-2.50" and answer["refund"]["method"] == "cash"
+    assert answer["refund"]["lines_left"] == {str(ticket_line.pk): "1.000", str(spritz.pk): "1.000"}
+    assert Ticket.objects.get(number=answer["refund"]["credit_ticket_number"]).credits_id
+    before = snapshot()
+    too_many = post(
+        client, hotel, refund, {**body, "lines": [{"line": ticket_line.pk, "quantity": "2"}]}
+    )
+    assert too_many.status_code == 422 and "Only 1 of" in too_many.json()["message"]
+    wrong_tender = post(client, hotel, refund, {**body, "method": "gift_card"})
+    assert wrong_tender.status_code == 422
+    assert snapshot() == before
+    # the whole refund now refunds what is left
+    rest = post(client, hotel, refund, {"reason": "Le reste"})
+    assert rest.status_code == 200 and rest.json()["status"] == "refunded"

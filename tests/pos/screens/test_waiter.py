@@ -482,7 +482,8 @@ def test_send_and_pay_query_counts(tablet, tables, product, django_assert_max_nu
         response = tablet.post(f"/pos/tabs/{tab.pk}/pay/", {"action": "cash", "pay_key": "k1"})
     order = Order.objects.get(tab=tab)
     assert response["Location"] == f"/pos/counter/receipt/{order.pk}/"
-    with django_assert_max_num_queries(8):
+    # one of them reads what is left of each line to refund (the refund form's quantities)
+    with django_assert_max_num_queries(9):
         assert tablet.get(response["Location"]).status_code == 200
 
 
