@@ -434,6 +434,18 @@ def product_line_check(
         raise ProductSoldOut(
             _("%(name)s is sold out for the rest of the service.") % {"name": product.name}
         )
+    product_choices_check(product=product, modifier_ids=modifier_ids, groups=groups)
+
+
+def product_choices_check(
+    *,
+    product: Product,
+    modifier_ids: Iterable[int] = (),
+    groups: Iterable[ModifierGroup] | None = None,
+) -> None:
+    """Each required group of the product (min_choices ≥ 1) has at least that many of its
+    options among `modifier_ids`; raises ChoiceRequired (422) naming the first one missing.
+    `groups` as for product_line_check."""
     chosen = set(modifier_ids)
     if groups is None:
         groups = ModifierGroup.objects.filter(

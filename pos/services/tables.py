@@ -19,7 +19,7 @@ from devices.models import PrintJob
 from devices.services import print_jobs_enqueue_new
 from inventory.catalog_cache import catalog_version
 from inventory.models import Channel, Product, RevenueCategory
-from inventory.services.catalogue import product_line_check
+from inventory.services.catalogue import product_choices_check, product_line_check
 from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import (
     KitchenTicket,
@@ -223,11 +223,9 @@ def tab_line_option_toggle(
                     % {"group": group.name, "n": group.max_choices}
                 )
             chosen.append(modifier_id)
-        required = missing_required_group(product, chosen)
-        if required is not None:
-            raise ChoiceRequired(
-                _("Choose %(group)s for %(name)s.") % {"group": required.name, "name": product.name}
-            )
+        product_choices_check(
+            product=product, modifier_ids=chosen, groups=product.modifier_groups.all()
+        )
         line.description = (
             quote(
                 property=tab.property,
