@@ -309,8 +309,8 @@ def booking_emails_send(*, reservation_id: int, language: str, instructions: str
             reservation=reservation,
             kind=GuestEmailKind.CONFIRMATION,
             language=language,
-            # the lines with their promotions named, then how to pay
-            extra={"payment": _summary_text(reservation, language) + "\n\n" + instructions},
+            # the lines with their promotions named; how to pay on its own
+            extra={"summary": _summary_text(reservation, language), "payment": instructions},
         )
         send_mail(
             subject=subject,
