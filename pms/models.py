@@ -359,6 +359,16 @@ class OnlinePayment(TimeStampedModel):
         return self.intent_id
 
 
+# an intent still waiting at the provider (the guest may still pay it): cancelled there when
+# the booking's hold runs out (pms.services.booking.options_expire)
+ONLINE_PAYMENT_OPEN = (
+    OnlinePayment.Status.REQUIRES_PAYMENT,
+    OnlinePayment.Status.REQUIRES_ACTION,
+    OnlinePayment.Status.PROCESSING,
+    OnlinePayment.Status.FAILED,
+)
+
+
 class OnlineRefund(TimeStampedModel):
     """Money sent back through the provider (a cancellation, a late payment). Requested in
     the business transaction, sent after commit by a task with its own idempotency key."""

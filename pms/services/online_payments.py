@@ -218,6 +218,29 @@ def online_payment_apply(*, intent: dict, event_type: str = "") -> OnlinePayment
     return payment
 
 
+def online_payment_cancel_send(*, payment_id: int) -> OnlinePayment | None:
+    """The outbox task's body when a hold ran out: cancel the intent at the provider
+    (outside any transaction, with its own idempotency key), then apply the answer. The
+    guest may have paid in the meantime: the provider refuses the cancel, the intent is read
+    back and applied like any late payment (flagged `late`, refunded in full). A retryable
+    error re-raises (the task retries); an intent already final is left alone."""
+    payment = OnlinePayment.objects.filter(pk=payment_id).first()
+    if payment is None or payment.status in FINAL:
+        return payment
+    gateway = _gateway()
+    try:
+        intent = gateway.intent_cancel(
+            payment.intent_id, idempotency_key=f"auberge-cancel-{payment.intent_id}"
+        )
+        event_type = "payment_intent.canceled"
+    except GatewayError as exc:
+        if exc.retryable:
+            raise
+        # refused (already succeeded or cancelled at the provider): what is it now?
+        intent, event_type = gateway.intent_retrieve(payment.intent_id), ""
+    return online_payment_apply(intent=intent, event_type=event_type)
+
+
 def _record_on_folio(reservation: Reservation, amount: Decimal, intent_id: str) -> Payment | None:
     if reservation.folio_id is None:
         return None
