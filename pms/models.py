@@ -354,6 +354,15 @@ class OnlinePayment(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="online_payment_positive")
         ]
+        indexes = [
+            # the desk's list of online payments, newest first, and its "late" filter
+            models.Index(fields=["property", "-created_at"], name="online_payment_desk"),
+            models.Index(
+                fields=["property", "-created_at"],
+                condition=Q(late=True),
+                name="online_payment_late",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.intent_id

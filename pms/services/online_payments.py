@@ -271,6 +271,48 @@ def _refund_create(*, payment: OnlinePayment, amount: Decimal, reason: str) -> O
     return refund
 
 
+def online_payment_refund_again(*, payment_id: int, property, actor=None) -> OnlineRefund:
+    """The desk asks the provider again for what a refused refund did not give back (a late
+    payment, a cancellation's refund). In one transaction under the reservation's lock; the
+    HTTP call is the outbox task's. Raises NotFound (another property's payment),
+    InvalidInput (nothing left to give back, or a refund still on its way)."""
+    from core.exceptions import NotFound
+
+    payment = OnlinePayment.objects.filter(pk=payment_id, property=property).first()
+    if payment is None:
+        raise NotFound(_("This payment does not exist."))
+    with transaction.atomic():
+        reservation_for_update(reservation_id=payment.reservation_id)
+        payment = OnlinePayment.objects.select_for_update().get(pk=payment.pk)
+        refunds = list(payment.refunds.all())
+        if payment.status != OnlinePayment.Status.SUCCEEDED:
+            raise InvalidInput(_("Only a payment that went through can be refunded."))
+        if any(
+            r.status in (OnlineRefund.Status.REQUESTED, OnlineRefund.Status.PENDING)
+            for r in refunds
+        ):
+            raise InvalidInput(_("A refund of this payment is already on its way."))
+        if not refunds or refunds[-1].status != OnlineRefund.Status.FAILED:
+            raise InvalidInput(_("No refund of this payment was refused."))
+        # the refused refund's amount (a cancellation keeps its fee), never more than is left
+        left = min(
+            refunds[-1].amount,
+            payment.amount
+            - sum((r.amount for r in refunds if r.status == OnlineRefund.Status.SUCCEEDED), ZERO),
+        )
+        if left <= 0:
+            raise InvalidInput(_("Nothing is left to refund on this payment."))
+        refund = _refund_create(payment=payment, amount=left, reason="refund asked again")
+        audit_log(
+            action="pms.booking.refund_asked_again",
+            property=payment.property,
+            actor=actor,
+            target=payment.reservation,
+            data={"intent": payment.intent_id, "amount": str(left)},
+        )
+    return refund
+
+
 def online_refundable(*, reservation: Reservation) -> Decimal:
     """What was paid online for this booking and not yet refunded (or asked back)."""
     total = ZERO
