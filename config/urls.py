@@ -22,6 +22,8 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("devices/", include("devices.urls")),
     path("pos/", include("pos.urls")),
+    # the desk's gift-card sale is a POS sale (pos.services.gift_card_sales)
+    path("frontdesk/gift-cards/", include("pos.desk_gift_card_urls")),
     path("frontdesk/", include("pms.urls")),
     path("housekeeping/", include("pms.housekeeping_urls")),
     path("channels/", include("channels_sync.urls")),

@@ -28,3 +28,22 @@ def gift_cards_expire_task() -> int:
     from crm.services.gift_cards import gift_cards_expire
 
     return sum(gift_cards_expire(property=prop) for prop in Property.objects.order_by("pk"))
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def gift_card_email_task(
+    card_ids: list, to: list, language: str = "fr", buyer_name: str = "", outbox_id=None
+) -> int:
+    """A sold gift card's e-mail with its code and QR (through the outbox: sent once)."""
+    from core.outbox import outbox_run
+    from crm.services.gift_card_emails import gift_card_email_send
+
+    return (
+        outbox_run(
+            outbox_id,
+            lambda: gift_card_email_send(
+                card_ids=card_ids, to=to, language=language, buyer_name=buyer_name
+            ),
+        )
+        or 0
+    )

@@ -156,6 +156,9 @@ class ReceiptDocument(Document):
     fiscal: FiscalMentions | None = None
     qr_payload: str = ""
     footer: tuple[str, ...] = ()
+    # the codes of the gift cards the sale issued, each printed as a QR under the footer
+    # (a till scans it like the typed code)
+    gift_card_qrs: tuple[str, ...] = ()
     table: str = ""
     currency: str = "EUR"
     language: str = "fr"

@@ -232,6 +232,8 @@ def layout_receipt(doc: ReceiptDocument, columns: int) -> list[Element]:
         out.append(Qr(doc.qr_payload))
     for footer_line in doc.footer:
         out += [Text(line) for line in _center(footer_line, columns)]
+    for code in doc.gift_card_qrs:
+        out.append(Qr(code))
     return out
 
 

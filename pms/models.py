@@ -356,9 +356,28 @@ class OnlinePayment(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="online_payment_positive")
         ]
+        indexes = [
+            # the desk's list of online payments, newest first, and its "late" filter
+            models.Index(fields=["property", "-created_at"], name="online_payment_desk"),
+            models.Index(
+                fields=["property", "-created_at"],
+                condition=Q(late=True),
+                name="online_payment_late",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.intent_id
+
+
+# an intent still waiting at the provider (the guest may still pay it): cancelled there when
+# the booking's hold runs out (pms.services.booking.options_expire)
+ONLINE_PAYMENT_OPEN = (
+    OnlinePayment.Status.REQUIRES_PAYMENT,
+    OnlinePayment.Status.REQUIRES_ACTION,
+    OnlinePayment.Status.PROCESSING,
+    OnlinePayment.Status.FAILED,
+)
 
 
 class OnlineRefund(TimeStampedModel):

@@ -19,6 +19,8 @@ from inventory.models import CapacityPool, Channel, Product, Promotion
 from inventory.selectors import pools_availability, pools_availability_grid
 from inventory.services.pricing import QuoteLineInput, pricing_config, quote
 from pms.models import (
+    OnlinePayment,
+    OnlineRefund,
     Reservation,
     ReservationExtra,
     ReservationRoom,
@@ -939,3 +941,87 @@ def cell_history(*, property: Property, product: Product, day: date) -> QuerySet
         .select_related("actor")
         .order_by("-created_at", "-pk")[:50]
     )
+
+
+# --- online payments at the desk (BE-3) -------------------------------------------------
+
+
+@dataclass
+class DepositState:
+    """A booking's online deposit in one line for the desk: paid, refunded (in part), failed,
+    waiting; and the intents behind it."""
+
+    paid: Decimal
+    refunded: Decimal
+    refund_pending: Decimal
+    failed: int
+    payments: list
+
+
+def _refund_sums(payment: OnlinePayment) -> tuple[Decimal, Decimal]:
+    done = sum(
+        (r.amount for r in payment.refunds.all() if r.status == OnlineRefund.Status.SUCCEEDED),
+        ZERO,
+    )
+    pending = sum(
+        (
+            r.amount
+            for r in payment.refunds.all()
+            if r.status in (OnlineRefund.Status.REQUESTED, OnlineRefund.Status.PENDING)
+        ),
+        ZERO,
+    )
+    return done, pending
+
+
+def _annotate_payment(payment: OnlinePayment) -> OnlinePayment:
+    """What the desk reads on an intent: refunded, pending, whether a refund failed and what
+    is still to give back (the late payment's "what to do")."""
+    payment.refunded, payment.refund_pending = _refund_sums(payment)
+    refunds = list(payment.refunds.all())  # oldest first
+    payment.refund_failed = bool(refunds) and refunds[-1].status == OnlineRefund.Status.FAILED
+    payment.refund_error = refunds[-1].error_message if payment.refund_failed else ""
+    payment.left_to_refund = (
+        payment.amount - payment.refunded - payment.refund_pending
+        if payment.status == OnlinePayment.Status.SUCCEEDED
+        else ZERO
+    )
+    return payment
+
+
+def reservation_deposit_state(*, reservation: Reservation) -> DepositState:
+    """The booking's online payments and their refunds (two queries)."""
+    payments = [
+        _annotate_payment(p)
+        for p in OnlinePayment.objects.filter(reservation=reservation)
+        .prefetch_related("refunds")
+        .order_by("created_at", "pk")
+    ]
+    succeeded = [p for p in payments if p.status == OnlinePayment.Status.SUCCEEDED]
+    return DepositState(
+        paid=sum((p.amount for p in succeeded), ZERO),
+        refunded=sum((p.refunded for p in succeeded), ZERO),
+        refund_pending=sum((p.refund_pending for p in succeeded), ZERO),
+        failed=sum(1 for p in payments if p.status == OnlinePayment.Status.FAILED),
+        payments=payments,
+    )
+
+
+ONLINE_PAYMENTS_LISTED = 200
+
+
+def online_payments_list(
+    *, property: Property, late_only: bool = False, limit: int = ONLINE_PAYMENTS_LISTED
+) -> list[OnlinePayment]:
+    """The property's online payments, newest first (on the (property, created_at) index;
+    the late ones on their partial index), each with its booking, guest and refunds: three
+    queries whatever the number of rows."""
+    rows = OnlinePayment.objects.filter(property=property)
+    if late_only:
+        rows = rows.filter(late=True)
+    rows = (
+        rows.select_related("reservation__guest")
+        .prefetch_related("refunds")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return [_annotate_payment(p) for p in rows]

@@ -87,6 +87,16 @@ def online_refund_task(refund_id: int, outbox_id: int | None = None) -> None:
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def online_payment_cancel_task(payment_id: int, outbox_id: int | None = None) -> None:
+    """Cancel at the provider an intent whose booking hold ran out (after commit, through the
+    outbox); a payment that beat the cancel is applied as late and refunded."""
+    from core.outbox import outbox_run
+    from pms.services.online_payments import online_payment_cancel_send
+
+    outbox_run(outbox_id, lambda: online_payment_cancel_send(payment_id=payment_id))
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def guest_email_task(guest_email_id: int, outbox_id: int | None = None) -> None:
     """One guest e-mail (pre-arrival, thank-you), claimed once per reservation and kind."""
     from core.outbox import outbox_run

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pms.views import desk, guest_emails, night_audit, police
+from pms.views import desk, guest_emails, night_audit, online_payments, police
 from pms.views import frontdesk as views
 
 app_name = "frontdesk"
@@ -10,6 +10,12 @@ urlpatterns = [
     path("grid/", views.grid, name="grid"),
     path("night-audit/", night_audit.report, name="night_audit"),
     path("police-forms/", police.by_day, name="police_forms"),
+    path("online-payments/", online_payments.index, name="online_payments"),
+    path(
+        "online-payments/<int:pk>/refund-again/",
+        online_payments.refund_again,
+        name="online_payment_refund_again",
+    ),
     path("emails/", guest_emails.index, name="guest_emails"),
     path("emails/<str:kind>/<str:language>/", guest_emails.edit, name="guest_email_edit"),
     path("police-forms/<int:pk>.pdf", police.pdf, name="police_form_pdf"),

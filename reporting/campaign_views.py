@@ -28,27 +28,40 @@ CATEGORIES = [
 ]
 
 
+# the screen offers several rules of a kind (e.g. spent more than 50 € at the bar AND more
+# than 100 € at the spa; stayed last summer AND this summer): their fields carry a suffix
+SPENT_ROWS = ("", "_2", "_3")
+STAYED_ROWS = ("", "_2")
+SPENT_FIELDS = ("min", "category", "outlet", "from", "to", "during_stay")
+
+
 def rules_from_post(post) -> list[dict]:
     """The form's rows as rules: a row counts when its main field is filled."""
     rules: list[dict] = []
-    if post.get("spent_min", "").strip():
-        rules.append(
-            {
-                "type": "spent",
-                "min": post.get("spent_min", "").strip(),
-                "category": post.get("spent_category", ""),
-                "outlet": post.get("spent_outlet", ""),
-                "from": post.get("spent_from", ""),
-                "to": post.get("spent_to", ""),
-                "during_last_stay": post.get("spent_during_stay") == "on",
-            }
-        )
+    for s in SPENT_ROWS:
+        if post.get(f"spent_min{s}", "").strip():
+            rules.append(
+                {
+                    "type": "spent",
+                    "min": post.get(f"spent_min{s}", "").strip(),
+                    "category": post.get(f"spent_category{s}", ""),
+                    "outlet": post.get(f"spent_outlet{s}", ""),
+                    "from": post.get(f"spent_from{s}", ""),
+                    "to": post.get(f"spent_to{s}", ""),
+                    "during_last_stay": post.get(f"spent_during_stay{s}") == "on",
+                }
+            )
     if post.get("visits_min", "").strip():
         rules.append({"type": "visits", "min": post.get("visits_min", "").strip()})
-    if post.get("stayed_from") or post.get("stayed_to"):
-        rules.append(
-            {"type": "stayed", "from": post.get("stayed_from"), "to": post.get("stayed_to")}
-        )
+    for s in STAYED_ROWS:
+        if post.get(f"stayed_from{s}") or post.get(f"stayed_to{s}"):
+            rules.append(
+                {
+                    "type": "stayed",
+                    "from": post.get(f"stayed_from{s}"),
+                    "to": post.get(f"stayed_to{s}"),
+                }
+            )
     if post.get("last_stay_before"):
         rules.append({"type": "last_stay_before", "date": post.get("last_stay_before")})
     if post.get("language"):
@@ -64,6 +77,20 @@ def _segment_form_context(request: HttpRequest, values) -> dict:
     prop = request.property
     return {
         "values": values,
+        # each rule row with its suffix and what was typed in it (a refused form keeps it)
+        "spent_rows": [
+            {"suffix": s, "n": i + 1, **{f: values.get(f"spent_{f}{s}", "") for f in SPENT_FIELDS}}
+            for i, s in enumerate(SPENT_ROWS)
+        ],
+        "stayed_rows": [
+            {
+                "suffix": s,
+                "n": i + 1,
+                "from": values.get(f"stayed_from{s}", ""),
+                "to": values.get(f"stayed_to{s}", ""),
+            }
+            for i, s in enumerate(STAYED_ROWS)
+        ],
         "categories": CATEGORIES,
         "outlets": list(Outlet.objects.filter(property=prop).order_by("name")),
         "companies": list(

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, TouristTaxNight, TouristTaxRate
@@ -93,16 +94,17 @@ def tourist_tax_post(
             amount = quantize(per_person * taxable)
             line = None
             if amount:
+                with translation.override(property.default_language):  # the folio's language
+                    description = _("Tourist tax, night of %(date)s: %(persons)s × %(rate)s") % {
+                        "date": f"{night:%d/%m/%Y}",
+                        "persons": taxable,
+                        "rate": money(per_person),
+                    }
                 (line,) = folio_post_charges(
                     folio=folio,
                     charges=[
                         ChargeInput(
-                            description=_("Tourist tax, night of %(date)s: %(persons)s × %(rate)s")
-                            % {
-                                "date": f"{night:%d/%m/%Y}",
-                                "persons": taxable,
-                                "rate": money(per_person),
-                            },
+                            description=description,
                             quantity=Decimal(taxable),
                             unit_price=per_person,
                             total=amount,

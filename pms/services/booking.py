@@ -32,7 +32,7 @@ from inventory.selectors import pools_availability
 from inventory.services.capacity import capacity_confirm
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.lock_objects import reservation_for_update
-from pms.models import GuestEmailKind, Reservation, RoomType
+from pms.models import ONLINE_PAYMENT_OPEN, GuestEmailKind, OnlinePayment, Reservation, RoomType
 from pms.services import ExtraRequest, RoomRequest, reservation_cancel, reservation_create
 from pms.services.guest_emails import (
     guest_email_claim,
@@ -309,8 +309,8 @@ def booking_emails_send(*, reservation_id: int, language: str, instructions: str
             reservation=reservation,
             kind=GuestEmailKind.CONFIRMATION,
             language=language,
-            # the lines with their promotions named, then how to pay
-            extra={"payment": _summary_text(reservation, language) + "\n\n" + instructions},
+            # the lines with their promotions named; how to pay on its own
+            extra={"summary": _summary_text(reservation, language), "payment": instructions},
         )
         send_mail(
             subject=subject,
@@ -414,7 +414,28 @@ def booking_confirm_held(
 def booking_abandon(*, reservation: Reservation) -> None:
     """Release an option the guest walked away from (idempotent)."""
     if reservation.status == Reservation.Status.OPTION:
-        reservation_cancel(reservation=reservation, reason="booking engine: abandoned")
+        with transaction.atomic():
+            reservation_cancel(reservation=reservation, reason="booking engine: abandoned")
+            _open_intents_cancel(reservation)
+
+
+def _open_intents_cancel(reservation: Reservation) -> int:
+    """The hold is gone: each intent still open at the provider is cancelled there, so the
+    guest can no longer pay for a room given back to sale. In the caller's transaction, an
+    outbox row per intent; the HTTP call is the task's, after commit
+    (pms.services.online_payments.online_payment_cancel_send). Returns how many."""
+    open_ids = list(
+        OnlinePayment.objects.filter(
+            reservation=reservation, status__in=ONLINE_PAYMENT_OPEN
+        ).values_list("pk", flat=True)
+    )
+    for payment_id in open_ids:
+        outbox_enqueue(
+            task="pms.tasks.online_payment_cancel_task",
+            kwargs={"payment_id": payment_id},
+            property=reservation.property,
+        )
+    return len(open_ids)
 
 
 def options_expire(*, now: datetime | None = None) -> int:
@@ -435,5 +456,6 @@ def options_expire(*, now: datetime | None = None) -> int:
             ):
                 continue
             reservation_cancel(reservation=reservation, reason="option expired: hold ran out")
+            _open_intents_cancel(reservation)
             cancelled += 1
     return cancelled

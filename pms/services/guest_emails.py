@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.audit import audit_log
 from core.exceptions import InvalidInput, NotFound
@@ -41,7 +41,7 @@ COMMON = {
     "total",
 }
 PLACEHOLDERS: dict[str, set[str]] = {
-    GuestEmailKind.CONFIRMATION: COMMON | {"policy", "payment"},
+    GuestEmailKind.CONFIRMATION: COMMON | {"summary", "payment", "policy"},
     GuestEmailKind.PRE_ARRIVAL: COMMON | {"guest_page_link"},
     GuestEmailKind.INVOICE: COMMON | {"invoice_number"},
     GuestEmailKind.THANK_YOU: COMMON,
@@ -52,7 +52,7 @@ DEFAULTS = {
         gettext_lazy(
             "Hello {first_name},\n\nYour booking at {property} is confirmed.\n\n"
             "Reference: {reference}\n{arrival} → {departure} ({nights} nights)\n"
-            "Total: {total}\n\n{payment}\n\n{policy}\n"
+            "Total: {total}\n\n{summary}\n\n{payment}\n\n{policy}\n"
         ),
     ),
     GuestEmailKind.PRE_ARRIVAL: (
@@ -189,6 +189,7 @@ def _context(reservation: Reservation, language: str, extra: dict | None) -> dic
             "nights": reservation.nights,
             "total": money(reservation.total_price, prop.currency, language=language),
             "policy": policy_sentence(reservation, language),
+            "summary": "",
             "payment": "",
             "guest_page_link": guest_page_url(reservation),
             "invoice_number": "",
@@ -228,6 +229,12 @@ def template_preview(
             "nights": 2,
             "total": money("240.00", property.currency, language=language),
             "policy": _("Free cancellation until 2 days before arrival."),
+            "summary": _("- %(room_type)s, %(nights)s: %(amount)s")
+            % {
+                "room_type": _("Double room"),
+                "nights": ngettext("%(n)s night", "%(n)s nights", 2) % {"n": 2},
+                "amount": money("240.00", property.currency, language=language),
+            },
             "payment": _("Your deposit of %(amount)s was paid by card.")
             % {"amount": money("72.00", property.currency, language=language)},
             "guest_page_link": f"{settings.PUBLIC_BASE_URL}/book/{property.slug}/stay/…",

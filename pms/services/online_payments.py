@@ -218,6 +218,29 @@ def online_payment_apply(*, intent: dict, event_type: str = "") -> OnlinePayment
     return payment
 
 
+def online_payment_cancel_send(*, payment_id: int) -> OnlinePayment | None:
+    """The outbox task's body when a hold ran out: cancel the intent at the provider
+    (outside any transaction, with its own idempotency key), then apply the answer. The
+    guest may have paid in the meantime: the provider refuses the cancel, the intent is read
+    back and applied like any late payment (flagged `late`, refunded in full). A retryable
+    error re-raises (the task retries); an intent already final is left alone."""
+    payment = OnlinePayment.objects.filter(pk=payment_id).first()
+    if payment is None or payment.status in FINAL:
+        return payment
+    gateway = _gateway()
+    try:
+        intent = gateway.intent_cancel(
+            payment.intent_id, idempotency_key=f"auberge-cancel-{payment.intent_id}"
+        )
+        event_type = "payment_intent.canceled"
+    except GatewayError as exc:
+        if exc.retryable:
+            raise
+        # refused (already succeeded or cancelled at the provider): what is it now?
+        intent, event_type = gateway.intent_retrieve(payment.intent_id), ""
+    return online_payment_apply(intent=intent, event_type=event_type)
+
+
 def _record_on_folio(reservation: Reservation, amount: Decimal, intent_id: str) -> Payment | None:
     if reservation.folio_id is None:
         return None
@@ -245,6 +268,48 @@ def _refund_create(*, payment: OnlinePayment, amount: Decimal, reason: str) -> O
         kwargs={"refund_id": refund.pk},
         property=payment.property,
     )
+    return refund
+
+
+def online_payment_refund_again(*, payment_id: int, property, actor=None) -> OnlineRefund:
+    """The desk asks the provider again for what a refused refund did not give back (a late
+    payment, a cancellation's refund). In one transaction under the reservation's lock; the
+    HTTP call is the outbox task's. Raises NotFound (another property's payment),
+    InvalidInput (nothing left to give back, or a refund still on its way)."""
+    from core.exceptions import NotFound
+
+    payment = OnlinePayment.objects.filter(pk=payment_id, property=property).first()
+    if payment is None:
+        raise NotFound(_("This payment does not exist."))
+    with transaction.atomic():
+        reservation_for_update(reservation_id=payment.reservation_id)
+        payment = OnlinePayment.objects.select_for_update().get(pk=payment.pk)
+        refunds = list(payment.refunds.all())
+        if payment.status != OnlinePayment.Status.SUCCEEDED:
+            raise InvalidInput(_("Only a payment that went through can be refunded."))
+        if any(
+            r.status in (OnlineRefund.Status.REQUESTED, OnlineRefund.Status.PENDING)
+            for r in refunds
+        ):
+            raise InvalidInput(_("A refund of this payment is already on its way."))
+        if not refunds or refunds[-1].status != OnlineRefund.Status.FAILED:
+            raise InvalidInput(_("No refund of this payment was refused."))
+        # the refused refund's amount (a cancellation keeps its fee), never more than is left
+        left = min(
+            refunds[-1].amount,
+            payment.amount
+            - sum((r.amount for r in refunds if r.status == OnlineRefund.Status.SUCCEEDED), ZERO),
+        )
+        if left <= 0:
+            raise InvalidInput(_("Nothing is left to refund on this payment."))
+        refund = _refund_create(payment=payment, amount=left, reason="refund asked again")
+        audit_log(
+            action="pms.booking.refund_asked_again",
+            property=payment.property,
+            actor=actor,
+            target=payment.reservation,
+            data={"intent": payment.intent_id, "amount": str(left)},
+        )
     return refund
 
 

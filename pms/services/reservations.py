@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.services.folios import ChargeInput, folio_open, folio_post_charges
@@ -786,7 +786,9 @@ def _post_fee(reservation: Reservation, *, kind: str, amount: Decimal, actor) ->
         return
     rooms = list(reservation.rooms.all())
     vat_rate = rooms[0].vat_rate if rooms else ZERO
-    label = _("Cancellation fee") if kind == "cancellation" else _("No-show fee")
+    # the property's language: the no-show fee is posted by the night audit's worker
+    with translation.override(reservation.property.default_language):
+        label = _("Cancellation fee") if kind == "cancellation" else _("No-show fee")
     folio_post_charges(
         folio=reservation.folio,
         charges=[

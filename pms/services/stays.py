@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, FolioLine
@@ -52,11 +52,17 @@ def night_source(reservation_room_id: int, night: date) -> str:
     return f"pms.night:{reservation_room_id}:{night.isoformat()}"
 
 
-def _night_charge(room: ReservationRoom, night: date) -> ChargeInput:
+def _night_charge(room: ReservationRoom, night: date, *, language: str) -> ChargeInput:
+    """A room night's folio line, worded in the property's `language` (the folio and the
+    invoice speak it, whatever language the night audit's worker runs in)."""
     price = Decimal(room.nightly_prices.get(night.isoformat(), "0"))
+    with translation.override(language):
+        description = _("%(room_type)s, night of %(date)s") % {
+            "room_type": room.room_type.name,
+            "date": f"{night:%d/%m/%Y}",
+        }
     return ChargeInput(
-        description=_("%(room_type)s, night of %(date)s")
-        % {"room_type": room.room_type.name, "date": f"{night:%d/%m/%Y}"},
+        description=description,
         quantity=Decimal(1),
         unit_price=price,
         total=price,
@@ -216,7 +222,12 @@ def reservation_check_out(
         .select_related("room_type__product", "room")
         .order_by("pk")
     )
-    charges = [_night_charge(room, night) for room in rooms for night in _stay_nights(reservation)]
+    language = reservation.property.default_language
+    charges = [
+        _night_charge(room, night, language=language)
+        for room in rooms
+        for night in _stay_nights(reservation)
+    ]
     posted = len(folio_post_charges(folio=reservation.folio, charges=charges, actor=actor))
     posted += _post_extras(reservation, actor)
     for room in rooms:
@@ -330,7 +341,9 @@ def room_nights_post(*, property: Property, business_date: date, actor=None) -> 
     by_folio: dict[int, list[ChargeInput]] = defaultdict(list)
     for room in rooms:
         if room.reservation.folio_id:
-            by_folio[room.reservation.folio_id].append(_night_charge(room, business_date))
+            by_folio[room.reservation.folio_id].append(
+                _night_charge(room, business_date, language=property.default_language)
+            )
     folios = Folio.objects.filter(pk__in=list(by_folio), status=Folio.Status.OPEN).select_related(
         "property"
     )

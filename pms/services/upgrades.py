@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.services.folios import ChargeInput, folio_post_charges
@@ -135,11 +135,13 @@ def room_upgrade(
         ).lines[0]
         difference = quantize(max(requoted.total - booked, ZERO), property.currency)
         if difference > ZERO and reservation.folio_id:
+            with translation.override(property.default_language):  # the folio's language
+                label = _("Upgrade to %(type)s") % {"type": new_type.name}
             folio_post_charges(
                 folio=reservation.folio,
                 charges=[
                     ChargeInput(
-                        description=_("Upgrade to %(type)s") % {"type": new_type.name},
+                        description=label,
                         quantity=Decimal(1),
                         unit_price=difference,
                         total=difference,

@@ -43,6 +43,7 @@ from pms.selectors import (
     desk_extra_products,
     folio_documents,
     in_house_for_date,
+    reservation_deposit_state,
     reservation_detail,
     reservation_get,
     room_grid,
@@ -138,6 +139,7 @@ def _desk_context(request: HttpRequest, res: Reservation) -> dict:
         doc.can_credit = can_credit and doc.kind == Invoice.Kind.INVOICE and doc.left_to_credit > 0
     live = [rr for rr in res.rooms.all() if not rr.is_cancelled]
     return {
+        "deposit_state": reservation_deposit_state(reservation=res),
         "res": res,
         "rooms": rooms,
         "policy": policy_text(res, language=request.LANGUAGE_CODE),

@@ -111,6 +111,7 @@ def receipt_document(
             *(_gift_card_line(card) for card in gift_cards),
             *_receipt_footer(ticket, voided=voided),
         ),
+        gift_card_qrs=() if voided else tuple(card.code for card in gift_cards),
         language=language,
     )
 

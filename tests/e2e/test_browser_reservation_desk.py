@@ -203,8 +203,8 @@ def test_a_no_show_fee_from_the_night_audit(
     page = french(clerk)
     page.goto(f"{live_server.url}/frontdesk/reservations/{res.reference}/")
     assert page.inner_text("[data-testid=status]") == "Non présenté"
-    # the line is worded when the audit posts it (here the test process's English)
-    assert "No-show fee" in page.inner_text("[data-testid=folio-lines]")
+    # the line is worded in the property's language, whatever the audit's worker speaks
+    assert "Frais de non-présentation" in page.inner_text("[data-testid=folio-lines]")
     one_night = Decimal(sorted(res.rooms.get().nightly_prices.items())[0][1])
     assert money(one_night, language="fr") in page.inner_text("[data-testid=folio-lines]")
     fits(page)

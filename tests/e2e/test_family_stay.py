@@ -193,9 +193,9 @@ def test_the_family_stay(hotel, stage):
     folio = desk.get(base + f"folios/{reservation['folio']['public_id']}").json()
     descriptions = [line["description"] for line in folio["lines"]]
     assert sorted(descriptions) == sorted(
-        [  # the API speaks the caller's language (English)
-            "Superior Room, night of " + f"{today:%d/%m/%Y}",
-            "Superior Room, night of " + f"{tomorrow:%d/%m/%Y}",
+        [  # a folio line is worded in the property's language (French), once for all
+            "Chambre Supérieure, nuit du " + f"{today:%d/%m/%Y}",
+            "Chambre Supérieure, nuit du " + f"{tomorrow:%d/%m/%Y}",
             "Breakfast buffet",
             "Spritz",
             "Fresh orange juice",

@@ -134,7 +134,8 @@ def test_a_late_cancellation_posts_the_fee_to_the_folio_once(hotel, guest, room_
     assert [(line.total, line.revenue_category) for line in lines] == [
         (first_nights(res, 1), "accommodation")
     ]
-    assert "Cancellation fee" in lines[0].description
+    # worded in the property's language (French), whatever the process speaks
+    assert "Frais d’annulation" in lines[0].description
     assert not CapacityAllocation.objects.filter(
         reference__startswith="pms.reservationroom:", status="confirmed"
     ).exists()
@@ -197,7 +198,8 @@ def test_the_night_audit_marks_the_no_show_and_posts_its_fee(hotel, guest, room_
     still_due.refresh_from_db()
     assert res.status == Reservation.Status.NO_SHOW
     assert [line.total for line in fee_lines(res)] == [first_nights(res, 1)]
-    assert "No-show fee" in fee_lines(res)[0].description
+    # the audit's worker speaks English; the French property's folio says it in French
+    assert fee_lines(res)[0].description == f"Frais de non-présentation {res.reference}"
     # today's arrival still has the day to come
     assert still_due.status == Reservation.Status.CONFIRMED
 

@@ -273,3 +273,59 @@ def test_no_email_before_commit_and_none_without_an_address(hotel, rooms, day):
     assert pre_arrival_emails_enqueue(now=timezone.now() + timedelta(hours=1)) == 0
     assert not GuestEmail.objects.filter(reservation=reservation).exists()
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("language", "line", "pay"),
+    [
+        ("fr", ", 2 nuits: ", "Vous réglez "),
+        ("en", ", 2 nights: ", "You pay "),
+    ],
+)
+def test_the_confirmation_lists_the_booking_then_how_to_pay_each_in_its_place(
+    hotel, rooms, day, language, line, pay
+):
+    GuestEmailTemplate.objects.create(
+        property=hotel,
+        kind="confirmation",
+        language=language,
+        subject="{reference}",
+        body="LINES\n{summary}\nPAY\n{payment}\nEND",
+    )
+    reservation = held(hotel, rooms, day, language)
+    booking_confirm(reservation=reservation, provider_code="at_property")
+    run_outbox(booking_emails_task)
+    (to_guest,) = [m for m in mail.outbox if m.to == ["lea@example.fr"]]
+    lines, rest = to_guest.body.split("PAY\n")
+    name = getattr(rooms["classique"], f"name_{language}")
+    assert f"- {name}{line}" in lines
+    assert pay not in lines  # the payment sentence is not among the lines
+    payment, _end = rest.split("END")
+    assert payment.strip().startswith(pay) and "- " not in payment
+    assert "€" in payment and "€" in lines
+
+
+@pytest.mark.parametrize(
+    ("language", "total", "pay"), [("fr", "Total :", "Vous réglez"), ("en", "Total:", "You pay")]
+)
+def test_the_default_confirmation_shows_the_lines_before_the_payment(
+    hotel, rooms, day, language, total, pay
+):
+    reservation = held(hotel, rooms, day, language)
+    booking_confirm(reservation=reservation, provider_code="at_property")
+    run_outbox(booking_emails_task)
+    (to_guest,) = [m for m in mail.outbox if m.to == ["lea@example.fr"]]
+    body = to_guest.body
+    name = getattr(rooms["classique"], f"name_{language}")
+    assert body.index(total) < body.index(f"- {name}") < body.index(pay)
+
+
+def test_the_template_editor_offers_summary_and_previews_it(boss, hotel):
+    page = boss.get("/frontdesk/emails/confirmation/fr/").content.decode()
+    assert "<code>{summary}</code>" in page and "<code>{payment}</code>" in page
+    response = boss.post(
+        "/frontdesk/emails/confirmation/fr/",
+        {"action": "preview", "subject": "{reference}", "body": "{summary}|{payment}"},
+    )
+    text = response.content.decode()
+    assert "2 nuits" in text and "Votre acompte" in text

@@ -392,3 +392,63 @@ def test_a_cancellation_through_the_api_gives_the_online_deposit_back(
     refund = OnlineRefund.objects.get(payment__intent_id=intent_id)
     assert (refund.amount, refund.status) == (paid, "requested")
     assert OutboxMessage.objects.filter(task=online_refund_task.name).count() == 1
+
+
+def cancels_sent(fake) -> list[dict]:
+    return [r for r in fake.requests if r["path"].endswith("/cancel")]
+
+
+def test_the_open_intent_is_cancelled_at_the_provider_when_the_hold_expires(
+    client, hotel, held, fake_provider
+):
+    from pms.tasks import online_payment_cancel_task
+
+    fake = fake_provider
+    intent_id = start(client, hotel, held, fake)
+    assert options_expire(now=timezone.now() + timedelta(minutes=16)) == 1
+    # nothing over the network in the sweeper's transaction: an outbox row waits
+    assert not cancels_sent(fake)
+    assert fake.intents[intent_id]["status"] == "requires_payment_method"
+    run_outbox(online_payment_cancel_task)
+    (sent,) = cancels_sent(fake)
+    assert sent["idempotency_key"] == f"auberge-cancel-{intent_id}"
+    assert fake.intents[intent_id]["status"] == "canceled"
+    payment = OnlinePayment.objects.get(intent_id=intent_id)
+    assert payment.status == "canceled" and not payment.late
+    # the guest still on the provider's page can no longer pay for the room given back
+    assert fake.pay(intent_id)["status"] == "canceled"
+    # the provider's own canceled event changes nothing more; a redelivered task neither
+    deliver(client, fake, fake.events_of("payment_intent.canceled")[0])
+    online_payment_cancel_task(payment_id=payment.pk, outbox_id=None)
+    assert len(cancels_sent(fake)) == 1
+    assert not OnlineRefund.objects.exists()
+
+
+def test_a_payment_that_beat_the_cancel_is_flagged_late_and_refunded(
+    client, hotel, held, fake_provider
+):
+    from pms.tasks import online_payment_cancel_task
+
+    fake = fake_provider
+    fake.hold_webhooks = True  # the succeeded event has not reached us yet
+    intent_id = start(client, hotel, held, fake)
+    assert options_expire(now=timezone.now() + timedelta(minutes=16)) == 1
+    fake.pay(intent_id)  # between the sweep and the cancel task
+    run_outbox(online_payment_cancel_task)
+    payment = OnlinePayment.objects.get(intent_id=intent_id)
+    assert payment.status == "succeeded" and payment.late
+    held.refresh_from_db()
+    assert held.status == "cancelled"
+    assert OnlineRefund.objects.get(payment=payment).amount == payment.amount
+    assert not Payment.objects.filter(folio=held.folio).exists()
+
+
+def test_a_declined_intent_is_cancelled_too(client, hotel, held, fake_provider):
+    fake = fake_provider
+    intent_id = start(client, hotel, held, fake)
+    fake.pay(intent_id, "4000000000000002")
+    options_expire(now=timezone.now() + timedelta(minutes=16))
+    assert OutboxMessage.objects.filter(
+        task="pms.tasks.online_payment_cancel_task",
+        kwargs={"payment_id": OnlinePayment.objects.get(intent_id=intent_id).pk},
+    ).exists()

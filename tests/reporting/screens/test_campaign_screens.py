@@ -103,3 +103,56 @@ def test_another_propertys_manager_gets_404_and_a_waiter_403(
     client.force_login(waiter)
     assert client.get("/marketing/").status_code == 403
     assert not campaign.recipients.exists()
+
+
+def test_several_rules_of_a_kind_are_anded_on_screen_and_saved(client, hotel, manager):
+    """Two stay periods (last year AND this year) plus consent: only the guest who came both
+    times and said yes is counted; the saved segment keeps the three rules."""
+    from datetime import timedelta
+
+    from tests.crm.test_campaigns import guest, stay
+
+    both, once, no_consent = (
+        guest(hotel, "Both"),
+        guest(hotel, "Once"),
+        guest(hotel, "Silent", opt_in=False),
+    )
+    for g in (both, no_consent):
+        stay(hotel, g, days_ago=400)
+        stay(hotel, g, days_ago=30)
+    stay(hotel, once, days_ago=30)
+    today = hotel.business_date()
+    form = {
+        "name": "Came back",
+        "match": "all",
+        "stayed_from": (today - timedelta(days=410)).isoformat(),
+        "stayed_to": (today - timedelta(days=399)).isoformat(),
+        "stayed_from_2": (today - timedelta(days=40)).isoformat(),
+        "stayed_to_2": (today - timedelta(days=29)).isoformat(),
+        "consent": "on",
+    }
+    client.force_login(manager)
+    page = client.get("/marketing/segments/new/").content.decode()
+    assert page.count('data-testid="spent-rule"') == 3
+    assert page.count('data-testid="stayed-from"') == 2
+    counted = client.post("/marketing/segments/count/", form, HTTP_HX_REQUEST="true")
+    assert "1 guest" in counted.content.decode() and "1 guests" not in counted.content.decode()
+    # OR of the same rules: whoever stayed in either period, or said yes
+    anyone = client.post("/marketing/segments/count/", {**form, "match": "any"})
+    assert "3 guests" in anyone.content.decode()
+    assert client.post("/marketing/segments/new/", form).status_code == 302
+    segment = Segment.objects.get(name="Came back")
+    assert [r["type"] for r in segment.rules] == ["stayed", "stayed", "consent"]
+
+
+def test_a_bad_second_rule_is_refused_and_the_form_keeps_what_was_typed(client, hotel, manager):
+    client.force_login(manager)
+    response = client.post(
+        "/marketing/segments/new/",
+        {"name": "Big", "match": "all", "spent_min": "50", "spent_min_2": "-3"},
+    )
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "The amount spent cannot be negative." in text
+    assert 'name="spent_min_2" inputmode="decimal" value="-3"' in text
+    assert not Segment.objects.exists()
