@@ -5,7 +5,7 @@ printable sheet of codes."""
 from datetime import time
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -144,11 +144,13 @@ def guest_point_rotate_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("guest_ordering:list")
 
 
-@require_GET
 @capability_required("manage")
 def guest_points_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    """The printable sheet of the outlet's codes (the browser's print)."""
+    """The printable sheet of the outlet's codes (the browser's print). Another property's
+    outlet is a 404 whatever the method (checked before the method)."""
     outlet = _outlet(request, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
     cards = []
     for point in _points([outlet.pk]):
         if point.kind == GuestOrderPoint.Kind.KIOSK:

@@ -360,7 +360,7 @@ def test_every_staff_screen_at_each_size_passes_axe(
     tab_send(tab=tab, actor=waiter)
     tab_add_line(tab=tab, product=product("biere"), actor=waiter, quantity=Decimal("2"))
     page = open_as(manager, terminal, size)
-    found = {}
+    found, widths = {}, {}
     screens = [
         ("waiter-floor", "/pos/tables/", None),
         ("waiter-tab", f"/pos/tabs/{tab.pk}/", None),
@@ -385,4 +385,7 @@ def test_every_staff_screen_at_each_size_passes_axe(
             page.click("[data-testid=tender-cash]")
         page.screenshot(path=str(ARTIFACTS / f"{name}-{size[0]}x{size[1]}.png"), full_page=True)
         found[name] = _axe(page)
+        # nothing pushes the page sideways: a waiter never scrolls left and right
+        widths[name] = page.evaluate("document.documentElement.scrollWidth")
     assert not {k: v for k, v in found.items() if v}, json.dumps(found, indent=1)
+    assert not {k: w for k, w in widths.items() if w > size[0]}, widths
