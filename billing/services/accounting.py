@@ -305,15 +305,17 @@ def daily_entries(
 
 
 def _gift_card_breakage(*, property: Property, day: date) -> Decimal:
-    """What the multi-purpose cards that expired on `day` (the property's local day) still
-    held: a liability no longer owed. Single-purpose vouchers were revenue at sale and
-    promotional ones were never sold: their expiry books nothing."""
+    """What the multi-purpose cards that expired on business day `day` (from the property's
+    roll hour to the next, like every other document of that day; a calendar day would book a
+    card expired after midnight on the next day's entries) still held: a liability no longer
+    owed. Single-purpose vouchers were revenue at sale and promotional ones were never sold:
+    their expiry books nothing."""
     from datetime import datetime, time, timedelta
 
     from crm.models import GiftCardMovement
     from inventory.models import GiftCardKind
 
-    start = datetime.combine(day, time(0), tzinfo=property.tz)
+    start = datetime.combine(day, time(property.business_day_roll_hour), tzinfo=property.tz)
     total = GiftCardMovement.objects.filter(
         card__property=property,
         card__kind=GiftCardKind.MULTI_PURPOSE,
