@@ -64,7 +64,11 @@ def test_the_desk_sells_a_gift_card_and_shows_its_code_and_qr(
     code = "-".join(card.code[i : i + 4] for i in range(0, 16, 4))
     assert page.inner_text("[data-testid=gift-card-code]") == code
     assert money("75.50", language="fr") in page.inner_text("[data-testid=gift-card-value]")
-    # the QR image is served and drawn (not a broken image)
+    # the QR image is served and drawn (not a broken image), once the browser has loaded it
+    page.wait_for_function(
+        "() => { const qr = document.querySelector('[data-testid=gift-card-qr]');"
+        " return qr && qr.complete; }"
+    )
     assert page.evaluate("document.querySelector('[data-testid=gift-card-qr]').naturalWidth > 0")
     assert "paul@example.fr" in page.inner_text("[data-testid=emailed]")
     assert OutboxMessage.objects.filter(task="crm.tasks.gift_card_email_task").count() == 1
