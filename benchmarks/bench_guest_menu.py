@@ -1,10 +1,17 @@
 """QR menus under load (issue 25): 200 phones reading one outlet's QR menu at once under
-gunicorn + PostgreSQL, the menu cached per catalogue token (pos.guest_menu); the trivial
+gunicorn + PostgreSQL, the whole rendered page cached per point, menu token, language and
+sold-out set (pos.views.guest: a warm view reads the point and fills in the phone's own key and
+CSRF token; before it, 11.6 ms of CPU rendered the same page for each phone); the trivial
 /livez at the same concurrency in the same run is the floor. Also the SQL statements of a
-room's QR order next to the same sale made at the counter (the test asserts ≤ + 2)."""
+room's QR order next to the same sale made at the counter: the order itself ≤ + 2 (the
+open-orders count and the order row), its send to the stations counted apart (a counter
+sale sends nothing to the kitchen; the demo's kitchen has a station printer, whose job is
+one more statement than in the test's fixture — why the bench said 24 / 19 while the test
+passed)."""
 
 import json
 import os
+from contextlib import contextmanager
 from decimal import Decimal
 
 from benchmarks import harness
@@ -97,9 +104,36 @@ def queries_per_order(ctx: dict) -> dict:
     counter()
     with CaptureQueriesContext(connection) as captured_counter:
         counter()
-    with CaptureQueriesContext(connection) as captured_qr:
+    with CaptureQueriesContext(connection) as captured_qr, _send_counted() as send:
         qr("measured")
-    return {"counter": len(captured_counter), "qr": len(captured_qr)}
+    return {"counter": len(captured_counter), "qr": len(captured_qr), "send": send[0]}
+
+
+@contextmanager
+def _send_counted():
+    """The statements of the QR order's send to the stations (its kitchen tickets, their
+    dishes, a job per station printer): a counter sale sends nothing to the kitchen, a
+    waiter's Send costs the same. Counted apart so the order itself is compared with the
+    counter's sale (the issue's "+ 2"), and the send is not hidden in it."""
+    from django.db import connection
+
+    from pos.services import guest_orders
+
+    counted = [0]
+    original = guest_orders._to_stations
+
+    def to_stations(*args, **kwargs):
+        before = len(connection.queries)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            counted[0] += len(connection.queries) - before
+
+    guest_orders._to_stations = to_stations
+    try:
+        yield counted
+    finally:
+        guest_orders._to_stations = original
 
 
 def main() -> None:
@@ -137,9 +171,15 @@ def main() -> None:
         },
         [
             (
-                "SQL statements: QR room order / counter sale charged to the room",
-                f"{counts['qr']} / {counts['counter']}",
+                "SQL statements: QR room order without its send / counter sale charged to the room",
+                f"{counts['qr'] - counts['send']} / {counts['counter']}",
                 "≤ counter + 2",
+            ),
+            (
+                "SQL statements: the QR order's send to the stations (kitchen ticket, dish, "
+                "a print job per station printer; a counter sale sends nothing)",
+                f"{counts['send']} (QR order in all: {counts['qr']})",
+                "2 + 1 per station printer",
             ),
             (
                 f"trivial /livez, {CONCURRENCY} clients (floor)",

@@ -141,7 +141,9 @@ def switch_times(ctx: dict) -> dict:
         salt=SALT,
     )
     times = []
-    with harness.gunicorn(workers=2) as port, sync_playwright() as p:
+    # a loaded machine starts gunicorn slowly; the offline screen needs its static files
+    served = harness.gunicorn(workers=2, start_timeout=120, statics=True)
+    with served as port, sync_playwright() as p:
         url = f"http://127.0.0.1:{port}"
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context()

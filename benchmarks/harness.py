@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import socket
 import statistics
 import subprocess
@@ -154,9 +155,19 @@ def cpu_snapshot(server_pid: int | None) -> dict[str, float]:
 
 
 @contextmanager
-def gunicorn(workers: int = 2, threads: int = 1, access_log: str | None = None):
+def gunicorn(
+    workers: int = 2,
+    threads: int = 1,
+    access_log: str | None = None,
+    start_timeout: float = 30,
+    statics: bool = False,
+):
     """gunicorn on 127.0.0.1. `access_log`: a file where each request is written as
-    `<request line> <status> <microseconds in the worker>` (its server time)."""
+    `<request line> <status> <microseconds in the worker>` (its server time).
+    `start_timeout`: seconds to wait for /livez (a loaded machine needs more). `statics`:
+    collect the static files first, so that whitenoise serves them (a browser benchmark)."""
+    if statics:
+        manage("collectstatic", "--noinput", "-v0")
     port = free_port()
     log_args = (
         ["--access-logfile", access_log, "--access-logformat", '"%(r)s" %(s)s %(D)s']
@@ -183,7 +194,7 @@ def gunicorn(workers: int = 2, threads: int = 1, access_log: str | None = None):
         env=bench_env(),
     )
     try:
-        deadline = time.time() + 30
+        deadline = time.time() + start_timeout
         while time.time() < deadline:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -202,9 +213,20 @@ def gunicorn(workers: int = 2, threads: int = 1, access_log: str | None = None):
         proc.wait(timeout=20)
 
 
-def load(port: int, *, concurrency: int, duration: float, request, max_requests: int = 200_000):
+def load(
+    port: int,
+    *,
+    concurrency: int,
+    duration: float,
+    request,
+    max_requests: int = 200_000,
+    think: tuple[float, float] | None = None,
+):
     """`concurrency` clients, each on a keep-alive connection, call `request(conn, i)` (which
-    returns the HTTP status) until `duration` seconds pass. Bounded in time and count."""
+    returns the HTTP status) until `duration` seconds pass. Bounded in time and count.
+    `think` (mean, spread) seconds: each client waits uniformly mean ± spread between two
+    requests (a till's cashier between two sales) instead of calling again at once."""
+    rng = random.Random(28)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -223,6 +245,10 @@ def load(port: int, *, concurrency: int, duration: float, request, max_requests:
             status = request(conn, i)
             local_lat.append(time.perf_counter() - t0)
             local_status[status] = local_status.get(status, 0) + 1
+            if think is not None:
+                with lock:
+                    pause = rng.uniform(think[0] - think[1], think[0] + think[1])
+                time.sleep(max(0.0, min(pause, stop_at - time.perf_counter())))
         conn.close()
         with lock:
             latencies.extend(local_lat)
@@ -245,6 +271,10 @@ def load(port: int, *, concurrency: int, duration: float, request, max_requests:
     result["cpu_ms_per_request"] = {
         k: round((after[k] - before[k]) * 1000 / n, 2) for k in ("generator", "server", "postgres")
     }
+    # what the request costs the machine serving it: the web workers and their database
+    result["cpu_ms_per_request"]["server_and_postgres"] = round(
+        result["cpu_ms_per_request"]["server"] + result["cpu_ms_per_request"]["postgres"], 2
+    )
     result["machine_load_1min"] = {
         "before": round(before["machine_load_1min"], 2),
         "after": round(after["machine_load_1min"], 2),
@@ -294,12 +324,14 @@ def write_results(name: str, data: dict, table: list[tuple[str, str, str]]) -> N
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
+        # the machine is shared: what else ran is part of the figures
+        "load_average": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
     (RESULTS / f"{name}.json").write_text(json.dumps({**meta, **data}, indent=2, default=str))
     lines = [
         f"# {name}",
         "",
-        f"{meta['when']} — {meta['machine']}",
+        f"{meta['when']} — {meta['machine']} — load average (1/5/15 min) {meta['load_average']}",
         "",
         "| metric | result | target |",
         "|---|---|---|",

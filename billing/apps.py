@@ -33,6 +33,22 @@ class BillingConfig(AppConfig):
         )
         register(
             NavItem(
+                label=_("Chart of accounts"),
+                url_name="chart:edit",
+                capability="billing.accounting",
+                order=71,
+            )
+        )
+        register(
+            NavItem(
+                label=_("Tourist tax"),
+                url_name="tourist_tax:list",
+                capability="manage",
+                order=640,
+            )
+        )
+        register(
+            NavItem(
                 label=_("Open balances"),
                 url_name="billing:open_balances",
                 capability="billing.read",

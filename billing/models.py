@@ -4,6 +4,7 @@ Issued tickets, folio lines and payments are append-only: a correction is a new 
 
 import builtins
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -484,6 +485,13 @@ class Invoice(models.Model):
         return self.number
 
     @builtins.property
+    def due_date(self):
+        """The day a company's invoice is due (its payment terms after the issue date, frozen
+        in the buyer at issue); None for a guest's invoice (paid at the desk)."""
+        raw = (self.buyer or {}).get("due_date")
+        return date.fromisoformat(raw) if raw else None
+
+    @builtins.property
     def is_e_invoice(self) -> bool:
         """A Factur-X e-invoice (BIL-8): the buyer, as frozen at issue, is a company known by
         its SIREN (or SIRET) or its VAT number. A consumer's invoice is a plain PDF."""
@@ -537,6 +545,27 @@ class TouristTaxRate(models.Model):
         _("regional additional taxes (%)"), max_digits=6, decimal_places=2, default=0
     )
     commune = models.CharField(_("commune"), max_length=100, blank=True)
+    # Unclassified accommodation (CGCT L2333-30, REFERENCE §4): a percentage (1-5 %) of the
+    # night's price excl. VAT per occupant, capped; the communal tariff above is then unused
+    percent = models.DecimalField(
+        _("percentage of the night's price per person (unclassified)"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Unclassified accommodation only: 1 to 5 %."),
+    )
+    cap = models.DecimalField(
+        _("cap per person and night (unclassified)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The lower of the highest tariff the commune adopted and the 4-star tariff, before "
+            "the additional taxes."
+        ),
+    )
 
     class Meta:
         ordering = ["property", "classification", "-valid_from"]

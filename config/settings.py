@@ -245,99 +245,60 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic tasks, declared in code; later capabilities add theirs here.
+
+
+def _beat(task: str, **when) -> dict:
+    """A beat entry: `task` on the crontab `when` (CELERY_TIMEZONE's clock)."""
+    return {"task": task, "schedule": crontab(**when)}
+
+
 CELERY_BEAT_SCHEDULE = {
     # daily at 05:00 Paris, after the business day rolled: daily (monthly, yearly) closures
-    "billing-closures": {
-        "task": "billing.tasks.closures_run_due_task",
-        "schedule": crontab(hour=5, minute=0),
-    },
+    "billing-closures": _beat("billing.tasks.closures_run_due_task", hour=5, minute=0),
     # daily at 05:15 Paris, after the closures: verify the fiscal record (documents, chains,
     # signed checkpoints), recorded in the JET; managers are e-mailed when it is broken
-    "billing-journal-verify": {
-        "task": "billing.tasks.journal_verify_task",
-        "schedule": crontab(hour=5, minute=15),
-    },
+    "billing-journal-verify": _beat("billing.tasks.journal_verify_task", hour=5, minute=15),
     # daily at 05:30 Paris, after the closures: yesterday's FEC and CSV into VAR_DIR/exports
-    "billing-accounting-exports": {
-        "task": "billing.tasks.accounting_exports_task",
-        "schedule": crontab(hour=5, minute=30),
-    },
+    "billing-accounting-exports": _beat("billing.tasks.accounting_exports_task", hour=5, minute=30),
     # every 5 minutes: return expired capacity holds (booking engine carts, OTA applies) to sale
-    "release-expired-holds": {
-        "task": "inventory.tasks.holds_release_expired_task",
-        "schedule": crontab(minute="*/5"),
-    },
+    "release-expired-holds": _beat("inventory.tasks.holds_release_expired_task", minute="*/5"),
     # every 5 minutes: reporting's daily facts for the days new documents touched
-    "reporting-facts": {
-        "task": "reporting.tasks.facts_refresh_task",
-        "schedule": crontab(minute="*/5"),
-    },
+    "reporting-facts": _beat("reporting.tasks.facts_refresh_task", minute="*/5"),
     # every 15 minutes: the managers' alert rules (REP-2) and a digest of the new alerts
-    "reporting-alerts": {
-        "task": "reporting.tasks.alerts_evaluate_task",
-        "schedule": crontab(minute="*/15"),
-    },
+    "reporting-alerts": _beat("reporting.tasks.alerts_evaluate_task", minute="*/15"),
     # every minute: campaigns' queued e-mails released at each campaign's rate (CRM-3)
-    "crm-campaigns-release": {
-        "task": "crm.tasks.campaigns_release_task",
-        "schedule": crontab(minute="*"),
-    },
+    "crm-campaigns-release": _beat("crm.tasks.campaigns_release_task", minute="*"),
     # hourly: triggered campaigns (after check-out, birthdays, seasons) queue who is due
-    "reporting-campaigns-trigger": {
-        "task": "reporting.tasks.campaigns_trigger_task",
-        "schedule": crontab(minute=7),
-    },
+    "reporting-campaigns-trigger": _beat("reporting.tasks.campaigns_trigger_task", minute=7),
     # daily at 04:40: gift cards and vouchers past their date expire (their breakage booked)
-    "crm-gift-cards-expire": {
-        "task": "crm.tasks.gift_cards_expire_task",
-        "schedule": crontab(hour=4, minute=40),
-    },
+    "crm-gift-cards-expire": _beat("crm.tasks.gift_cards_expire_task", hour=4, minute=40),
+    # every 10 minutes: gift cards bought online and never paid expire (intent cancelled)
+    "pos-online-gift-cards-expire": _beat("pos.tasks.online_gift_cards_expire_task", minute="*/10"),
+    # every 5 minutes: click-and-collect orders to pay at pickup never collected are released
+    "pos-collect-no-shows": _beat("pos.tasks.collect_no_shows_task", minute="*/5"),
     # every minute: tasks whose publication failed at commit (broker down) are published
-    "core-outbox-dispatch": {
-        "task": "core.tasks.outbox_dispatch_task",
-        "schedule": crontab(minute="*"),
-    },
+    "core-outbox-dispatch": _beat("core.tasks.outbox_dispatch_task", minute="*"),
+    # every minute: one availability.changed per property whose capacity changed (webhooks)
+    "webhooks-availability-changed": _beat("pms.tasks.availability_changed_task", minute="*"),
     # every minute: webhook deliveries whose backoff elapsed are sent again
-    "webhooks-retry-due": {
-        "task": "webhooks.tasks.webhooks_retry_due_task",
-        "schedule": crontab(minute="*"),
-    },
+    "webhooks-retry-due": _beat("webhooks.tasks.webhooks_retry_due_task", minute="*"),
     # every minute: booking-engine options whose hold ran out are cancelled (capacity back)
-    "pms-expire-options": {
-        "task": "pms.tasks.options_expire_task",
-        "schedule": crontab(minute="*"),
-    },
+    "pms-expire-options": _beat("pms.tasks.options_expire_task", minute="*"),
     # every minute: print jobs left "sending" by a worker that died are failed and sent again
-    "devices-reset-stale-print-jobs": {
-        "task": "devices.tasks.print_jobs_reset_stale_task",
-        "schedule": crontab(minute="*"),
-    },
+    "devices-reset-stale-print-jobs": _beat(
+        "devices.tasks.print_jobs_reset_stale_task", minute="*"
+    ),
     # daily at 09:00 Paris: pre-arrival e-mails to the guests arriving in 3 days (once each)
-    "pms-pre-arrival-emails": {
-        "task": "pms.tasks.pre_arrival_emails_task",
-        "schedule": crontab(hour=9, minute=0),
-    },
+    "pms-pre-arrival-emails": _beat("pms.tasks.pre_arrival_emails_task", hour=9, minute=0),
     # daily at 03:10: police forms kept 6 months are deleted (CESEDA R611-42), the purge audited
-    "pms-police-forms-purge": {
-        "task": "pms.tasks.police_forms_purge_task",
-        "schedule": crontab(hour=3, minute=10),
-    },
+    "pms-police-forms-purge": _beat("pms.tasks.police_forms_purge_task", hour=3, minute=10),
     # night audit: after the business day rolled (04:00), post last night's room charges
-    "pms-room-nights-post": {
-        "task": "pms.tasks.room_nights_post_task",
-        "schedule": crontab(hour=4, minute=30),
-    },
+    "pms-room-nights-post": _beat("pms.tasks.room_nights_post_task", hour=4, minute=30),
     # every 5 minutes: pull the OTA calendars whose interval elapsed
-    "channels-pull-due": {
-        "task": "channels_sync.tasks.connections_pull_due_task",
-        "schedule": crontab(minute="*/5"),
-    },
+    "channels-pull-due": _beat("channels_sync.tasks.connections_pull_due_task", minute="*/5"),
     # daily at 05:45 Paris, after the closures and exports: an encrypted backup, then the
     # retention (core.backups; nothing is written while BACKUP_KEY is unset)
-    "core-backup": {
-        "task": "core.tasks.backup_task",
-        "schedule": crontab(hour=5, minute=45),
-    },
+    "core-backup": _beat("core.tasks.backup_task", hour=5, minute=45),
 }
 
 # --- Auth -----------------------------------------------------------------------------
@@ -416,6 +377,9 @@ WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
 WEBHOOKS_RETRY_MAX_SECONDS = env.int("WEBHOOKS_RETRY_MAX_SECONDS", default=6 * 3600)
 # a subscription failing for this many days is switched off and its managers e-mailed
 WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=3)
+# availability.changed reports the capacity changed up to this many seconds ago: a change
+# written by a transaction still open when the beat runs is in the next run, not lost
+WEBHOOKS_AVAILABILITY_SETTLE_SECONDS = env.int("WEBHOOKS_AVAILABILITY_SETTLE_SECONDS", default=30)
 
 # Card terminals (docs/card-terminals.md): how long the till's Pay request waits for the
 # terminal's answer before it tells the cashier to press Card again (the exchange goes on in
@@ -443,11 +407,19 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# photos uploaded by managers (room types, dishes: core.images), public: the "photos" storage
+# under MEDIA_ROOT; `make run` serves them, in production the web server in front serves
+# MEDIA_URL from MEDIA_ROOT (docs/backoffice.md). The default storage (accounting exports) is
+# private, elsewhere, and never served.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "photos")))
+MEDIA_URL = "/media/"
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "media")},
     },
+    "photos": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and env.bool("AUBERGE_MANIFEST_STATIC", default=True)
@@ -459,6 +431,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# the mail provider's bounce notifications (POST /m/bounces/) are signed with it: empty = refused
+EMAIL_BOUNCE_SECRET = env_secret("EMAIL_BOUNCE_SECRET", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Auberge <no-reply@auberge.local>")
 
 # --- API ------------------------------------------------------------------------------

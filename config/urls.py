@@ -27,6 +27,8 @@ urlpatterns = [
     path("frontdesk/", include("pms.urls")),
     path("housekeeping/", include("pms.housekeeping_urls")),
     path("channels/", include("channels_sync.urls")),
+    # gift cards bought in the booking engine, and the amounts a manager offers: pos's sale
+    path("", include("pos.online_gift_card_urls")),
     path("book/", include("pms.booking_urls")),
     path("billing/", include("billing.urls")),
     path("webhooks/", include("webhooks.urls")),
@@ -34,12 +36,19 @@ urlpatterns = [
     path("manage/", include("pms.rates_urls")),
     path("manage/", include("core.manage_urls")),
     path("manage/", include("billing.manage_urls")),
+    path("manage/tourist-tax/", include("billing.tourist_tax_urls")),
+    path("manage/accounts/", include("billing.chart_urls")),
+    path("manage/companies/", include("crm.manage_urls")),
+    path("manage/loyalty/", include("crm.loyalty_urls")),
+    path("manage/", include("reporting.manage_urls")),
     path("manage/", include("pms.manage_urls")),
     path("guests/", include("crm.urls")),
     path("m/", include("crm.campaign_urls")),
     # a guest's phone: the QR menus of the tables and rooms (no sign-in, a signed token)
     path("g/", include("pos.guest_urls")),
     path("kiosk/", include("pos.kiosk_urls")),
+    # an outlet's click-and-collect page (no sign-in, a signed token)
+    path("collect/", include("pos.collect_urls")),
     path("manage/guest-ordering/", include("pos.guest_manage_urls")),
     path("marketing/", include("reporting.campaign_urls")),
     # the manager's back office: catalogue, menus and promotions (outlet menus are pos's)
@@ -58,4 +67,7 @@ handler404 = "core.errors.not_found"
 handler500 = "core.errors.server_error"
 
 if settings.DEBUG:
-    pass
+    from django.conf.urls.static import static
+
+    # the managers' photos in development (`make run`); in production the web server serves them
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

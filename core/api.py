@@ -18,7 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.api_tokens import scoped_token_check
 from core.exceptions import DomainError, IdempotencyConflict
-from core.idempotency import idempotency_claim
+from core.idempotency import idempotency_claim, idempotency_store
 from core.models import IdempotencyRecord, Membership, Property
 from core.roles import role_has
 from core.scoping import memberships_for
@@ -111,15 +111,28 @@ def idempotent_response(
     and the client may retry with the same key. Error answers are not stored.
     """
     key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
-    if not key:
-        status, body = compute()
-        return Response(body, status=status)
     if len(key) > 200:
         raise drf_exceptions.ValidationError({"Idempotency-Key": _("At most 200 characters.")})
-    fingerprint = hashlib.sha256(
-        json.dumps(request.data, sort_keys=True, default=str).encode()
-    ).hexdigest()
-    full_scope = f"{scope}:{request.user.pk}"
+    status, body, replayed = idempotent_call(
+        key=key, data=request.data, user_id=request.user.pk, scope=scope, compute=compute
+    )
+    response = Response(body, status=status)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent_call(
+    *, key: str, data, user_id, scope: str, compute: Callable[[], tuple[int, dict]]
+) -> tuple[int, dict, bool]:
+    """idempotent_response without DRF (core.fast_api): (status, body, replayed) for the
+    request body `data` (its JSON, for the fingerprint) sent with Idempotency-Key `key`
+    (stripped, at most 200 characters; empty: no idempotency). Raises IdempotencyConflict."""
+    if not key:
+        status, body = compute()
+        return status, body, False
+    fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    full_scope = f"{scope}:{user_id}"
     with transaction.atomic():
         # Claim the key first: the unique (scope, key) row serialises concurrent retries
         # (the second waits here, then finds the key taken). One statement when it is new.
@@ -128,27 +141,21 @@ def idempotent_response(
             status, body = compute()
             if status >= 400:
                 transaction.set_rollback(True)
-                return Response(body, status=status)
-            IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status, response=body)
-            return Response(body, status=status)
+                return status, body, False
+            idempotency_store(record_id=record_id, response=body, status_code=status)
+            return status, body, False
     # taken: by a committed earlier call (replay it) — nothing was written by this one
     existing = IdempotencyRecord.objects.filter(scope=full_scope, key=key).first()
     if existing is None:
         raise IdempotencyConflict()
-    return _replay(existing, fingerprint)
+    if existing.request_fingerprint and existing.request_fingerprint != fingerprint:
+        raise IdempotencyConflict()
+    return existing.status_code or 200, existing.response, True
 
 
 def _claim(scope: str, key: str, fingerprint: str) -> int | None:
     """Insert the idempotency record unless (scope, key) exists; its id, or None if taken."""
     return idempotency_claim(scope=scope, key=key, fingerprint=fingerprint)
-
-
-def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
-    if record.request_fingerprint and record.request_fingerprint != fingerprint:
-        raise IdempotencyConflict()
-    response = Response(record.response, status=record.status_code or 200)
-    response["Idempotent-Replayed"] = "true"
-    return response
 
 
 class MeApi(APIView):

@@ -17,6 +17,10 @@ The POS screens' list of managers who may approve (core.scoping.approvers_listed
 per property when one of its memberships, or one of its users, changes (not on a mere
 sign-in, which only writes `last_login`).
 
+Each worker also keeps the sign-ins it served as objects, under the user's staff token
+(core.scoping): a call reads that short token instead of unpickling the entry, and every
+change above drops it too (a token saved or deleted as well).
+
 Each drop happens now and again after commit, so a request that read the old rows while
 the change was being written cannot put them back. A bulk `QuerySet.update()` sends no
 signal: code that changes users, tokens or memberships that way must call
@@ -24,7 +28,9 @@ signal: code that changes users, tokens or memberships that way must call
 anything missed.
 """
 
+import copy
 import hashlib
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -37,8 +43,9 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from core.cache_tokens import drop_token
 from core.models import Membership, Organization, Property
-from core.scoping import approvers_forget, memberships_for, staff_token_key
+from core.scoping import approvers_forget, memberships_for, staff_token, staff_token_key
 
 User = settings.AUTH_USER_MODEL
 
@@ -48,14 +55,45 @@ def _cache_key(token_key: str) -> str:
     return "api-auth:" + hashlib.sha256(token_key.encode()).hexdigest()[:40]
 
 
+# The worker's own copy of the sign-ins it served: {cache key: (deadline, user id, the
+# user's staff token when read, Token, memberships)}. Served while the user's staff token
+# (core.scoping, one short read per request) is the one it was read under: every change
+# above drops that token (a token saved or deleted too), so the next request of any worker
+# reads the sign-in again. No unpickling of the user, memberships and properties per call.
+_LOCAL: dict[str, tuple[float, int, str, Token, dict]] = {}
+_LOCAL_MAX = 1000
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     """DRF token authentication; the token's user and memberships come from the cache.
 
     `request.auth` is the Token, carrying `.memberships` ({property slug: Membership}) for
-    `core.api.PropertyScopedApi`."""
+    `core.api.PropertyScopedApi`. Each request gets its own copies of them."""
 
     def authenticate_credentials(self, key: str):
         cache_key = _cache_key(key)
+        now = time.monotonic()
+        local = _LOCAL.get(cache_key)
+        if local is not None:
+            deadline, user_id, stamp, token, memberships = local
+            if deadline < now or staff_token(user_id) != stamp:
+                _LOCAL.pop(cache_key, None)
+                local = None
+        if local is None:
+            token, memberships = self._shared(key, cache_key, now)
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        token = _copied(token)
+        token.user = _copied(token.user)
+        token.memberships = {slug: _copied(m, "property") for slug, m in memberships.items()}
+        return token.user, token
+
+    def _shared(self, key: str, cache_key: str, now: float) -> tuple[Token, dict]:
+        """The sign-in from the shared cache or PostgreSQL, then kept by the worker under
+        the user's staff token. The token is known only once the sign-in is read: it is
+        read after, and the shared entry checked again after it — a change drops the
+        entries before the tokens (api_auth_forget_users), so an entry still there was
+        not dropped before that token was made."""
         entry = cache.get(cache_key)
         if entry is None:
             token = Token.objects.select_related("user").filter(key=key).first()
@@ -65,10 +103,23 @@ class CachedTokenAuthentication(TokenAuthentication):
             entry = (token, memberships)
             cache.set(cache_key, entry, timeout=settings.API_AUTH_CACHE_SECONDS)
         token, memberships = entry
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token.memberships = memberships
-        return token.user, token
+        stamp = staff_token(token.user_id)
+        if cache.get(cache_key) is not None:
+            if len(_LOCAL) >= _LOCAL_MAX:
+                _LOCAL.clear()
+            deadline = now + settings.API_AUTH_CACHE_SECONDS
+            _LOCAL[cache_key] = (deadline, token.user_id, stamp, token, memberships)
+        return token, memberships
+
+
+def _copied(instance, *related: str):
+    """A shallow copy of a model instance (and of the named related objects it holds)."""
+    twin = copy.copy(instance)
+    for name in related:
+        value = twin._state.fields_cache.get(name)
+        if value is not None:
+            twin._state.fields_cache[name] = copy.copy(value)
+    return twin
 
 
 def api_auth_forget(token_keys: Iterable[str]) -> None:
@@ -85,15 +136,19 @@ def api_auth_forget_users(user_ids: Iterable[int]) -> None:
     screens' cached memberships (core.scoping), now and after commit."""
     ids = [pk for pk in set(user_ids) if pk is not None]
     if ids:
+        # the entries before the tokens (now and after commit): a worker that finds the
+        # entry still there after reading the token may keep it under that token
+        api_auth_forget(Token.objects.filter(user_id__in=ids).values_list("key", flat=True))
         staff_keys = [staff_token_key(pk) for pk in ids]
         cache.delete_many(staff_keys)
         transaction.on_commit(lambda: cache.delete_many(staff_keys))
-        api_auth_forget(Token.objects.filter(user_id__in=ids).values_list("key", flat=True))
 
 
 @receiver([post_save, post_delete], sender=Token)
 def _token_changed(sender, instance: Token, **kwargs) -> None:
     api_auth_forget([instance.key])
+    # the workers' own copies of this sign-in live under the user's staff token
+    drop_token(staff_token_key(instance.user_id))
 
 
 @receiver([post_save, post_delete], sender=User)

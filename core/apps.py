@@ -19,6 +19,7 @@ class CoreConfig(AppConfig):
 
         register(NavItem(_("Staff"), "core:staff_list", "manage.staff", order=800))
         register(NavItem(_("History"), "manage:history", "manage", order=810))
+        register(NavItem(_("Property settings"), "manage:property", "manage", order=805))
         register(NavItem(_("Administration"), "admin:index", "admin", order=900))
         register(NavItem(_("API"), "api-docs", "manage", order=910))
         register(NavItem(_("API tokens"), "core:api_tokens", "manage", order=915))

@@ -26,10 +26,17 @@ def idempotency_claim(*, scope: str, key: str, fingerprint: str = "") -> int | N
 
 
 def idempotency_store(*, record_id: int, response: dict, status_code: int = 200) -> None:
-    """Keep the first result, for a replay to return it."""
-    IdempotencyRecord.objects.filter(pk=record_id).update(
-        status_code=status_code, response=response
-    )
+    """Keep the first result, for a replay to return it: one UPDATE of the claimed row (the
+    JSON adapted by the field itself, so PostgreSQL's jsonb and SQLite's text both read it
+    back through the model)."""
+    q = connection.ops.quote_name
+    field = IdempotencyRecord._meta.get_field("response")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(IdempotencyRecord._meta.db_table)} "  # noqa: S608 (names, not input)
+            f"SET {q('status_code')} = %s, {q('response')} = %s WHERE {q('id')} = %s",
+            [status_code, field.get_db_prep_value(response, connection), record_id],
+        )
 
 
 def idempotency_result(*, scope: str, key: str) -> dict | None:

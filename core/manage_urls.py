@@ -11,4 +11,5 @@ urlpatterns = [
     path("staff/<int:pk>/", manage_views.staff_edit, name="staff_edit"),
     path("staff/welcome/<uidb64>/<token>/", manage_views.WelcomeView.as_view(), name="welcome"),
     path("history/", manage_views.history, name="history"),
+    path("property/", manage_views.property_settings, name="property"),
 ]

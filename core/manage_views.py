@@ -4,6 +4,7 @@ The list itself is core:staff_list (core.views). Thin: parse, call core.staff, r
 
 from datetime import date, datetime, time, timedelta
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -16,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.exceptions import DomainError, InvalidInput
-from core.models import AuditEntry, Membership, Role
+from core.models import AuditEntry, Membership, Property, Role
 from core.outlets import outlet_choices
+from core.property_settings import LOCKED_FIELDS, PROPERTY_FIELDS, property_settings_save
 from core.roles import role_has
 from core.scoping import capability_required
 from core.services import staff_pin_set
@@ -239,4 +241,89 @@ def history(request: HttpRequest) -> HttpResponse:
             "filters": {"model": model, "person": person, "from": start, "to": end},
             "query": query.urlencode(),
         },
+    )
+
+
+class PropertySettingsForm(forms.ModelForm):
+    """Parses the manager's settings; core.property_settings checks and saves them."""
+
+    class Meta:
+        model = Property
+        fields = PROPERTY_FIELDS
+        widgets = {
+            "booking_frame_ancestors": forms.Textarea(attrs={"rows": 3}),
+            "check_in_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "check_out_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "invoice_footer": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+        }
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None:  # "732 829 320 00074" as printed on a Kbis is the same SIRET
+            data = data.copy()
+            for name in ("siret", "vat_number"):
+                data[name] = data.get(name, "").replace(" ", "")
+        super().__init__(data, **kwargs)
+
+    def validate_unique(self):
+        """Nothing unique among these fields."""
+
+
+def _form_error(form) -> str:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        return f"{label}: {errors[0]}" if label else str(errors[0])
+    return _("Check the form.")
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("manage")
+def property_settings(request: HttpRequest) -> HttpResponse:
+    """The active property's settings; time zone, currency and roll hour shown, not changed."""
+    prop = Property.objects.get(pk=request.property.pk)
+    form = PropertySettingsForm(request.POST or None, instance=prop)
+    error = ""
+    if request.method == "POST":
+        if not form.is_valid():
+            error = _form_error(form)
+        else:
+            try:
+                property_settings_save(
+                    property=Property.objects.get(pk=prop.pk),
+                    actor=request.user,
+                    fields={f: form.cleaned_data[f] for f in PROPERTY_FIELDS},
+                    locked={f: request.POST.get(f) for f in LOCKED_FIELDS if f in request.POST},
+                )
+            except DomainError as exc:
+                error = str(exc.message)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("manage:property")
+    why = _("Dates every document: changed by the platform's administrator only.")
+    readonly = [
+        (Property._meta.get_field("timezone").verbose_name, prop.timezone, why),
+        (Property._meta.get_field("currency").verbose_name, prop.currency, why),
+        (
+            Property._meta.get_field("business_day_roll_hour").verbose_name,
+            f"{prop.business_day_roll_hour:02d}:00",
+            why,
+        ),
+        (_("address of the booking engine"), f"/book/{prop.slug}/", ""),
+    ]
+    return render(
+        request,
+        "core/manage_form.html",
+        {
+            "title": _("Property settings"),
+            "form": form,
+            "error": error,
+            "readonly": readonly,
+            "intro": _(
+                "The name, legal identity and address are printed on the invoices issued "
+                "from now on, with the invoice footer; invoices already issued keep theirs. "
+                "The classification chooses the tourist tax tariff. The check-in and "
+                "check-out hours are shown to guests in the booking engine, the confirmation "
+                "e-mail and the page before their arrival."
+            ),
+        },
+        status=422 if error else 200,
     )

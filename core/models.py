@@ -1,7 +1,7 @@
 """The shared kernel: who owns what (organisation, property) and who may do what (staff roles)."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -125,6 +125,25 @@ class Property(TimeStampedModel):
         help_text=_(
             "One address per line, such as https://www.hotel-les-pins.fr (https://*.example.com "
             "for every subdomain). Empty: the booking engine cannot be shown on another website."
+        ),
+    )
+    # The stay's hours, on the property's clock: shown in the booking engine, the confirmation
+    # e-mail and the guest's pre-arrival page; a "before arrival" deadline counts from check-in.
+    check_in_time = models.TimeField(
+        _("check-in from"), default=time(15), help_text=_("The hour the rooms are ready.")
+    )
+    check_out_time = models.TimeField(
+        _("check-out by"), default=time(11), help_text=_("The hour the rooms are left.")
+    )
+    # Printed at the foot of every invoice issued from now on (frozen in its seller snapshot)
+    invoice_footer = models.TextField(
+        _("invoice footer"),
+        blank=True,
+        default="",
+        max_length=1000,
+        help_text=_(
+            "Legal mentions printed at the foot of every invoice: legal form and share "
+            "capital, RCS city, insurance, bank details…"
         ),
     )
     # Written by billing's daily closure only: a closed day takes no more documents, so

@@ -46,6 +46,25 @@ def outbox_enqueue(
     return message
 
 
+def outbox_enqueue_many(
+    *,
+    task: str,
+    messages: list[tuple[dict, Property | None]],
+    stale_after: timedelta = STALE_RUNNING_AFTER,
+) -> list[OutboxMessage]:
+    """`outbox_enqueue` for several (kwargs, property) of one task in one INSERT: a business
+    operation that tells many receivers costs the same statements as one that tells one."""
+    rows = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(property=prop, task=task, kwargs=kwargs, stale_after=stale_after)
+            for kwargs, prop in messages
+        ]
+    )
+    for row in rows:
+        transaction.on_commit(lambda pk=row.pk: outbox_publish(message_id=pk))
+    return rows
+
+
 def outbox_publish(*, message_id: int) -> bool:
     """Publish one pending message to the broker. False (logged) when the broker is down."""
     from celery import current_app

@@ -8,6 +8,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "pos.sell": frozenset({Role.WAITER, Role.BARTENDER, Role.CASHIER, Role.MANAGER, Role.ADMIN}),
     "pos.cash": frozenset({Role.CASHIER, Role.BARTENDER, Role.MANAGER, Role.ADMIN}),
     "pos.approve": frozenset({Role.MANAGER, Role.ADMIN}),
+    # moving an in-house guest to a better room for a fee, at a till: the cashier (the lobby
+    # or reception till) and the managers; not a waiter or a bartender
+    "pos.upgrade": frozenset({Role.CASHIER, Role.MANAGER, Role.ADMIN}),
     "pos.price_override": frozenset({Role.MANAGER, Role.ADMIN}),
     "kitchen.view": frozenset(
         {Role.WAITER, Role.BARTENDER, Role.CASHIER, Role.MANAGER, Role.ADMIN}
@@ -89,7 +92,7 @@ MANAGER_PIN_DIGITS = 6
 # and the desk's operational screens on a device bound to the whole property. Everything
 # else (back office, exports, accounting, closures, staff, admin) needs the password.
 TERMINAL_CAPABILITIES_POS: frozenset[str] = frozenset(
-    {"pos.sell", "pos.cash", "pos.approve", "kitchen.view"}
+    {"pos.sell", "pos.cash", "pos.approve", "pos.upgrade", "kitchen.view"}
 )
 TERMINAL_CAPABILITIES_PROPERTY: frozenset[str] = TERMINAL_CAPABILITIES_POS | {
     "pms.frontdesk",

@@ -10,3 +10,5 @@ class CrmConfig(AppConfig):
         from core.navigation import NavItem, register
 
         register(NavItem(_("Duplicate guests"), "crm:duplicates", "manage", order=550))
+        register(NavItem(_("Companies"), "companies:list", "manage", order=551))
+        register(NavItem(_("Loyalty"), "loyalty:settings", "manage", order=552))

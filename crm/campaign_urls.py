@@ -8,4 +8,5 @@ urlpatterns = [
     path("u/<str:token>/", campaign_views.unsubscribe, name="unsubscribe"),
     path("o/<str:token>.gif", campaign_views.opened, name="open"),
     path("c/<str:token>/", campaign_views.clicked, name="click"),
+    path("bounces/", campaign_views.bounces, name="bounces"),
 ]

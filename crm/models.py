@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.timezone import now as timezone_now
@@ -59,6 +60,14 @@ class Company(TimeStampedModel):
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FR")
     email = models.EmailField(_("e-mail"), blank=True)
+    # Code de commerce L441-10: at most 60 days after the invoice's date; empty: on receipt
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(60)],
+        help_text=_("Days after the invoice's date, 60 at most (e.g. 30). Empty: on receipt."),
+    )
     rate_plans = models.ManyToManyField(
         "inventory.RatePlan",
         blank=True,
@@ -475,6 +484,8 @@ class CampaignRecipient(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # the mail server accepted it, then the recipient's server sent it back (POST /m/bounces/)
+    bounced_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -485,3 +496,31 @@ class CampaignRecipient(models.Model):
             )
         ]
         indexes = [models.Index(fields=["campaign", "status"])]
+
+
+class EmailBounce(models.Model):
+    """A bounce reported by the mail provider (POST /m/bounces/, signed). A hard bounce
+    (the address does not exist) stops every later campaign e-mail to that address; a soft
+    one (a full mailbox) is counted on its e-mail only. `event_id` makes a redelivery a
+    no-op."""
+
+    class Kind(models.TextChoices):
+        HARD = "hard", _("Hard (address refused)")
+        SOFT = "soft", _("Soft (temporary)")
+
+    event_id = models.CharField(max_length=100, unique=True)
+    email = models.CharField(max_length=254, db_index=True)  # lower case
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        CampaignRecipient, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(default=timezone_now)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["email"], condition=models.Q(kind="hard"), name="emailbounce_hard_idx"
+            )
+        ]

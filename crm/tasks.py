@@ -32,7 +32,12 @@ def gift_cards_expire_task() -> int:
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def gift_card_email_task(
-    card_ids: list, to: list, language: str = "fr", buyer_name: str = "", outbox_id=None
+    card_ids: list,
+    to: list,
+    language: str = "fr",
+    buyer_name: str = "",
+    outbox_id=None,
+    recipient_name: str = "",
 ) -> int:
     """A sold gift card's e-mail with its code and QR (through the outbox: sent once)."""
     from core.outbox import outbox_run
@@ -42,7 +47,11 @@ def gift_card_email_task(
         outbox_run(
             outbox_id,
             lambda: gift_card_email_send(
-                card_ids=card_ids, to=to, language=language, buyer_name=buyer_name
+                card_ids=card_ids,
+                to=to,
+                language=language,
+                buyer_name=buyer_name,
+                recipient_name=recipient_name,
             ),
         )
         or 0

@@ -205,6 +205,8 @@ class KitchenTicketDocument(Document):
     course: str = ""
     order_reference: str = ""
     language: str = "fr"
+    # a guest's own order has no table: its room or kiosk ticket heads it instead
+    place: str = ""
 
 
 # --- Test page ------------------------------------------------------------------------

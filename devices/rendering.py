@@ -242,7 +242,7 @@ def layout_kitchen_ticket(doc: KitchenTicketDocument, columns: int) -> list[Elem
     half = columns // 2
     out: list[Element] = []
     out += [Text(line, bold=True, double=True) for line in _center(doc.station.upper(), half)]
-    table = _("Table %(table)s") % {"table": doc.table}
+    table = doc.place or _("Table %(table)s") % {"table": doc.table}
     if doc.covers:
         covers = _("%(count)s covers") % {"count": doc.covers}
         out += [Text(line, bold=True, tall=True) for line in _left_right(table, covers, columns)]

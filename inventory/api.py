@@ -4,11 +4,13 @@ from datetime import timedelta
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import PropertyScopedApi
+from core.api_reads import ListParams, cursor_page, page_of, query_params
 from inventory.models import Channel, Product
 from inventory.selectors import pools_availability_grid, products_for_property
 from inventory.services.pricing import QuoteLineInput, quote
@@ -17,7 +19,7 @@ from inventory.services.pricing import QuoteLineInput, quote
 class QuoteLineSerializer(serializers.Serializer):
     """A line to price or sell: the product by code (or id), options, quantity and dates."""
 
-    product = serializers.CharField(help_text=_("Product code or id"))
+    product = serializers.CharField(help_text=gettext_lazy("Product code or id"))
     variant = serializers.IntegerField(required=False, allow_null=True)
     modifiers = serializers.ListField(child=serializers.IntegerField(), required=False)
     quantity = serializers.DecimalField(
@@ -129,10 +131,17 @@ class ProductListApi(PropertyScopedApi):
         # the kind of stock it sells from (nights, slots, …); null: not counted
         capacity = serializers.CharField(source="capacity_pool.kind", default=None, allow_null=True)
 
-    @extend_schema(responses=OutputSerializer(many=True))
+    @extend_schema(parameters=[ListParams], responses=page_of(OutputSerializer, "ProductListPage"))
     def get(self, request, property_slug):
-        products = products_for_property(property=self.property)
-        return Response(self.OutputSerializer(products, many=True).data)
+        """The property's active products, by code, a page at a time (`docs/api.md`)."""
+        params = query_params(request, ListParams)
+        page = cursor_page(
+            products_for_property(property=self.property),
+            params=params,
+            keys=("code", "pk"),
+            serialize=lambda rows: self.OutputSerializer(rows, many=True).data,
+        )
+        return Response(page)
 
 
 class ProductAvailabilitySerializer(serializers.Serializer):
@@ -149,7 +158,7 @@ class ProductAvailabilityApi(PropertyScopedApi):
     """Units left per product for a channel, per day (and slot) over [start, end)."""
 
     class FilterSerializer(serializers.Serializer):
-        products = serializers.CharField(help_text=_("Comma-separated product codes"))
+        products = serializers.CharField(help_text=gettext_lazy("Comma-separated product codes"))
         start = serializers.DateField()
         end = serializers.DateField(required=False)
         channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)

@@ -6,7 +6,18 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import ALLERGENS, VAT_RATE_CHOICES, Channel, Promotion, RevenueCategory
+from inventory.models import (
+    ALLERGENS,
+    BASE_UNITS,
+    SALE_CHANNEL_FIELDS,
+    VAT_RATE_CHOICES,
+    Channel,
+    Promotion,
+    RevenueCategory,
+    SaleChannel,
+    StockLocation,
+    StockUnit,
+)
 
 
 class AmountField(forms.DecimalField):
@@ -50,6 +61,14 @@ class ProductForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
     sold_online = forms.BooleanField(label=_("offered as an online extra"), required=False)
+    channels = forms.MultipleChoiceField(
+        label=_("sold on"),
+        choices=SaleChannel.choices,
+        required=False,
+        initial=list(SaleChannel.values),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channels_shown = forms.BooleanField(required=False, widget=forms.HiddenInput, initial=True)
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +79,11 @@ class ProductForm(forms.Form):
         data["category_id"] = data.pop("category") or None
         data["default_course"] = data.get("default_course") or 0
         data["ean13"] = (data.get("ean13") or "").strip()
+        chosen = set(data.pop("channels", None) or ())
+        # a form that showed the channels (its marker) sets them; another keeps them
+        if data.pop("channels_shown", False):
+            for channel, name in SALE_CHANNEL_FIELDS.items():
+                data[name] = channel in chosen
         return data
 
 
@@ -131,3 +155,67 @@ class PromotionForm(forms.Form):
         products = data.pop("products") or []
         data["priority"] = data.get("priority") or 0
         return data, products
+
+
+# --- stock master data (inventory.services.stock_setup holds the rules) -------------------
+
+
+class StockLocationForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=100)
+    code = forms.SlugField(label=_("code"), max_length=30)
+    kind = forms.ChoiceField(label=_("kind"), choices=StockLocation.Kind.choices)
+    room_number = forms.CharField(label=_("room (minibar)"), max_length=10, required=False)
+    is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+
+class StockItemForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=150)
+    code = forms.SlugField(label=_("code"), max_length=50)
+    base_unit = forms.ChoiceField(label=_("unit"), choices=BASE_UNITS)
+    barcode = forms.CharField(label=_("barcode"), max_length=20, required=False)
+    average_cost = AmountField(
+        label=_("average cost per unit"), max_digits=14, decimal_places=6, initial=0
+    )
+    is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+
+class SupplierForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=150)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    lead_time_days = forms.IntegerField(
+        label=_("lead time (days)"), min_value=0, max_value=365, initial=2
+    )
+    is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+
+class SupplierItemForm(forms.Form):
+    item = forms.TypedChoiceField(label=_("item"), coerce=int)
+    pack_label = forms.CharField(label=_("pack"), max_length=50)
+    pack_size = AmountField(label=_("base units per pack"), max_digits=14, decimal_places=3)
+    pack_price = AmountField(label=_("price per pack excl. VAT"), max_digits=12, decimal_places=2)
+    reference = forms.CharField(label=_("supplier's reference"), max_length=50, required=False)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [
+            (i.pk, f"{i.name} ({i.get_base_unit_display()})") for i in items
+        ]
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["item_id"] = data.pop("item")
+        return data
+
+
+class RecipeLineForm(forms.Form):
+    item = forms.TypedChoiceField(label=_("ingredient"), coerce=int)
+    quantity = AmountField(label=_("quantity"), max_digits=14, decimal_places=3)
+    unit = forms.ChoiceField(label=_("unit"), choices=StockUnit.choices)
+    yield_percent = AmountField(label=_("yield (%)"), max_digits=5, decimal_places=2, initial=100)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [
+            (i.pk, f"{i.name} ({i.get_base_unit_display()})") for i in items
+        ]

@@ -4,6 +4,7 @@ Promotion → CapacityBucket (by pk) → StockItem (by pk) → StockLevel (by pk
 Evaluated on purpose: a lazy select_for_update queryset takes no lock."""
 
 from collections.abc import Sequence
+from datetime import date, time
 from decimal import Decimal
 
 from django.db import connection
@@ -110,3 +111,85 @@ def stock_levels_add(
         (item, location): (Decimal(str(quantity)), Decimal(str(cost)))
         for item, location, quantity, cost in found
     }
+
+
+def buckets_take(
+    *, takes: Sequence[tuple[int, date | None, time, int, int, int | None]], online: bool
+) -> dict[tuple[int, date | None, time], int]:
+    """Add each (pool, day, slot, quantity, hold-back, close-at) to its bucket's `sold` in ONE
+    statement, only where the bucket has the units: `sold + quantity <= capacity - hold-back`
+    and, with a close-at, `sold < close-at` (INV-4's rule, `free_units`, as SQL). The buckets
+    are locked in primary-key order (PostgreSQL: a locking CTE; SQLite holds the write lock
+    from BEGIN); the CHECK constraints stay the last guard. A bucket missing or short is
+    missing from the answer and unchanged (the caller undoes the others with `buckets_give`).
+    Returns {(pool, day, slot): bucket id} of the buckets taken from."""
+    return _buckets_change(takes, online=online, check=True)
+
+
+def buckets_give(*, gives: Sequence[tuple[int, date | None, time, int]], online: bool) -> None:
+    """Take back what `buckets_take` added (a sale refused on another bucket): one statement."""
+    _buckets_change([(*g, 0, None) for g in gives], online=online, check=False)
+
+
+def _buckets_change(rows, *, online: bool, check: bool) -> dict:
+    if not rows:
+        return {}
+    ops = connection.ops
+    sign = 1 if check else -1
+    params: list = []
+    for pool_id, day, slot, quantity, hold, close_at in rows:
+        params += [
+            pool_id,
+            ops.adapt_datefield_value(day),
+            ops.adapt_timefield_value(slot),
+            sign * quantity,
+            hold,
+            close_at,
+        ]
+    postgres = connection.vendor == "postgresql"
+    row = (
+        "(CAST(%s AS BIGINT), CAST(%s AS DATE), CAST(%s AS TIME), CAST(%s AS INTEGER),"
+        " CAST(%s AS INTEGER), CAST(%s AS INTEGER))"
+        if postgres
+        else "(%s, %s, %s, %s, %s, %s)"
+    )
+    values = ", ".join([row] * len(rows))
+    match = (
+        "b.pool_id = v.v_pool AND b.slot_time = v.v_slot"
+        " AND (b.day = v.v_day OR (b.day IS NULL AND v.v_day IS NULL))"
+    )
+    room = (
+        " AND b.sold + v.v_quantity <= b.capacity - v.v_hold"
+        " AND (v.v_close_at IS NULL OR b.sold < v.v_close_at)"
+        if check
+        else ""
+    )
+    online_change = ", sold_online = b.sold_online + v.v_quantity" if online else ""
+    cte = f"WITH v (v_pool, v_day, v_slot, v_quantity, v_hold, v_close_at) AS (VALUES {values})"
+    if postgres:
+        # lock first, in pk order, so two sales sharing buckets never deadlock
+        cte += (
+            ", locked AS (SELECT b.id FROM inventory_capacitybucket b JOIN v"  # noqa: S608
+            f" ON {match} ORDER BY b.id FOR UPDATE OF b)"
+        )
+        where = f"b.id IN (SELECT id FROM locked) AND {match}{room}"  # noqa: S608
+    else:
+        where = f"{match}{room}"
+    sql = (
+        f"{cte} UPDATE inventory_capacitybucket AS b"  # noqa: S608 (placeholders only)
+        f" SET sold = b.sold + v.v_quantity{online_change}, updated_at = %s"
+        f" FROM v WHERE {where}"
+        # SQLite's RETURNING sees only the updated table's own, unqualified columns
+        " RETURNING id, pool_id, day, slot_time"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, ops.adapt_datetimefield_value(timezone.now())])
+        found = cursor.fetchall()
+    taken = {}
+    for pk, pool_id, day, slot in found:
+        if isinstance(day, str):
+            day = date.fromisoformat(day)
+        if isinstance(slot, str):
+            slot = time.fromisoformat(slot)
+        taken[(pool_id, day, slot)] = pk
+    return taken

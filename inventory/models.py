@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.images import photo_storage
 from core.models import Property, TimeStampedModel
 from core.money import money_field
 
@@ -194,6 +195,24 @@ class CapacityPool(TimeStampedModel):
         return self.name
 
 
+class SaleChannel(models.TextChoices):
+    """Where a guest or the staff orders a product (Product.sold_at_counter …)."""
+
+    COUNTER = "counter", _("Counter and waiters")
+    QR = "qr", _("QR menus")
+    COLLECT = "collect", _("Click and collect")
+    KIOSK = "kiosk", _("Kiosk")
+
+
+# the product's field that says whether a channel offers it
+SALE_CHANNEL_FIELDS = {
+    SaleChannel.COUNTER: "sold_at_counter",
+    SaleChannel.QR: "sold_on_qr",
+    SaleChannel.COLLECT: "sold_for_collect",
+    SaleChannel.KIOSK: "sold_at_kiosk",
+}
+
+
 class Product(TranslatedNameMixin, TimeStampedModel):
     """Anything sold: a drink, a room night, a massage slot, a pool pass, a gourmet basket."""
 
@@ -219,6 +238,12 @@ class Product(TranslatedNameMixin, TimeStampedModel):
     )
     allow_fractional_quantity = models.BooleanField(_("fractional quantities"), default=False)
     sold_online = models.BooleanField(_("offered as an online extra"), default=False)
+    # the POS channels that offer it (issue 25's service rules): a product left off one is
+    # absent from that channel's menu and refused by its order service
+    sold_at_counter = models.BooleanField(_("at the counter and by the waiters"), default=True)
+    sold_on_qr = models.BooleanField(_("on the QR menus (tables and rooms)"), default=True)
+    sold_for_collect = models.BooleanField(_("for click-and-collect"), default=True)
+    sold_at_kiosk = models.BooleanField(_("at the kiosk"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
     # a gift card or voucher: each unit sold issues a card worth its price (crm.GiftCard)
@@ -236,6 +261,13 @@ class Product(TranslatedNameMixin, TimeStampedModel):
     default_course = models.PositiveSmallIntegerField(_("default course"), default=0)
     # "86'd": sold out for the rest of the service, hidden or greyed on every screen until then
     sold_out_until = models.DateTimeField(_("sold out until"), null=True, blank=True)
+    # an optional photo (the guest's QR menu): cleaned copies, large and small (core.images)
+    photo = models.FileField(_("photo"), storage=photo_storage, max_length=200, blank=True)
+    photo_small = models.FileField(storage=photo_storage, max_length=200, blank=True)
+
+    def sold_on(self, channel: str) -> bool:
+        """Whether `channel` (a SaleChannel) offers this product."""
+        return bool(getattr(self, SALE_CHANNEL_FIELDS[channel]))
 
     class Meta:
         ordering = ["sort_order", "name_fr"]
@@ -336,6 +368,8 @@ class CapacityBucket(models.Model):
 
     class Meta:
         ordering = ["pool", "day", "slot_time"]
+        # the availability.changed beat reads the buckets changed since its last run
+        indexes = [models.Index(fields=["updated_at"], name="inventory_bucket_updated_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(sold__lte=F("capacity")), name="bucket_no_oversell"),
             models.CheckConstraint(condition=Q(sold__gte=0), name="bucket_sold_not_negative"),
@@ -465,6 +499,17 @@ class RatePlan(TranslatedNameMixin, TimeStampedModel):
     )
     is_public = models.BooleanField(_("public"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    class MealPlan(models.TextChoices):
+        # what the price of a night includes, told to the guest with the offer
+        ROOM_ONLY = "room_only", _("Room only")
+        BREAKFAST = "breakfast", _("Breakfast included")
+        HALF_BOARD = "half_board", _("Half board")
+        FULL_BOARD = "full_board", _("Full board")
+
+    meal_plan = models.CharField(
+        _("meals included"), max_length=12, choices=MealPlan.choices, default=MealPlan.ROOM_ONLY
+    )
 
     # the plan's policies (pms.services.policies reads them for a booking)
     class Guarantee(models.TextChoices):

@@ -1,5 +1,6 @@
 """Reads of the inventory: availability per channel, catalog lookups. Scoped to a property."""
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -7,6 +8,7 @@ from datetime import date, time, timedelta
 from django.db.models import Q, QuerySet
 
 from core.models import Property
+from inventory.catalog_cache import catalog_version
 from inventory.models import CapacityBucket, CapacityPool, Product, StockLevel, StopSell
 from inventory.services.capacity import MAX_SPAN_DAYS, free_units_series
 
@@ -138,3 +140,46 @@ def products_for_property(*, property: Property) -> QuerySet[Product]:
 
 def product_by_barcode(*, property: Property, ean13: str) -> Product | None:
     return products_for_property(property=property).filter(ean13=ean13).first()
+
+
+# --- the products a sale names, from the worker's own copy ---------------------------------
+# {(property id, token): ({code: pk}, {pk: Product})}: what a terminal's sales name (a few
+# dozen products all day), kept as objects by each worker under the catalogue token read by
+# the request. Nothing to ask Redis, nothing to unpickle; a change of the catalogue (a new
+# token) is seen by the next request, which reads the rows again.
+_PRODUCTS: dict[tuple[int, str], tuple[dict[str, int], dict[int, object]]] = {}
+_PRODUCTS_MAX = 64  # properties × tokens kept; older tokens are left behind: start again
+
+
+def products_by_reference(*, property, refs: set[str]) -> tuple[dict[str, int], dict]:
+    """({code: pk}, {pk: Product}) of the active products of `property` named by `refs`
+    (codes, or ids written in digits), with category and capacity pool, as
+    products_for_property reads them. Each request gets its own
+    copies (a sale may set attributes on its products)."""
+    token = catalog_version(property_id=property.pk)
+    entry = _PRODUCTS.get((property.pk, token))
+    if entry is None:
+        if len(_PRODUCTS) >= _PRODUCTS_MAX:
+            _PRODUCTS.clear()
+        entry = _PRODUCTS[(property.pk, token)] = ({}, {})
+    codes, products = entry
+    missing = {r for r in refs if r not in codes and not (r.isdigit() and int(r) in products)}
+    if missing:
+        ids = {int(r) for r in missing if r.isdigit()}
+        for product in products_for_property(property=property).filter(
+            Q(code__in=missing) | Q(pk__in=ids)
+        ):
+            codes[product.code] = product.pk
+            products[product.pk] = product
+    by_code = {r: codes[r] for r in refs if r in codes}
+    wanted = set(by_code.values()) | {int(r) for r in refs if r.isdigit() and int(r) in products}
+    return by_code, {pk: _own_copy(products[pk]) for pk in wanted}
+
+
+def _own_copy(product):
+    copied = copy.copy(product)
+    cached = copied._state.fields_cache
+    for name, related in cached.items():
+        if related is not None:
+            cached[name] = copy.copy(related)
+    return copied

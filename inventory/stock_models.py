@@ -59,6 +59,8 @@ class StockLocation(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # a minibar's room (pms.Room.number; a number, not a key: inventory sits below pms)
+    room_number = models.CharField(_("room (minibar)"), max_length=10, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -95,6 +97,7 @@ class StockItem(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=50)
     name = models.CharField(_("name"), max_length=150)
     base_unit = models.CharField(_("unit"), max_length=5, choices=BASE_UNITS)
+    barcode = models.CharField(_("barcode"), max_length=20, blank=True)
     average_cost = models.DecimalField(
         _("average cost per unit"),
         default=Decimal(0),
@@ -109,6 +112,11 @@ class StockItem(TimeStampedModel):
         verbose_name_plural = _("stock items")
         constraints = [
             models.UniqueConstraint(fields=["property", "code"], name="stock_item_code_unique"),
+            models.UniqueConstraint(
+                fields=["property", "barcode"],
+                condition=~Q(barcode=""),
+                name="stock_item_barcode_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(average_cost__gte=0), name="stock_item_cost_not_negative"
             ),
@@ -226,6 +234,9 @@ class RecipeLine(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.product} — {self.item}"
+
 
 class Supplier(TimeStampedModel):
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="suppliers")
@@ -263,6 +274,9 @@ class SupplierItem(models.Model):
             models.CheckConstraint(condition=Q(pack_size__gt=0), name="supplier_pack_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.supplier} — {self.item} ({self.pack_label})"
+
 
 class PurchaseOrder(TimeStampedModel):
     class Status(models.TextChoices):
@@ -282,13 +296,18 @@ class PurchaseOrder(TimeStampedModel):
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     expected_on = models.DateField(null=True, blank=True)
+    # the form's one-time key of an order typed by hand: a double tap drafts one order
+    key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["property", "-number"]
         verbose_name = _("purchase order")
         verbose_name_plural = _("purchase orders")
         constraints = [
-            models.UniqueConstraint(fields=["property", "number"], name="purchase_order_number")
+            models.UniqueConstraint(fields=["property", "number"], name="purchase_order_number"),
+            models.UniqueConstraint(
+                fields=["property", "key"], condition=~Q(key=""), name="purchase_order_key_unique"
+            ),
         ]
         indexes = [models.Index(fields=["property", "status"])]
 
@@ -333,11 +352,18 @@ class GoodsReceipt(models.Model):
     )
     received_at = models.DateTimeField(default=timezone.now)
     total = money_field(_("total excl. VAT"), default=Decimal("0.00"))
+    # the form's one-time key of a delivery typed without an order: a double tap records once
+    key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
         verbose_name = _("goods receipt")
         verbose_name_plural = _("goods receipts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "key"], condition=~Q(key=""), name="goods_receipt_key_unique"
+            )
+        ]
 
 
 class GoodsReceiptLine(models.Model):
@@ -379,6 +405,32 @@ class SupplierInvoice(models.Model):
         ]
 
 
+class StockCountBatch(models.Model):
+    """The count of the whole hotel in one morning: one blind count per chosen location,
+    posted together by a manager (every variance into count movements in one transaction)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Being counted")
+        POSTED = "posted", _("Posted")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("count batch")
+        verbose_name_plural = _("count batches")
+        indexes = [models.Index(fields=["property", "status"])]
+
+
 class StockCount(models.Model):
     """A blind count of one location: the counter sees no expected quantity until the sheet
     is submitted; the manager approves the variances into count movements."""
@@ -390,6 +442,9 @@ class StockCount(models.Model):
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="counts")
+    batch = models.ForeignKey(
+        StockCountBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="counts"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

@@ -6,8 +6,10 @@ from functools import cached_property
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.images import photo_storage
 from core.models import Property, TimeStampedModel
 from core.money import money_field
 from inventory.models import Channel, Product, TranslatedNameMixin
@@ -66,6 +68,33 @@ class Room(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class RoomTypePhoto(TimeStampedModel):
+    """A photo of a room type for the booking engine, in the manager's order, with its text
+    for readers who cannot see it. Files are cleaned copies (core.images.photo_store)."""
+
+    @property
+    def alt(self) -> str:  # before the `property` field, which hides the builtin
+        if (get_language() or "fr").startswith("en") and self.alt_en:
+            return self.alt_en
+        return self.alt_fr
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    room_type = models.ForeignKey(RoomType, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("photo"), storage=photo_storage, max_length=200)
+    small = models.FileField(storage=photo_storage, max_length=200)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_fr = models.CharField(_("description (French)"), max_length=200)
+    alt_en = models.CharField(_("description (English)"), max_length=200, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["room_type", "sort_order", "pk"]
+        verbose_name = _("room type photo")
+        verbose_name_plural = _("room type photos")
+        indexes = [models.Index(fields=["room_type", "sort_order"])]
 
 
 class RoomOutOfOrder(TimeStampedModel):
@@ -195,6 +224,8 @@ class ReservationRoom(TimeStampedModel):
     adults = models.PositiveSmallIntegerField(default=1)
     children = models.PositiveSmallIntegerField(default=0)
     price_total = money_field(default=0)
+    # the promotion's discount as quoted (list price = price_total + discount, to the cent)
+    discount = money_field(default=0)
     rate_plan_code = models.CharField(max_length=30, blank=True)
     applied_rule = models.CharField(max_length=200, blank=True)
     # {"YYYY-MM-DD": "123.00"}: the price of each night locked at booking (posted at audit)
@@ -227,6 +258,7 @@ class ReservationExtra(TimeStampedModel):
     slot_time = models.TimeField(null=True, blank=True)
     unit_price = money_field(default=0)
     total = money_field(default=0)
+    discount = money_field(default=0)  # as quoted: list price = total + discount
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     revenue_category = models.CharField(max_length=20)
     applied_rule = models.CharField(max_length=200, blank=True)

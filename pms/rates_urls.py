@@ -16,6 +16,9 @@ urlpatterns = [
         rates.season_period_remove,
         name="season_period_delete",
     ),
+    path("rates/plans/", rates.rate_plans, name="plans"),
+    path("rates/plans/new/", rates.rate_plan_edit, name="plan_new"),
+    path("rates/plans/<int:pk>/", rates.rate_plan_edit, name="plan_edit"),
     path("rates/capacity/", rates.pools, name="pools"),
     path("rates/capacity/<int:pk>/", rates.pool_edit, name="pool_edit"),
 ]

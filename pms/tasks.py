@@ -111,3 +111,12 @@ def pre_arrival_emails_task() -> int:
     from pms.services.guest_emails import pre_arrival_emails_enqueue
 
     return pre_arrival_emails_enqueue()
+
+
+@shared_task(acks_late=True)
+def availability_changed_task() -> int:
+    """Beat, every minute: one availability.changed webhook per subscribed property whose
+    capacity changed since the last run (coalesced). Idempotent: the mark moves with them."""
+    from pms.services.availability_events import availability_changed_emit
+
+    return availability_changed_emit()

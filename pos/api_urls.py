@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from pos.api import OrderCheckoutApi, OrderDetailApi, OrderRefundApi
+from pos.api import OrderDetailApi, OrderRefundApi, order_checkout_view
 from pos.api_cash import CashSessionDetailApi, CashSessionListApi
 
 urlpatterns: list = [
-    path("pos/orders", OrderCheckoutApi.as_view(), name="api-pos-order-checkout"),
+    path("pos/orders", order_checkout_view(), name="api-pos-order-checkout"),
     path("pos/orders/<int:order_id>", OrderDetailApi.as_view(), name="api-pos-order-detail"),
     path("pos/orders/<int:order_id>/refund", OrderRefundApi.as_view(), name="api-pos-order-refund"),
     path("pos/cash-sessions", CashSessionListApi.as_view(), name="api-pos-cash-sessions"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.cache_tokens import versioned_get
 from inventory.catalog_cache import catalog_version
-from inventory.models import ALLERGENS, CapacityPool, Channel, ModifierGroup
+from inventory.models import ALLERGENS, CapacityPool, Channel, ModifierGroup, SaleChannel
 from inventory.promotion_labels import discounts_for
 from inventory.selectors import products_for_property
 from inventory.services.pricing import QuoteLineInput, quote
@@ -33,6 +33,14 @@ class MenuPrice:
     promotion: str = ""
 
 
+def point_channel(point: GuestOrderPoint) -> str:
+    """The sale channel a point orders on (a table's and a room's QR code: the QR menus)."""
+    return {
+        GuestOrderPoint.Kind.COLLECT: SaleChannel.COLLECT,
+        GuestOrderPoint.Kind.KIOSK: SaleChannel.KIOSK,
+    }.get(point.kind, SaleChannel.QR)
+
+
 def _key(point: GuestOrderPoint, token: str, day) -> str:
     return f"pos:guest-menu:{point.outlet_id}:{point.kind}:{token}:{day}"
 
@@ -40,6 +48,7 @@ def _key(point: GuestOrderPoint, token: str, day) -> str:
 def _build(point: GuestOrderPoint, token: str, day) -> dict:
     property = point.property
     outlet: Outlet = point.outlet
+    channel = point_channel(point)
     allowed = set(outlet.categories.values_list("pk", flat=True))
     excluded = set(outlet.guest_menu_excluded.values_list("pk", flat=True))
     products = (
@@ -63,6 +72,8 @@ def _build(point: GuestOrderPoint, token: str, day) -> dict:
             continue  # a slot, a night, or stock at a table (sold at the counter)
         if product.gift_card_kind or product.pk in excluded:
             continue  # a gift card, or what the outlet keeps for its waiters
+        if not product.sold_on(channel):
+            continue  # not offered on this channel (a manager's choice per product)
         on_menu.append(product)
     prices: dict[int, MenuPrice] = {}
     if on_menu:

@@ -13,4 +13,7 @@ urlpatterns = [
     path("<str:token>/reset/", kiosk.kiosk_reset, name="reset"),
     path("<str:token>/order/", kiosk.kiosk_order, name="order"),
     path("<str:token>/done/<uuid:public_id>/", kiosk.kiosk_done, name="done"),
+    path("<str:token>/pay-card/", kiosk.kiosk_pay_card, name="pay_card"),
+    path("<str:token>/card/<uuid:public_id>/", kiosk.kiosk_card_wait, name="card"),
+    path("<str:token>/receipt/<uuid:public_id>/", kiosk.kiosk_receipt, name="receipt"),
 ]

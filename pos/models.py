@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +88,40 @@ class Outlet(TimeStampedModel):
         related_name="+",
         verbose_name=_("delivery fee"),
         help_text=_("A product of the catalogue (its price and VAT) added to each room's order."),
+    )
+    # click-and-collect: the pickup slots of the day (within opens_at–kitchen_closes_at)
+    collect_slot_minutes = models.PositiveSmallIntegerField(
+        _("pickup slot length (minutes)"), default=15
+    )
+    collect_slot_capacity = models.PositiveSmallIntegerField(
+        _("orders per pickup slot"),
+        default=4,
+        help_text=_("What the kitchen can prepare for one pickup time."),
+    )
+    collect_lead_minutes = models.PositiveSmallIntegerField(
+        _("first pickup after (minutes)"),
+        default=20,
+        help_text=_("How long the kitchen needs before the first pickup time it offers."),
+    )
+    collect_days_ahead = models.PositiveSmallIntegerField(
+        _("pickup up to (days ahead)"),
+        default=0,
+        help_text=_("0: today only. The days the outlet is closed are not offered."),
+    )
+    # ISO weekdays (1 Monday … 7 Sunday) the outlet is closed: no pickup offered on them
+    collect_closed_weekdays = models.JSONField(_("closed on"), default=list, blank=True)
+    collect_pay_at_pickup = models.BooleanField(
+        _("guests may pay at pickup"),
+        default=False,
+        help_text=_("The order is placed unpaid and paid at the counter when collected."),
+    )
+    collect_grace_minutes = models.PositiveSmallIntegerField(
+        _("kept after the pickup slot (minutes)"),
+        default=30,
+        help_text=_(
+            "An order to pay at pickup not collected by then is released (its place and its "
+            "stock back on sale) and marked not collected."
+        ),
     )
     # what a waiter sells but a guest's phone or the kiosk does not offer (bottle service…)
     guest_menu_excluded = models.ManyToManyField(
@@ -174,6 +208,35 @@ class TerminalPairingCode(models.Model):
         return f"{self.terminal} · {self.code}"
 
 
+class DevicePairing(models.Model):
+    """A short code a new tablet shows (with its QR) to be bound to a terminal (issue 21):
+    the manager types or scans it on the outlets screen and picks the terminal; the tablet,
+    which asks every few seconds, then receives the terminal's cookie. The tablet is known by
+    a secret in its own cookie (its hash here). The code lasts 10 minutes and binds once;
+    the tablet collects the binding once (pos.services.pairing)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=12)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    terminal = models.ForeignKey(
+        Terminal, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    bound_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    bound_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["property", "code"], name="device_pairing_lookup")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class Order(TimeStampedModel):
     """A POS sale being built and then checked out into a billing ticket (or a folio)."""
 
@@ -184,12 +247,22 @@ class Order(TimeStampedModel):
         CANCELLED = "cancelled", _("Cancelled")
         REFUNDED = "refunded", _("Refunded")
 
-    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="orders")
+    # Indexes (issue 28): only those a query uses — the property's by (property, status), the
+    # replay's by client_key (a unique constraint: no LIKE index), the receipt's by ticket,
+    # a guest's and a stay's orders, the admin's outlet filter, the default ordering.
+    property = models.ForeignKey(
+        Property, on_delete=models.PROTECT, related_name="orders", db_index=False
+    )
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="orders")
     terminal = models.ForeignKey(
-        Terminal, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        Terminal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        db_index=False,
     )
-    client_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    client_key = models.CharField(max_length=100, null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     ticket = models.OneToOneField(
         "billing.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
@@ -205,7 +278,7 @@ class Order(TimeStampedModel):
         "crm.Guest", on_delete=models.PROTECT, null=True, blank=True, related_name="pos_orders"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     table_label = models.CharField(max_length=30, blank=True)
     covers = models.PositiveSmallIntegerField(default=0)
@@ -217,12 +290,16 @@ class Order(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     refund_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["property", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["client_key"], name="pos_order_client_key_unique")
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.pk}"
@@ -294,14 +371,24 @@ class TableTab(TimeStampedModel):
 
 
 class KitchenTicket(TimeStampedModel):
-    """The lines of a tab sent to one station (kitchen, bar), shown on its display until bumped."""
+    """The lines of a tab sent to one station (kitchen, bar), shown on its display until bumped;
+    or those of a guest's own order sold at once (a room's tray, a kiosk's ticket): no tab."""
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
         BUMPED = "bumped", _("Done")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="kitchen_tickets")
-    tab = models.ForeignKey(TableTab, on_delete=models.PROTECT, related_name="kitchen_tickets")
+    tab = models.ForeignKey(
+        TableTab, on_delete=models.PROTECT, null=True, blank=True, related_name="kitchen_tickets"
+    )
+    guest_order = models.ForeignKey(
+        "GuestOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="kitchen_tickets",
+    )
     station = models.CharField(max_length=20)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     sent_by = models.ForeignKey(
@@ -315,10 +402,21 @@ class KitchenTicket(TimeStampedModel):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["property", "station", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tab__isnull=False) | models.Q(guest_order__isnull=False),
+                name="kitchen_ticket_of_a_tab_or_a_guest_order",
+            )
+        ]
 
 
 class TabLine(TimeStampedModel):
-    tab = models.ForeignKey(TableTab, on_delete=models.CASCADE, related_name="lines")
+    """A dish for the stations: a table's (on its tab), or a guest's own order sold at once
+    (no tab: `guest_order` names it)."""
+
+    tab = models.ForeignKey(
+        TableTab, on_delete=models.CASCADE, null=True, blank=True, related_name="lines"
+    )
     product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(max_digits=10, decimal_places=3, default=1)
     modifier_ids = models.JSONField(default=list, blank=True)
@@ -355,9 +453,13 @@ class TabLine(TimeStampedModel):
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(tab__isnull=False) | models.Q(guest_order__isnull=False),
+                name="tabline_of_a_tab_or_a_guest_order",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(discount_percent__gte=0, discount_percent__lte=100),
                 name="tabline_discount_percent_range",
-            )
+            ),
         ]
 
 
@@ -603,6 +705,7 @@ class OfflineConflict(models.Model):
         OVERSOLD = "oversold", _("Sold meanwhile online")
         CHECKED_OUT = "checked_out", _("Guest checked out")
         NO_ROOM = "no_room", _("Room not in house")
+        TITLE_RULE = "title_rule", _("Titres-restaurant over the rules")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
     ticket = models.ForeignKey(OfflineTicket, on_delete=models.PROTECT, related_name="conflicts")
@@ -624,12 +727,13 @@ class GuestOrderPoint(TimeStampedModel):
         TABLE = "table", _("Table")
         ROOM = "room", _("Room")
         KIOSK = "kiosk", _("Kiosk")
+        COLLECT = "collect", _("Click and collect")
 
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
     outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="guest_points")
     # the outlet's guest-ordering terminal: a guest's sale is numbered like any other
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=5, choices=Kind.choices)
+    kind = models.CharField(max_length=7, choices=Kind.choices)
     table = models.OneToOneField(
         Table, on_delete=models.CASCADE, null=True, blank=True, related_name="guest_point"
     )
@@ -646,7 +750,8 @@ class GuestOrderPoint(TimeStampedModel):
             models.CheckConstraint(
                 condition=(models.Q(kind="table", table__isnull=False, room__isnull=True))
                 | models.Q(kind="room", room__isnull=False, table__isnull=True)
-                | models.Q(kind="kiosk", room__isnull=True, table__isnull=True),
+                | models.Q(kind="kiosk", room__isnull=True, table__isnull=True)
+                | models.Q(kind="collect", room__isnull=True, table__isnull=True),
                 name="guest_point_table_or_room",
             ),
         ]
@@ -660,7 +765,29 @@ class GuestOrderPoint(TimeStampedModel):
             return str(_("Table %(label)s") % {"label": self.table.label})
         if self.kind == self.Kind.KIOSK:
             return str(_("Kiosk"))
+        if self.kind == self.Kind.COLLECT:
+            return str(_("Click and collect"))
         return str(_("Room %(number)s") % {"number": self.room.number})
+
+
+class PickupSlot(TimeStampedModel):
+    """A pickup time of an outlet's click-and-collect, made when a guest first takes it,
+    with the capacity the outlet had then. Orders holding it are counted under its row
+    lock (pos.lock_objects.pickup_slot_for_update): never more than `capacity`."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="pickup_slots")
+    starts_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["outlet", "starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "starts_at"], name="pickup_slot_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outlet} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 class GuestOrder(TimeStampedModel):
@@ -676,6 +803,10 @@ class GuestOrder(TimeStampedModel):
         PAID = "paid", _("Paid")
         AWAITING_PAYMENT = "awaiting_pay", _("Awaiting payment")
         ON_ITS_WAY = "on_its_way", _("On its way")
+        READY = "ready", _("Ready for pickup")
+        HANDED_OVER = "handed_over", _("Handed over")
+        TO_PAY = "to_pay", _("To pay at pickup")
+        NO_SHOW = "no_show", _("Not collected")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="guest_orders")
@@ -699,6 +830,17 @@ class GuestOrder(TimeStampedModel):
     refusal_reason = models.CharField(max_length=200, blank=True)
     # a room's order paid by card online (no guest in house to charge): the provider's intent
     intent_id = models.CharField(max_length=100, blank=True)
+    # click-and-collect: the pickup time held, who collects it and where the e-mails go
+    pickup_slot = models.ForeignKey(
+        "PickupSlot", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    customer_name = models.CharField(max_length=100, blank=True)
+    customer_email = models.EmailField(blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    # an order to pay at pickup: its place and stock are held until then (then a no-show)
+    hold_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -708,3 +850,84 @@ class GuestOrder(TimeStampedModel):
     def number(self) -> str:
         """The ticket number a kiosk shows and the counter calls (three digits)."""
         return f"{self.pk % 1000:03d}"
+
+    def pickup_words(self, *, short: bool = False) -> str:
+        """A click-and-collect order's pickup time: "12:30" today, else with its day
+        ("Friday 4 December 12:30"; `short`: "04/12 12:30", for the kitchen's ticket)."""
+        at = timezone.localtime(self.pickup_slot.starts_at, self.property.tz)
+        if at.date() == timezone.localtime(timezone.now(), self.property.tz).date():
+            return at.strftime("%H:%M")
+        day = at.strftime("%d/%m") if short else formats.date_format(at, "l j F")
+        return f"{day} {at:%H:%M}"
+
+    def place(self) -> str:
+        """Where it goes, for the stations: its room, the kiosk's number, or its table."""
+        if self.point.kind == GuestOrderPoint.Kind.KIOSK:
+            return str(_("Kiosk · %(number)s") % {"number": self.number})
+        if self.point.kind == GuestOrderPoint.Kind.COLLECT and self.pickup_slot_id:
+            return str(
+                _("Takeaway · %(time)s · %(name)s")
+                % {"time": self.pickup_words(short=True), "name": self.customer_name}
+            )
+        if self.point.kind == GuestOrderPoint.Kind.ROOM:
+            return str(_("Room %(number)s") % {"number": self.point.room.number})
+        return str(_("Table %(label)s") % {"label": self.point.table.label})
+
+
+class OnlineGiftCardOffer(TimeStampedModel):
+    """An amount of a gift-card product the booking engine offers (the manager's screen,
+    /manage/gift-cards-online/). An offer a purchase names is switched off, never deleted."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        "inventory.Product", on_delete=models.PROTECT, related_name="online_gift_card_offers"
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["product_id", "amount"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "amount"], name="onlinegiftcardoffer_product_amount_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="onlinegiftcardoffer_amount_positive"
+            ),
+        ]
+
+
+class OnlineGiftCardPurchase(TimeStampedModel):
+    """A gift card bought in the booking engine and paid on the card provider's page. The
+    card is issued (a sale on the reception's till) only when the provider says the payment
+    succeeded, once: `order` is set under this row's lock."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting", _("Awaiting payment")
+        PAID = "paid", _("Paid, card issued")
+        EXPIRED = "expired", _("Payment not completed")
+        REFUSED = "refused", _("Refused, refunded")
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    offer = models.ForeignKey(OnlineGiftCardOffer, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client_key = models.CharField(max_length=100, unique=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.AWAITING_PAYMENT
+    )
+    buyer_first_name = models.CharField(max_length=100)
+    buyer_last_name = models.CharField(max_length=100)
+    buyer_email = models.EmailField()
+    recipient_name = models.CharField(max_length=200, blank=True)
+    recipient_email = models.EmailField(blank=True)
+    language = models.CharField(max_length=2, default="fr")
+    intent_id = models.CharField(max_length=100, unique=True)
+    decline_message = models.CharField(max_length=300, blank=True)
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="online_gift_card"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]

@@ -13,7 +13,15 @@ from inventory.models import CapacityPool, Channel, ModifierGroup
 from inventory.selectors import products_for_property
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.models import Reservation, ReservationRoom
-from pos.models import OfflineConflict, OfflineDevice, OfflineSync, Table, TableTab, TabLine
+from pos.models import (
+    OfflineConflict,
+    OfflineDevice,
+    OfflineOperation,
+    OfflineSync,
+    Table,
+    TableTab,
+    TabLine,
+)
 
 SOLD_OFFLINE = Q(capacity_pool__isnull=True) | Q(capacity_pool__kind=CapacityPool.Kind.STOCK)
 
@@ -68,6 +76,8 @@ def offline_catalogue(*, property: Property) -> dict:
                 "name_en": product.name_en or product.name_fr,
                 "price": prices[product.pk],
                 "vat_rate": str(product.vat_rate),
+                # what a titre-restaurant may pay for is decided by revenue category
+                "revenue_category": product.revenue_category,
                 "counted": product.capacity_pool_id is not None,
                 "modifier_groups": [
                     {
@@ -169,6 +179,12 @@ def offline_devices_history(*, property: Property) -> list[dict]:
         .order_by("-created_at")[:200]
     ):
         syncs.setdefault(sync.device_id, []).append(sync)
+    # voids made offline that their manager's PIN did not approve at sync
+    voids: dict[int, list] = {}
+    for operation in OfflineOperation.objects.filter(
+        property=property, kind=OfflineOperation.Kind.VOID, status="refused"
+    ).order_by("-created_at")[:100]:
+        voids.setdefault(operation.device_id, []).append(operation)
     conflicts: dict[int, list] = {}
     for conflict in OfflineConflict.objects.filter(property=property).select_related(
         "ticket__order__ticket"
@@ -180,6 +196,7 @@ def offline_devices_history(*, property: Property) -> list[dict]:
             "syncs": syncs.get(device.pk, [])[:10],
             "conflicts": conflicts.get(device.pk, []),
             "refused": list(device.tickets.filter(status="refused").order_by("sequence")[:20]),
+            "refused_voids": voids.get(device.pk, [])[:20],
         }
         for device in devices
     ]

@@ -1,5 +1,8 @@
 """Reads of the POS, scoped to a property."""
 
+import copy
+import time
+
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -45,10 +48,30 @@ def outlets_with_terminals(*, property: Property) -> QuerySet[Outlet]:
     )
 
 
+# the worker's own terminals, as objects: {key with the terminals token: (deadline, Terminal)}
+# (a sale reads its terminal: no Redis read, no unpickling; each caller gets its own copy)
+_TERMINALS: dict[str, tuple[float, Terminal]] = {}
+
+
+def _terminal_copy(terminal: Terminal) -> Terminal:
+    twin = copy.copy(terminal)
+    related = twin._state.fields_cache
+    for name in ("outlet", "printer"):
+        if related.get(name) is not None:
+            related[name] = copy.copy(related[name])
+    printer = related.get("printer")
+    if printer is not None and printer._state.fields_cache.get("cash_drawer") is not None:
+        printer._state.fields_cache["cash_drawer"] = copy.copy(
+            printer._state.fields_cache["cash_drawer"]
+        )
+    return twin
+
+
 def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | None:
     """An active terminal of `property` by public id (API) or pk (bound cookie), with its
     outlet, receipt printer and cash drawer (a cash sale kicks the drawer: no extra reads).
-    Kept in the shared cache under the terminals token (pos.terminal_cache).
+    Kept in the shared cache under the terminals token (pos.terminal_cache), and by the
+    worker as objects under the same key (each caller gets its own copy).
     The printer's property is `property` itself (a printer serves its own property's
     terminals): set, not joined or cached."""
     if public_id is not None:
@@ -59,16 +82,24 @@ def terminal_get(*, property: Property, public_id=None, pk=None) -> Terminal | N
         return None
     ((field, value),) = lookup.items()
     key = f"pos:terminal:{terminals_version()}:{property.pk}:{field}:{value}"
-    terminal = versioned_get(key)
+    now = time.monotonic()
+    kept = _TERMINALS.get(key)
+    terminal = kept[1] if kept is not None and kept[0] > now else None
     if terminal is None:
-        terminal = (
-            Terminal.objects.filter(property=property, is_active=True, **lookup)
-            .select_related("outlet", "printer", "printer__cash_drawer")
-            .first()
-        )
+        terminal = versioned_get(key)
         if terminal is None:
-            return None
-        cache.set(key, terminal, timeout=TERMINAL_CACHE_SECONDS)
+            terminal = (
+                Terminal.objects.filter(property=property, is_active=True, **lookup)
+                .select_related("outlet", "printer", "printer__cash_drawer")
+                .first()
+            )
+            if terminal is None:
+                return None
+            cache.set(key, terminal, timeout=TERMINAL_CACHE_SECONDS)
+        if len(_TERMINALS) >= 500:
+            _TERMINALS.clear()
+        _TERMINALS[key] = (now + TERMINAL_CACHE_SECONDS, terminal)
+    terminal = _terminal_copy(terminal)
     if terminal.property_id != property.pk:  # never another property's, cached or not
         return None
     terminal.property = property
@@ -218,7 +249,7 @@ def table_menu(*, property: Property) -> dict:
         products: dict[int, list] = {}
         for product in (
             products_for_property(property=property)
-            .filter(capacity_pool__isnull=True)
+            .filter(capacity_pool__isnull=True, sold_at_counter=True)
             .prefetch_related(
                 Prefetch(
                     "modifier_groups",

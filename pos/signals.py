@@ -10,6 +10,9 @@ from pos.models import Outlet
 # sent inside the sync's transaction once a synced offline sale's conflicts are written
 # (bulk_create sends no post_save): reporting raises their alert at once (property_id=)
 offline_conflicts_recorded = Signal()
+# sent inside the sync's transaction when a void made offline is refused at sync (its
+# manager's PIN did not pass): reporting raises the managers' alert (operation=)
+offline_void_refused = Signal()
 
 
 @receiver(m2m_changed, sender=Outlet.categories.through)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from pos.views import (
     cash,
+    collect,
     counter,
     guest,
     kitchen,
@@ -10,6 +11,7 @@ from pos.views import (
     receipts,
     tables,
     terminals,
+    upgrades,
 )
 
 app_name = "pos"
@@ -28,9 +30,20 @@ urlpatterns = [
         counter.counter_refund,
         name="counter_refund",
     ),
+    path("upgrade/", upgrades.upgrade, name="upgrade"),
+    path("upgrade/sell/", upgrades.upgrade_sell, name="upgrade_sell"),
+    path("upgrade/done/", upgrades.upgrade_done, name="upgrade_done"),
     path("receipts/<int:order_id>/email/", receipts.receipt_email, name="receipt_email"),
     path("receipts/<int:order_id>/print/", receipts.receipt_print, name="receipt_print"),
     path("tables/", tables.floor, name="floor"),
+    path("collect/", collect.collect_list, name="collect"),
+    path("collect/<int:order_id>/ready/", collect.collect_ready_view, name="collect_ready"),
+    path("collect/<int:order_id>/paid/", collect.collect_paid_view, name="collect_paid"),
+    path(
+        "collect/<int:order_id>/handed-over/",
+        collect.collect_handed_over_view,
+        name="collect_handed_over",
+    ),
     path(
         "guest-orders/<int:order_id>/accept/",
         guest.guest_order_accept_view,
@@ -111,6 +124,7 @@ urlpatterns = [
     path("cash/day/", cash.z_report_day, name="cash_day"),
     path("cash/day/print/", cash.z_report_print_day, name="cash_day_print"),
     path("pair/", outlets.pair, name="pair"),
+    path("pair/status/", outlets.pair_status, name="pair_status"),
     path("offline/", offline.offline_screen, name="offline"),
     path("offline/sw.js", offline.service_worker, name="offline_sw"),
     path("offline/data.json", offline.offline_data, name="offline_data"),

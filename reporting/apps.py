@@ -40,3 +40,14 @@ class ReportingConfig(AppConfig):
         register(
             NavItem(label=_("Alerts"), url_name="reporting:alerts", capability="manage", order=61)
         )
+        register(
+            NavItem(
+                label=_("Alert thresholds"),
+                url_name="targets:alerts",
+                capability="manage",
+                order=64,
+            )
+        )
+        register(
+            NavItem(label=_("Budgets"), url_name="targets:budgets", capability="manage", order=65)
+        )

@@ -104,6 +104,7 @@ class CampaignReport:
     queued: int = 0
     sent: int = 0
     delivered: int = 0
+    bounced: int = 0
     failed: int = 0
     opened: int = 0
     clicked: int = 0
@@ -128,21 +129,23 @@ class CampaignReport:
 
 
 def campaign_report(*, campaign: Campaign) -> CampaignReport:
-    """Sent (handed to the mail server, failed included), delivered (accepted), opened,
+    """Sent (accepted by our mail server), bounced (sent back by the recipient's server,
+    POST /m/bounces/), delivered (sent − bounced), failed (refused by our server), opened,
     clicked, redeemed (vouchers used at any till), revenue attributed (the tickets they paid
     part of), conversion, and repeat stays (recipients who booked a stay starting within 12
     months of the e-mail). A handful of aggregate queries, whatever the campaign's size."""
     statuses = CampaignRecipient.Status
     figures = CampaignRecipient.objects.filter(campaign=campaign).aggregate(
         queued=Count("pk", filter=Q(status__in=(statuses.QUEUED, statuses.SENDING))),
-        delivered=Count("pk", filter=Q(status=statuses.SENT)),
+        sent=Count("pk", filter=Q(status=statuses.SENT)),
+        bounced=Count("pk", filter=Q(status=statuses.SENT, bounced_at__isnull=False)),
         failed=Count("pk", filter=Q(status=statuses.FAILED)),
         opened=Count("pk", filter=Q(opened_at__isnull=False)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
         unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
     )
     report = CampaignReport(**figures)
-    report.sent = report.delivered + report.failed
+    report.delivered = report.sent - report.bounced
     redemptions = GiftCardMovement.objects.filter(
         card__campaign=campaign, kind=GiftCardMovement.Kind.REDEEM
     )

@@ -66,10 +66,13 @@ class Alert(models.Model):
         JOURNAL = "journal", _("Journal verification")
         NIGHT_AUDIT = "night_audit", _("Night audit not run")
         OFFLINE_CONFLICT = "offline", _("Offline sale conflict")
+        OFFLINE_VOID = "offline_void", _("Offline void refused")
+        CLOCK_OUT = "clock_out", _("Forgotten clock-out")
 
-    # kinds whose cause can go away by itself (stock received, feed working again): resolved
-    # when no longer detected. The others are events: they stay until acknowledged.
-    STATE_KINDS = frozenset({"low_stock", "ical", "print", "journal", "night_audit"})
+    # kinds whose cause can go away by itself (stock received, feed working again, the shift
+    # closed): resolved when no longer detected. The others are events: they stay until
+    # acknowledged.
+    STATE_KINDS = frozenset({"low_stock", "ical", "print", "journal", "night_audit", "clock_out"})
 
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

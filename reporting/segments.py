@@ -18,7 +18,7 @@ from functools import reduce
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce
 
-from billing.models import JournalEntry, TicketLine
+from billing.models import JournalEntry, Ticket, TicketLine
 from core.models import Property
 from crm.models import Guest, Segment
 from pms.models import Reservation
@@ -39,29 +39,39 @@ def _stays(property: Property):
 
 
 def _spent(property: Property, rule: dict) -> Q:
-    lines = TicketLine.objects.filter(ticket__property=property, ticket__guest__isnull=False)
     if rule.get("category"):
-        lines = lines.filter(revenue_category=rule["category"])
+        # a revenue category is on the lines: their totals
+        sales, ticket = TicketLine.objects.filter(revenue_category=rule["category"]), "ticket__"
+        voided = Q(ticket_id__in=_voided_ticket_ids())
+    else:
+        # every category: the tickets' totals, the sum of their lines (ticket_issue writes both
+        # in one go and neither is ever changed), without reading the lines at all — half the
+        # rows and no join (issue 24's 1,000,000 lines)
+        sales, ticket = Ticket.objects.all(), ""
+        voided = Q(pk__in=_voided_ticket_ids())
+    sales = sales.filter(
+        **{f"{ticket}property": property, f"{ticket}guest__isnull": False}
+    ).exclude(voided)
     if rule.get("outlet"):
-        lines = lines.filter(ticket__outlet=rule["outlet"])
+        sales = sales.filter(**{f"{ticket}outlet": rule["outlet"]})
     if rule.get("from"):
-        lines = lines.filter(ticket__business_date__gte=date.fromisoformat(rule["from"]))
+        sales = sales.filter(**{f"{ticket}business_date__gte": date.fromisoformat(rule["from"])})
     if rule.get("to"):
-        lines = lines.filter(ticket__business_date__lte=date.fromisoformat(rule["to"]))
+        sales = sales.filter(**{f"{ticket}business_date__lte": date.fromisoformat(rule["to"])})
     if rule.get("during_last_stay"):
         # sold while the guest was staying (the ticket's business day within a stay)
-        lines = lines.filter(
+        sales = sales.filter(
             Exists(
                 _stays(property).filter(
-                    guest_id=OuterRef("ticket__guest_id"),
-                    arrival__lte=OuterRef("ticket__business_date"),
-                    departure__gte=OuterRef("ticket__business_date"),
+                    guest_id=OuterRef(f"{ticket}guest_id"),
+                    arrival__lte=OuterRef(f"{ticket}business_date"),
+                    departure__gte=OuterRef(f"{ticket}business_date"),
                 )
             )
         )
-    lines = lines.exclude(ticket_id__in=_voided_ticket_ids())
+    # a merged profile's sales count for the one kept (the ticket keeps its frozen guest)
     spenders = (
-        lines.annotate(profile=Coalesce("ticket__guest__merged_into_id", "ticket__guest_id"))
+        sales.annotate(profile=Coalesce(f"{ticket}guest__merged_into_id", f"{ticket}guest_id"))
         .order_by()
         .values("profile")
         .annotate(spent=Sum("total"))

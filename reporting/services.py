@@ -7,14 +7,15 @@ received, feed working again) resolves its alert; an event (a basket, a drawer's
 stays until a manager acknowledges it. Reads only the documents of the other apps."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,11 +28,13 @@ from core.outbox import outbox_enqueue
 from devices.models import PrintJob
 from inventory.models import CapacityBucket, CapacityPool, StockLevel
 from pms.models import Reservation, ReservationRoom
-from pos.models import CashSession, OfflineConflict
+from pos.models import CashSession, OfflineConflict, OfflineOperation
 from reporting.models import Alert, AlertSettings
 from reporting.periods import Period
 from reporting.selectors import tickets_counted
 from reporting.staff import staff_performance
+from timeclock.selectors import forgotten_shifts
+from webhooks.services import webhook_emit
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 MAD_SCALE = Decimal("1.4826")  # MAD × 1.4826 estimates a standard deviation (normal data)
@@ -193,6 +196,52 @@ def _cash(property: Property, today: date, threshold: Decimal) -> list[Finding]:
     return [_cash_finding(s) for s in sessions]
 
 
+def alerts_raise(
+    *, property: Property, findings: list[Finding], now: datetime | None = None
+) -> list[Alert]:
+    """Record the findings as alerts, in the caller's transaction; a cause already alerted
+    (by this call's caller or a concurrent one: the partial unique index keeps one) adds
+    nothing. Each alert really raised is sent to the property's `alert.raised` webhook
+    subscribers. Returns those alerts (pk order)."""
+    if not findings:
+        return []
+    now = now or timezone.now()
+    Alert.objects.bulk_create(
+        [
+            Alert(property=property, kind=f.kind, cause=f.cause, data=f.data, created_at=now)
+            for f in findings
+        ],
+        ignore_conflicts=True,
+    )
+    # (ignore_conflicts sets no primary keys: read back the rows this call wrote)
+    fresh = list(
+        Alert.objects.filter(
+            property=property,
+            resolved_at__isnull=True,
+            created_at=now,
+            cause__in=[f.cause for f in findings],
+        ).order_by("pk")
+    )
+    for alert in fresh:
+        webhook_emit(
+            property=property, event="alert.raised", data=lambda a=alert: _event(a, property)
+        )
+    return fresh
+
+
+def _event(alert: Alert, property: Property) -> dict:
+    """alert.raised's data (version 1, webhooks.schema), worded in the property's language."""
+    with translation.override(property.default_language or "fr"):
+        return {
+            "id": alert.pk,
+            "kind": alert.kind,
+            "cause": alert.cause,
+            "message": alert_message(alert),
+            "data": alert.data,
+            "created_at": alert.created_at,
+        }
+
+
 def offline_conflict_alerts(*, property_id: int) -> int:
     """The unresolved offline conflicts' alerts raised in the sync's transaction (the
     manager sees "Offline sale conflict" at once, not at the next beat, which finds the
@@ -201,16 +250,33 @@ def offline_conflict_alerts(*, property_id: int) -> int:
     findings = _offline_conflicts(prop)
     if not findings:
         return 0
-    now = timezone.now()
     with transaction.atomic():
-        Alert.objects.bulk_create(
-            [
-                Alert(property=prop, kind=f.kind, cause=f.cause, data=f.data, created_at=now)
-                for f in findings
-            ],
-            ignore_conflicts=True,
-        )
+        alerts_raise(property=prop, findings=findings)
     return len(findings)
+
+
+def offline_void_alert(*, operation: OfflineOperation) -> None:
+    """A void made offline that its manager's PIN did not approve at sync: an event alert
+    (it stays until a manager acknowledges it), one per queued void."""
+    device = operation.device
+    data = {
+        "device": device.label(),
+        "line": str(operation.payload.get("line_id") or operation.payload.get("line_key") or ""),
+        "approver": str(operation.payload.get("approver") or ""),
+        "reason": operation.reason,
+    }
+    Alert.objects.bulk_create(
+        [
+            Alert(
+                property_id=operation.property_id,
+                kind=Alert.Kind.OFFLINE_VOID,
+                cause=f"offline-void:{operation.pk}",
+                data=data,
+                created_at=timezone.now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def cash_close_alert(*, session: CashSession) -> Alert | None:
@@ -224,19 +290,9 @@ def cash_close_alert(*, session: CashSession) -> Alert | None:
         return None
     finding = _cash_finding(session)
     with transaction.atomic():
-        # one open alert per cause: the partial unique index keeps a concurrent beat's out
-        Alert.objects.bulk_create(
-            [
-                Alert(
-                    property_id=session.property_id,
-                    kind=finding.kind,
-                    cause=finding.cause,
-                    data=finding.data,
-                    created_at=timezone.now(),
-                )
-            ],
-            ignore_conflicts=True,
-        )
+        fresh = alerts_raise(property=session.property, findings=[finding])
+        if fresh:
+            return fresh[0]
         return Alert.objects.filter(
             property_id=session.property_id, cause=finding.cause, resolved_at__isnull=True
         ).first()
@@ -334,6 +390,32 @@ def _offline_conflicts(property: Property) -> list[Finding]:
     ]
 
 
+def _clock_outs(property: Property) -> list[Finding]:
+    """A shift still open long after it should have ended (timeclock's rule: the property's
+    hours, or its planned end and margin): one alert per shift, resolved once it is closed."""
+    return [
+        Finding(
+            kind=Alert.Kind.CLOCK_OUT,
+            cause=f"clock-out:{shift.pk}",
+            data={
+                "shift": shift.pk,
+                "user": shift.user_id,
+                "employee": shift.user.get_full_name() or shift.user.username,
+                "since": date_format(timezone.localtime(shift.clock_in, property.tz), "d/m/Y H:i"),
+            },
+        )
+        for shift in forgotten_shifts(property=property)
+    ]
+
+
+def clock_out_alert_resolve(*, shift) -> int:
+    """The shift is closed: its forgotten clock-out alert (if any) is resolved now, in the
+    closing transaction, rather than at the next beat. Returns how many were resolved."""
+    return Alert.objects.filter(
+        property_id=shift.property_id, cause=f"clock-out:{shift.pk}", resolved_at__isnull=True
+    ).update(resolved_at=timezone.now())
+
+
 def alerts_detect(*, property: Property, today: date | None = None) -> list[Finding]:
     """Every cause an alert rule finds now at `property` (nothing is written)."""
     today = today or property.business_date()
@@ -348,6 +430,7 @@ def alerts_detect(*, property: Property, today: date | None = None) -> list[Find
         *_journal(property),
         *_night_audit(property, today),
         *_offline_conflicts(property),
+        *_clock_outs(property),
     ]
 
 
@@ -363,21 +446,10 @@ def alerts_evaluate(*, property: Property, today: date | None = None) -> list[Al
                 property=property, resolved_at__isnull=True, cause__in=causes
             ).values_list("cause", flat=True)
         )
-        fresh = [
-            Alert(property=property, kind=f.kind, cause=f.cause, data=f.data, created_at=now)
-            for f in findings
-            if f.cause not in existing
-        ]
-        # a concurrent run may insert the same cause: the partial unique index keeps one
-        Alert.objects.bulk_create(fresh, ignore_conflicts=True)
-        # (ignore_conflicts sets no primary keys: read back the rows this run wrote)
-        fresh = list(
-            Alert.objects.filter(
-                property=property,
-                resolved_at__isnull=True,
-                created_at=now,
-                cause__in=[a.cause for a in fresh],
-            ).order_by("pk")
+        fresh = alerts_raise(
+            property=property,
+            findings=[f for f in findings if f.cause not in existing],
+            now=now,
         )
         Alert.objects.filter(
             property=property, resolved_at__isnull=True, kind__in=Alert.STATE_KINDS
@@ -421,6 +493,13 @@ def alert_message(alert: Alert) -> str:
         Alert.Kind.PRINT_FAILED: _("A print job failed on %(printer)s: %(error)s"),
         Alert.Kind.JOURNAL: _("The fiscal journal verification of %(day)s failed."),
         Alert.Kind.NIGHT_AUDIT: _("The night audit of %(night)s has not been run."),
+        Alert.Kind.OFFLINE_VOID: _(
+            "A void made offline on %(device)s was refused at sync, the item stands: %(reason)s"
+        ),
+        Alert.Kind.CLOCK_OUT: _(
+            "%(employee)s clocked in on %(since)s and has not clocked out: close the shift "
+            "on the hours screen."
+        ),
         Alert.Kind.OFFLINE_CONFLICT: _(
             "An offline sale of %(device)s (device ticket %(device_sequence)s, ticket "
             "%(ticket)s) needs checking: %(conflict)s."

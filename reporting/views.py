@@ -24,7 +24,7 @@ from reporting.periods import PRESETS, Period, PeriodError, period_for
 from reporting.routers import replica_reads
 from reporting.selectors import budget_for, checkout_time, dashboard
 from reporting.services import alert_acknowledge, alert_message
-from reporting.staff import staff_report
+from reporting.staff import staff_performance, staff_report
 from timeclock.services import timeclock_settings_update
 
 FACTS_MAX_AGE = timedelta(minutes=1)
@@ -215,10 +215,22 @@ def financial_csv(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_context(request: HttpRequest) -> dict:
+    """The active property's figures (and its pooled tips), or, with `scope=organization`,
+    each person's figures summed over every property of the organisation the user manages
+    (the tips pool is a property's choice: not shown then)."""
     preset, period, error = _period_of(request, "yesterday")
+    scope = "organization" if request.GET.get("scope") == "organization" else "property"
+    properties = _managed_properties(request, scope)
     with replica_reads():
-        figures, pool = staff_report(property=request.property, period=period)
+        if scope == "organization":
+            figures = staff_performance(properties=[p.pk for p in properties], period=period)
+            pool = None
+        else:
+            figures, pool = staff_report(property=request.property, period=period)
     return {
+        "scope": scope,
+        "properties": properties,
+        "organization": request.property.organization,
         "error": error,
         "preset": preset,
         "presets": PRESETS.items(),

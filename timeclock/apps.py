@@ -28,6 +28,22 @@ class TimeclockConfig(AppConfig):
         )
         register(
             NavItem(
+                label=_("Planned and worked"),
+                url_name="timeclock:report",
+                capability="manage.staff",
+                order=66,
+            )
+        )
+        register(
+            NavItem(
+                label=_("Time clock settings"),
+                url_name="timeclock:settings",
+                capability="manage",
+                order=67,
+            )
+        )
+        register(
+            NavItem(
                 label=_("Time clock"), url_name="timeclock:clock", capability="pos.sell", order=90
             )
         )

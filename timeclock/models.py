@@ -80,8 +80,10 @@ class PlannedShift(models.Model):
 
 
 class TimeclockSettings(models.Model):
-    """A property's choices: its legal week, when an open shift counts as forgotten, and
-    whether the tips are pooled and shared by hours worked."""
+    """A property's choices: its legal week, when an open shift counts as forgotten (after
+    `forgotten_after_hours`, or `clock_out_margin_minutes` past the end of the shift planned
+    for it), when a clock-in is late, and whether the tips are pooled and shared by hours
+    worked. Its row is also what the planning's writes lock (one roster write at a time)."""
 
     property = models.OneToOneField(
         Property, on_delete=models.CASCADE, related_name="timeclock_settings"
@@ -92,4 +94,10 @@ class TimeclockSettings(models.Model):
     )
     tips_pooled = models.BooleanField(
         _("pool the tips and share them by hours worked"), default=False
+    )
+    clock_out_margin_minutes = models.PositiveSmallIntegerField(
+        _("an open shift is forgotten this long after its planned end (minutes)"), default=60
+    )
+    late_after_minutes = models.PositiveSmallIntegerField(
+        _("a clock-in counts as late this long after the planned start (minutes)"), default=5
     )

@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from core.models import Property
-from timeclock.models import ShiftBreak, TimeclockSettings, WorkedShift
+from timeclock.models import PlannedShift, ShiftBreak, TimeclockSettings, WorkedShift
 
 User = get_user_model()
 OVERTIME_25_HOURS = 8  # the 36th to 43rd hours of a 35-hour week
@@ -199,3 +199,36 @@ def clock_states(*, property: Property, user_ids) -> dict[int, ClockState]:
         else:
             states[shift.user_id] = ClockState("in", shift.clock_in)
     return states
+
+
+# a clock-in up to this long before a planned shift's start is the clock-in of that shift
+EARLY_CLOCK_IN = timedelta(hours=2)
+
+
+def _planned_for_shift():
+    """The shift planned for a worked shift: the same person's at the same property whose
+    start, less two hours, is before the clock-in and whose end is after it (earliest)."""
+    return PlannedShift.objects.filter(
+        property=OuterRef("property"),
+        user=OuterRef("user"),
+        start__lte=OuterRef("clock_in") + EARLY_CLOCK_IN,
+        end__gt=OuterRef("clock_in"),
+    ).order_by("start")
+
+
+def forgotten_shifts(*, property: Property, now: datetime | None = None):
+    """The open shifts someone forgot to clock out: open for more than the property's
+    `forgotten_after_hours`, or `clock_out_margin_minutes` past the end of the shift planned
+    for them. One query (with the person), oldest first; each carries `planned_end`."""
+    now = now or timezone.now()
+    conf = settings_of(property)
+    return list(
+        WorkedShift.objects.filter(property=property, clock_out__isnull=True)
+        .annotate(planned_end=Subquery(_planned_for_shift().values("end")[:1]))
+        .filter(
+            Q(clock_in__lt=now - timedelta(hours=conf.forgotten_after_hours))
+            | Q(planned_end__lt=now - timedelta(minutes=conf.clock_out_margin_minutes))
+        )
+        .select_related("user")
+        .order_by("clock_in", "pk")
+    )

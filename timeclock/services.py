@@ -3,7 +3,7 @@ with the person's PIN through core's one PIN check, a manager's correction (audi
 after), the planned shifts and the property's settings. Each write is one transaction."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,8 +15,10 @@ from core.exceptions import Conflict, InvalidInput, PermissionDenied
 from core.models import Membership, Property
 from core.roles import role_has
 from core.services import staff_pin_verify
-from timeclock.lock_objects import open_shift_for_update, shift_for_update
+from timeclock.lock_objects import open_shift_for_update, roster_lock, shift_for_update
 from timeclock.models import PlannedShift, ShiftBreak, TimeclockSettings, WorkedShift
+from timeclock.selectors import local_midnight
+from timeclock.signals import shift_closed
 
 IN, BREAK, RESUME, OUT = "in", "break", "resume", "out"
 ACTIONS = (IN, BREAK, RESUME, OUT)
@@ -170,6 +172,24 @@ def _check_times(
         last_end = end
 
 
+def _shift_audit(
+    action: str, shift: WorkedShift, breaks, *, actor, reason: str, before: dict | None = None
+) -> None:
+    """A manager's change to a worked shift, audited the one way (before → after, why)."""
+    data = {"user": shift.user_id}
+    if before is not None:
+        data["before"] = before
+    data |= {"after": _shift_state(shift, breaks), "reason": reason[:300]}
+    audit_log(
+        action=action,
+        property=shift.property,
+        actor=actor,
+        target=shift,
+        channel=AUDIT_CHANNEL,
+        data=data,
+    )
+
+
 def shift_correct(
     *,
     shift: WorkedShift,
@@ -199,21 +219,18 @@ def shift_correct(
         except IntegrityError:
             raise InvalidInput(_("This person already has an open shift."))
         locked.breaks.all().delete()
+        if before["clock_out"] is None and clock_out is not None:
+            shift_closed.send(sender=WorkedShift, shift=locked)
         new_breaks = ShiftBreak.objects.bulk_create(
             [ShiftBreak(shift=locked, start=s, end=e) for s, e in sorted(breaks)]
         )
-        audit_log(
-            action="timeclock.shift.corrected",
-            property=locked.property,
+        _shift_audit(
+            "timeclock.shift.corrected",
+            locked,
+            new_breaks,
             actor=actor,
-            target=locked,
-            channel=AUDIT_CHANNEL,
-            data={
-                "user": locked.user_id,
-                "before": before,
-                "after": _shift_state(locked, new_breaks),
-                "reason": reason[:300],
-            },
+            reason=reason,
+            before=before,
         )
     return locked
 
@@ -244,18 +261,7 @@ def shift_add(
         new_breaks = ShiftBreak.objects.bulk_create(
             [ShiftBreak(shift=shift, start=s, end=e) for s, e in sorted(breaks)]
         )
-        audit_log(
-            action="timeclock.shift.added",
-            property=property,
-            actor=actor,
-            target=shift,
-            channel=AUDIT_CHANNEL,
-            data={
-                "user": user.pk,
-                "after": _shift_state(shift, new_breaks),
-                "reason": reason[:300],
-            },
-        )
+        _shift_audit("timeclock.shift.added", shift, new_breaks, actor=actor, reason=reason)
     return shift
 
 
@@ -325,3 +331,249 @@ def timeclock_settings_update(*, property: Property, actor, tips_pooled: bool) -
             data={"tips_pooled": [before, tips_pooled]},
         )
     return settings_row
+
+
+TIMECLOCK_SETTINGS_FIELDS = (
+    "weekly_hours",
+    "forgotten_after_hours",
+    "clock_out_margin_minutes",
+    "late_after_minutes",
+    "tips_pooled",
+)
+# (lowest, highest) of each number: 48 hours is the most a week may hold (Code du travail
+# L3121-20); an open shift is forgotten within a day; the margins stay below a few hours
+_LIMITS = {
+    "weekly_hours": (1, 48),
+    "forgotten_after_hours": (1, 24),
+    "clock_out_margin_minutes": (0, 600),
+    "late_after_minutes": (0, 120),
+}
+
+
+def timeclock_settings_save(*, property: Property, actor, fields: dict) -> TimeclockSettings:
+    """The manager's time-clock settings (/manage/time/settings/, audited
+    `timeclock.settings`): the legal week, when an open shift counts as forgotten, when a
+    clock-in is late, whether the tips are pooled. Raises InvalidInput (nothing saved)."""
+    from core.audit import audited_save
+
+    if set(fields) - set(TIMECLOCK_SETTINGS_FIELDS):
+        raise InvalidInput(_("Unknown field."))
+    messages = {
+        "weekly_hours": _("The legal week is between 1 and 48 hours."),
+        "forgotten_after_hours": _("An open shift is forgotten after 1 to 24 hours."),
+        "clock_out_margin_minutes": _("The margin after a planned end is 0 to 600 minutes."),
+        "late_after_minutes": _("A clock-in is late after 0 to 120 minutes."),
+    }
+    for name, (low, high) in _LIMITS.items():
+        value = fields.get(name)
+        if value is None or not low <= int(value) <= high:
+            raise InvalidInput(messages[name], extra={"field": name})
+    fields = {**fields, "tips_pooled": bool(fields.get("tips_pooled"))}
+    with transaction.atomic():
+        roster_lock(property_id=property.pk)  # the row exists and is ours until commit
+        row = TimeclockSettings.objects.get(property=property)
+        return audited_save(
+            row,
+            names=TIMECLOCK_SETTINGS_FIELDS,
+            changes=fields,
+            action="timeclock.settings",
+            actor=actor,
+        )
+
+
+def shift_close(*, shift: WorkedShift, actor, clock_out: datetime, reason: str) -> WorkedShift:
+    """A manager closes a shift someone forgot to clock out of, at the time they say it
+    ended, with a reason (audited `timeclock.shift.closed`, before → after); a break still
+    open ends then too. Refused: an end before the clock-in (or before the open break's
+    start), an end in the future, a shift already closed. The forgotten clock-out alert is
+    resolved by reporting's next evaluation (the shift is no longer open).
+    Locks: the shift. Raises: PermissionDenied, InvalidInput, Conflict."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give a reason for the correction."))
+    _require_manager(property=shift.property, actor=actor)
+    if clock_out > timezone.now():
+        raise InvalidInput(_("The clock-out cannot be in the future."))
+    with transaction.atomic():
+        locked = shift_for_update(shift_id=shift.pk)
+        if locked is None or locked.clock_out is not None:
+            raise Conflict(_("This shift is already closed."))
+        if clock_out <= locked.clock_in:
+            raise InvalidInput(_("The clock-out must be after the clock-in."))
+        if (clock_out - locked.clock_in).total_seconds() > 24 * 3600:
+            raise InvalidInput(_("A shift lasts 24 hours at most."))
+        breaks = list(locked.breaks.all())
+        before = _shift_state(locked, breaks)
+        for open_break in (b for b in breaks if b.end is None):
+            if clock_out <= open_break.start:
+                raise InvalidInput(
+                    _("The clock-out must be after the break that started at %(time)s.")
+                    % {"time": _local_time(open_break.start, locked.property)}
+                )
+            open_break.end = clock_out
+            open_break.save(update_fields=["end"])
+        locked.clock_out, locked.corrected = clock_out, True
+        locked.save(update_fields=["clock_out", "corrected", "updated_at"])
+        shift_closed.send(sender=WorkedShift, shift=locked)
+        _shift_audit(
+            "timeclock.shift.closed", locked, breaks, actor=actor, reason=reason, before=before
+        )
+    return locked
+
+
+def _planned_state(planned: PlannedShift) -> dict:
+    return {
+        "user": planned.user_id,
+        "outlet": planned.outlet_id,
+        "start": planned.start.isoformat(),
+        "end": planned.end.isoformat(),
+    }
+
+
+def _check_planned(*, property: Property, user, outlet, start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise InvalidInput(_("The shift must end after it starts."))
+    if (end - start).total_seconds() > 24 * 3600:
+        raise InvalidInput(_("A shift lasts 24 hours at most."))
+    if (
+        outlet.property_id != property.pk
+        or not Membership.objects.filter(property=property, user=user, is_active=True).exists()
+    ):
+        raise InvalidInput(_("Choose a person and an outlet of this property."))
+
+
+def planned_shift_update(
+    *, planned: PlannedShift, actor, user, outlet, start: datetime, end: datetime
+) -> PlannedShift:
+    """Change a planned shift's person, outlet or times (audited before → after). Refused
+    like a new shift, and when the person already has another shift planned at that time.
+    Locks: the property's roster. Raises: PermissionDenied, InvalidInput."""
+    property = planned.property
+    _require_manager(property=property, actor=actor)
+    _check_planned(property=property, user=user, outlet=outlet, start=start, end=end)
+    with transaction.atomic():
+        roster_lock(property_id=property.pk)
+        if (
+            PlannedShift.objects.filter(property=property, user=user, start__lt=end, end__gt=start)
+            .exclude(pk=planned.pk)
+            .exists()
+        ):
+            raise InvalidInput(_("This person already has a shift planned at that time."))
+        before = _planned_state(planned)
+        planned.user, planned.outlet, planned.start, planned.end = user, outlet, start, end
+        planned.save(update_fields=["user", "outlet", "start", "end"])
+        audit_log(
+            action="timeclock.planned.updated",
+            property=property,
+            actor=actor,
+            target=planned,
+            channel=AUDIT_CHANNEL,
+            data={"before": before, "after": _planned_state(planned)},
+        )
+    return planned
+
+
+@dataclass(frozen=True)
+class RosterSkip:
+    """A planned shift of the source week that was not copied, and why (shown to the
+    manager)."""
+
+    planned: PlannedShift
+    reason: str
+
+
+@dataclass(frozen=True)
+class RosterCopy:
+    copied: list
+    already: int
+    skipped: list
+
+
+def planned_week_copy(
+    *, property: Property, actor, from_monday: date, to_monday: date
+) -> RosterCopy:
+    """Copy the shifts planned in from_monday's week (by their start) into to_monday's week,
+    same weekday and local times (a DST change keeps the wall clock). A shift already there
+    (same person, outlet and times) is left as is, so a second tap copies nothing; a shift
+    whose person is no longer at the property, whose outlet is closed, or that overlaps
+    another shift of the person in the target week is skipped and reported. Audited
+    `timeclock.planned.copied` once per copy that wrote something. Locks: the roster.
+    Raises: PermissionDenied, InvalidInput (a week onto itself)."""
+    _require_manager(property=property, actor=actor)
+    if from_monday == to_monday:
+        raise InvalidInput(_("Choose another week to copy from."))
+    shift_by = to_monday - from_monday
+    tz = property.tz
+    lo = local_midnight(from_monday, property)
+    hi = local_midnight(from_monday + timedelta(weeks=1), property)
+    with transaction.atomic():
+        roster_lock(property_id=property.pk)
+        source = list(
+            PlannedShift.objects.filter(property=property, start__gte=lo, start__lt=hi)
+            .select_related("user", "outlet")
+            .order_by("start", "pk")
+        )
+        active = set(
+            Membership.objects.filter(
+                property=property, is_active=True, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+
+        def moved(moment: datetime) -> datetime:
+            local = timezone.localtime(moment, tz)
+            return datetime.combine(local.date() + shift_by, local.time(), tzinfo=tz)
+
+        targets = [(p, moved(p.start), moved(p.end)) for p in source]
+        t_lo = min((s for _p, s, _e in targets), default=None)
+        t_hi = max((e for _p, _s, e in targets), default=None)
+        existing = (
+            list(PlannedShift.objects.filter(property=property, start__lt=t_hi, end__gt=t_lo))
+            if targets
+            else []
+        )
+        copied, skipped, already = [], [], 0
+        for planned, start, end in targets:
+            same = [
+                e
+                for e in existing
+                if (e.user_id, e.outlet_id, e.start, e.end)
+                == (planned.user_id, planned.outlet_id, start, end)
+            ]
+            if same:
+                already += 1
+                continue
+            if planned.user_id not in active:
+                skipped.append(RosterSkip(planned, _("no longer works here")))
+            elif not planned.outlet.is_active:
+                skipped.append(RosterSkip(planned, _("the outlet is closed")))
+            elif any(
+                e.user_id == planned.user_id and e.start < end and e.end > start for e in existing
+            ):
+                skipped.append(RosterSkip(planned, _("overlaps a shift already planned")))
+            else:
+                new = PlannedShift(
+                    property=property,
+                    outlet_id=planned.outlet_id,
+                    user_id=planned.user_id,
+                    start=start,
+                    end=end,
+                    created_by=actor,
+                )
+                copied.append(new)
+                existing.append(new)
+        PlannedShift.objects.bulk_create(copied)
+        if copied:
+            audit_log(
+                action="timeclock.planned.copied",
+                property=property,
+                actor=actor,
+                target=None,
+                channel=AUDIT_CHANNEL,
+                data={
+                    "from": from_monday.isoformat(),
+                    "to": to_monday.isoformat(),
+                    "copied": len(copied),
+                    "skipped": len(skipped),
+                },
+            )
+    return RosterCopy(copied=copied, already=already, skipped=skipped)

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
-from core.api_reads import jsonable
+from core.api_reads import ListParams, cursor_page, jsonable, page_of, query_params
 from core.exceptions import NotFound
 from webhooks import selectors, services
 from webhooks.events import EVENTS
@@ -78,10 +78,19 @@ class WebhookListApi(PropertyScopedApi):
             max_length=200, required=False, default="", allow_blank=True
         )
 
-    @extend_schema(operation_id="webhooks_list", responses={200: SubscriptionOutput(many=True)})
+    @extend_schema(
+        operation_id="webhooks_list",
+        parameters=[ListParams],
+        responses={200: page_of(SubscriptionOutput, "WebhookSubscriptionPage")},
+    )
     def get(self, request, property_slug: str):
-        rows = selectors.subscriptions_list(property=self.property)
-        return Response([_subscription(s) for s in rows])
+        params = query_params(request, ListParams)
+        page = cursor_page(
+            selectors.subscriptions_list(property=self.property),
+            params=params,
+            serialize=lambda rows: [_subscription(s) for s in rows],
+        )
+        return Response(page)
 
     @extend_schema(
         operation_id="webhooks_create",
@@ -162,15 +171,28 @@ class WebhookDetailApi(PropertyScopedApi):
 
 
 class WebhookDeliveriesApi(PropertyScopedApi):
-    """The delivery log of a subscription (the latest 50), with each attempt's HTTP status."""
+    """The delivery log of a subscription, newest first, a page at a time, with each
+    attempt's HTTP status."""
 
     capability = "manage"
 
-    @extend_schema(operation_id="webhooks_deliveries", responses={200: DeliveryOutput(many=True)})
+    @extend_schema(
+        operation_id="webhooks_deliveries",
+        parameters=[ListParams],
+        responses={200: page_of(DeliveryOutput, "WebhookDeliveryPage")},
+    )
     def get(self, request, property_slug: str, subscription_id):
+        params = query_params(request, ListParams)
         subscription = _get(self.property, subscription_id)
-        rows = selectors.deliveries_list(subscription=subscription)
-        return Response(DeliveryOutput(rows, many=True).data)
+        page = cursor_page(
+            subscription.deliveries.all(),
+            params=params,
+            keys=("-pk",),
+            serialize=lambda rows: (
+                DeliveryOutput(selectors.deliveries_with_log(rows), many=True).data
+            ),
+        )
+        return Response(page)
 
 
 class WebhookResendApi(PropertyScopedApi):

@@ -21,4 +21,13 @@ EVENTS: dict[str, str] = {
     "folio.charge_posted": _("Charges were posted to a folio"),
     "invoice.issued": _("An invoice was issued"),
     "credit_note.issued": _("A credit note was issued"),
+    # coalesced: one message per property per run of the beat, listing what changed
+    "availability.changed": _("Availability changed (rooms, slots, passes or stock)"),
+    "alert.raised": _("A manager's alert was raised (stock, cash, feeds, journal…)"),
+    # guests belong to the organisation: sent to the subscribers of each of its properties
+    "guest.created": _("A guest profile was created"),
+    "guest.merged": _("A duplicate guest profile was merged into another"),
+    "guest.erased": _("A guest's personal data was erased"),
 }
+
+ORGANIZATION_EVENTS = frozenset({"guest.created", "guest.merged", "guest.erased"})

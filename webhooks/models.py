@@ -86,3 +86,14 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-pk"]
+
+
+class CoalescedEventMark(models.Model):
+    """How far a coalesced event (one message for many changes, e.g. availability.changed)
+    has been sent: changes written up to `until` are in the messages already recorded."""
+
+    event = models.CharField(max_length=50, unique=True)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.event} ≤ {self.until:%Y-%m-%d %H:%M:%S}"

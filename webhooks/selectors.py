@@ -1,6 +1,6 @@
 """Reads of webhooks: scoped to a property, N+1-free."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from core.models import Property
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -16,13 +16,17 @@ def subscription_get(*, property: Property, pk) -> WebhookSubscription | None:
     return WebhookSubscription.objects.filter(property=property, pk=pk).first()
 
 
+def deliveries_with_log(rows: list[WebhookDelivery]) -> list[WebhookDelivery]:
+    """`rows` with their attempts (the delivery log), newest first: one query."""
+    prefetch_related_objects(
+        rows, Prefetch("log", queryset=WebhookAttempt.objects.order_by("-started_at", "-pk"))
+    )
+    return rows
+
+
 def deliveries_list(*, subscription: WebhookSubscription, limit: int = 50) -> list[WebhookDelivery]:
     """The latest deliveries with their attempts (the delivery log), two queries."""
-    return list(
-        subscription.deliveries.prefetch_related(
-            Prefetch("log", queryset=WebhookAttempt.objects.order_by("-started_at", "-pk"))
-        )[:limit]
-    )
+    return deliveries_with_log(list(subscription.deliveries.all()[:limit]))
 
 
 def delivery_get(*, property: Property, pk) -> WebhookDelivery | None:

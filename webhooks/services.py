@@ -30,9 +30,14 @@ from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Property
 from core.net import UnsafeUrl, pinned_session, pinned_target, resolve_checked
-from core.outbox import outbox_enqueue
-from webhooks.events import EVENTS, PAYLOAD_VERSION
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from core.outbox import outbox_enqueue, outbox_enqueue_many
+from webhooks.events import EVENTS, ORGANIZATION_EVENTS, PAYLOAD_VERSION
+from webhooks.models import (
+    CoalescedEventMark,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -165,67 +170,157 @@ def webhook_secret_rotate(*, subscription: WebhookSubscription, actor=None) -> s
 # --- emitting --------------------------------------------------------------------------------
 
 
-def _cache_key(property_id: int) -> str:
-    return f"webhooks:active:{property_id}"
+def _cache_key(organization_id: int) -> str:
+    return f"webhooks:active:org:{organization_id}"
 
 
-def _active_subscriptions(property_id: int) -> list[tuple[int, list[str]]]:
-    """(id, events) of the property's active subscriptions, from the shared cache: the sale
-    and the booking ask on every call, and the answer changes only when a manager edits a
-    subscription (webhooks.signals drops it, now and after commit)."""
-    key = _cache_key(property_id)
+def _active_subscriptions(organization_id: int) -> list[tuple[int, int, list[str]]]:
+    """(id, property id, events) of the active subscriptions of the organisation's
+    properties, from the shared cache: the sale and the booking ask on every call, and the
+    answer changes only when a manager edits a subscription (webhooks.signals drops it, now
+    and after commit). One list per organisation: a property's events read their own rows,
+    a guest's (organisation-wide) read them all."""
+    key = _cache_key(organization_id)
     found = cache.get(key)
     if found is None:
         found = list(
-            WebhookSubscription.objects.filter(property_id=property_id, is_active=True)
+            WebhookSubscription.objects.filter(
+                property__organization_id=organization_id, is_active=True
+            )
             .order_by("pk")
-            .values_list("pk", "events")
+            .values_list("pk", "property_id", "events")
         )
         cache.set(key, found, timeout=3600)
     return found
 
 
-def webhooks_forget(property_id: int) -> None:
-    key = _cache_key(property_id)
+def webhooks_forget(organization_id: int) -> None:
+    key = _cache_key(organization_id)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
 
 
-def webhook_emit(*, property: Property, event: str, data: dict | Callable[[], dict]) -> int:
-    """Record `event` for every active subscription of `property` that asked for it, in the
-    caller's transaction (one query when nobody subscribed; `data` may be a function, built
-    only when someone did). Returns how many deliveries."""
-    if event not in EVENTS:
-        raise ValueError(f"unknown webhook event {event!r}")
-    subscription_ids = [pk for pk, events in _active_subscriptions(property.pk) if event in events]
-    if not subscription_ids:
-        return 0
+def _record(
+    *, event: str, targets: list[tuple[int, Property]], data: dict | Callable[[], dict]
+) -> int:
+    """One WebhookDelivery per (subscription id, property) and its outbox message, in two
+    INSERTs whatever the number of subscriptions; `data` is built once."""
     now = timezone.now()
-    payload = {
-        "type": event,
-        "version": PAYLOAD_VERSION,
-        "timestamp": now.isoformat(),
-        "property": property.slug,
-        "data": data() if callable(data) else data,
-    }
-    # stored as the JSON it will be sent as (Decimal, dates, UUIDs as strings)
-    payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    body = data() if callable(data) else data
+    payloads: dict[int, dict] = {}
+    for _pk, prop in targets:
+        if prop.pk not in payloads:
+            payload = {
+                "type": event,
+                "version": PAYLOAD_VERSION,
+                "timestamp": now.isoformat(),
+                "property": prop.slug,
+                "data": body,
+            }
+            # stored as the JSON it will be sent as (Decimal, dates, UUIDs as strings)
+            payloads[prop.pk] = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     deliveries = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
                 subscription_id=pk,
                 message_id=f"msg_{uuid.uuid4().hex}",
                 event=event,
-                payload=payload,
+                payload=payloads[prop.pk],
                 queued_at=now,
                 created_at=now,
             )
-            for pk in subscription_ids
+            for pk, prop in targets
         ]
     )
-    for delivery in deliveries:
-        outbox_enqueue(task=DELIVER_TASK, kwargs={"delivery_id": delivery.pk}, property=property)
+    outbox_enqueue_many(
+        task=DELIVER_TASK,
+        messages=[
+            ({"delivery_id": delivery.pk}, prop)
+            for delivery, (_pk, prop) in zip(deliveries, targets, strict=True)
+        ],
+    )
     return len(deliveries)
+
+
+def _check_event(event: str) -> None:
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+
+
+def webhook_emit(*, property: Property, event: str, data: dict | Callable[[], dict]) -> int:
+    """Record `event` for every active subscription of `property` that asked for it, in the
+    caller's transaction (no query when nobody subscribed; `data` may be a function, built
+    only when someone did). Returns how many deliveries."""
+    _check_event(event)
+    targets = [
+        (pk, property)
+        for pk, property_id, events in _active_subscriptions(property.organization_id)
+        if property_id == property.pk and event in events
+    ]
+    return _record(event=event, targets=targets, data=data) if targets else 0
+
+
+def webhook_emit_organization(
+    *, organization_id: int, event: str, data: dict | Callable[[], dict]
+) -> int:
+    """Record an organisation-wide `event` (a guest's: guests belong to the organisation)
+    for the subscribers of every property of it that asked for it: one delivery per
+    subscription, each naming its own property. In the caller's transaction; no query when
+    nobody subscribed, three (the properties, the deliveries, the outbox) when some did."""
+    if event not in ORGANIZATION_EVENTS:
+        raise ValueError(f"{event!r} is a property's event: webhook_emit")
+    matches = [
+        (pk, property_id)
+        for pk, property_id, events in _active_subscriptions(organization_id)
+        if event in events
+    ]
+    if not matches:
+        return 0
+    properties = Property.objects.in_bulk({property_id for _pk, property_id in matches})
+    targets = [(pk, properties[p]) for pk, p in matches if p in properties]
+    return _record(event=event, targets=targets, data=data) if targets else 0
+
+
+def webhook_subscribed(*, property: Property, event: str) -> bool:
+    """Whether any active subscription of `property` asked for `event` (the shared cache: no
+    query as a rule), so a beat computes a coalesced event only for who will get it."""
+    return any(
+        property_id == property.pk and event in events
+        for _pk, property_id, events in _active_subscriptions(property.organization_id)
+    )
+
+
+def coalesced_window(*, event: str, until: datetime) -> datetime | None:
+    """Lock the mark of a coalesced event and move it to `until`, in the caller's transaction
+    (the beat that records the event): returns where the last run stopped, so the changes in
+    (that, until] are this run's, or None on the first run (nothing before it is sent).
+    Two runs at once: the second waits for the first and finds an empty window."""
+    mark, created = CoalescedEventMark.objects.get_or_create(event=event, defaults={"until": until})
+    if created:
+        return None
+    mark = CoalescedEventMark.objects.select_for_update().get(pk=mark.pk)
+    since = mark.until
+    if until > since:
+        mark.until = until
+        mark.save(update_fields=["until"])
+    return since
+
+
+def webhook_payloads_erase(*, organization_id: int, guest_ids: Iterable) -> int:
+    """A guest erased: the delivery log's guest.created payloads of them keep only the id
+    (the log must not keep what the erasure removed). In the erasure's transaction."""
+    wanted = {str(g) for g in guest_ids}
+    rows = list(
+        WebhookDelivery.objects.filter(
+            subscription__property__organization_id=organization_id,
+            event="guest.created",
+            payload__data__id__in=sorted(wanted),
+        ).only("pk", "payload")
+    )
+    for row in rows:
+        row.payload = {**row.payload, "data": {"id": row.payload["data"]["id"], "erased": True}}
+    WebhookDelivery.objects.bulk_update(rows, ["payload"])
+    return len(rows)
 
 
 # --- delivering ------------------------------------------------------------------------------

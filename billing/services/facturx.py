@@ -146,6 +146,17 @@ def _vat_breakdown(invoice: Invoice, lines: list, sign: int) -> list[dict]:
     return breakdown
 
 
+def _payment_terms(invoice: Invoice, credit: bool) -> str:
+    """BT-20, as the PDF says it: the company's terms, else on receipt."""
+    days = (invoice.buyer or {}).get("payment_terms_days")
+    if credit or not days or invoice.due_date is None:
+        return _("Payment due on receipt.")
+    return _("Payment due by %(date)s (%(days)s days after the invoice date).") % {
+        "date": f"{invoice.due_date:%d/%m/%Y}",
+        "days": days,
+    }
+
+
 def invoice_facturx_data(invoice: Invoice) -> dict:
     """The invoice as the `factur-x` library's dictionary of EN 16931 terms."""
     seller, buyer = invoice.seller or {}, invoice.buyer or {}
@@ -160,8 +171,8 @@ def invoice_facturx_data(invoice: Invoice) -> dict:
         "BT-2": invoice.issue_date,
         "BT-3": TYPE_CREDIT_NOTE if credit else TYPE_INVOICE,
         "BT-5": invoice.currency,
-        "BT-9": invoice.issue_date,
-        "BT-20": _("Payment due on receipt."),
+        "BT-9": (not credit and invoice.due_date) or invoice.issue_date,
+        "BT-20": _payment_terms(invoice, credit),
         "BG-4": _party(
             seller,
             name=seller.get("legal_name") or seller.get("name") or "-",

@@ -7,6 +7,7 @@ transaction, so a rolled-back issue gives its number back.
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -51,6 +52,8 @@ def seller_snapshot(property) -> dict:
         "classification": str(property.get_classification_display()),
         "email": property.email,
         "phone": property.phone,
+        # the hotel's own legal mentions (legal form, capital, RCS, bank…), frozen at issue
+        "invoice_footer": property.invoice_footer,
     }
 
 
@@ -68,6 +71,8 @@ def _buyer_snapshot(*, folio: Folio, company) -> dict:
             "siret": company.siret,
             "email": company.email,
             "guest": folio.holder_name,
+            # None: due on receipt; the due date itself is set at issue (_create_document)
+            "payment_terms_days": company.payment_terms_days,
         }
     guest = folio.guest
     return {
@@ -137,6 +142,11 @@ def _create_document(
     buyer = (
         original.buyer if original is not None else _buyer_snapshot(folio=folio, company=company)
     )
+    issue_date = timezone.localdate()
+    if original is None and buyer.get("type") == "company":
+        # frozen with the buyer (and so sealed): the company's terms changed later never move it
+        days = buyer.get("payment_terms_days") or 0
+        buyer = {**buyer, "due_date": (issue_date + timedelta(days=days)).isoformat()}
     invoice = Invoice.objects.create(
         property=property,
         kind=kind,
@@ -147,7 +157,7 @@ def _create_document(
         original=original,
         company=company,
         guest=folio.guest,
-        issue_date=timezone.localdate(),
+        issue_date=issue_date,
         business_date=business_date,
         seller=seller_snapshot(property),
         buyer=buyer,

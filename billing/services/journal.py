@@ -20,8 +20,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.exceptions import DayClosed
-from billing.lock_objects import journal_head_for_update
-from billing.models import JournalEntry
+from billing.lock_objects import journal_head_advance
+from billing.models import JournalEntry, JournalHead
 from billing.services.seals import SEAL_VERSION
 from core.models import Property
 from core.money import ZERO
@@ -186,27 +186,37 @@ def journal_append(
     `document_hash` is the seal of the recorded document's content (billing.services.seals):
     the entry's own hash covers it, so the document cannot change unseen.
     Raises DayClosed for a fiscal document dated on a day already closed.
-    Locks: the chain's JournalHead row (serialises appends: no gap, no fork).
+    Locks: the chain's JournalHead row (serialises appends: no gap, no fork), with the
+    UPDATE that takes its sequence (billing.lock_objects.journal_head_advance).
     """
     with transaction.atomic(savepoint=False):
-        head = journal_head_for_update(property=property, chain=chain)
         business_date = business_date or property.business_date()
-        if (
-            head.closed_through is not None
-            and chain == FISCAL
-            and kind != JournalEntry.Kind.CLOSURE
-            and business_date <= head.closed_through
-        ):
-            # the closure committed while this document was being written with the day's
-            # date (the caller's property was read before): refuse, the retry takes the next
-            raise DayClosed()
         moves_total = chain == FISCAL and kind in TOTAL_KINDS
-        perpetual = head.perpetual_total + (gross if moves_total else ZERO)
-        perpetual_abs = head.perpetual_total_abs + (abs(gross) if moves_total else ZERO)
+        total = gross if moves_total else ZERO
+        # the closure committed while this document was being written with the day's date
+        # (the caller's property was read before): refuse, the retry takes the next
+        refuse_through = (
+            business_date if chain == FISCAL and kind != JournalEntry.Kind.CLOSURE else None
+        )
+        advanced = journal_head_advance(
+            property=property, chain=chain, total=total, refuse_through=refuse_through
+        )
+        if advanced is None:
+            # the chain's first entry (no head yet: made, or made meanwhile by another
+            # append, through the unique constraint) or a closed day (then still None)
+            JournalHead.objects.bulk_create(
+                [JournalHead(property=property, chain=chain)], ignore_conflicts=True
+            )
+            advanced = journal_head_advance(
+                property=property, chain=chain, total=total, refuse_through=refuse_through
+            )
+            if advanced is None:
+                raise DayClosed()
+        sequence, previous_hash, perpetual, perpetual_abs = advanced
         entry = JournalEntry(
             property=property,
             chain=chain,
-            sequence=head.last_sequence + 1,
+            sequence=sequence,
             kind=kind,
             code=code,
             document_type=document._meta.label_lower if document is not None else "",
@@ -221,20 +231,14 @@ def journal_append(
             actor=getattr(actor, "username", "") or "",
             terminal=terminal[:100],
             payload=_plain(payload or {}),
-            previous_hash=head.last_hash,
+            previous_hash=previous_hash,
             created_at=timezone.now().replace(microsecond=0),
             version=SEAL_VERSION,
             document_hash=document_hash,
         )
         entry.hash = entry_hash(entry)
+        # the insert sets the head's last_hash (trigger of migration billing/0021)
         entry.save(force_insert=True)
-        head.last_sequence = entry.sequence
-        head.last_hash = entry.hash
-        head.perpetual_total = perpetual
-        head.perpetual_total_abs = perpetual_abs
-        head.save(
-            update_fields=["last_sequence", "last_hash", "perpetual_total", "perpetual_total_abs"]
-        )
         return entry
 
 

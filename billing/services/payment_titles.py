@@ -36,6 +36,19 @@ def meal_voucher_eligible(*, property: Property, lines: Iterable) -> Decimal:
     return sum((line.total for line in lines if line.revenue_category in categories), ZERO)
 
 
+def payment_title_rules(*, property: Property) -> dict:
+    """The property's payment-title rules as data, for a till that applies them without the
+    server (the offline screen, docs/offline.md): the titres-restaurant methods, their cap
+    per sale and eligible revenue categories, and the paper titles on which no change is
+    given. The sale re-checks them at sync (`payment_titles_apply`)."""
+    return {
+        "meal_vouchers": sorted(MEAL_VOUCHERS),
+        "meal_voucher_cap": str(property.meal_voucher_daily_cap),
+        "meal_voucher_categories": list(property.meal_voucher_categories or ()),
+        "no_change": sorted(PAPER_TITLES),
+    }
+
+
 def payment_titles_apply(
     *, property: Property, tenders: Sequence[TenderInput], lines: Iterable, tip: Decimal
 ) -> tuple[list[TenderInput], Decimal]:

@@ -3,6 +3,11 @@ tax = tariff(classification, night) × taxable persons × nights, posted to the 
 VAT-free "tourist_tax" line per night (shown outside VAT on the invoice, collected for the
 commune), with a period report.
 
+Unclassified accommodation (CGCT L2333-30, REFERENCE §4) pays a percentage instead: per
+taxable person and night, min(percent × night's price excl. VAT / occupants, cap), the
+occupants counting every guest of the room (minors too), then the additional taxes. Example:
+700 € a week for 4 (2 minors) at 5 % → 700 / 7 / 4 × 5 % = 1,25 € per adult and night.
+
 Billing knows no reservation: the caller (pms check-out) passes the nights, the persons and
 a `source_prefix` that identifies the stay room, e.g. "pms.touristtax:<reservation_room_id>";
 each night's source is "<source_prefix>:<YYYY-MM-DD>", which makes posting idempotent.
@@ -39,9 +44,22 @@ def tourist_tax_rate_for(*, property: Property, night: date) -> TouristTaxRate |
     )
 
 
-def rate_per_person_night(rate: TouristTaxRate) -> Decimal:
-    """Communal tariff plus the additional taxes, rounded to the cent (1.50 + 10 % = 1.65)."""
-    return quantize(rate.amount * (HUNDRED + rate.departmental_pct + rate.regional_pct) / HUNDRED)
+def rate_per_person_night(
+    rate: TouristTaxRate, *, night_price_excl_vat: Decimal | None = None, occupants: int = 0
+) -> Decimal:
+    """Communal tariff plus the additional taxes, rounded to the cent (1.50 + 10 % = 1.65).
+    A percentage tariff (unclassified) takes its percent of the night's price excl. VAT per
+    occupant, capped, before the additional taxes; without a price (the manager's list) it is
+    the cap, the most a person pays a night."""
+    communal = rate.amount
+    if rate.percent is not None:
+        cap = rate.cap if rate.cap is not None else ZERO
+        if night_price_excl_vat is None:
+            communal = cap
+        else:
+            share = night_price_excl_vat / max(occupants, 1)
+            communal = min(rate.percent * share / HUNDRED, cap)
+    return quantize(communal * (HUNDRED + rate.departmental_pct + rate.regional_pct) / HUNDRED)
 
 
 def tourist_tax_post(
@@ -52,6 +70,7 @@ def tourist_tax_post(
     adults: int,
     minors: int = 0,
     exemptions: Mapping[str, int] | None = None,
+    night_prices_excl_vat: Mapping[date, Decimal] | None = None,
     actor=None,
 ) -> list[TouristTaxNight]:
     """Post the tourist tax of one stay room: one folio line per night with taxable persons
@@ -61,6 +80,8 @@ def tourist_tax_post(
 
     Minors are exempt by law; `exemptions` holds other exempt adults by reason
     (TouristTaxNight.Exemption). Nights without a configured rate post nothing.
+    `night_prices_excl_vat`: the room's price excl. VAT of each night, which a percentage
+    tariff (unclassified) reads; a night without one pays nothing under such a tariff.
     Idempotent per night (source "<source_prefix>:<night>").
     Raises InvalidInput on an unknown exemption reason or more exempt adults than adults.
     """
@@ -90,7 +111,14 @@ def tourist_tax_post(
             rate = tourist_tax_rate_for(property=property, night=night)
             if rate is None:
                 continue
-            per_person = rate_per_person_night(rate)
+            if rate.percent is not None:
+                per_person = rate_per_person_night(
+                    rate,
+                    night_price_excl_vat=(night_prices_excl_vat or {}).get(night, ZERO),
+                    occupants=adults + minors,
+                )
+            else:
+                per_person = rate_per_person_night(rate)
             amount = quantize(per_person * taxable)
             line = None
             if amount:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +22,7 @@ from core.exceptions import Conflict, InvalidInput
 from core.models import AuditEntry, Property
 from crm.models import Consent, GiftCard, Guest, LoyaltyAccount
 from crm.signals import erasure_blockers, guest_erasing, guest_exporting
+from webhooks.services import webhook_emit_organization, webhook_payloads_erase
 
 ERASED_NAME = "—"
 # what the guest is asked, on every screen that asks (booking engine, check-in, POS); the
@@ -171,4 +173,15 @@ def guest_erase(*, guest: Guest, actor, reason: str = "") -> Guest:
             data={"profiles": [p.pk for p in profiles], "reason": (reason or "")[:200]},
         )
         # written after the scrub above: this entry names no one
+        webhook_payloads_erase(
+            organization_id=guest.organization_id, guest_ids=[p.public_id for p in profiles]
+        )
+        erased_at = timezone.now()
+        for profile in profiles:
+            # no personal data: the id a receiver knows the profile by, and when
+            webhook_emit_organization(
+                organization_id=guest.organization_id,
+                event="guest.erased",
+                data={"id": profile.public_id, "erased_at": erased_at},
+            )
     return guest

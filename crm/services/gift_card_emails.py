@@ -17,7 +17,13 @@ from crm.services.campaigns import qr_png
 
 
 def gift_card_email_request(
-    *, cards: list[GiftCard], to: list[str], language: str, buyer: Guest | None, actor=None
+    *,
+    cards: list[GiftCard],
+    to: list[str],
+    language: str,
+    buyer: Guest | None,
+    actor=None,
+    recipient_name: str = "",
 ) -> None:
     """In the caller's (the sale's) transaction: the e-mail of `cards` to the addresses `to`,
     sent after commit (crm.tasks.gift_card_email_task)."""
@@ -30,12 +36,15 @@ def gift_card_email_request(
             "to": list(to),
             "language": language if language in ("fr", "en") else "fr",
             "buyer_name": f"{buyer.first_name} {buyer.last_name}".strip() if buyer else "",
+            **({"recipient_name": recipient_name} if recipient_name else {}),
         },
         property=cards[0].property,
     )
 
 
-def gift_card_email_text(*, card: GiftCard, language: str, buyer_name: str = "") -> tuple[str, str]:
+def gift_card_email_text(
+    *, card: GiftCard, language: str, buyer_name: str = "", recipient_name: str = ""
+) -> tuple[str, str]:
     """The subject and text of a card's e-mail in `language`."""
     prop = card.property
     with translation.override(language):
@@ -45,6 +54,7 @@ def gift_card_email_text(*, card: GiftCard, language: str, buyer_name: str = "")
             % {"property": prop.name, "buyer": buyer_name}
             if buyer_name
             else _("Here is a gift card for %(property)s.") % {"property": prop.name},
+            *([_("For %(name)s.") % {"name": recipient_name}] if recipient_name else []),
             "",
             _("Code: %(code)s") % {"code": formatted_code(card.code)},
             _("Value: %(amount)s") % {"amount": money(card.initial_amount, language=language)},
@@ -57,13 +67,20 @@ def gift_card_email_text(*, card: GiftCard, language: str, buyer_name: str = "")
 
 
 def gift_card_email_send(
-    *, card_ids: list[int], to: list[str], language: str = "fr", buyer_name: str = ""
+    *,
+    card_ids: list[int],
+    to: list[str],
+    language: str = "fr",
+    buyer_name: str = "",
+    recipient_name: str = "",
 ) -> int:
     """The task's body (outside any transaction): one message per card, to every address,
     its QR attached. Returns how many messages left."""
     sent = 0
     for card in GiftCard.objects.select_related("property").filter(pk__in=card_ids).order_by("pk"):
-        subject, body = gift_card_email_text(card=card, language=language, buyer_name=buyer_name)
+        subject, body = gift_card_email_text(
+            card=card, language=language, buyer_name=buyer_name, recipient_name=recipient_name
+        )
         message = EmailMultiAlternatives(
             subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=list(to)
         )

@@ -10,6 +10,7 @@ from core.audit import audit_log
 from core.exceptions import InvalidInput
 from core.models import Organization
 from crm.models import Company, Guest
+from webhooks.services import webhook_emit_organization
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -67,7 +68,25 @@ def guest_create(
     guest.full_clean()
     guest.save()
     audit_log(action="crm.guest.created", property=None, actor=actor, target=guest)
+    webhook_emit_organization(
+        organization_id=organization.pk, event="guest.created", data=lambda: guest_event(guest)
+    )
     return guest
+
+
+def guest_event(guest: Guest) -> dict:
+    """guest.created's data (version 1, webhooks.schema): the identity, nothing about health
+    or the staff's notes. Erased from the delivery log with the guest (crm.services.gdpr)."""
+    return {
+        "id": guest.public_id,
+        "first_name": guest.first_name,
+        "last_name": guest.last_name,
+        "email": guest.email,
+        "phone": guest.phone,
+        "language": guest.language,
+        "country": guest.country,
+        "created_at": guest.created_at,
+    }
 
 
 @transaction.atomic

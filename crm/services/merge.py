@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_log
 from core.exceptions import InvalidInput
 from crm.models import Guest, LoyaltyAccount, LoyaltyMovement
+from webhooks.services import webhook_emit_organization
 
 # sealed fiscal documents (append-only on PostgreSQL): never re-pointed
 FROZEN = frozenset({"billing.ticket", "billing.invoice"})
@@ -115,6 +116,15 @@ def guests_merge(*, keep: Guest, duplicate: Guest, actor) -> Guest:
                 "moved": moved,
                 "points": points,
                 "filled": filled,
+            },
+        )
+        webhook_emit_organization(
+            organization_id=keep.organization_id,
+            event="guest.merged",
+            data={
+                "id": keep.public_id,
+                "merged_id": duplicate.public_id,
+                "merged_at": duplicate.merged_at,
             },
         )
     return keep

@@ -8,7 +8,7 @@ caller skipped this service.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.models import Property
 from inventory.exceptions import ClosedForSale, InvalidCapacityRequest, SoldOut
-from inventory.lock_objects import buckets_for_update
+from inventory.lock_objects import buckets_for_update, buckets_give, buckets_take
 from inventory.models import (
     CapacityAllocation,
     CapacityBucket,
@@ -170,9 +170,10 @@ def capacity_consume(
     property: Property,
     needs: Sequence[CapacityNeed],
     channel: str,
-    reference: str,
+    reference: str | Callable[[], str],
     hold_until: datetime | None = None,
     pools: Mapping[int, CapacityPool] | None = None,
+    later: list | None = None,
 ) -> list[CapacityAllocation]:
     """Consume capacity for one sale line / reservation room / channel block.
 
@@ -182,6 +183,9 @@ def capacity_consume(
     InvalidCapacityRequest (422) on a malformed request or a pool of another property.
     `pools` ({pk: CapacityPool}): the pools when the caller has them loaded (a quote's
     products carry theirs); only those of `property` count.
+    `later`: the caller's list of writes to run once what `reference` names is written (a
+    sale's order, inserted after its ticket): the allocations' INSERT goes there, the
+    buckets are taken now; `reference` may then be a callable, called at that INSERT.
     """
     return capacity_consume_many(
         property=property,
@@ -189,6 +193,7 @@ def capacity_consume(
         channel=channel,
         hold_until=hold_until,
         pools=pools,
+        later=later,
     )
 
 
@@ -199,6 +204,7 @@ def capacity_consume_many(
     channel: str,
     hold_until: datetime | None = None,
     pools: Mapping[int, CapacityPool] | None = None,
+    later: list | None = None,
 ) -> list[CapacityAllocation]:
     """`capacity_consume` for several references at once (the rooms of one booking, each
     released on its own later): one lock, one check, one insert, so a booking of 5 rooms
@@ -215,7 +221,7 @@ def capacity_consume_many(
         pools = {p.pk: p for p in CapacityPool.objects.filter(property=property, pk__in=pool_ids)}
     if len(pools) != len(pool_ids):
         raise InvalidCapacityRequest(_("Unknown capacity for this property."))
-    parts = _stock_pools_consume(property=property, parts=parts, pools=pools, channel=channel)
+    parts = _stock_pools_consume(property=property, parts=parts, pools=pools, later=later)
     if not parts:
         return []
     wanted: dict[BucketKey, int] = defaultdict(int)
@@ -228,6 +234,53 @@ def capacity_consume_many(
                 mine[key] += need.quantity
         per_part.append((reference, mine))
 
+    dated = [k[1] for k in wanted if k[1] is not None]
+    stops = _stop_sold_days(pools, channel, min(dated), max(dated)) if dated else {}
+    for key in sorted(wanted, key=lambda k: (k[0], k[1] or date.min, k[2])):
+        if _is_stopped(stops, key[0], key[1]):
+            raise ClosedForSale(extra={"pool": pools[key[0]].code, "day": str(key[1])})
+    online = is_online(channel)
+    # the usual sale: every bucket exists and has the units — one statement takes them all
+    takes = []
+    for key, quantity in wanted.items():
+        pool = pools[key[0]]
+        hold, close_at = (pool.hold_back_onsite, pool.online_close_at_sold) if online else (0, None)
+        takes.append((*key, quantity, hold, close_at))
+    bucket_ids = buckets_take(takes=takes, online=online)
+    if len(bucket_ids) < len(wanted):
+        # a bucket missing (first sale of the day) or short: undo, then the locking path
+        # creates the missing buckets and names the day short
+        buckets_give(gives=[(*key, wanted[key]) for key in bucket_ids], online=online)
+        bucket_ids = _consume_locked(pools=pools, wanted=wanted, channel=channel)
+
+    status = CapacityAllocation.Status.HELD if hold_until else CapacityAllocation.Status.CONFIRMED
+
+    def insert() -> list[CapacityAllocation]:
+        return CapacityAllocation.objects.bulk_create(
+            [
+                CapacityAllocation(
+                    bucket_id=bucket_ids[key],
+                    quantity=quantity,
+                    channel=channel,
+                    reference=reference() if callable(reference) else reference,
+                    status=status,
+                    expires_at=hold_until,
+                )
+                for reference, mine in per_part
+                for key, quantity in mine.items()
+            ]
+        )
+
+    if later is not None:
+        later.append(insert)
+        return []
+    return insert()
+
+
+def _consume_locked(*, pools, wanted: dict[BucketKey, int], channel: str) -> dict[BucketKey, int]:
+    """`capacity_consume`'s path when a bucket is missing or short: lock the buckets in pk
+    order, create the missing ones, check each (SoldOut names the first day short) and take
+    the units. Returns {key: bucket id}."""
     buckets = buckets_for_update(_bucket_filter(wanted))
     by_key = {(b.pool_id, b.day, b.slot_time): b for b in buckets}
     if any(key not in by_key for key in wanted):
@@ -237,13 +290,9 @@ def capacity_consume_many(
         buckets = buckets_for_update(_bucket_filter(wanted))
         by_key = {(b.pool_id, b.day, b.slot_time): b for b in buckets}
 
-    dated = [k[1] for k in wanted if k[1] is not None]
-    stops = _stop_sold_days(pools, channel, min(dated), max(dated)) if dated else {}
     for key in sorted(wanted, key=lambda k: (k[0], k[1] or date.min, k[2])):
         bucket = by_key[key]
         pool = pools[key[0]]
-        if _is_stopped(stops, pool.pk, key[1]):
-            raise ClosedForSale(extra={"pool": pool.code, "day": str(key[1])})
         free = free_units(capacity=bucket.capacity, sold=bucket.sold, pool=pool, channel=channel)
         if wanted[key] > free:
             when = f" {key[1]:%d/%m/%Y}" if key[1] else ""
@@ -270,24 +319,10 @@ def capacity_consume_many(
             changes["sold_online"] = F("sold_online") + quantity
         CapacityBucket.objects.filter(pk__in=ids).update(**changes)
 
-    status = CapacityAllocation.Status.HELD if hold_until else CapacityAllocation.Status.CONFIRMED
-    return CapacityAllocation.objects.bulk_create(
-        [
-            CapacityAllocation(
-                bucket=by_key[key],
-                quantity=quantity,
-                channel=channel,
-                reference=reference,
-                status=status,
-                expires_at=hold_until,
-            )
-            for reference, mine in per_part
-            for key, quantity in mine.items()
-        ]
-    )
+    return {key: by_key[key].pk for key in wanted}
 
 
-def _stock_pools_consume(*, property: Property, parts, pools, channel: str) -> list:
+def _stock_pools_consume(*, property: Property, parts, pools, later: list | None) -> list:
     """Counted stock kept in the ledger (a pool with a stock item): what is left is the
     item's level at the pool's location, so its units are taken there, in this
     transaction, refused below zero like any sale. Returns the parts left for buckets."""
@@ -307,7 +342,7 @@ def _stock_pools_consume(*, property: Property, parts, pools, channel: str) -> l
             for n in needs:
                 if n.quantity <= 0:
                     raise InvalidCapacityRequest(_("The quantity must be positive."))
-            stock_apply(property=property, moves=moves, reference=reference)
+            stock_apply(property=property, moves=moves, reference=reference, later=later)
         rest = [n for n in needs if not pools[n.pool_id].stock_item_id]
         if rest:
             left.append((reference, rest))

@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.exceptions import InvalidInput, NotFound
+from core.images import photo_files_forget, photo_stored
 from core.models import Property
 from inventory.exceptions import ChoiceRequired, ProductSoldOut
 from inventory.models import (
+    SALE_CHANNEL_FIELDS,
     Category,
     Modifier,
     ModifierGroup,
@@ -46,6 +48,10 @@ PRODUCT_FIELDS = (
     "is_active",
     "sold_online",
     "sort_order",
+    "sold_at_counter",
+    "sold_on_qr",
+    "sold_for_collect",
+    "sold_at_kiosk",
 )
 CATEGORY_FIELDS = ("name_fr", "name_en", "sort_order")
 VARIANT_FIELDS = ("name_fr", "name_en", "price_delta", "ean13")
@@ -211,6 +217,11 @@ def product_save(
         if row.price is not None and row.price < 0:
             raise InvalidInput(_("A price cannot be negative."))
         _check_barcode_free(property=property, ean13=row.ean13, product_pk=row.pk)
+        if not any(getattr(row, name) for name in SALE_CHANNEL_FIELDS.values()):
+            raise InvalidInput(
+                _("Choose at least one channel that sells it (or make it inactive)."),
+                extra={"field": "channels"},
+            )
 
     return _row_write(
         product or Product(property=property),
@@ -419,6 +430,19 @@ def product_sold_out_clear(*, product: Product, by) -> Product:
     return product
 
 
+def product_channel_check(*, product: Product, channel: str) -> None:
+    """A product left off `channel` (a SaleChannel) is refused there: InvalidInput naming
+    it and the channel (a post made by hand, an old page)."""
+    from inventory.models import SaleChannel
+
+    if not product.sold_on(channel):
+        raise InvalidInput(
+            _("%(name)s is not sold here (%(channel)s).")
+            % {"name": product.name, "channel": SaleChannel(channel).label},
+            extra={"product": product.pk, "channel": str(channel)},
+        )
+
+
 def product_line_check(
     *,
     product: Product,
@@ -458,3 +482,35 @@ def product_choices_check(
                 _("Choose %(group)s for %(name)s.") % {"group": group.name, "name": product.name},
                 extra={"group_id": group.pk},
             )
+
+
+def product_photo_set(*, product: Product, actor, upload=None) -> Product:
+    """Give the product its photo (the guest's QR menu), replacing the one it had, or remove
+    it (`upload` None). A file that is not a JPEG, PNG or WebP photo, or too large, is
+    refused (InvalidInput) and nothing is kept (core.images)."""
+    if upload is None:
+        return _product_photo_write(product=product, actor=actor, large="", small="")
+    with photo_stored(upload, folder=f"products/{product.property_id}") as stored:
+        return _product_photo_write(
+            product=product, actor=actor, large=stored.large, small=stored.small
+        )
+
+
+@transaction.atomic
+def _product_photo_write(*, product: Product, actor, large: str, small: str) -> Product:
+    locked = Product.objects.select_for_update().get(pk=product.pk)
+    old = (locked.photo.name, locked.photo_small.name)
+    if not large and not old[0]:
+        return locked
+    locked.photo, locked.photo_small = large, small
+    locked.save(update_fields=["photo", "photo_small", "updated_at"])
+    photo_files_forget(*old)
+    audit_change(
+        action="inventory.product.photo",
+        property=locked.property,
+        actor=actor,
+        instance=locked,
+        before={"photo": old[0]},
+        after={"photo": large},
+    )
+    return locked

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -43,9 +43,21 @@ class OrderLine:
 
 
 def purchase_order_create(
-    *, property: Property, supplier_id: int, location_id: int, lines: Sequence[OrderLine], actor
+    *,
+    property: Property,
+    supplier_id: int,
+    location_id: int,
+    lines: Sequence[OrderLine],
+    actor,
+    key: str = "",
 ) -> PurchaseOrder:
-    """A draft order of the supplier's packs at their current prices, numbered per property."""
+    """A draft order of the supplier's packs at their current prices, numbered per property.
+    `key` (the form's one-time key of an order typed by hand): a double tap drafts once."""
+    key = (key or "")[:64]
+    if key:
+        existing = PurchaseOrder.objects.filter(property=property, key=key).first()
+        if existing is not None:
+            return existing
     supplier = Supplier.objects.filter(property=property, pk=supplier_id).first()
     location = StockLocation.objects.filter(property=property, pk=location_id).first()
     if supplier is None or location is None:
@@ -73,6 +85,7 @@ def purchase_order_create(
             number=number,
             created_by=actor,
             expected_on=property.business_date() + timedelta(days=supplier.lead_time_days),
+            key=key,
         )
         PurchaseOrderLine.objects.bulk_create(
             [
@@ -218,6 +231,106 @@ def goods_receive(
         order.status = Status.RECEIVED if complete else Status.PARTLY_RECEIVED
         order.save(update_fields=["status", "updated_at"])
     return receipt
+
+
+@dataclass(frozen=True)
+class DeliveryLine:
+    """Packs of a supplier's offer delivered without an order; `pack_price` None: the offer's."""
+
+    supplier_item_id: int
+    packs: Decimal
+    pack_price: Decimal | None = None
+
+
+def goods_receive_direct(
+    *,
+    property: Property,
+    supplier_id: int,
+    location_id: int,
+    lines: Sequence[DeliveryLine],
+    actor,
+    key: str,
+    delivery_note: str = "",
+) -> GoodsReceipt:
+    """A delivery that came without a purchase order (the baker's morning round): the
+    levels rise at `location_id` and each item's weighted average cost follows the price
+    paid, as for an order's delivery. Idempotent by `key` (a double tap records once)."""
+    key = (key or "").strip()[:64]
+    if not key:
+        raise InvalidInput(_("Reload the page and try again."))
+    existing = GoodsReceipt.objects.filter(property=property, key=key).first()
+    if existing is not None:
+        return existing
+    supplier = Supplier.objects.filter(property=property, pk=supplier_id).first()
+    location = StockLocation.objects.filter(property=property, pk=location_id).first()
+    if supplier is None or location is None:
+        raise InvalidInput(_("Unknown supplier or location for this property."))
+    if any(line.packs is None or line.packs < 0 for line in lines):
+        raise InvalidInput(_("A delivered quantity cannot be negative."))
+    if any(line.pack_price is not None and line.pack_price < 0 for line in lines):
+        raise InvalidInput(_("A price cannot be negative."))
+    wanted = [line for line in lines if line.packs]
+    if not wanted:
+        raise InvalidInput(_("Enter what was delivered."))
+    offers = {
+        o.pk: o
+        for o in SupplierItem.objects.filter(
+            supplier=supplier, pk__in=[line.supplier_item_id for line in wanted]
+        )
+    }
+    if any(line.supplier_item_id not in offers for line in wanted):
+        raise InvalidInput(_("This supplier does not sell one of these items."))
+    try:
+        return _receive_direct(
+            property, supplier, location, wanted, offers, actor, key, delivery_note
+        )
+    except IntegrityError:  # the same key committed meanwhile (two taps at once)
+        return GoodsReceipt.objects.get(property=property, key=key)
+
+
+def _receive_direct(property, supplier, location, wanted, offers, actor, key, delivery_note):
+    with transaction.atomic():
+        receipt = GoodsReceipt.objects.create(
+            property=property,
+            supplier=supplier,
+            location=location,
+            delivery_note=delivery_note[:50],
+            received_by=actor,
+            key=key,
+        )
+        rows, stock_lines, total = [], [], Decimal("0.00")
+        for line in wanted:
+            offer = offers[line.supplier_item_id]
+            pack_price = offer.pack_price if line.pack_price is None else line.pack_price
+            quantity = (Decimal(line.packs) * offer.pack_size).quantize(QUANTUM)
+            unit_cost = (pack_price / offer.pack_size).quantize(COST_QUANTUM, ROUND_HALF_UP)
+            rows.append(
+                GoodsReceiptLine(
+                    receipt=receipt, item_id=offer.item_id, quantity=quantity, unit_cost=unit_cost
+                )
+            )
+            stock_lines.append((offer.item_id, quantity, unit_cost))
+            total += Decimal(line.packs) * pack_price
+        GoodsReceiptLine.objects.bulk_create(rows)
+        receipt.total = total.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        receipt.save(update_fields=["total"])
+        stock_receive(
+            property=property,
+            location_id=location.pk,
+            lines=stock_lines,
+            reference=f"stock.receipt:{receipt.pk}",
+            actor=actor,
+        )
+    return receipt
+
+
+def invoice_difference(invoice: SupplierInvoice) -> Decimal:
+    """What the supplier bills (excl. VAT) beyond what the deliveries it charges were worth
+    at receipt (negative: less). Uses `receipts_total` when the list annotated it."""
+    received = getattr(invoice, "receipts_total", None)
+    if received is None:
+        received = sum((r.total for r in invoice.receipts.all()), Decimal("0.00"))
+    return (invoice.total_excl_vat - (received or Decimal("0.00"))).quantize(Decimal("0.01"))
 
 
 def supplier_invoice_record(

@@ -7,7 +7,7 @@ caller's transaction — so a sale of a 6-ingredient cocktail costs two statemen
 the sale, and the ledger's sum is the level whatever retries or races happen."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -77,8 +77,11 @@ def stock_apply(
     actor=None,
     check_floor: bool = True,
     now=None,
+    later: list | None = None,
 ) -> list[StockMovement]:
     """Move stock inside the caller's transaction: the levels and their movements together.
+    With `later` (see capacity_consume), the movements' INSERT is appended there and runs
+    once what `reference` (then possibly a callable) names is written.
 
     `check_floor`: a decrease below zero follows the property's rule (refused with
     OutOfStock naming the item and what is left, or allowed: the level goes negative and
@@ -99,6 +102,19 @@ def stock_apply(
     if missing:
         applied |= _missing_levels(property=property, rows=missing, check_floor=check_floor)
     now = now or timezone.now()
+
+    def insert() -> list[StockMovement]:
+        return _movements_insert(property, moves, applied, reference, actor, now)
+
+    if later is not None:
+        later.append(insert)
+        return []
+    return insert()
+
+
+def _movements_insert(property, moves, applied, reference, actor, now) -> list[StockMovement]:
+    if callable(reference):
+        reference = reference()
     return StockMovement.objects.bulk_create(
         [
             StockMovement(
@@ -257,18 +273,28 @@ def stock_sale(
     property: Property,
     location_id: int | None,
     lines: Iterable[tuple[int, Decimal]],
-    reference: str,
+    reference: str | Callable[[], str],
     actor=None,
     offline: bool = False,
+    later: list | None = None,
 ) -> list[StockMovement]:
     """Take a sale's ingredients at its outlet's location, in the sale's transaction (+2
     statements whatever the number of ingredients, none for a sale without recipes). An
-    offline ticket already sold is never refused: its level may go negative."""
+    offline ticket already sold is never refused: its level may go negative. `reference`
+    may be a callable, called only when the movements are inserted (with `later`, see
+    stock_apply: once the sale's order is written)."""
     if location_id is None:
         return []
     moves = sale_moves(property=property, location_id=location_id, lines=lines)
+    if not moves:
+        return []
     return stock_apply(
-        property=property, moves=moves, reference=reference, actor=actor, check_floor=not offline
+        property=property,
+        moves=moves,
+        reference=reference,
+        actor=actor,
+        check_floor=not offline,
+        later=later,
     )
 
 

@@ -23,12 +23,13 @@ from inventory.forms import (
     ProductForm,
     VariantForm,
 )
-from inventory.models import ALLERGENS, ModifierGroup, Product
+from inventory.models import ALLERGENS, ModifierGroup, Product, SaleChannel
 from inventory.services.catalogue import (
     category_save,
     modifier_group_save,
     modifier_save,
     product_is_sold_out,
+    product_photo_set,
     product_prices_set,
     product_save,
     product_sold_out_clear,
@@ -157,6 +158,7 @@ def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 "default_course": product.default_course,
                 "is_active": product.is_active,
                 "sold_online": product.sold_online,
+                "channels": [c for c in SaleChannel.values if product.sold_on(c)],
             },
             categories=categories,
         )
@@ -191,13 +193,11 @@ def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-@require_POST
-@capability_required("manage")
-def product_sold_out(request: HttpRequest, pk: int) -> HttpResponse:
-    """The one-tap 86: off until the end of the service, or back on sale."""
-    product = get_object_or_404(Product, pk=pk, property=request.property)
+def sold_out_switch(request: HttpRequest, product: Product, *, back: bool) -> None:
+    """86 a product until the end of the service, or put it back on sale (`back`), and say so:
+    the manager's catalogue and the kitchen display share these words and the audited service."""
     try:
-        if request.POST.get("action") == "clear":
+        if back:
             product_sold_out_clear(product=product, by=request.user)
             messages.success(request, _("“%(name)s” is back on sale.") % {"name": product.name})
         else:
@@ -207,10 +207,37 @@ def product_sold_out(request: HttpRequest, pk: int) -> HttpResponse:
                 _("“%(name)s” is sold out until the end of the service.") % {"name": product.name},
             )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, str(exc.message))
+
+
+@require_POST
+@capability_required("manage")
+def product_sold_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one-tap 86: off until the end of the service, or back on sale."""
+    product = get_object_or_404(Product, pk=pk, property=request.property)
+    sold_out_switch(request, product, back=request.POST.get("action") == "clear")
     if request.POST.get("next") == "product":
         return redirect("catalogue:product", pk=pk)
     return redirect("catalogue:home")
+
+
+@require_POST
+@capability_required("manage")
+def product_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a product its photo (multipart `photo`), or remove it (`action` remove)."""
+    product = get_object_or_404(Product, pk=pk, property=request.property)
+    remove = request.POST.get("action") == "remove"
+    try:
+        product_photo_set(
+            product=product,
+            actor=request.user,
+            upload=None if remove else request.FILES.get("photo"),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Photo removed.") if remove else _("Photo saved."))
+    return redirect("catalogue:product", pk=pk)
 
 
 @require_POST

@@ -6,8 +6,8 @@ inventory.services.stock and .purchasing do the writes; every row is the propert
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.db.models import F, Sum
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, F, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,10 +19,16 @@ from core.scoping import capability_required
 from inventory.models import (
     PurchaseOrder,
     StockCount,
+    StockCountBatch,
     StockItem,
     StockLevel,
     StockLocation,
     StockMovement,
+)
+from inventory.services.count_batches import (
+    count_batch_post,
+    count_batch_report,
+    count_batch_start,
 )
 from inventory.services.purchasing import (
     goods_receive,
@@ -157,6 +163,7 @@ def count_new(request: HttpRequest) -> HttpResponse:
             "counts": StockCount.objects.filter(property=prop)
             .exclude(status=StockCount.Status.APPROVED)
             .select_related("location"),
+            "is_manager": role_has(request.membership.role, "manage"),
         },
     )
 
@@ -190,6 +197,8 @@ def count_sheet(request: HttpRequest, pk: int) -> HttpResponse:
                 error, status = exc.message, UNPROCESSABLE
             else:
                 messages.success(request, _("Count submitted."))
+                if count.batch_id and role_has(request.membership.role, "manage"):
+                    return redirect("stock:batch", pk=count.batch_id)
                 return redirect("stock:count", pk=count.pk)
     lines = []
     if count.status != StockCount.Status.OPEN:
@@ -268,3 +277,78 @@ def purchase_order(request: HttpRequest, pk: int) -> HttpResponse:
             "total": order_total(order),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("manage")
+def count_batches(request: HttpRequest) -> HttpResponse:
+    """The counts of the whole hotel, and a new one over every location or a chosen set."""
+    prop = request.property
+    error = ""
+    if request.method == "POST":
+        chosen = [int(pk) for pk in request.POST.getlist("locations") if pk.isdigit()]
+        try:
+            batch = count_batch_start(
+                property=prop,
+                actor=request.user,
+                location_ids=chosen if request.POST.get("scope") == "chosen" else None,
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect("stock:batch", pk=batch.pk)
+    return render(
+        request,
+        "inventory/stock/batches.html",
+        {
+            "locations": StockLocation.objects.filter(property=prop, is_active=True),
+            "batches": StockCountBatch.objects.filter(property=prop)
+            .annotate(locations=Count("counts"))
+            .select_related("started_by")[:20],
+            "error": error,
+        },
+        status=UNPROCESSABLE if error else 200,
+    )
+
+
+@capability_required("manage")
+def count_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """One whole-hotel count: each location's sheet and its state, the variance report, and
+    the post button once every location is counted. Another property's batch is a 404 whatever
+    the method (looked up before the method is refused, so nothing is revealed)."""
+    batch = get_object_or_404(StockCountBatch, property=request.property, pk=pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    report, value = count_batch_report(batch=batch)
+    return render(
+        request,
+        "inventory/stock/batch.html",
+        {
+            "batch": batch,
+            "report": report,
+            "value": value,
+            "ready": all(row.count.status != StockCount.Status.OPEN for row in report),
+            "is_manager": True,
+        },
+    )
+
+
+@require_POST
+@capability_required("manage")
+def count_batch_post_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(StockCountBatch, property=request.property, pk=pk)
+    try:
+        written = count_batch_post(batch=batch, approver=request.user, is_manager=True)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Count posted: %(count)s adjustment written.",
+                "Count posted: %(count)s adjustments written.",
+                written,
+            )
+            % {"count": written},
+        )
+    return redirect("stock:batch", pk=batch.pk)

@@ -26,7 +26,7 @@ from core.outbox import outbox_enqueue
 from crm.services import guest_create
 from crm.services.gdpr import MARKETING_WORDING, consent_record
 from inventory.exceptions import SoldOut
-from inventory.models import CapacityPool, Channel, Product
+from inventory.models import CapacityPool, Channel, Product, RatePlan
 from inventory.promotion_labels import discounts_for
 from inventory.selectors import pools_availability
 from inventory.services.capacity import capacity_confirm
@@ -63,6 +63,7 @@ class Offer:
     promotion: str = ""
     promotion_conditions: list[str] = field(default_factory=list)
     policy: str = ""  # the rate plan's guarantee and cancellation terms, in the guest's words
+    meal_plan: str = ""  # what the night includes (room only, breakfast, half or full board)
 
 
 def _promotion_conditions(promotion) -> list[str]:
@@ -93,6 +94,7 @@ def booking_offers(
             property=property, max_occupancy__gte=adults + children, product__is_active=True
         )
         .select_related("product")
+        .prefetch_related("photos")
         .order_by("sort_order", "code")
     )
     if not types:
@@ -121,6 +123,9 @@ def booking_offers(
             undiscounted=line.total + line.discount,
         )
         offer.policy = booking_policy_text(property=property, applied_rule=line.applied_rule)
+        offer.meal_plan = booking_meal_plan_text(
+            property=property, code=_plan_code(line.applied_rule)
+        )
         if line.promotion_id:
             promotion = Promotion.objects.get(pk=line.promotion_id, property=property)
             offer.promotion = (
@@ -131,12 +136,27 @@ def booking_offers(
     return offers
 
 
+def _plan_code(applied_rule: str) -> str:
+    """The plan a quote line was priced in (`rate:<code>` of its applied rule)."""
+    match = re.search(r"rate:([\w-]+)", applied_rule or "")
+    return match.group(1) if match else ""
+
+
 def booking_policy_text(*, property: Property, applied_rule: str) -> str:
     """The terms of the plan a quote line was priced in (`rate:<code>` of its applied
     rule), in the active language: shown with the offer and on the booking's summary."""
-    match = re.search(r"rate:([\w-]+)", applied_rule or "")
-    plan = rate_plan_by_code(property=property, code=match.group(1) if match else "")
+    plan = rate_plan_by_code(property=property, code=_plan_code(applied_rule))
     return rate_plan_policy_text(plan)
+
+
+def booking_meal_plan_text(*, property: Property, code: str, room_only: bool = True) -> str:
+    """What a night of the plan `code` includes ("Breakfast included"), in the active
+    language; "" for an unknown plan, and for a room-only plan when `room_only` is False (the
+    summary's lines name only the meals). From the cached pricing configuration (no query)."""
+    plan = rate_plan_by_code(property=property, code=code)
+    if plan is None or (not room_only and plan.meal_plan == RatePlan.MealPlan.ROOM_ONLY):
+        return ""
+    return str(plan.get_meal_plan_display())
 
 
 def stay_policy_text(
@@ -250,6 +270,11 @@ class SummaryLine:
     quantity: Decimal
     total: Decimal
     applied_rule: str
+    discount: Decimal | None = None  # as quoted at booking: list price = total + discount
+
+
+def _with_meals(description: str, meals: str) -> str:
+    return f"{description} · {meals}" if meals else description
 
 
 def booking_summary(*, reservation: Reservation) -> list[SummaryLine]:
@@ -259,14 +284,20 @@ def booking_summary(*, reservation: Reservation) -> list[SummaryLine]:
     nights = max((reservation.departure - reservation.arrival).days, 1)
     lines = [
         SummaryLine(
-            description=_("%(room_type)s, %(nights)s")
-            % {
-                "room_type": room.room_type.name,
-                "nights": ngettext("%(n)s night", "%(n)s nights", nights) % {"n": nights},
-            },
+            description=_with_meals(
+                _("%(room_type)s, %(nights)s")
+                % {
+                    "room_type": room.room_type.name,
+                    "nights": ngettext("%(n)s night", "%(n)s nights", nights) % {"n": nights},
+                },
+                booking_meal_plan_text(
+                    property=reservation.property, code=room.rate_plan_code, room_only=False
+                ),
+            ),
             quantity=Decimal(nights),
             total=room.price_total,
             applied_rule=room.applied_rule,
+            discount=room.discount,
         )
         for room in reservation.rooms.filter(is_cancelled=False).select_related("room_type")
     ]
@@ -276,6 +307,7 @@ def booking_summary(*, reservation: Reservation) -> list[SummaryLine]:
             quantity=Decimal(extra.quantity),
             total=extra.total,
             applied_rule=extra.applied_rule,
+            discount=extra.discount,
         )
         for extra in reservation.extras.filter(is_cancelled=False)
     ]

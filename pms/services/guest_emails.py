@@ -39,6 +39,7 @@ COMMON = {
     "departure",
     "nights",
     "total",
+    "hours",
 }
 PLACEHOLDERS: dict[str, set[str]] = {
     GuestEmailKind.CONFIRMATION: COMMON | {"summary", "payment", "policy"},
@@ -51,14 +52,14 @@ DEFAULTS = {
         gettext_lazy("Your booking {reference} at {property}"),
         gettext_lazy(
             "Hello {first_name},\n\nYour booking at {property} is confirmed.\n\n"
-            "Reference: {reference}\n{arrival} → {departure} ({nights} nights)\n"
+            "Reference: {reference}\n{arrival} → {departure} ({nights} nights)\n{hours}\n"
             "Total: {total}\n\n{summary}\n\n{payment}\n\n{policy}\n"
         ),
     ),
     GuestEmailKind.PRE_ARRIVAL: (
         gettext_lazy("See you soon at {property}"),
         gettext_lazy(
-            "Hello {first_name},\n\nWe look forward to welcoming you on {arrival}.\n"
+            "Hello {first_name},\n\nWe look forward to welcoming you on {arrival}.\n{hours}\n"
             "Save time at the desk: tell us when you arrive and, if you are not a French "
             "national, fill in the police form online:\n{guest_page_link}\n\n"
             "Reference: {reference}\n"
@@ -80,6 +81,13 @@ DEFAULTS = {
     ),
 }
 GUEST_PAGE_SALT = "pms.guest_page"
+
+
+def stay_hours_text(property, language: str) -> str:
+    """The property's check-in and check-out hours in `language` (pms.services.policies)."""
+    from pms.services.policies import stay_hours_text as text
+
+    return text(property, language)
 
 
 def policy_sentence(reservation: Reservation, language: str) -> str:
@@ -188,6 +196,7 @@ def _context(reservation: Reservation, language: str, extra: dict | None) -> dic
             "departure": format_day(reservation.departure, language=language),
             "nights": reservation.nights,
             "total": money(reservation.total_price, prop.currency, language=language),
+            "hours": stay_hours_text(prop, language),
             "policy": policy_sentence(reservation, language),
             "summary": "",
             "payment": "",
@@ -228,6 +237,7 @@ def template_preview(
             "departure": format_day(today + timedelta(days=5), language=language),
             "nights": 2,
             "total": money("240.00", property.currency, language=language),
+            "hours": stay_hours_text(property, language),
             "policy": _("Free cancellation until 2 days before arrival."),
             "summary": _("- %(room_type)s, %(nights)s: %(amount)s")
             % {

@@ -19,6 +19,7 @@ Each webhook event is stored once by its id (PaymentWebhookEvent): a replay chan
 """
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -473,6 +474,18 @@ def online_refund_apply(
     return refund
 
 
+# intents of other apps' sales (a guest's room-service order paid by card): the app that made
+# them registers a listener at start-up, as the higher layers register their sources
+_intent_listeners: list[Callable[[dict, str], None]] = []
+
+
+def register_intent_listener(listener: Callable[[dict, str], None]) -> None:
+    """`listener(intent, event_type)` hears each verified `payment_intent.*` event that is no
+    reservation's, once per event, inside the transaction that records the event."""
+    if listener not in _intent_listeners:
+        _intent_listeners.append(listener)
+
+
 def payment_webhook_receive(*, event: dict) -> bool:
     """A verified provider event: stored once by its id, then applied. False for a replay
     (nothing changes). Unknown event types are stored and ignored."""
@@ -493,7 +506,9 @@ def payment_webhook_receive(*, event: dict) -> bool:
         except IntegrityError:
             return False
         if kind.startswith("payment_intent."):
-            online_payment_apply(intent=data, event_type=kind)
+            if online_payment_apply(intent=data, event_type=kind) is None:
+                for listener in _intent_listeners:
+                    listener(data, kind)
         elif kind.startswith("refund.") or kind == "charge.refund.updated":
             online_refund_apply(refund_object=data)
     return True

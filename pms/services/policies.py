@@ -6,7 +6,7 @@ the guest accepted stay the terms applied, whoever changes the plan later. The d
 and the booking engine all read these functions: one fee, one deposit, one sentence.
 
 Deadlines are read on the property's clock: "free until 2 days before arrival" ends at the
-arrival day's check-in hour (ARRIVAL_HOUR, local time) minus 2 days.
+arrival day's check-in hour (the property's `check_in_time`, local time) minus 2 days.
 """
 
 from datetime import datetime, time, timedelta
@@ -22,7 +22,6 @@ from inventory.models import RatePlan
 from inventory.services.pricing import pricing_config
 from pms.models import Reservation
 
-ARRIVAL_HOUR = 15  # check-in from 15:00: the moment a "before arrival" deadline counts from
 POLICY_FIELDS = (
     "guarantee",
     "deposit_percent",
@@ -84,8 +83,19 @@ def _first_nights(reservation: Reservation, nights: int) -> Decimal:
 
 def arrival_moment(reservation: Reservation) -> datetime:
     """The arrival day's check-in hour on the property's clock (aware)."""
-    local = datetime.combine(reservation.arrival, time(ARRIVAL_HOUR))
+    check_in = reservation.property.check_in_time or time(15)
+    local = datetime.combine(reservation.arrival, check_in.replace(second=0, microsecond=0))
     return timezone.make_aware(local, reservation.property.tz)
+
+
+def stay_hours_text(property, language: str | None = None) -> str:
+    """ "Check-in from 15:00, check-out by 11:00." in `language` (the active one by default):
+    the booking engine, the confirmation and pre-arrival e-mails and the guest's page."""
+    with translation.override(language or translation.get_language()):
+        return _("Check-in from %(check_in)s, check-out by %(check_out)s.") % {
+            "check_in": f"{property.check_in_time:%H:%M}",
+            "check_out": f"{property.check_out_time:%H:%M}",
+        }
 
 
 def deposit_due(reservation: Reservation) -> Decimal:

@@ -257,6 +257,7 @@ def _quote_stay(
 
 def _apply_room_quote(room: ReservationRoom, line: QuotedLine) -> None:
     room.price_total = line.total
+    room.discount = line.discount
     room.applied_rule = line.applied_rule
     room.rate_plan_code = _rate_plan_code(line.applied_rule)
     room.vat_rate = line.vat_rate
@@ -439,6 +440,7 @@ def reservation_create(
             slot_time=request.slot_time,
             unit_price=line.unit_price,
             total=line.total,
+            discount=line.discount,
             vat_rate=line.vat_rate,
             revenue_category=line.revenue_category,
             applied_rule=line.applied_rule,

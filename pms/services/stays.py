@@ -75,6 +75,16 @@ def _night_charge(room: ReservationRoom, night: date, *, language: str) -> Charg
     )
 
 
+def _night_prices_excl_vat(room: ReservationRoom, nights) -> dict[date, Decimal]:
+    """Each night's price of the room excl. VAT: an unclassified property's tourist tax is a
+    percentage of it (billing.services.tourist_tax)."""
+    rate = Decimal(room.vat_rate or 0)
+    return {
+        night: Decimal(room.nightly_prices.get(night.isoformat(), "0")) * 100 / (100 + rate)
+        for night in nights
+    }
+
+
 def _extra_charge(extra: ReservationExtra) -> ChargeInput:
     return ChargeInput(
         description=extra.description,
@@ -239,6 +249,7 @@ def reservation_check_out(
                 adults=room.adults,
                 minors=room.children,
                 exemptions=(tourist_tax_exemptions or {}).get(room.pk),
+                night_prices_excl_vat=_night_prices_excl_vat(room, _stay_nights(reservation)),
                 actor=actor,
             )
         )

@@ -5,10 +5,17 @@ Free, the stay keeps its price. Paid, the remaining nights are re-quoted in the 
 one accommodation line; the nights themselves keep being posted at the booked price by the
 night audit, so nothing is counted twice. The capacity moves with the stay: the old type's
 nights from the move on return to sale and the new type's are taken, in one transaction
-with the room assignment."""
+with the room assignment.
 
+The POS sells a paid upgrade to an in-house guest (pos.views.upgrades): `upgrade_offers`
+lists the rooms it may go to with the difference `upgrade_difference` computes, the same
+figure room_upgrade posts; `room_upgrade_sell` is room_upgrade(paid=True) once per key (a
+double tap on "Confirm" moves and charges once) and refused when the price moved since the
+guest was told it."""
+
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -17,14 +24,93 @@ from django.utils.translation import gettext as _
 from billing.services.folios import ChargeInput, folio_post_charges
 from core.audit import audit_log
 from core.exceptions import InvalidInput
+from core.formatting import money
+from core.idempotency import idempotency_claim, idempotency_result, idempotency_store
 from core.money import ZERO, quantize
 from inventory.models import RevenueCategory
 from inventory.services.capacity import CapacityNeed, capacity_consume_many, capacity_release
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.exceptions import InvalidReservationState, RoomNotReady
 from pms.lock_objects import reservation_for_update, rooms_for_update
-from pms.models import Reservation, ReservationRoom, Room
+from pms.models import Reservation, ReservationRoom, Room, RoomType
+from pms.selectors import rooms_for_upgrade
 from pms.services.rooms import assignment_create, check_room_for, live_assignment
+
+SELL_SCOPE = "pms.upgrade.sell"
+
+
+class PriceChanged(InvalidInput):
+    code = "price_changed"
+
+
+@dataclass(frozen=True)
+class UpgradeOffer:
+    """A room type the stay may be upgraded to: its free rooms and what a paid upgrade
+    posts to the folio."""
+
+    room_type: RoomType
+    rooms: list[Room]
+    difference: Decimal
+
+
+def upgrade_move_date(reservation: Reservation) -> date:
+    """Where an upgrade starts by default: today's business date, or the arrival if later."""
+    return max(reservation.property.business_date(), reservation.arrival)
+
+
+def upgrade_difference(
+    *, reservation_room: ReservationRoom, room_type: RoomType, move_date: date
+) -> Decimal:
+    """What a paid upgrade of `reservation_room` to `room_type` from `move_date` costs: the
+    remaining nights re-quoted in the new type (the stay's channel) less their booked price,
+    never below zero (a cheaper type is not refunded)."""
+    reservation = reservation_room.reservation
+    property = reservation.property
+    booked = sum(
+        (
+            Decimal(p)
+            for d, p in reservation_room.nightly_prices.items()
+            if d >= move_date.isoformat()
+        ),
+        ZERO,
+    )
+    requoted = quote(
+        property=property,
+        channel=reservation.channel,
+        lines=[
+            QuoteLineInput(
+                product_id=room_type.product_id, start=move_date, end=reservation.departure
+            )
+        ],
+    ).lines[0]
+    return quantize(max(requoted.total - booked, ZERO), property.currency)
+
+
+def upgrade_offers(
+    *, reservation_room: ReservationRoom, move_date: date | None = None
+) -> list[UpgradeOffer]:
+    """The other room types with a clean, free room for the rest of the stay
+    (pms.selectors.rooms_for_upgrade), each with its rooms and the difference a paid
+    upgrade posts; one query for the rooms and one quote per type."""
+    reservation = reservation_room.reservation
+    move_date = move_date or upgrade_move_date(reservation)
+    if move_date >= reservation.departure:
+        return []
+    by_type: dict[int, tuple[RoomType, list[Room]]] = {}
+    for room in rooms_for_upgrade(
+        reservation_room=reservation_room, start=move_date, end=reservation.departure
+    ):
+        by_type.setdefault(room.room_type_id, (room.room_type, []))[1].append(room)
+    return [
+        UpgradeOffer(
+            room_type=room_type,
+            rooms=rooms,
+            difference=upgrade_difference(
+                reservation_room=reservation_room, room_type=room_type, move_date=move_date
+            ),
+        )
+        for room_type, rooms in by_type.values()
+    ]
 
 
 @transaction.atomic
@@ -35,14 +121,18 @@ def room_upgrade(
     paid: bool,
     actor=None,
     move_date: date | None = None,
+    expected_difference: Decimal | None = None,
+    audit_data: dict | None = None,
 ) -> Decimal:
     """Move `reservation_room` to `room`, of another type, from `move_date` (today's business
     date, or the arrival if later) to the departure. Returns the difference charged (ZERO
-    for a free upgrade).
+    for a free upgrade). `expected_difference`: the amount the guest was told (the POS); a
+    paid upgrade that now costs another amount is refused (PriceChanged) and nothing moves.
+    `audit_data` adds to the audit line (where it was sold).
     Locks: Reservation, the two rooms, then the CapacityBuckets.
     Raises: InvalidReservationState, InvalidInput (same type: a move; too many guests; a
     date outside the stay), RoomNotAvailable, RoomNotReady (in house: a clean room only),
-    SoldOut."""
+    SoldOut, PriceChanged."""
     reservation = reservation_for_update(reservation_id=reservation_room.reservation_id)
     if reservation.status not in Reservation.ACTIVE_STATUSES:
         raise InvalidReservationState()
@@ -56,7 +146,7 @@ def room_upgrade(
         raise InvalidInput(_("Unknown room."))
     if room.room_type_id == rr.room_type_id:
         raise InvalidInput(_("This room is of the same type: move the guest instead."))
-    move_date = move_date or max(reservation.property.business_date(), reservation.arrival)
+    move_date = move_date or upgrade_move_date(reservation)
     if not (reservation.arrival <= move_date < reservation.departure):
         raise InvalidInput(_("The move date must be within the stay."))
     current = live_assignment(rr)
@@ -120,20 +210,15 @@ def room_upgrade(
 
     difference = ZERO
     if paid:
-        booked = sum(
-            (Decimal(p) for d, p in rr.nightly_prices.items() if d >= move_date.isoformat()),
-            ZERO,
+        difference = upgrade_difference(
+            reservation_room=rr, room_type=new_type, move_date=move_date
         )
-        requoted = quote(
-            property=property,
-            channel=reservation.channel,
-            lines=[
-                QuoteLineInput(
-                    product_id=new_type.product_id, start=move_date, end=reservation.departure
-                )
-            ],
-        ).lines[0]
-        difference = quantize(max(requoted.total - booked, ZERO), property.currency)
+        if expected_difference is not None and difference != expected_difference:
+            raise PriceChanged(
+                _("The upgrade now costs %(amount)s: tell the guest and confirm again.")
+                % {"amount": money(difference)},
+                extra={"difference": str(difference)},
+            )
         if difference > ZERO and reservation.folio_id:
             with translation.override(property.default_language):  # the folio's language
                 label = _("Upgrade to %(type)s") % {"type": new_type.name}
@@ -169,6 +254,92 @@ def room_upgrade(
             "date": str(move_date),
             "paid": paid,
             "difference": str(difference),
+            **(audit_data or {}),
         },
     )
     return difference
+
+
+@dataclass(frozen=True)
+class UpgradeSale:
+    """What a POS upgrade sale did (the first one's, on a replay)."""
+
+    reservation_room_id: int
+    room_number: str
+    difference: Decimal
+    replayed: bool
+
+
+def parse_difference(raw) -> Decimal | None:
+    """The amount the confirm step showed (a form field), None when absent or not a number."""
+    try:
+        return Decimal(str(raw).strip()) if str(raw or "").strip() else None
+    except InvalidOperation:
+        return None
+
+
+def room_upgrade_sell(
+    *,
+    reservation_room: ReservationRoom,
+    room: Room,
+    actor,
+    key: str,
+    expected_difference: Decimal | None,
+    audit_data: dict | None = None,
+) -> UpgradeSale:
+    """A paid upgrade sold at a till: room_upgrade(paid=True), the difference posted to the
+    folio, once per `key` (drawn when the confirm step was shown): a second tap or a re-posted
+    form returns the first sale and writes nothing. One transaction with the key's claim, so a
+    refused upgrade leaves the key free to try again.
+    Raises: what room_upgrade raises; InvalidInput without a key."""
+    key = (key or "").strip()
+    if not key:
+        raise InvalidInput(_("The form expired: open it again."))
+    property_id = reservation_room.reservation.property_id
+    scope = f"{SELL_SCOPE}:{property_id}:{getattr(actor, 'pk', '')}"
+    with transaction.atomic():
+        record_id = idempotency_claim(scope=scope, key=key)
+        if record_id is None:
+            first = upgrade_sale_result(property_id=property_id, actor=actor, key=key)
+            if first is None:
+                raise InvalidInput(_("This upgrade is already being saved."))
+            return first
+        difference = room_upgrade(
+            reservation_room=reservation_room,
+            room=room,
+            paid=True,
+            actor=actor,
+            expected_difference=expected_difference,
+            audit_data=audit_data,
+        )
+        sale = UpgradeSale(
+            reservation_room_id=reservation_room.pk,
+            room_number=room.number,
+            difference=difference,
+            replayed=False,
+        )
+        idempotency_store(
+            record_id=record_id,
+            response={
+                "reservation_room": sale.reservation_room_id,
+                "room": sale.room_number,
+                "difference": str(difference),
+            },
+        )
+    return sale
+
+
+def upgrade_sale_result(*, property_id: int, actor, key: str) -> UpgradeSale | None:
+    """The sale `actor` made with `key` at this property (the done screen, a replay), None
+    when there is none."""
+    first = idempotency_result(
+        scope=f"{SELL_SCOPE}:{property_id}:{getattr(actor, 'pk', '')}", key=key
+    )
+    if not first or "difference" not in first:
+        return None
+    return UpgradeSale(
+        reservation_room_id=first["reservation_room"],
+        room_number=first["room"],
+        difference=Decimal(first["difference"]),
+        replayed=True,
+    )

@@ -24,6 +24,7 @@ from core.exceptions import DomainError
 from core.models import Property
 from crm.services.gdpr import MARKETING_WORDING
 from inventory.exceptions import SoldOut
+from pms.booking_links import booking_links
 from pms.models import Reservation, RoomType
 from pms.services import booking
 from pms.services.guest_emails import (
@@ -162,6 +163,7 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "offers": offers,
             "lang": translation.get_language(),
+            "links": booking_links(property=prop, language=translation.get_language()),
             **_form_token(prop),
         },
     )

@@ -7,12 +7,13 @@ Each tap is a form: with htmx the board is swapped in place (the message next to
 it the browser posts and is redirected. A refused tap changes nothing and says why."""
 
 from datetime import date
+from uuid import uuid4
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.exceptions import DomainError, InvalidInput
@@ -20,6 +21,12 @@ from core.roles import role_has
 from core.scoping import capability_required
 from pms.models import Room, RoomOutOfOrder
 from pms.selectors import HOUSEKEEPING_FILTERS, housekeeping_board
+from pms.services.minibar import (
+    minibar_consume,
+    minibar_products,
+    minibar_room_numbers,
+    room_minibar,
+)
 from pms.services.rooms import room_back_in_service, room_housekeeping_set, room_out_of_order
 
 
@@ -49,6 +56,7 @@ def _context(request: HttpRequest, **extra) -> dict:
         "floors": housekeeping_board(property=prop, business_date=today, only=only),
         "may_inspect": _may_inspect(request),
         "rooms": Room.objects.filter(property=prop, is_active=True).order_by("number"),
+        "minibar_rooms": minibar_room_numbers(property=prop),
         **extra,
     }
 
@@ -159,4 +167,42 @@ def back_in_service(request: HttpRequest, period_id: int) -> HttpResponse:
         return _done(request, error=str(exc.message))
     return _done(
         request, notice=_("Room %(number)s is back in service.") % {"number": period.room.number}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("pms.housekeeping")
+def minibar(request: HttpRequest, room_id: int) -> HttpResponse:
+    """The room's minibar on the housekeeper's phone: what was taken, charged to the guest in
+    house and taken from the minibar's stock in one tap (pms.services.minibar)."""
+    room = Room.objects.filter(property=request.property, pk=room_id).first()
+    if room is None:
+        raise Http404
+    location = room_minibar(room)
+    if location is None:
+        raise Http404
+    rows = minibar_products(location)
+    error = ""
+    if request.method == "POST":
+        consumed = {}
+        for product, _level in rows:
+            raw = (request.POST.get(f"product_{product.pk}") or "").strip()
+            if raw:
+                consumed[product.pk] = int(raw) if raw.isdigit() else -1
+        try:
+            minibar_consume(
+                room=room, consumed=consumed, key=request.POST.get("key", ""), actor=request.user
+            )
+        except DomainError as exc:
+            error = str(exc.message)
+        else:
+            messages.success(
+                request, _("Room %(number)s: minibar charged.") % {"number": room.number}
+            )
+            return redirect("housekeeping:board")
+    return render(
+        request,
+        "pms/housekeeping/minibar.html",
+        {"room": room, "rows": rows, "error": error, "key": uuid4().hex},
+        status=422 if error else 200,
     )

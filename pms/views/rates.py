@@ -5,6 +5,7 @@ history; a pool's capacity rules. Thin: parse, call the services, render."""
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from core.formatting import money
 from core.scoping import capability_required
 from inventory.models import CapacityPool, Channel, Product, RatePlan, Season, SeasonPeriod
 from inventory.services.pricing import active_plans
+from inventory.services.rate_plans import RATE_PLAN_FIELDS, rate_plan_save
 from inventory.services.rates import (
     day_range,
     parse_amount,
@@ -32,6 +34,7 @@ from inventory.services.rates import (
 )
 from pms.models import RoomType
 from pms.selectors import cell_history, rates_calendar
+from pms.services.policies import rate_plan_policy_text
 from pms.services.restrictions import restrictions_set
 
 MAX_DAYS = 62
@@ -392,5 +395,99 @@ def pool_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "pms/rates/pool_edit.html",
         {"pool": pool, "error": error, "error_field": field, "form": request.POST or None},
+        status=422 if error else 200,
+    )
+
+
+class RatePlanForm(forms.ModelForm):
+    """Parses a rate plan; inventory.services.rate_plans checks and saves it."""
+
+    channels = forms.MultipleChoiceField(
+        label=gettext_lazy("channels"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None ticked: every channel."),
+    )
+
+    class Meta:
+        model = RatePlan
+        fields = RATE_PLAN_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # chosen once: reservations and the API name the plan by its code
+            self.fields["code"].disabled = True
+        self.fields["meal_plan"].required = False  # not posted: room only
+
+    def _post_clean(self):
+        """The form parses only: the service checks the whole plan, in the manager's words
+        (a model constraint's own message would be "Constraint … is violated")."""
+
+
+def _form_error(form) -> str:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        return f"{label}: {errors[0]}" if label else str(errors[0])
+    return _("Check the form.")
+
+
+@capability_required("manage")
+def rate_plans(request: HttpRequest) -> HttpResponse:
+    """The property's rate plans, active or not, with their terms in one sentence each."""
+    labels = dict(Channel.choices)
+    rows = [
+        {
+            "plan": plan,
+            "channels": ", ".join(str(labels.get(c, c)) for c in plan.channels)
+            or _("Every channel"),
+            "terms": rate_plan_policy_text(plan),
+        }
+        for plan in RatePlan.objects.filter(property=request.property)
+    ]
+    return render(request, "pms/rates/plans.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("manage")
+def rate_plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """A new rate plan, or one of the property's (another's: 404)."""
+    plan = get_object_or_404(RatePlan, property=request.property, pk=pk) if pk else None
+    title = plan.name_fr if plan else _("New rate plan")
+    form = RatePlanForm(request.POST or None, instance=plan)
+    error = ""
+    if request.method == "POST":
+        form.instance = plan if plan is not None else RatePlan(property=request.property)
+        if not form.is_valid():
+            error = _form_error(form)
+        else:
+            try:
+                saved = rate_plan_save(
+                    property=request.property,
+                    actor=request.user,
+                    fields={f: form.cleaned_data[f] for f in RATE_PLAN_FIELDS},
+                    plan=RatePlan.objects.get(pk=plan.pk) if plan else None,
+                )
+            except DomainError as exc:
+                error = str(exc.message)
+            else:
+                messages.success(request, _("“%(name)s” saved.") % {"name": saved.name_fr})
+                return redirect("rates:plans")
+    return render(
+        request,
+        "core/manage_form.html",
+        {
+            "title": title,
+            "form": form,
+            "error": error,
+            "subnav": "pms/rates/_nav.html",
+            "intro": _(
+                "A booking keeps the terms it was sold with: changing them applies to the "
+                "next bookings. Prices are set on the calendar and on the products."
+            ),
+            "back_url": reverse("rates:plans"),
+            "back_label": _("Back to the rate plans"),
+        },
         status=422 if error else 200,
     )

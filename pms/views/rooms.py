@@ -1,18 +1,26 @@
-"""Room types and rooms in the back office (PMS-1): list, create, edit, deactivate. Photos
-for the booking engine are not built yet. Thin: parse, call pms.services.room_types."""
+"""Room types and rooms in the back office (PMS-1): list, create, edit, deactivate; a room
+type's photos for the booking engine. Thin: parse, call pms.services.room_types and
+pms.services.room_type_photos."""
 
 from decimal import Decimal
+from uuid import uuid4
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import DomainError, InvalidInput
 from core.scoping import capability_required
 from inventory.services.rates import parse_amount
-from pms.models import Room, RoomType
+from pms.models import Room, RoomType, RoomTypePhoto
+from pms.services.room_type_photos import (
+    MAX_PHOTOS,
+    room_type_photo_add,
+    room_type_photo_delete,
+    room_type_photo_update,
+)
 from pms.services.room_types import room_type_create, room_type_update, room_update
 from pms.services.rooms import room_create, room_set_active
 
@@ -102,12 +110,75 @@ def room_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("rooms:list")
+    return _type_page(request, room_type, error=error)
+
+
+def _type_page(request, room_type: RoomType, *, error: str = "", photo_error: str = ""):
+    """The room type's form and its photos (an error of either answers 422)."""
     return render(
         request,
         "pms/rooms/type_form.html",
-        {"room_type": room_type, "error": error},
-        status=422 if error else 200,
+        {
+            "room_type": room_type,
+            "photos": list(room_type.photos.order_by("sort_order", "pk")),
+            "max_photos": MAX_PHOTOS,
+            "error": error,
+            "photo_error": photo_error,
+            "photo_key": uuid4().hex,  # one photo per form shown (a double tap adds it once)
+            "form": request.POST if photo_error else {},
+        },
+        status=422 if error or photo_error else 200,
     )
+
+
+@require_POST
+@capability_required("manage")
+def room_type_photo_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a photo (multipart: `photo`, `alt_fr`, `alt_en`)."""
+    room_type = get_object_or_404(
+        RoomType.objects.select_related("product"), property=request.property, pk=pk
+    )
+    try:
+        room_type_photo_add(
+            room_type=room_type,
+            upload=request.FILES.get("photo"),
+            alt_fr=request.POST.get("alt_fr", ""),
+            alt_en=request.POST.get("alt_en", ""),
+            actor=request.user,
+            key=request.POST.get("key", "")[:64],
+        )
+    except DomainError as exc:
+        return _type_page(request, room_type, photo_error=str(exc.message))
+    messages.success(request, _("Photo added."))
+    return redirect("rooms:type_edit", pk=room_type.pk)
+
+
+@require_POST
+@capability_required("manage")
+def room_type_photo_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Describe, move (`action` up/down) or delete a photo."""
+    photo = get_object_or_404(
+        RoomTypePhoto.objects.select_related("room_type__product", "room_type__property"),
+        property=request.property,
+        pk=pk,
+    )
+    action = request.POST.get("action", "save")
+    try:
+        if action == "delete":
+            room_type_photo_delete(photo=photo, actor=request.user)
+            messages.success(request, _("Photo deleted."))
+        else:
+            room_type_photo_update(
+                photo=photo,
+                alt_fr=request.POST.get("alt_fr", ""),
+                alt_en=request.POST.get("alt_en", ""),
+                move={"up": -1, "down": 1}.get(action, 0),
+                actor=request.user,
+            )
+            messages.success(request, _("Saved."))
+    except DomainError as exc:
+        return _type_page(request, photo.room_type, photo_error=str(exc.message))
+    return redirect("rooms:type_edit", pk=photo.room_type_id)
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,6 +3,7 @@ charge, audit — committed together or not at all. And its refund."""
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.exceptions import PaymentInvalid
 from billing.models import JournalEntry, Payment, Ticket, TicketLine, TicketVat
 from billing.services.folios import ChargeInput, folio_post_charges, folio_reverse_lines
 from billing.services.payment_titles import payment_titles_apply
@@ -32,25 +34,56 @@ from crm.services.loyalty import loyalty_earn, loyalty_redeem, loyalty_reverse
 from inventory.exceptions import ProductSoldOut, SoldOut
 from inventory.models import CapacityPool, Channel, GiftCardKind, Product
 from inventory.services.capacity import CapacityNeed, capacity_consume, capacity_release
-from inventory.services.catalogue import product_is_sold_out
+from inventory.services.catalogue import product_channel_check, product_is_sold_out
 from inventory.services.pricing import QuoteLineInput, promotions_consume, quote
 from inventory.services.stock import stock_sale
 from pms.models import Reservation, ReservationRoom
 from pms.selectors import in_house_room, last_stay_in_room
 from pos.exceptions import AlreadyRefunded, NotInHouse
-from pos.lock_objects import order_for_update
+from pos.lock_objects import order_for_update, order_id_take
 from pos.models import Order, Terminal
 from pos.services.receipts import sale_print_jobs
 from webhooks.services import webhook_emit
 
 AUDIT_CHANNEL = "pos"
 ROOM_CHARGE_SOURCE = "pos.ticketline"
+
+
+def ticket_lines_as_charges(lines, *, service_date: date) -> list[ChargeInput]:
+    """A room-charged ticket's lines (or its credit ticket's) as folio charges: each keeps its
+    VAT and revenue category, and its source names the line, so posting twice posts once."""
+    return [
+        ChargeInput(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            total=line.total,
+            vat_rate=line.vat_rate,
+            revenue_category=line.revenue_category,
+            service_date=line.service_date or service_date,
+            source=f"{ROOM_CHARGE_SOURCE}:{line.pk}",
+            product_id=line.product_id,
+            applied_rule=line.applied_rule,
+        )
+        for line in lines
+    ]
+
+
 REFUND_SOURCE = "pos.refund"
 
 
 def order_capacity_reference(order: Order) -> str:
     """What the order's capacity allocations are called (released on refund)."""
     return f"pos.order:{order.pk}"
+
+
+def order_reference(order: Order) -> str:
+    """The sale's "pos.order:<id>" while its order is not written yet: its id taken first
+    (pos.lock_objects.order_id_take, one statement), only by a sale that names it before its
+    ticket (capacity, ingredients, stored value, a tab's part)."""
+    if order.pk is None:
+        order.pk = order_id_take()
+    return order_capacity_reference(order)
 
 
 def _replayed(*, property: Property, client_key: str) -> Order | None:
@@ -145,6 +178,10 @@ class SaleRequest:
     # a new sale at the counter refuses a dish 86'd since it was put in the basket; a tab's
     # lines added before the 86 are still paid
     refuse_sold_out: bool = False
+    # the channel the sale is ordered on (inventory.models.SaleChannel: the counter's screen
+    # and the API say "counter"): a product that channel does not offer is refused. None:
+    # the caller checked its own menu (a guest's order, a tab's lines, an offline ticket)
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,9 +283,11 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
     reservation, tenders = request.reservation, request.tenders
     business_date = property.business_date()
     outlet = terminal.outlet
-    # the order row first: it takes the client_key (a concurrent retry waits here, a replay
-    # conflicts here before doing any work) and names the capacity it consumes
-    order = Order.objects.create(
+    # the order is inserted once, complete, after its ticket (one INSERT, never updated): a
+    # retry with the same client_key conflicts there and replays (the API's idempotency
+    # claim has already serialised its retries). What names it before ("pos.order:<id>")
+    # takes its id first (order_reference).
+    order = Order(
         property=property,
         outlet=outlet,
         terminal=terminal,
@@ -295,6 +334,9 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         allow_price_override=request.allow_price_override,
         products=request.products,
     )
+    if request.channel is not None:
+        for line in quoted.lines:
+            product_channel_check(product=line.product, channel=request.channel)
     if request.refuse_sold_out:
         for line in quoted.lines:
             if product_is_sold_out(line.product):
@@ -303,11 +345,9 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
                     % {"name": line.product.name}
                 )
     terminal_label = f"{outlet.name} · {terminal.name}"
-    update_fields = ["status", "ticket", "updated_at"]
     if stay is not None and order.reservation_id != reservation.pk:
         order.reservation = reservation
         order.guest = reservation.guest
-        update_fields += ["reservation", "guest"]
     guest = order.guest
     promotions_consume(quote=quoted)
     pools = {
@@ -316,35 +356,48 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         if line.product.capacity_pool_id
     }
     needs = _capacity_needs(quoted.lines)
-    if request.offline is None:
+    # what names the order and locks nothing (capacity allocations, ingredient movements)
+    # is inserted once the order is: no id to take first
+    later: list[Callable[[], Any]] = []
+    if needs and request.offline is None:
         capacity_consume(
             property=property,
             needs=needs,
             channel=Channel.POS,
-            reference=order_capacity_reference(order),
+            reference=lambda: order_capacity_reference(order),
             pools=pools,
+            later=later,
         )
-    else:
+    elif needs:
         conflicts += _offline_capacity(
-            property=property, needs=needs, reference=order_capacity_reference(order), pools=pools
+            property=property, needs=needs, reference=order_reference(order), pools=pools
         )
     # the ingredients of what has a recipe, at the outlet's stock location: +2 statements
     stock_sale(
         property=property,
         location_id=outlet.stock_location_id,
         lines=[(line.product.pk, line.quantity) for line in quoted.lines],
-        reference=order_capacity_reference(order),
+        reference=lambda: order_capacity_reference(order),
         actor=actor,
         offline=request.offline is not None,
+        later=later,
     )
     if request.on_order is not None:
+        order_reference(order)
         request.on_order(order)
     tip = request.tip
     if tenders:
         # payment titles' rules (food only, cap, no change) before anything is numbered
-        tenders, tip = payment_titles_apply(
-            property=property, tenders=tenders, lines=quoted.lines, tip=tip
-        )
+        try:
+            tenders, tip = payment_titles_apply(
+                property=property, tenders=tenders, lines=quoted.lines, tip=tip
+            )
+        except PaymentInvalid as error:
+            if request.offline is None:
+                raise
+            # the device applied the rules it kept; they changed since: the titles were
+            # taken, the sale stands and the manager looks at it
+            conflicts.append({"kind": "title_rule", "reason": str(error.message)[:200]})
     tenders = _redeem_stored_value(order=order, quoted=quoted, tenders=tenders, actor=actor)
     # from here on the ticket numbering and the journal chain are locked until commit
     issued = ticket_issue(
@@ -365,21 +418,7 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
     if stay is not None:
         folio_post_charges(
             folio=stay.reservation.folio,
-            charges=[
-                ChargeInput(
-                    description=line.description,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    total=line.total,
-                    vat_rate=line.vat_rate,
-                    revenue_category=line.revenue_category,
-                    service_date=line.service_date or business_date,
-                    source=f"{ROOM_CHARGE_SOURCE}:{line.pk}",
-                    product_id=line.product_id,
-                    applied_rule=line.applied_rule,
-                )
-                for line in issued.lines
-            ],
+            charges=ticket_lines_as_charges(issued.lines, service_date=business_date),
             actor=actor,
             terminal=terminal_label,
             business_date=business_date,
@@ -399,7 +438,9 @@ def _checkout(request: SaleRequest, *, client_key: str | None, room_number: str 
         )
         order.status = Order.Status.PAID
     order.ticket = ticket
-    order.save(update_fields=update_fields)
+    order.save(force_insert=True)
+    for insert in later:
+        insert()
     gift_cards = _gift_cards_issue(order=order, quoted=quoted, lines=issued.lines, actor=actor)
     audit_log(
         action="pos.order.checked_out",
@@ -510,7 +551,11 @@ def _redeem_stored_value(
     the ticket is numbered. A gift-card tender's reference is its code; the payment and the
     fiscal journal keep only the masked code. Then the points the attached guest earns (once
     per order, whatever the retries). Raises GiftCardRefused/LoyaltyRefused (422)."""
-    reference = order_stored_value_reference(order)
+    if order.guest_id is None and not any(
+        t.method in (Payment.Method.GIFT_CARD, Payment.Method.LOYALTY) for t in tenders
+    ):
+        return list(tenders)
+    reference = order_reference(order)
     categories = sorted({line.revenue_category for line in quoted.lines})
     spend: dict[str, Decimal] = {}
     for line in quoted.lines:

@@ -28,9 +28,12 @@ def _key(property: Property) -> str:
 
 
 def counter_products(*, property: Property):
-    """What the counter sells: the active catalog without room nights (sold by the front desk)."""
-    return products_for_property(property=property).exclude(
-        capacity_pool__kind=CapacityPool.Kind.NIGHT
+    """What the counter sells: the active catalog without room nights (sold by the front desk)
+    and without what is not sold at the counter (a kiosk-only or online-only product)."""
+    return (
+        products_for_property(property=property)
+        .exclude(capacity_pool__kind=CapacityPool.Kind.NIGHT)
+        .filter(sold_at_counter=True)
     )
 
 

@@ -17,11 +17,12 @@ from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.audit import audit_log
+from core.cache_tokens import versioned_get
 from core.exceptions import (
     Conflict,
     DomainError,
@@ -30,16 +31,20 @@ from core.exceptions import (
     NotFound,
     PermissionDenied,
 )
+from core.outbox import outbox_enqueue
 from core.services import failures_count, failures_locked_wait
+from inventory.catalog_cache import catalog_version
 from inventory.models import Channel
 from inventory.services.catalogue import product_line_check
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.selectors import in_house_room
 from pos.exceptions import NotInHouse
-from pos.guest_menu import guest_menu_products
+from pos.guest_menu import guest_menu_products, point_channel
 from pos.models import GuestOrder, GuestOrderPoint, Outlet, Table, TableTab, TabLine, Terminal
 from pos.services.checkout import SaleRequest, sale_checkout
+from pos.services.pickup_slots import collect_email, collect_slot_recheck
 from pos.services.tables import (
+    guest_order_send,
     tab_add_line,
     tab_send,
     table_open,
@@ -62,6 +67,35 @@ class ConfirmLocked(PermissionDenied):
     """Too many wrong surnames at a room's QR code."""
 
 
+def stored_lines(inputs: Sequence, quoted_lines: Sequence) -> list[dict]:
+    """What a guest order keeps of its lines (GuestOrder.lines): enough to sell them later at
+    the price shown (`stored_lines_as_input`) and to list them to the guest and the staff."""
+    return [
+        {
+            "product_id": i.product_id,
+            "quantity": int(i.quantity),
+            "modifier_ids": list(i.modifier_ids),
+            "note": i.note,
+            "description": q.description,
+            "total": str(q.total),
+        }
+        for i, q in zip(inputs, quoted_lines, strict=True)
+    ]
+
+
+def stored_lines_as_input(lines: Sequence[dict]) -> list[QuoteLineInput]:
+    """A guest order's kept lines as the sale's lines (the sale quotes them again)."""
+    return [
+        QuoteLineInput(
+            product_id=line["product_id"],
+            quantity=Decimal(line["quantity"]),
+            modifier_ids=tuple(line["modifier_ids"]),
+            note=line.get("note", ""),
+        )
+        for line in lines
+    ]
+
+
 def point_token(point: GuestOrderPoint) -> str:
     """The signed token printed in the QR code: the point and its version (a rotation makes
     every older print invalid)."""
@@ -75,13 +109,34 @@ def point_from_token(token: str) -> GuestOrderPoint | None:
         pk, version = (int(part) for part in raw.split("."))
     except (signing.BadSignature, ValueError):
         return None
-    point = (
-        GuestOrderPoint.objects.select_related(
-            "property", "outlet__room_service_fee", "terminal__outlet", "table", "room"
+    # one small query says the code still works (not rotated, disabled, its outlet closed)
+    # and when its outlet and property last changed; the point with its relations comes
+    # from the cache under those (a pause, new hours or a renamed hotel is another key)
+    live = list(
+        GuestOrderPoint.objects.filter(
+            pk=pk, version=version, is_active=True, outlet__is_active=True
         )
-        .filter(pk=pk, version=version, is_active=True, outlet__is_active=True)
-        .first()
+        .order_by()
+        .values_list("property_id", "outlet__updated_at", "property__updated_at")[:1]
     )
+    if not live:
+        return None
+    property_id, outlet_at, property_at = live[0]
+    key = (
+        f"pos:guest-point:{pk}:{version}:{outlet_at.timestamp()}:{property_at.timestamp()}:"
+        f"{catalog_version(property_id=property_id)}"
+    )
+    point = versioned_get(key)
+    if point is None:
+        point = (
+            GuestOrderPoint.objects.select_related(
+                "property", "outlet__room_service_fee", "terminal__outlet", "table", "room"
+            )
+            .filter(pk=pk, version=version)
+            .first()
+        )
+        if point is not None:
+            cache.set(key, point, timeout=3600)
     return point
 
 
@@ -112,7 +167,9 @@ def _guest_terminal(outlet: Outlet) -> Terminal:
 
 
 @transaction.atomic
-def guest_points_create(*, outlet: Outlet, actor, rooms: Sequence = (), kiosk: bool = False) -> int:
+def guest_points_create(
+    *, outlet: Outlet, actor, rooms: Sequence = (), kiosk: bool = False, collect: bool = False
+) -> int:
     """A QR code for each active table of `outlet` and each room of `rooms` that has none
     yet, and a kiosk's code when asked (the outlet's guest terminal made on the first).
     Returns how many were made."""
@@ -123,35 +180,22 @@ def guest_points_create(*, outlet: Outlet, actor, rooms: Sequence = (), kiosk: b
             "room_id", flat=True
         )
     )
-    points = [
-        GuestOrderPoint(
-            property_id=outlet.property_id,
-            outlet=outlet,
-            terminal=terminal,
-            kind=GuestOrderPoint.Kind.TABLE,
-            table=t,
+
+    def point(kind: str, **where) -> GuestOrderPoint:
+        return GuestOrderPoint(
+            property_id=outlet.property_id, outlet=outlet, terminal=terminal, kind=kind, **where
         )
-        for t in tables
-    ] + [
-        GuestOrderPoint(
-            property_id=outlet.property_id,
-            outlet=outlet,
-            terminal=terminal,
-            kind=GuestOrderPoint.Kind.ROOM,
-            room=r,
-        )
+
+    Kind = GuestOrderPoint.Kind
+    points = [point(Kind.TABLE, table=t) for t in tables] + [
+        point(Kind.ROOM, room=r)
         for r in rooms
         if r.pk not in have and r.property_id == outlet.property_id
     ]
     if kiosk:
-        points.append(
-            GuestOrderPoint(
-                property_id=outlet.property_id,
-                outlet=outlet,
-                terminal=terminal,
-                kind=GuestOrderPoint.Kind.KIOSK,
-            )
-        )
+        points.append(point(Kind.KIOSK))
+    if collect and not GuestOrderPoint.objects.filter(outlet=outlet, kind=Kind.COLLECT).exists():
+        points.append(point(Kind.COLLECT))  # the outlet's one click-and-collect page
     GuestOrderPoint.objects.bulk_create(points)
     if points:
         audit_log(
@@ -192,6 +236,13 @@ def outlet_guest_rules_set(*, outlet: Outlet, actor, **rules) -> Outlet:
         "room_service_opens_at",
         "room_service_closes_at",
         "room_service_fee",
+        "collect_slot_minutes",
+        "collect_slot_capacity",
+        "collect_lead_minutes",
+        "collect_days_ahead",
+        "collect_closed_weekdays",
+        "collect_pay_at_pickup",
+        "collect_grace_minutes",
     )
     before = {f: str(getattr(outlet, f)) for f in fields}
     for name, value in rules.items():
@@ -316,6 +367,18 @@ def _room_stay(point: GuestOrderPoint, confirm: str):
     return stay
 
 
+def _off_menu(point: GuestOrderPoint, product_id) -> None:
+    """Raise why a posted product is not on the point's menu: not sold on its channel (said
+    so, by name), else not on the menu. The refusal's path alone reads the product."""
+    from inventory.models import Product
+    from inventory.services.catalogue import product_channel_check
+
+    product = Product.objects.filter(pk=product_id, property_id=point.property_id).first()
+    if product is not None:
+        product_channel_check(product=product, channel=point_channel(point))
+    raise InvalidInput(_("This item is not on the menu."))
+
+
 def _checked_lines(point: GuestOrderPoint, lines: Sequence[GuestLine], menu_products: dict):
     """The order's lines as quote inputs, each checked against the outlet's guest menu:
     on it, not sold out, its required choices made. Raises before anything is written."""
@@ -325,7 +388,7 @@ def _checked_lines(point: GuestOrderPoint, lines: Sequence[GuestLine], menu_prod
     for line in lines:
         product = menu_products.get(line.product_id)
         if product is None:
-            raise InvalidInput(_("This item is not on the menu."))
+            _off_menu(point, line.product_id)
         if not 1 <= int(line.quantity) <= MAX_LINE_QUANTITY:
             raise InvalidInput(_("Order 1 to %(max)s of each item.") % {"max": MAX_LINE_QUANTITY})
         product_line_check(
@@ -354,6 +417,21 @@ def _replay(point: GuestOrderPoint, client_key: str) -> GuestOrder | None:
     return found
 
 
+def outlet_order_check(outlet: Outlet, *, now: datetime | None = None, room: bool = False):
+    """Raises Conflict when the outlet takes no order now: paused, closed, or the kitchen
+    already has its most open orders (received or accepted in the last hour)."""
+    if (reason := outlet_taking_orders(outlet, now=now, room=room)) is not None:
+        raise Conflict(reason)
+    since = (now or timezone.now()) - OPEN_ORDER_WINDOW
+    busy = GuestOrder.objects.filter(
+        outlet=outlet,
+        status__in=(GuestOrder.Status.RECEIVED, GuestOrder.Status.ACCEPTED),
+        created_at__gte=since,
+    ).count()
+    if busy >= outlet.guest_orders_max_open:
+        raise Conflict(_("The kitchen has many orders right now: please try again in a while."))
+
+
 def guest_order_place(
     *,
     point: GuestOrderPoint,
@@ -380,16 +458,7 @@ def guest_order_place(
     outlet = point.outlet
     is_room = point.kind == GuestOrderPoint.Kind.ROOM
     try:
-        if (reason := outlet_taking_orders(outlet, now=now, room=is_room)) is not None:
-            raise Conflict(reason)
-        since = (now or timezone.now()) - OPEN_ORDER_WINDOW
-        busy = GuestOrder.objects.filter(
-            outlet=outlet,
-            status__in=(GuestOrder.Status.RECEIVED, GuestOrder.Status.ACCEPTED),
-            created_at__gte=since,
-        ).count()
-        if busy >= outlet.guest_orders_max_open:
-            raise Conflict(_("The kitchen has many orders right now: please try again in a while."))
+        outlet_order_check(outlet, now=now, room=is_room)
         inputs, products = _with_fee(
             point, _checked_lines(point, lines, menu_products), menu_products
         )
@@ -448,6 +517,8 @@ def guest_order_place(
             )
             if point.kind == GuestOrderPoint.Kind.TABLE and not outlet.guest_orders_need_acceptance:
                 _join_tab(guest_order, actor=guest_actor(), point=point)
+            elif status == GuestOrder.Status.CHARGED:
+                _to_stations(guest_order, actor=guest_actor(), products=products)
     except (IntegrityError, DomainError):
         # the same key committed meanwhile (a phone resubmitting, the last brownie it got
         # then looking sold out): its order is the answer. A new order pays no lookup.
@@ -455,6 +526,15 @@ def guest_order_place(
             return found
         raise
     return guest_order
+
+
+def _to_stations(guest_order: GuestOrder, *, actor, products: dict | None = None) -> None:
+    """A guest's order sold at once (a room's, a kiosk's) to the kitchen display and the
+    station printers, headed by its room or kiosk number in the property's language (the
+    cooks', not the guest's phone's). In the sale's transaction."""
+    with translation.override(guest_order.point.property.default_language):
+        place = guest_order.place()
+    guest_order_send(guest_order=guest_order, place=place, actor=actor, products=products)
 
 
 def _join_tab(guest_order: GuestOrder, *, actor, point: GuestOrderPoint) -> None:
@@ -568,6 +648,7 @@ def guest_order_on_its_way(*, guest_order: GuestOrder, property, actor) -> Guest
 
 # what the guest's page says, from the order and its lines' kitchen tickets
 PROGRESS = ("received", "in_preparation", "ready", "on_its_way")
+COLLECT_PROGRESS = ("received", "in_preparation", "ready", "handed_over")
 
 
 def guest_order_progress(guest_order: GuestOrder) -> str:
@@ -576,10 +657,20 @@ def guest_order_progress(guest_order: GuestOrder) -> str:
     status = guest_order.status
     if status == GuestOrder.Status.REFUSED:
         return "refused"
+    if status == GuestOrder.Status.READY:
+        return "ready"  # click-and-collect: the staff packed it
+    if status == GuestOrder.Status.HANDED_OVER:
+        return "handed_over"
     if status == GuestOrder.Status.ON_ITS_WAY:
         return "on_its_way"
-    if status in (GuestOrder.Status.CHARGED, GuestOrder.Status.PAID):
-        return "in_preparation"
+    if status == GuestOrder.Status.NO_SHOW:
+        return "refused"  # click-and-collect: not collected in time, released
+    if status in (
+        GuestOrder.Status.CHARGED,
+        GuestOrder.Status.PAID,
+        GuestOrder.Status.TO_PAY,
+    ) and not (guest_order.kitchen_tickets.exists()):
+        return "in_preparation"  # nothing for the stations (a shop item), or not sent yet
     if status in (GuestOrder.Status.RECEIVED, GuestOrder.Status.AWAITING_PAYMENT):
         return "received"
     tickets = {
@@ -610,15 +701,7 @@ def guest_order_pay_at_counter(
                 property=property,
                 terminal=terminal,
                 actor=actor,
-                lines=[
-                    QuoteLineInput(
-                        product_id=line["product_id"],
-                        quantity=Decimal(line["quantity"]),
-                        modifier_ids=tuple(line["modifier_ids"]),
-                        note=line.get("note", ""),
-                    )
-                    for line in locked.lines
-                ],
+                lines=stored_lines_as_input(locked.lines),
                 tenders=tenders,
                 client_key=f"kiosk:{locked.client_key}",
                 caller_replays=True,
@@ -629,6 +712,7 @@ def guest_order_pay_at_counter(
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.save(update_fields=["order", "status", "decided_by", "decided_at", "updated_at"])
+        _to_stations(locked, actor=actor)
     return locked
 
 
@@ -701,17 +785,7 @@ def guest_order_pay_online_start(
             status=GuestOrder.Status.AWAITING_PAYMENT,
             total=from_cents(intent["amount"]),
             intent_id=intent["id"],
-            lines=[
-                {
-                    "product_id": i.product_id,
-                    "quantity": int(i.quantity),
-                    "modifier_ids": list(i.modifier_ids),
-                    "note": i.note,
-                    "description": q.description,
-                    "total": str(q.total),
-                }
-                for i, q in zip(inputs, quoted.lines, strict=True)
-            ],
+            lines=stored_lines(inputs, quoted.lines),
         )
     except IntegrityError:  # a double tap recorded it first (the same intent: same key)
         guest_order = _replay(point, client_key)
@@ -744,20 +818,15 @@ def guest_order_online_refresh(*, guest_order: GuestOrder) -> GuestOrder:
             locked = GuestOrder.objects.select_for_update().get(pk=guest_order.pk)
             if locked.status != GuestOrder.Status.AWAITING_PAYMENT:
                 return locked
+            collect = locked.pickup_slot_id is not None
+            if collect:
+                collect_slot_recheck(locked)
             sale = sale_checkout(
                 SaleRequest(
                     property=point.property,
                     terminal=point.terminal,
                     actor=guest_actor(),
-                    lines=[
-                        QuoteLineInput(
-                            product_id=line["product_id"],
-                            quantity=Decimal(line["quantity"]),
-                            modifier_ids=tuple(line["modifier_ids"]),
-                            note=line.get("note", ""),
-                        )
-                        for line in locked.lines
-                    ],
+                    lines=stored_lines_as_input(locked.lines),
                     tenders=[
                         TenderInput(
                             method=Payment.Method.CARD,
@@ -767,11 +836,16 @@ def guest_order_online_refresh(*, guest_order: GuestOrder) -> GuestOrder:
                     ],
                     client_key=f"online:{locked.client_key}",
                     caller_replays=True,
+                    # an order ahead: a dish 86'd since is refused (and refunded)
+                    refuse_sold_out=collect,
                 )
             )
             locked.order = sale.order
             locked.status = GuestOrder.Status.PAID
             locked.save(update_fields=["order", "status", "updated_at"])
+            _to_stations(locked, actor=guest_actor())
+            if collect:
+                collect_email(locked, "confirmed")
             return locked
     except DomainError as exc:
         GuestOrder.objects.filter(pk=guest_order.pk).update(
@@ -790,3 +864,36 @@ def guest_order_online_refresh(*, guest_order: GuestOrder) -> GuestOrder:
             )
         guest_order.refresh_from_db()
         return guest_order
+
+
+ONLINE_REFRESH_TASK = "pos.tasks.guest_order_online_refresh_task"
+
+
+def guest_order_intent_seen(intent: dict, event_type: str) -> None:
+    """The provider's webhook says a guest's card payment succeeded: a worker makes the sale
+    (`guest_order_online_refresh`, which asks the provider again outside any transaction), so
+    a guest who paid and closed the page is served without anyone opening the status page.
+    Called in the transaction that records the event: the task leaves through the outbox."""
+    if event_type != "payment_intent.succeeded":
+        return
+    guest_order = (
+        GuestOrder.objects.filter(
+            intent_id=str(intent.get("id", "")), status=GuestOrder.Status.AWAITING_PAYMENT
+        )
+        .select_related("property")
+        .first()
+    )
+    if guest_order is not None:
+        outbox_enqueue(
+            task=ONLINE_REFRESH_TASK,
+            kwargs={"guest_order_id": guest_order.pk},
+            property=guest_order.property,
+        )
+
+
+def guest_order_online_refresh_by_id(*, guest_order_id: int) -> str:
+    """The worker's side of `guest_order_intent_seen`: the order's status after the refresh."""
+    guest_order = GuestOrder.objects.filter(pk=guest_order_id).first()
+    if guest_order is None:
+        return ""
+    return guest_order_online_refresh(guest_order=guest_order).status

@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from billing.services.journal import JET_OFFLINE_PERIOD, JET_OFFLINE_REFUSED, jet_event
-from billing.services.payments import TenderInput
+from billing.services.payments import MEAL_VOUCHERS, TenderInput
 from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput, NotFound
 from core.models import Membership
@@ -45,12 +45,13 @@ from pos.models import (
     TabPart,
     Terminal,
 )
+from pos.services.approvals import approver_verify
 from pos.services.checkout import SaleRequest, sale_checkout
 from pos.services.tables import tab_add_line, tab_remove_line, tab_void_line, table_open
-from pos.signals import offline_conflicts_recorded
+from pos.signals import offline_conflicts_recorded, offline_void_refused
 
 CHAIN_VERSION = 1
-OFFLINE_TENDERS = frozenset({"cash", "card", "voucher"})
+OFFLINE_TENDERS = frozenset({"cash", "card", "voucher", *MEAL_VOUCHERS})
 MAX_QUEUE = 1000  # items per upload: a longer queue comes in several
 
 
@@ -118,6 +119,31 @@ def chain_hash(*, previous_hash: str, fields: list) -> str:
 
 def chain_signature(*, key: str, hash: str) -> str:
     return hmac.new(bytes.fromhex(key), hash.encode(), hashlib.sha256).hexdigest()
+
+
+def pin_seal(*, key: str, client_key: str, approver_id: int, pin: str) -> str:
+    """A manager's PIN typed offline, sealed under the device key for one queued void:
+    XOR with HMAC-SHA256(key, "pin|<client UUID>|<manager id>") (a pad never used twice:
+    each void has its own client UUID). static/js/offline/store.js seals the same way; the
+    clear PIN is never written to the device's storage. Another manager's id or another
+    entry's UUID gives another pad, so a moved or edited entry unseals to a wrong PIN."""
+    pad = hmac.new(
+        bytes.fromhex(key), f"pin|{client_key}|{approver_id}".encode(), hashlib.sha256
+    ).digest()
+    raw = pin.encode()[: len(pad)]
+    return bytes(a ^ b for a, b in zip(raw, pad, strict=False)).hex()
+
+
+def pin_unseal(*, key: str, client_key: str, approver_id: int, sealed: str) -> str:
+    """The PIN `pin_seal` sealed (XOR is its own inverse); "" when it is not hex."""
+    try:
+        raw = bytes.fromhex(sealed)
+    except ValueError:
+        return ""
+    pad = hmac.new(
+        bytes.fromhex(key), f"pin|{client_key}|{approver_id}".encode(), hashlib.sha256
+    ).digest()
+    return bytes(a ^ b for a, b in zip(raw[: len(pad)], pad, strict=False)).decode("latin-1")
 
 
 def ticket_sign(*, device_id: str, key: str, previous_hash: str, ticket: dict) -> dict:
@@ -408,8 +434,17 @@ def _apply_operation(sync: OfflineSync, device: OfflineDevice, item: dict, actor
     kind = item.get("type")
     line = None
     reason = ""
+    approver = None
+    pin_refused = False
     try:
         actor = _cashier(device, int(item.get("cashier") or 0), actor)
+        if kind == OfflineOperation.Kind.VOID:
+            target = _void_target(device, item)
+            if target.kitchen_ticket_id is not None:
+                # checked before the void's transaction: a wrong PIN's count and audit stay
+                pin_refused = True
+                approver = _void_approver(device, item, actor, client_key)
+                pin_refused = False
         with transaction.atomic():
             table = _table(device, item.get("table_id"))
             if kind == OfflineOperation.Kind.ADD:
@@ -428,19 +463,18 @@ def _apply_operation(sync: OfflineSync, device: OfflineDevice, item: dict, actor
                     note=str(item.get("note") or ""),
                 )
             elif kind == OfflineOperation.Kind.VOID:
-                line = _void_target(device, item)
+                line = target
                 tab = line.tab
-                if line.kitchen_ticket_id is None:
+                if approver is None:
                     tab_remove_line(tab=tab, line_id=line.pk, actor=actor)
                     line = None
                 else:
-                    # no manager PIN can be checked offline: the waiter who voided is
-                    # recorded as both, with the reason (docs/offline.md)
+                    # the manager whose PIN was typed offline and checked just now
                     line = tab_void_line(
                         tab=tab,
                         line_id=line.pk,
                         actor=actor,
-                        approver=actor,
+                        approver=approver,
                         reason=_("Offline: %(reason)s")
                         % {"reason": str(item.get("reason") or "")[:180] or "-"},
                     )
@@ -448,18 +482,80 @@ def _apply_operation(sync: OfflineSync, device: OfflineDevice, item: dict, actor
                 raise InvalidInput(_("Unknown offline operation."))
     except (DomainError, KeyError, TypeError, ValueError) as error:
         reason = str(getattr(error, "message", "") or error)[:200]
-    OfflineOperation.objects.create(
-        property_id=device.property_id,
-        device=device,
-        client_key=client_key,
-        kind=kind if kind in OfflineOperation.Kind.values else OfflineOperation.Kind.ADD,
-        payload=item,
-        line=line,
-        status="refused" if reason else "applied",
-        reason=reason,
-        sync=sync,
-    )
+    with transaction.atomic():
+        operation = OfflineOperation.objects.create(
+            property_id=device.property_id,
+            device=device,
+            client_key=client_key,
+            kind=kind if kind in OfflineOperation.Kind.values else OfflineOperation.Kind.ADD,
+            # the sealed PIN is checked, never kept
+            payload={k: v for k, v in item.items() if k != "pin_sealed"},
+            line=line,
+            status="refused" if reason else "applied",
+            reason=reason,
+            sync=sync,
+        )
+        if reason and pin_refused:
+            _void_refused(device, operation, actor)
     return ItemResult(client_key, "refused" if reason else "applied", reason)
+
+
+def _void_approver(device: OfflineDevice, item: dict, actor, client_key: str):
+    """Who approves a void of a line already sent, made offline: the waiter when their
+    role may approve, else the manager chosen on the device once the PIN typed there
+    (sealed under the device key: `pin_seal`) passes the PIN check, with its throttles
+    per person, per device and per property (`approver_verify`).
+    Raises: InvalidInput (no manager chosen), PermissionDenied (wrong PIN, throttled)."""
+    role = (
+        Membership.objects.filter(property_id=device.property_id, user=actor, is_active=True)
+        .values_list("role", flat=True)
+        .first()
+    )
+    try:
+        approver_id = int(item.get("approver") or 0) or None
+    except (TypeError, ValueError):
+        approver_id = None
+    pin = (
+        pin_unseal(
+            key=device.key,
+            client_key=client_key,
+            approver_id=approver_id,
+            sealed=str(item.get("pin_sealed") or ""),
+        )
+        if approver_id
+        else ""
+    )
+    return approver_verify(
+        property=device.terminal.property,
+        user=actor,
+        role=role or "",
+        approver_id=approver_id,
+        pin=pin,
+        terminal=device_label(device),
+        device=f"offline:{device.public_id}",
+    )
+
+
+def _void_refused(device: OfflineDevice, operation: OfflineOperation, actor) -> None:
+    """A void made offline whose manager's PIN did not pass at sync: the line stands, a JET
+    event names the device and the manager, and the managers get an alert."""
+    payload = {
+        "device": str(device.public_id),
+        "device_name": device_label(device),
+        "operation": operation.kind,
+        "client_key": operation.client_key,
+        "line": operation.payload.get("line_id") or operation.payload.get("line_key") or "",
+        "approver": operation.payload.get("approver") or "",
+        "reason": operation.reason,
+    }
+    jet_event(
+        property=device.terminal.property,
+        code=JET_OFFLINE_REFUSED,
+        actor=actor,
+        terminal=device_label(device),
+        payload=payload,
+    )
+    offline_void_refused.send(sender=OfflineOperation, operation=operation)
 
 
 def _void_target(device: OfflineDevice, item: dict) -> TabLine:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Payment, Ticket, TicketLine
 from billing.selectors import tickets_voided
-from billing.services.folios import ChargeInput, folio_post_charges
+from billing.services.folios import folio_post_charges
 from billing.services.payments import ticket_refund_record
 from billing.services.tickets import IssuedTicket, ticket_credit_issue, ticket_line_credit_left
 from core.audit import audit_log
@@ -26,10 +26,10 @@ from pos.lock_objects import order_for_update
 from pos.models import Order
 from pos.services.checkout import (
     AUDIT_CHANNEL,
-    ROOM_CHARGE_SOURCE,
     order_capacity_reference,
     order_refund,
     order_refund_approved,
+    ticket_lines_as_charges,
 )
 
 # stored value is given back through crm's ledgers, which a line refund does not drive
@@ -237,22 +237,8 @@ def order_refund_lines(
         if ticket.status == Ticket.Status.CHARGED_TO_ROOM:
             folio_post_charges(
                 folio=ticket.folio,
-                charges=[
-                    ChargeInput(
-                        description=line.description,
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                        total=line.total,
-                        vat_rate=line.vat_rate,
-                        revenue_category=line.revenue_category,
-                        service_date=line.service_date or prop.business_date(),
-                        # receipted by the credit ticket, as the sale's lines by the ticket
-                        source=f"{ROOM_CHARGE_SOURCE}:{line.pk}",
-                        product_id=line.product_id,
-                        applied_rule=line.applied_rule,
-                    )
-                    for line in credit.lines
-                ],
+                # receipted by the credit ticket, as the sale's lines by the ticket
+                charges=ticket_lines_as_charges(credit.lines, service_date=prop.business_date()),
                 actor=actor,
                 terminal=terminal_label,
             )

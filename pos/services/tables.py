@@ -317,29 +317,16 @@ def tab_send_and_read(*, tab: TableTab, actor, fire_next: bool = False) -> Sent:
             locked.fired_course = fire
             locked.save(update_fields=["fired_course", "updated_at"])
         pending = [line for line in pending if line_to_send(line, fired_course=locked.fired_course)]
-        by_station = defaultdict(list)
-        for line in pending:
-            by_station[(station_for(line.product), line.course)].append(line)
-        groups = sorted(by_station.items())
-        # one INSERT for the tickets and one UPDATE for their lines, whatever their number
-        tickets = KitchenTicket.objects.bulk_create(
-            [
-                KitchenTicket(
-                    property=locked.property,
-                    tab=locked,
-                    station=station,
-                    sent_by=actor,
-                    course=course,
-                )
-                for (station, course), _lines in groups
-            ]
-        )
-        for ticket, (_key, group) in zip(tickets, groups, strict=True):
-            for line in group:
-                line.kitchen_ticket = ticket
+        tickets = _tickets_create(property=locked.property, actor=actor, lines=pending, tab=locked)
         if tickets:
-            TabLine.objects.bulk_update(pending, ["kitchen_ticket"])
-            _print_kitchen_tickets(tab=locked, tickets=tickets, lines=pending, actor=actor)
+            _print_kitchen_tickets(
+                property=locked.property,
+                table=locked.table.label,
+                covers=locked.covers,
+                tickets=tickets,
+                lines=pending,
+                actor=actor,
+            )
             audit_log(
                 action="pos.table.fired" if fire_next else "pos.table.sent",
                 property=locked.property,
@@ -353,6 +340,84 @@ def tab_send_and_read(*, tab: TableTab, actor, fire_next: bool = False) -> Sent:
                 },
             )
     return Sent(tickets=tickets, tab=locked, lines=lines)
+
+
+def _tickets_create(
+    *, property, actor, lines: list[TabLine], tab: TableTab | None = None, guest_order=None
+) -> list[KitchenTicket]:
+    """One ticket per station and course for `lines` (a tab's, or a guest order's not yet
+    saved), each line pointing at its ticket: one INSERT for the tickets and one for the new
+    lines or one UPDATE for a tab's, whatever their number."""
+    by_station = defaultdict(list)
+    for line in lines:
+        by_station[(station_for(line.product), line.course)].append(line)
+    groups = sorted(by_station.items())
+    tickets = KitchenTicket.objects.bulk_create(
+        [
+            KitchenTicket(
+                property=property,
+                tab=tab,
+                guest_order=guest_order,
+                station=station,
+                sent_by=actor,
+                course=course,
+            )
+            for (station, course), _lines in groups
+        ]
+    )
+    for ticket, (_key, group) in zip(tickets, groups, strict=True):
+        for line in group:
+            line.kitchen_ticket = ticket
+    if tab is None:
+        TabLine.objects.bulk_create(lines)
+    elif tickets:
+        TabLine.objects.bulk_update(lines, ["kitchen_ticket"])
+    return tickets
+
+
+# what a guest's own order sends to the stations (not the room's delivery fee, a shop item)
+STATION_CATEGORIES = (RevenueCategory.FOOD, RevenueCategory.DRINKS, RevenueCategory.ALCOHOL)
+
+
+def guest_order_send(
+    *, guest_order, place: str, actor, products: dict | None = None
+) -> list[KitchenTicket]:
+    """A guest's order sold at once (a room's tray charged or paid, a kiosk's ticket paid) goes
+    to the kitchen display and the station printers like a table's send, every course at once
+    (the guest ordered now). Its dishes are lines with no tab (`TabLine.guest_order`). Call it
+    once, in the sale's transaction (the sale's own lock and key make it once); `products`,
+    the menu's, by id, when the caller has them."""
+    fee_id = guest_order.point.outlet.room_service_fee_id  # the tray's fee cooks nothing
+    wanted = [line for line in guest_order.lines if line.get("product_id") not in (None, fee_id)]
+    if products is None:
+        products = Product.objects.in_bulk({line["product_id"] for line in wanted})
+    lines = [
+        TabLine(
+            guest_order=guest_order,
+            product=product,
+            quantity=Decimal(str(line["quantity"])),
+            modifier_ids=list(line.get("modifier_ids", [])),
+            description=line.get("description", product.name)[:300],
+            note=line.get("note", "")[:200],
+            course=min(course_for(product, 1), MAX_COURSE),
+        )
+        for line in wanted
+        if (product := products.get(line["product_id"])) is not None
+        and product.revenue_category in STATION_CATEGORIES
+    ]
+    tickets = _tickets_create(
+        property=guest_order.point.property, actor=actor, lines=lines, guest_order=guest_order
+    )
+    if tickets:
+        _print_kitchen_tickets(
+            property=guest_order.point.property,
+            place=place,
+            covers=None,
+            tickets=tickets,
+            lines=lines,
+            actor=actor,
+        )
+    return tickets
 
 
 def tab_fire_next_course(*, tab: TableTab, actor) -> list[KitchenTicket]:
@@ -655,13 +720,23 @@ def kitchen_ticket_recall(*, property, station: str, actor) -> KitchenTicket | N
     return last
 
 
-def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines, actor) -> None:
+def _print_kitchen_tickets(
+    *,
+    property,
+    covers: int | None,
+    tickets: list[KitchenTicket],
+    lines,
+    actor,
+    table: str = "",
+    place: str = "",
+) -> None:
     """Queue a kitchen ticket per station that has a printer; sent after commit (a printer
-    that is off never blocks the send: the display has the ticket anyway)."""
-    printers = station_printers(property=tab.property)
+    that is off never blocks the send: the display has the ticket anyway). The table's label
+    heads it, or `place` for a guest's order (its room, its kiosk ticket)."""
+    printers = station_printers(property=property)
     if not any(t.station in printers for t in tickets):
         return
-    sent_at = timezone.localtime(timezone.now(), tab.property.tz)
+    sent_at = timezone.localtime(timezone.now(), property.tz)
     waiter = actor.get_full_name() or actor.get_username()
     jobs = []
     for ticket in tickets:
@@ -671,14 +746,15 @@ def _print_kitchen_tickets(*, tab: TableTab, tickets: list[KitchenTicket], lines
         items = tuple(
             KitchenItem(name=line.description, quantity=line.quantity, note=line.note)
             for line in lines
-            if station_for(line.product) == ticket.station
+            if line.kitchen_ticket_id == ticket.pk
         )
         document = KitchenTicketDocument(
             station=ticket.station,
-            table=tab.table.label,
+            table=table,
+            place=place,
             items=items,
             sent_at=sent_at,
-            covers=tab.covers,
+            covers=covers,
             waiter=waiter,
             order_reference=f"K{ticket.pk}",
         )

@@ -22,6 +22,7 @@ from core.terminals import request_device
 from crm.selectors import formatted_code, gift_cards_issued_by
 from crm.services.loyalty import loyalty_balance
 from devices.cards import card_approvals_unused
+from inventory.models import SaleChannel
 from inventory.promotion_labels import discounts_for
 from inventory.selectors import product_by_barcode
 from pos.models import Order
@@ -152,6 +153,7 @@ def counter(request: HttpRequest) -> HttpResponse:
     # card approvals no sale recorded (the till stopped waiting, then another tender was
     # taken): shown until a sale uses them or the card is refunded at the terminal
     context["card_approvals_unused"] = card_approvals_unused(property=request.property)
+    context["can_upgrade"] = role_has(request.membership.role, "pos.upgrade")
     if request.htmx and request.GET.get("category") is not None:
         return render(request, "pos/counter.html#products", context)
     return render(request, "pos/counter.html", context)
@@ -317,6 +319,7 @@ def counter_pay(request: HttpRequest) -> HttpResponse:
                 client_key=cart["client_key"],
                 on_order=card.on_order if card is not None else None,
                 refuse_sold_out=True,
+                channel=SaleChannel.COUNTER,
             )
         )
     except DomainError as exc:

@@ -1,15 +1,17 @@
 """The guest's phone (no sign-in: the QR code's signed token is the key) and the waiter's
 answers to guest orders on the floor plan."""
 
+import hashlib
 import uuid
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +28,7 @@ from pms.services.payment_gateway import hosted_page_origin
 from pos.guest_menu import guest_menu
 from pos.models import GuestOrder, GuestOrderPoint
 from pos.services.guest_orders import (
+    COLLECT_PROGRESS,
     PROGRESS,
     GuestLine,
     guest_order_accept,
@@ -89,18 +92,68 @@ def _posted_lines(post, menu: dict) -> list[GuestLine]:
     return lines
 
 
+# what a cached menu page carries in place of the page's own key and CSRF token
+KEY_SENTINEL = "__guest-client-key__"
+CSRF_SENTINEL = "__guest-csrf-token__"
+PAGE_TIMEOUT = 3600
+
+
+def _page_key(point, menu: dict, lang: str, *parts) -> str:
+    """The whole menu page's key: the point (its label, its code's version), the menu's
+    token and business day, the language, what is sold out and what the page says about
+    the outlet now (closed, locked, card offered). Any of them changing is a new key."""
+    varying = "|".join(
+        [
+            str(point.property.business_date()),
+            lang,
+            ".".join(map(str, sorted(menu["sold_out"]))),
+            *(str(p) for p in parts),
+        ]
+    )
+    digest = hashlib.sha1(varying.encode(), usedforsecurity=False).hexdigest()
+    return f"pos:guest-menu-page:{point.pk}:{point.version}:{menu['token']}:{digest}"
+
+
 def _menu_page(
     request, point, *, error: str = "", status: int = 200, key: str = ""
 ) -> HttpResponse:
     menu = guest_menu(point=point)
     lang = translation.get_language()
+    is_room = point.kind == GuestOrderPoint.Kind.ROOM
+    closed = outlet_taking_orders(point.outlet, room=is_room)
+    locked = is_room and room_confirm_wait(point) > 0
+    online = online_payment_available()
+    fresh = request.method == "GET"
+    page_key = _page_key(point, menu, lang, closed, locked, online) if fresh else ""
+    page = versioned_get(page_key) if fresh else None
+    if page is None:
+        page = _menu_render(
+            request, point, menu, error=error, key=key, closed=closed, locked=locked, online=online
+        )
+        if fresh:
+            cache.set(page_key, page, timeout=PAGE_TIMEOUT)
+    if fresh:
+        # the same page for every phone of the point: its own key and CSRF token filled in
+        page = page.replace(KEY_SENTINEL, uuid.uuid4().hex).replace(
+            CSRF_SENTINEL, get_token(request)
+        )
+    response = HttpResponse(page, status=status)
+    if is_room and online and (origin := hosted_page_origin()):
+        # the card button posts here and is sent on to the provider's page
+        form_action(response, [origin])
+    return response
+
+
+def dishes(request, point, menu) -> tuple[list, str]:
+    """The menu's sections to render, or (a GET) the dishes' HTML already rendered."""
+    lang = translation.get_language()
+    fresh = request.method == "GET"
     # the dishes as a phone that chose nothing sees them: the same HTML for every phone of
     # the outlet, kept under the menu's token, the language and what is sold out
     html_key = (
         f"pos:guest-menu-html:{point.outlet_id}:{point.kind}:{menu['token']}:"
         f"{point.property.business_date()}:{lang}:{'.'.join(map(str, sorted(menu['sold_out'])))}"
     )
-    fresh = request.method == "GET"
     dishes_html = versioned_get(html_key) if fresh else None
     sections = (
         []
@@ -133,27 +186,34 @@ def _menu_page(
     )
     if fresh and dishes_html is None:
         dishes_html = render_to_string("pos/guest/_dishes.html", {"sections": sections})
-        cache.set(html_key, dishes_html, timeout=3600)
+        cache.set(html_key, dishes_html, timeout=PAGE_TIMEOUT)
+    return sections, dishes_html
+
+
+def _menu_render(request, point, menu, *, error, key, closed, locked, online) -> str:
+    """The menu page's HTML; a GET's carries sentinels for the page's key and CSRF token."""
+    lang = translation.get_language()
+    fresh = request.method == "GET"
+    sections, dishes_html = dishes(request, point, menu)
+    is_room = point.kind == GuestOrderPoint.Kind.ROOM
     context = {
         "point": point,
         "property": point.property,
         "sections": sections,
         "dishes_html": mark_safe(dishes_html) if dishes_html else "",  # noqa: S308 (our render)
-        "closed": outlet_taking_orders(point.outlet, room=point.kind == GuestOrderPoint.Kind.ROOM),
-        "fee": point.outlet.room_service_fee if point.kind == GuestOrderPoint.Kind.ROOM else None,
+        "closed": closed,
+        "fee": point.outlet.room_service_fee if is_room else None,
         "error": error,
-        "client_key": key or uuid.uuid4().hex,
-        "is_room": point.kind == GuestOrderPoint.Kind.ROOM,
-        "locked": point.kind == GuestOrderPoint.Kind.ROOM and room_confirm_wait(point) > 0,
+        "client_key": KEY_SENTINEL if fresh else (key or uuid.uuid4().hex),
+        "is_room": is_room,
+        "locked": locked,
         "confirm": request.POST.get("confirm", ""),
-        "online_payment": online_payment_available(),
+        "online_payment": online,
         "lang": lang,
     }
-    response = render(request, "pos/guest/menu.html", context, status=status)
-    if context["is_room"] and context["online_payment"] and (origin := hosted_page_origin()):
-        # the card button posts here and is sent on to the provider's page
-        form_action(response, [origin])
-    return response
+    if fresh:
+        context["csrf_token"] = CSRF_SENTINEL
+    return render_to_string("pos/guest/menu.html", context, request=request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -161,6 +221,8 @@ def guest_menu_view(request: HttpRequest, token: str) -> HttpResponse:
     """The QR menu; its form places the order (the page's key makes a resubmission a replay)."""
     _language(request)
     point = _point(token)
+    if point.kind == GuestOrderPoint.Kind.COLLECT:  # the outlet's click-and-collect page
+        return redirect(f"/collect/{token}/?lang={translation.get_language()}")
     if request.method == "GET":
         return _menu_page(request, point)
     key = request.POST.get("client_key", "")
@@ -194,9 +256,9 @@ def _pay_online(request, point, token: str, key: str, menu: dict) -> HttpRespons
             lines=_posted_lines(request.POST, menu),
             client_key=key,
             menu_products=menu["by_id"],
-            return_url=request.build_absolute_uri(
-                f"/g/{token}/orders/{{public_id}}/?lang={translation.get_language()}"
-            ),
+            # the origin alone is built (build_absolute_uri would encode the braces)
+            return_url=request.build_absolute_uri("/").rstrip("/")
+            + f"/g/{token}/orders/{{public_id}}/?lang={translation.get_language()}",
         )
     except DomainError as exc:
         return _menu_page(request, point, error=exc.message, status=exc.status_code, key=key)
@@ -208,6 +270,7 @@ STEP_LABELS = {
     "in_preparation": gettext_lazy("In preparation"),
     "ready": gettext_lazy("Ready"),
     "on_its_way": gettext_lazy("On its way"),
+    "handed_over": gettext_lazy("Collected"),
 }
 
 
@@ -216,16 +279,22 @@ def guest_order_status(request: HttpRequest, token: str, public_id: uuid.UUID) -
     """What became of the guest's order (the page polls itself every 10 s)."""
     _language(request)
     point = _point(token)
-    order = GuestOrder.objects.filter(point=point, public_id=public_id).first()
+    order = (
+        GuestOrder.objects.filter(point=point, public_id=public_id)
+        .select_related("pickup_slot")
+        .first()
+    )
     if order is None:
         raise Http404(_("No such order."))
     if order.status == GuestOrder.Status.AWAITING_PAYMENT:
         # back from the provider's page (or a poll): the sale is made once it is paid
         order = guest_order_online_refresh(guest_order=order)
     progress = guest_order_progress(order)
+    collect = point.kind == GuestOrderPoint.Kind.COLLECT
+    stages = COLLECT_PROGRESS if collect else PROGRESS
     steps = []
-    reached = progress in PROGRESS and PROGRESS.index(progress)
-    for i, step in enumerate(PROGRESS):
+    reached = progress in stages and stages.index(progress)
+    for i, step in enumerate(stages):
         steps.append(
             {
                 "code": step,
@@ -240,6 +309,12 @@ def guest_order_status(request: HttpRequest, token: str, public_id: uuid.UUID) -
         "order": order,
         "progress": progress,
         "steps": steps,
+        "collect": collect,
+        "pickup_at": (
+            timezone.localtime(order.pickup_slot.starts_at, point.property.tz)
+            if collect and order.pickup_slot_id
+            else None
+        ),
         "lang": translation.get_language(),
     }
     if request.htmx:

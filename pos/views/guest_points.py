@@ -7,6 +7,7 @@ from datetime import time
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dates import WEEKDAYS
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -23,6 +24,9 @@ from pos.services.guest_orders import (
     outlet_guest_rules_set,
     point_token,
 )
+
+# the closed days of click-and-collect, ISO numbers (1 Monday … 7 Sunday)
+ISO_WEEKDAYS = {str(n) for n in range(1, 8)}
 
 
 def _points(outlet_ids) -> list[GuestOrderPoint]:
@@ -42,6 +46,8 @@ def guest_ordering(request: HttpRequest) -> HttpResponse:
     for point in _points([o.pk for o in outlets]):
         if point.kind == GuestOrderPoint.Kind.KIOSK:
             point.kiosk_url = f"/kiosk/{point_token(point)}/"
+        if point.kind == GuestOrderPoint.Kind.COLLECT:
+            point.collect_url = f"/collect/{point_token(point)}/"
         by_outlet.setdefault(point.outlet_id, []).append(point)
     excluded: dict[int, set[int]] = {}
     for outlet_id, product_id in Outlet.guest_menu_excluded.through.objects.filter(
@@ -57,7 +63,12 @@ def guest_ordering(request: HttpRequest) -> HttpResponse:
             "pk", "name_fr", "name_en"
         )
     )
-    return render(request, "pos/guest/manage.html", {"rows": rows, "products": products})
+    weekdays = [(number, WEEKDAYS[number - 1]) for number in range(1, 8)]
+    return render(
+        request,
+        "pos/guest/manage.html",
+        {"rows": rows, "products": products, "weekdays": weekdays},
+    )
 
 
 def _time(raw: str, label: str) -> time | None:
@@ -94,6 +105,55 @@ def guest_rules_update(request: HttpRequest, pk: int) -> HttpResponse:
         raw_max = (post.get("max_open") or "").strip()
         if not raw_max.isdigit() or not 1 <= int(raw_max) <= 500:
             raise InvalidInput(_("Enter the most open orders, from 1 to 500."))
+        slot_rules = {}
+        for name, field, low, high, message in (
+            (
+                "slot_minutes",
+                "collect_slot_minutes",
+                5,
+                240,
+                _("Enter the pickup slot's length, from 5 to 240 minutes."),
+            ),
+            (
+                "slot_capacity",
+                "collect_slot_capacity",
+                1,
+                500,
+                _("Enter the orders per pickup slot, from 1 to 500."),
+            ),
+            (
+                "lead_minutes",
+                "collect_lead_minutes",
+                0,
+                1440,
+                _("Enter the first pickup's delay, from 0 to 1440 minutes."),
+            ),
+            (
+                "days_ahead",
+                "collect_days_ahead",
+                0,
+                30,
+                _("Enter how many days ahead a pickup is offered, from 0 to 30."),
+            ),
+            (
+                "grace_minutes",
+                "collect_grace_minutes",
+                0,
+                1440,
+                _("Enter how long an unpaid order is kept, from 0 to 1440 minutes."),
+            ),
+        ):
+            raw = (post.get(name) or "").strip()
+            if not raw:
+                continue  # a form without click-and-collect's fields keeps them
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                raise InvalidInput(message)
+            slot_rules[field] = int(raw)
+        if post.get("collect_form"):
+            slot_rules["collect_pay_at_pickup"] = post.get("pay_at_pickup") == "on"
+            slot_rules["collect_closed_weekdays"] = sorted(
+                {int(d) for d in post.getlist("closed_weekdays") if d in ISO_WEEKDAYS}
+            )
         outlet_guest_rules_set(
             outlet=outlet,
             actor=request.user,
@@ -105,6 +165,7 @@ def guest_rules_update(request: HttpRequest, pk: int) -> HttpResponse:
             room_service_opens_at=_time(post.get("room_opens_at"), _("the room service's hours")),
             room_service_closes_at=_time(post.get("room_closes_at"), _("the room service's hours")),
             room_service_fee=_product(request, post.get("fee")),
+            **slot_rules,
         )
         outlet.guest_menu_excluded.set(
             [p.pk for raw in post.getlist("excluded") if (p := _product(request, raw))]
@@ -123,7 +184,11 @@ def guest_points_make(request: HttpRequest, pk: int) -> HttpResponse:
     outlet = _outlet(request, pk)
     rooms = Room.objects.filter(property=request.property) if request.POST.get("rooms") else []
     made = guest_points_create(
-        outlet=outlet, actor=request.user, rooms=rooms, kiosk=bool(request.POST.get("kiosk"))
+        outlet=outlet,
+        actor=request.user,
+        rooms=rooms,
+        kiosk=bool(request.POST.get("kiosk")),
+        collect=bool(request.POST.get("collect")),
     )
     messages.success(
         request,
@@ -153,8 +218,8 @@ def guest_points_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseNotAllowed(["GET"])
     cards = []
     for point in _points([outlet.pk]):
-        if point.kind == GuestOrderPoint.Kind.KIOSK:
-            continue  # opened on its tablet, never printed
+        if point.kind in (GuestOrderPoint.Kind.KIOSK, GuestOrderPoint.Kind.COLLECT):
+            continue  # opened on its tablet, or a link on the outlet's website
         url = request.build_absolute_uri(f"/g/{point_token(point)}/")
         cards.append({"point": point, "url": url, "qr": mark_safe(qr_svg(url))})  # noqa: S308
     return render(request, "pos/guest/sheet.html", {"outlet": outlet, "cards": cards})

@@ -1,7 +1,9 @@
 """The self-service kiosk of a lobby or pool-bar tablet (/kiosk/<token>/): a locked-down,
 full-screen sale of the outlet's menu — large keys, FR/EN, the basket reset after a minute
-and a half untouched — ending on a ticket number paid at the counter. Every link and form
-stays under /kiosk/<token>/ (crawled by the tests): no staff screen is one tap away."""
+and a half untouched — ending on a ticket number paid at the counter, or paid by card at
+the kiosk's own card terminal (pos.services.kiosk_payments) with its receipt printed or
+e-mailed. Every link and form stays under /kiosk/<token>/ (crawled by the tests): no staff
+screen is one tap away."""
 
 import uuid
 
@@ -13,10 +15,19 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.models import Payment
 from core.exceptions import DomainError
 from pos.guest_menu import guest_menu
 from pos.models import GuestOrder, GuestOrderPoint
 from pos.services.guest_orders import GuestLine, guest_order_place, point_from_token
+from pos.services.kiosk_payments import (
+    kiosk_card_reader,
+    kiosk_card_refresh,
+    kiosk_card_start,
+    kiosk_receipt_email,
+    kiosk_receipt_print,
+    kiosk_receipt_printer_terminal,
+)
 from pos.views.guest import ALLERGEN_LABELS, _int, _language
 
 MAX_KIOSK_LINES = 30
@@ -43,6 +54,10 @@ def _cart(request: HttpRequest, point: GuestOrderPoint) -> dict:
 def _save(request: HttpRequest, point: GuestOrderPoint, cart: dict) -> None:
     request.session[_cart_key(point)] = cart
     request.session.modified = True
+
+
+def _flash_key(point: GuestOrderPoint) -> str:
+    return f"kiosk:{point.pk}:error"
 
 
 def _home(token: str, *, category=None) -> str:
@@ -101,9 +116,11 @@ def _page(request, point, token, *, error: str = "", status: int = 200) -> HttpR
         "basket": basket,
         "total": total,
         "count": sum(line["quantity"] for line in cart["lines"]),
-        "error": error,
+        "error": error or request.session.pop(_flash_key(point), ""),
         "lang": translation.get_language(),
         "idle_seconds": settings.KIOSK_IDLE_SECONDS,
+        # a card terminal paired with the kiosk's terminal
+        "card": kiosk_card_reader(point) is not None,
     }
     return render(request, "pos/guest/kiosk.html", context, status=status)
 
@@ -163,6 +180,22 @@ def kiosk_reset(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(_home(token))
 
 
+def _guest_lines(cart: dict) -> list[GuestLine]:
+    return [
+        GuestLine(
+            product_id=line["product_id"],
+            quantity=line["quantity"],
+            modifier_ids=tuple(line["modifier_ids"]),
+        )
+        for line in cart["lines"]
+    ]
+
+
+def _done_url(token: str, order: GuestOrder) -> str:
+    url = reverse("kiosk:done", kwargs={"token": token, "public_id": order.public_id})
+    return f"{url}?lang={translation.get_language()}"
+
+
 @require_POST
 def kiosk_order(request: HttpRequest, token: str) -> HttpResponse:
     """The basket becomes an order with a ticket number, paid at the counter. The basket's
@@ -174,31 +207,134 @@ def kiosk_order(request: HttpRequest, token: str) -> HttpResponse:
     try:
         order = guest_order_place(
             point=point,
-            lines=[
-                GuestLine(
-                    product_id=line["product_id"],
-                    quantity=line["quantity"],
-                    modifier_ids=tuple(line["modifier_ids"]),
-                )
-                for line in cart["lines"]
-            ],
+            lines=_guest_lines(cart),
             client_key=cart["client_key"],
             menu_products=menu["by_id"],
         )
     except DomainError as exc:
         return _page(request, point, token, error=exc.message, status=exc.status_code)
     request.session.pop(_cart_key(point), None)
-    url = reverse("kiosk:done", kwargs={"token": token, "public_id": order.public_id})
+    return redirect(_done_url(token, order))
+
+
+@require_POST
+def kiosk_pay_card(request: HttpRequest, token: str) -> HttpResponse:
+    """The basket's total to the kiosk's card terminal; the kiosk then waits on "present
+    your card". The basket stays until the card pays (a refusal offers it again); its key is
+    the order's and the card attempt's: a double tap never charges twice."""
+    _language(request)
+    point = _point(token)
+    reader = kiosk_card_reader(point)
+    if reader is None:
+        return _page(
+            request,
+            point,
+            token,
+            error=_("Card payment is not available here: please pay at the counter."),
+            status=409,
+        )
+    cart = _cart(request, point)
+    menu = guest_menu(point=point)
+    try:
+        order = kiosk_card_start(
+            point=point,
+            lines=_guest_lines(cart),
+            client_key=cart["client_key"],
+            menu_products=menu["by_id"],
+            reader=reader,
+        )
+    except DomainError as exc:
+        return _page(request, point, token, error=exc.message, status=exc.status_code)
+    _save(request, point, cart)
+    url = reverse("kiosk:card", kwargs={"token": token, "public_id": order.public_id})
     return redirect(f"{url}?lang={translation.get_language()}")
+
+
+def _order(point: GuestOrderPoint, public_id: uuid.UUID) -> GuestOrder:
+    order = (
+        GuestOrder.objects.filter(point=point, public_id=public_id)
+        .select_related("order__ticket")
+        .first()
+    )
+    if order is None:
+        raise Http404(_("No such order."))
+    order.point = point
+    return order
+
+
+@require_GET
+def kiosk_card_wait(request: HttpRequest, token: str, public_id: uuid.UUID) -> HttpResponse:
+    """ "Present your card": the page asks again every two seconds until the terminal has
+    answered. Paid → the ticket and the receipt's choices; refused → the basket again with
+    why (a new key: the next try is a new attempt); no answer → the ticket for the counter."""
+    _language(request)
+    point = _point(token)
+    order = kiosk_card_refresh(guest_order=_order(point, public_id))
+    cart = request.session.get(_cart_key(point))
+    ours = isinstance(cart, dict) and cart.get("client_key") == order.client_key
+    if order.status == GuestOrder.Status.REFUSED:
+        if ours:  # the same basket, under a new key
+            cart["client_key"] = uuid.uuid4().hex
+            _save(request, point, cart)
+        request.session[_flash_key(point)] = order.refusal_reason
+        return redirect(_home(token))
+    if order.status != GuestOrder.Status.AWAITING_PAYMENT:
+        if ours:
+            request.session.pop(_cart_key(point), None)
+        return redirect(_done_url(token, order))
+    return render(
+        request,
+        "pos/guest/kiosk_card.html",
+        {
+            "point": point,
+            "property": point.property,
+            "token": token,
+            "order": order,
+            "lang": translation.get_language(),
+            # never reset while the card is in the terminal, nor left by the FR/EN switch
+            "idle_seconds": 0,
+            "here": request.path,
+        },
+    )
+
+
+@require_POST
+def kiosk_receipt(request: HttpRequest, token: str, public_id: uuid.UUID) -> HttpResponse:
+    """The receipt of a paid order: printed on the outlet's receipt printer or e-mailed to
+    the address typed on the kiosk (or neither: *New order*)."""
+    _language(request)
+    point = _point(token)
+    order = _order(point, public_id)
+    notice, error = "", ""
+    try:
+        if request.POST.get("how") == "email":
+            kiosk_receipt_email(
+                guest_order=order,
+                email=request.POST.get("email", ""),
+                language=translation.get_language(),
+            )
+            notice = _("Your receipt is on its way to your inbox.")
+        else:
+            printed = kiosk_receipt_print(guest_order=order)
+            notice = (
+                _("Your receipt is printing.")
+                if printed
+                else _("Your receipt was already printed.")
+            )
+    except DomainError as exc:
+        error = str(exc.message)
+    return _done(request, point, token, order, notice=notice, error=error)
 
 
 @require_GET
 def kiosk_done(request: HttpRequest, token: str, public_id: uuid.UUID) -> HttpResponse:
     _language(request)
     point = _point(token)
-    order = GuestOrder.objects.filter(point=point, public_id=public_id).first()
-    if order is None:
-        raise Http404(_("No such order."))
+    return _done(request, point, token, _order(point, public_id))
+
+
+def _done(request, point, token, order, *, notice: str = "", error: str = "") -> HttpResponse:
+    paid = order.status == GuestOrder.Status.PAID and order.order_id is not None
     return render(
         request,
         "pos/guest/kiosk_done.html",
@@ -207,7 +343,20 @@ def kiosk_done(request: HttpRequest, token: str, public_id: uuid.UUID) -> HttpRe
             "property": point.property,
             "token": token,
             "order": order,
+            "paid": paid,
+            "can_print": paid and kiosk_receipt_printer_terminal(point) is not None,
+            # the terminal's authorisation, as on the receipt (never a card number)
+            "card_reference": Payment.objects.filter(ticket_id=order.order.ticket_id)
+            .values_list("terminal_reference", flat=True)
+            .first()
+            if paid
+            else "",
+            "notice": notice,
+            "error": error,
+            # the FR/EN switch keeps the ticket (and its receipt's choices) on screen
+            "here": reverse("kiosk:done", kwargs={"token": token, "public_id": order.public_id}),
             "lang": translation.get_language(),
             "idle_seconds": settings.KIOSK_IDLE_SECONDS,
         },
+        status=400 if error else 200,
     )

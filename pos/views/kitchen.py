@@ -18,8 +18,6 @@ from core.exceptions import DomainError
 from core.scoping import capability_required
 from inventory.services.catalogue import (
     product_is_sold_out,
-    product_sold_out_clear,
-    product_sold_out_set,
 )
 from pos.models import KitchenTicket, TabLine
 from pos.services.tables import (
@@ -56,6 +54,10 @@ def _age_class(minutes: int, outlet) -> str:
     return "age-ok"
 
 
+def _outlet_of(ticket: KitchenTicket):
+    return ticket.tab.table.outlet if ticket.tab_id else ticket.guest_order.outlet
+
+
 def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
     """The station's tickets (whole page, or the list alone for htmx polling and bumps)."""
     from inventory.models import Product
@@ -64,7 +66,14 @@ def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
         KitchenTicket.objects.filter(
             property=request.property, station=station, status=KitchenTicket.Status.NEW
         )
-        .select_related("tab__table__outlet", "sent_by")
+        .select_related(
+            "tab__table__outlet",
+            "guest_order__outlet",
+            "guest_order__point__room",
+            "guest_order__pickup_slot",
+            "guest_order__property",
+            "sent_by",
+        )
         .prefetch_related(
             Prefetch(
                 "lines",
@@ -95,7 +104,8 @@ def _kitchen_page(request: HttpRequest, station: str) -> HttpResponse:
                 "ticket": ticket,
                 "course": course_name(ticket.course),
                 "minutes": minutes,
-                "age": _age_class(minutes, ticket.tab.table.outlet),
+                "age": _age_class(minutes, _outlet_of(ticket)),
+                "place": "" if ticket.tab_id else ticket.guest_order.place(),
                 "lines": lines,
                 "waiter": ticket.sent_by.get_full_name() or ticket.sent_by.get_username(),
             }
@@ -172,21 +182,11 @@ def kitchen_sold_out(request: HttpRequest, station: str, product_id: int) -> Htt
     the manager's catalogue, audited), or back on sale. Every tablet of the outlet stops
     offering it at its next poll."""
     from inventory.models import Product
+    from inventory.views.catalogue import sold_out_switch
 
     station = _station_or_404(station)
     product = Product.objects.filter(property=request.property, pk=product_id).first()
     if product is None:
         raise Http404
-    try:
-        if request.POST.get("back") == "1":
-            product_sold_out_clear(product=product, by=request.user)
-            messages.success(request, _("%(name)s is back on sale.") % {"name": product.name})
-        else:
-            product_sold_out_set(product=product, by=request.user)
-            messages.success(
-                request,
-                _("%(name)s is sold out until the end of the service.") % {"name": product.name},
-            )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    sold_out_switch(request, product, back=request.POST.get("back") == "1")
     return _after(request, station)

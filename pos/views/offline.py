@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.services.payment_titles import payment_title_rules
 from core.exceptions import DomainError
-from core.scoping import capability_required
+from core.scoping import approvers_listed, capability_required
 from pos.models import OfflineConflict, OfflineDevice
 from pos.offline_selectors import (
     offline_catalogue,
@@ -82,6 +83,10 @@ def offline_data(request: HttpRequest) -> JsonResponse:
             "catalogue": offline_catalogue(property=prop),
             "floor": offline_floor(outlet_id=terminal.outlet_id, property=prop),
             "rooms": offline_rooms(property=prop),
+            # the titres-restaurant rules, applied on the device and again at sync
+            "titles": payment_title_rules(property=prop),
+            # who may approve a void: the PIN typed offline is checked at sync
+            "approvers": [{"id": a.user_id, "name": a.name} for a in approvers_listed(prop)],
         }
     )
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from billing.services.payments import TenderInput
+from billing.services.tickets import ticket_credit_issue, ticket_void
 from core.exceptions import InvalidInput
 from crm.models import Campaign, CampaignRecipient, Consent, GiftCard, Guest, Segment
 from crm.services.campaigns import (
@@ -22,6 +23,7 @@ from crm.services.campaigns import (
     segment_save,
 )
 from crm.services.gift_cards import GiftCardRefused
+from crm.services.merge import guests_merge
 from inventory.models import GiftCardKind, Product, RevenueCategory
 from pms.models import Reservation
 from pos.services.checkout import order_checkout
@@ -139,6 +141,45 @@ def test_spent_at_an_outlet_during_the_stay_and_consent_select_one_guest_in_one_
     # OR: any of the two rules
     either = make_segment(hotel, manager, rules, match="any")
     assert segment_count(segment=either) == 3
+
+
+def test_spent_counts_a_merged_profile_for_the_kept_one_and_never_a_voided_ticket(
+    hotel, catalog, product, bar, manager
+):
+    # given: a guest who spent 33 € under each of two profiles, since merged; another whose
+    # 66 € ticket was voided; a third whose 66 € were refunded by 22 €
+    keep, duplicate, voided, refunded = (
+        guest(hotel, "Keep"),
+        guest(hotel, "Duplicate"),
+        guest(hotel, "Voided"),
+        guest(hotel, "Refunded"),
+    )
+    spritz = product("spritz")
+    sell(hotel, bar, manager, [line(spritz, "3")], g=keep)
+    sell(hotel, bar, manager, [line(spritz, "3")], g=duplicate)
+    cancelled = sell(hotel, bar, manager, [line(spritz, "6")], g=voided).ticket
+    ticket_void(property=hotel, ticket=cancelled, actor=manager, reason="erreur")
+    sale = sell(hotel, bar, manager, [line(spritz, "6")], g=refunded).ticket
+    ticket_credit_issue(
+        property=hotel,
+        original=sale,
+        quantities={sale.lines.get().pk: Decimal("2")},
+        cashier=manager,
+        outlet_name="Bar",
+        terminal_name="Caisse",
+        reason="erreur",
+    )
+    guests_merge(keep=keep, duplicate=duplicate, actor=manager)
+
+    def spenders(**rule):
+        rules = [{"type": "spent", "outlet": "Bar", **rule}]
+        return set(segment_guests(property=hotel, match="all", rules=rules))
+
+    # then: the tickets' totals (every category) and the lines' (one category) agree
+    category = spritz.revenue_category
+    assert spenders(min="50") == spenders(min="50", category=category) == {keep}
+    assert spenders(min="40") == spenders(min="40", category=category) == {keep, refunded}
+    assert spenders(min="50", category="nothing-sold") == set()
 
 
 def test_visits_season_last_stay_language_and_company_rules(hotel, manager):

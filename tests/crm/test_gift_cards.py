@@ -11,26 +11,17 @@ from billing.services.accounting import daily_entries
 from billing.services.payments import TenderInput
 from crm.models import GiftCard, GiftCardMovement
 from crm.services.gift_cards import GiftCardRefused, gift_card_issue, gift_card_redeem
-from inventory.models import GiftCardKind, Product, RevenueCategory
+from inventory.models import GiftCardKind, RevenueCategory
 from pos.services.checkout import order_checkout, order_refund
 from tests.concurrency import race
+from tests.factories.catalogue import make_gift_card_product
 from tests.factories.pos import make_terminal
 from tests.pos.helpers import due, line, snapshot
 
 
 @pytest.fixture
 def gift_card_product(hotel, catalog):
-    product = Product.objects.create(
-        property=hotel,
-        code="carte-cadeau-50",
-        name_fr="Carte cadeau 50 €",
-        price=Decimal("50.00"),
-        vat_rate=Decimal("0.00"),
-        revenue_category=RevenueCategory.VOUCHER,
-        gift_card_kind=GiftCardKind.MULTI_PURPOSE,
-    )
-    product.full_clean()
-    return product
+    return make_gift_card_product(hotel, code="carte-cadeau-50", name="Carte cadeau 50 €")
 
 
 def card(hotel, amount="50.00", **kw) -> GiftCard:

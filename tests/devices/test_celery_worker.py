@@ -131,3 +131,41 @@ def test_worker_prints_each_station_ticket_of_one_send(hotel, celery_worker):
         kitchen.close()
         bar.close()
     assert b"Loup" in kitchen.received and b"Spritz" in bar.received
+
+
+def test_a_web_process_publishes_print_jobs_without_importing_the_tasks():
+    """A gunicorn worker never imports devices.tasks: the send is published by the task's
+    name to the broker (before, a KeyError left every receipt to the minute's sweep)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import redis
+    from django.conf import settings
+
+    app.control.purge()
+    code = (
+        "import django; django.setup()\n"
+        "from celery import current_app\n"
+        "from devices.services import PRINT_JOB_SEND_TASK, _publish_send\n"
+        "assert PRINT_JOB_SEND_TASK not in current_app.tasks\n"
+        "print(_publish_send([424242]), _publish_send([1, 2]))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+    queued = redis.Redis.from_url(settings.CELERY_BROKER_URL).lrange("celery", 0, -1)
+    tasks = sorted(
+        (json.loads(raw)["headers"]["task"], json.loads(raw)["headers"]["argsrepr"])
+        for raw in queued
+    )
+    app.control.purge()
+    assert [task for task, _args in tasks] == [
+        "devices.tasks.print_job_send_task",
+        "devices.tasks.print_jobs_relay_task",
+    ]

@@ -3,17 +3,15 @@
 cash; the code in groups of four, its value `75,50 €` and its QR code on screen; the e-mail
 waits in the outbox. Nothing scrolls sideways, no amount wraps."""
 
-from decimal import Decimal
-
 import pytest
 
 from core.formatting import money
 from core.models import OutboxMessage
 from crm.models import GiftCard
-from inventory.models import GiftCardKind, Product, RevenueCategory
 from pos.models import Outlet, Terminal
 from tests.e2e import test_browser as shared
 from tests.e2e.test_browser_reservation_desk import fits
+from tests.factories.catalogue import make_gift_card_product
 
 _async_unsafe = shared._async_unsafe
 browser = shared.browser
@@ -35,16 +33,7 @@ def test_the_desk_sells_a_gift_card_and_shows_its_code_and_qr(
         property=hotel, code="reception", name="Réception", kind=Outlet.Kind.RECEPTION
     )
     Terminal.objects.create(property=hotel, outlet=outlet, name="Comptoir")
-    Product.objects.create(
-        property=hotel,
-        code="carte-cadeau",
-        name_fr="Carte cadeau",
-        name_en="Gift card",
-        price=Decimal("50.00"),
-        vat_rate=Decimal("0.00"),
-        revenue_category=RevenueCategory.VOUCHER,
-        gift_card_kind=GiftCardKind.MULTI_PURPOSE,
-    )
+    make_gift_card_product(hotel)
     page = open_as(clerk)
     page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
     page.goto(f"{live_server.url}/frontdesk/")

@@ -19,7 +19,7 @@ from inventory.services.pricing import QuoteLineInput, quote
 from pos.models import OfflineConflict, OfflineTicket, Order, Table, TabLine
 from pos.services.cash import cash_session_open, cash_session_totals
 from pos.services.checkout import order_checkout
-from pos.services.tables import tab_add_line, table_open
+from pos.services.tables import tab_add_line, tab_send, table_open
 from reporting.models import Alert
 from reporting.services import alerts_evaluate
 from tests.browser import signed_in_pages
@@ -310,3 +310,75 @@ def test_a_ticket_edited_in_indexeddb_is_refused_and_the_rest_syncs(
     assert "T1" in event.terminal and event.payload["sequence"] == 2
     assert Ticket.objects.filter(property=hotel).count() == 2
     assert journal_verify(property=hotel, chain="fiscal").ok
+
+
+def test_titres_restaurant_offline_follow_the_rules_and_sync(tablets, hotel, terrace, product):
+    # given: a tablet offline with a salad (18.00) and a beer on the order
+    salade, biere = product("salade-nicoise"), product("biere")
+    context, page = tablets(terrace["nora"], terrace["a"])
+    go_offline(context, page)
+    page.click("[data-table-id='0']")
+    page.click(f"[data-testid=offline-product-{salade.pk}]")
+    page.click(f"[data-testid=offline-product-{biere.pk}]")
+    error = page.locator("[data-testid=offline-error]")
+    # when: 20.00 of paper for the whole order: more than the food, and no change on paper
+    page.fill("[data-testid=offline-title-amount]", "20")
+    page.click("[data-testid=offline-pay-meal-voucher]")
+    # then: refused with the rule, nothing kept
+    expect(error).to_contain_text("food only: at most €18.00")
+    page.fill("[data-testid=offline-title-amount]", "30")
+    page.click("[data-testid=offline-pay-meal-voucher]")
+    expect(error).to_contain_text("No change is given")
+    assert page.evaluate("() => window.AubergeOffline.pendingCount()") == 0
+    # when: 15.00 of paper, the rest (8.00) in cash from a 10.00 note
+    page.fill("[data-testid=offline-title-amount]", "15")
+    page.fill("[data-testid=offline-tendered]", "10")
+    page.click("[data-testid=offline-pay-meal-voucher]")
+    expect(page.locator("[data-testid=offline-receipt]")).to_contain_text("Change €2.00")
+    context.set_offline(False)
+    wait_synced(page)
+    # then: one sale, the titles as their own tender beside the cash
+    order = Order.objects.get(property=hotel, status="paid")
+    paid = sorted(order.ticket.payments.values_list("method", "amount"))
+    assert paid == [("cash", Decimal("8.00")), ("meal_voucher", Decimal("15.00"))]
+
+
+QUEUE = "() => window.AubergeOffline.db.queue.toArray()"
+
+
+def test_an_offline_void_needs_the_managers_pin_checked_at_sync(tablets, hotel, terrace, product):
+    # given: table 5 with a beer sent to the bar; a manager; the tablet offline
+    manager = make_staff(hotel, Role.MANAGER, username="claire", pin="666666")
+    table = Table.objects.get(property=hotel, label="5")
+    tab = table_open(table=table, covers=2, actor=terrace["nora"])
+    line = tab_add_line(tab=tab, product=product("biere"), actor=terrace["nora"])
+    tab_send(tab=tab, actor=terrace["nora"])
+    context, page = tablets(terrace["nora"], terrace["a"])
+    go_offline(context, page)
+    page.click("[data-testid=offline-table-5]")
+    void = page.locator("[data-testid=offline-line] button")
+    # when: voided without a manager's PIN
+    void.click()
+    # then: refused on the device
+    expect(page.locator("[data-testid=offline-error]")).to_contain_text("manager approves")
+    # when: the manager chosen and their PIN typed
+    page.click("[data-testid=offline-void-approval] summary")
+    page.select_option("[data-testid=offline-approver]", str(manager.pk))
+    page.fill("[data-testid=offline-pin]", "666666")
+    # (the screen with the approval open fits a portrait tablet)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    void.click()
+    until(page, "() => window.AubergeOffline.pendingCount().then(n => n === 1)")
+    # then: only the sealed PIN is kept, and the PIN field is emptied
+    queued = page.evaluate(QUEUE)
+    assert queued[0]["approver"] == manager.pk and queued[0]["pin_sealed"]
+    assert "666666" not in str(queued)
+    assert page.input_value("[data-testid=offline-pin]") == ""
+    # when: the network is back
+    context.set_offline(False)
+    wait_synced(page)
+    # then: voided once, approved by the manager; the sealed PIN gone from the device
+    line.refresh_from_db()
+    assert line.voided_at is not None and line.void_approved_by == manager
+    assert "pin_sealed" not in page.evaluate(QUEUE)[0]

@@ -83,3 +83,25 @@ def make_bar_stock(property, terminal, *, levels: dict[str, str] | None = None) 
         "supplier": supplier,
         "offers": offers,
     }
+
+
+def make_stock_to_count(property) -> dict:
+    """make_bar_stock with something on the shelves to count: the bar holds 1,400 ml of rum
+    and 300 g of mint, the store room 7,000 ml of rum (received through the ledger)."""
+    from django.db import transaction
+
+    from inventory.services.stock import Move, stock_apply
+    from tests.factories.pos import make_terminal
+
+    stock = make_bar_stock(property, make_terminal(property))
+    rum, mint = stock["items"]["rhum"], stock["items"]["menthe"]
+    with transaction.atomic():
+        stock_apply(
+            property=property,
+            moves=[
+                Move(rum.pk, stock["bar"].pk, Decimal("1400"), "receipt"),
+                Move(mint.pk, stock["bar"].pk, Decimal("300"), "receipt"),
+                Move(rum.pk, stock["store"].pk, Decimal("7000"), "receipt"),
+            ],
+        )
+    return stock

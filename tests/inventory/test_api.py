@@ -132,3 +132,18 @@ def test_openapi_schema_is_served_without_warnings(client, manager):
     schema = response.content.decode()
     assert "/api/v1/properties/{property_slug}/quote" in schema
     assert "QuoteOutput" in schema
+
+
+def test_the_product_list_is_paged_by_code_each_product_once(api, hotel, catalog):
+    from inventory.models import Product
+    from tests.factories.api import every_page
+
+    seen = every_page(api, url(hotel, "products"), limit=4, key="code")
+    expected = sorted(
+        Product.objects.filter(property=hotel, is_active=True).values_list("code", flat=True)
+    )
+    assert seen == expected and len(seen) > 4
+    first = api.get(url(hotel, "products"), {"limit": 4}).json()
+    assert len(first["results"]) == 4 and first["next"]
+    assert api.get(url(hotel, "products"), {"cursor": "forged"}).status_code == 422
+    assert api.get(url(hotel, "products"), {"category": "x"}).status_code == 422

@@ -14,10 +14,10 @@ from crm.models import GiftCard
 from crm.tasks import gift_card_email_task
 from devices.documents import ReceiptDocument
 from devices.rendering import Qr, layout_receipt
-from inventory.models import GiftCardKind, Product, RevenueCategory
 from pos.models import Outlet, Terminal
 from pos.services.gift_card_sales import desk_gift_card_sell
 from pos.services.receipts import receipt_document_now
+from tests.factories.catalogue import make_gift_card_product
 from tests.factories.core import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -34,18 +34,7 @@ def reception(hotel):
 
 @pytest.fixture
 def gift_product(hotel, catalog):
-    product = Product.objects.create(
-        property=hotel,
-        code="carte-cadeau",
-        name_fr="Carte cadeau",
-        name_en="Gift card",
-        price=Decimal("50.00"),
-        vat_rate=Decimal("0.00"),
-        revenue_category=RevenueCategory.VOUCHER,
-        gift_card_kind=GiftCardKind.MULTI_PURPOSE,
-    )
-    product.full_clean()
-    return product
+    return make_gift_card_product(hotel)
 
 
 @pytest.fixture

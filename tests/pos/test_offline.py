@@ -20,10 +20,18 @@ from core.terminals import COOKIE
 from inventory.models import CapacityBucket, CapacityPool, Channel, Product
 from inventory.services.pricing import QuoteLineInput, quote
 from pms.models import Reservation
-from pos.models import OfflineConflict, OfflineTicket, Order, Table, TableTab, TabLine
+from pos.models import (
+    OfflineConflict,
+    OfflineOperation,
+    OfflineTicket,
+    Order,
+    Table,
+    TableTab,
+    TabLine,
+)
 from pos.services.cash import cash_session_open, cash_session_totals
 from pos.services.checkout import order_checkout
-from pos.services.offline import device_pair, offline_sync, ticket_sign
+from pos.services.offline import device_pair, offline_sync, pin_seal, ticket_sign
 from pos.services.tables import tab_add_line, tab_send, table_open
 from reporting.models import Alert
 from reporting.services import alerts_evaluate
@@ -77,6 +85,19 @@ class Device:
 @pytest.fixture
 def device(hotel, terminal, cashier, catalog):
     return Device(device_pair(terminal=terminal, actor=cashier), cashier)
+
+
+def void_of(device, line, *, approver, pin, reason="renversée"):
+    """A void of a sent line queued offline with the manager's PIN sealed (as store.js)."""
+    key = str(uuid.uuid4())
+    return {
+        "type": "tab.void", "client_key": key, "table_id": line.tab.table_id,
+        "line_id": line.pk, "reason": reason, "cashier": device.cashier.pk,
+        "approver": approver.pk,
+        "pin_sealed": pin_seal(
+            key=device.device.key, client_key=key, approver_id=approver.pk, pin=pin
+        ),
+    }  # fmt: skip
 
 
 def cash(device, product, price=None, quantity=1):
@@ -256,7 +277,9 @@ def test_a_room_charge_in_house_is_posted_to_the_folio(hotel, device, cashier, p
     assert stay.reservation.folio.lines.filter(total=Decimal("10.00")).exists()
 
 
-def test_two_tablets_on_one_table_end_with_every_line(hotel, device, cashier, terminal, product):
+def test_two_tablets_on_one_table_end_with_every_line(
+    hotel, device, cashier, terminal, product, manager
+):
     # given: table 5 open online with a beer sent to the bar
     table = Table.objects.create(property=hotel, outlet=terminal.outlet, label="5", seats=4)
     tab = table_open(table=table, covers=2, actor=cashier)
@@ -268,8 +291,7 @@ def test_two_tablets_on_one_table_end_with_every_line(hotel, device, cashier, te
          "product_id": product("cafe").pk, "quantity": 1, "cashier": cashier.pk},
         {"type": "tab.add", "client_key": str(uuid.uuid4()), "table_id": table.pk,
          "product_id": product("cafe").pk, "quantity": 1, "cashier": cashier.pk},
-        {"type": "tab.void", "client_key": str(uuid.uuid4()), "table_id": table.pk,
-         "line_id": sent.pk, "reason": "renversée", "cashier": cashier.pk},
+        void_of(device, sent, approver=manager, pin="666666"),
     ]  # fmt: skip
     # and the first tablet adds a salad online meanwhile
     tab_add_line(tab=tab, product=product("salade-nicoise"), actor=cashier)
@@ -425,3 +447,125 @@ def test_a_sale_the_server_cannot_apply_is_refused_and_the_next_still_syncs(
     # then
     assert [r.status for r in result.results] == ["refused", "refused", "applied"]
     assert Ticket.objects.filter(property=hotel).count() == 1
+
+
+def test_titres_restaurant_taken_offline_sync_once_as_their_own_tender(
+    hotel, device, cashier, product
+):
+    # given: a salad (18.00) paid 10.00 in paper titres-restaurant and 8.00 cash, and one
+    # paid whole with a meal voucher card
+    salade = product("salade-nicoise")
+    queue = [
+        device.sale(
+            [(salade, 1, "18.00")], tenders=[("meal_voucher", "10.00", ""), ("cash", "8.00", "")]
+        ),
+        device.sale([(salade, 1, "18.00")], tenders=[("meal_voucher_card", None, "TR-42")]),
+    ]
+    # when: synced, and the same queue sent again (an answer lost)
+    first = offline_sync(device=device.device, actor=cashier, queue=queue)
+    again = offline_sync(device=device.device, actor=cashier, queue=queue)
+    # then: two sales, each title its own tender, nothing twice, no conflict
+    assert [r.status for r in first.results] == ["applied", "applied"]
+    assert [r.status for r in again.results] == ["replayed", "replayed"]
+    assert not any(r.conflicts for r in first.results)
+    paid = sorted(Payment.objects.filter(property=hotel).values_list("method", "amount"))
+    assert paid == [
+        ("cash", Decimal("8.00")),
+        ("meal_voucher", Decimal("10.00")),
+        ("meal_voucher_card", Decimal("18.00")),
+    ]
+    assert journal_verify(property=hotel, chain="fiscal").ok
+
+
+def test_titres_restaurant_over_rules_changed_meanwhile_stand_with_a_conflict(
+    hotel, device, cashier, product
+):
+    # given: 18.00 of titres-restaurant taken offline under the 25.00 cap the device kept;
+    # the manager lowered the cap to 15.00 since
+    ticket = device.sale(
+        [(product("salade-nicoise"), 1, "18.00")], tenders=[("meal_voucher", None, "")]
+    )
+    hotel.meal_voucher_daily_cap = Decimal("15.00")
+    hotel.save(update_fields=["meal_voucher_daily_cap"])
+    # when
+    result = offline_sync(device=device.device, actor=cashier, queue=[ticket])
+    # then: the titles were taken, the sale stands, the manager is told
+    assert result.results[0].status == "applied"
+    assert result.results[0].conflicts == ["title_rule"]
+    assert Payment.objects.get(property=hotel).method == "meal_voucher"
+    assert Alert.objects.filter(property=hotel, kind="offline", resolved_at=None).exists()
+
+
+def test_the_kept_data_carries_the_titres_restaurant_rules(hotel, terminal, cashier, catalog):
+    hotel.meal_voucher_daily_cap = Decimal("19.00")
+    hotel.save(update_fields=["meal_voucher_daily_cap"])
+    data = tablet_client(cashier, terminal).get("/pos/offline/data.json").json()
+    assert data["titles"]["meal_voucher_cap"] == "19.00"
+    assert data["titles"]["meal_voucher_categories"] == ["food"]
+    assert "meal_voucher" in data["titles"]["no_change"]
+    kinds = {p["name_en"]: p["revenue_category"] for p in data["catalogue"]["products"]}
+    assert kinds["Niçoise salad"] == "food" and kinds["Espresso"] != "food"
+
+
+def sent_line(hotel, terminal, cashier, product, label="7"):
+    table = Table.objects.create(property=hotel, outlet=terminal.outlet, label=label, seats=4)
+    tab = table_open(table=table, covers=2, actor=cashier)
+    line = tab_add_line(tab=tab, product=product("biere"), actor=cashier)
+    tab_send(tab=tab, actor=cashier)
+    return line
+
+
+def test_an_offline_void_with_the_managers_pin_is_applied_once_at_sync(
+    hotel, device, cashier, terminal, product, manager
+):
+    # given: a beer sent to the bar, voided offline with the manager's PIN
+    line = sent_line(hotel, terminal, cashier, product)
+    queue = [void_of(device, line, approver=manager, pin="666666")]
+    # when: synced, then the same queue again (a lost answer)
+    first = offline_sync(device=device.device, actor=cashier, queue=queue)
+    again = offline_sync(device=device.device, actor=cashier, queue=queue)
+    # then: voided once, approved by the manager, the sealed PIN not kept
+    assert [r.status for r in first.results] == ["applied"]
+    assert [r.status for r in again.results] == ["replayed"]
+    line.refresh_from_db()
+    assert line.voided_at is not None and line.void_approved_by == manager
+    assert line.voided_by == cashier and "renversée" in line.void_reason
+    operation = OfflineOperation.objects.get(client_key=queue[0]["client_key"])
+    assert "pin_sealed" not in operation.payload
+    assert not Alert.objects.filter(property=hotel, kind="offline_void").exists()
+
+
+def test_an_offline_void_with_a_wrong_pin_is_refused_with_an_alert_and_the_rest_syncs(
+    hotel, device, cashier, terminal, product, manager
+):
+    # given: a void with a wrong PIN, another whose entry was moved to another manager,
+    # and a sale after them
+    line = sent_line(hotel, terminal, cashier, product)
+    other = make_staff(hotel, Role.MANAGER, username="other-manager", pin="123456")
+    moved = void_of(device, line, approver=manager, pin="666666")
+    moved["approver"] = other.pk
+    queue = [void_of(device, line, approver=manager, pin="111111"), moved,
+             cash(device, product("cafe"))]  # fmt: skip
+    # when
+    result = offline_sync(device=device.device, actor=cashier, queue=queue)
+    # then: both voids refused, the beer stays on the bill, the sale syncs
+    assert [r.status for r in result.results] == ["refused", "refused", "applied"]
+    assert result.results[0].reason == "Wrong PIN."
+    line.refresh_from_db()
+    assert line.voided_at is None
+    events = JournalEntry.objects.filter(property=hotel, code=JET_OFFLINE_REFUSED)
+    assert events.count() == 2
+    assert {e.payload["operation"] for e in events} == {"tab.void"}
+    assert all(str(device.device.public_id) == e.payload["device"] for e in events)
+    alerts = Alert.objects.filter(property=hotel, kind="offline_void", resolved_at=None)
+    assert alerts.count() == 2
+    assert "Wrong PIN." in alerts.first().data["reason"]
+    # a replay adds no event and no alert
+    offline_sync(device=device.device, actor=cashier, queue=queue)
+    assert events.count() == 2 and alerts.count() == 2
+    # and the manager's screen lists the voids refused
+    client = Client()
+    client.force_login(manager)
+    client.cookies["django_language"] = "en"
+    page = client.get("/pos/offline/devices/").content.decode()
+    assert "Voids refused at sync" in page and "Wrong PIN." in page

@@ -12,14 +12,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from billing.models import JournalEntry, Ticket, TicketLine
-from core.models import AuditEntry, Role
+from core.formatting import money
+from core.models import AuditEntry, Membership, Role
 from core.money import split_largest_remainder
 from pos.services.checkout import SaleRequest, order_refund, sale_checkout
 from reporting.models import Alert
 from reporting.periods import Period
 from reporting.services import alerts_evaluate
 from reporting.staff import staff_performance, staff_report
-from tests.factories.core import make_staff
+from tests.factories.core import PropertyFactory, make_staff
 from tests.factories.pos import make_terminal
 from tests.pos.helpers import cash, due, line
 from timeclock.models import TimeclockSettings, WorkedShift
@@ -234,3 +235,48 @@ def test_the_staff_screen(client, hotel, day, manager, people):
     client.force_login(people["alice"])
     assert client.get("/reporting/staff/").status_code == 403
     assert client.post("/reporting/staff/", {"tips_pooled": ""}).status_code == 403
+
+
+def _ticket(prop, cashier, number, total):
+    return Ticket.objects.create(
+        property=prop,
+        number=number,
+        business_date=prop.business_date(),
+        status="paid",
+        outlet="Bar",
+        terminal="Bar · Caisse 1",
+        cashier=cashier,
+        total=Decimal(total),
+        total_vat=Decimal("0.00"),
+    )
+
+
+def test_an_organisation_manager_sees_every_property_they_manage(
+    client, hotel, other_hotel, day, manager, people
+):
+    sister = PropertyFactory(organization=hotel.organization, slug="soeur", name="Soeur")
+    served = PropertyFactory(organization=hotel.organization, slug="servie", name="Servie")
+    Membership.objects.create(user=manager, property=sister, role=Role.MANAGER)
+    Membership.objects.create(user=manager, property=served, role=Role.WAITER)
+    Membership.objects.create(user=people["bob"], property=sister, role=Role.BARTENDER)
+    _ticket(sister, people["bob"], 1, "50.00")
+    _ticket(served, make_staff(served, Role.WAITER, username="servie-waiter"), 1, "70.00")
+    _ticket(other_hotel, make_staff(other_hotel, Role.WAITER, username="elsewhere"), 1, "90.00")
+    here = {f.username: f for f in staff_performance(properties=[hotel.pk], period=day)}
+    client.force_login(manager)
+    session = client.session
+    session["active_property_id"] = hotel.pk
+    session.save()
+    url = f"/reporting/staff/?period=custom&start={day.start}&end={day.end}"
+    page = client.get(url).content.decode()
+    bob_row = page.split('data-testid="staff-bob"')[1].split("</tr>")[0]
+    assert money(here["bob"].gross) in bob_row
+    assert 'data-testid="tips-setting"' in page
+    response = client.get(url + "&scope=organization")
+    assert response.status_code == 200
+    page = response.content.decode()
+    bob_row = page.split('data-testid="staff-bob"')[1].split("</tr>")[0]
+    assert money(here["bob"].gross + Decimal("50.00")) in bob_row  # his bar and the sister's
+    assert "servie-waiter" not in page and "elsewhere" not in page  # not managed / not ours
+    assert 'data-testid="tips-setting"' not in page  # the pool is a property's choice
+    assert "Les Tests" in page.split('data-testid="staff-properties"')[1].split("</p>")[0]

@@ -100,8 +100,8 @@ def test_the_api_manages_subscriptions_and_refuses_a_private_address(
     assert replay.json()["id"] == body["id"] and WebhookSubscription.objects.count() == 1
     changed = api.patch(f"{base}/{body['id']}", {"is_active": False}, "json")
     assert changed.status_code == 200 and changed.json()["is_active"] is False
-    assert [s["id"] for s in api.get(base).json()] == [body["id"]]
-    assert api.get(f"{base}/{body['id']}/deliveries").json() == []
+    assert api.get(base).json() == {"results": [body | {"is_active": False}], "next": None}
+    assert api.get(f"{base}/{body['id']}/deliveries").json() == {"results": [], "next": None}
 
     # another property's manager gets 404 on this one's subscription
     other = _api(staff_of(other_hotel, Role.MANAGER, username="other-manager"))
@@ -126,3 +126,19 @@ def test_the_cached_subscriptions_follow_every_change(settings, hotel, manager):
     assert webhook_emit(property=hotel, event="stay.checked_in", data={}) == 1
     subscription.delete()
     assert webhook_emit(property=hotel, event="stay.checked_in", data={}) == 0
+
+
+def test_the_api_lists_subscriptions_and_deliveries_a_page_at_a_time(hotel, manager):
+    from tests.factories.api import every_page
+
+    made = [make_subscription(hotel, url=f"https://hooks.example.com/{n}") for n in range(5)]
+    api = _api(manager)
+    base = f"/api/v1/properties/{hotel.slug}/webhooks"
+    assert every_page(api, base, limit=2, key="url") == [s.url for s, _d in made]
+    subscription, delivery = made[0]
+    later, _ = make_subscription(hotel)
+    later.deliveries.update(subscription=subscription)  # a second delivery, newer
+    log = every_page(api, f"{base}/{subscription.public_id}/deliveries", limit=1, key="message_id")
+    assert log == list(subscription.deliveries.order_by("-pk").values_list("message_id", flat=True))
+    assert len(log) == 2 and log[-1] == delivery.message_id
+    assert api.get(base, {"page": "2"}).status_code == 422

@@ -13,3 +13,14 @@ def duration_hm(seconds) -> str:
     except (TypeError, ValueError):
         return ""
     return _("%(hours)d h %(minutes)02d") % {"hours": minutes // 60, "minutes": minutes % 60}
+
+
+@register.filter(name="duration_signed")
+def duration_signed(seconds) -> str:
+    """A difference of hours: `+1 h 30`, `−0 h 45` (a minus sign), `0 h 00`."""
+    try:
+        seconds = int(seconds)
+    except (TypeError, ValueError):
+        return ""
+    sign = "+" if seconds > 0 else "−" if seconds < 0 else ""
+    return sign + duration_hm(abs(seconds))

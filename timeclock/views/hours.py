@@ -10,17 +10,16 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import DomainError, InvalidInput
 from core.models import Membership
 from core.scoping import capability_required, get_scoped_or_404
 from timeclock.forms import parse_local, parse_week
 from timeclock.models import WorkedShift
-from timeclock.selectors import settings_of, worked_weeks
-from timeclock.services import shift_add, shift_correct
+from timeclock.selectors import forgotten_shifts, settings_of, worked_weeks
+from timeclock.services import shift_add, shift_close, shift_correct
 
 User = get_user_model()
 MAX_EXPORT_WEEKS = 6
@@ -70,17 +69,34 @@ def week(request: HttpRequest) -> HttpResponse:
     context = _week_context(request)
     prop = request.property
     context["rows"] = worked_weeks(property=prop, first_monday=context["monday"])
-    conf = context["settings"]
-    context["forgotten"] = (
-        WorkedShift.objects.filter(
-            property=prop,
-            clock_out__isnull=True,
-            clock_in__lt=timezone.now() - timedelta(hours=conf.forgotten_after_hours),
-        )
-        .select_related("user")
-        .order_by("clock_in")
-    )
+    context["forgotten"] = forgotten_shifts(property=prop)
     return render(request, "timeclock/week.html", context, status=400 if context["error"] else 200)
+
+
+@require_POST
+@capability_required("manage.staff")
+def shift_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The hours screen's "close the shift" form: a forgotten clock-out closed by a manager
+    at the time the person left, with a reason (audited). A refusal is shown on the screen
+    and changes nothing."""
+    prop = request.property
+    shift = get_scoped_or_404(WorkedShift.objects.select_related("property"), request, pk=pk)
+    context = _week_context(request)
+    try:
+        shift_close(
+            shift=shift,
+            actor=request.user,
+            clock_out=parse_local(request.POST.get("clock_out", ""), prop),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        context["rows"] = worked_weeks(property=prop, first_monday=context["monday"])
+        context["forgotten"] = forgotten_shifts(property=prop)
+        context.update({"close_error": exc.message, "close_failed": shift.pk})
+        context["posted"] = request.POST
+        return render(request, "timeclock/week.html", context, status=400)
+    messages.success(request, _("The shift is closed."))
+    return redirect(f"/manage/time/?week={context['week']}")
 
 
 @require_GET

@@ -97,6 +97,14 @@
       tile.appendChild(el("small", {}, shown(cents(p.price))));
       products.appendChild(tile);
     });
+    var approvers = $("offline-approver");
+    var manager = approvers.value;
+    approvers.textContent = "";
+    approvers.appendChild(el("option", { value: "" }, "—"));
+    (state.data.approvers || []).forEach(function (a) {
+      approvers.appendChild(el("option", { value: String(a.id) }, a.name));
+    });
+    approvers.value = manager;
     var rooms = $("offline-room");
     var chosen = rooms.value;
     rooms.textContent = "";
@@ -158,11 +166,26 @@
     }).then(render);
   }
 
+  /* a line already sent is voided with a manager's approval: the manager chosen and the
+     PIN typed, sealed for this void (store.sealPin) and checked by the server at sync */
+  function voidApproval(line, opKey) {
+    if (!line.sent) { return Promise.resolve({}); }
+    var approver = $("offline-approver").value, pin = $("offline-pin").value.trim();
+    if (!approver || !pin) { return Promise.reject(new Error(L.lNeedPin)); }
+    $("offline-pin").value = "";
+    return store.sealPin(opKey, approver, pin).then(function (sealed) {
+      return { approver: parseInt(approver, 10), pin_sealed: sealed };
+    });
+  }
+
   function removeLine(key) {
     var tableId = state.table;
+    error("");
     return tabFor(tableId).then(function (tab) {
       var line = tab.lines.filter(function (l) { return l.key === key; })[0];
       if (!line) { return null; }
+      var opKey = store.uuid();
+      return voidApproval(line, opKey).then(function (approval) {
       return db.transaction("rw", db.tabs, db.queue, db.meta, function () {
         return db.queue.where("client_key").equals(key).first().then(function (op) {
           if (op && op.state === "pending") {
@@ -171,16 +194,18 @@
             tab.lines = tab.lines.filter(function (l) { return l.key !== key; });
           } else if (tableId !== 0) {
             line.voided = true;
-            store.queueOperation(line.server_id
+            var op = line.server_id
               ? { type: "tab.void", table_id: tableId, line_id: line.server_id, reason: "offline" }
-              : { type: "tab.void", table_id: tableId, line_key: key, reason: "offline" });
+              : { type: "tab.void", table_id: tableId, line_key: key, reason: "offline" };
+            store.queueOperation(Object.assign(op, approval, { client_key: opKey }));
           } else {
             tab.lines = tab.lines.filter(function (l) { return l.key !== key; });
           }
           return saveTab(tab);
         });
       });
-    }).then(render);
+      });
+    }).then(render, function (failure) { error(failure.message); });
   }
 
   function tooLong() {
@@ -191,7 +216,54 @@
     });
   }
 
-  function pay(method) {
+  function fill(template, values) {
+    return Object.keys(values).reduce(function (text, k) { return text.split("{" + k + "}").join(values[k]); }, template);
+  }
+
+  /* The property's titres-restaurant rules as kept (billing's payment_title_rules; the
+     sale checks them again at sync): food only, at most the cap per sale. */
+  function titleProblem(lines, amount) {
+    var rules = state.data.titles || {};
+    var categories = rules.meal_voucher_categories || [];
+    var eligible = lines.reduce(function (sum, l) {
+      var p = product(l.product_id);
+      return sum + (p && categories.indexOf(p.revenue_category) >= 0 ? lineTotal(l) : 0);
+    }, 0);
+    var cap = cents(rules.meal_voucher_cap || "0");
+    if (eligible <= 0) { return L.lTitleFood; }
+    if (amount > cap) { return fill(L.lTitleCap, { cap: shown(cap), amount: shown(amount) }); }
+    if (amount > eligible) { return fill(L.lTitleEligible, { eligible: shown(eligible), amount: shown(amount) }); }
+    return "";
+  }
+
+  /* titres-restaurant for `total`: the titles' value (all of it when empty), the rest in
+     cash with change; no change on paper, a card title debited at most what is due */
+  function titleTenders(method, lines, total, button) {
+    var handed = cents($("offline-title-amount").value);
+    if (handed === null) { handed = total; }
+    if (handed <= 0) { return { error: L.lTitleAmount }; }
+    if (handed > total) {
+      if (method === "meal_voucher") {
+        return { error: fill(L.lNoChange, { method: button.textContent.trim(), handed: shown(handed), amount: shown(total) }) };
+      }
+      handed = total;
+    }
+    var problem = titleProblem(lines, handed);
+    if (problem) { return { error: problem }; }
+    var reference = method === "meal_voucher_card" ? $("offline-card-ref").value.trim().slice(0, 100) : "";
+    var tenders = [{ method: method, amount: money(handed), reference: reference }];
+    var rest = total - handed, change = 0;
+    if (rest > 0) {
+      var given = cents($("offline-tendered").value);
+      if (given === null) { given = rest; }
+      if (given < rest) { return { error: L.lRestCash }; }
+      change = given - rest;
+      tenders.push({ method: "cash", amount: money(rest), reference: "" });
+    }
+    return { tenders: tenders, change: change };
+  }
+
+  function pay(method, button) {
     error("");
     var tableId = state.table;
     return Promise.all([tabFor(tableId), tooLong()]).then(function (found) {
@@ -213,6 +285,11 @@
         var ref = $("offline-card-ref").value.trim();
         if (!ref) { error(L.lCardRef); return null; }
         tenders = [{ method: "card", amount: money(total), reference: ref.slice(0, 100) }];
+      } else if (method === "meal_voucher" || method === "meal_voucher_card") {
+        var titles = titleTenders(method, paid, total, button);
+        if (titles.error) { error(titles.error); return null; }
+        tenders = titles.tenders;
+        change = titles.change;
       } else {
         room = $("offline-room").value;
         if (!room) { error(L.lChooseRoom); return null; }
@@ -240,12 +317,13 @@
       }).then(function (ticket) {
         var receipt = $("offline-receipt");
         receipt.textContent = L.lSaved + " " + (state.device ? state.device.name : "") + " #" + ticket.sequence +
-          " · " + shown(total) + (method === "cash" ? " · " + L.lChange + " " + shown(change) : "") +
+          " · " + shown(total) + (change || method === "cash" ? " · " + L.lChange + " " + shown(change) : "") +
           (room ? " · " + L.lRoomCheck : "");
         receipt.dataset.sequence = String(ticket.sequence);
         receipt.hidden = false;
         $("offline-tendered").value = "";
         $("offline-card-ref").value = "";
+        $("offline-title-amount").value = "";
         if (window.AubergeOfflineBanner) { window.AubergeOfflineBanner.show(); }
         return render();
       });
@@ -266,6 +344,8 @@
     else if (target.dataset.testid === "offline-pay-cash") { pay("cash"); }
     else if (target.dataset.testid === "offline-pay-card") { pay("card"); }
     else if (target.dataset.testid === "offline-pay-room") { pay("room"); }
+    else if (target.dataset.testid === "offline-pay-meal-voucher") { pay("meal_voucher", target); }
+    else if (target.dataset.testid === "offline-pay-meal-voucher-card") { pay("meal_voucher_card", target); }
   });
 
   document.addEventListener("auberge:offline-state", function (event) {

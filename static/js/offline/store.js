@@ -151,6 +151,20 @@
     });
   }
 
+  /* A manager's PIN typed for a void, sealed under the device key for this queue entry
+     (pos.services.offline.pin_seal): XOR with HMAC(key, "pin|<client UUID>|<manager id>").
+     Only the sealed PIN is written to IndexedDB; the server unseals and checks it at sync. */
+  function sealPin(clientKey, approverId, pin) {
+    return getMeta("device").then(function (device) {
+      if (!device) { throw new Error("not paired"); }
+      return window.crypto.subtle.sign("HMAC", device.key, enc.encode("pin|" + clientKey + "|" + approverId));
+    }).then(function (pad) {
+      var bytes = enc.encode(pin), out = new Uint8Array(Math.min(bytes.length, 32)), p = new Uint8Array(pad);
+      for (var i = 0; i < out.length; i++) { out[i] = bytes[i] ^ p[i]; }
+      return hex(out.buffer);
+    });
+  }
+
   function queueOperation(op) {
     op.client_key = op.client_key || uuid();
     op.state = "pending";
@@ -196,9 +210,11 @@
           items.forEach(function (item) {
             var r = byKey[item.client_key];
             if (!r || r.status === "waiting") { return; }
+            /* the sealed PIN goes with the answer: undefined deletes it (Dexie) */
             db.queue.update(item.id, {
               state: r.status === "refused" ? "refused" : "done",
-              result: r
+              result: r,
+              pin_sealed: undefined
             });
           });
         }).then(function () { return answer; });
@@ -216,6 +232,7 @@
     refresh: refresh,
     recordSale: recordSale,
     queueOperation: queueOperation,
+    sealPin: sealPin,
     pending: pending,
     pendingCount: pendingCount,
     sync: sync,

@@ -1,13 +1,12 @@
 """A restaurant with tables 1 to 8, a room-service outlet with a club sandwich and the last
 brownie, their QR codes, and the guest of room 12 (Dupont)."""
 
-from decimal import Decimal
-
 import pytest
 
-from inventory.models import CapacityPool, Category, Product, RevenueCategory
+from inventory.models import CapacityPool, Category
 from pos.models import GuestOrderPoint, Outlet, Table
 from pos.services.guest_orders import guest_points_create
+from tests.factories.catalogue import make_product
 from tests.factories.screens import (  # noqa: F401
     cashier,
     tablet,
@@ -41,14 +40,11 @@ def room_service(hotel, catalog):
     plats = Category.objects.get(property=hotel, name_fr="Plats")
     desserts = Category.objects.get(property=hotel, name_fr="Desserts")
     outlet.categories.set([plats, desserts])
-    Product.objects.create(
-        property=hotel,
-        code="club-sandwich",
-        name_fr="Club sandwich",
-        name_en="Club sandwich",
-        price=Decimal("16.00"),
-        vat_rate=Decimal("10.00"),
-        revenue_category=RevenueCategory.FOOD,
+    make_product(
+        hotel,
+        "club-sandwich",
+        "Club sandwich",
+        "16.00",
         category=plats,
         allergens=["gluten", "eggs"],
     )
@@ -59,17 +55,7 @@ def room_service(hotel, catalog):
         kind=CapacityPool.Kind.STOCK,
         default_capacity=1,
     )
-    Product.objects.create(
-        property=hotel,
-        code="brownie",
-        name_fr="Brownie",
-        name_en="Brownie",
-        price=Decimal("6.00"),
-        vat_rate=Decimal("10.00"),
-        revenue_category=RevenueCategory.FOOD,
-        category=desserts,
-        capacity_pool=pool,
-    )
+    make_product(hotel, "brownie", "Brownie", "6.00", category=desserts, capacity_pool=pool)
     return outlet
 
 
@@ -89,16 +75,19 @@ def stay_12(hotel, room_point):
 def kiosk_point(hotel, catalog, terminal):  # noqa: F811 (the fixture imported above)
     """A lobby kiosk on the tablet's outlet, with croissants among the breakfast."""
     breakfast = Category.objects.get(property=hotel, name_fr="Petit-déjeuner")
-    Product.objects.create(
-        property=hotel,
-        code="croissant",
-        name_fr="Croissant",
-        name_en="Croissant",
-        price=Decimal("1.80"),
-        vat_rate=Decimal("10.00"),
-        revenue_category=RevenueCategory.FOOD,
-        category=breakfast,
-        allergens=["gluten", "milk"],
+    make_product(
+        hotel, "croissant", "Croissant", "1.80", category=breakfast, allergens=["gluten", "milk"]
     )
     guest_points_create(outlet=terminal.outlet, actor=None, kiosk=True)
     return GuestOrderPoint.objects.get(outlet=terminal.outlet, kind=GuestOrderPoint.Kind.KIOSK)
+
+
+@pytest.fixture
+def collect_point(room_service):
+    """The room-service kitchen also takes orders to collect: open all day, two orders per
+    15-minute slot, the first pickup at once (the tests run at any hour)."""
+    room_service.collect_slot_capacity = 2
+    room_service.collect_lead_minutes = 0
+    room_service.save()
+    guest_points_create(outlet=room_service, actor=None, collect=True)
+    return GuestOrderPoint.objects.get(outlet=room_service, kind=GuestOrderPoint.Kind.COLLECT)

@@ -2,6 +2,7 @@
 booking engine's gateway against the fake provider on 127.0.0.1: the sale is made once the
 provider says it is paid, once; a dish sold out meanwhile is refused and the card refunded."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from billing.models import Payment, Ticket
+from core.models import OutboxMessage
 from inventory.models import CapacityBucket, Product
 from pms.services.payment_gateway import PaymentGateway
 from pos.guest_menu import guest_menu
@@ -19,6 +21,7 @@ from pos.services.guest_orders import (
     guest_order_pay_online_start,
     point_token,
 )
+from pos.tasks import guest_order_online_refresh_task
 from tests.pms.payments.conftest import fake_provider  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +105,44 @@ def test_the_last_brownie_gone_meanwhile_is_refunded(
     assert refused.status == GuestOrder.Status.REFUSED
     assert not Ticket.objects.exists()
     assert [r["payment_intent"] for r in fake_provider.refunds.values()] == [order.intent_id]
+
+
+def _deliver(fake, event):
+    payload = json.dumps(event).encode()
+    return Client().post(
+        "/book/payments/webhook/",
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=fake.sign(payload),
+    )
+
+
+def test_the_providers_webhook_makes_the_sale_of_a_guest_who_never_comes_back(
+    fake_provider,  # noqa: F811
+    hotel,
+    room_point,
+    django_capture_on_commit_callbacks,
+):
+    """The guest pays on the provider's page and closes the phone: the signed webhook alone
+    queues the sale, a worker makes it once; the same event replayed changes nothing."""
+    club = Product.objects.get(property=hotel, code="club-sandwich")
+    order, _url = _start(room_point, club)
+    _pay(order)
+    succeeded = fake_provider.events_of("payment_intent.succeeded")[-1]
+    created = fake_provider.events_of("payment_intent.created")[-1]
+    assert _deliver(fake_provider, created).status_code == 200  # not a success: ignored
+    assert not OutboxMessage.objects.filter(task=guest_order_online_refresh_task.name).exists()
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _deliver(fake_provider, succeeded).json() == {"received": True, "replay": False}
+        assert _deliver(fake_provider, succeeded).json()["replay"] is True
+    message = OutboxMessage.objects.get(task=guest_order_online_refresh_task.name)
+    assert GuestOrder.objects.get().status == GuestOrder.Status.AWAITING_PAYMENT
+    assert guest_order_online_refresh_task(**message.kwargs, outbox_id=message.pk) == "paid"
+    assert guest_order_online_refresh_task(**message.kwargs, outbox_id=message.pk) == ""
+
+    paid = GuestOrder.objects.get()
+    assert paid.status == GuestOrder.Status.PAID
+    assert paid.order.ticket.total == Decimal("16.00")
+    assert Payment.objects.get().terminal_reference == order.intent_id
+    assert Ticket.objects.count() == 1

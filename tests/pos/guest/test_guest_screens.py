@@ -142,3 +142,35 @@ def test_a_warm_menu_costs_the_point_and_nothing_more(
         phone.get(_url(table_point))
     with django_assert_max_num_queries(4):  # + the stock left today (the availability reads)
         phone.get(_url(room_point))
+
+
+def test_a_warm_menu_is_the_cached_page_with_each_phones_own_key_and_csrf_token(
+    table_point, hotel, django_assert_max_num_queries
+):
+    """The whole page is kept per point, menu token, language and sold-out set: a warm view
+    renders no template and reads only the point, yet each phone gets its own order key and
+    a CSRF token its post is accepted with."""
+    url = _url(table_point) + "?lang=en"
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    cold = first.get(url)
+    assert "pos/guest/menu.html" in [t.name for t in cold.templates]
+    with django_assert_max_num_queries(1):  # the point
+        warm = second.get(url)
+    assert warm.templates == []  # nothing rendered: the cached page
+    page = warm.content.decode()
+    assert "Grilled rib-eye, fries" in page and "__guest" not in page
+    assert _key(page) != _key(cold.content.decode())
+    csrf = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    coca = Product.objects.get(property=hotel, code="coca")
+    posted = {"csrfmiddlewaretoken": csrf, "client_key": _key(page), f"qty-{coca.pk}": "1"}
+    assert second.post(url, posted).status_code == 302
+    assert GuestOrder.objects.get().client_key == _key(page)
+    # the French page and a sold-out dish are other pages
+    assert "29,00" in second.get(_url(table_point) + "?lang=fr").content.decode()
+    from inventory.services.catalogue import product_sold_out_set
+
+    product_sold_out_set(product=coca, by=None)
+    again = second.get(url)
+    assert again.templates  # built afresh
+    dish = again.content.decode().split(f'data-testid="dish-{coca.code}"')[1][:40]
+    assert 'data-sold-out="1"' in dish

@@ -1,16 +1,22 @@
 """The lobby kiosk in real Chromium (tablet 768×1024): a coffee and a croissant ordered in
-at most six taps and paid at the counter by the ticket number; no staff screen reachable
-from it (every link and form crawled); the basket emptied after the idle time; FR/EN."""
+at most six taps and paid at the counter by the ticket number, or paid by card at the
+kiosk's card terminal (the Caisse-AP simulator, a real worker) with the receipt e-mailed; no
+staff screen reachable from it (every link and form crawled); the basket emptied after the
+idle time; FR/EN."""
 
+import time
 from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.core import mail
 
-from pos.models import GuestOrder, Order
+from devices.models import CardReader
+from pos.models import GuestOrder, Order, Terminal
 from pos.services.guest_orders import point_token
 from tests.browser import assert_no_csp_violation, watch_csp
+from tests.devices.caisse_ap_simulator import Script, running_simulator
 from tests.e2e.test_browser_taps import (  # noqa: F401 (the fixtures of the staff screens' tests)
     TABLET,
     Taps,
@@ -18,6 +24,7 @@ from tests.e2e.test_browser_taps import (  # noqa: F401 (the fixtures of the sta
     browser,
     open_as,
 )
+from tests.worker import running_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,7 +76,10 @@ def test_a_coffee_and_a_croissant_in_six_taps_paid_at_the_counter(
     assert {line.description for line in sale.ticket.lines.all()} == {"Croissant", "Espresso"}
 
 
-def test_no_staff_url_is_reachable_from_the_kiosk(kiosk, live_server, kiosk_point):
+@pytest.mark.parametrize("card_terminal", [False, True], ids=["counter", "card-terminal"])
+def test_no_staff_url_is_reachable_from_the_kiosk(kiosk, live_server, kiosk_point, card_terminal):
+    if card_terminal:  # its "Pay by card here" form too (the crawl sends nothing to it)
+        _pair_card_terminal(kiosk_point, "127.0.0.1", 9)
     token = point_token(kiosk_point)
     start = f"/kiosk/{token}/?lang=en"
     allowed = (f"/kiosk/{token}/", "/static/")
@@ -105,3 +115,84 @@ def test_the_basket_is_emptied_after_the_idle_time(kiosk, live_server, kiosk_poi
     kiosk.clock.fast_forward(settings.KIOSK_IDLE_SECONDS * 1000 + 1000)
     kiosk.wait_for_selector("[data-testid=order][disabled]")
     assert "Croissant" not in kiosk.inner_text("[data-testid=basket]")
+
+
+def _pair_card_terminal(kiosk_point, host, port):
+    reader = CardReader.objects.create(
+        property=kiosk_point.property,
+        name="TPE borne",
+        host=host,
+        port=port,
+        answer_timeout=10,
+    )
+    Terminal.objects.filter(pk=kiosk_point.terminal_id).update(card_reader=reader)
+
+
+def _stays_in_the_kiosk(page, live_server, token):
+    urls = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    urls += page.eval_on_selector_all("form", "els => els.map(e => e.action)")
+    for url in urls:
+        parsed = urlparse(url)
+        assert parsed.netloc == urlparse(live_server.url).netloc, url
+        assert parsed.path.startswith(f"/kiosk/{token}/"), url
+
+
+def test_a_coffee_and_a_croissant_paid_by_card_at_the_kiosk_and_the_receipt_e_mailed(
+    kiosk, live_server, kiosk_point
+):
+    token = point_token(kiosk_point)
+    # the cardholder takes a moment: the kiosk shows "present your card" meanwhile
+    with running_simulator(Script("approve", delay=2.0, authorisation="246810")) as sim:
+        _pair_card_terminal(kiosk_point, sim.host, sim.port)
+        with running_worker():
+            kiosk.goto(f"{live_server.url}/kiosk/{token}/?lang=en")
+            taps = Taps(kiosk)
+            taps.tap("[data-testid=add-croissant]")
+            kiosk.wait_for_selector("[data-testid=basket] >> text=Croissant")
+            taps.tap("[data-testid=categories] >> text=Drinks")
+            taps.tap("[data-testid=add-cafe]")
+            kiosk.wait_for_selector("[data-testid=total] >> text=€4.30")
+            taps.tap("[data-testid=pay-card]")
+            kiosk.wait_for_selector("[data-testid=present-card]")
+            assert "€4.30" in kiosk.inner_text("[data-testid=card-amount]")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            kiosk.screenshot(path=str(SHOTS / "kiosk-present-card.png"), full_page=True)
+            # the page moves on by itself once the terminal approves
+            kiosk.wait_for_selector("[data-testid=paid]")
+            assert taps.count <= 6, taps.count
+            order = GuestOrder.objects.get()
+            assert kiosk.inner_text("[data-testid=ticket-number]") == order.number
+            assert kiosk.inner_text("[data-testid=card-reference]") == "246810"
+            _stays_in_the_kiosk(kiosk, live_server, token)
+            kiosk.screenshot(path=str(SHOTS / "kiosk-paid-by-card.png"), full_page=True)
+            kiosk.fill("[data-testid=receipt-email]", "lea@example.com")
+            kiosk.click("[data-testid=receipt-send]")
+            kiosk.wait_for_selector("[data-testid=notice] >> text=Your receipt is on its way")
+            deadline = time.monotonic() + 20
+            while not mail.outbox:
+                assert time.monotonic() < deadline, "the receipt e-mail never left"
+                time.sleep(0.1)
+    assert len(sim.requests) == 1 and sim.requests[0]["CB"] == "430"
+    sale = Order.objects.get(status=Order.Status.PAID)
+    assert order.order_id == sale.pk and sale.ticket.total == Decimal("4.30")
+    assert sale.ticket.payments.get().terminal_reference == "246810"
+    assert mail.outbox[0].to == ["lea@example.com"] and str(sale.ticket) in mail.outbox[0].subject
+    # "No receipt · New order": the next guest starts with an empty basket
+    kiosk.click("[data-testid=new-order]")
+    kiosk.wait_for_selector("[data-testid=order][disabled]")
+
+
+def test_a_declined_card_at_the_kiosk_returns_to_the_basket_in_french(
+    kiosk, live_server, kiosk_point, celery_eager
+):
+    with running_simulator(Script("refuse")) as sim:
+        _pair_card_terminal(kiosk_point, sim.host, sim.port)
+        kiosk.goto(f"{live_server.url}/kiosk/{point_token(kiosk_point)}/?lang=fr")
+        kiosk.click("[data-testid=add-croissant]")
+        kiosk.wait_for_selector("[data-testid=basket] >> text=Croissant")
+        kiosk.click("[data-testid=pay-card]")
+        kiosk.wait_for_selector("[data-testid=error] >> text=Votre carte a été refusée")
+    assert "Croissant" in kiosk.inner_text("[data-testid=basket]")
+    assert kiosk.is_enabled("[data-testid=pay-card]")
+    assert not Order.objects.exists()
+    assert GuestOrder.objects.get().status == GuestOrder.Status.REFUSED

@@ -122,3 +122,81 @@ def test_guessing_codes_is_stopped_after_five_tries(hotel, manager, waiter):
     blocked = tablet.post("/pos/pair/", {"code": code})
     assert blocked.status_code == 422 and "Too many tries" in blocked.content.decode()
     assert TerminalPairingCode.objects.get(code=code).used_at is None
+
+
+def device_code(page: str) -> str:
+    """The code a tablet's /pos/pair/ page shows (as "482 913")."""
+    import re
+
+    found = re.search(r'data-testid="device-code"[^>]*>(\d{3}) (\d{3})<', page)
+    assert found, "no code on the tablet's page"
+    return found.group(1) + found.group(2)
+
+
+def test_the_code_a_tablet_shows_is_bound_by_the_manager_and_collected_once(hotel, manager, waiter):
+    till = make_terminal(hotel, outlet_code="bar", outlet_name="Bar", name="Comptoir")
+    tablet = signed_in(waiter)
+    page = tablet.get("/pos/pair/").content.decode()
+    code = device_code(page)
+    assert "<svg" in page and f"/manage/outlets/?device_code={code}" in page  # the QR's address
+    assert device_code(tablet.get("/pos/pair/").content.decode()) == code  # same until used
+    waiting = tablet.get("/pos/pair/status/", HTTP_ACCEPT="application/json")
+    assert waiting.json() == {"state": "waiting"} and COOKIE not in waiting.cookies
+
+    boss = signed_in(manager)
+    scanned = boss.get(f"/manage/outlets/?device_code={code}").content.decode()
+    assert f'value="{code}"' in scanned  # the QR opens the form with the code filled in
+    done = boss.post(
+        "/manage/outlets/",
+        {"action": "bind_device", "code": f"{code[:3]} {code[3:]}", "id": till.pk},
+        follow=True,
+    )
+    assert "is now Bar · Comptoir" in done.content.decode()
+
+    paired = tablet.get("/pos/pair/status/", HTTP_ACCEPT="application/json")
+    assert paired.json() == {"state": "paired", "next": "/pos/tables/"}
+    binding = terminal_binding(type("R", (), {"COOKIES": {COOKIE: paired.cookies[COOKIE].value}}))
+    assert binding["terminal_id"] == till.pk and binding["outlet_id"] == till.outlet_id
+    assert AuditEntry.objects.filter(action="pos.terminal.bound", target_id=str(till.pk)).exists()
+    # collected once; the code binds once
+    tablet.cookies.pop(COOKIE, None)
+    again = tablet.get("/pos/pair/status/", HTTP_ACCEPT="application/json")
+    assert COOKIE not in again.cookies
+    other = make_terminal(hotel, outlet_code="bar", outlet_name="Bar", name="Terrasse")
+    refused = boss.post(
+        "/manage/outlets/", {"action": "bind_device", "code": code, "id": other.pk}, follow=True
+    )
+    assert "wrong or has expired" in refused.content.decode()
+
+
+def test_an_expired_or_foreign_device_code_binds_nothing(hotel, manager, waiter):
+    from pos.models import DevicePairing
+
+    till = make_terminal(hotel, name="Caisse 7")
+    tablet = signed_in(waiter)
+    code = device_code(tablet.get("/pos/pair/").content.decode())
+    boss = signed_in(manager)
+    # another property's manager, even with one of his terminals, cannot reach it
+    gite = PropertyFactory(slug="gite")
+    gite_till = make_terminal(gite, name="Gîte")
+    stranger = signed_in(make_staff(gite, Role.MANAGER, username="gite-boss", pin="777777"))
+    response = stranger.post(
+        "/manage/outlets/", {"action": "bind_device", "code": code, "id": gite_till.pk}, follow=True
+    )
+    assert "wrong or has expired" in response.content.decode()
+    assert (
+        stranger.post(
+            "/manage/outlets/", {"action": "bind_device", "code": code, "id": till.pk}
+        ).status_code
+        == 404
+    )
+    DevicePairing.objects.filter(code=code).update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = boss.post(
+        "/manage/outlets/", {"action": "bind_device", "code": code, "id": till.pk}, follow=True
+    )
+    assert "wrong or has expired" in response.content.decode()
+    assert DevicePairing.objects.get(code=code).terminal_id is None
+    expired = tablet.get("/pos/pair/status/", HTTP_ACCEPT="application/json")
+    assert expired.json() == {"state": "expired"}
+    tablet.get("/pos/pair/")  # the page shows a new code
+    assert DevicePairing.objects.count() == 2

@@ -1,0 +1,90 @@
+"""Click-and-collect in real Chromium: a guest's phone (390×844) orders a club sandwich for
+the first pickup time, pays on the provider's page (the fake provider on 127.0.0.1) and
+follows the order; the counter's tablet (768×1024) marks it ready, then handed over, and the
+phone's page says so. Screenshots go to test-artifacts/screens/."""
+
+import pytest
+from django.conf import settings
+
+from pos.models import GuestOrder
+from pos.services.guest_orders import point_token
+from tests.browser import assert_no_csp_violation, watch_csp
+from tests.e2e.test_browser_taps import (  # noqa: F401 (the fixtures of the staff screens' tests)
+    TABLET,
+    _async_unsafe,
+    browser,
+    open_as,
+)
+from tests.pms.payments.conftest import fake_provider  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = (390, 844)
+SHOTS = settings.BASE_DIR / "test-artifacts" / "screens"
+
+
+@pytest.fixture
+def phone(browser, live_server):  # noqa: F811
+    context = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]})
+    violations = watch_csp(context)
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    yield page
+    context.close()
+    assert_no_csp_violation(violations)
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"collect-{name}.png"), full_page=True)
+
+
+def _fits(page, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_a_guest_orders_to_collect_and_the_counter_hands_it_over(
+    fake_provider,  # noqa: F811
+    phone,
+    open_as,  # noqa: F811
+    live_server,
+    collect_point,
+    terminal,
+    waiter,
+):
+    phone.goto(f"{live_server.url}/collect/{point_token(collect_point)}/?lang=fr")
+    _fits(phone, PHONE[0])
+    phone.fill("[data-testid=qty-club-sandwich]", "1")
+    phone.select_option("[data-testid=pickup-at]", index=1)
+    phone.fill("[data-testid=name]", "Martin")
+    phone.fill("[data-testid=email]", "martin@exemple.fr")
+    _shot(phone, "order-390")
+    phone.click("[data-testid=order]")
+    phone.wait_for_selector("[data-testid=fake-amount] >> text=Pay 16.00 EUR")
+    phone.fill("input[name=card_number]", "4242 4242 4242 4242")
+    phone.click("[data-testid=fake-pay]")
+    phone.wait_for_selector("[data-testid=paid]")
+    phone.wait_for_selector("[data-testid=progress][data-progress=in_preparation]")
+    assert "au nom de Martin" in phone.inner_text("[data-testid=pickup]")
+    _fits(phone, PHONE[0])
+    _shot(phone, "status-390")
+    order = GuestOrder.objects.get()
+    assert order.status == GuestOrder.Status.PAID
+
+    counter = open_as(waiter, terminal)
+    counter.goto(f"{live_server.url}/pos/collect/")
+    row = f"[data-testid=collect-order-{order.pk}]"
+    counter.wait_for_selector(f"{row} >> text=Martin")
+    assert counter.viewport_size == {"width": TABLET[0], "height": TABLET[1]}
+    _fits(counter, TABLET[0])
+    _shot(counter, "staff-768")
+    counter.click(f"{row} [data-testid=ready]")
+    counter.wait_for_selector("text=Martin's order is ready: the guest is told.")
+    phone.reload()
+    phone.wait_for_selector("[data-testid=progress][data-progress=ready]")
+    _shot(phone, "ready-390")
+    counter.click(f"{row} [data-testid=handed-over]")
+    counter.wait_for_selector("text=Martin's order is handed over.")
+    phone.reload()
+    phone.wait_for_selector("[data-testid=progress][data-progress=handed_over]")
+    assert GuestOrder.objects.get().status == GuestOrder.Status.HANDED_OVER
