@@ -43,6 +43,7 @@ def assert_etag_304(api: APIClient, url: str, params: dict | None = None) -> str
     assert first.status_code == 200, first.content
     etag = first["ETag"]
     again = api.get(url, params or {}, HTTP_IF_NONE_MATCH=etag)
-    assert again.status_code == 304 and again.content == b""
+    assert again.status_code == 304, (again.status_code, first.content, again.content)
+    assert again.content == b""
     assert again["ETag"] == etag
     return etag
