@@ -21,6 +21,7 @@ from pos.guest_menu import guest_menu
 from pos.models import GuestOrder, GuestOrderPoint
 from pos.services.guest_orders import GuestLine, guest_order_place, point_from_token
 from pos.services.kiosk_payments import (
+    CANCELLED_UNPAID,
     kiosk_card_expire,
     kiosk_card_reader,
     kiosk_card_refresh,
@@ -278,7 +279,8 @@ def kiosk_card_wait(request: HttpRequest, token: str, public_id: uuid.UUID) -> H
     if order.status == GuestOrder.Status.CANCELLED:
         if ours:
             request.session.pop(_cart_key(point), None)
-        request.session[_flash_key(point)] = order.refusal_reason
+        # in the kiosk's language (the stored reason is in the property's, for the staff)
+        request.session[_flash_key(point)] = str(CANCELLED_UNPAID)
         return redirect(_home(token))
     if order.status == GuestOrder.Status.REFUSED:
         if ours:  # the same basket, under a new key

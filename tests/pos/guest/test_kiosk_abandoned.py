@@ -27,6 +27,7 @@ from devices.cards import card_answer_record, card_exchange
 from devices.models import CardReader, CardTransaction
 from inventory.models import Product
 from pos.models import GuestOrder, Terminal
+from pos.selectors import waiting_guest_orders
 from pos.services.guest_orders import guest_order_pay_at_counter, point_token
 from pos.services.kiosk_payments import kiosk_counter_deadline, kiosk_orders_expire
 from pos.tasks import kiosk_orders_expire_task
@@ -98,17 +99,21 @@ def test_a_counter_ticket_never_paid_is_cancelled_and_frees_the_kitchens_place(
     assert refused.status_code == 409
     assert "The kitchen has many orders right now" in refused.content.decode()
 
+    counter_list = {o.pk for o in waiting_guest_orders(property=order.property)}
+    assert order.pk in counter_list  # the counter waits for the guest with the number
     soon = order.created_at + timedelta(minutes=29)
     assert kiosk_orders_expire(now=soon) == 0  # still waiting for the counter
     order = _age(order, timedelta(minutes=31))
     assert kiosk_orders_expire_task() == 1
     order.refresh_from_db()
     assert order.status == GuestOrder.Status.CANCELLED
+    # for the staff, in the property's language
     assert order.refusal_reason == (
-        "Not paid in time: the order is cancelled and nothing was charged."
+        "Non payée à temps : la commande est annulée et rien n’a été débité."
     )
     _nothing_fiscal()
     assert AuditEntry.objects.filter(action="pos.kiosk_order.cancelled").count() == 1
+    assert order.pk not in {o.pk for o in waiting_guest_orders(property=order.property)}
     assert kiosk_orders_expire() == 0  # once
     # its place at the kitchen is free again
     assert Kiosk(kiosk_point).order_at_counter().status_code == 302
@@ -322,3 +327,26 @@ def test_the_counter_taking_the_payment_at_that_moment_wins(kiosk_point, termina
     order.refresh_from_db()
     assert order.status == GuestOrder.Status.PAID and order.order_id is not None
     assert Ticket.objects.count() == 1
+
+
+def test_the_beat_runs_both_every_minute():
+    from pos.tasks import collect_kitchen_send_due_task
+
+    kiosk = settings.CELERY_BEAT_SCHEDULE["pos-kiosk-orders-expire"]
+    kitchen = settings.CELERY_BEAT_SCHEDULE["pos-collect-to-kitchen"]
+    assert kiosk["task"] == kiosk_orders_expire_task.name
+    assert kitchen["task"] == collect_kitchen_send_due_task.name
+    assert kiosk["schedule"].minute == kitchen["schedule"].minute == set(range(60))
+
+
+@pytest.mark.django_db
+def test_a_cancelled_tickets_page_says_so_in_the_kiosks_language(kiosk_point):
+    kiosk = Kiosk(kiosk_point)
+    done = kiosk.order_at_counter()["Location"]
+    order = _age(GuestOrder.objects.get(), timedelta(days=1))
+    assert kiosk_orders_expire() == 1
+    page = kiosk.client.get(done.replace("lang=en", "lang=fr")).content.decode()
+    assert "Non payée à temps : la commande est annulée et rien n’a été débité." in page
+    assert "au comptoir avec ce numéro" not in page  # no longer to pay
+    order.refresh_from_db()
+    assert order.status == GuestOrder.Status.CANCELLED
