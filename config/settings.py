@@ -276,6 +276,10 @@ CELERY_BEAT_SCHEDULE = {
     "pos-online-gift-cards-expire": _beat("pos.tasks.online_gift_cards_expire_task", minute="*/10"),
     # every 5 minutes: click-and-collect orders to pay at pickup never collected are released
     "pos-collect-no-shows": _beat("pos.tasks.collect_no_shows_task", minute="*/5"),
+    # every minute: later days' click-and-collect orders due at the kitchen are sent to it
+    "pos-collect-to-kitchen": _beat("pos.tasks.collect_kitchen_send_due_task", minute="*"),
+    # every minute: kiosk orders left unpaid (card or counter) past their time are cancelled
+    "pos-kiosk-orders-expire": _beat("pos.tasks.kiosk_orders_expire_task", minute="*"),
     # every minute: tasks whose publication failed at commit (broker down) are published
     "core-outbox-dispatch": _beat("core.tasks.outbox_dispatch_task", minute="*"),
     # every minute: one availability.changed per property whose capacity changed (webhooks)
@@ -315,6 +319,9 @@ PIN_MAX_FAILURES = env.int("PIN_MAX_FAILURES", default=5)
 PIN_LOCK_SECONDS = env.int("PIN_LOCK_SECONDS", default=300)
 # a self-service kiosk left untouched this long starts afresh (its basket emptied)
 KIOSK_IDLE_SECONDS = env.int("KIOSK_IDLE_SECONDS", default=90)
+# A kiosk order awaiting its card payment this long (the guest walked away from the
+# terminal) is cancelled by the beat, unless the terminal still has the card
+KIOSK_CARD_TIMEOUT_MINUTES = env.int("KIOSK_CARD_TIMEOUT_MINUTES", default=10)
 # Wrong PINs per device (a bound browser) and per property in the same window, whoever the
 # PIN was for: one device cannot try everyone's PIN in turn (docs/security.md)
 PIN_DEVICE_MAX_FAILURES = env.int("PIN_DEVICE_MAX_FAILURES", default=10)

@@ -1,9 +1,12 @@
 """Demo outlets and terminals of Hôtel Les Pins. Idempotent: outlets by code, terminals by
 (outlet, name)."""
 
+from datetime import time
+from decimal import Decimal
+
 from devices.models import Printer
-from inventory.models import Category
-from pos.models import Outlet, StationPrinter, Table, Terminal
+from inventory.models import Category, Product, RevenueCategory
+from pos.models import GuestOrderPoint, Outlet, StationPrinter, Table, Terminal
 from pos.terminal_cache import terminals_changed
 
 # code, name, kind, terminals
@@ -14,6 +17,14 @@ OUTLETS = [
     ("boutique", "Boutique", Outlet.Kind.SHOP, ["Caisse boutique"]),
     ("reception", "Réception", Outlet.Kind.RECEPTION, ["Comptoir réception"]),
     ("piscine", "Piscine", Outlet.Kind.POOL, ["Entrée piscine"]),
+]
+
+
+# the shop's bakery corner, ordered ahead on its click-and-collect page:
+# code, French name, English name, price (bread to take away: 5.5 % VAT)
+BAKERY = [
+    ("pain-campagne", "Pain de campagne", "Country loaf", "4.20"),
+    ("fougasse-olives", "Fougasse aux olives", "Olive fougasse", "5.50"),
 ]
 
 
@@ -78,3 +89,39 @@ def seed(context: dict) -> None:
             printer=printers["bar"]
         )
         terminals_changed()  # a bulk update sends no signal
+    _click_and_collect(context)
+
+
+def _click_and_collect(context: dict) -> None:
+    """The shop's click-and-collect page (docs/guest-ordering.md): shop hours 09:00-19:00,
+    pickups up to three days ahead, paid at pickup (the demo has no card provider); its
+    link is printed by seed_demo."""
+    from pos.services.guest_orders import guest_points_create, point_token
+
+    prop = context["property"]
+    shop = Outlet.objects.get(property=prop, code="boutique")
+    corner = Category.objects.get(property=prop, name_fr="Boutique")
+    for code, fr, en, price in BAKERY:
+        Product.objects.update_or_create(
+            property=prop,
+            code=code,
+            defaults={
+                "name_fr": fr,
+                "name_en": en,
+                "category": corner,
+                "price": Decimal(price),
+                "vat_rate": Decimal("5.50"),
+                "revenue_category": RevenueCategory.FOOD,
+                "allergens": ["gluten"],
+            },
+        )
+    shop.opens_at, shop.kitchen_closes_at = time(9), time(19)
+    shop.collect_days_ahead = 3
+    shop.collect_pay_at_pickup = True
+    shop.collect_lead_minutes = 30
+    shop.save()
+    guest_points_create(outlet=shop, actor=None, collect=True)
+    point = GuestOrderPoint.objects.get(outlet=shop, kind=GuestOrderPoint.Kind.COLLECT)
+    context.setdefault("links", []).append(
+        (f"Click and collect · {shop.name}", f"/collect/{point_token(point)}/")
+    )

@@ -123,6 +123,21 @@ class Outlet(TimeStampedModel):
             "stock back on sale) and marked not collected."
         ),
     )
+    # a later day's click-and-collect order reaches the stations this long before its pickup
+    collect_kitchen_lead_minutes = models.PositiveSmallIntegerField(
+        _("to the kitchen before a later day's pickup (minutes)"),
+        default=30,
+        help_text=_(
+            "An order for a later day reaches the kitchen display and printers on its day, "
+            "this long before its pickup time. Today's orders go at once."
+        ),
+    )
+    # a kiosk's ticket to pay at the counter, never paid, is cancelled (docs/guest-ordering.md)
+    kiosk_counter_minutes = models.PositiveSmallIntegerField(
+        _("a kiosk ticket unpaid at the counter is cancelled after (minutes)"),
+        default=0,
+        help_text=_("0: at the end of the service (the kitchen's closing time, else midnight)."),
+    )
     # what a waiter sells but a guest's phone or the kiosk does not offer (bottle service…)
     guest_menu_excluded = models.ManyToManyField(
         "inventory.Product",
@@ -807,6 +822,8 @@ class GuestOrder(TimeStampedModel):
         HANDED_OVER = "handed_over", _("Handed over")
         TO_PAY = "to_pay", _("To pay at pickup")
         NO_SHOW = "no_show", _("Not collected")
+        # a kiosk's order left unpaid (walked away at the card terminal or the counter)
+        CANCELLED = "cancelled", _("Cancelled, not paid")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="guest_orders")
@@ -841,6 +858,9 @@ class GuestOrder(TimeStampedModel):
     handed_over_at = models.DateTimeField(null=True, blank=True)
     # an order to pay at pickup: its place and stock are held until then (then a no-show)
     hold_until = models.DateTimeField(null=True, blank=True)
+    # a later day's click-and-collect order: when the beat sends it to the stations (then
+    # cleared); empty for an order sent at once
+    kitchen_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

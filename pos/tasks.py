@@ -74,3 +74,21 @@ def collect_no_shows_task() -> int:
     from pos.services.click_collect import collect_no_shows_release
 
     return collect_no_shows_release()
+
+
+@shared_task(acks_late=True)
+def collect_kitchen_send_due_task() -> int:
+    """Beat: click-and-collect orders for a later day go to the kitchen display and the
+    station printers on their day, the outlet's lead time before their pickup."""
+    from pos.services.click_collect import collect_kitchen_send_due
+
+    return collect_kitchen_send_due()
+
+
+@shared_task(acks_late=True)
+def kiosk_orders_expire_task() -> int:
+    """Beat: kiosk orders left awaiting their card payment or their payment at the counter
+    past their time are cancelled (nothing was sold: nothing fiscal to write)."""
+    from pos.services.kiosk_payments import kiosk_orders_expire
+
+    return kiosk_orders_expire()

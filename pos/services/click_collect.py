@@ -35,6 +35,7 @@ from pos.services.guest_orders import (
     _online_gateway,
     _replay,
     _to_stations,
+    _to_stations_when_due,
     guest_actor,
     online_payment_available,
     outlet_taking_orders,
@@ -400,7 +401,7 @@ def collect_order_pay_at_pickup(
                 hold_until=hold_until,
                 pools=pools,
             )
-            _to_stations(order, actor=actor, products=menu_products)
+            _to_stations_when_due(order, actor=actor, products=menu_products, now=now)
             collect_email(order, "to_pay")
     except IntegrityError:  # the same key committed meanwhile: a double tap
         if (found := _replay(point, client_key)) is not None:
@@ -588,6 +589,38 @@ def collect_no_shows_release(*, now: datetime | None = None) -> int:
             )
             released += 1
     return released
+
+
+def collect_kitchen_send_due(*, now: datetime | None = None) -> int:
+    """Beat: the later days' orders whose time at the kitchen has come (`kitchen_due_at`)
+    go to the kitchen display and the station printers, headed "Takeaway · 12:30 · name"
+    like today's. Each in its own transaction under the order's lock, `kitchen_due_at`
+    cleared there: sent once, whoever runs it twice. An order no longer to prepare (packed
+    ready, handed over, released) is not sent. Returns how many were sent."""
+    now = now or timezone.now()
+    due = list(
+        GuestOrder.objects.filter(kitchen_due_at__lte=now)
+        .order_by("kitchen_due_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    actor = guest_actor()
+    for pk in due:
+        with transaction.atomic():
+            locked = (
+                GuestOrder.objects.select_for_update(of=("self",))
+                .select_related("property", "outlet", "point__property", "pickup_slot")
+                .filter(pk=pk, kitchen_due_at__lte=now)
+                .first()
+            )
+            if locked is None:
+                continue  # sent meanwhile
+            if locked.status in (GuestOrder.Status.PAID, GuestOrder.Status.TO_PAY):
+                _to_stations(locked, actor=actor)
+                sent += 1
+            locked.kitchen_due_at = None
+            locked.save(update_fields=["kitchen_due_at", "updated_at"])
+    return sent
 
 
 def collect_orders_today(

@@ -243,6 +243,8 @@ def outlet_guest_rules_set(*, outlet: Outlet, actor, **rules) -> Outlet:
         "collect_closed_weekdays",
         "collect_pay_at_pickup",
         "collect_grace_minutes",
+        "collect_kitchen_lead_minutes",
+        "kiosk_counter_minutes",
     )
     before = {f: str(getattr(outlet, f)) for f in fields}
     for name, value in rules.items():
@@ -537,6 +539,35 @@ def _to_stations(guest_order: GuestOrder, *, actor, products: dict | None = None
     guest_order_send(guest_order=guest_order, place=place, actor=actor, products=products)
 
 
+def collect_kitchen_due(guest_order: GuestOrder, *, now: datetime | None = None):
+    """When a click-and-collect order goes to the stations: None (at once) for a pickup
+    today (the property's local day); for a later day's, its pickup time less the outlet's
+    `collect_kitchen_lead_minutes` — unless that time has already come."""
+    if guest_order.pickup_slot_id is None:
+        return None
+    now = now or timezone.now()
+    tz = guest_order.property.tz
+    starts_at = guest_order.pickup_slot.starts_at
+    if timezone.localtime(starts_at, tz).date() <= timezone.localtime(now, tz).date():
+        return None
+    due = starts_at - timedelta(minutes=guest_order.outlet.collect_kitchen_lead_minutes)
+    return due if due > now else None
+
+
+def _to_stations_when_due(
+    guest_order: GuestOrder, *, actor, products: dict | None = None, now: datetime | None = None
+) -> None:
+    """A click-and-collect order to the stations now (a pickup today), or scheduled for its
+    day (`kitchen_due_at`, sent by `collect_kitchen_send_due`): the kitchen display and the
+    printers do not fill up with next week's orders. In the caller's transaction."""
+    due = collect_kitchen_due(guest_order, now=now)
+    if due is None:
+        _to_stations(guest_order, actor=actor, products=products)
+        return
+    GuestOrder.objects.filter(pk=guest_order.pk).update(kitchen_due_at=due)
+    guest_order.kitchen_due_at = due
+
+
 def _join_tab(guest_order: GuestOrder, *, actor, point: GuestOrderPoint) -> None:
     """The accepted order on its table's tab (opened for it when the table is free), sent
     to the stations as the waiter's Send does (every course: the guest ordered now)."""
@@ -593,6 +624,10 @@ def _locked_received(guest_order: GuestOrder, property) -> GuestOrder:
     )
     if locked is None:
         raise NotFound(_("No such order."))
+    if locked.status == GuestOrder.Status.CANCELLED:
+        raise Conflict(
+            _("This order was cancelled: it was not paid in time. Sell it again at the counter.")
+        )
     if locked.status != GuestOrder.Status.RECEIVED:
         raise Conflict(_("This order was already answered."))
     return locked
@@ -663,8 +698,10 @@ def guest_order_progress(guest_order: GuestOrder) -> str:
         return "handed_over"
     if status == GuestOrder.Status.ON_ITS_WAY:
         return "on_its_way"
-    if status == GuestOrder.Status.NO_SHOW:
-        return "refused"  # click-and-collect: not collected in time, released
+    if status in (GuestOrder.Status.NO_SHOW, GuestOrder.Status.CANCELLED):
+        return "refused"  # not collected in time, or a kiosk's order never paid
+    if guest_order.kitchen_due_at is not None:
+        return "received"  # a later day's order: the kitchen gets it on its day
     if status in (
         GuestOrder.Status.CHARGED,
         GuestOrder.Status.PAID,
@@ -843,7 +880,10 @@ def guest_order_online_refresh(*, guest_order: GuestOrder) -> GuestOrder:
             locked.order = sale.order
             locked.status = GuestOrder.Status.PAID
             locked.save(update_fields=["order", "status", "updated_at"])
-            _to_stations(locked, actor=guest_actor())
+            if collect:
+                _to_stations_when_due(locked, actor=guest_actor())
+            else:
+                _to_stations(locked, actor=guest_actor())
             if collect:
                 collect_email(locked, "confirmed")
             return locked

@@ -14,15 +14,18 @@ the staff check the terminal's journal and take it as *Paid by card* with its re
 never a second charge from the kiosk."""
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, When
-from django.utils import timezone
+from django.db.models import Case, Exists, OuterRef, Value, When
+from django.db.models.functions import Concat
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.services.payments import TenderInput
+from core.audit import audit_log
 from core.exceptions import DomainError, InvalidInput
 from devices.cards import CardOutcomeUnknown, card_charge_start
 from devices.models import CardReader, CardTransaction
@@ -216,6 +219,135 @@ def kiosk_card_refresh(*, guest_order: GuestOrder) -> GuestOrder:
         return _to_counter(guest_order, TO_THE_COUNTER)
 
 
+# what the guest's page and the staff read on a kiosk's order nobody paid
+CANCELLED_UNPAID = gettext_lazy("Not paid in time: the order is cancelled and nothing was charged.")
+
+
+def kiosk_counter_deadline(guest_order: GuestOrder) -> datetime:
+    """Until when a kiosk's ticket waits for its payment at the counter: the outlet's
+    `kiosk_counter_minutes` after it was ordered, else the end of that service (the next
+    kitchen closing time after it, an outlet open all day: the next midnight)."""
+    outlet = guest_order.outlet
+    if outlet.kiosk_counter_minutes:
+        return guest_order.created_at + timedelta(minutes=outlet.kiosk_counter_minutes)
+    tz = guest_order.property.tz
+    local = timezone.localtime(guest_order.created_at, tz)
+    closes = outlet.kitchen_closes_at
+    if closes is None:
+        return datetime.combine(local.date() + timedelta(days=1), time.min, tzinfo=tz)
+    end = datetime.combine(local.date(), closes, tzinfo=tz)
+    if end <= guest_order.created_at:  # a late service closing after midnight
+        end = datetime.combine(local.date() + timedelta(days=1), closes, tzinfo=tz)
+    return end
+
+
+def _cancel(pk: int, status: str, *, why: str) -> GuestOrder | None:
+    """The order cancelled under its lock if it still has `status` and no sale (else None:
+    paid or answered meanwhile — the payment wins). Nothing was sold: no ticket, no
+    journal entry; the kiosk's orders hold no stock, and a cancelled one no longer counts
+    among the kitchen's open orders."""
+    with transaction.atomic():
+        locked = (
+            GuestOrder.objects.select_for_update(of=("self",))
+            .select_related("property", "outlet")
+            .filter(pk=pk, status=status, order__isnull=True)
+            .first()
+        )
+        if locked is None:
+            return None
+        if status == GuestOrder.Status.AWAITING_PAYMENT:
+            tx = _attempt(locked)
+            if tx is not None and tx.status not in _SETTLED_UNPAID:
+                return None  # the terminal has it (or approved it): its answer decides
+        locked.status = GuestOrder.Status.CANCELLED
+        with translation.override(locked.language or locked.property.default_language):
+            locked.refusal_reason = str(CANCELLED_UNPAID)[:200]
+        locked.save(update_fields=["status", "refusal_reason", "updated_at"])
+        audit_log(
+            action="pos.kiosk_order.cancelled",
+            property=locked.property,
+            target=locked,
+            channel="pos",
+            data={"number": locked.number, "total": str(locked.total), "why": why},
+        )
+    return locked
+
+
+# the attempts that charged nothing (an order awaiting its card with one of them is
+# cancelled; one in flight, approved or of unknown outcome is not)
+_SETTLED_UNPAID = (
+    CardTransaction.Status.DECLINED,
+    CardTransaction.Status.ABANDONED,
+    CardTransaction.Status.ERROR,
+    CardTransaction.Status.UNREACHABLE,
+)
+
+
+def kiosk_card_expire(guest_order: GuestOrder, *, now: datetime | None = None) -> GuestOrder:
+    """A kiosk's order awaiting its card payment for longer than KIOSK_CARD_TIMEOUT_MINUTES
+    (the guest walked away from the terminal): its attempt is read first — approved, the
+    sale is made and kept; refused or of unknown outcome, as the kiosk's page would. An
+    attempt still queued (never sent to the terminal) is withdrawn so that it never will
+    be; then the order is cancelled. One the terminal has right now is left to its answer
+    (the terminal's own time-out ends it). Returns the order as it stands."""
+    now = now or timezone.now()
+    if guest_order.status != GuestOrder.Status.AWAITING_PAYMENT:
+        return guest_order
+    if guest_order.created_at > now - timedelta(minutes=settings.KIOSK_CARD_TIMEOUT_MINUTES):
+        return guest_order
+    guest_order = kiosk_card_refresh(guest_order=guest_order)
+    if guest_order.status != GuestOrder.Status.AWAITING_PAYMENT:
+        return guest_order  # paid (kept), refused or to the counter meanwhile
+    tx = _attempt(guest_order)
+    if tx is not None and tx.status == CardTransaction.Status.PENDING:
+        # the exchange's worker claims PENDING → SENT; taking it first, nothing is sent
+        withdrawn = CardTransaction.objects.filter(
+            pk=tx.pk, status=CardTransaction.Status.PENDING
+        ).update(
+            status=CardTransaction.Status.ABANDONED,
+            message="withdrawn: the kiosk order was not paid in time",
+            answered_at=now,
+        )
+        if not withdrawn:
+            return guest_order  # sent meanwhile: the terminal's answer decides
+    cancelled = _cancel(guest_order.pk, GuestOrder.Status.AWAITING_PAYMENT, why="card")
+    if cancelled is None:
+        guest_order.refresh_from_db()
+        return guest_order
+    return cancelled
+
+
+def kiosk_orders_expire(*, now: datetime | None = None) -> int:
+    """Beat: the kiosk's orders nobody paid are cancelled — awaiting the card past
+    KIOSK_CARD_TIMEOUT_MINUTES (`kiosk_card_expire`), a ticket to pay at the counter past
+    `kiosk_counter_deadline`. A ticket sent to the counter because the card terminal did
+    not confirm (it may have charged the card) is never cancelled: the staff check the
+    terminal. Idempotent; each order under its own lock. Returns how many were cancelled."""
+    now = now or timezone.now()
+    kiosk = GuestOrder.objects.filter(point__kind=GuestOrderPoint.Kind.KIOSK, order__isnull=True)
+    cancelled = 0
+    card_before = now - timedelta(minutes=settings.KIOSK_CARD_TIMEOUT_MINUTES)
+    for guest_order in kiosk.filter(
+        status=GuestOrder.Status.AWAITING_PAYMENT, created_at__lt=card_before
+    ).select_related("property", "outlet", "point__property", "point__terminal"):
+        if kiosk_card_expire(guest_order, now=now).status == GuestOrder.Status.CANCELLED:
+            cancelled += 1
+    tried_card = CardTransaction.objects.filter(
+        property_id=OuterRef("property_id"),
+        reference=Concat(Value("kiosk:"), OuterRef("client_key")),
+    )
+    for guest_order in (
+        kiosk.filter(status=GuestOrder.Status.RECEIVED)
+        .exclude(Exists(tried_card))
+        .select_related("property", "outlet")
+    ):
+        if kiosk_counter_deadline(guest_order) <= now and _cancel(
+            guest_order.pk, GuestOrder.Status.RECEIVED, why="counter"
+        ):
+            cancelled += 1
+    return cancelled
+
+
 def kiosk_receipt_printer_terminal(point: GuestOrderPoint) -> Terminal | None:
     """The terminal whose receipt printer serves the kiosk: its own, else the outlet's first
     active terminal with one."""
@@ -264,9 +396,11 @@ def kiosk_receipt_email(*, guest_order: GuestOrder, email: str, language: str) -
 
 __all__ = [
     "CardOutcomeUnknown",
+    "kiosk_card_expire",
     "kiosk_card_reader",
     "kiosk_card_refresh",
     "kiosk_card_start",
+    "kiosk_orders_expire",
     "kiosk_receipt_email",
     "kiosk_receipt_print",
 ]

@@ -142,6 +142,26 @@ def guest_rules_update(request: HttpRequest, pk: int) -> HttpResponse:
                 1440,
                 _("Enter how long an unpaid order is kept, from 0 to 1440 minutes."),
             ),
+            (
+                "kitchen_lead_minutes",
+                "collect_kitchen_lead_minutes",
+                0,
+                1440,
+                _(
+                    "Enter how long before a later day's pickup the kitchen gets the order, "
+                    "from 0 to 1440 minutes."
+                ),
+            ),
+            (
+                "kiosk_counter_minutes",
+                "kiosk_counter_minutes",
+                0,
+                1440,
+                _(
+                    "Enter how long a kiosk ticket waits for its payment at the counter, "
+                    "from 0 (the end of the service) to 1440 minutes."
+                ),
+            ),
         ):
             raw = (post.get(name) or "").strip()
             if not raw:

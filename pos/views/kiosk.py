@@ -21,6 +21,8 @@ from pos.guest_menu import guest_menu
 from pos.models import GuestOrder, GuestOrderPoint
 from pos.services.guest_orders import GuestLine, guest_order_place, point_from_token
 from pos.services.kiosk_payments import (
+    CANCELLED_UNPAID,
+    kiosk_card_expire,
     kiosk_card_reader,
     kiosk_card_refresh,
     kiosk_card_start,
@@ -269,9 +271,17 @@ def kiosk_card_wait(request: HttpRequest, token: str, public_id: uuid.UUID) -> H
     why (a new key: the next try is a new attempt); no answer → the ticket for the counter."""
     _language(request)
     point = _point(token)
-    order = kiosk_card_refresh(guest_order=_order(point, public_id))
+    # past KIOSK_CARD_TIMEOUT_MINUTES with no card (the guest walked away) the order is
+    # cancelled here as by the beat, and the kiosk starts afresh for the next guest
+    order = kiosk_card_expire(kiosk_card_refresh(guest_order=_order(point, public_id)))
     cart = request.session.get(_cart_key(point))
     ours = isinstance(cart, dict) and cart.get("client_key") == order.client_key
+    if order.status == GuestOrder.Status.CANCELLED:
+        if ours:
+            request.session.pop(_cart_key(point), None)
+        # in the kiosk's language (the stored reason is in the property's, for the staff)
+        request.session[_flash_key(point)] = str(CANCELLED_UNPAID)
+        return redirect(_home(token))
     if order.status == GuestOrder.Status.REFUSED:
         if ours:  # the same basket, under a new key
             cart["client_key"] = uuid.uuid4().hex

@@ -34,3 +34,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password / role / PIN):")
         for username, password, role, pin in context["logins"]:
             self.stdout.write(f"  {username:<10} {password:<22} {str(role):<14} PIN {pin}")
+        if context.get("links"):
+            self.stdout.write("Demo links (paths on the address printed below):")
+            for label, path in context["links"]:
+                self.stdout.write(f"  {label:<36} {path}")

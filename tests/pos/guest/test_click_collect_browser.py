@@ -3,10 +3,13 @@ the first pickup time, pays on the provider's page (the fake provider on 127.0.0
 follows the order; the counter's tablet (768×1024) marks it ready, then handed over, and the
 phone's page says so. Screenshots go to test-artifacts/screens/."""
 
+from datetime import time, timedelta
+
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
-from pos.models import GuestOrder
+from pos.models import GuestOrder, KitchenTicket
 from pos.services.guest_orders import point_token
 from tests.browser import assert_no_csp_violation, watch_csp
 from tests.e2e.test_browser_taps import (  # noqa: F401 (the fixtures of the staff screens' tests)
@@ -88,3 +91,52 @@ def test_a_guest_orders_to_collect_and_the_counter_hands_it_over(
     phone.reload()
     phone.wait_for_selector("[data-testid=progress][data-progress=handed_over]")
     assert GuestOrder.objects.get().status == GuestOrder.Status.HANDED_OVER
+
+
+def test_a_guest_picks_a_later_day_and_a_time_and_pays_at_pickup(phone, live_server, collect_point):
+    """The day picker offers today up to three days ahead but the closed weekday; choosing
+    another day swaps that day's times in; the order is placed to pay at pickup and the
+    confirmation says the day and time (the kitchen gets it on that day)."""
+    outlet = collect_point.outlet
+    tz = collect_point.property.tz
+    today = timezone.localdate(timezone=tz)
+    tomorrow, closed = today + timedelta(days=1), today + timedelta(days=2)
+    outlet.collect_pay_at_pickup = True
+    outlet.opens_at, outlet.kitchen_closes_at = time(8), time(12)
+    outlet.collect_days_ahead = 3
+    outlet.collect_closed_weekdays = [closed.isoweekday()]
+    outlet.save()
+    phone.goto(f"{live_server.url}/collect/{point_token(collect_point)}/?lang=fr")
+    _fits(phone, PHONE[0])
+    offered = phone.eval_on_selector_all(
+        "[data-testid=pickup-day] option", "options => options.map(o => o.value)"
+    )
+    assert closed.isoformat() not in offered
+    assert tomorrow.isoformat() in offered and (today + timedelta(days=3)).isoformat() in offered
+    phone.fill("[data-testid=qty-club-sandwich]", "1")
+    phone.select_option("[data-testid=pickup-day]", tomorrow.isoformat())
+    # that day's times replace today's (htmx): 08:00, 08:15, 08:30…
+    phone.wait_for_selector(
+        f"[data-testid=pickup-at] option[value^='{tomorrow.isoformat()}T08:00']", state="attached"
+    )
+    times = phone.eval_on_selector_all(
+        "[data-testid=pickup-at] option", "options => options.map(o => o.value)"
+    )
+    assert all(t.startswith(tomorrow.isoformat()) for t in times if t)
+    phone.select_option("[data-testid=pickup-at]", index=3)  # 08:30 ("Choose" first)
+    phone.fill("[data-testid=name]", "Martin")
+    phone.fill("[data-testid=email]", "martin@exemple.fr")
+    _shot(phone, "later-day-390")
+    phone.click("[data-testid=order]")
+    phone.wait_for_selector("[data-testid=to-pay]")
+    pickup = phone.inner_text("[data-testid=pickup]")
+    assert "08:30" in pickup and "au nom de Martin" in pickup
+    assert str(tomorrow.day) in pickup  # not today's: its day is said
+    _fits(phone, PHONE[0])
+    _shot(phone, "later-day-confirmed-390")
+    order = GuestOrder.objects.get()
+    starts = timezone.localtime(order.pickup_slot.starts_at, tz)
+    assert (starts.date(), starts.time()) == (tomorrow, time(8, 30))
+    assert order.status == GuestOrder.Status.TO_PAY and order.order_id is None
+    assert order.kitchen_due_at == order.pickup_slot.starts_at - timedelta(minutes=30)
+    assert not KitchenTicket.objects.filter(guest_order=order).exists()
