@@ -119,11 +119,16 @@ def test_a_guest_picks_a_later_day_and_a_time_and_pays_at_pickup(phone, live_ser
     phone.wait_for_selector(
         f"[data-testid=pickup-at] option[value^='{tomorrow.isoformat()}T08:00']", state="attached"
     )
+    # htmx has finished swapping and settling: a choice made before then was lost
+    phone.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
     times = phone.eval_on_selector_all(
         "[data-testid=pickup-at] option", "options => options.map(o => o.value)"
     )
     assert all(t.startswith(tomorrow.isoformat()) for t in times if t)
     phone.select_option("[data-testid=pickup-at]", index=3)  # 08:30 ("Choose" first)
+    assert phone.input_value("[data-testid=pickup-at]").startswith(f"{tomorrow.isoformat()}T08:30")
     phone.fill("[data-testid=name]", "Martin")
     phone.fill("[data-testid=email]", "martin@exemple.fr")
     _shot(phone, "later-day-390")
