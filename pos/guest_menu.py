@@ -142,7 +142,7 @@ def _cached(point: GuestOrderPoint) -> dict:
     return menu
 
 
-def any_left(offers) -> bool:
+def _any_left(offers) -> bool:
     return sum(o.available for o in offers) > 0
 
 
@@ -153,7 +153,7 @@ def _sold_out(point: GuestOrderPoint, state: dict) -> set[int]:
     sold_out = {pk for pk, until in state["eighty_sixed"].items() if until > now}
     if state["stock"]:
         available = today_availability(property=point.property, products=state["stock"])
-        sold_out |= {pk for pk, offers in available.items() if not any_left(offers)}
+        sold_out |= {pk for pk, offers in available.items() if not _any_left(offers)}
     return sold_out
 
 
