@@ -3,7 +3,9 @@ allergens and choices, priced by the same `quote` as the till (promotions named)
 per catalogue token and business day (`inventory.catalog_cache`: any change to a product,
 price, category, modifier or promotion rebuilds it), so two hundred phones reading the menu
 at once cost no query for it; only what is sold out is read live (the 86 from the cached
-dishes, the stock left in one query when the menu sells any)."""
+dishes, the stock left in one query when the menu sells any). A menu page kept whole
+(pos.views.guest) asks only `guest_menu_sold_out`: what can be sold out, a few bytes kept
+beside the menu, so a view unpickles no dish."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,8 +43,32 @@ def point_channel(point: GuestOrderPoint) -> str:
     }.get(point.kind, SaleChannel.QR)
 
 
+@dataclass(frozen=True)
+class Stocked:
+    """A dish of the menu sold from a stock pool (what `today_availability` reads of it)."""
+
+    pk: int
+    capacity_pool_id: int
+
+
 def _key(point: GuestOrderPoint, token: str, day) -> str:
     return f"pos:guest-menu:{point.outlet_id}:{point.kind}:{token}:{day}"
+
+
+def _state_key(point: GuestOrderPoint, token: str, day) -> str:
+    return f"pos:guest-menu-state:{point.outlet_id}:{point.kind}:{token}:{day}"
+
+
+def _state(menu: dict) -> dict:
+    """What of a menu can be sold out: the 86 of each dish that has one (until when; a new
+    86 or its clearing is a new catalogue token) and the dishes sold from stock."""
+    return {
+        "token": menu["token"],
+        "eighty_sixed": {
+            pk: p.sold_out_until for pk, p in menu["by_id"].items() if p.sold_out_until
+        },
+        "stock": [Stocked(pk, menu["by_id"][pk].capacity_pool_id) for pk in menu["stock"]],
+    }
 
 
 def _build(point: GuestOrderPoint, token: str, day) -> dict:
@@ -112,25 +138,45 @@ def _cached(point: GuestOrderPoint) -> dict:
     if menu is None:
         menu = _build(point, token, day)
         cache.set(key, menu, timeout=3600)
+        cache.set(_state_key(point, token, day), _state(menu), timeout=3600)
     return menu
 
 
-def guest_menu(*, point: GuestOrderPoint) -> dict:
+def _any_left(offers) -> bool:
+    return sum(o.available for o in offers) > 0
+
+
+def _sold_out(point: GuestOrderPoint, state: dict) -> set[int]:
+    """The dishes sold out now: 86'd until later than now, or no stock left today (the
+    stock read live: a sale of the last one shows at once)."""
+    now = timezone.now()
+    sold_out = {pk for pk, until in state["eighty_sixed"].items() if until > now}
+    if state["stock"]:
+        available = today_availability(property=point.property, products=state["stock"])
+        sold_out |= {pk for pk, offers in available.items() if not _any_left(offers)}
+    return sold_out
+
+
+def guest_menu_sold_out(*, point: GuestOrderPoint) -> tuple[str, set[int]]:
+    """(the menu's token, the dishes sold out now), without reading the menu itself: what a
+    page kept whole needs to know it is still the page to show."""
+    token = catalog_version(property_id=point.property_id)
+    day = point.property.business_date()
+    state = versioned_get(_state_key(point, token, day))
+    if state is None:
+        state = _state(_cached(point))
+        cache.set(_state_key(point, token, day), state, timeout=3600)
+    return state["token"], _sold_out(point, state)
+
+
+def guest_menu(*, point: GuestOrderPoint, sold_out: set[int] | None = None) -> dict:
     """{"categories", "products": {category_id: [Product]}, "prices": {pk: MenuPrice},
     "by_id", "sold_out": {pk}, "token"}: the point's menu, cached per catalogue token and
-    business day; `sold_out` read now (86'd dishes, stock products with nothing left)."""
+    business day; `sold_out` read now (86'd dishes, stock products with nothing left), or
+    the one `guest_menu_sold_out` just read."""
     menu = _cached(point)
-    now = timezone.now()
-    sold_out = {
-        pk
-        for pk, p in menu["by_id"].items()
-        if p.sold_out_until is not None and p.sold_out_until > now
-    }
-    if menu["stock"]:
-        stock = [menu["by_id"][pk] for pk in menu["stock"]]
-        for pk, offers in today_availability(property=point.property, products=stock).items():
-            if sum(o.available for o in offers) <= 0:
-                sold_out.add(pk)
+    if sold_out is None:
+        sold_out = _sold_out(point, _state(menu))
     return {**menu, "sold_out": sold_out}
 
 

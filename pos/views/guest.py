@@ -25,7 +25,7 @@ from core.exceptions import DomainError
 from core.scoping import capability_required
 from inventory.models import ALLERGENS
 from pms.services.payment_gateway import hosted_page_origin
-from pos.guest_menu import guest_menu
+from pos.guest_menu import guest_menu, guest_menu_sold_out
 from pos.models import GuestOrder, GuestOrderPoint
 from pos.services.guest_orders import (
     COLLECT_PROGRESS,
@@ -98,7 +98,7 @@ CSRF_SENTINEL = "__guest-csrf-token__"
 PAGE_TIMEOUT = 3600
 
 
-def _page_key(point, menu: dict, lang: str, *parts) -> str:
+def _page_key(point, token: str, sold_out: set[int], lang: str, *parts) -> str:
     """The whole menu page's key: the point (its label, its code's version), the menu's
     token and business day, the language, what is sold out and what the page says about
     the outlet now (closed, locked, card offered). Any of them changing is a new key."""
@@ -106,27 +106,32 @@ def _page_key(point, menu: dict, lang: str, *parts) -> str:
         [
             str(point.property.business_date()),
             lang,
-            ".".join(map(str, sorted(menu["sold_out"]))),
+            ".".join(map(str, sorted(sold_out))),
             *(str(p) for p in parts),
         ]
     )
     digest = hashlib.sha1(varying.encode(), usedforsecurity=False).hexdigest()
-    return f"pos:guest-menu-page:{point.pk}:{point.version}:{menu['token']}:{digest}"
+    return f"pos:guest-menu-page:{point.pk}:{point.version}:{token}:{digest}"
 
 
 def _menu_page(
     request, point, *, error: str = "", status: int = 200, key: str = ""
 ) -> HttpResponse:
-    menu = guest_menu(point=point)
     lang = translation.get_language()
     is_room = point.kind == GuestOrderPoint.Kind.ROOM
     closed = outlet_taking_orders(point.outlet, room=is_room)
     locked = is_room and room_confirm_wait(point) > 0
     online = online_payment_available()
     fresh = request.method == "GET"
-    page_key = _page_key(point, menu, lang, closed, locked, online) if fresh else ""
-    page = versioned_get(page_key) if fresh else None
+    page = None
+    if fresh:
+        # a warm GET reads what can be sold out (not the dishes) and the page it keys
+        token, sold_out = guest_menu_sold_out(point=point)
+        page_key = _page_key(point, token, sold_out, lang, closed, locked, online)
+        page = versioned_get(page_key)
     if page is None:
+        # the page shows the sold-out set its key was made of
+        menu = guest_menu(point=point, sold_out=sold_out if fresh else None)
         page = _menu_render(
             request, point, menu, error=error, key=key, closed=closed, locked=locked, online=online
         )
