@@ -47,6 +47,8 @@ def items_for(role: str | None, allowed: frozenset[str] | None = None) -> list[d
 # "More": the manager's fifty screens never push a tablet's bar sideways (docs/architecture.md)
 NAV_MAX_INLINE = 8
 NAV_INLINE = 4
+# a phone's bar keeps this many (the others behind "More"), whatever the menu's length
+NAV_PHONE = 2
 
 
 def split_menu(items: list[dict], path: str) -> tuple[list[dict], list[dict]]:
