@@ -88,6 +88,8 @@ def test_the_kiosk_card_pages_in_french_fit_the_tablet_and_the_phone(
             paid = kiosk.inner_text("[data-testid=done]")
             assert AMOUNT.search(kiosk.inner_text("[data-testid=paid]")), paid
             assert kiosk.inner_text("[data-testid=card-reference]") == "135790"
+            # the order number and the receipt are two things, said apart
+            assert "Votre numéro de commande" in paid and "Votre ticket" in paid
             _shot(kiosk, "kiosk-card-paid", size)
             widths["paid"] = kiosk.evaluate(SIDEWAYS)
 
