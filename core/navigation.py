@@ -43,6 +43,23 @@ def items_for(role: str | None, allowed: frozenset[str] | None = None) -> list[d
     return out
 
 
+# a menu longer than this keeps its first NAV_INLINE screens in the bar and the others behind
+# "More": the manager's fifty screens never push a tablet's bar sideways (docs/architecture.md)
+NAV_MAX_INLINE = 8
+NAV_INLINE = 4
+# a phone's bar keeps this many (the others behind "More"), whatever the menu's length
+NAV_PHONE = 2
+
+
+def split_menu(items: list[dict], path: str) -> tuple[list[dict], list[dict]]:
+    """The bar's items and the "More" menu's, each marked `active` when it is `path`'s
+    screen. A menu that fits (NAV_MAX_INLINE or fewer) has no "More"."""
+    marked = [{**item, "active": item["url"] == path} for item in items]
+    if len(marked) <= NAV_MAX_INLINE:
+        return marked, []
+    return marked[:NAV_INLINE], marked[NAV_INLINE:]
+
+
 def register_landing(role: str, url_name: str) -> None:
     """`role` lands on `url_name` instead of the home tiles (housekeeping on its board)."""
     _LANDINGS[role] = url_name

@@ -587,7 +587,10 @@ def night_audit_report(*, property: Property, business_date: date) -> NightAudit
         .exclude(charged=F("paid"))
         .order_by("departure", "pk")
     )
-    report.open_balances = [OpenBalance(reservation=r, balance=r.charged - r.paid) for r in stays]
+    # to the cent: SQLite's sums (make run) are floats, a settled folio's 387.00 - 387.00 can
+    # come back as 0.0000000001 and was listed as an open balance of 0,00 €
+    balances = ((r, (r.charged - r.paid).quantize(Decimal("0.01"))) for r in stays)
+    report.open_balances = [OpenBalance(reservation=r, balance=b) for r, b in balances if b]
     return report
 
 

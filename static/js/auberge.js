@@ -50,3 +50,16 @@ document.addEventListener("htmx:afterRequest", function (evt) {
     if (input) input.focus();
   }
 });
+// The menu's "More" panel closes on a tap elsewhere, or on Escape.
+document.addEventListener("click", function (evt) {
+  document.querySelectorAll("details.navmore[open]").forEach(function (more) {
+    if (!more.contains(evt.target)) more.open = false;
+  });
+});
+document.addEventListener("keydown", function (evt) {
+  if (evt.key !== "Escape") return;
+  document.querySelectorAll("details.navmore[open]").forEach(function (more) {
+    more.open = false;
+    more.querySelector("summary").focus();
+  });
+});

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from pos.models import KitchenTicket, Order, Table, TableTab, TabPart
 from tests.browser import chromium, signed_in_pages
@@ -389,3 +390,70 @@ def test_every_staff_screen_at_each_size_passes_axe(
         widths[name] = page.evaluate("document.documentElement.scrollWidth")
     assert not {k: v for k, v in found.items() if v}, json.dumps(found, indent=1)
     assert not {k: w for k, w in widths.items() if w > size[0]}, widths
+
+
+# every role's menu, in French (the longer labels): the cashier's seven screens once cut
+# "Inv…" off a bar that scrolled sideways at 768 px; the manager's fifty screens went on for
+# six screen widths
+ROLES = ["cashier", "front_desk", "housekeeping", "accountant", "manager"]
+MENU = """() => {
+  const nav = document.querySelector('nav.mainnav');
+  const shown = (e) => e.offsetParent !== null && getComputedStyle(e).display !== 'none';
+  const box = (e) => e.getBoundingClientRect();
+  const links = [...nav.querySelectorAll('a')].filter(shown);
+  const top = document.querySelector('header.topbar');
+  const out = (a) => box(a).left < 0 || box(a).right > window.innerWidth;
+  return {
+    page: document.documentElement.scrollWidth,
+    nav: [nav.scrollWidth, nav.clientWidth],
+    top: [top.scrollWidth, top.clientWidth],
+    outside: links.filter(out).map((a) => a.textContent),
+    labels: links.map((a) => a.textContent.trim()),
+  };
+}"""
+
+
+ONE_ROW = """() => {
+  const nav = document.querySelector('nav.mainnav');
+  const items = [...nav.children].filter((e) => e.offsetParent !== null);
+  return new Set(items.map((e) => Math.round(e.getBoundingClientRect().top))).size === 1;
+}"""
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_roles_menu_fits_the_screen_without_scrolling_sideways(
+    open_as, live_server, hotel, size, role
+):
+    from core.navigation import NAV_PHONE, items_for
+    from tests.factories.core import make_staff
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = open_as(make_staff(hotel, role), None, size)
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
+    page.goto(f"{live_server.url}/")
+    menu = page.evaluate(MENU)
+    with translation.override("fr"):
+        screens = [str(item["label"]) for item in items_for(role)]
+    if page.is_visible("[data-testid=nav-more]"):
+        # a long menu (or any but the shortest on a phone): its first screens in the bar,
+        # every other one behind "More"
+        bar = menu["labels"]
+        page.click("[data-testid=nav-more] summary")
+        opened = page.evaluate(MENU)
+        assert opened["outside"] == [], opened
+        assert sorted(opened["labels"]) == sorted(screens), opened["labels"]
+        assert NAV_PHONE <= len(bar) < len(screens)
+        # the bar and its "More" on one row
+        assert page.evaluate(ONE_ROW), bar
+        name = f"menu-{role}-more-{size[0]}x{size[1]}.png"
+        page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+        # a screen reached from "More" marks it as the way back there
+        page.locator("nav.mainnav .navmore-panel a:visible").last.click()
+        page.wait_for_selector("[data-testid=nav-more] summary:is(.active, .active-narrow)")
+        page.goto(f"{live_server.url}/")
+    else:
+        assert menu["labels"] == screens  # every screen in the bar, none cut off
+    assert menu["page"] <= size[0] and menu["nav"][0] <= menu["nav"][1], menu
+    assert menu["top"][0] <= menu["top"][1] and menu["outside"] == [], menu
+    page.screenshot(path=str(ARTIFACTS / f"menu-{role}-{size[0]}x{size[1]}.png"))

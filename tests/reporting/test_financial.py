@@ -92,3 +92,21 @@ def test_the_accountant_reads_and_downloads_it_a_waiter_cannot(client, hotel, mo
     assert bad.status_code == 400
     client.force_login(staff_of(hotel, Role.WAITER))
     assert client.get("/reporting/financial/").status_code == 403
+
+
+def test_the_screen_shows_each_amount_as_the_accountant_reads_it(client, hotel, month, staff_of):
+    """1 234,56 € in French, a rate as 10 %: never the raw sum (on SQLite "648,1700000000000")
+    nor an amount without its euro sign."""
+    from core import formatting
+
+    client.force_login(staff_of(hotel, Role.ACCOUNTANT))
+    client.cookies["django_language"] = "fr"
+    period = Period(month.first, month.last)
+    query = {"period": "custom", "start": period.start.isoformat(), "end": period.end.isoformat()}
+    page = client.get("/reporting/financial/", query).content.decode()
+    totals = financial_report(properties=[hotel], period=period)
+    assert totals.totals_by_rate()
+    for rate, (net, vat) in totals.totals_by_rate().items():
+        assert f"<td>{formatting.rate(rate, language='fr')}</td>" in page
+        assert formatting.money(net, language="fr") in page
+        assert formatting.money(vat, language="fr") in page
