@@ -99,7 +99,7 @@ def queries_per_checkout(ctx: dict) -> dict:
     return counts
 
 
-ROUNDS = 3
+ROUNDS = 4
 ROUND_SECONDS = 8
 
 
@@ -116,7 +116,7 @@ def middleware_compared(workers: int, sale) -> dict:
     ):
         for name, port in (("lean", lean_port), ("whole", whole_port)):
             harness.load(
-                port, concurrency=8, duration=4, request=lambda c, i, n=name: sale(c, i, f"w{n}")
+                port, concurrency=8, duration=8, request=lambda c, i, n=name: sale(c, i, f"w{n}")
             )
         for r in range(ROUNDS):
             for name, port in (("lean", lean_port), ("whole", whole_port)):
