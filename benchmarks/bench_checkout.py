@@ -99,6 +99,47 @@ def queries_per_checkout(ctx: dict) -> dict:
     return counts
 
 
+ROUNDS = 4
+ROUND_SECONDS = 8
+
+
+def middleware_compared(workers: int, sale) -> dict:
+    """CPU per sale with and without core.middleware.ApiTokenMiddleware, in the same run: two
+    servers, measured in alternating closed-loop rounds (a shared machine's load drifts; each
+    server idles while the other is measured, and the PostgreSQL backends of the idle one
+    cost nothing)."""
+    totals = {"lean": [0.0, 0], "whole": [0.0, 0]}
+    load_before = os.getloadavg()[0]
+    with (
+        harness.gunicorn(workers=workers) as lean_port,
+        harness.gunicorn(workers=workers, env={"AUBERGE_API_LEAN_MIDDLEWARE": "0"}) as whole_port,
+    ):
+        for name, port in (("lean", lean_port), ("whole", whole_port)):
+            harness.load(
+                port, concurrency=8, duration=8, request=lambda c, i, n=name: sale(c, i, f"w{n}")
+            )
+        for r in range(ROUNDS):
+            for name, port in (("lean", lean_port), ("whole", whole_port)):
+                result = harness.load(
+                    port,
+                    concurrency=8,
+                    duration=ROUND_SECONDS,
+                    request=lambda c, i, n=name, r=r: sale(c, i, f"m{n}{r}"),
+                )
+                cpu = result["cpu_ms_per_request"]["server_and_postgres"]
+                totals[name][0] += cpu * result["requests"]
+                totals[name][1] += result["requests"]
+    return {
+        "lean_cpu_ms": round(totals["lean"][0] / max(totals["lean"][1], 1), 2),
+        "whole_cpu_ms": round(totals["whole"][0] / max(totals["whole"][1], 1), 2),
+        "sales": {k: v[1] for k, v in totals.items()},
+        "machine_load_1min": {
+            "before": round(load_before, 2),
+            "after": round(os.getloadavg()[0], 2),
+        },
+    }
+
+
 def main() -> None:
     ctx = prepare()
     counts = queries_per_checkout(ctx)
@@ -142,6 +183,7 @@ def main() -> None:
             request=lambda c, i: sale(c, i, phase="paced"),
             think=(1.0, 0.5),
         )
+    lean = middleware_compared(workers, sale)
     ratio = round(sales["per_second"] / floor["per_second"], 3) if floor["per_second"] else 0
     # the same ratio in CPU: what a /livez costs the server over what a sale costs it (and
     # its database); on a shared machine, the figure least moved by the others' load
@@ -159,6 +201,7 @@ def main() -> None:
             "checkout_8_terminals_think_1s": paced,
             "ratio": ratio,
             "cpu_ratio": cpu_ratio,
+            "lean_middleware": lean,
         },
         [
             (
@@ -208,6 +251,13 @@ def main() -> None:
                 " / ".join(
                     str(floor["cpu_ms_per_request"][k]) for k in ("server", "postgres", "generator")
                 ),
+                "—",
+            ),
+            (
+                "CPU ms per sale, token calls on the lean middleware chain / the whole chain "
+                f"(closed loop, {ROUNDS} alternating rounds of {ROUND_SECONDS} s each)",
+                f"{lean['lean_cpu_ms']} / {lean['whole_cpu_ms']} (load "
+                f"{lean['machine_load_1min']['before']} → {lean['machine_load_1min']['after']})",
                 "—",
             ),
             (

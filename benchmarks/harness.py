@@ -161,11 +161,13 @@ def gunicorn(
     access_log: str | None = None,
     start_timeout: float = 30,
     statics: bool = False,
+    env: dict[str, str] | None = None,
 ):
     """gunicorn on 127.0.0.1. `access_log`: a file where each request is written as
     `<request line> <status> <microseconds in the worker>` (its server time).
     `start_timeout`: seconds to wait for /livez (a loaded machine needs more). `statics`:
-    collect the static files first, so that whitenoise serves them (a browser benchmark)."""
+    collect the static files first, so that whitenoise serves them (a browser benchmark).
+    `env`: settings for this server only (two servers of one run compared)."""
     if statics:
         manage("collectstatic", "--noinput", "-v0")
     port = free_port()
@@ -191,7 +193,7 @@ def gunicorn(
             *log_args,
         ],
         cwd=ROOT,
-        env=bench_env(),
+        env={**bench_env(), **(env or {})},
     )
     try:
         deadline = time.time() + start_timeout

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "core.middleware.RequestTokensMiddleware",
     # the public iCal feed needs none of the staff middleware below (OTAs poll it often)
     "channels_sync.middleware.FeedFastPathMiddleware",
+    # a token call to /api/v1/ needs none of the staff middleware below either (issue 28)
+    "core.middleware.ApiTokenMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -459,6 +461,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# core.middleware.ApiTokenMiddleware: token calls to /api/v1/ skip the staff middleware
+API_LEAN_MIDDLEWARE = env.bool("AUBERGE_API_LEAN_MIDDLEWARE", default=True)
 # How long an API token's user and memberships may be served from the cache. Any change to
 # them (token revoked, user deactivated, role changed) drops the entry at once; this bounds
 # what a bulk update that sends no signal could leave behind.

@@ -1,4 +1,5 @@
-"""The hot API writes served without DRF at run time (issue 28): a POS terminal's checkout.
+"""The hot API writes served without DRF at run time (issue 28): a POS terminal's checkout
+and a booking (pms.api.reservation_create_view).
 
 DRF costs a few milliseconds a call on these endpoints (building the nested serializers'
 fields, validating through them, serialising the answer): a tenth of a sale. Such an
@@ -52,6 +53,24 @@ def render_json(status: int, body: Any, headers: dict | None = None) -> HttpResp
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+MISSING = object()
+
+
+def text(value, max_length: int, *, blank: bool = False, null: bool = False):
+    """DRF's CharField input (trimmed), for a string; MISSING: refused or unusual."""
+    if value is None:
+        return None if null else MISSING
+    if not isinstance(value, str):
+        return MISSING
+    value = value.strip()
+    if (not value and not blank) or len(value) > max_length:
+        return MISSING
+    # DRF refuses NUL and lone surrogate characters
+    if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value) or "\x00" in value:
+        return MISSING
+    return value
 
 
 def _accepts_json(request) -> bool:

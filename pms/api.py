@@ -3,14 +3,29 @@
 Thin: parse with an InputSerializer, resolve codes through the property, call a service or a
 selector, answer with an OutputSerializer. Domain errors are mapped once by core.api."""
 
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import HttpResponse
+from django.utils.dateparse import parse_date, parse_time
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from core.api import IDEMPOTENCY_PARAMETER, PropertyScopedApi, idempotent_response
+from core.api import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_PARAMETER,
+    PropertyScopedApi,
+    idempotent_call,
+    idempotent_response,
+)
 from core.api_reads import ConditionalReads, jsonable
 from core.exceptions import InvalidInput, PermissionDenied
+from core.fast_api import MISSING as _MISSING
+from core.fast_api import fast_view, render_json
+from core.fast_api import text as _text
 from core.money import ZERO, quantize
 from core.roles import role_has
 from core.scoping import approvers_for
@@ -129,6 +144,16 @@ def reservation_payload(reservation: Reservation, *, role: str) -> dict:
     """The JSON of a reservation read through pms.selectors.reservation_detail, shaped by the
     caller's role: the guest's contact details and the notes need `guests.contact`, the folio
     `billing.read` (a bar tablet charging a room reads the stay and the guest's name only)."""
+    out = _reservation_out(reservation_fields(reservation, role=role))
+    if not role_has(role, "guests.contact"):
+        del out["notes"], out["guest"]["email"], out["guest"]["phone"]
+    if not role_has(role, "billing.read"):
+        del out["folio"]
+    return out
+
+
+def reservation_fields(reservation: Reservation, *, role: str) -> dict:
+    """ReservationOutput's input for the reservation (the folio's lines: `billing.read`)."""
     currency = reservation.property.currency
     guest = reservation.guest
     folio = reservation.folio
@@ -205,12 +230,101 @@ def reservation_payload(reservation: Reservation, *, role: str) -> dict:
             ],
             "charges": _money(sum((line.total for line in lines), ZERO), currency),
         }
-    out = ReservationOutput(data).data
-    if not role_has(role, "guests.contact"):
-        del out["notes"], out["guest"]["email"], out["guest"]["phone"]
-    if not role_has(role, "billing.read"):
-        del out["folio"]
-    return out
+    return data
+
+
+# ReservationOutput's representation of reservation_payload's fields, in plain Python (the
+# serializer took a millisecond or two of a booking): None stays None as DRF leaves it, the
+# dates and times written by DRF's own fields, the rest str()/int() as CharField/IntegerField
+# write them. tests/pms/test_api_fast_reservation.py compares both on the same reservations.
+_DATE = serializers.DateField()
+_TIME_HM = serializers.TimeField(format="%H:%M")
+_DATETIME = serializers.DateTimeField()
+
+
+def _opt(convert, value):
+    return None if value is None else convert(value)
+
+
+def _date(value):
+    return _opt(_DATE.to_representation, value)
+
+
+def _reservation_out(data: dict) -> dict:
+    guest, folio = data["guest"], data["folio"]
+    return {
+        "reference": _opt(str, data["reference"]),
+        "status": _opt(str, data["status"]),
+        "channel": _opt(str, data["channel"]),
+        "external_reference": _opt(str, data["external_reference"]),
+        "arrival": _date(data["arrival"]),
+        "departure": _date(data["departure"]),
+        "nights": _opt(int, data["nights"]),
+        "adults": _opt(int, data["adults"]),
+        "children": _opt(int, data["children"]),
+        "total": _opt(str, data["total"]),
+        "currency": _opt(str, data["currency"]),
+        "notes": _opt(str, data["notes"]),
+        "guest": {
+            "public_id": _opt(str, guest["public_id"]),
+            "first_name": _opt(str, guest["first_name"]),
+            "last_name": _opt(str, guest["last_name"]),
+            "email": _opt(str, guest["email"]),
+            "phone": _opt(str, guest["phone"]),
+        },
+        "company": _opt(str, data["company"]),
+        "rooms": [
+            {
+                "id": _opt(int, r["id"]),
+                "room_type": _opt(str, r["room_type"]),
+                "adults": _opt(int, r["adults"]),
+                "children": _opt(int, r["children"]),
+                "room": _opt(str, r["room"]),
+                "price_total": _opt(str, r["price_total"]),
+                "rate_plan": _opt(str, r["rate_plan"]),
+                "applied_rule": _opt(str, r["applied_rule"]),
+                "nights": [
+                    {"date": _date(n["date"]), "price": _opt(str, n["price"])} for n in r["nights"]
+                ],
+                "is_cancelled": _opt(bool, r["is_cancelled"]),
+            }
+            for r in data["rooms"]
+        ],
+        "extras": [
+            {
+                "id": _opt(int, e["id"]),
+                "product": _opt(str, e["product"]),
+                "description": _opt(str, e["description"]),
+                "quantity": _opt(int, e["quantity"]),
+                "day": _date(e["day"]),
+                "slot_time": _opt(_TIME_HM.to_representation, e["slot_time"]),
+                "unit_price": _opt(str, e["unit_price"]),
+                "total": _opt(str, e["total"]),
+                "applied_rule": _opt(str, e["applied_rule"]),
+            }
+            for e in data["extras"]
+        ],
+        "folio": None
+        if folio is None
+        else {
+            "public_id": _opt(str, folio["public_id"]),
+            "status": _opt(str, folio["status"]),
+            "lines": [
+                {
+                    "description": _opt(str, line["description"]),
+                    "service_date": _date(line["service_date"]),
+                    "quantity": _opt(str, line["quantity"]),
+                    "total": _opt(str, line["total"]),
+                    "vat_rate": _opt(str, line["vat_rate"]),
+                    "source": _opt(str, line["source"]),
+                }
+                for line in folio["lines"]
+            ],
+            "charges": _opt(str, folio["charges"]),
+        },
+        "checked_in_at": _opt(_DATETIME.to_representation, data["checked_in_at"]),
+        "checked_out_at": _opt(_DATETIME.to_representation, data["checked_out_at"]),
+    }
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -379,33 +493,198 @@ class ReservationCreateApi(PropertyScopedApi):
     def post(self, request, property_slug: str):
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        data = params.validated_data
-        capability = CHANNEL_CAPABILITY.get(data["channel"])
-        if capability is None or not role_has(self.membership.role, capability):
-            raise PermissionDenied(
-                _("You may not book through the channel %(channel)s.")
-                % {"channel": data["channel"]}
-            )
+        return reservation_create_answer(
+            request,
+            property=self.property,
+            membership=self.membership,
+            user=request.user,
+            data=params.validated_data,
+            reply=idempotent_response,
+        )
 
-        def compute():
-            prop = self.property
-            reservation = reservation_create_for_guest(
-                property=prop,
-                guest=data["guest"],
-                arrival=data["arrival"],
-                departure=data["departure"],
-                rooms=_room_requests(prop, data["rooms"]),
-                extras=_extra_requests(prop, data["extras"]),
-                channel=data["channel"],
-                actor=request.user,
-                external_reference=data["external_reference"],
-                notes=data["notes"],
-            )
-            detail = reservation_detail(property=prop, reference=reservation.reference)
-            payload = reservation_payload(detail, role=self.membership.role)
-            return status.HTTP_201_CREATED, _jsonable(payload)
 
-        return idempotent_response(request, scope="pms.reservation.create", compute=compute)
+def reservation_create_answer(request, *, property, membership, user, data: dict, reply):
+    """The booking of a validated body (InputSerializer's validated data, or
+    reservation_create_parse's): the channel's right checked, then `reply(request, scope=,
+    compute=)` (core.api.idempotent_response, or the same without DRF) runs it once per key."""
+    capability = CHANNEL_CAPABILITY.get(data["channel"])
+    if capability is None or not role_has(membership.role, capability):
+        raise PermissionDenied(
+            _("You may not book through the channel %(channel)s.") % {"channel": data["channel"]}
+        )
+
+    def compute():
+        reservation = reservation_create_for_guest(
+            property=property,
+            guest=data["guest"],
+            arrival=data["arrival"],
+            departure=data["departure"],
+            rooms=_room_requests(property, data["rooms"]),
+            extras=_extra_requests(property, data["extras"]),
+            channel=data["channel"],
+            actor=user,
+            external_reference=data["external_reference"],
+            notes=data["notes"],
+        )
+        detail = reservation_detail(property=property, reference=reservation.reference)
+        payload = reservation_payload(detail, role=membership.role)
+        return status.HTTP_201_CREATED, _jsonable(payload)
+
+    return reply(request, scope="pms.reservation.create", compute=compute)
+
+
+# --- the booking without DRF (core.fast_api): a body InputSerializer would accept, validated
+# to the same values; anything else (None) goes to the DRF view, which answers it
+
+_CHANNELS = frozenset(Channel.values)
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+
+
+def _int_in(raw: dict, name: str, low: int, high: int, default: int):
+    """IntegerField(min_value=low, max_value=high, default=default), for a JSON integer."""
+    value = raw.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return _MISSING
+    return value
+
+
+def _slug(value, max_length: int):
+    value = _text(value, max_length)
+    return value if value is not _MISSING and _SLUG.match(value) else _MISSING
+
+
+def _day(value):
+    """DateField input for a string; _MISSING otherwise (DRF takes a date, JSON cannot)."""
+    if not isinstance(value, str):
+        return _MISSING
+    try:
+        day = parse_date(value)
+    except ValueError:
+        return _MISSING
+    return _MISSING if day is None else day
+
+
+def _guest(raw) -> dict | None:
+    if not isinstance(raw, dict):
+        return None
+    guest: dict = {}
+    for name, max_length, blank in (
+        ("first_name", 100, True),
+        ("last_name", 100, False),
+        ("email", None, True),
+        ("phone", 30, True),
+        ("language", 5, False),
+    ):
+        if name not in raw:
+            if name == "last_name":
+                return None
+            if name == "language":
+                guest[name] = "fr"
+            continue
+        value = _text(raw[name], max_length or 10_000, blank=blank)
+        if value is _MISSING:
+            return None
+        if name == "email" and value:
+            try:
+                validate_email(value)
+            except ValidationError:
+                return None
+        guest[name] = value
+    return guest
+
+
+def _room(raw) -> dict | None:
+    if not isinstance(raw, dict):
+        return None
+    room = {
+        "room_type": _slug(raw.get("room_type"), 20),
+        "adults": _int_in(raw, "adults", 1, 20, 2),
+        "children": _int_in(raw, "children", 0, 20, 0),
+    }
+    return None if _MISSING in room.values() else room
+
+
+def _extra(raw) -> dict | None:
+    if not isinstance(raw, dict) or "day" not in raw:
+        return None
+    extra = {
+        "product": _slug(raw.get("product"), 50),
+        "quantity": _int_in(raw, "quantity", 1, 100, 1),
+        "day": _day(raw["day"]),
+        "slot_time": None,
+    }
+    slot = raw.get("slot_time")
+    if slot is not None:
+        if not isinstance(slot, str):
+            return None
+        try:
+            extra["slot_time"] = parse_time(slot)
+        except ValueError:
+            return None
+        if extra["slot_time"] is None:
+            return None
+    return None if _MISSING in extra.values() else extra
+
+
+def reservation_create_parse(raw) -> dict | None:
+    """ReservationCreateApi.InputSerializer's validated data for a body it accepts, in plain
+    Python; None for anything else (the DRF view then answers, with its own 422)."""
+    if not isinstance(raw, dict):
+        return None
+    rooms, extras = raw.get("rooms"), raw.get("extras", [])
+    if not isinstance(rooms, list) or not isinstance(extras, list):
+        return None
+    if not rooms or len(rooms) > 20 or len(extras) > 50:
+        return None
+    data: dict = {
+        "guest": _guest(raw.get("guest")),
+        "arrival": _day(raw.get("arrival")),
+        "departure": _day(raw.get("departure")),
+        "rooms": [_room(item) for item in rooms],
+        "extras": [_extra(item) for item in extras],
+        "channel": raw.get("channel", Channel.API),
+        "external_reference": _text(raw.get("external_reference", ""), 100, blank=True),
+        "notes": _text(raw.get("notes", ""), 2000, blank=True),
+    }
+    if data["guest"] is None or None in data["rooms"] or None in data["extras"]:
+        return None
+    if _MISSING in data.values():
+        return None
+    if not isinstance(data["channel"], str) or data["channel"] not in _CHANNELS:
+        return None
+    return data
+
+
+def _create_fast(request, caller, data: dict, raw) -> HttpResponse:
+    def reply(request, *, scope: str, compute) -> HttpResponse:
+        code, body, replayed = idempotent_call(
+            key=request.META.get(IDEMPOTENCY_HEADER, "").strip(),
+            data=raw,
+            user_id=caller.user.pk,
+            scope=scope,
+            compute=compute,
+        )
+        return render_json(code, body, {"Idempotent-Replayed": "true"} if replayed else None)
+
+    return reservation_create_answer(
+        request,
+        property=caller.property,
+        membership=caller.membership,
+        user=caller.user,
+        data=data,
+        reply=reply,
+    )
+
+
+def reservation_create_view():
+    """The route's view: ReservationCreateApi, a token's common booking answered without DRF
+    (core.fast_api)."""
+    return fast_view(
+        ReservationCreateApi.as_view(),
+        capability=ReservationCreateApi.capability,
+        parse=reservation_create_parse,
+        answer=_create_fast,
+    )
 
 
 def _jsonable(data):

@@ -6,7 +6,7 @@ from pms import api, api_rates, api_rooms
 
 urlpatterns = [
     path("availability", api.AvailabilityApi.as_view(), name="api-pms-availability"),
-    path("reservations", api.ReservationCreateApi.as_view(), name="api-pms-reservation-create"),
+    path("reservations", api.reservation_create_view(), name="api-pms-reservation-create"),
     path(
         "reservations/<str:reference>",
         api.ReservationDetailApi.as_view(),

@@ -28,7 +28,9 @@ from core.api import (
 )
 from core.api_reads import ConditionalReads, jsonable
 from core.exceptions import InvalidInput, NotFound, PermissionDenied
+from core.fast_api import MISSING as _MISSING
 from core.fast_api import fast_view, render_json
+from core.fast_api import text as _text
 from core.roles import role_has
 from core.schema import ErrorSerializer
 from core.staff import outlet_allowed
@@ -406,24 +408,6 @@ def _decimal(value, digits: int, places: int) -> Decimal | None:
     if total > digits or decimals > places or whole > digits - places:
         return None
     return number.quantize(Decimal(1).scaleb(-places), context=Context(prec=digits))
-
-
-_MISSING = object()
-
-
-def _text(value, max_length: int, *, blank: bool = False, null: bool = False):
-    """DRF's CharField input (trimmed), for a string; _MISSING: refused or unusual."""
-    if value is None:
-        return None if null else _MISSING
-    if not isinstance(value, str):
-        return _MISSING
-    value = value.strip()
-    if (not value and not blank) or len(value) > max_length:
-        return _MISSING
-    # DRF refuses NUL and lone surrogate characters
-    if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value) or "\x00" in value:
-        return _MISSING
-    return value
 
 
 def _int(value):
