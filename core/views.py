@@ -146,7 +146,8 @@ def not_a_terminal(request: HttpRequest, message: str) -> HttpResponse:
     """A terminal's screen opened on an unbound browser: home with `message` for someone
     signed in, else the sign-in (that comes back here)."""
     if request.user.is_authenticated:
-        messages.info(request, message)
+        # a refusal, not a success: amber, not green
+        messages.warning(request, message)
         return redirect("core:home")
     return redirect(f"/login/?next={request.path}")
 

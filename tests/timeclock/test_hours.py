@@ -294,3 +294,13 @@ def test_another_property_manager_sees_nothing(client, hotel, other_hotel, waite
     client.force_login(other_manager)
     assert client.get(f"/manage/time/{waiter.pk}/").status_code == 404
     assert "waiter" not in client.get("/manage/time/export.csv?week=2026-W48").content.decode()
+
+
+def test_a_signed_in_unbound_browser_is_told_why_in_amber_not_green(client, waiter):
+    """The clock on a browser no manager bound: home, with the refusal as a warning (it
+    used to show in the success green, as if something had worked)."""
+    client.force_login(waiter)
+    home = client.get("/clock/", follow=True)
+    page = home.content.decode()
+    assert home.status_code == 200 and 'class="msg-warning"' in page
+    assert "is not a shared terminal" in page and 'class="msg-info"' not in page
