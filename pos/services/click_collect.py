@@ -148,6 +148,26 @@ def _slot_time(outlet, raw, now: datetime) -> datetime:
     return next(at for at in offered if at == chosen)
 
 
+def _order_create(point, checked, slot, client_key: str, status: str, **extra) -> GuestOrder:
+    """The collect order both starts write (paid online, or to pay at pickup): the checked
+    basket and the held slot, in the guest's language."""
+    return GuestOrder.objects.create(
+        property=point.property,
+        outlet=point.outlet,
+        point=point,
+        public_id=uuid.uuid4(),
+        client_key=client_key,
+        status=status,
+        total=checked.quoted.total,
+        pickup_slot=slot,
+        customer_name=checked.name,
+        customer_email=checked.email,
+        language=translation.get_language() or "fr",
+        lines=stored_lines(checked.inputs, checked.quoted.lines),
+        **extra,
+    )
+
+
 def _slot_hold(*, outlet, starts_at: datetime, now: datetime) -> PickupSlot:
     """The slot locked with a place left for one more order, else Conflict. In the caller's
     transaction: the place is taken by the order the caller writes before commit."""
@@ -270,19 +290,8 @@ def collect_order_start(
         )
         with transaction.atomic():
             slot = _slot_hold(outlet=outlet, starts_at=checked.starts_at, now=now)
-            found = GuestOrder.objects.create(
-                property=point.property,
-                outlet=outlet,
-                point=point,
-                public_id=uuid.uuid4(),
-                client_key=client_key,
-                status=GuestOrder.Status.AWAITING_PAYMENT,
-                total=checked.quoted.total,
-                pickup_slot=slot,
-                customer_name=checked.name,
-                customer_email=checked.email,
-                language=translation.get_language() or "fr",
-                lines=stored_lines(checked.inputs, checked.quoted.lines),
+            found = _order_create(
+                point, checked, slot, client_key, GuestOrder.Status.AWAITING_PAYMENT
             )
     back = return_url.format(public_id=found.public_id)
     if found.status != GuestOrder.Status.AWAITING_PAYMENT:
@@ -372,20 +381,8 @@ def collect_order_pay_at_pickup(
     try:
         with transaction.atomic():
             slot = _slot_hold(outlet=outlet, starts_at=checked.starts_at, now=now)
-            order = GuestOrder.objects.create(
-                property=point.property,
-                outlet=outlet,
-                point=point,
-                public_id=uuid.uuid4(),
-                client_key=client_key,
-                status=GuestOrder.Status.TO_PAY,
-                total=checked.quoted.total,
-                pickup_slot=slot,
-                customer_name=checked.name,
-                customer_email=checked.email,
-                language=translation.get_language() or "fr",
-                hold_until=hold_until,
-                lines=stored_lines(checked.inputs, checked.quoted.lines),
+            order = _order_create(
+                point, checked, slot, client_key, GuestOrder.Status.TO_PAY, hold_until=hold_until
             )
             order.pickup_slot = slot
             pools = {
