@@ -21,11 +21,10 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from core.cache_tokens import versioned_get_many
+from core.cache_tokens import versioned_get, versioned_get_many
 from core.exceptions import InvalidInput, PermissionDenied
 from core.models import Property
 from core.money import ZERO, quantize, vat_from_gross
@@ -132,16 +131,25 @@ def _validate_quantity(product: Product, quantity: Decimal) -> Decimal:
     return quantity
 
 
-def _config_key(property_id: int) -> str:
-    return f"inventory:pricing-config:{property_id}"
+# {(property id, catalogue token): the configuration}: what every quote reads, kept as objects
+# by each worker under the catalogue token the request read (every change of a plan, a season,
+# an offer or an offer's stock drops that token, pricing_config_invalidate). Nothing to ask
+# Redis, nothing to unpickle on a warm quote; the next request after a change reads the new
+# token, then the rows. Read-only: a quote filters and sorts its own lists of them.
+_CONFIGS: dict[tuple[int, str], dict] = {}
+_CONFIGS_MAX = 64  # properties × tokens kept; older tokens are left behind: start again
 
 
 def pricing_config(*, property: Property) -> dict:
     """Rate plans, season periods and promotions of a property: read by every quote, changed
-    rarely, so cached (invalidated by inventory.signals on any change, and when offer stock is
-    consumed)."""
-    key = _config_key(property.pk)
-    config = cache.get(key)
+    rarely. The worker's copy under the catalogue token, else the shared cache's under the
+    same token (another worker read the rows), else the rows."""
+    token = catalog_version(property_id=property.pk)  # before reading any row
+    config = _CONFIGS.get((property.pk, token))
+    if config is not None:
+        return config
+    key = f"inventory:pricing-config:v2:{property.pk}:{token}"
+    config = versioned_get(key)
     if config is None:
         config = {
             "plans": list(RatePlan.objects.filter(property=property, is_active=True)),
@@ -154,17 +162,18 @@ def pricing_config(*, property: Property) -> dict:
                 )
             ),
         }
-        cache.set(key, config, timeout=3600)
+        cache.set(key, config, timeout=PRICES_CACHE_SECONDS)
+    if len(_CONFIGS) >= _CONFIGS_MAX:
+        _CONFIGS.clear()
+    _CONFIGS[(property.pk, token)] = config
     return config
 
 
 def pricing_config_invalidate(*, property_id: int) -> None:
-    """Forget the cached configuration now and again after commit (so a quote running
-    during the writing transaction cannot put the old state back)."""
-    key = _config_key(property_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
-    # prices cached from quotes (the waiter's tab) change with the configuration
+    """A plan, a season, an offer or an offer's stock changed: a new catalogue token, now and
+    again after commit (so a quote running during the writing transaction cannot keep the
+    old state under the new token). The configuration, and the prices cached from quotes
+    (the waiter's tab), are keyed by it."""
     catalog_changed(property_id=property_id)
 
 
