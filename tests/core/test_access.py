@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from core.models import Role
 from core.scoping import SESSION_KEY
@@ -88,6 +89,31 @@ def test_navigation_shows_each_role_what_it_may_use(client, hotel, staff_of):
     assert reverse("admin:index") in client.get("/").content.decode()
     client.force_login(waiter)
     assert reverse("admin:index") not in client.get("/").content.decode()
+
+
+def test_navigation_kept_per_process_follows_each_request_language_and_role():
+    """The menu is worked out once per role and language (core.navigation): a French page
+    after an English one is in French, sorted in French, and a waiter's is not a manager's."""
+    from core.navigation import items_for
+
+    with translation.override("en"):
+        english = items_for(Role.MANAGER)
+    with translation.override("fr"):
+        french = items_for(Role.MANAGER)
+        waiter = items_for(Role.WAITER)
+    with translation.override("en"):
+        assert items_for(Role.MANAGER) == english
+    with translation.override("fr"):
+        assert [str(i["label"]) for i in items_for(Role.MANAGER)] == [
+            str(i["label"]) for i in french
+        ]
+    with translation.override("en"):
+        english_labels = [str(i["label"]) for i in english]
+    assert [str(i["label"]) for i in french] != english_labels
+    assert {i["url"] for i in french} == {i["url"] for i in english}
+    assert {i["url"] for i in waiter} < {i["url"] for i in french}
+    items_for(Role.WAITER)[0]["label"] = "changed"  # a caller's copy, not the kept menu
+    assert items_for(Role.WAITER)[0]["label"] != "changed"
 
 
 def test_property_switcher_only_offers_own_properties(client, hotel, other_hotel, staff_of):

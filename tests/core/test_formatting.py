@@ -37,6 +37,18 @@ def test_money_numbers_rates_and_dates_in_both_languages():
     assert formatting.money(D("271.5"), "EUR", language="fr") == "271,50\u00a0€"
 
 
+def test_an_amount_shown_again_reads_as_the_first_time_in_each_language():
+    """Amounts' texts are kept per currency and locale (core.formatting): the same amount on
+    the next tap, in the other language, or written with other decimals, reads the same."""
+    for _ in range(2):
+        with translation.override("en"):
+            assert formatting.money(D("23")) == formatting.money(D("23.00")) == "€23.00"
+            assert formatting.money(D("12.5"), "GBP") == "£12.50"
+        with translation.override("fr"):
+            assert formatting.money(D("23.0")) == "23,00\u00a0€"
+            assert formatting.money(D("1234.505")) == "1\u202f234,50\u00a0€"
+
+
 # what a raw Decimal or a badly formatted amount looks like on a page
 RAW = [re.compile(r"\d+\.\d{3,}"), re.compile(r"\d,\d{5,}")]
 WRONG = {  # \s also matches the no-break spaces the formatter writes
