@@ -208,6 +208,8 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport keeping one client per pool (core/kombu_redis.py)
+    CELERY_BROKER_TRANSPORT = "core.kombu_redis:Transport"
 else:
     # Embedded default: a file cache shared by web and worker processes, and kombu's
     # filesystem transport as the broker, so the worker and beat run without Redis.
