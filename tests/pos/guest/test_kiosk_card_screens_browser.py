@@ -9,6 +9,7 @@ import re
 import pytest
 from django.conf import settings
 
+from devices.models import Printer
 from inventory.models import Category
 from pos.models import GuestOrder
 from pos.services.guest_orders import point_token
@@ -50,12 +51,21 @@ def _shot(page, name, size):
 
 
 def test_the_kiosk_card_pages_in_french_fit_the_tablet_and_the_phone(
-    kiosk, live_server, kiosk_point, size
+    kiosk, live_server, kiosk_point, terminal, size
 ):
     breakfast = Category.objects.get(property=kiosk_point.property, name_fr="Petit-déjeuner")
     make_product(
         kiosk_point.property, "magnum", "Magnum de champagne", "249.90", category=breakfast
     )
+    # the outlet's receipt printer, on the counter's terminal: the kiosk offers "Print it"
+    terminal.printer = Printer.objects.create(
+        property=kiosk_point.property,
+        code="bar",
+        name="Bar",
+        connection="file",
+        file_path="/dev/null",
+    )
+    terminal.save()
     token = point_token(kiosk_point)
     widths = {}
     # the first card is declined, the second approved once the cardholder typed the PIN
@@ -93,6 +103,12 @@ def test_the_kiosk_card_pages_in_french_fit_the_tablet_and_the_phone(
             _shot(kiosk, "kiosk-card-paid", size)
             widths["paid"] = kiosk.evaluate(SIDEWAYS)
 
+            kiosk.click("[data-testid=receipt-print]")
+            kiosk.wait_for_selector("[data-testid=notice] >> text=Votre ticket s’imprime")
+            _shot(kiosk, "kiosk-card-receipt-printed", size)
+            # the receipt is printing: the way out no longer says "no receipt"
+            assert kiosk.inner_text("[data-testid=new-order]").strip() == "Nouvelle commande"
+            widths["printed"] = kiosk.evaluate(SIDEWAYS)
             kiosk.fill("[data-testid=receipt-email]", "lea@example.com")
             kiosk.click("[data-testid=receipt-send]")
             kiosk.wait_for_selector("[data-testid=notice]")
