@@ -5,7 +5,8 @@ pages and frames (the `securitypolicyviolation` event, and Chromium's console me
 the policy, which also cover a refused frame); `assert_no_csp_violation(watch)` fails the test
 naming them. Each browser fixture of the suite uses both, so a screen that brings back an
 inline script, handler or style fails its browser test. `signed_in_pages` opens pages as a
-signed-in user (and a paired terminal) with both.
+signed-in user (and a paired terminal) with both; `guest_page` opens one as a guest (no
+sign-in, no staff cookie) and `fits` asserts that nothing pushes a page sideways.
 """
 
 from collections.abc import Iterator
@@ -19,6 +20,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+# a guest's phone (and a runner's): the narrowest screen the suite measures
+PHONE = (390, 844)
 
 PREFIX = "CSP violation:"
 # runs in every page and frame of the context before the page's own scripts
@@ -87,6 +91,29 @@ def signed_in_pages(browser, base_url: str, *, timeout: int = 20000) -> Iterator
     for context in contexts:
         context.close()
     assert_no_csp_violation([v for watch in watches for v in watch])
+
+
+def fits(page, width: int | None = None) -> None:
+    """Nothing pushes `page` sideways (a guest never scrolls left and right): the document is
+    no wider than `width`, the viewport's by default."""
+    width = width or page.viewport_size["width"]
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} is {scroll} px wide on a {width} px screen"
+
+
+@contextmanager
+def guest_page(browser, size: tuple[int, int] = PHONE, *, timeout: int = 20000) -> Iterator:
+    """A page of a new context as a guest has it (no sign-in, no staff cookie), `size` wide;
+    its CSP violations fail the test when the block ends."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    violations = watch_csp(context)
+    page = context.new_page()
+    page.set_default_timeout(timeout)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert_no_csp_violation(violations)
 
 
 @contextmanager

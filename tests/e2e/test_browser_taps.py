@@ -395,12 +395,12 @@ def test_every_staff_screen_at_each_size_passes_axe(
 # every role's menu, in French (the longer labels): the cashier's seven screens once cut
 # "Inv…" off a bar that scrolled sideways at 768 px; the manager's fifty screens went on for
 # six screen widths
-ROLES = ["cashier", "front_desk", "housekeeping", "accountant", "manager"]
+ROLES = ["waiter", "bartender", "cashier", "front_desk", "housekeeping", "accountant", "manager"]
 MENU = """() => {
   const nav = document.querySelector('nav.mainnav');
   const shown = (e) => e.offsetParent !== null && getComputedStyle(e).display !== 'none';
   const box = (e) => e.getBoundingClientRect();
-  const links = [...nav.querySelectorAll('a')].filter(shown);
+  const links = [...nav.querySelectorAll('a:not(.nav-account a)')].filter(shown);
   const top = document.querySelector('header.topbar');
   const out = (a) => box(a).left < 0 || box(a).right > window.innerWidth;
   return {
@@ -412,6 +412,30 @@ MENU = """() => {
   };
 }"""
 
+
+# the header (the top bar and the menu under it): its rows, told apart by where their visible
+# items start, and its height; on a phone it once took four rows (the name, switch user and
+# sign out, FR/EN, then the menu) before the first line of the screen
+HEADER = """() => {
+  const top = document.querySelector('header.topbar');
+  const nav = document.querySelector('nav.mainnav');
+  const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden'
+    && !e.classList.contains('sr-only') && !e.classList.contains('spacer');
+  const items = [...top.children, ...(nav ? nav.children : [])].filter(shown);
+  const rows = [];
+  for (const e of items) {
+    const y = e.getBoundingClientRect().top;
+    if (!rows.some((r) => Math.abs(r - y) < 20)) rows.push(y);
+  }
+  const bottom = (nav || top).getBoundingClientRect().bottom;
+  return {rows: rows.length, height: Math.round(bottom - top.getBoundingClientRect().top)};
+}"""
+# what a phone's "More" panel holds besides the screens: the account's buttons
+ACCOUNT = """() => [...document.querySelectorAll('[data-testid=nav-account] :is(a, button)')]
+  .filter((e) => e.getClientRects().length > 0)
+  .map((e) => { const b = e.getBoundingClientRect();
+    return {label: e.textContent.trim(), inside: b.left >= 0 && b.right <= window.innerWidth,
+            tall: b.height >= 44}; })"""
 
 ONE_ROW = """() => {
   const nav = document.querySelector('nav.mainnav');
@@ -433,8 +457,18 @@ def test_every_roles_menu_fits_the_screen_without_scrolling_sideways(
     page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
     page.goto(f"{live_server.url}/")
     menu = page.evaluate(MENU)
+    header = page.evaluate(HEADER)
     with translation.override("fr"):
         screens = [str(item["label"]) for item in items_for(role)]
+    if size == (390, 844):
+        # two rows on a phone (the bar, then the menu): 2 × 56 px, the bar's row
+        assert header["rows"] <= 2 and header["height"] <= 112, header
+        assert not page.is_visible("header.topbar [data-testid=pin-switch]")
+    else:
+        # a tablet's header is as it was: the account's buttons in the bar
+        assert page.is_visible("header.topbar [data-testid=pin-switch]")
+        assert page.is_visible("header.topbar button:text-is('Déconnexion')")
+        assert not page.is_visible("[data-testid=nav-account]")
     if page.is_visible("[data-testid=nav-more]"):
         # a long menu (or any but the shortest on a phone): its first screens in the bar,
         # every other one behind "More"
@@ -443,15 +477,22 @@ def test_every_roles_menu_fits_the_screen_without_scrolling_sideways(
         opened = page.evaluate(MENU)
         assert opened["outside"] == [], opened
         assert sorted(opened["labels"]) == sorted(screens), opened["labels"]
-        assert NAV_PHONE <= len(bar) < len(screens)
+        assert min(NAV_PHONE, len(screens)) <= len(bar) <= len(screens)
+        if size == (390, 844):
+            # nothing lost on the phone: switch user, sign out and the languages, full-size
+            account = page.evaluate(ACCOUNT)
+            labels = [a["label"] for a in account]
+            assert labels == ["Changer d'utilisateur", "Déconnexion", "FR", "EN"], account
+            assert all(a["inside"] and a["tall"] for a in account), account
         # the bar and its "More" on one row
         assert page.evaluate(ONE_ROW), bar
         name = f"menu-{role}-more-{size[0]}x{size[1]}.png"
         page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-        # a screen reached from "More" marks it as the way back there
-        page.locator("nav.mainnav .navmore-panel a:visible").last.click()
-        page.wait_for_selector("[data-testid=nav-more] summary:is(.active, .active-narrow)")
-        page.goto(f"{live_server.url}/")
+        if len(bar) < len(screens):
+            # a screen reached from "More" marks it as the way back there
+            page.locator("nav.mainnav .navmore-panel > a:visible").last.click()
+            page.wait_for_selector("[data-testid=nav-more] summary:is(.active, .active-narrow)")
+            page.goto(f"{live_server.url}/")
     else:
         assert menu["labels"] == screens  # every screen in the bar, none cut off
     assert menu["page"] <= size[0] and menu["nav"][0] <= menu["nav"][1], menu

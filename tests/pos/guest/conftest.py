@@ -1,11 +1,12 @@
 """A restaurant with tables 1 to 8, a room-service outlet with a club sandwich and the last
-brownie, their QR codes, and the guest of room 12 (Dupont)."""
+brownie, their QR codes, the guest of room 12 (Dupont), and a guest's phone in Chromium."""
 
 import pytest
 
 from inventory.models import CapacityPool, Category
 from pos.models import GuestOrderPoint, Outlet, Table
 from pos.services.guest_orders import guest_points_create
+from tests.browser import PHONE, guest_page
 from tests.factories.catalogue import make_product
 from tests.factories.screens import (  # noqa: F401
     cashier,
@@ -13,6 +14,14 @@ from tests.factories.screens import (  # noqa: F401
     terminal,
 )
 from tests.factories.stays import make_room, make_stay
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A guest's phone (390×844): no sign-in, no staff cookie; fails on a CSP violation. The
+    browser tests of this folder bring `browser` (tests/e2e/test_browser_taps.py)."""
+    with guest_page(browser, PHONE) as page:
+        yield page
 
 
 @pytest.fixture

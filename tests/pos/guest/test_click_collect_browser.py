@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from pos.models import GuestOrder, KitchenTicket
 from pos.services.guest_orders import point_token
-from tests.browser import assert_no_csp_violation, watch_csp
+from tests.browser import PHONE, fits
 from tests.e2e.test_browser_taps import (  # noqa: F401 (the fixtures of the staff screens' tests)
     TABLET,
     _async_unsafe,
@@ -22,28 +22,12 @@ from tests.pms.payments.conftest import fake_provider  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = (390, 844)
 SHOTS = settings.BASE_DIR / "test-artifacts" / "screens"
-
-
-@pytest.fixture
-def phone(browser, live_server):  # noqa: F811
-    context = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]})
-    violations = watch_csp(context)
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    yield page
-    context.close()
-    assert_no_csp_violation(violations)
 
 
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"collect-{name}.png"), full_page=True)
-
-
-def _fits(page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_a_guest_orders_to_collect_and_the_counter_hands_it_over(
@@ -56,7 +40,7 @@ def test_a_guest_orders_to_collect_and_the_counter_hands_it_over(
     waiter,
 ):
     phone.goto(f"{live_server.url}/collect/{point_token(collect_point)}/?lang=fr")
-    _fits(phone, PHONE[0])
+    fits(phone, PHONE[0])
     phone.fill("[data-testid=qty-club-sandwich]", "1")
     phone.select_option("[data-testid=pickup-at]", index=1)
     phone.fill("[data-testid=name]", "Martin")
@@ -69,7 +53,7 @@ def test_a_guest_orders_to_collect_and_the_counter_hands_it_over(
     phone.wait_for_selector("[data-testid=paid]")
     phone.wait_for_selector("[data-testid=progress][data-progress=in_preparation]")
     assert "au nom de Martin" in phone.inner_text("[data-testid=pickup]")
-    _fits(phone, PHONE[0])
+    fits(phone, PHONE[0])
     _shot(phone, "status-390")
     order = GuestOrder.objects.get()
     assert order.status == GuestOrder.Status.PAID
@@ -79,7 +63,7 @@ def test_a_guest_orders_to_collect_and_the_counter_hands_it_over(
     row = f"[data-testid=collect-order-{order.pk}]"
     counter.wait_for_selector(f"{row} >> text=Martin")
     assert counter.viewport_size == {"width": TABLET[0], "height": TABLET[1]}
-    _fits(counter, TABLET[0])
+    fits(counter, TABLET[0])
     _shot(counter, "staff-768")
     counter.click(f"{row} [data-testid=ready]")
     counter.wait_for_selector("text=Martin's order is ready: the guest is told.")
@@ -107,7 +91,7 @@ def test_a_guest_picks_a_later_day_and_a_time_and_pays_at_pickup(phone, live_ser
     outlet.collect_closed_weekdays = [closed.isoweekday()]
     outlet.save()
     phone.goto(f"{live_server.url}/collect/{point_token(collect_point)}/?lang=fr")
-    _fits(phone, PHONE[0])
+    fits(phone, PHONE[0])
     offered = phone.eval_on_selector_all(
         "[data-testid=pickup-day] option", "options => options.map(o => o.value)"
     )
@@ -137,7 +121,7 @@ def test_a_guest_picks_a_later_day_and_a_time_and_pays_at_pickup(phone, live_ser
     pickup = phone.inner_text("[data-testid=pickup]")
     assert "08:30" in pickup and "au nom de Martin" in pickup
     assert str(tomorrow.day) in pickup  # not today's: its day is said
-    _fits(phone, PHONE[0])
+    fits(phone, PHONE[0])
     _shot(phone, "later-day-confirmed-390")
     order = GuestOrder.objects.get()
     starts = timezone.localtime(order.pickup_slot.starts_at, tz)

@@ -11,7 +11,7 @@ from django.conf import settings
 from billing.models import FolioLine
 from pos.models import GuestOrder, Order, TableTab
 from pos.services.guest_orders import point_token
-from tests.browser import assert_no_csp_violation, watch_csp
+from tests.browser import PHONE, fits
 from tests.e2e.test_browser_taps import (  # noqa: F401 (the fixtures of the staff screens' tests)
     TABLET,
     _async_unsafe,
@@ -21,20 +21,7 @@ from tests.e2e.test_browser_taps import (  # noqa: F401 (the fixtures of the sta
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = (390, 844)
 SHOTS = settings.BASE_DIR / "test-artifacts" / "screens"
-
-
-@pytest.fixture
-def phone(browser, live_server):  # noqa: F811
-    """A guest's phone: no sign-in, no staff cookie, English; fails on a CSP violation."""
-    context = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]})
-    violations = watch_csp(context)
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    yield page
-    context.close()
-    assert_no_csp_violation(violations)
 
 
 def _shot(page, name: str) -> None:
@@ -52,6 +39,7 @@ def test_table_7_orders_two_drinks_and_a_rare_rib_eye_accepted_and_paid_with_the
 ):
     phone.goto(f"{live_server.url}/g/{point_token(table_point)}/?lang=en")
     _shot(phone, "menu")
+    fits(phone, PHONE[0])
     phone.fill("[data-testid=qty-coca]", "1")
     phone.fill("[data-testid=qty-jus-orange]", "1")
     phone.fill("[data-testid=qty-entrecote]", "1")
@@ -63,6 +51,7 @@ def test_table_7_orders_two_drinks_and_a_rare_rib_eye_accepted_and_paid_with_the
     phone.click("[data-testid=order]")
     phone.wait_for_selector("[data-testid=progress][data-progress=received]")
     _shot(phone, "status")
+    fits(phone, PHONE[0])
     order = GuestOrder.objects.get()
     assert order.total == Decimal("39.00")  # 4.50 + 5.50 + 29.00
 
@@ -93,6 +82,7 @@ def test_room_12_club_sandwich_on_the_folio_after_the_surname(
 ):
     phone.goto(f"{live_server.url}/g/{point_token(room_point)}/?lang=fr")
     _shot(phone, "room-menu-fr")
+    fits(phone, PHONE[0])
     phone.fill("[data-testid=qty-club-sandwich]", "1")
     phone.fill("[data-testid=confirm]", "Durand")
     phone.click("[data-testid=order]")
@@ -101,6 +91,7 @@ def test_room_12_club_sandwich_on_the_folio_after_the_surname(
     phone.click("[data-testid=order]")
     phone.wait_for_selector("[data-testid=charged]")
     _shot(phone, "room-status-fr")
+    fits(phone, PHONE[0])
     line = FolioLine.objects.get(folio=stay_12.reservation.folio)
     assert line.total == Decimal("16.00") and line.vat_rate == Decimal("10.00")
     assert "16,00" in phone.inner_text("[data-testid=total]")

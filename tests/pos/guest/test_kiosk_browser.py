@@ -177,7 +177,7 @@ def test_a_coffee_and_a_croissant_paid_by_card_at_the_kiosk_and_the_receipt_e_ma
     assert order.order_id == sale.pk and sale.ticket.total == Decimal("4.30")
     assert sale.ticket.payments.get().terminal_reference == "246810"
     assert mail.outbox[0].to == ["lea@example.com"] and str(sale.ticket) in mail.outbox[0].subject
-    # "No receipt · New order": the next guest starts with an empty basket
+    # "New order" (the receipt is sent): the next guest starts with an empty basket
     kiosk.click("[data-testid=new-order]")
     kiosk.wait_for_selector("[data-testid=order][disabled]")
 

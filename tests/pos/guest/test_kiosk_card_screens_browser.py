@@ -9,10 +9,11 @@ import re
 import pytest
 from django.conf import settings
 
+from devices.models import Printer
 from inventory.models import Category
 from pos.models import GuestOrder
 from pos.services.guest_orders import point_token
-from tests.browser import assert_no_csp_violation, watch_csp
+from tests.browser import assert_no_csp_violation, fits, watch_csp
 from tests.devices.caisse_ap_simulator import Script, running_simulator
 from tests.e2e.test_browser_taps import _async_unsafe, browser  # noqa: F401 (fixtures)
 from tests.factories.catalogue import make_product
@@ -50,12 +51,21 @@ def _shot(page, name, size):
 
 
 def test_the_kiosk_card_pages_in_french_fit_the_tablet_and_the_phone(
-    kiosk, live_server, kiosk_point, size
+    kiosk, live_server, kiosk_point, terminal, size
 ):
     breakfast = Category.objects.get(property=kiosk_point.property, name_fr="Petit-déjeuner")
     make_product(
         kiosk_point.property, "magnum", "Magnum de champagne", "249.90", category=breakfast
     )
+    # the outlet's receipt printer, on the counter's terminal: the kiosk offers "Print it"
+    terminal.printer = Printer.objects.create(
+        property=kiosk_point.property,
+        code="bar",
+        name="Bar",
+        connection="file",
+        file_path="/dev/null",
+    )
+    terminal.save()
     token = point_token(kiosk_point)
     widths = {}
     # the first card is declined, the second approved once the cardholder typed the PIN
@@ -93,6 +103,12 @@ def test_the_kiosk_card_pages_in_french_fit_the_tablet_and_the_phone(
             _shot(kiosk, "kiosk-card-paid", size)
             widths["paid"] = kiosk.evaluate(SIDEWAYS)
 
+            kiosk.click("[data-testid=receipt-print]")
+            kiosk.wait_for_selector("[data-testid=notice] >> text=Votre ticket s’imprime")
+            _shot(kiosk, "kiosk-card-receipt-printed", size)
+            # the receipt is printing: the way out no longer says "no receipt"
+            assert kiosk.inner_text("[data-testid=new-order]").strip() == "Nouvelle commande"
+            widths["printed"] = kiosk.evaluate(SIDEWAYS)
             kiosk.fill("[data-testid=receipt-email]", "lea@example.com")
             kiosk.click("[data-testid=receipt-send]")
             kiosk.wait_for_selector("[data-testid=notice]")
@@ -100,3 +116,39 @@ def test_the_kiosk_card_pages_in_french_fit_the_tablet_and_the_phone(
             widths["receipt"] = kiosk.evaluate(SIDEWAYS)
     assert GuestOrder.objects.filter(status=GuestOrder.Status.PAID).count() == 1
     assert not {k: w for k, w in widths.items() if w > size[0]}, widths
+
+
+def test_the_counter_page_after_a_terminal_that_did_not_confirm_in_french(
+    kiosk, live_server, kiosk_point, size
+):
+    """The terminal hung up after taking the request: the guest reads why, the number to
+    give at the counter and the amount to pay there as a French guest reads it, on one
+    screen, nothing pushed sideways."""
+    breakfast = Category.objects.get(property=kiosk_point.property, name_fr="Petit-déjeuner")
+    make_product(
+        kiosk_point.property, "magnum", "Magnum de champagne", "249.90", category=breakfast
+    )
+    token = point_token(kiosk_point)
+    with running_simulator(Script("close"), Script("approve")) as sim:
+        _pair_card_terminal(kiosk_point, sim.host, sim.port)
+        with running_worker():
+            kiosk.goto(f"{live_server.url}/kiosk/{token}/?lang=fr")
+            for n in range(5):
+                kiosk.click("[data-testid=add-magnum]")
+                kiosk.wait_for_selector(f"[data-testid=basket] >> text={n + 1} × Magnum")
+            kiosk.click("[data-testid=pay-card]")
+            kiosk.wait_for_selector("[data-testid=to-counter]", timeout=60000)
+    order = GuestOrder.objects.get()
+    done = kiosk.inner_text("[data-testid=done]")
+    _shot(kiosk, "kiosk-card-to-counter", size)
+    assert "n’a pas confirmé" in done or "n'a pas confirmé" in done, done
+    assert order.number in kiosk.inner_text("[data-testid=ticket-number]")
+    assert AMOUNT.search(kiosk.inner_text("[data-testid=to-pay]")), done
+    # what to do comes first, large, under the number; why after it; all on the first screen
+    to_pay = kiosk.locator("[data-testid=to-pay]")
+    why = kiosk.locator("[data-testid=to-counter]").bounding_box()
+    assert to_pay.bounding_box()["y"] < why["y"], done
+    assert why["y"] + why["height"] <= size[1], why
+    assert float(to_pay.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 20
+    assert to_pay.evaluate("e => getComputedStyle(e).fontWeight") == "700"
+    fits(kiosk)
