@@ -16,9 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _migrations_digest() -> str:
-    """What the migrated schema depends on: every migration file and Django's version."""
+    """What the migrated schema depends on: every migration file, the project modules the
+    migrations import (fields, validators, defaults) and Django's version."""
     digest = hashlib.sha256(django.get_version().encode())
-    for path in sorted(ROOT.glob("*/migrations/*.py")):
+    imported = [ROOT / "core" / name for name in ("models.py", "images.py", "validators.py")]
+    for path in [*sorted(ROOT.glob("*/migrations/*.py")), *imported]:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
