@@ -1,3 +1,9 @@
+import fcntl
+import hashlib
+import os
+from pathlib import Path
+
+import django
 import pytest
 from django.core.cache import cache
 from django.utils import translation
@@ -5,6 +11,90 @@ from django.utils import translation
 from core.models import Role
 from tests.factories.core import PropertyFactory, make_staff
 from tests.server import gunicorn_server  # noqa: F401  (a real gunicorn on 127.0.0.1)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _migrations_digest() -> str:
+    """What the migrated schema depends on: every migration file, the project modules the
+    migrations import (fields, validators, defaults) and Django's version."""
+    digest = hashlib.sha256(django.get_version().encode())
+    imported = [ROOT / "core" / name for name in ("models.py", "images.py", "validators.py")]
+    for path in [*sorted(ROOT.glob("*/migrations/*.py")), *imported]:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _build_template(connection, name: str) -> None:
+    """Migrate a database once, under a temporary name renamed at the end: a half-built
+    template (a crash mid-way) is never taken for a finished one."""
+    settings_dict = connection.settings_dict
+    saved = settings_dict["NAME"], settings_dict["TEST"].get("NAME")
+    building = f"{name}_building"
+    settings_dict["TEST"]["NAME"] = building
+    try:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    finally:
+        connection.close()
+        from django.conf import settings
+
+        settings_dict["NAME"], settings_dict["TEST"]["NAME"] = saved
+        settings.DATABASES[connection.alias]["NAME"] = saved[0]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_db_blocker, django_db_modify_db_settings):
+    """Each xdist worker used to run every migration for its own test database (two to three
+    minutes, both workers at once): the first worker migrates a template database once (kept
+    between runs, named by a digest of the migration files, so a changed migration builds a
+    new one) and each worker's database is a copy of it (CREATE DATABASE ... TEMPLATE).
+    `migrate` still runs on the copy, with nothing left to apply."""
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        yield request.getfixturevalue("_django_db_setup_migrating")
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    base = connection.settings_dict["TEST"]["NAME"] or f"test_{connection.settings_dict['NAME']}"
+    if worker and base.endswith(f"_{worker}"):
+        base = base[: -len(worker) - 1]
+    template = f"{base}_tpl_{_migrations_digest()}"
+    with django_db_blocker.unblock(), open(f"/tmp/{template}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s",
+                [base.replace("_", "\\_") + "\\_tpl\\_%"],
+            )
+            found = [row[0] for row in cursor.fetchall()]
+            for stale in found:
+                if stale != template:
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{stale}"')
+        if template not in found:
+            _build_template(connection, template)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    connection.settings_dict["TEST"]["TEMPLATE"] = template
+    yield request.getfixturevalue("_django_db_setup_migrating")
+
+
+@pytest.fixture(scope="session")
+def _django_db_setup_migrating(request, django_db_blocker, django_db_modify_db_settings):
+    """pytest-django's own django_db_setup (create the test database, migrate it)."""
+    from pytest_django.fixtures import django_db_setup as default
+
+    yield from default.__wrapped__(
+        request,
+        request.getfixturevalue("django_test_environment"),
+        django_db_blocker,
+        request.getfixturevalue("django_db_use_migrations"),
+        request.getfixturevalue("django_db_keepdb"),
+        request.getfixturevalue("django_db_createdb"),
+        django_db_modify_db_settings,
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -153,6 +153,8 @@ def primary_and_replica(db):
             "-X",
             "stream",
             "--no-sync",
+            # an immediate checkpoint: the default spreads it over minutes of throttled writes
+            "--checkpoint=fast",
         )
         replica.start()
         started.append(replica)
