@@ -1,7 +1,8 @@
 """POS checkout under load (issue #3): 5-line sales with a capacity item, cash payment, VAT
 lines, journal and audit, from 8 concurrent terminals through the API under gunicorn +
 PostgreSQL; the trivial /livez endpoint measured in the same run is the floor. Closed loop
-(each terminal sells again at once) and with think time (1 s ± 0.5 s between two sales); CPU
+(each terminal sells again at once) and with think time (1 s ± 0.5 s between two sales, each
+terminal's first sale at a random moment of the first pause); CPU
 per sale (gunicorn + the PostgreSQL backends) and its ratio to /livez's, from the same run.
 Also the SQL statements per checkout for 5 and 50 lines (constant, ≤ 14).
 A second checkout of the project runs it beside another with its own database and Redis:

@@ -227,7 +227,8 @@ def load(
     """`concurrency` clients, each on a keep-alive connection, call `request(conn, i)` (which
     returns the HTTP status) until `duration` seconds pass. Bounded in time and count.
     `think` (mean, spread) seconds: each client waits uniformly mean ± spread between two
-    requests (a till's cashier between two sales) instead of calling again at once."""
+    requests (a till's cashier between two sales) instead of calling again at once; each
+    client's first request comes at a random moment of the first pause."""
     rng = random.Random(28)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -238,6 +239,12 @@ def load(
     def worker(n: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         local_lat, local_status = [], {}
+        if think is not None:
+            # clients with think time start spread over one pause, as a steady state has
+            # them: all asking in the same millisecond is a stampede, measured apart
+            with lock:
+                pause = rng.uniform(0.0, think[0] + think[1])
+            time.sleep(pause)
         while time.perf_counter() < stop_at:
             try:
                 i = next(counter)
