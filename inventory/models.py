@@ -403,9 +403,7 @@ class CapacityAllocation(models.Model):
     bucket = models.ForeignKey(CapacityBucket, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
     channel = models.CharField(max_length=20, choices=Channel.choices)
-    # looked up by equality only: a plain index (db_index on PostgreSQL adds a second one, for
-    # LIKE, written on every sale and read by no query)
-    reference = models.CharField(max_length=100)
+    reference = models.CharField(max_length=100, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -413,10 +411,7 @@ class CapacityAllocation(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        indexes = [
-            models.Index(fields=["status", "expires_at"]),
-            models.Index(fields=["reference"], name="capacity_alloc_reference"),
-        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_positive")
         ]
