@@ -5,7 +5,8 @@ query and the catalogue token, then fills the cached page with the phone's own k
 token; it unpickles no dish). Two runs, each beside the trivial /livez at the same
 concurrency in the same server, the floor: 200 phones each 2 s ± 1 s between two views (a
 guest reading; each phone's first view at a random moment of the first pause, as in a steady
-state: 200 phones starting in the same millisecond are the closed loop's case), and closed loop (each asks again at once: two cores queue whatever the view).
+state: 200 phones starting in the same millisecond are the closed loop's case), and closed
+loop (each asks again at once: two cores queue whatever the view).
 CPU per view (gunicorn + the PostgreSQL backends) and its ratio to /livez's.
 
 Also the SQL statements of a room's QR order next to the same sale made at the counter: the
