@@ -50,13 +50,26 @@ def _shot(page, name, size):
     page.screenshot(path=str(SHOTS / f"{name}-{size[0]}x{size[1]}.png"), full_page=True)
 
 
-def test_the_kiosk_card_pages_in_french_fit_the_tablet_and_the_phone(
-    kiosk, live_server, kiosk_point, terminal, size
-):
+def _magnum(kiosk_point) -> None:
+    """A 249,90 € product: five of them make a basket over a thousand euros."""
     breakfast = Category.objects.get(property=kiosk_point.property, name_fr="Petit-déjeuner")
     make_product(
         kiosk_point.property, "magnum", "Magnum de champagne", "249.90", category=breakfast
     )
+
+
+def _five_magnums(kiosk, live_server, token: str) -> None:
+    """The French kiosk with five magnums in its basket (1 249,50 €), tapped one by one."""
+    kiosk.goto(f"{live_server.url}/kiosk/{token}/?lang=fr")
+    for n in range(5):
+        kiosk.click("[data-testid=add-magnum]")
+        kiosk.wait_for_selector(f"[data-testid=basket] >> text={n + 1} × Magnum")
+
+
+def test_the_kiosk_card_pages_in_french_fit_the_tablet_and_the_phone(
+    kiosk, live_server, kiosk_point, terminal, size
+):
+    _magnum(kiosk_point)
     # the outlet's receipt printer, on the counter's terminal: the kiosk offers "Print it"
     terminal.printer = Printer.objects.create(
         property=kiosk_point.property,
@@ -73,10 +86,7 @@ def test_the_kiosk_card_pages_in_french_fit_the_tablet_and_the_phone(
     with running_simulator(*scripts) as sim:
         _pair_card_terminal(kiosk_point, sim.host, sim.port)
         with running_worker():
-            kiosk.goto(f"{live_server.url}/kiosk/{token}/?lang=fr")
-            for n in range(5):
-                kiosk.click("[data-testid=add-magnum]")
-                kiosk.wait_for_selector(f"[data-testid=basket] >> text={n + 1} × Magnum")
+            _five_magnums(kiosk, live_server, token)
             assert AMOUNT.search(kiosk.inner_text("[data-testid=total]"))
             assert "5 articles" in kiosk.inner_text("[data-testid=basket]")
             widths["basket"] = kiosk.evaluate(SIDEWAYS)
@@ -124,18 +134,12 @@ def test_the_counter_page_after_a_terminal_that_did_not_confirm_in_french(
     """The terminal hung up after taking the request: the guest reads why, the number to
     give at the counter and the amount to pay there as a French guest reads it, on one
     screen, nothing pushed sideways."""
-    breakfast = Category.objects.get(property=kiosk_point.property, name_fr="Petit-déjeuner")
-    make_product(
-        kiosk_point.property, "magnum", "Magnum de champagne", "249.90", category=breakfast
-    )
+    _magnum(kiosk_point)
     token = point_token(kiosk_point)
     with running_simulator(Script("close"), Script("approve")) as sim:
         _pair_card_terminal(kiosk_point, sim.host, sim.port)
         with running_worker():
-            kiosk.goto(f"{live_server.url}/kiosk/{token}/?lang=fr")
-            for n in range(5):
-                kiosk.click("[data-testid=add-magnum]")
-                kiosk.wait_for_selector(f"[data-testid=basket] >> text={n + 1} × Magnum")
+            _five_magnums(kiosk, live_server, token)
             kiosk.click("[data-testid=pay-card]")
             kiosk.wait_for_selector("[data-testid=to-counter]", timeout=60000)
     order = GuestOrder.objects.get()
