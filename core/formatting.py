@@ -40,15 +40,16 @@ def money(value, currency: str = "EUR", *, language: str | None = None) -> str:
         return EMPTY if value in (None, "") else str(value)
     if not amount.is_finite():
         return format_currency(amount, currency or "EUR", locale=_locale(language))
-    return _currency(amount, currency or "EUR", _locale(language))
+    return _currency(str(amount), currency or "EUR", _locale(language))
 
 
 # Babel's formatting reads its CLDR tables afresh on each call (0.1 ms): a tablet's order
 # column shows the same few amounts on every tap. Equal amounts format alike (the currency's
-# own decimals), so an amount's text is kept, per currency and locale.
+# own decimals), so an amount's text is kept, per currency and locale. Keyed by the amount's
+# written form: Decimal("-0.00") == Decimal("0") but Babel writes them apart ("-0,00 €").
 @lru_cache(maxsize=4096)
-def _currency(amount: Decimal, currency: str, locale: str) -> str:
-    return format_currency(amount, currency, locale=locale)
+def _currency(amount: str, currency: str, locale: str) -> str:
+    return format_currency(Decimal(amount), currency, locale=locale)
 
 
 def number(value, places: int = 2, *, language: str | None = None) -> str:

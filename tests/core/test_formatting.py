@@ -47,6 +47,9 @@ def test_an_amount_shown_again_reads_as_the_first_time_in_each_language():
         with translation.override("fr"):
             assert formatting.money(D("23.0")) == "23,00\u00a0€"
             assert formatting.money(D("1234.505")) == "1\u202f234,50\u00a0€"
+            # equal Decimals written apart: a zero never borrows the sign of a negative zero
+            assert formatting.money(D("-0.00")) == "-0,00\u00a0€"
+            assert formatting.money(D("0")) == "0,00\u00a0€"
 
 
 # what a raw Decimal or a badly formatted amount looks like on a page
