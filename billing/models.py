@@ -134,7 +134,10 @@ class Ticket(TimeStampedModel):
         PAID = "paid", _("Paid")
         CHARGED_TO_ROOM = "charged_to_room", _("Charged to room")
 
-    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="tickets")
+    # no index of its own: (property, number) and (property, business_date) lead with it
+    property = models.ForeignKey(
+        Property, on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.PositiveIntegerField()
     business_date = models.DateField()
@@ -230,7 +233,10 @@ class Payment(models.Model):
         MEAL_VOUCHER_CARD = "meal_voucher_card", _("Meal voucher (card)")
         HOLIDAY_VOUCHER = "holiday_voucher", _("Holiday voucher (ANCV)")
 
-    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="payments")
+    # no index of its own: (property, business_date, method) leads with it
+    property = models.ForeignKey(
+        Property, on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
     method = models.CharField(max_length=20, choices=Method.choices)
     amount = money_field()
     tendered = money_field(null=True, blank=True)
@@ -308,7 +314,11 @@ class JournalEntry(models.Model):
         CLOSURE = "closure", _("Closure")
         EVENT = "event", _("Technical event")
 
-    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")
+    # no index of its own: (property, chain, sequence) and (property, chain, business_date)
+    # lead with it
+    property = models.ForeignKey(
+        Property, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     chain = models.CharField(max_length=10, choices=Chain.choices)
     sequence = models.PositiveBigIntegerField()
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -19,7 +19,10 @@ def _migrations_digest() -> str:
     """What the migrated schema depends on: every migration file, the project modules the
     migrations import (fields, validators, defaults) and Django's version."""
     digest = hashlib.sha256(django.get_version().encode())
-    imported = [ROOT / "core" / name for name in ("models.py", "images.py", "validators.py")]
+    imported = [
+        ROOT / "core" / name
+        for name in ("models.py", "images.py", "validators.py", "migration_ops.py")
+    ]
     for path in [*sorted(ROOT.glob("*/migrations/*.py")), *imported]:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())

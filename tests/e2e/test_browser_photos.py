@@ -75,7 +75,9 @@ def test_a_room_type_photo_added_by_the_manager_shows_in_the_booking_engine(
     page.click("[data-testid=photo-add]")
     page.wait_for_selector("[data-testid=photo-1] img")
     assert page.evaluate(NO_PAGE_SCROLL)
-    assert page.locator("[data-testid=photo-1] img").evaluate("i => i.naturalWidth") == 480
+    # decode() waits for the thumbnail to arrive (the <img> is in the page before its bytes)
+    thumbnail = page.locator("[data-testid=photo-1] img")
+    assert thumbnail.evaluate("i => i.decode().then(() => i.naturalWidth)") == 480
     screenshot(page, "backoffice-room-type-photos", viewport)
 
     day = hotel.business_date() + timedelta(days=5)

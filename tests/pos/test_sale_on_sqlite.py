@@ -16,6 +16,7 @@ ON_SQLITE = [
     "tests/pos/test_checkout.py",
     "tests/inventory/test_capacity.py",
     "tests/billing/test_journal.py",
+    "tests/core/test_migration_ops.py",
 ]
 # PostgreSQL's own: its append-only triggers, row locks between two connections
 POSTGRES_ONLY = [
