@@ -248,6 +248,14 @@ def main() -> None:
                 "—",
             ),
             (
+                "cores busy during the closed loop, every process (/livez / checkout); the "
+                "whole machine's CPU ms per request (/livez / checkout)",
+                f"{floor['machine_busy_percent']} % / {sales['machine_busy_percent']} %; "
+                f"{floor['cpu_ms_per_request']['whole_machine']} / "
+                f"{sales['cpu_ms_per_request']['whole_machine']}",
+                "below 100 %: the sales waited on a lock, not a core",
+            ),
+            (
                 "CPU ms per /livez: gunicorn / PostgreSQL / load generator",
                 " / ".join(
                     str(floor["cpu_ms_per_request"][k]) for k in ("server", "postgres", "generator")

@@ -151,7 +151,17 @@ def cpu_snapshot(server_pid: int | None) -> dict[str, float]:
             if command.startswith("postgres:") and f" {BENCH_DATABASE_NAME} " in command
         ),
         "machine_load_1min": os.getloadavg()[0],
+        **_machine_jiffies(),
     }
+
+
+def _machine_jiffies() -> dict[str, float]:
+    """All cores' time so far, busy and in all (/proc/stat's first line, in clock ticks):
+    whether the cores were saturated during a run, whoever used them."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return {"machine_busy_ticks": sum(fields) - idle, "machine_all_ticks": sum(fields)}
 
 
 @contextmanager
@@ -283,6 +293,14 @@ def load(
     # what the request costs the machine serving it: the web workers and their database
     result["cpu_ms_per_request"]["server_and_postgres"] = round(
         result["cpu_ms_per_request"]["server"] + result["cpu_ms_per_request"]["postgres"], 2
+    )
+    all_ticks = after["machine_all_ticks"] - before["machine_all_ticks"]
+    busy_ticks = after["machine_busy_ticks"] - before["machine_busy_ticks"]
+    # the cores' busy share during the run (every process), and the whole machine's CPU per
+    # request: below 100 % the requests waited on something other than a core (a row lock)
+    result["machine_busy_percent"] = round(100 * busy_ticks / all_ticks, 1) if all_ticks else 0
+    result["cpu_ms_per_request"]["whole_machine"] = round(
+        busy_ticks * 1000 / os.sysconf("SC_CLK_TCK") / n, 2
     )
     result["machine_load_1min"] = {
         "before": round(before["machine_load_1min"], 2),
