@@ -2,9 +2,12 @@
 allergens, the rate plans' prices) read by any API role, changed by a manager through the
 back-office services."""
 
+import time
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -41,6 +44,30 @@ def test_product_pages_cover_the_catalogue_once_in_constant_queries(api, base, h
         return len(ctx)
 
     assert queries(2) == queries(40)
+
+
+def test_a_page_read_again_seconds_later_is_the_same_page_and_answers_304(api, base, catalog):
+    """The next page's cursor carries no clock: the same page read a few seconds apart is the
+    same body, so its ETag still matches (it once changed when a second ticked between two
+    reads), and a cursor still leads to the same next page."""
+    url = f"{base}/products"
+    now = time.time()
+    with mock.patch("time.time", return_value=now):
+        first = api.get(url, {"limit": 5})
+    with mock.patch("time.time", return_value=now + 7):
+        again = api.get(url, {"limit": 5}, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert first.json()["next"]
+    assert again.status_code == 304
+    following = api.get(url, {"limit": 5, "cursor": first.json()["next"]})
+    assert following.status_code == 200
+    codes = [p["code"] for p in first.json()["results"] + following.json()["results"]]
+    assert len(codes) == len(set(codes)) == min(10, Product.objects.count())
+    # a cursor handed out before (with a timestamp) still leads to the same page
+    values = signing.Signer(salt="core.api_reads.cursor").unsign_object(first.json()["next"])
+    old = api.get(url, {"limit": 5, "cursor": signing.dumps(values, salt="core.api_reads.cursor")})
+    assert old.json()["results"] == following.json()["results"]
+    bad = api.get(url, {"limit": 5, "cursor": first.json()["next"] + "x"})
+    assert bad.status_code == 422, bad.json()
 
 
 def test_a_manager_creates_a_product_with_its_vat_allergens_and_plan_price(api, base, catalog):
