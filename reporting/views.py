@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.services.accounting import deposit_vat
 from core.exceptions import DomainError
 from core.roles import role_has
 from core.scoping import capability_required, get_scoped_or_404, scope
@@ -165,6 +166,7 @@ def _financial_context(request: HttpRequest) -> dict:
     properties = _managed_properties(request, scope_)
     with replica_reads():
         report = financial_report(properties=properties, period=period)
+        deposits = deposit_vat(properties=properties, start=period.start, end=period.end)
     return {
         "error": error,
         "scope": scope_,
@@ -176,6 +178,7 @@ def _financial_context(request: HttpRequest) -> dict:
         "organization": request.property.organization,
         "rows": report.grouped(by_month=by_month, by_property=scope_ == "organization"),
         "by_rate": report.totals_by_rate(),
+        "deposits": deposits,
         "by_category": report.totals_by_category(),
         "categories": dict(RevenueCategory.choices),
         "query": request.GET.urlencode(),

@@ -416,3 +416,75 @@ def _deposit_transfers(*, property: Property, day: date) -> list[tuple[str, Deci
         if inv["business_date"] == day:
             transfers.append((inv["number"], amount))
     return transfers
+
+
+@dataclass(frozen=True)
+class DepositVat:
+    """The VAT on deposits over a period, as the FEC books it to the deposit rate's account:
+    credited when a deposit is cashed, debited back when an invoice absorbs it."""
+
+    rate: Decimal
+    received_gross: Decimal
+    received_vat: Decimal
+    absorbed_gross: Decimal
+    absorbed_vat: Decimal
+
+    @property
+    def net_vat(self) -> Decimal:
+        return self.received_vat - self.absorbed_vat
+
+    def __bool__(self) -> bool:
+        return bool(self.received_gross or self.absorbed_gross)
+
+
+def deposit_vat(*, properties: list[Property], start: date, end: date) -> DepositVat:
+    """The deposits' VAT of `properties` between `start` and `end` (business dates), rounded
+    as the FEC's entries are (per day and method when cashed, per invoice when absorbed), so
+    that the VAT report and the FEC's VAT account agree. One query for the deposits, one per
+    day on which invoices absorbed some."""
+    invoiced_before = Invoice.objects.filter(
+        folio=OuterRef("folio"),
+        kind=Invoice.Kind.INVOICE,
+        business_date__lte=OuterRef("business_date"),
+    )
+    received = (
+        Payment.objects.filter(
+            property__in=properties,
+            business_date__range=(start, end),
+            folio__isnull=False,
+            ticket__isnull=True,
+        )
+        .exclude(Exists(invoiced_before))
+        .values("property_id", "business_date", "method")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    )
+    received_gross = received_vat = ZERO
+    for row in received:
+        if row["amount"]:
+            received_gross += row["amount"]
+            received_vat += vat_from_gross(row["amount"], DEPOSIT_VAT_RATE)
+    absorbed_gross = absorbed_vat = ZERO
+    days = (
+        Invoice.objects.filter(
+            property__in=properties,
+            kind=Invoice.Kind.INVOICE,
+            business_date__range=(start, end),
+            paid__gt=0,
+        )
+        .values_list("property_id", "business_date")
+        .distinct()
+        .order_by()
+    )
+    by_pk = {p.pk: p for p in properties}
+    for property_id, day in days:
+        for _number, amount in _deposit_transfers(property=by_pk[property_id], day=day):
+            absorbed_gross += amount
+            absorbed_vat += vat_from_gross(amount, DEPOSIT_VAT_RATE)
+    return DepositVat(
+        rate=DEPOSIT_VAT_RATE,
+        received_gross=received_gross,
+        received_vat=received_vat,
+        absorbed_gross=absorbed_gross,
+        absorbed_vat=absorbed_vat,
+    )

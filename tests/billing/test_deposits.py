@@ -96,3 +96,69 @@ def test_a_deposit_not_yet_invoiced_stays_on_4191(hotel, manager):
         "419100": D("50.00"),
         "445711": D("5.00"),
     }
+
+
+def test_the_vat_report_shows_the_deposits_vat_as_the_fec_books_it(
+    client, hotel, manager, staff_of
+):
+    """The accountant compares the VAT report with the FEC's VAT account: the deposits' VAT
+    cashed and taken back in the period is shown apart, to the cent of the FEC's entries."""
+    from billing.services.fec import fec_rows
+    from core.models import Role
+
+    today = hotel.business_date()
+    booked = today - timedelta(days=3)
+    invoiced = folio_open(property=hotel, holder_name="Jeanne Dupont")
+    Payment.objects.create(
+        property=hotel,
+        folio=invoiced,
+        method="bank_transfer",
+        amount=D("110.00"),
+        business_date=booked,
+        created_by=manager,
+    )
+    folio_post_charges(
+        folio=invoiced,
+        charges=[
+            ChargeInput("Chambre", D("1"), D("110"), D("110"), D("10"), "accommodation", source="n")
+        ],
+    )
+    invoice_issue(folio=invoiced, actor=manager)
+    later_stay = folio_open(property=hotel, holder_name="Paul Martin")
+    payments_record(
+        property=hotel,
+        folio=later_stay,
+        tenders=[TenderInput(method="card", amount=D("33.33"), terminal_reference="TPE-3")],
+        actor=manager,
+    )
+    rows = fec_rows(property=hotel, start=booked, end=today + timedelta(days=1))
+    col = {name: i for i, name in enumerate(next(rows))}
+    deposit_vat_in_fec = defaultdict(Decimal)
+    for row in rows:
+        if row[col["CompteNum"]] == "445711" and "acompte" in row[col["EcritureLib"]].lower():
+            debit, credit = (
+                Decimal((row[col[k]] or "0").replace(",", ".")) for k in ("Debit", "Credit")
+            )
+            deposit_vat_in_fec["credit"] += credit
+            deposit_vat_in_fec["debit"] += debit
+    assert deposit_vat_in_fec == {"credit": D("13.03"), "debit": D("10.00")}
+
+    client.force_login(staff_of(hotel, Role.ACCOUNTANT))
+    client.cookies["django_language"] = "fr"
+    page = client.get(
+        "/reporting/financial/", {"period": "custom", "start": booked, "end": today}
+    ).content.decode()
+    assert "TVA sur les acomptes" in page
+    assert "143,33\xa0€" in page and "13,03\xa0€" in page  # cashed: 110 + 33,33
+    assert "−10,00\xa0€" in page  # taken back by the invoice
+    assert 'data-testid="deposit-net-vat"><strong>3,03\xa0€' in page
+    # a period with no deposit shows no such table
+    empty = client.get(
+        "/reporting/financial/",
+        {
+            "period": "custom",
+            "start": today - timedelta(days=60),
+            "end": today - timedelta(days=50),
+        },
+    ).content.decode()
+    assert "financial-deposits" not in empty
