@@ -293,11 +293,28 @@ def _change_requests(res: Reservation, data) -> tuple[date | None, date | None, 
     return arrival, departure, rooms, plan
 
 
+def _change_key(arrival, departure, rooms: list, plan: int | None) -> str:
+    """What a quote priced, as text: the saved change must be the quoted one."""
+    parts = [f"{r.room_type_id}:{r.adults}:{r.children}" for r in rooms]
+    return f"{arrival}|{departure}|{','.join(parts)}|{plan or ''}"
+
+
 def _change_context(request: HttpRequest, res: Reservation, data, **extra) -> dict:
     plans = sellable_rate_plans(property=request.property, channel=res.channel, company=res.company)
+    live = [r for r in res.rooms.all() if not r.is_cancelled]
+    # each room as typed (a quote, an error shows the form again with what was chosen)
+    shown = [
+        {
+            "rr": rr,
+            "type_id": _int(data.get(f"type_{rr.pk}"), rr.room_type_id),
+            "adults": _int(data.get(f"adults_{rr.pk}"), rr.adults),
+            "children": _int(data.get(f"children_{rr.pk}"), rr.children),
+        }
+        for rr in live
+    ]
     return {
         "res": res,
-        "live_rooms": [r for r in res.rooms.all() if not r.is_cancelled],
+        "live_rooms": shown,
         "room_types": list(RoomType.objects.filter(property=request.property)),
         "plans": plans,
         "current_plan": (res.policy or {}).get("rate_plan", ""),
@@ -316,8 +333,10 @@ def change(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "GET" and "arrival" not in data:
         return render(request, "pms/desk/change.html", _change_context(request, res, {}))
     arrival, departure, rooms, plan = _change_requests(res, data)
+    key = _change_key(arrival, departure, rooms, plan)
+    repriced = request.method == "POST" and data.get("confirm") == "1" and data.get("quoted") != key
     try:
-        if request.method == "POST" and data.get("confirm") == "1":
+        if request.method == "POST" and data.get("confirm") == "1" and not repriced:
             before = res.total_price
             res = reservation_modify(
                 reservation=res,
@@ -344,6 +363,9 @@ def change(request: HttpRequest, reference: str) -> HttpResponse:
         res,
         data,
         requote=requote,
+        quoted=key,
+        # changed after its quote: priced again, not saved
+        repriced=repriced,
         new_arrival=arrival,
         new_departure=departure,
         new_nights=(departure - arrival).days,

@@ -4,6 +4,8 @@ change priced before it is saved, a cancellation with its fee or a manager's PIN
 no-show by hand, a group's rooming list. Bad input changes nothing and says why in the
 user's language; another property's reservation is a 404."""
 
+import html
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -202,10 +204,40 @@ def test_a_date_change_is_priced_before_it_is_saved(desk, hotel, rooms, guest):
     assert preview.status_code == 200 and 'data-testid="difference"' in text
     res.refresh_from_db()
     assert res.total_price == before  # nothing saved yet
-    saved = desk.post(url(res, "change/"), {**longer, "confirm": "1"})
+    saved = desk.post(url(res, "change/"), {**longer, "confirm": "1", "quoted": quoted(text)})
     assert saved.status_code == 302
     res.refresh_from_db()
     assert res.nights == 3 and res.total_price > before
+
+
+def quoted(page_text: str) -> str:
+    """What the preview priced, as the save button sends it back."""
+    return html.unescape(re.search(r'name="quoted" value="([^"]*)"', page_text).group(1))
+
+
+def test_what_is_saved_is_what_was_priced(desk, hotel, rooms, guest):
+    """The preview keeps the room type and guests chosen; a change edited after its price is
+    priced again, not saved."""
+    res = booked(hotel, guest, rooms, nights=2)
+    rr = res.rooms.get()
+    other = next(t for t in rooms.values() if t.pk != rr.room_type_id)
+    change = {"departure": res.departure.isoformat(), f"type_{rr.pk}": str(other.pk)}
+    preview = desk.post(url(res, "change/"), change).content.decode()
+    assert f'<option value="{other.pk}" selected>' in preview
+    # edited after the price (one more night): priced again, nothing saved
+    edited = {**change, "departure": (res.departure + timedelta(days=1)).isoformat()}
+    again = desk.post(url(res, "change/"), {**edited, "confirm": "1", "quoted": quoted(preview)})
+    assert again.status_code == 200 and 'data-testid="repriced"' in again.content.decode()
+    rr.refresh_from_db()
+    assert rr.room_type_id != other.pk
+    assert Reservation.objects.get(pk=res.pk).nights == 2
+    saved = desk.post(
+        url(res, "change/"), {**edited, "confirm": "1", "quoted": quoted(again.content.decode())}
+    )
+    assert saved.status_code == 302
+    res = Reservation.objects.get(pk=res.pk)
+    live = [r.room_type_id for r in res.rooms.all() if not r.is_cancelled]
+    assert live == [other.pk] and res.nights == 3
 
 
 def test_a_change_to_more_guests_than_the_room_holds_is_refused(desk, hotel, rooms, guest):
