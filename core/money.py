@@ -49,3 +49,12 @@ def split_largest_remainder(total: Decimal, weights: dict, currency: str = "EUR"
     for key in sorted(order, key=lambda k: (-remainders[k], order.index(k)))[:left]:
         floors[key] += 1
     return {key: Decimal(value).scaleb(-places) for key, value in floors.items()}
+
+
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+
+
+def amount_text(raw: str | None) -> str:
+    """What a person typed for an amount, as Decimal reads it: "1 234,56 €" (the way our
+    screens write amounts, with a space or a no-break space between thousands) → "1234.56"."""
+    return (raw or "").replace("€", "").translate(_SPACES).replace(",", ".")

@@ -27,7 +27,7 @@ from billing.services.invoices import credit_note_issue, folio_lines_not_invoice
 from billing.services.payments import TenderInput, folio_settle
 from core.exceptions import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.formatting import money
-from core.money import quantize
+from core.money import amount_text, quantize
 from core.roles import role_has
 from core.scoping import approvers_for, approvers_listed, capability_required
 from core.services import staff_pin_verify
@@ -232,7 +232,7 @@ def _done(
 
 
 def _amount(raw, *, optional: bool = False) -> Decimal | None:
-    text = (raw or "").strip().replace(",", ".").replace("€", "").strip()
+    text = amount_text(raw)
     if not text and optional:
         return None
     try:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from billing.services.payments import TenderInput
 from core.exceptions import InvalidInput, NotFound
 from core.models import Property
-from core.money import quantize
+from core.money import amount_text, quantize
 from crm.models import GiftCard
 from crm.selectors import gift_cards_issued_by
 from crm.services import guest_create
@@ -60,7 +60,7 @@ def desk_terminal(*, property: Property) -> Terminal:
 
 def parse_amount(raw: str) -> Decimal:
     """What the clerk typed ("50", "49,90", "50 €"). Raises InvalidInput."""
-    text = (raw or "").replace("€", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+    text = amount_text(raw)
     try:
         amount = quantize(Decimal(text))
     except (InvalidOperation, ValueError):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing.models import Payment
 from core.exceptions import DomainError, InvalidInput
 from core.formatting import money
+from core.money import amount_text
 from core.scoping import capability_required
 from pos.models import CashSession
 from pos.services.cash import (
@@ -33,7 +34,7 @@ from pos.z_report import z_report_for_day, z_report_for_session, z_report_pdf
 
 def _amount(raw) -> Decimal:
     try:
-        value = Decimal((raw or "").strip().replace(",", ".").replace("€", "").strip())
+        value = Decimal(amount_text(raw))
     except InvalidOperation:
         raise InvalidInput(_("Enter a valid amount."))
     if not value.is_finite():

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from billing.models import Payment
 from billing.services.payments import TenderInput
 from core.exceptions import DomainError, InvalidInput
-from core.money import quantize
+from core.money import amount_text, quantize
 from core.roles import role_has
 from core.scoping import approvers_listed, capability_required
 from core.terminals import request_device
@@ -212,7 +212,7 @@ def counter_clear(request: HttpRequest) -> HttpResponse:
 
 
 def _amount(raw, *, label: str) -> Decimal | None:
-    raw = (raw or "").strip().replace(",", ".")
+    raw = amount_text(raw)
     if not raw:
         return None
     try:

@@ -118,6 +118,28 @@ def test_htmx_check_in_with_identity_and_deposit(desk, hotel, book):
     assert AuditEntry.objects.filter(action="crm.guest.identity_updated").count() == 1
 
 
+@pytest.mark.parametrize("typed", ["1 000,50", "1\u00a0000,50\u00a0€", "1\u202f000,50 €"])
+def test_an_amount_typed_as_the_screens_write_it_is_understood(desk, hotel, book, typed):
+    """ "1 000,50 €", with the space (or no-break space) our screens put between thousands."""
+    res = book("classique", nights=14, last_name="Long")
+    assert res.total_price > Decimal("1000.50")
+    rr = res.rooms.get()
+    response = desk.post(
+        url(res, "check-in/"),
+        {
+            f"room_{rr.pk}": room(hotel, "102").pk,
+            "last_name": "Long",
+            "email": "long@example.com",
+            "deposit": typed,
+            "deposit_method": "cash",
+            "deposit_reference": "",
+        },
+        **HX,
+    )
+    assert response.status_code == 200, response.content.decode()[:500]
+    assert Payment.objects.get(folio=res.folio).amount == Decimal("1000.50")
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
