@@ -276,13 +276,33 @@ def cell(request: HttpRequest, product_id: int, day: str) -> HttpResponse:
         raise Http404
     rows = cell_history(property=request.property, product=product, day=when)
     key = when.isoformat()
+    plans = {p.code: p.name for p in RatePlan.objects.filter(property=request.property)}
     history = [
-        {"entry": e, "change": [_shown(v) for v in e.data.get("days", {}).get(key) or ("", "")]}
+        {
+            "entry": e,
+            "what": _what(e.data, plans),
+            "change": [_shown(v) for v in e.data.get("days", {}).get(key) or ("", "")],
+        }
         for e in rows
     ]
     return render(
         request, "pms/rates/cell.html", {"product": product, "day": when, "history": history}
     )
+
+
+def _what(data: dict, plans: dict[str, str]) -> str:
+    """What a change touched, in words: "Price · Public rate", "Stop-sell · Booking.com"."""
+    fields = {
+        "price": _("Price"),
+        "stop_sell": _("Stop-sell"),
+        "min_stay, closed_to_arrival, closed_to_departure": _("Restrictions"),
+    }
+    parts = [fields.get(data.get("field", ""), data.get("field", ""))]
+    if data.get("rate_plan"):
+        parts.append(plans.get(data["rate_plan"], data["rate_plan"]))
+    if data.get("channel_name") or data.get("channel"):
+        parts.append(data.get("channel_name") or data["channel"])
+    return " · ".join(str(p) for p in parts if p)
 
 
 def _shown(value) -> str:

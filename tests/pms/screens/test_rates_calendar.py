@@ -154,6 +154,10 @@ def test_ten_percent_on_july_weekends_shows_at_once_in_the_booking_engine_api_an
     text = history.content.decode()
     assert (boss.get_full_name() or boss.username) in text
     assert money((old_list / 2).quantize(Decimal("0.01"))) in text  # before → after
+    # what changed, in words: the field and the plan's name, not their codes
+    entry = AuditEntry.objects.filter(data__field="price").latest("pk")
+    plan = RatePlan.objects.get(property=hotel, code=entry.data["rate_plan"])
+    assert f" · {plan.name}</td>" in text and f"price · {plan.code}" not in text
 
 
 def test_a_stop_sell_on_airbnb_hides_the_day_from_the_airbnb_feed_only(
