@@ -441,6 +441,10 @@ def no_show(request: HttpRequest, reference: str) -> HttpResponse:
     """The guest did not come: marked by hand (the night audit does it after the day
     rolls), the plan's fee posted."""
     res = _detail_or_404(request, reference)
+    if request.POST.get("confirm") != "1":
+        # it posts the no-show fee: never on a single stray tap
+        messages.error(request, _("Confirm the no-show: it posts the no-show fee to the folio."))
+        return redirect(_url(res.reference))
     try:
         reservation_mark_no_show(reservation=res, actor=request.user)
     except DomainError as exc:

@@ -331,7 +331,14 @@ def test_a_checked_out_stay_cannot_be_cancelled(desk, hotel, rooms, guest, room)
 
 def test_a_no_show_by_hand_posts_the_fee(desk, hotel, rooms, guest, late_fee):
     res = booked(hotel, guest, rooms, offset=0)
-    assert desk.post(url(res, "no-show/")).status_code == 302
+    page = desk.get(url(res)).content.decode()
+    assert 'data-testid="no-show-confirm"' in page  # one more tap: it charges a fee
+    # a single tap (no confirmation) changes nothing
+    refused = desk.post(url(res, "no-show/"), follow=True)
+    assert "Confirm the no-show" in refused.content.decode()
+    res.refresh_from_db()
+    assert res.status != Reservation.Status.NO_SHOW and fee_total(res) == 0
+    assert desk.post(url(res, "no-show/"), {"confirm": "1"}).status_code == 302
     res.refresh_from_db()
     assert res.status == Reservation.Status.NO_SHOW and fee_total(res) > 0
 
