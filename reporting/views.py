@@ -151,7 +151,9 @@ def _period_of(request: HttpRequest, default: str) -> tuple[str, Period, str]:
     """The preset, period and error (translated, "" when none) a report's GET asks for; a
     bad period falls back to `default`."""
     today = request.property.business_date()
-    preset = request.GET.get("period", default)
+    # dates without a preset (a link, a bookmark) ask for those dates, not the default period
+    dated = request.GET.get("start") or request.GET.get("end")
+    preset = request.GET.get("period") or ("custom" if dated else default)
     try:
         period = period_for(preset, today, request.GET.get("start", ""), request.GET.get("end", ""))
     except PeriodError as exc:

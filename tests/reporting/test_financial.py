@@ -90,6 +90,11 @@ def test_the_accountant_reads_and_downloads_it_a_waiter_cannot(client, hotel, mo
     assert csv_text.splitlines()[0].startswith("Property;Day;Revenue type")
     bad = client.get("/reporting/financial/", {"period": "custom", "start": "x"})
     assert bad.status_code == 400
+    # dates without a preset (a bookmark) are those dates, not the current month
+    first = hotel.business_date().replace(day=1) - timedelta(days=40)
+    dated = client.get("/reporting/financial/", {"start": first, "end": first + timedelta(5)})
+    assert dated.status_code == 200
+    assert dated.context["period"].start == first and dated.context["preset"] == "custom"
     client.force_login(staff_of(hotel, Role.WAITER))
     assert client.get("/reporting/financial/").status_code == 403
 
