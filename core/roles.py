@@ -7,6 +7,10 @@ from core.models import Role
 CAPABILITIES: dict[str, frozenset[str]] = {
     "pos.sell": frozenset({Role.WAITER, Role.BARTENDER, Role.CASHIER, Role.MANAGER, Role.ADMIN}),
     "pos.cash": frozenset({Role.CASHIER, Role.BARTENDER, Role.MANAGER, Role.ADMIN}),
+    # the day's Z report over every till, read (not printed) by the accountant too
+    "pos.z_report": frozenset(
+        {Role.CASHIER, Role.BARTENDER, Role.MANAGER, Role.ACCOUNTANT, Role.ADMIN}
+    ),
     "pos.approve": frozenset({Role.MANAGER, Role.ADMIN}),
     # moving an in-house guest to a better room for a fee, at a till: the cashier (the lobby
     # or reception till) and the managers; not a waiter or a bartender

@@ -15,6 +15,7 @@ from billing.models import Payment
 from core.exceptions import DomainError, InvalidInput
 from core.formatting import money
 from core.money import amount_text
+from core.roles import role_has
 from core.scoping import capability_required
 from pos.models import CashSession
 from pos.services.cash import (
@@ -203,9 +204,16 @@ def _report_response(request, report, *, pdf_url: str, print_url: str, expected=
             "session": report.session,
             "expected_cash": expected,
             "pdf_url": pdf_url,
-            "print_url": print_url,
+            # printing and the cash drawer are the tills' (the accountant reads the report)
+            "print_url": print_url if _can_cash(request) else "",
+            "can_cash": _can_cash(request),
         },
     )
+
+
+def _can_cash(request) -> bool:
+    membership = getattr(request, "membership", None)
+    return role_has(membership.role if membership else None, "pos.cash")
 
 
 def _closed_session(request, session_id: int) -> CashSession:
@@ -260,7 +268,7 @@ def z_report(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @require_GET
-@capability_required("pos.cash")
+@capability_required("pos.z_report")
 def z_report_day(request: HttpRequest) -> HttpResponse:
     """The day's Z report over every till (`?day=YYYY-MM-DD`, today's business day else)."""
     day = _report_day(request)

@@ -216,3 +216,23 @@ def test_the_day_report_of_another_property_shows_nothing_of_ours(
     client.force_login(make_staff(other_hotel, Role.CASHIER, username="c2"))
     page = client.get("/pos/cash/day/").content.decode()
     assert "T000001" not in page and "0 tickets" in page
+
+
+def test_the_accountant_reads_the_day_report_but_prints_nothing(
+    client, hotel, catalog, terminal, cashier, product
+):
+    """The accountant checks the VAT report against the Z report: read it, as a PDF too; the
+    till's printer and cash drawer stay the tills'; a waiter reads none of it."""
+    session = a_day_at_the_bar(hotel, terminal, cashier, product)
+    day = session.business_date.isoformat()
+    client.force_login(make_staff(hotel, Role.ACCOUNTANT, username="compta"))
+    page = client.get(f"/pos/cash/day/?day={day}")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "T000001" in text
+    assert 'data-testid="z-print"' not in text and "/pos/cash/\"" not in text
+    pdf = client.get(f"/pos/cash/day/?day={day}&format=pdf")
+    assert pdf.content.startswith(b"%PDF")
+    assert client.post(f"/pos/cash/day/print/?day={day}").status_code == 403
+    client.force_login(make_staff(hotel, Role.WAITER, username="serveur2"))
+    assert client.get(f"/pos/cash/day/?day={day}").status_code == 403
