@@ -652,3 +652,12 @@ def test_dashboard_lists_departures_and_guests_in_house_with_their_rooms(desk, h
     assert staying.reference not in departures
     assert staying.reference in in_house and '<td data-testid="rooms">102</td>' in in_house
     assert leaving.reference not in in_house
+
+
+def test_an_arrival_without_a_room_shows_its_room_type_by_name(desk, book, rooms):
+    res = book("superieure", nights=1, last_name="Sanschambre")
+    page = desk.get("/frontdesk/").content.decode()
+    arrivals = page.split('data-testid="arrivals"')[1].split("</section>")[0]
+    assert res.reference in arrivals
+    assert f'<span class="muted">{rooms["superieure"]}</span>' in arrivals
+    assert ">superieure<" not in arrivals
