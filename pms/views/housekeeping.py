@@ -67,13 +67,20 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(request, "pms/housekeeping/board.html", _context(request))
 
 
-def _done(request: HttpRequest, *, notice: str = "", error: str = "") -> HttpResponse:
+def _done(
+    request: HttpRequest, *, notice: str = "", error: str = "", ooo_error: str = ""
+) -> HttpResponse:
+    """The board again. `ooo_error`: the out-of-order form was refused: its error is shown
+    beside it (the form is at the bottom, out of sight of the top's) and what was typed is
+    kept."""
     if request.htmx:
+        extra = {"ooo_error": ooo_error, "ooo": request.POST} if ooo_error else {}
         return render(
             request,
             "pms/housekeeping/board.html#board",
-            _context(request, notice=notice, error=error),
+            _context(request, notice=notice, error=error, **extra),
         )
+    error = error or ooo_error
     if error:
         messages.error(request, error)
     elif notice:
@@ -141,7 +148,7 @@ def out_of_order(request: HttpRequest) -> HttpResponse:
             actor=request.user,
         )
     except DomainError as exc:
-        return _done(request, error=str(exc.message))
+        return _done(request, ooo_error=str(exc.message))
     return _done(
         request,
         notice=_("Room %(number)s is out of order from %(start)s until %(end)s.")

@@ -71,8 +71,14 @@ def test_phone_marks_a_room_clean_and_takes_one_out_of_order(open_as, live_serve
     phone.fill("#ooo-reason", "Fuite d'eau")
     phone.click("[data-testid=ooo-submit]")
     # then: refused, nothing changed
-    phone.wait_for_selector("[data-testid=error] >> text=The end date must be after the start")
+    error = phone.wait_for_selector(
+        "[data-testid=ooo-error] >> text=The end date must be after the start"
+    )
     assert not RoomOutOfOrder.objects.exists()
+    # beside the form, in sight where she tapped, and what she typed is still there
+    assert error.evaluate("e => e.getBoundingClientRect().bottom <= window.innerHeight")
+    assert phone.input_value("#ooo-reason") == "Fuite d'eau"
+    assert phone.input_value("#ooo-end") == str(today + timedelta(days=1))
     screenshot(phone, "housekeeping-3-refused", viewport)
     # when: the right dates
     start, end = today + timedelta(days=1), today + timedelta(days=3)

@@ -183,8 +183,16 @@ def test_bad_out_of_order_input_is_refused_and_changes_nothing(phone, hotel, day
         },
         HTTP_HX_REQUEST="true",
     )
-    assert message in response.content.decode()
+    page = response.content.decode()
+    assert message in page
     assert not RoomOutOfOrder.objects.exists()
+    # the error stands beside the form (at the bottom of the board), and what was typed stays
+    form = page.split('data-testid="ooo-form"')[1]
+    assert 'data-testid="ooo-error"' in form and message in form
+    assert f'<option value="{room(hotel, "401").pk}" selected>' in form
+    end = (today + timedelta(days=days[1])).isoformat()
+    assert f'name="end" type="date" value="{end}"' in form
+    assert reason == "" or f'value="{reason}"' in form
 
 
 def test_out_of_order_on_an_occupied_room_is_refused_and_changes_nothing(phone, hotel, book):
