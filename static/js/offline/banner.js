@@ -45,7 +45,10 @@
         } else {
           text("[data-testid=offline-banner-text]", banner.dataset.lSynced);
         }
-        text("[data-testid=offline-waiting]", waiting + " " + banner.dataset.lWaiting +
+        // the page language's plural rule (French: 0 and 1 take the singular)
+        var plural = new Intl.PluralRules(document.documentElement.lang || "fr").select(waiting);
+        var words = plural === "one" ? banner.dataset.lWaitingOne : banner.dataset.lWaitingOther;
+        text("[data-testid=offline-waiting]", waiting + " " + (words || banner.dataset.lWaiting) +
           (refused ? " · " + refused + " " + banner.dataset.lRefused : ""));
         banner.hidden = online && !waiting && !refused && !onOfflineScreen;
         document.dispatchEvent(new CustomEvent("auberge:offline-state", { detail: { online: online, waiting: waiting } }));
