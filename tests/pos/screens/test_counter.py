@@ -52,8 +52,11 @@ def test_barcode_sale_paid_in_cash_shows_the_change(till, hotel, product):
     assert payment.amount == order.ticket.total == Decimal("5.00")
     assert payment.change == Decimal("5.00")
     receipt = till.get(paid["HX-Redirect"]).content.decode()
-    assert "Change due" in receipt and "5.00" in receipt
+    assert "Change due:" in receipt and "5.00" in receipt
     assert f"pos_cart:{hotel.pk}" not in till.session
+    # in French, with French typography's space before the colon
+    till.cookies["django_language"] = "fr"
+    assert "Monnaie à rendre : <strong" in till.get(paid["HX-Redirect"]).content.decode()
 
 
 def test_a_double_tap_sells_once(till, hotel, product):
