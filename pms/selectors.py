@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from billing.models import Folio, FolioLine, Invoice
@@ -248,9 +248,13 @@ def rooms_ready_for(*, reservation_room: ReservationRoom, start: date, end: date
 def rooms_for_upgrade(
     *, reservation_room: ReservationRoom, start: date, end: date
 ) -> QuerySet[Room]:
-    """Clean or inspected rooms of the other types that sleep this room's guests, free and
-    not out of order over [start, end): where an upgrade may go."""
+    """Clean or inspected rooms of the types dearer than this room's (their nights' list
+    price: an upgrade, never a cheaper room) that sleep its guests, free and not out of order
+    over [start, end): where an upgrade may go."""
     reservation = reservation_room.reservation
+    current_price = RoomType.objects.filter(pk=reservation_room.room_type_id).values(
+        "product__price"
+    )[:1]
     taken = RoomAssignment.objects.filter(
         room__property_id=reservation.property_id,
         released_at__isnull=True,
@@ -269,6 +273,7 @@ def rooms_for_upgrade(
             is_active=True,
             housekeeping_status__in=[Room.Housekeeping.CLEAN, Room.Housekeeping.INSPECTED],
             room_type__max_occupancy__gte=reservation_room.adults + reservation_room.children,
+            room_type__product__price__gt=Subquery(current_price),
         )
         .exclude(room_type_id=reservation_room.room_type_id)
         .exclude(pk__in=taken.values("room_id"))

@@ -372,3 +372,16 @@ def test_another_propertys_reservation_is_a_404(client, hotel, other_hotel, room
 def test_a_waiter_has_no_desk(client, hotel, waiter):
     client.force_login(waiter)
     assert client.get("/frontdesk/reservations/new/").status_code in (302, 403)
+
+
+def test_an_upgrade_offers_only_dearer_room_types(desk, hotel, rooms, guest, room):
+    """ "Surclasser" lists rooms of the types whose nights cost more, never a cheaper one."""
+    res = booked(hotel, guest, rooms, offset=0, nights=2)
+    res.rooms.update(room_type=rooms["superieure"])
+    reservation_check_in(reservation=res, assignments={res.rooms.get().pk: room("201").pk})
+    page = desk.get(url(res)).content.decode()
+    select = page.split('data-testid="upgrade-room"')[1].split("</select>")[0]
+    offered = set(re.findall(r"· ([^<]+)</option>", select))
+    price = {str(t): t.product.price for t in rooms.values()}
+    assert offered and str(rooms["classique"]) not in offered
+    assert all(price[name] > rooms["superieure"].product.price for name in offered), offered
